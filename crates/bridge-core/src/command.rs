@@ -1,0 +1,182 @@
+//! Everything the engine asks the shell to do.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::ids::{ContactId, RequestId};
+
+/// One thing for the shell to carry out, drained with [`crate::Bridge::poll_command`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum Command {
+    /// Call `Microsoft.CIFramework` and feed the outcome back as [`crate::Input::CifReply`] with `request`.
+    Cif {
+        /// Echoed in the reply.
+        request: RequestId,
+        /// The contact this call is for, if any.
+        contact: Option<ContactId>,
+        /// Passed as CIF's `correlationId`: derived from the contact, so one contact's calls group together.
+        correlation_id: String,
+        /// The call.
+        call: CifCall,
+    },
+    /// Call Amazon Connect Streams and feed the outcome back as [`crate::Input::StreamsReply`].
+    Streams {
+        /// Echoed in the reply.
+        request: RequestId,
+        /// The contact acted on, if any.
+        contact: Option<ContactId>,
+        /// The call.
+        call: StreamsCall,
+    },
+    /// Store this text (replacing what was stored) so a reloaded page can be given it as [`crate::Input::Restore`].
+    Persist(String),
+    /// Tell the console, the trace and, when `agent_visible`, the agent.
+    Report(Report),
+}
+
+/// A `Microsoft.CIFramework` call, with its arguments already validated.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "method", rename_all = "camelCase")]
+pub enum CifCall {
+    /// `notifyEvent({templateName, templateParameters, cancellationToken})`.
+    NotifyEvent {
+        /// Notification template unique name.
+        template_name: String,
+        /// Slug values for the template.
+        template_parameters: Map<String, Value>,
+        /// Token for a later `cancelEvent`.
+        cancellation_token: String,
+    },
+    /// `cancelEvent(token)`.
+    CancelEvent {
+        /// The token given to `notifyEvent`.
+        cancellation_token: String,
+    },
+    /// `canCreateSession()`.
+    CanCreateSession,
+    /// `createSession({templateName, templateParameters})`.
+    CreateSession {
+        /// Session template unique name.
+        template_name: String,
+        /// Slug values for the template.
+        template_parameters: Map<String, Value>,
+    },
+    /// `createTab({templateName, templateParameters, isFocused})`.
+    CreateTab {
+        /// Application tab template unique name.
+        template_name: String,
+        /// Parameters such as `entityName` and `entityId`, or `searchType` and `searchText`.
+        template_parameters: Map<String, Value>,
+        /// Whether the new tab takes focus.
+        is_focused: bool,
+    },
+    /// `renderSearchPage(entityName, searchString)`.
+    RenderSearchPage {
+        /// Entity logical name to search.
+        entity_name: String,
+        /// The search text, already escaped.
+        search_string: String,
+    },
+    /// `searchAndOpenRecords(entityName, query, searchOnly)`.
+    SearchAndOpenRecords {
+        /// Entity logical name.
+        entity_name: String,
+        /// OData query, with every value escaped.
+        query: String,
+        /// `true`: search without opening.
+        search_only: bool,
+    },
+    /// `getAllSessions()`: used to check a restored contact → session map before trusting it.
+    GetAllSessions,
+    /// `setClickToAct(value)`.
+    SetClickToAct {
+        /// Whether click-to-act is on.
+        value: bool,
+    },
+    /// `setPresence(presenceText)`.
+    SetPresence {
+        /// The presence text exactly as configured in Dynamics.
+        presence_text: String,
+    },
+    /// `updateRecord(entityName, id, JSON.stringify(data))`.
+    UpdateRecord {
+        /// Entity logical name.
+        entity_name: String,
+        /// Record id (a normalised GUID).
+        id: String,
+        /// Column values.
+        data: Map<String, Value>,
+    },
+}
+
+impl CifCall {
+    /// The `Microsoft.CIFramework` method name.
+    pub fn method_name(&self) -> &'static str {
+        match self {
+            CifCall::NotifyEvent { .. } => "notifyEvent",
+            CifCall::CancelEvent { .. } => "cancelEvent",
+            CifCall::CanCreateSession => "canCreateSession",
+            CifCall::CreateSession { .. } => "createSession",
+            CifCall::CreateTab { .. } => "createTab",
+            CifCall::RenderSearchPage { .. } => "renderSearchPage",
+            CifCall::SearchAndOpenRecords { .. } => "searchAndOpenRecords",
+            CifCall::GetAllSessions => "getAllSessions",
+            CifCall::SetClickToAct { .. } => "setClickToAct",
+            CifCall::SetPresence { .. } => "setPresence",
+            CifCall::UpdateRecord { .. } => "updateRecord",
+        }
+    }
+}
+
+/// An Amazon Connect Streams call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "method", rename_all = "camelCase")]
+pub enum StreamsCall {
+    /// `contact.accept()` on the command's contact.
+    Accept,
+    /// `contact.reject()` on the command's contact.
+    Reject,
+    /// `contact.clear()` on the command's contact.
+    Clear,
+    /// `agent.connect(connect.Endpoint.byPhoneNumber(phone_number), {queueARN})`.
+    Dial {
+        /// E.164, e.g. `+15555550100`.
+        phone_number: String,
+        /// Outbound queue, or the routing profile's default when `None`.
+        queue_arn: Option<String>,
+    },
+    /// `agent.setState(state)` for the agent state with this name.
+    SetAgentState {
+        /// The Amazon Connect agent state name.
+        state_name: String,
+    },
+}
+
+/// How serious a [`Report`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Severity {
+    /// Normal progress worth a trace line.
+    Info,
+    /// Something was wrong and the bridge fell back.
+    Warning,
+    /// Something failed that the agent or an admin must know about.
+    Error,
+}
+
+/// A diagnostic: bad input, a fallback taken, or a failure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    /// How serious.
+    pub severity: Severity,
+    /// The contact concerned, if any.
+    pub contact: Option<ContactId>,
+    /// A stable machine-readable code, e.g. `slug.invalid`, `cif.createSession.failed`, `session.limit`.
+    pub code: &'static str,
+    /// A sentence naming the contact, the field, the (redacted, truncated) value and what was expected.
+    pub message: String,
+    /// Whether the page shows it to the agent (degraded state), not only the console and trace.
+    pub agent_visible: bool,
+}

@@ -1,0 +1,188 @@
+//! Everything the outside world tells the engine.
+//!
+//! The shell only copies: strings stay strings and JS objects arrive as `serde_json::Value`, so every
+//! judgement about untrusted data (attribute shapes, CIF results that may be JSON strings, handler payloads
+//! spelled `focused` or `focussed`) is made here in the core, where native tests and property tests reach it.
+
+use serde_json::Value;
+
+use crate::ids::RequestId;
+
+/// One thing that happened, given to [`crate::Bridge::handle_input`] with the time it was observed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input {
+    /// Streams fired an event for one contact.
+    Contact(ContactEvent),
+    /// The CIF library became usable (`CIFInitDone`) or will not come.
+    Cif(CifAvailability),
+    /// A `Microsoft.CIFramework` promise settled, or the call threw.
+    CifReply(CifReply),
+    /// Dynamics called one of the handlers registered with `addHandler`.
+    Dynamics(DynamicsEvent),
+    /// A Streams action (`accept`, `reject`, `clear`, `agent.connect`, `agent.setState`) succeeded or failed.
+    StreamsReply(StreamsReply),
+    /// The agent's state in Amazon Connect changed (drives presence rules).
+    Agent(AgentEvent),
+    /// The page (re)loaded: what an earlier instance of this page persisted, as the raw stored text.
+    Restore(RestoredState),
+}
+
+/// A Streams contact event, with what the contact's getters returned at that moment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContactEvent {
+    /// `contact.getContactId()`, unvalidated.
+    pub contact_id: String,
+    /// Which Streams subscription fired.
+    pub kind: ContactEventKind,
+    /// The getters' values; `None` when Streams no longer knows the contact (getters throw after removal).
+    pub snapshot: Option<ContactSnapshot>,
+}
+
+/// Which Streams subscription delivered a [`ContactEvent`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ContactEventKind {
+    /// `connect.contact(cb)`: the contact was added to the agent's snapshot.
+    Init,
+    /// Found in `agent.getContacts()` at start-up (late start or page reload).
+    Existing,
+    /// `onRefresh`: fires for every live contact on every snapshot, identical or not.
+    Refresh,
+    /// `onIncoming` (queue callbacks arrive this way).
+    Incoming,
+    /// `onPending`.
+    Pending,
+    /// `onConnecting` (inbound voice and chat arrive this way).
+    Connecting,
+    /// `onAccepted`: the accept was broadcast by some CCP.
+    Accepted,
+    /// `onConnected`.
+    Connected,
+    /// `onMissed`: missed or rejected.
+    Missed,
+    /// `onEnded`.
+    Ended,
+    /// `onACW`: after-contact work began.
+    AfterContactWork,
+    /// `onError`.
+    Error,
+    /// `onDestroy`: Streams forgot the contact.
+    Destroyed,
+}
+
+/// The getters of one contact, copied as Streams returned them.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ContactSnapshot {
+    /// `getType()`: `voice`, `queue_callback`, `chat`, `task`, `email`, or anything else Streams invents.
+    pub channel: String,
+    /// `getState().type`: `incoming`, `connecting`, `connected`, `ended`, `missed`, …
+    pub state: String,
+    /// `isInbound()`, or `None` when it threw or could not be known.
+    pub inbound: Option<bool>,
+    /// `getQueue().name`.
+    pub queue_name: Option<String>,
+    /// The customer's phone number (voice: the initial connection's endpoint).
+    pub phone_number: Option<String>,
+    /// The customer's display name (chat: the customer's participant name; task: `getName()`).
+    pub customer_name: Option<String>,
+    /// `getAttributes()` exactly as Streams returned it: normally `{key: {name, value}}`, but anything may arrive.
+    pub attributes: Value,
+}
+
+/// Whether CIF calls can be made at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CifAvailability {
+    /// `CIFInitDone` fired; `getEnvironment` may be called.
+    Ready,
+    /// The library did not load or did not initialise within the configured wait.
+    Unavailable {
+        /// What the shell saw, for the status line and the trace.
+        reason: String,
+    },
+}
+
+/// How a `Microsoft.CIFramework` call ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CifReply {
+    /// The request id of the [`crate::Command::Cif`] that made the call.
+    pub request: RequestId,
+    /// What came back.
+    pub outcome: CifOutcome,
+}
+
+/// The raw outcome of a CIF call; the core interprets it according to the call it made.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CifOutcome {
+    /// The promise resolved. A JS string stays a `Value::String` (often JSON text); objects are converted.
+    Resolved(Value),
+    /// The promise rejected with this value (CIF rejects with `{message, msdyn_name}` or a JSON string of it).
+    Rejected(Value),
+    /// The call threw synchronously (e.g. the library vanished); the message of what was thrown.
+    Threw(String),
+}
+
+/// A Dynamics handler call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DynamicsEvent {
+    /// Which handler fired.
+    pub handler: DynamicsHandler,
+    /// The handler's argument as given: usually a JSON string, sometimes an object.
+    pub payload: Value,
+}
+
+/// The `addHandler` events the bridge registers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DynamicsHandler {
+    /// `onSessionSwitched`: `{sessionId, focused|focussed, context}`; fires twice per switch.
+    SessionSwitched,
+    /// `onSessionClosed`: `{sessionId}`.
+    SessionClosed,
+    /// `onclicktoact`: `{value, name, format, entityLogicalName}`.
+    ClickToAct,
+    /// `onPresenceChange`: `{presenceInfo: {presenceText, …}}`.
+    PresenceChanged,
+}
+
+impl DynamicsHandler {
+    /// Every handler, in registration order.
+    pub const ALL: [DynamicsHandler; 4] = [
+        DynamicsHandler::SessionSwitched,
+        DynamicsHandler::SessionClosed,
+        DynamicsHandler::ClickToAct,
+        DynamicsHandler::PresenceChanged,
+    ];
+
+    /// The event name CIF knows it by (case-sensitive).
+    pub fn event_name(self) -> &'static str {
+        match self {
+            DynamicsHandler::SessionSwitched => "onSessionSwitched",
+            DynamicsHandler::SessionClosed => "onSessionClosed",
+            DynamicsHandler::ClickToAct => "onclicktoact",
+            DynamicsHandler::PresenceChanged => "onPresenceChange",
+        }
+    }
+}
+
+/// How a Streams action ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamsReply {
+    /// The request id of the [`crate::Command::Streams`] that asked for it.
+    pub request: RequestId,
+    /// `Err` carries the failure text Streams gave (or that the call threw).
+    pub outcome: Result<(), String>,
+}
+
+/// The agent's state, from `connect.agent` subscriptions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentEvent {
+    /// `state.name`, e.g. `Available`, `Busy`, `AfterCallWork`, or a custom not-routable state.
+    pub state_name: String,
+    /// `state.type`: `routable`, `not_routable`, `offline`, `system`, `error`.
+    pub state_type: String,
+}
+
+/// What an earlier instance of this page persisted (see [`crate::Command::Persist`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RestoredState {
+    /// The stored text, untrusted: another script on the origin may have written anything there.
+    pub raw: String,
+}

@@ -1,0 +1,1 @@
+//! Browser shell of connect-cif-bridge (placeholder until the shell lands).
