@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Every test of the project, in order of cost: native core tests (with property tests), lints,
+# wasm-bindgen tests in headless Chromium, the release page build, then end-to-end tests in the workbench.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+started=$(date +%s)
+ensure_rust_target
+ensure_wasm_bindgen_cli
+ensure_npm_packages
+ensure_chromium
+cd "$ROOT"
+
+step "native tests (cargo test --workspace)"
+cargo test --workspace --locked
+
+step "lints (cargo clippy, native and wasm32)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo clippy -p connect-cif-bridge --all-targets --target "$WASM_TARGET" --locked -- -D warnings
+
+step "browser tests (wasm-bindgen-test in headless Chromium)"
+cargo test -p connect-cif-bridge --target "$WASM_TARGET" --locked
+
+build_page
+
+step "end-to-end tests (Playwright + Debian chromium, through the workbench)"
+node --test --test-concurrency=1 tests/e2e/
+
+step "all tests passed in $(( $(date +%s) - started )) s"
