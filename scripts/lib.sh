@@ -29,7 +29,7 @@ wasm_bindgen_version() {
 }
 
 ensure_rust_target() {
-  if ! rustup target list --installed | grep -qx "$WASM_TARGET"; then
+  if ! rustup target list --installed | grep -x "$WASM_TARGET" >/dev/null; then
     step "rustup target add $WASM_TARGET"
     retry rustup target add "$WASM_TARGET"
   fi
