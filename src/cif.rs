@@ -1,0 +1,201 @@
+//! Typed adapter over `Microsoft.CIFramework`: a [`CifCall`] becomes the JS call, its promise a [`CifOutcome`].
+//!
+//! Why: the core decides which call to make and parses every result; this file only builds the arguments
+//! CIF expects (plain objects, JSON strings where CIF wants text, the correlation id last) and reports how the
+//! call ended without interpreting the value: a resolved JSON string stays a string.
+
+use bridge_core::{CifCall, CifOutcome, DynamicsHandler};
+use js_sys::{Function, Promise};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+use crate::console;
+use crate::convert::{js_text, to_js, to_json};
+use crate::sys::cif as sys;
+
+/// Starts `call`; `Err` is the [`CifOutcome::Threw`] to feed back at once (library missing, bad arguments).
+pub fn invoke(call: &CifCall, correlation_id: &str) -> Result<Promise, CifOutcome> {
+    let cid = correlation_id;
+    let returned = match call {
+        CifCall::NotifyEvent {
+            template_name,
+            template_parameters,
+            cancellation_token,
+        } => {
+            let input = args(&NotifyInput {
+                template_name,
+                template_parameters,
+                cancellation_token,
+            })?;
+            sys::notify_event(&input, cid)
+        }
+        CifCall::CancelEvent { cancellation_token } => sys::cancel_event(cancellation_token, cid),
+        CifCall::CanCreateSession => sys::can_create_session(cid),
+        CifCall::CreateSession {
+            template_name,
+            template_parameters,
+        } => sys::create_session(
+            &args(&SessionInput {
+                template_name,
+                template_parameters,
+            })?,
+            cid,
+        ),
+        CifCall::CreateTab {
+            template_name,
+            template_parameters,
+            is_focused,
+        } => sys::create_tab(
+            &args(&TabInput {
+                template_name,
+                template_parameters,
+                is_focused: *is_focused,
+            })?,
+            cid,
+        ),
+        CifCall::RenderSearchPage {
+            entity_name,
+            search_string,
+        } => sys::render_search_page(entity_name, search_string, cid),
+        CifCall::SearchAndOpenRecords {
+            entity_name,
+            query,
+            search_only,
+        } => sys::search_and_open_records(entity_name, query, *search_only, cid),
+        CifCall::GetAllSessions => sys::get_all_sessions(cid),
+        CifCall::SetClickToAct { value } => sys::set_click_to_act(*value, cid),
+        CifCall::SetPresence { presence_text } => sys::set_presence(presence_text, cid),
+        CifCall::UpdateRecord {
+            entity_name,
+            id,
+            data,
+        } => {
+            let text = serde_json::to_string(data).map_err(|e| {
+                CifOutcome::Threw(format!(
+                    "updateRecord: data could not be written as JSON: {e}"
+                ))
+            })?;
+            sys::update_record(entity_name, id, &text, cid)
+        }
+    };
+    match returned {
+        // A non-promise result (some CIF builds return plain values) is wrapped, so it settles like one.
+        Ok(value) => Ok(Promise::resolve(&value)),
+        Err(thrown) => Err(CifOutcome::Threw(js_text(&thrown))),
+    }
+}
+
+/// Awaits a CIF promise and copies its value or rejection reason, unjudged.
+pub async fn settle(promise: Promise) -> CifOutcome {
+    match JsFuture::from(promise).await {
+        Ok(value) => CifOutcome::Resolved(to_json(&value)),
+        Err(reason) => CifOutcome::Rejected(to_json(&reason)),
+    }
+}
+
+/// `getEnvironment(correlationId)`, which the shell calls itself on `CIFInitDone` to read Custom Parameters.
+pub async fn get_environment(correlation_id: &str) -> CifOutcome {
+    match sys::get_environment(correlation_id) {
+        Ok(v) => settle(Promise::resolve(&v)).await,
+        Err(thrown) => CifOutcome::Threw(js_text(&thrown)),
+    }
+}
+
+/// `setClickToAct(true)`, so `onclicktoact` reaches the bridge; a failure is logged (the privilege may be missing).
+pub async fn enable_click_to_act(correlation_id: &str) {
+    let outcome = match sys::set_click_to_act(true, correlation_id) {
+        Ok(v) => settle(Promise::resolve(&v)).await,
+        Err(thrown) => CifOutcome::Threw(js_text(&thrown)),
+    };
+    if !matches!(outcome, CifOutcome::Resolved(_)) {
+        console::warn(&format!(
+            "setClickToAct(true) failed: {outcome:?}; click-to-dial from Dynamics is off"
+        ));
+    }
+}
+
+/// One `addHandler` registration; dropping it calls `removeHandler` with the identical function.
+///
+/// Why a guard: CIF keeps handler functions for the page's life and calls them with no way to tell a dropped
+/// Rust closure apart; removing it first is the only safe order.
+pub struct HandlerGuard {
+    handler: DynamicsHandler,
+    closure: Closure<dyn FnMut(JsValue) -> Promise>,
+}
+
+impl std::fmt::Debug for HandlerGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HandlerGuard")
+            .field("handler", &self.handler)
+            .finish_non_exhaustive()
+    }
+}
+
+impl HandlerGuard {
+    /// Registers `on_payload` for `handler`; it receives the raw payload and the JS handler returns a resolved
+    /// Promise, as CIF expects.
+    pub fn register(
+        handler: DynamicsHandler,
+        mut on_payload: impl FnMut(JsValue) + 'static,
+    ) -> Result<HandlerGuard, String> {
+        let closure = Closure::<dyn FnMut(JsValue) -> Promise>::new(move |payload: JsValue| {
+            on_payload(payload);
+            Promise::resolve(&JsValue::UNDEFINED)
+        });
+        sys::add_handler(
+            handler.event_name(),
+            closure.as_ref().unchecked_ref::<Function>(),
+        )
+        .map_err(|e| {
+            format!(
+                "addHandler({}) threw: {}",
+                handler.event_name(),
+                js_text(&e)
+            )
+        })?;
+        Ok(HandlerGuard { handler, closure })
+    }
+}
+
+impl Drop for HandlerGuard {
+    fn drop(&mut self) {
+        let f: &Function = self.closure.as_ref().unchecked_ref();
+        if let Err(e) = sys::remove_handler(self.handler.event_name(), f) {
+            console::warn(&format!(
+                "removeHandler({}) threw: {}",
+                self.handler.event_name(),
+                js_text(&e)
+            ));
+        }
+    }
+}
+
+fn args<T: Serialize>(value: &T) -> Result<JsValue, CifOutcome> {
+    to_js(value).map_err(|e| CifOutcome::Threw(format!("arguments could not be built: {e}")))
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct NotifyInput<'a> {
+    template_name: &'a str,
+    template_parameters: &'a Map<String, Value>,
+    cancellation_token: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SessionInput<'a> {
+    template_name: &'a str,
+    template_parameters: &'a Map<String, Value>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TabInput<'a> {
+    template_name: &'a str,
+    template_parameters: &'a Map<String, Value>,
+    is_focused: bool,
+}

@@ -1,0 +1,591 @@
+//! The driver: owns the core [`Bridge`], feeds it inputs, and carries out its commands.
+//!
+//! Why this shape (quinn's driver, str0m's loop contract): JS callbacks only push stamped inputs onto a queue
+//! and call [`Inner::pump`]; the pump drains the queue with a re-entrancy guard, drains `poll_command` after
+//! every input and re-arms the single timer from `poll_timeout`. A callback fired while a command runs
+//! (Streams and the doubles call back synchronously) waits its turn instead of double-borrowing the bridge.
+//!
+//! Every JS function handed out is owned here: one shared closure per Streams event kind (zero per contact),
+//! subscription guards per contact, one guard per CIF handler, one timer. Closures hold a `Weak` to the
+//! driver, so dropping the [`Driver`] releases everything: guards first (they unsubscribe), closures last.
+
+use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, VecDeque};
+use std::rc::{Rc, Weak};
+
+use bridge_core::{
+    Bridge, CifAvailability, CifOutcome, CifReply, Command, Config, ContactEventKind,
+    DynamicsEvent, DynamicsHandler, Input, Millis, RequestId, RestoredState, StreamsCall,
+    StreamsReply,
+};
+use gloo::timers::callback::Timeout;
+use js_sys::{Function, Promise};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+
+use crate::cif::{self, HandlerGuard};
+use crate::convert::{js_text, to_json};
+use crate::page::{CcpStatus, Page};
+use crate::streams::{self, ContactSubscriptions, SubscriptionGuard, PER_CONTACT_KINDS};
+use crate::sys::streams as sys_streams;
+use crate::{clock, console, storage};
+
+/// The owner of the bridge and of every JS callback; dropping it unsubscribes and removes everything.
+#[derive(Debug)]
+pub struct Driver {
+    inner: Rc<Inner>,
+}
+
+/// A non-owning handle, for callbacks and tasks that must not keep the driver alive.
+#[derive(Debug, Clone)]
+pub struct WeakDriver(Weak<Inner>);
+
+impl WeakDriver {
+    /// The driver, if it still exists.
+    pub fn upgrade(&self) -> Option<Driver> {
+        self.0.upgrade().map(|inner| Driver { inner })
+    }
+}
+
+/// One unit of work for the core, stamped when it was observed.
+#[derive(Debug)]
+enum Work {
+    Input(Millis, Input),
+    Timeout(Millis),
+}
+
+/// The driver's state. Field order is drop order: guards before the closures they hold functions of.
+#[derive(Debug)]
+struct Inner {
+    contacts: RefCell<HashMap<String, ContactSubscriptions>>,
+    agent_subscription: RefCell<Option<SubscriptionGuard>>,
+    global_subscriptions: RefCell<Vec<SubscriptionGuard>>,
+    cif_handlers: RefCell<Vec<HandlerGuard>>,
+    timer: RefCell<Option<(Millis, Timeout)>>,
+    bridge: RefCell<Bridge>,
+    queue: RefCell<VecDeque<Work>>,
+    pumping: Cell<bool>,
+    cif_ready: Cell<bool>,
+    agent: RefCell<Option<sys_streams::Agent>>,
+    page: Page,
+    storage_key: String,
+    me: Weak<Inner>,
+    callbacks: Callbacks,
+}
+
+/// A one-argument JS callback owned by Rust.
+type JsCallback = Closure<dyn FnMut(JsValue)>;
+
+/// The fixed set of closures handed to Streams, created once per driver.
+struct Callbacks {
+    per_contact: Vec<(ContactEventKind, JsCallback)>,
+    contact_added: JsCallback,
+    agent_ready: JsCallback,
+    agent_state: JsCallback,
+    streams_success: JsCallback,
+    streams_failure: Closure<dyn FnMut(JsValue, JsValue)>,
+    ccp_events: Vec<(CcpEvent, JsCallback)>,
+}
+
+impl std::fmt::Debug for Callbacks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Callbacks")
+            .field("per_contact", &self.per_contact.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The CCP lifecycle events the status line shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CcpEvent {
+    Initialized,
+    IframeRetriesExhausted,
+    AuthFail,
+    AccessDenied,
+}
+
+impl Driver {
+    /// A driver around `bridge`, reporting to `page`, persisting under `storage_key` in sessionStorage.
+    pub fn new(bridge: Bridge, page: Page, storage_key: String) -> Driver {
+        let inner = Rc::new_cyclic(|weak: &Weak<Inner>| Inner {
+            contacts: RefCell::new(HashMap::new()),
+            agent_subscription: RefCell::new(None),
+            global_subscriptions: RefCell::new(Vec::new()),
+            cif_handlers: RefCell::new(Vec::new()),
+            timer: RefCell::new(None),
+            bridge: RefCell::new(bridge),
+            queue: RefCell::new(VecDeque::new()),
+            pumping: Cell::new(false),
+            cif_ready: Cell::new(false),
+            agent: RefCell::new(None),
+            page,
+            storage_key,
+            me: weak.clone(),
+            callbacks: Callbacks::new(weak),
+        });
+        Driver { inner }
+    }
+
+    /// A handle that does not keep the driver alive.
+    pub fn downgrade(&self) -> WeakDriver {
+        WeakDriver(Rc::downgrade(&self.inner))
+    }
+
+    /// Feeds one input, stamped now, and runs the loop.
+    pub fn feed(&self, input: Input) {
+        self.inner.push(input);
+    }
+
+    /// Feeds what an earlier instance of the page persisted, if anything; call before any other input.
+    pub fn restore(&self) {
+        if let Some(raw) = storage::read(&self.inner.storage_key) {
+            self.feed(Input::Restore(RestoredState { raw }));
+        }
+    }
+
+    /// Replaces the core's configuration (Custom Parameters arrived).
+    pub fn set_config(&self, config: Config) {
+        self.inner.bridge.borrow_mut().set_config(config);
+    }
+
+    /// CIF is usable: CIF commands are carried out from now on, and the core is told.
+    pub fn cif_ready(&self) {
+        self.inner.cif_ready.set(true);
+        self.feed(Input::Cif(CifAvailability::Ready));
+    }
+
+    /// CIF will not come; the core is told (CIF commands keep failing fast with `Threw`).
+    pub fn cif_unavailable(&self, reason: String) {
+        self.feed(Input::Cif(CifAvailability::Unavailable { reason }));
+    }
+
+    /// Registers one handler per [`DynamicsHandler`]; each guard removes its handler when the driver drops.
+    pub fn register_dynamics_handlers(&self) {
+        let mut guards = Vec::new();
+        for handler in DynamicsHandler::ALL {
+            let weak = Rc::downgrade(&self.inner);
+            let registered = HandlerGuard::register(handler, move |payload: JsValue| {
+                if let Some(inner) = weak.upgrade() {
+                    inner.push(Input::Dynamics(DynamicsEvent {
+                        handler,
+                        payload: to_json(&payload),
+                    }));
+                }
+            });
+            match registered {
+                Ok(guard) => guards.push(guard),
+                Err(e) => console::error(&e),
+            }
+        }
+        // Replacing earlier guards (a second CIFInitDone) removes their handlers first.
+        let old = std::mem::replace(&mut *self.inner.cif_handlers.borrow_mut(), guards);
+        drop(old);
+    }
+
+    /// Subscribes `connect.contact`, `connect.agent` and the CCP lifecycle events; call right after `initCCP`.
+    pub fn subscribe_streams(&self) -> Result<(), String> {
+        let cb = &self.inner.callbacks;
+        let mut guards = Vec::new();
+        let mut failures = Vec::new();
+        for (event, closure) in &cb.ccp_events {
+            let f: &Function = closure.as_ref().unchecked_ref();
+            let (name, result) = match event {
+                CcpEvent::Initialized => {
+                    ("connect.core.onInitialized", sys_streams::on_initialized(f))
+                }
+                CcpEvent::IframeRetriesExhausted => (
+                    "connect.core.onIframeRetriesExhausted",
+                    sys_streams::on_iframe_retries_exhausted(f),
+                ),
+                CcpEvent::AuthFail => ("connect.core.onAuthFail", sys_streams::on_auth_fail(f)),
+                CcpEvent::AccessDenied => (
+                    "connect.core.onAccessDenied",
+                    sys_streams::on_access_denied(f),
+                ),
+            };
+            match result {
+                Ok(returned) => guards.extend(SubscriptionGuard::from_returned(returned, name)),
+                Err(e) => failures.push(format!("{name}: {}", js_text(&e))),
+            }
+        }
+        match sys_streams::contact(cb.contact_added.as_ref().unchecked_ref()) {
+            Ok(returned) => guards.extend(SubscriptionGuard::from_returned(
+                returned,
+                "connect.contact",
+            )),
+            Err(e) => failures.push(format!("connect.contact: {}", js_text(&e))),
+        }
+        // Stored before connect.agent: it calls back synchronously when agent data already exists.
+        self.inner.global_subscriptions.borrow_mut().extend(guards);
+        match sys_streams::agent(cb.agent_ready.as_ref().unchecked_ref()) {
+            Ok(returned) => {
+                let guard = SubscriptionGuard::from_returned(returned, "connect.agent");
+                self.inner.global_subscriptions.borrow_mut().extend(guard);
+            }
+            Err(e) => failures.push(format!("connect.agent: {}", js_text(&e))),
+        }
+        if failures.is_empty() {
+            Ok(())
+        } else {
+            Err(failures.join("; "))
+        }
+    }
+
+    /// The core's diagnostic trace as JSON text.
+    pub fn export_trace(&self) -> String {
+        self.inner.bridge.borrow().export_trace()
+    }
+
+    /// How many contacts hold subscriptions right now (live contacts).
+    pub fn tracked_contacts(&self) -> usize {
+        self.inner.contacts.borrow().len()
+    }
+
+    /// The page this driver reports to.
+    pub fn page(&self) -> &Page {
+        &self.inner.page
+    }
+}
+
+impl Callbacks {
+    fn new(weak: &Weak<Inner>) -> Callbacks {
+        let per_contact = PER_CONTACT_KINDS
+            .into_iter()
+            .map(|kind| {
+                let weak = weak.clone();
+                let closure = Closure::<dyn FnMut(JsValue)>::new(move |contact: JsValue| {
+                    if let Some(inner) = weak.upgrade() {
+                        inner.on_contact_event(kind, &contact);
+                    }
+                });
+                (kind, closure)
+            })
+            .collect();
+        let w = weak.clone();
+        let contact_added = Closure::<dyn FnMut(JsValue)>::new(move |contact: JsValue| {
+            if let Some(inner) = w.upgrade() {
+                inner.on_contact_seen(&contact, ContactEventKind::Init);
+            }
+        });
+        let w = weak.clone();
+        let agent_ready = Closure::<dyn FnMut(JsValue)>::new(move |agent: JsValue| {
+            if let Some(inner) = w.upgrade() {
+                inner.on_agent(agent);
+            }
+        });
+        let w = weak.clone();
+        let agent_state = Closure::<dyn FnMut(JsValue)>::new(move |change: JsValue| {
+            if let Some(inner) = w.upgrade() {
+                let agent = inner.agent.borrow().clone();
+                if let Some(event) = streams::agent_event(&change, agent.as_ref()) {
+                    inner.push(Input::Agent(event));
+                }
+            }
+        });
+        // Bound to a request id with Function.bind (a JS-side wrapper), so no closure is made per action.
+        let w = weak.clone();
+        let streams_success = Closure::<dyn FnMut(JsValue)>::new(move |request: JsValue| {
+            if let (Some(inner), Some(request)) = (w.upgrade(), request_id(&request)) {
+                inner.push(Input::StreamsReply(StreamsReply {
+                    request,
+                    outcome: Ok(()),
+                }));
+            }
+        });
+        let w = weak.clone();
+        let streams_failure =
+            Closure::<dyn FnMut(JsValue, JsValue)>::new(move |request: JsValue, err: JsValue| {
+                if let (Some(inner), Some(request)) = (w.upgrade(), request_id(&request)) {
+                    inner.push(Input::StreamsReply(StreamsReply {
+                        request,
+                        outcome: Err(failure_text(&err)),
+                    }));
+                }
+            });
+        let ccp_events = [
+            CcpEvent::Initialized,
+            CcpEvent::IframeRetriesExhausted,
+            CcpEvent::AuthFail,
+            CcpEvent::AccessDenied,
+        ]
+        .into_iter()
+        .map(|event| {
+            let w = weak.clone();
+            let closure = Closure::<dyn FnMut(JsValue)>::new(move |_data: JsValue| {
+                if let Some(inner) = w.upgrade() {
+                    inner.on_ccp_event(event);
+                }
+            });
+            (event, closure)
+        })
+        .collect();
+        Callbacks {
+            per_contact,
+            contact_added,
+            agent_ready,
+            agent_state,
+            streams_success,
+            streams_failure,
+            ccp_events,
+        }
+    }
+
+    fn for_kind(&self, kind: ContactEventKind) -> Option<Function> {
+        self.per_contact
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map(|(_, c)| c.as_ref().unchecked_ref::<Function>().clone())
+    }
+
+    /// `{success, failure}` bound to `request`.
+    fn reply_callbacks(&self, request: RequestId) -> JsValue {
+        let id = JsValue::from_f64(request.0 as f64);
+        let success: &Function = self.streams_success.as_ref().unchecked_ref();
+        let failure: &Function = self.streams_failure.as_ref().unchecked_ref();
+        let success: JsValue = success.bind1(&JsValue::NULL, &id).into();
+        let failure: JsValue = failure.bind1(&JsValue::NULL, &id).into();
+        streams::callbacks(&success, &failure)
+    }
+}
+
+impl Inner {
+    fn push(&self, input: Input) {
+        self.queue
+            .borrow_mut()
+            .push_back(Work::Input(clock::now(), input));
+        self.pump();
+    }
+
+    /// Drains the queue; re-entrant calls return at once and their work is picked up by the running pump.
+    fn pump(&self) {
+        if self.pumping.replace(true) {
+            return;
+        }
+        loop {
+            let next = self.queue.borrow_mut().pop_front();
+            let Some(work) = next else { break };
+            match work {
+                Work::Input(at, input) => self.bridge.borrow_mut().handle_input(at, input),
+                Work::Timeout(at) => self.bridge.borrow_mut().handle_timeout(at),
+            }
+            loop {
+                let command = self.bridge.borrow_mut().poll_command();
+                let Some(command) = command else { break };
+                self.execute(command);
+            }
+        }
+        self.rearm_timer();
+        self.pumping.set(false);
+    }
+
+    fn rearm_timer(&self) {
+        let deadline = self.bridge.borrow().poll_timeout();
+        let armed = self.timer.borrow().as_ref().map(|(at, _)| *at);
+        if deadline == armed {
+            return;
+        }
+        let replacement = deadline.map(|at| {
+            let delay = at.since(clock::now()).min(i32::MAX as u64) as u32;
+            let weak = self.self_weak();
+            let timeout = Timeout::new(delay, move || {
+                // Hop to a microtask so the pump (which replaces this Timeout) never drops it mid-call.
+                wasm_bindgen_futures::spawn_local(async move {
+                    if let Some(inner) = weak.upgrade() {
+                        inner
+                            .queue
+                            .borrow_mut()
+                            .push_back(Work::Timeout(clock::now()));
+                        // Forget the spent deadline so the pump arms the next one even if it is equal.
+                        let spent = inner.timer.borrow_mut().take();
+                        drop(spent);
+                        inner.pump();
+                    }
+                });
+            });
+            (at, timeout)
+        });
+        let old = std::mem::replace(&mut *self.timer.borrow_mut(), replacement);
+        drop(old);
+    }
+
+    fn self_weak(&self) -> Weak<Inner> {
+        self.me.clone()
+    }
+
+    fn execute(&self, command: Command) {
+        match command {
+            Command::Cif {
+                request,
+                contact: _,
+                correlation_id,
+                call,
+            } => self.execute_cif(request, &correlation_id, &call),
+            Command::Streams {
+                request,
+                contact,
+                call,
+            } => {
+                if let Err(text) =
+                    self.execute_streams(request, contact.as_ref().map(|c| c.as_str()), &call)
+                {
+                    self.queue.borrow_mut().push_back(Work::Input(
+                        clock::now(),
+                        Input::StreamsReply(StreamsReply {
+                            request,
+                            outcome: Err(text),
+                        }),
+                    ));
+                }
+            }
+            Command::Persist(text) => storage::write(&self.storage_key, &text),
+            Command::Report(report) => {
+                let text = format!("{}: {}", report.code, report.message);
+                console::by_severity(report.severity, &text);
+                if report.agent_visible {
+                    let class = match report.severity {
+                        bridge_core::Severity::Error => "error",
+                        bridge_core::Severity::Warning => "warning",
+                        bridge_core::Severity::Info => "info",
+                    };
+                    self.page.show_notice(&report.message, class);
+                }
+            }
+        }
+    }
+
+    fn execute_cif(&self, request: RequestId, correlation_id: &str, call: &bridge_core::CifCall) {
+        if !self.cif_ready.get() {
+            let outcome = CifOutcome::Threw(format!(
+                "{} not called: Microsoft.CIFramework is not initialised (no CIFInitDone)",
+                call.method_name()
+            ));
+            self.queue.borrow_mut().push_back(Work::Input(
+                clock::now(),
+                Input::CifReply(CifReply { request, outcome }),
+            ));
+            return;
+        }
+        match cif::invoke(call, correlation_id) {
+            Ok(promise) => {
+                let weak = self.self_weak();
+                wasm_bindgen_futures::spawn_local(settle_into(weak, request, promise));
+            }
+            Err(outcome) => {
+                self.queue.borrow_mut().push_back(Work::Input(
+                    clock::now(),
+                    Input::CifReply(CifReply { request, outcome }),
+                ));
+            }
+        }
+    }
+
+    fn execute_streams(
+        &self,
+        request: RequestId,
+        contact: Option<&str>,
+        call: &StreamsCall,
+    ) -> Result<(), String> {
+        let callbacks = self.callbacks.reply_callbacks(request);
+        match call {
+            StreamsCall::Accept | StreamsCall::Reject | StreamsCall::Clear => {
+                let id = contact.ok_or_else(|| format!("{call:?} needs a contact"))?;
+                let known = self.contacts.borrow().get(id).map(|c| c.view.clone());
+                let view = known.or_else(|| streams::contact_by_id(id));
+                streams::perform(call, view.as_ref(), None, &callbacks)
+                    .map_err(|e| format!("contact {id}: {call:?} failed: {e}"))
+            }
+            StreamsCall::Dial { .. } | StreamsCall::SetAgentState { .. } => {
+                let agent = self.agent.borrow().clone().or_else(streams::current_agent);
+                streams::perform(call, None, agent.as_ref(), &callbacks)
+            }
+        }
+    }
+
+    fn on_contact_seen(&self, contact: &JsValue, kind: ContactEventKind) {
+        let Some(id) = streams::contact_id(contact) else {
+            return;
+        };
+        let known = self.contacts.borrow().contains_key(&id);
+        if !known {
+            let view: &sys_streams::Contact = contact.unchecked_ref();
+            let subs = ContactSubscriptions::subscribe(view, &id, |k| self.callbacks.for_kind(k));
+            self.contacts.borrow_mut().insert(id.clone(), subs);
+        }
+        let snapshot = streams::read_snapshot(contact.unchecked_ref(), &id);
+        self.push(Input::Contact(bridge_core::ContactEvent {
+            contact_id: id,
+            kind,
+            snapshot,
+        }));
+    }
+
+    fn on_contact_event(&self, kind: ContactEventKind, contact: &JsValue) {
+        let Some(event) = streams::read_event(contact, kind) else {
+            return;
+        };
+        if kind == ContactEventKind::Destroyed {
+            // Streams forgets the contact now: release its subscriptions (unsubscribing mid-dispatch is safe,
+            // Streams iterates over a copy of its subscriber list).
+            let released = self.contacts.borrow_mut().remove(&event.contact_id);
+            drop(released);
+        }
+        self.push(Input::Contact(event));
+    }
+
+    fn on_agent(&self, agent: JsValue) {
+        let agent: sys_streams::Agent = agent.unchecked_into();
+        *self.agent.borrow_mut() = Some(agent.clone());
+        let f: &Function = self.callbacks.agent_state.as_ref().unchecked_ref();
+        match agent.on_state_change(f) {
+            Ok(returned) => {
+                let guard = SubscriptionGuard::from_returned(returned, "agent.onStateChange");
+                let old = std::mem::replace(&mut *self.agent_subscription.borrow_mut(), guard);
+                drop(old);
+            }
+            Err(e) => console::error(&format!("agent.onStateChange failed: {}", js_text(&e))),
+        }
+        for contact in streams::agent_contacts(&agent) {
+            self.on_contact_seen(&contact, ContactEventKind::Existing);
+        }
+    }
+
+    fn on_ccp_event(&self, event: CcpEvent) {
+        let status = match event {
+            CcpEvent::Initialized => CcpStatus::Ready,
+            CcpEvent::IframeRetriesExhausted => CcpStatus::Failed(
+                "the CCP did not answer (iframe retries exhausted): check ccpUrl and that this page's origin is an \
+                 approved origin of the Amazon Connect instance"
+                    .to_owned(),
+            ),
+            CcpEvent::AuthFail => CcpStatus::Failed("not signed in to Amazon Connect (authentication failed)".to_owned()),
+            CcpEvent::AccessDenied => {
+                CcpStatus::Failed("access denied: the user lacks Amazon Connect CCP permissions".to_owned())
+            }
+        };
+        if let CcpStatus::Failed(why) = &status {
+            console::error(&format!("CCP: {why}"));
+        }
+        self.page.set_ccp(&status);
+    }
+}
+
+/// Awaits a CIF promise and feeds the outcome, if the driver still exists.
+async fn settle_into(weak: Weak<Inner>, request: RequestId, promise: Promise) {
+    let outcome = cif::settle(promise).await;
+    if let Some(inner) = weak.upgrade() {
+        inner.push(Input::CifReply(CifReply { request, outcome }));
+    }
+}
+
+fn request_id(value: &JsValue) -> Option<RequestId> {
+    let n = value.as_f64()?;
+    (n.is_finite() && n >= 0.0).then_some(RequestId(n as u64))
+}
+
+fn failure_text(err: &JsValue) -> String {
+    if err.is_undefined() || err.is_null() {
+        "Streams reported a failure without details".to_owned()
+    } else {
+        js_text(err)
+    }
+}

@@ -1,0 +1,104 @@
+//! The shell's own errors, typed so that each message names what failed, where, and what was expected.
+//!
+//! Why typed: a failure in the shell is either untrusted input (a Streams getter that threw, a bad config file)
+//! or a missing dependency (Streams or CIF not on the page). The page and the console show these texts, so their
+//! wording names the contact, the field and the expectation, as the spec's "bad input" section asks.
+
+use std::fmt;
+
+use wasm_bindgen::JsValue;
+
+use crate::convert::js_text;
+
+/// A Streams getter on one contact threw or returned the wrong type; the field becomes `None`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GetterError {
+    /// The contact id (already read), or `?` when even that failed.
+    pub contact: String,
+    /// The getter, e.g. `getInitialConnection().getEndpoint().phoneNumber`.
+    pub field: &'static str,
+    /// What the bridge expected to get.
+    pub expected: &'static str,
+    /// What happened instead (the JS error text, or the type found).
+    pub found: String,
+}
+
+impl fmt::Display for GetterError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "contact {}: could not read {} (expected {}): {}",
+            self.contact, self.field, self.expected, self.found
+        )
+    }
+}
+
+/// What can stop the page from starting part of its work. None of them stop the rest of the page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StartupError {
+    /// `config.json` was found but is not a JSON object.
+    ConfigFile {
+        /// The file's URL as requested.
+        file: String,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// `ccpUrl` is missing or not an acceptable CCP URL, so the CCP is not loaded.
+    CcpUrl {
+        /// The value given (empty when missing).
+        value: String,
+        /// What would have been accepted.
+        expected: &'static str,
+    },
+    /// A JS global the page needs is absent (e.g. `connect` when Streams was not bundled).
+    MissingGlobal {
+        /// The global's name.
+        name: &'static str,
+        /// The JS error text.
+        detail: String,
+    },
+    /// A JS call the shell needs threw.
+    Js {
+        /// What the shell was doing, e.g. `connect.core.initCCP`.
+        call: &'static str,
+        /// The JS error text.
+        detail: String,
+    },
+    /// The page lacks something the shell must have (`window`, `document`).
+    NoDocument,
+}
+
+impl StartupError {
+    /// Wraps a thrown JS value for `call`.
+    pub fn js(call: &'static str, thrown: &JsValue) -> StartupError {
+        StartupError::Js {
+            call,
+            detail: js_text(thrown),
+        }
+    }
+}
+
+impl fmt::Display for StartupError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StartupError::ConfigFile { file, reason } => {
+                write!(f, "configuration file {file} refused: {reason}; expected a JSON object of configuration keys")
+            }
+            StartupError::CcpUrl { value, expected } if value.is_empty() => {
+                write!(f, "configuration key `ccpUrl` is missing: expected {expected}; the CCP is not loaded")
+            }
+            StartupError::CcpUrl { value, expected } => write!(
+                f,
+                "configuration key `ccpUrl`: value {value:?} refused, expected {expected}; the CCP is not loaded"
+            ),
+            StartupError::MissingGlobal { name, detail } => {
+                write!(f, "`{name}` is not available on the page ({detail})")
+            }
+            StartupError::Js { call, detail } => write!(f, "{call} failed: {detail}"),
+            StartupError::NoDocument => f.write_str("no window/document: the bridge must run in a browser page"),
+        }
+    }
+}
+
+impl std::error::Error for StartupError {}
+impl std::error::Error for GetterError {}

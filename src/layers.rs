@@ -1,0 +1,151 @@
+//! The configuration layers the shell gathers: `config.json`, the URL query, and Custom Parameters.
+//!
+//! Why here: fetching and unwrapping are I/O and JS shapes; which values are valid is the core's
+//! `Config::resolve`. URL values stay strings, JSON values keep their types.
+
+use bridge_core::{ConfigLayer, ConfigSource};
+use serde_json::{Map, Value};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{RequestCache, RequestInit, Response, UrlSearchParams};
+
+use crate::convert::js_text;
+use crate::error::StartupError;
+
+/// The empty defaults layer (the defaults themselves are compiled into the core).
+pub fn defaults() -> ConfigLayer {
+    ConfigLayer {
+        source: ConfigSource::Defaults,
+        values: Map::new(),
+    }
+}
+
+/// Every query parameter as a string (`location.search` form, with or without `?`); the first of a repeated
+/// key wins, as `URLSearchParams.get` does.
+pub fn from_query(query: &str) -> ConfigLayer {
+    let mut values = Map::new();
+    if let Ok(params) = UrlSearchParams::new_with_str(query) {
+        for entry in params.entries() {
+            let Ok(pair) = entry else { continue };
+            let pair: js_sys::Array = pair.unchecked_into();
+            if let (Some(k), Some(v)) = (pair.get(0).as_string(), pair.get(1).as_string()) {
+                values.entry(k).or_insert(Value::String(v));
+            }
+        }
+    }
+    ConfigLayer {
+        source: ConfigSource::Url,
+        values,
+    }
+}
+
+/// Fetches `config.json` beside the page: a 404 is no layer; anything but a JSON object is an error naming it.
+pub async fn from_file(url: &str) -> Result<Option<ConfigLayer>, StartupError> {
+    let refused = |reason: String| StartupError::ConfigFile {
+        file: url.to_owned(),
+        reason,
+    };
+    let window = web_sys::window().ok_or(StartupError::NoDocument)?;
+    let init = RequestInit::new();
+    init.set_cache(RequestCache::NoCache);
+    let response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
+        .await
+        .map_err(|e| refused(format!("could not be fetched: {}", js_text(&e))))?;
+    let response: Response = response
+        .dyn_into()
+        .map_err(|_| refused("fetch gave no Response".into()))?;
+    if response.status() == 404 {
+        return Ok(None);
+    }
+    if !response.ok() {
+        return Err(refused(format!("HTTP status {}", response.status())));
+    }
+    let text = response.text().map_err(|e| refused(js_text(&e)))?;
+    let text = JsFuture::from(text)
+        .await
+        .map_err(|e| refused(js_text(&e)))?;
+    let text = text.as_string().unwrap_or_default();
+    match serde_json::from_str::<Value>(&text) {
+        Ok(Value::Object(values)) => Ok(Some(ConfigLayer {
+            source: ConfigSource::ConfigFile,
+            values,
+        })),
+        Ok(other) => Err(refused(format!(
+            "it holds {}, not an object",
+            json_kind(&other)
+        ))),
+        Err(e) => Err(refused(format!("invalid JSON: {e}"))),
+    }
+}
+
+/// The Custom Parameters layer from a `getEnvironment()` result (a JSON string or an object) whose
+/// `customParams` is itself JSON text (or, leniently, an object). `Ok(None)` when there are none.
+pub fn from_environment(environment: &Value) -> Result<Option<ConfigLayer>, String> {
+    let parsed;
+    let env = match environment {
+        Value::String(text) => {
+            parsed = serde_json::from_str::<Value>(text)
+                .map_err(|e| format!("getEnvironment() returned text that is not JSON: {e}"))?;
+            &parsed
+        }
+        other => other,
+    };
+    let Some(env) = env.as_object() else {
+        return Err(format!(
+            "getEnvironment() returned {}, expected an object",
+            json_kind(env)
+        ));
+    };
+    let values = match env.get("customParams") {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::String(text)) if text.trim().is_empty() => return Ok(None),
+        Some(Value::String(text)) => match serde_json::from_str::<Value>(text) {
+            Ok(Value::Object(values)) => values,
+            Ok(other) => {
+                return Err(format!(
+                    "customParams holds {}, expected a JSON object",
+                    json_kind(&other)
+                ))
+            }
+            Err(e) => {
+                return Err(format!(
+                    "customParams is not valid JSON ({e}); expected a JSON object"
+                ))
+            }
+        },
+        Some(Value::Object(values)) => values.clone(),
+        Some(other) => {
+            return Err(format!(
+                "customParams is {}, expected JSON text",
+                json_kind(other)
+            ))
+        }
+    };
+    Ok(Some(ConfigLayer {
+        source: ConfigSource::CustomParams,
+        values,
+    }))
+}
+
+/// The raw value of `key` in the highest-precedence layer that sets it (to tell "missing" from "refused").
+pub fn raw_value(layers: &[ConfigLayer], key: &str) -> Option<String> {
+    layers
+        .iter()
+        .rev()
+        .find_map(|l| l.values.get(key))
+        .map(|v| match v {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        })
+}
+
+fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}

@@ -1,0 +1,225 @@
+//! The page's own DOM: status line, errors box, notices, the CCP container and the diagnostics bar.
+//!
+//! Why separate: the page runs under a strict CSP, so every text is set with `textContent` and every look is a
+//! class from `style.css`; keeping all DOM writes here makes that easy to check. Elements are found by
+//! `data-bridge` attribute under a root and created when missing, so tests can hand over an empty `<div>`.
+
+use web_sys::{Document, Element};
+
+use crate::error::StartupError;
+
+/// At most this many notices stay on the page (the oldest go first).
+const MAX_NOTICES: u32 = 20;
+/// At most this many errors stay on the page.
+const MAX_ERRORS: u32 = 50;
+
+/// What the status line says about Dynamics.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DynamicsStatus {
+    /// Waiting for `CIFInitDone`.
+    Connecting,
+    /// CIF is initialised and the bridge is using it.
+    Connected,
+    /// No CIF: outside Dynamics, library unreachable, or not configured.
+    NotConnected(String),
+}
+
+/// What the status line says about the CCP.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CcpStatus {
+    /// `initCCP` was called; waiting for the CCP to acknowledge.
+    Loading,
+    /// Waiting for Custom Parameters from Dynamics, which may carry `ccpUrl`.
+    WaitingForConfig,
+    /// The CCP acknowledged (`onInitialized`).
+    Ready,
+    /// The CCP failed or was not loaded, with the reason.
+    Failed(String),
+}
+
+/// Handles to the page's elements.
+#[derive(Debug, Clone)]
+pub struct Page {
+    document: Document,
+    dynamics: Element,
+    ccp_status: Element,
+    errors: Element,
+    notices: Element,
+    ccp: Element,
+    copy_trace: Element,
+    download_trace: Element,
+}
+
+impl Page {
+    /// Finds (or creates) the page's parts under `root`.
+    pub fn attach(root: &Element) -> Result<Page, StartupError> {
+        let document = root.owner_document().ok_or(StartupError::NoDocument)?;
+        let part = |role: &str, tag: &str, class: &str| -> Result<Element, StartupError> {
+            if let Ok(Some(found)) = root.query_selector(&format!("[data-bridge=\"{role}\"]")) {
+                return Ok(found);
+            }
+            let el = document
+                .create_element(tag)
+                .map_err(|e| StartupError::js("document.createElement", &e))?;
+            let _ = el.set_attribute("data-bridge", role);
+            el.set_class_name(class);
+            root.append_child(&el)
+                .map_err(|e| StartupError::js("appendChild", &e))?;
+            Ok(el)
+        };
+        let status = part("status", "div", "status-line")?;
+        let sub = |parent: &Element, role: &str, label: &str| -> Result<Element, StartupError> {
+            if let Ok(Some(found)) = parent.query_selector(&format!("[data-bridge=\"{role}\"]")) {
+                return Ok(found);
+            }
+            let wrap = document
+                .create_element("span")
+                .map_err(|e| StartupError::js("createElement", &e))?;
+            wrap.set_class_name("status-item");
+            wrap.set_text_content(Some(label));
+            let value = document
+                .create_element("span")
+                .map_err(|e| StartupError::js("createElement", &e))?;
+            let _ = value.set_attribute("data-bridge", role);
+            let _ = wrap.append_child(&value);
+            let _ = parent.append_child(&wrap);
+            Ok(value)
+        };
+        let dynamics = sub(&status, "dynamics-status", "Dynamics: ")?;
+        let ccp_status = sub(&status, "ccp-status", "CCP: ")?;
+        let errors = part("errors", "ul", "errors")?;
+        let notices = part("notices", "ul", "notices")?;
+        let ccp = part("ccp", "div", "ccp")?;
+        let diagnostics = part("diagnostics", "div", "diagnostics")?;
+        let button = |role: &str, label: &str| -> Result<Element, StartupError> {
+            if let Ok(Some(found)) =
+                diagnostics.query_selector(&format!("[data-bridge=\"{role}\"]"))
+            {
+                return Ok(found);
+            }
+            let b = document
+                .create_element("button")
+                .map_err(|e| StartupError::js("createElement", &e))?;
+            let _ = b.set_attribute("type", "button");
+            let _ = b.set_attribute("data-bridge", role);
+            b.set_text_content(Some(label));
+            let _ = diagnostics.append_child(&b);
+            Ok(b)
+        };
+        let copy_trace = button("copy-trace", "Copy trace")?;
+        let download_trace = button("download-trace", "Download trace")?;
+        let page = Page {
+            document,
+            dynamics,
+            ccp_status,
+            errors,
+            notices,
+            ccp,
+            copy_trace,
+            download_trace,
+        };
+        page.set_dynamics(&DynamicsStatus::Connecting);
+        page.set_ccp(&CcpStatus::Loading);
+        Ok(page)
+    }
+
+    /// Updates the Dynamics half of the status line.
+    pub fn set_dynamics(&self, status: &DynamicsStatus) {
+        let (text, class) = match status {
+            DynamicsStatus::Connecting => ("connecting…".to_owned(), "pending"),
+            DynamicsStatus::Connected => ("connected".to_owned(), "ok"),
+            DynamicsStatus::NotConnected(why) => (format!("not connected ({why})"), "bad"),
+        };
+        set_status(&self.dynamics, &text, class);
+    }
+
+    /// Updates the CCP half of the status line.
+    pub fn set_ccp(&self, status: &CcpStatus) {
+        let (text, class) = match status {
+            CcpStatus::Loading => ("loading…".to_owned(), "pending"),
+            CcpStatus::WaitingForConfig => (
+                "waiting for configuration from Dynamics…".to_owned(),
+                "pending",
+            ),
+            CcpStatus::Ready => ("ready".to_owned(), "ok"),
+            CcpStatus::Failed(why) => (format!("failed: {why}"), "bad"),
+        };
+        set_status(&self.ccp_status, &text, class);
+    }
+
+    /// Adds an error to the errors box (configuration errors, start-up failures).
+    pub fn show_error(&self, text: &str) {
+        self.append_bounded(&self.errors, text, "error", MAX_ERRORS);
+    }
+
+    /// Adds a notice for the agent (reports the core marked `agent_visible`).
+    pub fn show_notice(&self, text: &str, class: &str) {
+        self.append_bounded(&self.notices, text, class, MAX_NOTICES);
+    }
+
+    /// The texts in the errors box, oldest first (for tests and the diagnostics export).
+    pub fn errors(&self) -> Vec<String> {
+        texts(&self.errors)
+    }
+
+    /// The texts of the notices, oldest first.
+    pub fn notices(&self) -> Vec<String> {
+        texts(&self.notices)
+    }
+
+    /// The status line's two values: (Dynamics, CCP).
+    pub fn status(&self) -> (String, String) {
+        (
+            self.dynamics.text_content().unwrap_or_default(),
+            self.ccp_status.text_content().unwrap_or_default(),
+        )
+    }
+
+    /// The element the CCP iframe goes into.
+    pub fn ccp_container(&self) -> &Element {
+        &self.ccp
+    }
+
+    /// The "Copy trace" button.
+    pub fn copy_trace_button(&self) -> &Element {
+        &self.copy_trace
+    }
+
+    /// The "Download trace" button.
+    pub fn download_trace_button(&self) -> &Element {
+        &self.download_trace
+    }
+
+    /// The document the page lives in.
+    pub fn document(&self) -> &Document {
+        &self.document
+    }
+
+    fn append_bounded(&self, list: &Element, text: &str, class: &str, max: u32) {
+        let Ok(li) = self.document.create_element("li") else {
+            return;
+        };
+        li.set_class_name(class);
+        li.set_text_content(Some(text));
+        let _ = list.append_child(&li);
+        while list.child_element_count() > max {
+            match list.first_element_child() {
+                Some(first) => first.remove(),
+                None => break,
+            }
+        }
+    }
+}
+
+fn set_status(el: &Element, text: &str, class: &str) {
+    el.set_text_content(Some(text));
+    el.set_class_name(&format!("status-value {class}"));
+}
+
+fn texts(list: &Element) -> Vec<String> {
+    let children = list.children();
+    (0..children.length())
+        .filter_map(|i| children.item(i))
+        .filter_map(|c| c.text_content())
+        .collect()
+}

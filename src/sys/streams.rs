@@ -1,0 +1,186 @@
+//! Raw bindings to `amazon-connect-streams` (the global `connect`), workers-rs style.
+//!
+//! Why raw: Streams objects are duck-typed views (`Contact`, `ContactSnapshot`, `Connection`, `Agent`) whose
+//! getters throw once a contact is gone or when TaskJS is missing. Every import is `catch` and returns what JS
+//! returned, unconverted; [`crate::streams`] decides what the values mean. Nothing here checks `instanceof`.
+
+use js_sys::Function;
+use wasm_bindgen::prelude::*;
+use web_sys::Element;
+
+#[wasm_bindgen]
+extern "C" {
+    // ---- connect.core -------------------------------------------------------------------------------------
+
+    /// `connect.core.initCCP(container, params)`: creates the CCP iframe; a second call is a logged no-op.
+    #[wasm_bindgen(js_namespace = ["connect", "core"], js_name = initCCP, catch)]
+    pub fn init_ccp(container: &Element, params: &JsValue) -> Result<(), JsValue>;
+
+    /// `connect.core.onInitialized(f)`: the CCP acknowledged (before agent data).
+    #[wasm_bindgen(js_namespace = ["connect", "core"], js_name = onInitialized, catch)]
+    pub fn on_initialized(f: &Function) -> Result<JsValue, JsValue>;
+
+    /// `connect.core.onIframeRetriesExhausted(f)`: the CCP iframe never answered.
+    #[wasm_bindgen(js_namespace = ["connect", "core"], js_name = onIframeRetriesExhausted, catch)]
+    pub fn on_iframe_retries_exhausted(f: &Function) -> Result<JsValue, JsValue>;
+
+    /// `connect.core.onAuthFail(f)`: the agent is not logged in to Amazon Connect.
+    #[wasm_bindgen(js_namespace = ["connect", "core"], js_name = onAuthFail, catch)]
+    pub fn on_auth_fail(f: &Function) -> Result<JsValue, JsValue>;
+
+    /// `connect.core.onAccessDenied(f)`: the agent lacks CCP permissions.
+    #[wasm_bindgen(js_namespace = ["connect", "core"], js_name = onAccessDenied, catch)]
+    pub fn on_access_denied(f: &Function) -> Result<JsValue, JsValue>;
+
+    // ---- connect ------------------------------------------------------------------------------------------
+
+    /// `connect.contact(f)`: `f(contact)` for each contact added to the agent's snapshot; no replay.
+    #[wasm_bindgen(js_namespace = connect, js_name = contact, catch)]
+    pub fn contact(f: &Function) -> Result<JsValue, JsValue>;
+
+    /// `connect.agent(f)`: `f(agent)` once agent data exists; synchronously if it already does.
+    #[wasm_bindgen(js_namespace = connect, js_name = agent, catch)]
+    pub fn agent(f: &Function) -> Result<JsValue, JsValue>;
+
+    /// `connect.Endpoint.byPhoneNumber(number)`.
+    #[wasm_bindgen(js_namespace = ["connect", "Endpoint"], js_name = byPhoneNumber, catch)]
+    pub fn endpoint_by_phone_number(number: &str) -> Result<JsValue, JsValue>;
+
+    // ---- Contact (and ContactSnapshot, which shares its getters) --------------------------------------------
+
+    /// A Streams contact view; read-only snapshot for `onDestroy` and synthesised `onEnded`.
+    #[wasm_bindgen(js_namespace = connect, extends = js_sys::Object)]
+    #[derive(Debug, Clone)]
+    pub type Contact;
+
+    /// `new connect.Contact(id)`: a live view of the contact with this id in the latest snapshot.
+    #[wasm_bindgen(constructor, js_namespace = connect, catch)]
+    pub fn new(contact_id: &str) -> Result<Contact, JsValue>;
+
+    /// `contact.getContactId()`.
+    #[wasm_bindgen(method, catch, js_name = getContactId)]
+    pub fn get_contact_id(this: &Contact) -> Result<JsValue, JsValue>;
+    /// `contact.getType()`.
+    #[wasm_bindgen(method, catch, js_name = getType)]
+    pub fn get_type(this: &Contact) -> Result<JsValue, JsValue>;
+    /// `contact.getState()`: `{type, timestamp}`.
+    #[wasm_bindgen(method, catch, js_name = getState)]
+    pub fn get_state(this: &Contact) -> Result<JsValue, JsValue>;
+    /// `contact.getAttributes()`: `{key: {name, value}}`.
+    #[wasm_bindgen(method, catch, js_name = getAttributes)]
+    pub fn get_attributes(this: &Contact) -> Result<JsValue, JsValue>;
+    /// `contact.getQueue()`: `{name, queueARN, queueId}` or null.
+    #[wasm_bindgen(method, catch, js_name = getQueue)]
+    pub fn get_queue(this: &Contact) -> Result<JsValue, JsValue>;
+    /// `contact.isInbound()`: throws for a task without TaskJS.
+    #[wasm_bindgen(method, catch, js_name = isInbound)]
+    pub fn is_inbound(this: &Contact) -> Result<JsValue, JsValue>;
+    /// `contact.getInitialConnection()`: throws for a task without TaskJS.
+    #[wasm_bindgen(method, catch, js_name = getInitialConnection)]
+    pub fn get_initial_connection(this: &Contact) -> Result<Connection, JsValue>;
+    /// `contact.getName()` (tasks).
+    #[wasm_bindgen(method, catch, js_name = getName)]
+    pub fn get_name(this: &Contact) -> Result<JsValue, JsValue>;
+
+    /// `contact.onRefresh(f)`.
+    #[wasm_bindgen(method, catch, js_name = onRefresh)]
+    pub fn on_refresh(this: &Contact, f: &Function) -> Result<JsValue, JsValue>;
+    /// `contact.onIncoming(f)`.
+    #[wasm_bindgen(method, catch, js_name = onIncoming)]
+    pub fn on_incoming(this: &Contact, f: &Function) -> Result<JsValue, JsValue>;
+    /// `contact.onPending(f)`.
+    #[wasm_bindgen(method, catch, js_name = onPending)]
+    pub fn on_pending(this: &Contact, f: &Function) -> Result<JsValue, JsValue>;
+    /// `contact.onConnecting(f)`.
+    #[wasm_bindgen(method, catch, js_name = onConnecting)]
+    pub fn on_connecting(this: &Contact, f: &Function) -> Result<JsValue, JsValue>;
+    /// `contact.onAccepted(f)`.
+    #[wasm_bindgen(method, catch, js_name = onAccepted)]
+    pub fn on_accepted(this: &Contact, f: &Function) -> Result<JsValue, JsValue>;
+    /// `contact.onConnected(f)`.
+    #[wasm_bindgen(method, catch, js_name = onConnected)]
+    pub fn on_connected(this: &Contact, f: &Function) -> Result<JsValue, JsValue>;
+    /// `contact.onMissed(f)`.
+    #[wasm_bindgen(method, catch, js_name = onMissed)]
+    pub fn on_missed(this: &Contact, f: &Function) -> Result<JsValue, JsValue>;
+    /// `contact.onEnded(f)`.
+    #[wasm_bindgen(method, catch, js_name = onEnded)]
+    pub fn on_ended(this: &Contact, f: &Function) -> Result<JsValue, JsValue>;
+    /// `contact.onACW(f)`.
+    #[wasm_bindgen(method, catch, js_name = onACW)]
+    pub fn on_acw(this: &Contact, f: &Function) -> Result<JsValue, JsValue>;
+    /// `contact.onError(f)`.
+    #[wasm_bindgen(method, catch, js_name = onError)]
+    pub fn on_error(this: &Contact, f: &Function) -> Result<JsValue, JsValue>;
+    /// `contact.onDestroy(f)`.
+    #[wasm_bindgen(method, catch, js_name = onDestroy)]
+    pub fn on_destroy(this: &Contact, f: &Function) -> Result<JsValue, JsValue>;
+
+    /// `contact.accept({success, failure})`.
+    #[wasm_bindgen(method, catch)]
+    pub fn accept(this: &Contact, callbacks: &JsValue) -> Result<(), JsValue>;
+    /// `contact.reject({success, failure})`.
+    #[wasm_bindgen(method, catch)]
+    pub fn reject(this: &Contact, callbacks: &JsValue) -> Result<(), JsValue>;
+    /// `contact.clear({success, failure})`.
+    #[wasm_bindgen(method, catch)]
+    pub fn clear(this: &Contact, callbacks: &JsValue) -> Result<(), JsValue>;
+
+    // ---- Connection ---------------------------------------------------------------------------------------
+
+    /// A Streams connection view (voice, chat, task flavours).
+    #[wasm_bindgen(extends = js_sys::Object)]
+    #[derive(Debug, Clone)]
+    pub type Connection;
+
+    /// `connection.getEndpoint()`: `{phoneNumber, …}`.
+    #[wasm_bindgen(method, catch, js_name = getEndpoint)]
+    pub fn get_endpoint(this: &Connection) -> Result<JsValue, JsValue>;
+    /// `connection.getMediaInfo()`: for chat, `{…, originalInfo: chatMediaInfo}`.
+    #[wasm_bindgen(method, catch, js_name = getMediaInfo)]
+    pub fn get_media_info(this: &Connection) -> Result<JsValue, JsValue>;
+    /// The `getParticipantName` property (a function on `ChatConnection` in recent Streams, absent before).
+    #[wasm_bindgen(method, getter, catch, js_name = getParticipantName)]
+    pub fn participant_name_fn(this: &Connection) -> Result<JsValue, JsValue>;
+
+    // ---- Agent --------------------------------------------------------------------------------------------
+
+    /// The Streams agent view.
+    #[wasm_bindgen(js_namespace = connect, extends = js_sys::Object)]
+    #[derive(Debug, Clone)]
+    pub type Agent;
+
+    /// `new connect.Agent()`: throws before the first agent snapshot.
+    #[wasm_bindgen(constructor, js_namespace = connect, catch)]
+    pub fn new() -> Result<Agent, JsValue>;
+
+    /// `agent.getContacts()`.
+    #[wasm_bindgen(method, catch, js_name = getContacts)]
+    pub fn get_contacts(this: &Agent) -> Result<JsValue, JsValue>;
+    /// `agent.getState()`: `{name, type, …}`.
+    #[wasm_bindgen(method, catch, js_name = getState)]
+    pub fn get_state(this: &Agent) -> Result<JsValue, JsValue>;
+    /// `agent.getAgentStates()`: `[{agentStateARN, type, name}]`.
+    #[wasm_bindgen(method, catch, js_name = getAgentStates)]
+    pub fn get_agent_states(this: &Agent) -> Result<JsValue, JsValue>;
+    /// `agent.onStateChange(f)`: `f({agent, oldState, newState})`.
+    #[wasm_bindgen(method, catch, js_name = onStateChange)]
+    pub fn on_state_change(this: &Agent, f: &Function) -> Result<JsValue, JsValue>;
+    /// `agent.setState(state, {success, failure})`.
+    #[wasm_bindgen(method, catch, js_name = setState)]
+    pub fn set_state(this: &Agent, state: &JsValue, callbacks: &JsValue) -> Result<(), JsValue>;
+    /// `agent.connect(endpoint, {queueARN, success, failure})`.
+    #[wasm_bindgen(method, catch, js_name = connect)]
+    pub fn connect(this: &Agent, endpoint: &JsValue, params: &JsValue) -> Result<(), JsValue>;
+
+    // ---- Subscription -------------------------------------------------------------------------------------
+
+    /// What Streams' `onX` methods return: `{unsubscribe()}` (older versions return nothing).
+    #[wasm_bindgen(extends = js_sys::Object)]
+    #[derive(Debug, Clone)]
+    pub type Subscription;
+
+    /// `subscription.unsubscribe()`.
+    #[wasm_bindgen(method, catch)]
+    pub fn unsubscribe(this: &Subscription) -> Result<(), JsValue>;
+}
