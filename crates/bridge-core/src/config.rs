@@ -1,11 +1,19 @@
 //! Layered configuration: built-in defaults → `config.json` → CIF Custom Parameters → URL query.
 //!
-//! CONTRACT STUB written by the lead: field names and signatures are fixed for the shell; the core
-//! owner fills in validation and the remaining keys (see the README's configuration table).
+//! Every value is checked where it enters ([`Config::resolve`]); a refused value becomes a [`ConfigError`]
+//! naming the key, the value, what was expected and the layer, and the lower layer's value stays in force, so
+//! one typo in Custom Parameters never takes the page down. URL values are strings, so booleans, numbers and
+//! object-valued keys are also accepted as text (`"true"`, `"12000"`, JSON text).
+//!
+//! Keys the page reads from its URL that are not configuration are listed in [`NON_CONFIG_KEYS`] and ignored;
+//! any other unknown key is an error, so that a misspelt key is visible instead of silently ignored.
 
 use std::fmt;
 
 use serde_json::{Map, Value};
+
+use crate::slug::{AttributeNames, SlugField, TemplateName};
+use crate::text;
 
 /// Where a configuration value came from, lowest precedence first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -52,6 +60,29 @@ impl fmt::Display for ConfigError {
     }
 }
 
+/// Keys that may appear in a layer (mostly the URL query) but are not configuration, so they are ignored
+/// rather than reported as unknown: `cifid`/`data-cifid` and `crmurl` (CIF's own script conventions, which some
+/// hosts append to the channel URL), `trace` (the page's "show the trace panel" switch) and `_` (cache busting).
+pub const NON_CONFIG_KEYS: [&str; 5] = ["cifid", "data-cifid", "crmurl", "trace", "_"];
+
+/// Whether the session template's anchor tab shows the matched customer, or the bridge opens a record tab.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CustomerRecordTab {
+    /// `anchor`: the session template's anchor tab shows the customer through the slugs (the seed's setup).
+    Anchor,
+    /// `tab`: the bridge opens an entity-record tab for the customer.
+    Tab,
+}
+
+/// The notification and session template a channel uses when the contact flow names none (or a bad one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChannelTemplates {
+    /// Notification template.
+    pub notification: TemplateName,
+    /// Session template.
+    pub session: TemplateName,
+}
+
 /// The resolved configuration.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
@@ -73,10 +104,49 @@ pub struct Config {
     pub disable_ringtone: bool,
     /// `cifInitTimeoutMs`: how long to wait for `CIFInitDone` before saying "Dynamics not connected".
     pub cif_init_timeout_ms: u64,
+    /// `cifCallTimeoutMs`: deadline of a CIF call (CIF gives up after 10 s; default 12 s leaves a margin).
+    pub cif_call_timeout_ms: u64,
+    /// `notificationTimeoutMs`: deadline of `notifyEvent`, which has no client time limit while a toast may stay
+    /// up to 500 s (default 600 s).
+    pub notification_timeout_ms: u64,
+    /// `cifRetryAttempts`: retries after a failed (rejected or thrown) CIF call, before giving up.
+    pub cif_retry_attempts: u32,
+    /// `cifRetryBackoffMs`: delay before the first retry; doubled for each further retry, capped at
+    /// [`MAX_RETRY_BACKOFF_MS`].
+    pub cif_retry_backoff_ms: u64,
+    /// `voiceNotificationTemplate` / `voiceSessionTemplate` (also used for queue callbacks and unknown channels).
+    pub voice: ChannelTemplates,
+    /// `chatNotificationTemplate` / `chatSessionTemplate`.
+    pub chat: ChannelTemplates,
+    /// `taskNotificationTemplate` / `taskSessionTemplate`.
+    pub task: ChannelTemplates,
+    /// `emailNotificationTemplate` / `emailSessionTemplate`.
+    pub email: ChannelTemplates,
+    /// `recordTabTemplate`: the entity-record application tab template, for the activity and the customer tab.
+    pub record_tab_template: TemplateName,
+    /// `customerRecordTab`: `anchor` (default) or `tab`.
+    pub customer_record_tab: CustomerRecordTab,
+    /// `searchTabTemplate`: the search application tab template; `None` (configured as `""`) means
+    /// `renderSearchPage` instead.
+    pub search_tab_template: Option<TemplateName>,
+    /// `rejectInConnectOnDecline`: reject the contact in Amazon Connect when the agent declines the toast.
+    pub reject_in_connect_on_decline: bool,
+    /// `maxSessions`: sessions the bridge keeps open at most (CIF allows 10); further contacts wait.
+    pub max_sessions: usize,
+    /// `handledContactMemory`: how many released contact ids are remembered so a redelivery never pops twice.
+    pub handled_contact_memory: usize,
+    /// `traceCapacity`: entries kept in the diagnostic trace.
+    pub trace_capacity: usize,
+    /// `attributeNames`: logical slug field → contact attribute name.
+    pub attribute_names: AttributeNames,
 }
+
+/// Upper bound of the exponential retry backoff.
+pub const MAX_RETRY_BACKOFF_MS: u64 = 30_000;
 
 impl Default for Config {
     fn default() -> Self {
+        let t = TemplateName::known;
         Config {
             ucilib: None,
             crm_url: None,
@@ -87,15 +157,219 @@ impl Default for Config {
             allow_framed_softphone: true,
             disable_ringtone: false,
             cif_init_timeout_ms: 15_000,
+            cif_call_timeout_ms: 12_000,
+            notification_timeout_ms: 600_000,
+            cif_retry_attempts: 3,
+            cif_retry_backoff_ms: 500,
+            voice: ChannelTemplates {
+                notification: t("extn_voice_notification"),
+                session: t("extn_voice_identified_session"),
+            },
+            chat: ChannelTemplates { notification: t("extn_chat_notification"), session: t("extn_chat_session") },
+            task: ChannelTemplates { notification: t("extn_task_notification"), session: t("extn_task_session") },
+            email: ChannelTemplates { notification: t("extn_email_notification"), session: t("extn_email_session") },
+            record_tab_template: t("extn_entity_record"),
+            customer_record_tab: CustomerRecordTab::Anchor,
+            search_tab_template: Some(t("extn_search")),
+            reject_in_connect_on_decline: false,
+            max_sessions: 10,
+            handled_contact_memory: 1000,
+            trace_capacity: 500,
+            attribute_names: AttributeNames::default(),
         }
     }
 }
 
+/// Every configuration key, in README order.
+pub const KEYS: [&str; 29] = [
+    "ucilib",
+    "crmUrl",
+    "ccpUrl",
+    "region",
+    "loginPopup",
+    "loginPopupAutoClose",
+    "allowFramedSoftphone",
+    "disableRingtone",
+    "cifInitTimeoutMs",
+    "cifCallTimeoutMs",
+    "notificationTimeoutMs",
+    "cifRetryAttempts",
+    "cifRetryBackoffMs",
+    "voiceNotificationTemplate",
+    "voiceSessionTemplate",
+    "chatNotificationTemplate",
+    "chatSessionTemplate",
+    "taskNotificationTemplate",
+    "taskSessionTemplate",
+    "emailNotificationTemplate",
+    "emailSessionTemplate",
+    "recordTabTemplate",
+    "customerRecordTab",
+    "searchTabTemplate",
+    "rejectInConnectOnDecline",
+    "maxSessions",
+    "handledContactMemory",
+    "traceCapacity",
+    "attributeNames",
+];
+
+const EXPECT_URL: &str = "an https:// URL (http:// only for localhost or 127.0.0.1), without credentials";
+const EXPECT_BOOL: &str = "true or false";
+const EXPECT_TEMPLATE: &str = "a template unique name (^[A-Za-z0-9]{3,8}_[A-Za-z0-9_]+$)";
+
 impl Config {
     /// Applies `layers` over the defaults in precedence order; every refused value is reported, none is fatal.
+    ///
+    /// Layers are applied sorted by [`ConfigSource`] (a stable sort, so two layers of the same source apply in
+    /// the order given); a JSON `null` leaves the lower layer's value in place.
     pub fn resolve(layers: &[ConfigLayer]) -> (Config, Vec<ConfigError>) {
-        let _ = layers;
-        (Config::default(), Vec::new())
+        let mut config = Config::default();
+        let mut errors = Vec::new();
+        let mut ordered: Vec<&ConfigLayer> = layers.iter().collect();
+        ordered.sort_by_key(|l| l.source);
+        for layer in ordered {
+            for (key, value) in &layer.values {
+                if value.is_null() || NON_CONFIG_KEYS.contains(&key.as_str()) {
+                    continue;
+                }
+                if let Err(expected) = config.apply(key, value, layer.source, &mut errors) {
+                    errors.push(ConfigError {
+                        key: text::excerpt(key),
+                        value: text::describe_json(value),
+                        expected: expected.to_owned(),
+                        source: layer.source,
+                    });
+                }
+            }
+        }
+        (config, errors)
+    }
+
+    /// Applies one key; `Err` is the "expected" text (the value is refused and the old one stays).
+    fn apply(
+        &mut self,
+        key: &str,
+        value: &Value,
+        source: ConfigSource,
+        errors: &mut Vec<ConfigError>,
+    ) -> Result<(), &'static str> {
+        match key {
+            "ucilib" => self.ucilib = Some(url(value)?),
+            "crmUrl" => self.crm_url = Some(url(value)?.trim_end_matches('/').to_owned()),
+            "ccpUrl" => self.ccp_url = Some(url(value)?),
+            "region" => self.region = Some(region(value)?),
+            "loginPopup" => self.login_popup = boolean(value)?,
+            "loginPopupAutoClose" => self.login_popup_auto_close = boolean(value)?,
+            "allowFramedSoftphone" => self.allow_framed_softphone = boolean(value)?,
+            "disableRingtone" => self.disable_ringtone = boolean(value)?,
+            "cifInitTimeoutMs" => {
+                self.cif_init_timeout_ms = number(value, 100, 600_000, "milliseconds from 100 to 600000")?;
+            }
+            "cifCallTimeoutMs" => {
+                self.cif_call_timeout_ms = number(value, 1_000, 120_000, "milliseconds from 1000 to 120000")?;
+            }
+            "notificationTimeoutMs" => {
+                self.notification_timeout_ms =
+                    number(value, 1_000, 3_600_000, "milliseconds from 1000 to 3600000")?;
+            }
+            "cifRetryAttempts" => {
+                self.cif_retry_attempts = number(value, 0, 10, "a whole number from 0 to 10")? as u32;
+            }
+            "cifRetryBackoffMs" => {
+                self.cif_retry_backoff_ms = number(value, 0, MAX_RETRY_BACKOFF_MS, "milliseconds from 0 to 30000")?;
+            }
+            "voiceNotificationTemplate" => self.voice.notification = template(value)?,
+            "voiceSessionTemplate" => self.voice.session = template(value)?,
+            "chatNotificationTemplate" => self.chat.notification = template(value)?,
+            "chatSessionTemplate" => self.chat.session = template(value)?,
+            "taskNotificationTemplate" => self.task.notification = template(value)?,
+            "taskSessionTemplate" => self.task.session = template(value)?,
+            "emailNotificationTemplate" => self.email.notification = template(value)?,
+            "emailSessionTemplate" => self.email.session = template(value)?,
+            "recordTabTemplate" => self.record_tab_template = template(value)?,
+            "customerRecordTab" => {
+                self.customer_record_tab = match value.as_str().map(str::trim) {
+                    Some("anchor") => CustomerRecordTab::Anchor,
+                    Some("tab") => CustomerRecordTab::Tab,
+                    _ => return Err("`anchor` or `tab`"),
+                }
+            }
+            "searchTabTemplate" => {
+                self.search_tab_template = match value.as_str() {
+                    Some(s) if s.trim().is_empty() => None,
+                    _ => Some(template(value).map_err(|_| {
+                        "a template unique name (^[A-Za-z0-9]{3,8}_[A-Za-z0-9_]+$), or \"\" for renderSearchPage"
+                    })?),
+                }
+            }
+            "rejectInConnectOnDecline" => self.reject_in_connect_on_decline = boolean(value)?,
+            "maxSessions" => self.max_sessions = number(value, 1, 10, "a whole number from 1 to 10")? as usize,
+            "handledContactMemory" => {
+                self.handled_contact_memory = number(value, 0, 100_000, "a whole number from 0 to 100000")? as usize;
+            }
+            "traceCapacity" => {
+                self.trace_capacity = number(value, 0, 100_000, "a whole number from 0 to 100000")? as usize;
+            }
+            "attributeNames" => self.apply_attribute_names(value, source, errors)?,
+            _ => return Err("a known configuration key (see the README); this key is unknown"),
+        }
+        Ok(())
+    }
+
+    /// Merges an `attributeNames` object (or its JSON text) entry by entry over the current names.
+    fn apply_attribute_names(
+        &mut self,
+        value: &Value,
+        source: ConfigSource,
+        errors: &mut Vec<ConfigError>,
+    ) -> Result<(), &'static str> {
+        const EXPECTED: &str = "an object mapping slug fields (e.g. contactId) to attribute names, or its JSON text";
+        let parsed;
+        let map: &Map<String, Value> = match value {
+            Value::Object(m) => m,
+            Value::String(s) => {
+                parsed = serde_json::from_str::<Value>(s).map_err(|_| EXPECTED)?;
+                parsed.as_object().ok_or(EXPECTED)?
+            }
+            _ => return Err(EXPECTED),
+        };
+        for (field_key, name) in map {
+            let field = SlugField::from_config_key(field_key);
+            let ok_name = name
+                .as_str()
+                .map(str::trim)
+                .filter(|n| !n.is_empty() && n.len() <= 128 && !n.chars().any(char::is_control));
+            match (field, ok_name) {
+                (Some(field), Some(n)) => self.attribute_names.set(field, n.to_owned()),
+                (None, _) => errors.push(ConfigError {
+                    key: format!("attributeNames.{}", text::excerpt(field_key)),
+                    value: text::describe_json(name),
+                    expected: "a slug field: customerEntityName, contactId, id, customerName, accountId, \
+                               lookupStatus, lookupStatusFallback, sessionTemplate, notifyTemplate, callReason, \
+                               searchType, searchText, createTimeline, activityId, entityRecordEntityName, \
+                               entityRecordRecordId"
+                        .to_owned(),
+                    source,
+                }),
+                (Some(_), None) => errors.push(ConfigError {
+                    key: format!("attributeNames.{field_key}"),
+                    value: text::describe_json(name),
+                    expected: "an attribute name (1 to 128 characters, no control characters)".to_owned(),
+                    source,
+                }),
+            }
+        }
+        Ok(())
+    }
+
+    /// The default templates of a Streams channel (`getType()`): queue callbacks and unknown channels use voice's.
+    pub fn templates_for(&self, channel: &str) -> &ChannelTemplates {
+        match channel {
+            "chat" => &self.chat,
+            "task" => &self.task,
+            "email" => &self.email,
+            _ => &self.voice,
+        }
     }
 
     /// The URL of the CIF library to inject: `ucilib`, else derived from `crmUrl`.
@@ -111,7 +385,95 @@ impl Config {
     pub fn cif_crm_origin(&self) -> Option<String> {
         let url = self.cif_library_url()?;
         let scheme_end = url.find("://")? + 3;
-        let host_end = url[scheme_end..].find('/').map_or(url.len(), |i| scheme_end + i);
+        let host_end = url[scheme_end..].find(['/', '?', '#']).map_or(url.len(), |i| scheme_end + i);
         Some(url[..host_end].to_owned())
     }
+}
+
+fn as_text(value: &Value) -> Option<&str> {
+    value.as_str()
+}
+
+/// Accepts an https URL, or http on `localhost` / `127.0.0.1` (any port); refuses credentials, whitespace,
+/// control characters and backslashes anywhere.
+pub fn check_url(raw: &str) -> bool {
+    if raw.len() > 2048 || raw.chars().any(|c| c.is_control() || c.is_whitespace() || c == '\\') {
+        return false;
+    }
+    let lower = raw.to_ascii_lowercase();
+    let (rest, https) = if let Some(r) = lower.strip_prefix("https://") {
+        (r, true)
+    } else if let Some(r) = lower.strip_prefix("http://") {
+        (r, false)
+    } else {
+        return false;
+    };
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    if authority.contains('@') {
+        return false;
+    }
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((h, p)) => (h, Some(p)),
+        None => (authority, None),
+    };
+    if let Some(p) = port {
+        if p.is_empty() || p.len() > 5 || !p.bytes().all(|b| b.is_ascii_digit()) {
+            return false;
+        }
+    }
+    let host_ok = !host.is_empty()
+        && !host.starts_with('.')
+        && !host.starts_with('-')
+        && host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+    host_ok && (https || host == "localhost" || host == "127.0.0.1")
+}
+
+fn url(value: &Value) -> Result<String, &'static str> {
+    let s = as_text(value).ok_or(EXPECT_URL)?.trim();
+    check_url(s).then(|| s.to_owned()).ok_or(EXPECT_URL)
+}
+
+/// Whether `s` is an AWS region name (`^[a-z]{2}(-[a-z]+)+-\d$`, e.g. `eu-west-2`, `us-gov-west-1`).
+pub fn check_region(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    let n = parts.len();
+    n >= 3
+        && parts[0].len() == 2
+        && parts[0].bytes().all(|b| b.is_ascii_lowercase())
+        && parts[1..n - 1].iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+        && parts[n - 1].len() == 1
+        && parts[n - 1].bytes().all(|b| b.is_ascii_digit())
+}
+
+fn region(value: &Value) -> Result<String, &'static str> {
+    const EXPECTED: &str = "an AWS region such as eu-west-2 (^[a-z]{2}(-[a-z]+)+-\\d$)";
+    let s = as_text(value).ok_or(EXPECTED)?.trim();
+    check_region(s).then(|| s.to_owned()).ok_or(EXPECTED)
+}
+
+fn boolean(value: &Value) -> Result<bool, &'static str> {
+    match value {
+        Value::Bool(b) => Ok(*b),
+        Value::String(s) if s.trim().eq_ignore_ascii_case("true") => Ok(true),
+        Value::String(s) if s.trim().eq_ignore_ascii_case("false") => Ok(false),
+        _ => Err(EXPECT_BOOL),
+    }
+}
+
+fn number(value: &Value, min: u64, max: u64, expected: &'static str) -> Result<u64, &'static str> {
+    let n = match value {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => {
+            let t = s.trim();
+            (!t.is_empty() && t.len() <= 20 && t.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| t.parse::<u64>().ok())
+                .flatten()
+        }
+        _ => None,
+    };
+    n.filter(|n| (min..=max).contains(n)).ok_or(expected)
+}
+
+fn template(value: &Value) -> Result<TemplateName, &'static str> {
+    as_text(value).and_then(TemplateName::parse).ok_or(EXPECT_TEMPLATE)
 }

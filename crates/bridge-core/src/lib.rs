@@ -1,69 +1,112 @@
-//! The sans-IO core of connect-cif-bridge.
+//! The sans-IO core of connect-cif-bridge: every decision of the Amazon Connect ↔ Dynamics 365 CIF v2
+//! bridge, with no browser in sight.
 //!
-//! CONTRACT STUB written by the lead: the public surface (`Bridge::new`, `handle_input`, `handle_timeout`,
-//! `poll_command`, `poll_timeout`, `set_config`, `export_trace`) is fixed for the shell; the engine behind it
-//! is filled in by the core owner.
+//! # What sans-IO means here
+//!
+//! The core never calls Streams, CIF, a timer or a clock. The browser shell (the top-level crate) observes the
+//! world and hands each observation to [`Bridge::handle_input`] as data ([`Input`]), stamped with the time it
+//! read from its one clock; the core answers with data ([`Command`]) that the shell carries out. Deadlines are
+//! data too ([`Bridge::poll_timeout`]). So every behaviour of the product — the screen pop, duplicates,
+//! out-of-order CIF results, reloads, timeouts, hostile attributes — is exercised by plain `cargo test`,
+//! property tests included, faster than real time and reproducibly (the model is str0m's and quinn-proto's).
+//! The crate does not depend on wasm-bindgen, js-sys or web-sys; the compiler keeps it that way.
+//!
+//! # The run-loop contract (for the shell)
+//!
+//! 1. Resolve the configuration with [`Config::resolve`] (defaults → `config.json` → Custom Parameters → URL),
+//!    show every [`ConfigError`], and create the bridge with [`Bridge::new`]. When `getEnvironment` gives the
+//!    Custom Parameters, resolve again and call [`Bridge::set_config`] before feeding `Ready`.
+//! 2. After a reload, feed what was stored as [`Input::Restore`] before [`Input::Cif`]`(Ready)`.
+//! 3. Feed every observation with [`Bridge::handle_input`]`(now, input)`: Streams contact events (all kinds,
+//!    repeats included; the core de-duplicates), CIF availability, every settled CIF promise as
+//!    [`Input::CifReply`] with the [`RequestId`] of the command that made the call (a JS string result stays a
+//!    string: the core parses it), Dynamics handler payloads as given, Streams action outcomes.
+//! 4. After every `handle_*` call, drain [`Bridge::poll_command`] until it returns `None`, carrying out each
+//!    [`Command`] in order: CIF calls (passing `correlation_id`), Streams calls, [`Command::Persist`] (store the
+//!    text in sessionStorage, replacing the previous one) and [`Command::Report`] (console, trace, and the
+//!    agent's status line when `agent_visible`).
+//! 5. Then re-arm the single timer from [`Bridge::poll_timeout`]; when it fires, call
+//!    [`Bridge::handle_timeout`]`(now)` and go to 4.
+//! 6. [`Bridge::export_trace`] gives the bounded diagnostic trace as JSON at any time.
+//!
+//! Untrusted content never makes a `handle_*` call fail or panic: bad input becomes a [`Command::Report`]
+//! naming the contact, the field and what was expected, and the bridge falls back.
+//!
+//! # Per contact: the screen-pop state machine
+//!
+//! Each contact has one [`contact::PopState`]; the variants carry only what that state needs, and transitions
+//! consume the old state:
+//!
+//! ```text
+//!  AwaitingCif ──Ready, ringing inbound──▶ Notifying{request, token, template}
+//!      │  └──Ready, connected──▶ (pop)        │ Accept ──▶ Streams accept (unless connected) + (pop)
+//!      │                                      │ answered in CCP ──▶ cancelEvent + (pop)
+//!      │ outbound                             │ Reject ──▶ Declined (never pops)
+//!      ▼                                      │ Timeout / failure ──▶ AwaitingConnect
+//!  AwaitingConnect ──connected──▶ (pop)       │ abandoned / missed / destroyed ──▶ cancelEvent, Abandoned
+//!
+//!  (pop) = WaitingForCapacity{since} ⇄ CheckingCapacity{request} ──true──▶ CreatingSession{request, template,
+//!          overdue} ──session id──▶ Popped{session_id, tabs} ──onSessionClosed──▶ SessionClosed
+//! ```
+//!
+//! Why these states: a contact must get at most one notification and at most one session whatever Streams
+//! and CIF do, so every state that waits for CIF holds the [`RequestId`] it waits for, and a reply that does
+//! not match it (late, duplicated, for a cancelled notification) is ignored with a trace line.
+//! `CreatingSession` is never left for a second `createSession`: when CIF does not answer within
+//! `cifCallTimeoutMs` the state is marked `overdue`, the late answer is still accepted, and `getAllSessions`
+//! reconciles. `SessionUnknown` (a `createSession` whose answer was garbage, or in flight at a reload) and
+//! `SessionClosed` are final: nothing is written for the contact again. Whether the contact is ringing,
+//! connected or over is tracked beside the state and only moves forward, because Streams delivers
+//! `onRefresh` snapshots repeatedly and events late or out of order.
+//!
+//! Decision for a toast that timed out (or failed) and is then answered in the CCP: the pop runs on connect
+//! (`AwaitingConnect`); an explicit Reject means the agent does not want the session (`Declined`).
+//!
+//! # Over all contacts: the [`Bridge`]
+//!
+//! Contacts live in a `BTreeMap` (deterministic order). Requests in flight, their deadlines
+//! ([`timers::TimerTable`]) and retries ([`retry::RetryPolicy`]: bounded, exponential, only for calls that
+//! failed without side effects) are bridge-wide. Open sessions are counted (created, plus `createSession`
+//! calls in flight, minus closed) against `maxSessions`; a contact over the limit waits and pops, first come
+//! first served, when a session closes. After `onDestroy` a contact is released and its id remembered
+//! ([`handled::HandledIds`], `handledContactMemory`), so a redelivered contact never pops twice. What must
+//! survive a reload (sessions, tabs requested, open tokens, handled ids) is emitted as versioned JSON
+//! ([`persist`]) whenever it changes.
+//!
+//! # Modules, one concern each
+//!
+//! [`slug`] (the §2 attribute contract), [`config`], [`contact`] (state machine), [`reply`] (CIF results),
+//! [`dynamics`] (handler payloads), [`odata`] (query escaping), [`redact`] and [`text`] (personal data and
+//! untrusted text), [`persist`], [`trace`], [`timers`], [`retry`], [`handled`].
 
+mod bridge;
 pub mod command;
 pub mod config;
+pub mod contact;
+pub mod dynamics;
+pub mod handled;
 pub mod ids;
 pub mod input;
+pub mod odata;
+pub mod persist;
+pub mod redact;
+pub mod reply;
+pub mod retry;
+pub mod slug;
+pub mod text;
 pub mod time;
+pub mod timers;
+pub mod trace;
 
-use std::collections::VecDeque;
-
+pub use bridge::Bridge;
 pub use command::{CifCall, Command, Report, Severity, StreamsCall};
-pub use config::{Config, ConfigError, ConfigLayer, ConfigSource};
+pub use config::{ChannelTemplates, Config, ConfigError, ConfigLayer, ConfigSource, CustomerRecordTab};
 pub use ids::{ContactId, RequestId};
 pub use input::{
     AgentEvent, CifAvailability, CifOutcome, CifReply, ContactEvent, ContactEventKind, ContactSnapshot,
     DynamicsEvent, DynamicsHandler, Input, RestoredState, StreamsReply,
 };
+pub use redact::Redacted;
+pub use slug::{AttributeNames, Guid, LogicalName, LookupStatus, SlugData, SlugError, SlugField, TemplateName};
 pub use time::Millis;
 
-/// The whole bridge's decisions, over every contact.
-#[derive(Debug)]
-pub struct Bridge {
-    config: Config,
-    commands: VecDeque<Command>,
-}
-
-impl Bridge {
-    /// A bridge with no contacts, started at `now`.
-    pub fn new(config: Config, now: Millis) -> Bridge {
-        let _ = now;
-        Bridge { config, commands: VecDeque::new() }
-    }
-
-    /// Replaces the configuration (e.g. once Custom Parameters arrive); contacts in flight keep their templates.
-    pub fn set_config(&mut self, config: Config) {
-        self.config = config;
-    }
-
-    /// Feeds one input observed at `now`. Untrusted content never makes this fail or panic.
-    pub fn handle_input(&mut self, now: Millis, input: Input) {
-        let _ = (now, input);
-    }
-
-    /// Lets deadlines that are due at `now` fire (CIF answer limits, retries with backoff).
-    pub fn handle_timeout(&mut self, now: Millis) {
-        let _ = now;
-    }
-
-    /// The next command to carry out; drain until `None` after every `handle_*` call.
-    #[must_use]
-    pub fn poll_command(&mut self) -> Option<Command> {
-        self.commands.pop_front()
-    }
-
-    /// The earliest deadline, for the shell's single timer.
-    #[must_use]
-    pub fn poll_timeout(&self) -> Option<Millis> {
-        None
-    }
-
-    /// The bounded diagnostic trace as JSON, for the page's copy / download button.
-    pub fn export_trace(&self) -> String {
-        "[]".to_owned()
-    }
-}

@@ -1,0 +1,388 @@
+//! One contact: what Streams told us about it, its slug data, and its screen-pop state machine.
+//!
+//! The state ([`PopState`]) is an enum whose variants carry only the data that state needs (the request a
+//! reply must match, the token a cancel needs, the session id tabs go to). The engine moves a contact forward
+//! by taking the state out, consuming it and putting the next one back, so an impossible combination (a
+//! session id while still notifying, a token after the pop) cannot be represented.
+//!
+//! Whether the contact is ringing, connected or over is tracked beside the state, monotonically
+//! ([`Contact::observe`]), because Streams may deliver events late, twice or out of order.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+
+use crate::config::{Config, CustomerRecordTab};
+use crate::ids::{ContactId, RequestId};
+use crate::input::{ContactEventKind, ContactSnapshot};
+use crate::persist::TabKind;
+use crate::redact::Redacted;
+use crate::slug::{Guid, LogicalName, LookupStatus, SlugData, SlugError, TemplateName};
+use crate::text;
+use crate::time::Millis;
+
+/// Where one contact's screen pop stands.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PopState {
+    /// Seen, but CIF is not ready yet (or Streams has not given a snapshot); nothing sent.
+    AwaitingCif,
+    /// Restored after a reload with the token of a notification that was open: cancel it, then start again.
+    RestoredRinging {
+        /// The old notification's token.
+        token: String,
+    },
+    /// `notifyEvent` sent; waiting for the agent's answer.
+    Notifying {
+        /// The `notifyEvent` request.
+        request: RequestId,
+        /// Its cancellation token.
+        token: String,
+        /// The template used (a retry after `TemplateNotFound` uses the channel default).
+        template: TemplateName,
+    },
+    /// No notification is open and none will be (outbound, or the toast timed out or failed): the pop runs when
+    /// the contact connects.
+    AwaitingConnect,
+    /// The agent rejected the notification: no session, even if the contact is answered in the CCP later.
+    Declined,
+    /// The contact needs a session but the session limit is reached; it pops when a session closes.
+    WaitingForCapacity {
+        /// Since when (first come, first served).
+        since: Millis,
+    },
+    /// `canCreateSession` sent.
+    CheckingCapacity {
+        /// That request.
+        request: RequestId,
+    },
+    /// `createSession` sent. Never sent again for this contact, whatever happens.
+    CreatingSession {
+        /// That request.
+        request: RequestId,
+        /// The template used.
+        template: TemplateName,
+        /// The deadline passed (or the answer was garbage): waiting for a late answer, reconciling via
+        /// `getAllSessions`.
+        overdue: bool,
+    },
+    /// A session was created (possibly before a reload); tabs go into it.
+    Popped {
+        /// The session.
+        session_id: String,
+        /// The tabs requested so far and how each stands.
+        tabs: BTreeMap<TabKind, TabStatus>,
+    },
+    /// A session may exist but its id is unknown (a `createSession` was in flight at a reload, or never
+    /// answered): never another session, nothing written.
+    SessionUnknown,
+    /// The agent closed the session: the contact is never written to again.
+    SessionClosed,
+    /// Gave up on the pop after repeated failures (reported to the agent).
+    Failed,
+    /// The contact ended or was missed before any pop: nothing more to do.
+    Abandoned,
+}
+
+impl PopState {
+    /// The state's name, for the trace.
+    pub fn name(&self) -> &'static str {
+        match self {
+            PopState::AwaitingCif => "AwaitingCif",
+            PopState::RestoredRinging { .. } => "RestoredRinging",
+            PopState::Notifying { .. } => "Notifying",
+            PopState::AwaitingConnect => "AwaitingConnect",
+            PopState::Declined => "Declined",
+            PopState::WaitingForCapacity { .. } => "WaitingForCapacity",
+            PopState::CheckingCapacity { .. } => "CheckingCapacity",
+            PopState::CreatingSession { .. } => "CreatingSession",
+            PopState::Popped { .. } => "Popped",
+            PopState::SessionUnknown => "SessionUnknown",
+            PopState::SessionClosed => "SessionClosed",
+            PopState::Failed => "Failed",
+            PopState::Abandoned => "Abandoned",
+        }
+    }
+
+    /// Whether the contact's pop has started (a session is being or was created, or never will be): events
+    /// can no longer cause a notification or a new pop.
+    pub fn pop_started_or_final(&self) -> bool {
+        !matches!(
+            self,
+            PopState::AwaitingCif
+                | PopState::RestoredRinging { .. }
+                | PopState::Notifying { .. }
+                | PopState::AwaitingConnect
+                | PopState::WaitingForCapacity { .. }
+        )
+    }
+}
+
+/// How one requested tab stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TabStatus {
+    /// Request in flight (or waiting for a retry of this request).
+    Pending(RequestId),
+    /// Opened (or requested before a reload: never requested twice).
+    Done,
+    /// Given up.
+    Failed,
+}
+
+/// A contact the engine is handling.
+#[derive(Debug, Clone)]
+pub struct Contact {
+    /// Its id.
+    pub id: ContactId,
+    /// CIF correlation id for all of its calls.
+    pub correlation_id: String,
+    /// Whether Streams gave a snapshot yet (restored contacts start without).
+    pub seen: bool,
+    /// `getType()`, cleaned (`voice`, `chat`, …).
+    pub channel: String,
+    /// `isInbound()`.
+    pub inbound: Option<bool>,
+    /// Queue name.
+    pub queue_name: Option<String>,
+    /// Customer phone number.
+    pub phone: Option<Redacted<String>>,
+    /// Customer name as Streams knows it.
+    pub customer_name: Option<Redacted<String>>,
+    /// The last raw attributes parsed (to skip re-parsing identical refreshes).
+    pub attributes: Value,
+    /// Parsed slugs.
+    pub slugs: SlugData,
+    /// Slug problems already reported.
+    pub slug_errors: Vec<SlugError>,
+    /// When first seen.
+    pub first_seen: Millis,
+    /// When it connected (accepted in the CCP or answered), if it did.
+    pub connected_at: Option<Millis>,
+    /// When it ended / was missed, if it did.
+    pub ended_at: Option<Millis>,
+    /// The screen-pop state.
+    pub state: PopState,
+}
+
+/// What an event says about a contact's life, whatever order events come in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Observation {
+    /// Nothing new (or still ringing).
+    Nothing,
+    /// It is connected (or the agent accepted it in a CCP).
+    Connected,
+    /// It is over (ended, missed, rejected, error).
+    Ended,
+}
+
+/// Reads the event kind, then the snapshot's state, into an [`Observation`].
+pub fn observe_event(kind: ContactEventKind, snapshot: Option<&ContactSnapshot>) -> Observation {
+    match kind {
+        ContactEventKind::Accepted | ContactEventKind::Connected => Observation::Connected,
+        ContactEventKind::Missed
+        | ContactEventKind::Ended
+        | ContactEventKind::AfterContactWork
+        | ContactEventKind::Error
+        | ContactEventKind::Destroyed => Observation::Ended,
+        _ => match snapshot.map(|s| s.state.trim().to_ascii_lowercase()).as_deref() {
+            Some("connected" | "paused") => Observation::Connected,
+            Some("ended" | "missed" | "rejected" | "error") => Observation::Ended,
+            _ => Observation::Nothing,
+        },
+    }
+}
+
+/// The correlation id of a contact: the id itself when it is a GUID, else a GUID-shaped hash of it.
+pub fn correlation_id(id: &ContactId) -> String {
+    if Guid::parse(id.as_str()).is_some() {
+        return id.as_str().to_owned();
+    }
+    let fnv = |seed: u64| {
+        id.as_str().bytes().fold(seed, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+    };
+    let (a, b) = (fnv(0xcbf2_9ce4_8422_2325), fnv(0x8422_2325_cbf2_9ce4));
+    format!(
+        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xffff,
+        a & 0xffff,
+        b >> 48,
+        b & 0xffff_ffff_ffff
+    )
+}
+
+impl Contact {
+    /// A contact known only by id (first sighting or restore).
+    pub fn new(id: ContactId, now: Millis) -> Contact {
+        Contact {
+            correlation_id: correlation_id(&id),
+            id,
+            seen: false,
+            channel: String::new(),
+            inbound: None,
+            queue_name: None,
+            phone: None,
+            customer_name: None,
+            attributes: Value::Null,
+            slugs: SlugData::default(),
+            slug_errors: Vec::new(),
+            first_seen: now,
+            connected_at: None,
+            ended_at: None,
+            state: PopState::AwaitingCif,
+        }
+    }
+
+    /// Copies a snapshot's getters (cleaned and redacted). Returns whether the attributes changed.
+    pub fn update_snapshot(&mut self, s: &ContactSnapshot) -> bool {
+        self.seen = true;
+        self.channel = text::clean(&s.channel.to_ascii_lowercase(), 32).0;
+        if s.inbound.is_some() {
+            self.inbound = s.inbound;
+        }
+        let clean = |v: &Option<String>, cap| {
+            v.as_deref().map(|v| text::clean(v, cap).0).filter(|v| !v.is_empty())
+        };
+        if let Some(q) = clean(&s.queue_name, 200) {
+            self.queue_name = Some(q);
+        }
+        if let Some(p) = clean(&s.phone_number, 64) {
+            self.phone = Some(Redacted::new(p));
+        }
+        if let Some(n) = clean(&s.customer_name, 200) {
+            self.customer_name = Some(Redacted::new(n));
+        }
+        if self.attributes != s.attributes {
+            self.attributes = s.attributes.clone();
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Records an observation; never goes backwards.
+    pub fn observe(&mut self, o: Observation, now: Millis) {
+        match o {
+            Observation::Connected if self.connected_at.is_none() && self.ended_at.is_none() => {
+                self.connected_at = Some(now);
+            }
+            Observation::Ended if self.ended_at.is_none() => self.ended_at = Some(now),
+            _ => {}
+        }
+    }
+
+    /// Still ringing: neither connected nor over.
+    pub fn is_ringing(&self) -> bool {
+        self.connected_at.is_none() && self.ended_at.is_none()
+    }
+
+    /// Over without ever being connected (abandoned, missed).
+    pub fn is_dead(&self) -> bool {
+        self.connected_at.is_none() && self.ended_at.is_some()
+    }
+
+    /// Whether it gets an incoming notification (inbound or unknown direction).
+    pub fn is_inbound(&self) -> bool {
+        self.inbound != Some(false)
+    }
+
+    /// Whether customer record ids may reach Dynamics (only for a single match).
+    pub fn withhold_customer_ids(&self) -> bool {
+        !self.slugs.is_single_match()
+    }
+
+    /// Template parameters: every valid slug under its attribute name, plus `customerName`, `phoneNumber`,
+    /// `channel`, `queueName`, `contactId`.
+    pub fn template_parameters(&self, config: &Config, withhold_customer_ids: bool) -> Map<String, Value> {
+        let mut m = self.slugs.template_parameters(&config.attribute_names, withhold_customer_ids);
+        let name = self
+            .slugs
+            .customer_name
+            .as_ref()
+            .or(self.customer_name.as_ref())
+            .or(self.phone.as_ref())
+            .map(|n| n.expose().clone())
+            .unwrap_or_default();
+        m.insert("customerName".into(), Value::String(name));
+        m.insert(
+            "phoneNumber".into(),
+            Value::String(self.phone.as_ref().map(|p| p.expose().clone()).unwrap_or_default()),
+        );
+        m.insert("channel".into(), Value::String(self.channel.clone()));
+        m.insert("queueName".into(), Value::String(self.queue_name.clone().unwrap_or_default()));
+        m.insert("contactId".into(), Value::String(self.id.as_str().to_owned()));
+        m
+    }
+
+    /// The notification template: the flow's `ms_notify_template`, else the channel default.
+    pub fn notification_template(&self, config: &Config) -> TemplateName {
+        self.slugs.notify_template.clone().unwrap_or_else(|| config.templates_for(&self.channel).notification.clone())
+    }
+
+    /// The session template: the flow's `ms_session_template`, else the channel default.
+    pub fn session_template(&self, config: &Config) -> TemplateName {
+        self.slugs.session_template.clone().unwrap_or_else(|| config.templates_for(&self.channel).session.clone())
+    }
+
+    /// What the search looks for: entity (`ms_searchType`, else the customer entity, else `contact`) and text
+    /// (`ms_searchText`, else the phone number, else the customer name), cleaned and capped.
+    pub fn search(&self) -> Option<(LogicalName, Redacted<String>)> {
+        let entity = self
+            .slugs
+            .search_type
+            .clone()
+            .or_else(|| self.slugs.customer_entity_name.clone())
+            .unwrap_or_else(|| LogicalName::known("contact"));
+        let text = self
+            .slugs
+            .search_text
+            .as_ref()
+            .or(self.phone.as_ref())
+            .or(self.customer_name.as_ref())
+            .map(|t| text::clean(t.expose(), crate::slug::MAX_SEARCH_CHARS).0)
+            .filter(|t| !t.is_empty())?;
+        Some((entity, Redacted::new(text)))
+    }
+
+    /// The tabs to open once the session exists (§3.4), in order.
+    pub fn plan_tabs(&self, config: &Config) -> Vec<TabKind> {
+        let mut plan = Vec::new();
+        if self.slugs.create_timeline == Some(true) && self.slugs.activity_record_id().is_some() {
+            plan.push(TabKind::Activity);
+        }
+        if self.slugs.is_single_match() && self.slugs.customer_id().is_some() {
+            if config.customer_record_tab == CustomerRecordTab::Tab {
+                plan.push(TabKind::Customer);
+            }
+        } else if self.search().is_some() {
+            plan.push(TabKind::Search);
+        }
+        plan
+    }
+
+    /// Why a search is used instead of the customer record (for the trace and reports).
+    pub fn search_reason(&self) -> &'static str {
+        match self.slugs.lookup_status {
+            Some(LookupStatus::SingleMatch) => "single match without a valid customer id",
+            Some(LookupStatus::MultiMatch) => "multi match",
+            Some(LookupStatus::NoMatch) => "no match",
+            Some(LookupStatus::Unknown) => "unknown lookup status",
+            None => "no lookup status",
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn correlation_ids() {
+        let g = ContactId::parse("0f8fad5b-d9cb-469f-a165-70867728950e").unwrap();
+        assert_eq!(correlation_id(&g), "0f8fad5b-d9cb-469f-a165-70867728950e");
+        let c = ContactId::parse("chat-1").unwrap();
+        let d = correlation_id(&c);
+        assert!(Guid::parse(&d).is_some(), "{d}");
+        assert_eq!(d, correlation_id(&c));
+    }
+}

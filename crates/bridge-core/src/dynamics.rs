@@ -1,0 +1,176 @@
+//! Parsers for the payloads of the Dynamics handlers registered with `addHandler`.
+//!
+//! CIF hands `eventData` as a JSON string (sometimes an object); `onSessionSwitched` spells its flag `focused`
+//! or `focussed` and fires twice per switch. Each parser accepts both shapes and returns a typed payload or a
+//! [`PayloadError`] saying what was expected. Click-to-act and presence payloads are parsed here too, as the
+//! extension point for dialling and presence sync.
+
+use std::fmt;
+
+use serde_json::Value;
+
+use crate::input::DynamicsHandler;
+use crate::reply::{unwrap_json, valid_session_id};
+use crate::text;
+
+/// `onSessionSwitched`: which session gained or lost focus.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionSwitched {
+    /// The session concerned.
+    pub session_id: String,
+    /// Whether it is now focused.
+    pub focused: bool,
+}
+
+/// `onSessionClosed`: the agent closed a session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionClosed {
+    /// The closed session.
+    pub session_id: String,
+}
+
+/// `onclicktoact`: the agent clicked a phone (or other) field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClickToAct {
+    /// The clicked value (a phone number: personal data, never traced).
+    pub value: crate::redact::Redacted<String>,
+    /// The attribute name, e.g. `mobilephone`.
+    pub name: Option<String>,
+    /// The field format, e.g. `phone`.
+    pub format: Option<String>,
+    /// The record's entity logical name.
+    pub entity_logical_name: Option<String>,
+}
+
+/// `onPresenceChange`: the agent's Dynamics presence changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PresenceChanged {
+    /// `presenceInfo.presenceText`, if given.
+    pub presence_text: Option<String>,
+    /// `presenceInfo.presenceId` or `presenceId`, if given.
+    pub presence_id: Option<String>,
+}
+
+/// A handler payload that did not have the expected shape.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PayloadError {
+    /// Which handler.
+    pub handler: DynamicsHandler,
+    /// What was expected.
+    pub expected: &'static str,
+    /// A short description of what came.
+    pub found: String,
+}
+
+impl fmt::Display for PayloadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} payload refused ({}): expected {}", self.handler.event_name(), self.found, self.expected)
+    }
+}
+
+fn object(handler: DynamicsHandler, payload: &Value, expected: &'static str) -> Result<Value, PayloadError> {
+    match unwrap_json(payload) {
+        Some(v @ Value::Object(_)) => Ok(v),
+        _ => Err(PayloadError { handler, expected, found: text::describe_json(payload) }),
+    }
+}
+
+fn short_string(v: &Value, key: &str) -> Option<String> {
+    v.get(key).and_then(Value::as_str).map(|s| text::clean(s, 256).0).filter(|s| !s.is_empty())
+}
+
+fn session_id(handler: DynamicsHandler, v: &Value, payload: &Value, expected: &'static str) -> Result<String, PayloadError> {
+    v.get("sessionId")
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|s| valid_session_id(s))
+        .map(str::to_owned)
+        .ok_or_else(|| PayloadError { handler, expected, found: text::describe_json(payload) })
+}
+
+fn flag(v: &Value) -> Option<bool> {
+    match v {
+        Value::Bool(b) => Some(*b),
+        Value::String(s) if s.eq_ignore_ascii_case("true") => Some(true),
+        Value::String(s) if s.eq_ignore_ascii_case("false") => Some(false),
+        _ => None,
+    }
+}
+
+/// Parses an `onSessionSwitched` payload (`{sessionId, focused|focussed}`).
+pub fn session_switched(payload: &Value) -> Result<SessionSwitched, PayloadError> {
+    const EXPECTED: &str = "{sessionId, focused|focussed: boolean}";
+    let h = DynamicsHandler::SessionSwitched;
+    let v = object(h, payload, EXPECTED)?;
+    let session_id = session_id(h, &v, payload, EXPECTED)?;
+    let focused = v
+        .get("focused")
+        .or_else(|| v.get("focussed"))
+        .and_then(flag)
+        .ok_or_else(|| PayloadError { handler: h, expected: EXPECTED, found: text::describe_json(payload) })?;
+    Ok(SessionSwitched { session_id, focused })
+}
+
+/// Parses an `onSessionClosed` payload (`{sessionId}`).
+pub fn session_closed(payload: &Value) -> Result<SessionClosed, PayloadError> {
+    const EXPECTED: &str = "{sessionId}";
+    let h = DynamicsHandler::SessionClosed;
+    let v = object(h, payload, EXPECTED)?;
+    Ok(SessionClosed { session_id: session_id(h, &v, payload, EXPECTED)? })
+}
+
+/// Parses an `onclicktoact` payload (`{value, name, format, entityLogicalName}`).
+pub fn click_to_act(payload: &Value) -> Result<ClickToAct, PayloadError> {
+    const EXPECTED: &str = "{value, name, format, entityLogicalName}";
+    let h = DynamicsHandler::ClickToAct;
+    let v = object(h, payload, EXPECTED)?;
+    let value = short_string(&v, "value")
+        .ok_or_else(|| PayloadError { handler: h, expected: EXPECTED, found: text::describe_json(payload) })?;
+    Ok(ClickToAct {
+        value: crate::redact::Redacted::new(value),
+        name: short_string(&v, "name"),
+        format: short_string(&v, "format"),
+        entity_logical_name: short_string(&v, "entityLogicalName"),
+    })
+}
+
+/// Parses an `onPresenceChange` payload (`{presenceInfo: {presenceText, presenceId}}` or `{presenceId}`).
+pub fn presence_changed(payload: &Value) -> Result<PresenceChanged, PayloadError> {
+    const EXPECTED: &str = "{presenceInfo: {presenceText, presenceId}} or {presenceId}";
+    let h = DynamicsHandler::PresenceChanged;
+    let v = object(h, payload, EXPECTED)?;
+    let info = v.get("presenceInfo").filter(|i| i.is_object()).unwrap_or(&v);
+    let p = PresenceChanged {
+        presence_text: short_string(info, "presenceText"),
+        presence_id: short_string(info, "presenceId").or_else(|| short_string(&v, "presenceId")),
+    };
+    if p.presence_text.is_none() && p.presence_id.is_none() {
+        return Err(PayloadError { handler: h, expected: EXPECTED, found: text::describe_json(payload) });
+    }
+    Ok(p)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn both_spellings() {
+        let a = session_switched(&json!("{\"sessionId\":\"s1\",\"focussed\":true}"));
+        assert_eq!(a, Ok(SessionSwitched { session_id: "s1".into(), focused: true }));
+        let b = session_switched(&json!({"sessionId": "s1", "focused": false}));
+        assert_eq!(b, Ok(SessionSwitched { session_id: "s1".into(), focused: false }));
+        let e = session_switched(&json!("nope")).map_err(|e| e.to_string());
+        assert_eq!(e, Err("onSessionSwitched payload refused (nope): expected {sessionId, focused|focussed: boolean}".into()));
+    }
+
+    #[test]
+    fn presence_and_click() {
+        let p = presence_changed(&json!({"presenceInfo": {"presenceText": "Busy", "presenceId": "x"}}));
+        assert_eq!(p.map(|p| p.presence_text), Ok(Some("Busy".into())));
+        let c = click_to_act(&json!("{\"value\":\"+1 555\",\"name\":\"mobilephone\"}"));
+        assert_eq!(c.map(|c| format!("{:?}", c.value)), Ok("[redacted]".into()));
+    }
+}

@@ -1,0 +1,156 @@
+//! Reading CIF results, which are often JSON text inside a string, per call kind.
+//!
+//! The shell converts JS values without interpreting them, so `"{\"actionName\":\"Accept\"}"`,
+//! `{"value":{"actionName":"Accept"}}` and `{"actionName":"Accept"}` all arrive here; each reader accepts the
+//! documented and observed shapes and returns `None` for anything else (the engine then reports garbage and
+//! treats the call as failed, never panicking).
+
+use serde_json::Value;
+
+use crate::text;
+
+/// Longest result string parsed as JSON; anything bigger is garbage.
+const MAX_RESULT_CHARS: usize = 65_536;
+/// Longest session id kept.
+const MAX_SESSION_ID_CHARS: usize = 256;
+
+/// `value`, with a string holding JSON object/array/bool/string text replaced by the parsed value.
+pub fn unwrap_json(value: &Value) -> Option<Value> {
+    match value {
+        Value::String(s) if s.len() > MAX_RESULT_CHARS => None,
+        Value::String(s) => {
+            let t = s.trim_start();
+            if t.starts_with(['{', '[', '"']) || t == "true" || t == "false" {
+                serde_json::from_str(s).ok()
+            } else {
+                Some(value.clone())
+            }
+        }
+        other => Some(other.clone()),
+    }
+}
+
+/// How the agent answered a notification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotificationAction {
+    /// `Accept` (also `AutoAccept`).
+    Accept,
+    /// `Reject` (declined, or the notification queue overflowed).
+    Reject,
+    /// `Timeout`: nobody answered within the template's countdown.
+    Timeout,
+    /// Any other `actionName` (excerpt).
+    Other(String),
+}
+
+/// Reads `notifyEvent`'s result: `{actionName}` at the top level or under `value`, object or JSON text.
+pub fn notification_action(value: &Value) -> Option<NotificationAction> {
+    let v = unwrap_json(value)?;
+    let obj = v.get("value").filter(|inner| inner.is_object()).unwrap_or(&v);
+    let inner = obj.get("value").and_then(unwrap_json);
+    let action = obj
+        .get("actionName")
+        .or_else(|| inner.as_ref().and_then(|i| i.get("actionName")))?
+        .as_str()?;
+    Some(match action.trim() {
+        "Accept" => NotificationAction::Accept,
+        "Reject" => NotificationAction::Reject,
+        "Timeout" => NotificationAction::Timeout,
+        other => NotificationAction::Other(text::excerpt(other)),
+    })
+}
+
+/// Reads a boolean result (`canCreateSession`): `true`, `"true"`, or JSON text of it.
+pub fn boolean(value: &Value) -> Option<bool> {
+    match unwrap_json(value)? {
+        Value::Bool(b) => Some(b),
+        Value::String(s) if s.trim().eq_ignore_ascii_case("true") => Some(true),
+        Value::String(s) if s.trim().eq_ignore_ascii_case("false") => Some(false),
+        Value::Object(o) => o.get("value").and_then(boolean),
+        _ => None,
+    }
+}
+
+/// Whether `s` can be kept as a session id.
+pub fn valid_session_id(s: &str) -> bool {
+    !s.is_empty() && s.len() <= MAX_SESSION_ID_CHARS && !s.chars().any(char::is_control)
+}
+
+/// Reads `createSession`'s result: the session id string (or `{sessionId}` / `{value}`).
+pub fn session_id(value: &Value) -> Option<String> {
+    let v = unwrap_json(value)?;
+    let s = match &v {
+        Value::String(s) => s.trim(),
+        Value::Object(o) => o.get("sessionId").or_else(|| o.get("value"))?.as_str()?.trim(),
+        _ => return None,
+    };
+    valid_session_id(s).then(|| s.to_owned())
+}
+
+/// Reads `getAllSessions`' result: an array of session ids (or JSON text of one); `None` if not an array.
+pub fn session_list(value: &Value) -> Option<Vec<String>> {
+    let v = unwrap_json(value)?;
+    let arr = match &v {
+        Value::Array(a) => a,
+        Value::Object(o) => o.get("value")?.as_array()?,
+        _ => return None,
+    };
+    Some(arr.iter().take(1000).filter_map(Value::as_str).map(str::trim).filter(|s| valid_session_id(s)).map(str::to_owned).collect())
+}
+
+/// A rejected CIF call: `{message, msdyn_name}` (object or JSON text), or whatever else came.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CifError {
+    /// `message` (excerpt), or an excerpt of the whole value.
+    pub message: String,
+    /// `msdyn_name`, the failing method's name as CIF spells it.
+    pub name: Option<String>,
+}
+
+impl CifError {
+    /// Reads a rejection value; never fails.
+    pub fn from_rejection(value: &Value) -> CifError {
+        let v = unwrap_json(value).unwrap_or(Value::Null);
+        let field = |k: &str| v.get(k).and_then(Value::as_str).map(text::excerpt);
+        match field("message") {
+            Some(message) => CifError { message, name: field("msdyn_name") },
+            None => CifError { message: text::describe_json(value), name: None },
+        }
+    }
+
+    /// Whether CIF said the template name is unknown (`NotificationTemplateNotFoundError` or similar).
+    pub fn is_template_not_found(&self) -> bool {
+        self.message.contains("TemplateNotFound")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn notification_shapes() {
+        let accept = Some(NotificationAction::Accept);
+        assert_eq!(notification_action(&json!("{\"actionName\":\"Accept\",\"responseReason\":\"Accept\"}")), accept);
+        assert_eq!(notification_action(&json!({"value": {"actionName": "Accept"}})), accept);
+        assert_eq!(notification_action(&json!({"actionName": "Accept"})), accept);
+        assert_eq!(notification_action(&json!("{\"value\":{\"actionName\":\"Timeout\"}}")), Some(NotificationAction::Timeout));
+        assert_eq!(notification_action(&json!("garbage")), None);
+        assert_eq!(notification_action(&json!(42)), None);
+    }
+
+    #[test]
+    fn other_shapes() {
+        assert_eq!(session_id(&json!("session-id-16")), Some("session-id-16".to_owned()));
+        assert_eq!(session_id(&json!("\"session-id-16\"")), Some("session-id-16".to_owned()));
+        assert_eq!(session_id(&json!({"x": 1})), None);
+        assert_eq!(boolean(&json!("true")), Some(true));
+        assert_eq!(boolean(&json!(false)), Some(false));
+        assert_eq!(session_list(&json!("[\"a\",\"b\"]")), Some(vec!["a".to_owned(), "b".to_owned()]));
+        let e = CifError::from_rejection(&json!("{\"message\":\"NotificationTemplateNotFoundError\",\"msdyn_name\":\"NotifyEvent\"}"));
+        assert!(e.is_template_not_found());
+        assert_eq!(e.name.as_deref(), Some("NotifyEvent"));
+    }
+}

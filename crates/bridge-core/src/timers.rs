@@ -1,0 +1,77 @@
+//! Deadlines as data: a table of keyed instants, of which the shell arms only the earliest.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::time::Millis;
+
+/// Keyed deadlines; re-inserting a key moves its deadline.
+#[derive(Debug, Clone)]
+pub struct TimerTable<K: Ord + Copy> {
+    by_time: BTreeSet<(Millis, K)>,
+    by_key: BTreeMap<K, Millis>,
+}
+
+impl<K: Ord + Copy> Default for TimerTable<K> {
+    fn default() -> Self {
+        TimerTable { by_time: BTreeSet::new(), by_key: BTreeMap::new() }
+    }
+}
+
+impl<K: Ord + Copy> TimerTable<K> {
+    /// Sets (or moves) `key`'s deadline to `at`.
+    pub fn insert(&mut self, at: Millis, key: K) {
+        self.remove(key);
+        self.by_time.insert((at, key));
+        self.by_key.insert(key, at);
+    }
+
+    /// Cancels `key`'s deadline, if any.
+    pub fn remove(&mut self, key: K) {
+        if let Some(at) = self.by_key.remove(&key) {
+            self.by_time.remove(&(at, key));
+        }
+    }
+
+    /// The earliest deadline.
+    pub fn next(&self) -> Option<Millis> {
+        self.by_time.first().map(|(at, _)| *at)
+    }
+
+    /// Removes and returns one key whose deadline is at or before `now`, earliest first.
+    pub fn pop_due(&mut self, now: Millis) -> Option<K> {
+        let (at, key) = *self.by_time.first()?;
+        if at > now {
+            return None;
+        }
+        self.remove(key);
+        Some(key)
+    }
+
+    /// How many deadlines are set.
+    pub fn len(&self) -> usize {
+        self.by_key.len()
+    }
+
+    /// Whether no deadline is set.
+    pub fn is_empty(&self) -> bool {
+        self.by_key.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn earliest_first_and_moves() {
+        let mut t = TimerTable::default();
+        t.insert(Millis(30), 1u32);
+        t.insert(Millis(10), 2);
+        t.insert(Millis(50), 2);
+        assert_eq!(t.next(), Some(Millis(30)));
+        assert_eq!(t.pop_due(Millis(29)), None);
+        assert_eq!(t.pop_due(Millis(60)), Some(1));
+        assert_eq!(t.pop_due(Millis(60)), Some(2));
+        assert!(t.is_empty());
+    }
+}
