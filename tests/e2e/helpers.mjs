@@ -1,0 +1,182 @@
+// Why this file exists: the shared harness of the end-to-end tests (node --test tests/e2e/). It starts the
+// workbench server on a free port (serving the built provider page from dist/, or another directory), launches
+// Debian's /usr/bin/chromium through playwright-core (never a downloaded browser), opens the workbench host page,
+// collects uncaught errors from every frame (a test fails on any), and saves screenshots to tests/e2e/artifacts/.
+
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { startWorkbench } from '../../www/workbench/server.mjs';
+
+export const E2E = path.dirname(fileURLToPath(import.meta.url));
+export const REPO = path.resolve(E2E, '..', '..');
+export const ARTIFACTS = path.join(E2E, 'artifacts');
+export const DIST = process.env.WORKBENCH_DIST ? path.resolve(process.env.WORKBENCH_DIST) : path.join(REPO, 'dist');
+
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+/** Fails fast, with a useful message, when the provider page has not been built. */
+export function requireDist(dist = DIST) {
+  if (!fs.existsSync(path.join(dist, 'index.html'))) {
+    throw new Error(`${path.join(dist, 'index.html')} is missing: build the channel provider page first (npm run build)`);
+  }
+  return dist;
+}
+
+const EXECUTABLE = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+let featureArgs = null;
+
+/**
+ * playwright-core launches Chromium with --disable-features=…,ThirdPartyStoragePartitioning,… . With that, and
+ * third-party cookies blocked (Chromium's default here), a cross-site iframe — the channel provider page inside
+ * Dynamics — gets "Access is denied" for localStorage, which real Chrome (partitioned storage) never does, and
+ * Streams' initCCP throws. So we read Playwright's default --disable-features once and relaunch without that item.
+ */
+async function realisticFeatureArgs() {
+  if (featureArgs) return featureArgs;
+  const probe = await chromium.launch({ executablePath: EXECUTABLE, headless: true, args: [...CHROMIUM_ARGS, '--enable-automation'] });
+  try {
+    const cdp = await probe.newBrowserCDPSession();
+    const { arguments: argv } = await cdp.send('Browser.getBrowserCommandLine');
+    const dis = argv.find((a) => a.startsWith('--disable-features='));
+    if (!dis) return (featureArgs = { ignore: [], args: [] });
+    const kept = dis.slice('--disable-features='.length).split(',').filter((f) => f && f !== 'ThirdPartyStoragePartitioning');
+    featureArgs = { ignore: [dis], args: [`--disable-features=${kept.join(',')}`] };
+  } catch {
+    featureArgs = { ignore: [], args: [] };
+  } finally {
+    await probe.close();
+  }
+  return featureArgs;
+}
+
+export async function launchBrowser() {
+  const f = await realisticFeatureArgs();
+  return chromium.launch({ executablePath: EXECUTABLE, headless: true, args: [...CHROMIUM_ARGS, ...f.args], ignoreDefaultArgs: f.ignore });
+}
+
+/** Marker used by the init script to report uncaught errors of any frame through the console. */
+const UNCAUGHT = '__workbench_uncaught__';
+
+function initScript(marker) {
+  // runs in every frame (host page, provider page, fake CCP) before its own scripts
+  const report = (kind, message, stack) => {
+    try { console.error(marker, JSON.stringify({ kind, message: String(message), stack: stack ? String(stack) : null, href: location.href })); } catch { /* ignore */ }
+  };
+  window.addEventListener('error', (e) => report('error', e.message, e.error && e.error.stack));
+  window.addEventListener('unhandledrejection', (e) => {
+    const r = e.reason;
+    let m;
+    try { m = r && r.message ? r.message : typeof r === 'string' ? r : JSON.stringify(r); } catch { m = String(r); }
+    report('unhandledrejection', m, r && r.stack);
+  });
+}
+
+/** Attach error collection to a page; returns the live array of problems. */
+export function watchErrors(page) {
+  const errors = [];
+  const consoleErrors = [];
+  page.on('pageerror', (err) => errors.push({ source: 'pageerror', message: err.message, stack: err.stack }));
+  page.on('console', (msg) => {
+    const text = msg.text();
+    if (text.startsWith(UNCAUGHT)) {
+      let d;
+      try { d = JSON.parse(text.slice(UNCAUGHT.length).trim()); } catch { d = { message: text }; }
+      errors.push({ source: 'frame', ...d });
+    } else if (msg.type() === 'error') {
+      consoleErrors.push({ text, url: msg.location() && msg.location().url });
+    }
+  });
+  page.on('crash', () => errors.push({ source: 'crash', message: 'page crashed' }));
+  return { errors, consoleErrors };
+}
+
+/**
+ * Start the server + browser and open the workbench host page.
+ * opts: {dist, csp ('strict'|'off'), query: {…} (host page query: wb* options and pass-through provider keys),
+ *        viewport, waitReady (default true), directProvider: false}
+ */
+export async function openWorkbench(t, opts = {}) {
+  const dist = opts.dist || DIST;
+  const server = await startWorkbench({ host: 'localhost', port: 0, dist, csp: opts.csp || 'off' });
+  const browser = await launchBrowser();
+  const context = await browser.newContext({ viewport: opts.viewport || { width: 1400, height: 900 } });
+  await context.addInitScript(initScript, UNCAUGHT);
+  const page = await context.newPage();
+  const { errors, consoleErrors } = watchErrors(page);
+  const q = new URLSearchParams(opts.query || {});
+  const url = `${server.url}${q.toString() ? '?' + q : ''}`;
+  const close = async () => {
+    await browser.close().catch(() => {});
+    await server.close().catch(() => {});
+  };
+  if (t && t.after) t.after(close);
+  await page.goto(url);
+  await page.waitForFunction(() => !!window.workbench, null, { timeout: 10000 });
+  const wb = {
+    server, browser, context, page, errors, consoleErrors, url, close,
+    /** page.evaluate in the host page; fn uses window.workbench */
+    eval: (fn, arg) => page.evaluate(fn, arg),
+    /** wait until fn(arg) (evaluated in the host page) is truthy; returns its value */
+    waitFor: async (fn, arg, timeout = 15000) => {
+      const h = await page.waitForFunction(fn, arg, { timeout, polling: 50 });
+      return h.jsonValue();
+    },
+    providerFrame: () => page.frames().find((f) => f.url().startsWith(server.providerOrigin)),
+    ccpFrame: () => page.frames().find((f) => f.url().startsWith(`${server.hostOrigin}/ccp-v2/`)),
+    shot: (name) => screenshot(page, name),
+    /** throws if any frame had an uncaught error (or the provider reported one through the CIF double) */
+    assertNoPageErrors: async () => {
+      let reported = [];
+      try { reported = await page.evaluate(() => window.workbench.pageErrors); } catch { /* page gone */ }
+      const all = [...errors, ...reported.map((r) => ({ source: `reported:${r.frame}`, ...r }))];
+      if (all.length) throw new Error(`uncaught page errors:\n${all.map((e) => `  [${e.source}] ${e.message}${e.href ? ` (${e.href})` : ''}`).join('\n')}`);
+    },
+  };
+  if (opts.waitReady !== false) {
+    await wb.page.waitForFunction(() => window.workbench && window.workbench.cifLoads > 0 && window.workbench.ccp.agentState, null,
+      { timeout: opts.readyTimeout || 20000 }).catch(async (e) => {
+      const s = await page.evaluate(() => ({ cifLoads: window.workbench.cifLoads, ccp: window.workbench.ccp, log: window.workbench.log.slice(-20) })).catch(() => null);
+      throw new Error(`workbench not ready (CIF double loaded and fake CCP snapshot pushed): ${e.message}\n${JSON.stringify(s, null, 1)}`);
+    });
+  }
+  return wb;
+}
+
+/** Open a page directly (no workbench host page), with error collection. */
+export async function openDirect(t, url, opts = {}) {
+  const browser = opts.browser || await launchBrowser();
+  const context = await browser.newContext({ viewport: opts.viewport || { width: 1000, height: 800 } });
+  await context.addInitScript(initScript, UNCAUGHT);
+  const page = await context.newPage();
+  const { errors, consoleErrors } = watchErrors(page);
+  if (t && t.after && !opts.browser) t.after(() => browser.close().catch(() => {}));
+  await page.goto(url);
+  return { browser, context, page, errors, consoleErrors };
+}
+
+export async function screenshot(page, name) {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  const file = path.join(ARTIFACTS, `${name}.png`);
+  await page.screenshot({ path: file });
+  return file;
+}
+
+/**
+ * A provider "dist" made of the stand-in fixture plus connect-streams.js and amazon-connect-task.js from
+ * node_modules (for the fake-CCP self-test; the real provider page is dist/).
+ */
+export function makeStandinDist({ taskjs = true } = {}) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wb-standin-'));
+  const src = path.join(E2E, 'fixtures', 'standin');
+  for (const f of fs.readdirSync(src)) fs.copyFileSync(path.join(src, f), path.join(dir, f));
+  fs.copyFileSync(path.join(REPO, 'node_modules/amazon-connect-streams/release/connect-streams.js'), path.join(dir, 'connect-streams.js'));
+  if (taskjs) fs.copyFileSync(path.join(REPO, 'node_modules/amazon-connect-taskjs/dist/amazon-connect-task.js'), path.join(dir, 'amazon-connect-task.js'));
+  else fs.writeFileSync(path.join(dir, 'amazon-connect-task.js'), '// TaskJS deliberately absent\n');
+  return dir;
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
