@@ -213,9 +213,17 @@ impl Bridge {
         }
     }
 
-    /// Sessions counted against `maxSessions`: open ones plus `createSession` calls in flight.
+    /// Sessions counted against `maxSessions`: open ones, plus those reserved by contacts checking capacity or
+    /// creating a session, plus `createSession` calls still in flight for released contacts.
     pub fn open_sessions(&self) -> usize {
-        self.sessions.len() + self.pending.values().filter(|p| p.purpose == Purpose::CreateSession).count()
+        let reserved = self
+            .contacts
+            .values()
+            .filter(|c| matches!(c.state, PopState::CheckingCapacity { .. } | PopState::CreatingSession { .. }))
+            .count();
+        let orphaned =
+            self.pending.values().filter(|p| p.purpose == Purpose::CreateSession && p.contact.is_none()).count();
+        self.sessions.len() + reserved + orphaned
     }
 
     /// How many contacts are held (not yet released by `onDestroy`).
@@ -784,9 +792,16 @@ impl Bridge {
         match outcome {
             CifOutcome::Resolved(v) => match reply::boolean(&v) {
                 Some(true) => {
-                    if self.open_sessions() >= self.config.max_sessions {
-                        let next = self.start_pop(id);
-                        self.set_state(id, next);
+                    // This contact's own reservation is included in the count.
+                    if self.open_sessions() > self.config.max_sessions {
+                        self.report(
+                            Severity::Warning,
+                            Some(id),
+                            "session.limit",
+                            format!("session limit reached, contact {id} waiting for a session to close"),
+                            true,
+                        );
+                        self.set_state(id, PopState::WaitingForCapacity { since: self.now });
                         return;
                     }
                     let Some(template) = self.contacts.get(id).map(|c| c.session_template(&self.config)) else { return };

@@ -324,7 +324,8 @@ impl Contact {
     }
 
     /// What the search looks for: entity (`ms_searchType`, else the customer entity, else `contact`) and text
-    /// (`ms_searchText`, else the phone number, else the customer name), cleaned and capped.
+    /// (`ms_searchText`, else the phone number), cleaned and capped. A display name is not searched for: it is
+    /// not an identifier, and for tasks it is the task's title.
     pub fn search(&self) -> Option<(LogicalName, Redacted<String>)> {
         let entity = self
             .slugs
@@ -337,7 +338,6 @@ impl Contact {
             .search_text
             .as_ref()
             .or(self.phone.as_ref())
-            .or(self.customer_name.as_ref())
             .map(|t| text::clean(t.expose(), crate::slug::MAX_SEARCH_CHARS).0)
             .filter(|t| !t.is_empty())?;
         Some((entity, Redacted::new(text)))

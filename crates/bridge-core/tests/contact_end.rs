@@ -1,0 +1,63 @@
+//! §3.7: a contact ends; the session stays; released contacts are remembered.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use bridge_core::*;
+use common::*;
+use serde_json::json;
+
+fn popped(p: &mut Pair, id: &str, session: &str) {
+    p.event(id, ContactEventKind::Connected, Some(voice("connected", Scenario::Single)));
+    p.can_create();
+    p.session_created(session);
+}
+
+#[test]
+fn item_07_contact_end_keeps_session_records_end_and_remembers_the_contact() {
+    let mut p = Pair::default_ready();
+    popped(&mut p, CONTACT_ID, "s1");
+    p.take();
+    p.advance(65_000);
+    p.event(CONTACT_ID, ContactEventKind::Ended, Some(voice("ended", Scenario::Single)));
+    p.event(CONTACT_ID, ContactEventKind::AfterContactWork, Some(voice("ended", Scenario::Single)));
+    assert_eq!(p.take(), Vec::<String>::new(), "no call closes or touches the session");
+    assert!(p.bridge.export_trace().contains("contact ended after 65 s connected; session stays"));
+    p.event(CONTACT_ID, ContactEventKind::Destroyed, None);
+    assert_eq!(p.bridge.contact_count(), 0);
+    assert!(p.bridge.was_handled(CONTACT_ID));
+    // Redelivered: never pops twice.
+    p.ring(CONTACT_ID, Scenario::Single);
+    p.event(CONTACT_ID, ContactEventKind::Connected, Some(voice("connected", Scenario::Single)));
+    assert_eq!(p.take(), Vec::<String>::new());
+    // The session still counts until the agent closes it.
+    assert_eq!(p.bridge.open_sessions(), 1);
+    p.dynamics(DynamicsHandler::SessionClosed, json!("{\"sessionId\":\"s1\"}"));
+    assert_eq!(p.bridge.open_sessions(), 0);
+}
+
+#[test]
+fn item_07_no_call_on_a_session_the_agent_closed() {
+    let mut p = Pair::with_config(json!({"customerRecordTab": "tab", "cifRetryBackoffMs": 100}));
+    popped(&mut p, CONTACT_ID, "s1");
+    let tab = p.req("createTab");
+    p.take();
+    p.dynamics(DynamicsHandler::SessionClosed, json!({"sessionId": "s1"}));
+    // The pending tab's failure would normally be retried: not for a closed session.
+    p.reject(tab, json!({"message": "RejectAfterClientError", "msdyn_name": "CreateTab"}));
+    p.advance(60_000);
+    p.event(CONTACT_ID, ContactEventKind::Refresh, Some(voice("connected", Scenario::Single)));
+    assert_eq!(p.take(), Vec::<String>::new());
+    assert_eq!(p.bridge.contact_state(CONTACT_ID), Some("SessionClosed"));
+}
+
+#[test]
+fn handled_memory_is_bounded() {
+    let mut p = Pair::with_config(json!({"handledContactMemory": 2}));
+    for id in ["a", "b", "c"] {
+        p.event(id, ContactEventKind::Init, Some(snapshot("chat", "ended", Some(true), attrs(&[]))));
+        p.event(id, ContactEventKind::Destroyed, None);
+    }
+    assert!(!p.bridge.was_handled("a"));
+    assert!(p.bridge.was_handled("b") && p.bridge.was_handled("c"));
+}

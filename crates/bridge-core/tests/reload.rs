@@ -1,0 +1,118 @@
+//! §3.11: page reload and late start.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use bridge_core::*;
+use common::*;
+use serde_json::json;
+
+/// Runs a first page instance to `Popped` and returns what it persisted.
+fn first_instance() -> String {
+    let mut p = Pair::with_config(json!({"customerRecordTab": "tab"}));
+    p.ring(CONTACT_ID, Scenario::Single);
+    p.accept_toast();
+    p.can_create();
+    p.session_created("s1");
+    p.last_persist().unwrap()
+}
+
+#[test]
+fn item_11_reload_keeps_the_session_and_opens_no_duplicate_tabs() {
+    let stored = first_instance();
+    assert!(stored.contains("\"sessionId\":\"s1\""), "{stored}");
+    assert!(stored.contains("\"tabs\":[\"activity\",\"customer\"]"), "{stored}");
+    let mut p = Pair::new(Config::resolve(&[ConfigLayer {
+        source: ConfigSource::Url,
+        values: json!({"customerRecordTab": "tab"}).as_object().cloned().unwrap(),
+    }]).0);
+    p.event(CONTACT_ID, ContactEventKind::Existing, Some(voice("connected", Scenario::Single)));
+    p.input(Input::Restore(RestoredState { raw: stored }));
+    p.ready();
+    assert_eq!(p.take(), vec!["getAllSessions"]);
+    let r = p.req("getAllSessions");
+    p.resolve(r, json!("[\"s1\",\"other\"]"));
+    p.event(CONTACT_ID, ContactEventKind::Refresh, Some(voice("connected", Scenario::Single)));
+    assert_eq!(p.take(), Vec::<String>::new());
+    assert_eq!(p.bridge.session_of(CONTACT_ID), Some("s1"));
+    assert_eq!(p.bridge.open_sessions(), 2, "the unknown live session counts against the limit");
+}
+
+#[test]
+fn item_11_restored_session_closed_during_the_reload_is_never_written_again() {
+    let stored = first_instance();
+    let mut p = Pair::new(Config::default());
+    p.input(Input::Restore(RestoredState { raw: stored }));
+    p.event(CONTACT_ID, ContactEventKind::Existing, Some(voice("connected", Scenario::Single)));
+    p.ready();
+    let r = p.req("getAllSessions");
+    p.resolve(r, json!([]));
+    assert_eq!(p.bridge.contact_state(CONTACT_ID), Some("SessionClosed"));
+    assert_eq!(p.take(), vec!["getAllSessions"]);
+}
+
+#[test]
+fn item_11_restored_ringing_contact_cancels_the_old_toast_and_notifies_again() {
+    let mut first = Pair::default_ready();
+    first.ring(CONTACT_ID, Scenario::Single);
+    let stored = first.last_persist().unwrap();
+    let (_, _, _, old) = first.last("notifyEvent");
+    let mut p = Pair::new(Config::default());
+    p.input(Input::Restore(RestoredState { raw: stored }));
+    p.ring(CONTACT_ID, Scenario::Single);
+    p.ready();
+    assert_eq!(p.take(), vec!["cancelEvent", "notifyEvent extn_voice_notification"]);
+    match (old, p.last("cancelEvent").3) {
+        (CifCall::NotifyEvent { cancellation_token: a, .. }, CifCall::CancelEvent { cancellation_token: b }) => assert_eq!(a, b),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn item_11_create_session_in_flight_at_reload_is_never_repeated() {
+    let mut first = Pair::default_ready();
+    first.event(CONTACT_ID, ContactEventKind::Connected, Some(voice("connected", Scenario::Single)));
+    first.can_create();
+    let stored = first.last_persist().unwrap();
+    assert!(stored.contains("\"creating\":true"), "{stored}");
+    let mut p = Pair::new(Config::default());
+    p.input(Input::Restore(RestoredState { raw: stored }));
+    p.event(CONTACT_ID, ContactEventKind::Existing, Some(voice("connected", Scenario::Single)));
+    p.ready();
+    assert!(p.all("createSession").is_empty());
+    assert_eq!(p.bridge.contact_state(CONTACT_ID), Some("SessionUnknown"));
+}
+
+#[test]
+fn item_11_late_start_picks_up_existing_contacts() {
+    let mut p = Pair::new(Config::default());
+    p.event("a", ContactEventKind::Existing, Some(voice("connecting", Scenario::Single)));
+    p.event("b", ContactEventKind::Existing, Some(voice("connected", Scenario::Multi)));
+    p.input(Input::Restore(RestoredState { raw: String::new() }));
+    p.ready();
+    assert_eq!(p.take(), vec!["notifyEvent extn_voice_notification", "canCreateSession"]);
+}
+
+#[test]
+fn item_11_released_ids_survive_a_reload() {
+    let mut first = Pair::default_ready();
+    first.event("gone", ContactEventKind::Connected, Some(voice("connected", Scenario::Single)));
+    first.event("gone", ContactEventKind::Destroyed, None);
+    let stored = first.last_persist().unwrap();
+    let mut p = Pair::new(Config::default());
+    p.input(Input::Restore(RestoredState { raw: stored }));
+    p.ready();
+    p.event("gone", ContactEventKind::Existing, Some(voice("connected", Scenario::Single)));
+    assert_eq!(p.take(), Vec::<String>::new());
+}
+
+#[test]
+fn hostile_restore_text_is_reported_not_trusted() {
+    for raw in ["{", "[1,2]", "{\"v\":1,\"contacts\":{\"x\":{\"sessionId\":\"\\u0000\"}},\"handled\":[1,null]}", &"9".repeat(2_000_000)] {
+        let mut p = Pair::new(Config::default());
+        p.input(Input::Restore(RestoredState { raw: raw.to_owned() }));
+        p.ready();
+        p.ring(CONTACT_ID, Scenario::Single);
+        assert_eq!(p.take(), vec!["notifyEvent extn_voice_notification"]);
+    }
+}
