@@ -236,6 +236,11 @@ impl Driver {
         self.inner.bridge.borrow().export_trace()
     }
 
+    /// Lets a caller read the core's state (diagnostics, tests) without being able to change it.
+    pub fn inspect<R>(&self, read: impl FnOnce(&Bridge) -> R) -> R {
+        read(&self.inner.bridge.borrow())
+    }
+
     /// How many contacts hold subscriptions right now (live contacts).
     pub fn tracked_contacts(&self) -> usize {
         self.inner.contacts.borrow().len()

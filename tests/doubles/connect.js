@@ -1,0 +1,289 @@
+// A controllable fake of the `connect` global of amazon-connect-streams, for the shell's browser tests.
+//
+// It keeps the parts of Streams the shell relies on: `connect.core.initCCP` and the lifecycle subscriptions,
+// `connect.contact` (no replay), `connect.agent` (synchronous call-back once initialised), per-contact `onX`
+// returning `{unsubscribe}`, getters that throw once a contact is gone (and task connection getters that throw
+// as without TaskJS when asked to), `new connect.Contact(id)`, and accept/reject/clear with callbacks.
+// Unlike Streams it does NOT drop a contact's subscriptions on destroy, so the live-subscription count shows
+// whether the shell released them itself.
+
+let state;
+
+function reset() {
+  state = {
+    bus: new Map(), // eventName -> Map(subId -> f)
+    nextSub: 1,
+    contacts: new Map(), // id -> data
+    agentInitialised: false,
+    agentState: { name: "Available", type: "routable" },
+    agentStates: [
+      { name: "Available", type: "routable", agentStateARN: "arn:available" },
+      { name: "Offline", type: "offline", agentStateARN: "arn:offline" },
+    ],
+    calls: [],
+    threw: 0,
+    autoSucceed: true,
+  };
+}
+reset();
+
+function subscribe(event, f) {
+  if (typeof f !== "function") throw new Error("f must be a function");
+  const id = state.nextSub++;
+  if (!state.bus.has(event)) state.bus.set(event, new Map());
+  state.bus.get(event).set(id, f);
+  return {
+    unsubscribe() {
+      const subs = state.bus.get(event);
+      if (subs) {
+        subs.delete(id);
+        if (subs.size === 0) state.bus.delete(event);
+      }
+    },
+  };
+}
+
+function trigger(event, data) {
+  const subs = state.bus.get(event);
+  if (!subs) return true;
+  let ok = true;
+  for (const f of [...subs.values()]) {
+    try {
+      f(data);
+    } catch (e) {
+      // Streams would swallow and log this; the tests count it, since the shell must never throw.
+      state.threw++;
+      ok = false;
+      console.error("fake connect: handler for " + event + " threw", e);
+    }
+  }
+  return ok;
+}
+
+function data(id) {
+  const d = state.contacts.get(id);
+  if (!d || d.removed) throw new Error("Contact " + id + " no longer exists.");
+  return d;
+}
+
+class Connection {
+  constructor(d) {
+    this.d = d;
+  }
+  getEndpoint() {
+    return { phoneNumber: this.d.phoneNumber ?? null, type: "phone_number" };
+  }
+  getParticipantName() {
+    return this.d.customerName ?? null;
+  }
+  getMediaInfo() {
+    return { originalInfo: { customerName: this.d.customerName ?? null } };
+  }
+}
+
+class Contact {
+  constructor(contactId) {
+    this.contactId = contactId;
+  }
+  _data() {
+    return data(this.contactId);
+  }
+  getContactId() {
+    return this.contactId;
+  }
+  getType() {
+    return this._data().type;
+  }
+  getState() {
+    return { type: this._data().state, timestamp: new Date() };
+  }
+  getAttributes() {
+    return this._data().attributes;
+  }
+  getQueue() {
+    return this._data().queue ?? null;
+  }
+  getName() {
+    return this._data().name ?? null;
+  }
+  isInbound() {
+    const d = this._data();
+    if (d.type === "task" && d.withoutTaskJs) throw new TypeError("Cannot read properties of undefined (reading 'create')");
+    return d.inbound !== false;
+  }
+  getInitialConnection() {
+    const d = this._data();
+    if (d.type === "task" && d.withoutTaskJs) throw new TypeError("Cannot read properties of undefined (reading 'create')");
+    return new Connection(d);
+  }
+  accept(cb) {
+    this._act("accept", cb);
+  }
+  reject(cb) {
+    this._act("reject", cb);
+  }
+  clear(cb) {
+    this._act("clear", cb);
+  }
+  _act(method, cb) {
+    state.calls.push({ method, contactId: this.contactId });
+    if (state.autoSucceed && cb && cb.success) cb.success({});
+  }
+}
+for (const [name, event] of [
+  ["onRefresh", "refresh"],
+  ["onIncoming", "incoming"],
+  ["onPending", "pending"],
+  ["onConnecting", "connecting"],
+  ["onAccepted", "accepted"],
+  ["onConnected", "connected"],
+  ["onMissed", "missed"],
+  ["onEnded", "ended"],
+  ["onACW", "acw"],
+  ["onError", "error"],
+  ["onDestroy", "destroyed"],
+]) {
+  Contact.prototype[name] = function (f) {
+    return subscribe("contact::" + event + "::" + this.contactId, f);
+  };
+}
+
+// A snapshot keeps its data after removal, as connect.ContactSnapshot does.
+class ContactSnapshot extends Contact {
+  constructor(d) {
+    super(d.contactId);
+    this.frozen = d;
+  }
+  _data() {
+    return this.frozen;
+  }
+}
+
+class Agent {
+  constructor() {
+    if (!state.agentInitialised) throw new Error("agent data not initialised");
+  }
+  getContacts() {
+    return [...state.contacts.values()].filter((d) => !d.removed).map((d) => new Contact(d.contactId));
+  }
+  getState() {
+    return state.agentState;
+  }
+  getAgentStates() {
+    return state.agentStates;
+  }
+  onStateChange(f) {
+    return subscribe("agent::statechange", f);
+  }
+  setState(s, cb) {
+    state.calls.push({ method: "setState", state: s.name });
+    if (state.autoSucceed && cb && cb.success) cb.success({});
+  }
+  connect(endpoint, params) {
+    state.calls.push({ method: "connect", phoneNumber: endpoint.phoneNumber, queueARN: params && params.queueARN });
+    if (state.autoSucceed && params && params.success) params.success({});
+  }
+}
+
+export function fakeConnectInstall() {
+  reset();
+  window.connect = {
+    core: {
+      initCCP(container, params) {
+        state.calls.push({ method: "initCCP", params: JSON.parse(JSON.stringify(params)), hasContainer: !!container });
+      },
+      onInitialized: (f) => subscribe("core::init", f),
+      onIframeRetriesExhausted: (f) => subscribe("core::retries", f),
+      onAuthFail: (f) => subscribe("core::authfail", f),
+      onAccessDenied: (f) => subscribe("core::accessdenied", f),
+    },
+    contact: (f) => subscribe("contact::init", f),
+    agent(f) {
+      const sub = subscribe("agent::init", f);
+      if (state.agentInitialised) f(new Agent());
+      return sub;
+    },
+    Contact,
+    ContactSnapshot,
+    Agent,
+    Endpoint: { byPhoneNumber: (n) => ({ type: "phone_number", phoneNumber: n }) },
+  };
+}
+
+export function fakeConnectUninstall() {
+  delete window.connect;
+}
+
+// Adds a contact ({contactId, type, state, attributes, phoneNumber, customerName, queue, inbound, name,
+// withoutTaskJs}) and fires connect.contact for it. Returns false if a handler threw.
+export function fakeConnectAddContact(d) {
+  const copy = Object.assign({ removed: false }, d);
+  state.contacts.set(copy.contactId, copy);
+  return trigger("contact::init", new Contact(copy.contactId));
+}
+
+// Adds a contact without firing connect.contact (it was there before the page loaded).
+export function fakeConnectPreloadContact(d) {
+  state.contacts.set(d.contactId, Object.assign({ removed: false }, d));
+}
+
+export function fakeConnectSetState(contactId, s) {
+  data(contactId).state = s;
+}
+
+// Fires a per-contact event ("connecting", "ended", "missed", …) with a live view. False if a handler threw.
+export function fakeConnectFire(contactId, event) {
+  return trigger("contact::" + event + "::" + contactId, new Contact(contactId));
+}
+
+// Removes a contact: later getters on live views throw; onDestroy fires with a snapshot.
+export function fakeConnectRemove(contactId) {
+  const d = state.contacts.get(contactId);
+  if (!d) return true;
+  d.removed = true;
+  const ok = trigger("contact::destroyed::" + contactId, new ContactSnapshot(Object.assign({}, d)));
+  state.contacts.delete(contactId);
+  return ok;
+}
+
+export function fakeConnectInitAgent() {
+  state.agentInitialised = true;
+  return trigger("agent::init", new Agent());
+}
+
+export function fakeConnectAgentStateChange(name, type) {
+  const old = state.agentState.name;
+  state.agentState = { name, type };
+  return trigger("agent::statechange", { agent: new Agent(), oldState: old, newState: name });
+}
+
+export function fakeConnectFireCore(which) {
+  return trigger("core::" + which, {});
+}
+
+export function fakeConnectSetAutoSucceed(on) {
+  state.autoSucceed = on;
+}
+
+// Live subscriptions: all, or only the per-contact ones.
+export function fakeConnectLiveSubscriptions() {
+  let n = 0;
+  for (const subs of state.bus.values()) n += subs.size;
+  return n;
+}
+
+export function fakeConnectLiveContactSubscriptions() {
+  let n = 0;
+  for (const [event, subs] of state.bus.entries()) {
+    if (event.split("::").length === 3) n += subs.size;
+  }
+  return n;
+}
+
+export function fakeConnectCalls() {
+  return JSON.stringify(state.calls);
+}
+
+export function fakeConnectHandlerThrows() {
+  return state.threw;
+}

@@ -1,0 +1,477 @@
+//! Browser tests of the shell's own mechanics: start-up order, refusing bad CCP URLs, callback ownership and
+//! release, adapters that copy JS values without judging them. They hold whatever the core decides.
+//!
+//! All tests in this file share one page: each installs fresh doubles and uses its own root and storage key.
+
+#![cfg(target_arch = "wasm32")]
+
+#[path = "doubles/mod.rs"]
+mod doubles;
+
+use bridge_core::{CifCall, CifOutcome, Config, ConfigLayer, ConfigSource, ContactEventKind};
+use connect_cif_bridge::startup::acceptable_ccp_url;
+use connect_cif_bridge::{cif, convert, layers, streams, CifLibrary, Shell};
+use doubles::*;
+use serde_json::{json, Value};
+use wasm_bindgen::JsValue;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn test_config() -> Config {
+    Config {
+        ccp_url: Some(CCP.to_owned()),
+        ..Config::default()
+    }
+}
+
+fn start(name: &str) -> Shell {
+    Shell::start_with(
+        test_config(),
+        vec![layers::defaults()],
+        Vec::new(),
+        options(name, ""),
+    )
+    .expect("shell starts")
+}
+
+// ---- (a) no CIF call before CIFInitDone; then getEnvironment first ------------------------------------------
+
+#[wasm_bindgen_test]
+async fn no_cif_call_before_cif_init_done_and_get_environment_comes_first() {
+    install_doubles();
+    fakeCifAutoResolve("getEnvironment", &text("{}"));
+    let shell = start("init-order");
+    fakeConnectInitAgent();
+    assert!(fakeConnectAddContact(&voice_contact(
+        "c-early",
+        "SingleMatch"
+    )));
+    assert!(fakeConnectFire("c-early", "connecting"));
+    settle().await;
+    assert_eq!(
+        cif_methods(),
+        Vec::<String>::new(),
+        "no CIF call before CIFInitDone"
+    );
+    assert_eq!(shell.page().status().0, "connecting…");
+
+    fakeCifFireInitDone();
+    settle().await;
+    let methods = cif_methods();
+    assert_eq!(
+        methods.first().map(String::as_str),
+        Some("getEnvironment"),
+        "calls: {methods:?}"
+    );
+    let handlers: Vec<_> = cif_calls()
+        .into_iter()
+        .filter(|c| c["method"] == "addHandler")
+        .map(|c| c["args"][0].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(
+        handlers,
+        [
+            "onSessionSwitched",
+            "onSessionClosed",
+            "onclicktoact",
+            "onPresenceChange"
+        ]
+    );
+    assert!(
+        methods.contains(&"setClickToAct".to_owned()),
+        "calls: {methods:?}"
+    );
+    assert_eq!(shell.page().status().0, "connected");
+    drop(shell);
+}
+
+#[wasm_bindgen_test]
+async fn cif_that_never_initialises_is_reported_and_not_waited_for_forever() {
+    install_doubles();
+    let config = Config {
+        cif_init_timeout_ms: 30,
+        ..test_config()
+    };
+    let shell =
+        Shell::start_with(config, vec![], vec![], options("cif-timeout", "")).expect("starts");
+    settle().await;
+    settle().await;
+    let (dynamics, _) = shell.page().status();
+    assert!(dynamics.starts_with("not connected"), "status: {dynamics}");
+    assert!(dynamics.contains("CIFInitDone"), "status: {dynamics}");
+    assert!(cif_methods().is_empty());
+    // The CCP was loaded regardless.
+    assert_eq!(connect_calls_named("initCCP").len(), 1);
+}
+
+#[wasm_bindgen_test]
+async fn without_a_cif_library_the_page_says_dynamics_is_not_connected_at_once() {
+    install_doubles();
+    let mut opts = options("no-ucilib", "");
+    opts.cif_library = CifLibrary::FromConfig;
+    let shell = Shell::start_with(test_config(), vec![], vec![], opts).expect("starts");
+    assert!(shell.page().status().0.starts_with("not connected"));
+    assert_eq!(connect_calls_named("initCCP").len(), 1);
+}
+
+// ---- (b) hostile CCP URLs never reach initCCP ------------------------------------------------------------
+
+#[wasm_bindgen_test]
+async fn http_and_javascript_ccp_urls_are_refused_with_a_clear_error() {
+    for (name, query) in [
+        ("evil-http", "?ccpUrl=http%3A%2F%2Fevil.example%2Fccp-v2%2F"),
+        ("javascript", "?ccpUrl=javascript%3Aalert(1)"),
+        ("missing", "?region=us-east-1"),
+    ] {
+        install_doubles();
+        let mut opts = options(name, query);
+        opts.cif_library = CifLibrary::FromConfig;
+        let shell = Shell::launch(opts).await.expect("the page starts even so");
+        assert_eq!(
+            connect_calls_named("initCCP").len(),
+            0,
+            "{name}: initCCP must not be called"
+        );
+        let errors = shell.page().errors();
+        assert!(
+            errors.iter().any(|e| e.contains("ccpUrl")),
+            "{name}: errors {errors:?}"
+        );
+        assert!(
+            shell.page().status().1.starts_with("failed"),
+            "{name}: {:?}",
+            shell.page().status()
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+fn only_https_or_loopback_http_ccp_urls_are_acceptable() {
+    assert!(acceptable_ccp_url("https://example.my.connect.aws/ccp-v2/"));
+    assert!(acceptable_ccp_url("http://localhost:8081/fake-ccp.html"));
+    assert!(acceptable_ccp_url("http://127.0.0.1:9000/ccp-v2/"));
+    assert!(!acceptable_ccp_url("http://evil.example/ccp-v2/"));
+    assert!(!acceptable_ccp_url("javascript:alert(1)"));
+    assert!(!acceptable_ccp_url("data:text/html,<p>hi</p>"));
+    assert!(!acceptable_ccp_url(
+        "https://user:pw@example.my.connect.aws/ccp-v2/"
+    ));
+    assert!(!acceptable_ccp_url("ccp-v2/"));
+}
+
+#[wasm_bindgen_test]
+async fn a_valid_ccp_url_reaches_init_ccp_with_the_softphone_options() {
+    install_doubles();
+    let _shell = start("init-ccp");
+    let calls = connect_calls_named("initCCP");
+    assert_eq!(calls.len(), 1);
+    let params = &calls[0]["params"];
+    assert_eq!(params["ccpUrl"], CCP);
+    assert_eq!(params["softphone"]["allowFramedSoftphone"], true);
+    assert!(params["loginPopup"].is_boolean());
+    assert_eq!(calls[0]["hasContainer"], true);
+}
+
+// ---- (h) ownership: zero closures per contact, everything released ----------------------------------------
+
+#[wasm_bindgen_test]
+async fn a_hundred_contacts_leave_no_live_subscription_and_dropping_leaves_no_handler() {
+    install_doubles();
+    fakeCifAutoResolve("getEnvironment", &text("{}"));
+    let shell = start("hundred");
+    fakeConnectInitAgent();
+    let global = fakeConnectLiveSubscriptions();
+    for i in 0..100 {
+        let id = format!("c-{i}");
+        assert!(fakeConnectAddContact(&voice_contact(&id, "NoMatch")));
+        if i == 0 {
+            assert_eq!(
+                fakeConnectLiveContactSubscriptions(),
+                11,
+                "one subscription per event kind"
+            );
+        }
+        assert!(fakeConnectFire(&id, "connecting"));
+        assert!(fakeConnectFire(&id, "refresh"));
+        fakeConnectSetState(&id, "ended");
+        assert!(fakeConnectFire(&id, "ended"));
+        assert!(fakeConnectRemove(&id));
+    }
+    assert_eq!(fakeConnectLiveContactSubscriptions(), 0);
+    assert_eq!(shell.driver().tracked_contacts(), 0);
+    assert_eq!(fakeConnectLiveSubscriptions(), global);
+    assert_eq!(fakeConnectHandlerThrows(), 0);
+
+    fakeCifFireInitDone();
+    settle().await;
+    assert_eq!(fakeCifLiveHandlers(), 4);
+    drop(shell);
+    assert_eq!(
+        fakeCifLiveHandlers(),
+        0,
+        "every addHandler undone with the identical function"
+    );
+    assert_eq!(
+        fakeConnectLiveSubscriptions(),
+        0,
+        "connect.contact, connect.agent, core events unsubscribed"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_contact_seen_at_start_up_and_again_by_connect_contact_is_subscribed_once() {
+    install_doubles();
+    let shell = start("late-start");
+    fakeConnectPreloadContact(&voice_contact("c-late", "SingleMatch"));
+    fakeConnectInitAgent(); // connect.agent → getContacts() → Existing
+    assert_eq!(fakeConnectLiveContactSubscriptions(), 11);
+    assert!(fakeConnectFire("c-late", "refresh"));
+    assert_eq!(shell.driver().tracked_contacts(), 1);
+    assert!(fakeConnectRemove("c-late"));
+    assert_eq!(fakeConnectLiveContactSubscriptions(), 0);
+}
+
+#[wasm_bindgen_test]
+async fn the_agent_callback_runs_synchronously_when_agent_data_already_exists() {
+    install_doubles();
+    fakeConnectInitAgent(); // before the shell subscribes, as after a fast CCP
+    fakeConnectPreloadContact(&voice_contact("c-sync", "SingleMatch"));
+    let shell = start("agent-sync");
+    assert_eq!(shell.driver().tracked_contacts(), 1);
+    assert!(fakeConnectAgentStateChange("Offline", "offline"));
+    drop(shell);
+    assert_eq!(fakeConnectLiveSubscriptions(), 0);
+}
+
+// ---- getters that throw never escape a Streams callback ---------------------------------------------------
+
+#[wasm_bindgen_test]
+async fn a_task_without_taskjs_and_a_vanished_contact_never_throw_out_of_a_callback() {
+    install_doubles();
+    let _shell = start("throwing-getters");
+    let task = json!({"contactId": "t-1", "type": "task", "state": "connecting", "name": "Call back Jane",
+                      "withoutTaskJs": true, "attributes": {}});
+    assert!(fakeConnectAddContact(&js(&task.to_string())));
+    assert!(fakeConnectFire("t-1", "connecting"));
+    // A live view fired after the contact is gone: every getter throws "no longer exists".
+    assert!(fakeConnectAddContact(&voice_contact(
+        "c-gone",
+        "SingleMatch"
+    )));
+    assert!(fakeConnectRemove("c-gone"));
+    assert!(fakeConnectFire("c-gone", "refresh"));
+    assert_eq!(fakeConnectHandlerThrows(), 0);
+}
+
+#[wasm_bindgen_test]
+fn snapshots_copy_getters_and_throwing_getters_become_none() {
+    install_doubles();
+    assert!(fakeConnectAddContact(&voice_contact(
+        "c-snap",
+        "SingleMatch"
+    )));
+    let view = connect_cif_bridge::sys::streams::Contact::new("c-snap").expect("connect.Contact");
+    let snap = streams::read_snapshot(&view, "c-snap").expect("a known contact");
+    assert_eq!(snap.channel, "voice");
+    assert_eq!(snap.state, "connecting");
+    assert_eq!(snap.inbound, Some(true));
+    assert_eq!(snap.queue_name.as_deref(), Some("BasicQueue"));
+    assert_eq!(snap.phone_number.as_deref(), Some("+15555550100"));
+    assert_eq!(snap.attributes["LookupSatus"]["value"], "SingleMatch");
+
+    let task = json!({"contactId": "t-snap", "type": "task", "state": "connected", "name": "Jane's task",
+                      "withoutTaskJs": true, "attributes": {"x": {"name": "x", "value": "1"}}});
+    fakeConnectPreloadContact(&js(&task.to_string()));
+    let view = connect_cif_bridge::sys::streams::Contact::new("t-snap").expect("connect.Contact");
+    let snap = streams::read_snapshot(&view, "t-snap").expect("a known contact");
+    assert_eq!(snap.inbound, None, "isInbound threw: None, not a crash");
+    assert_eq!(snap.customer_name.as_deref(), Some("Jane's task"));
+
+    let chat = json!({"contactId": "chat-1", "type": "chat", "state": "connecting", "customerName": "Ana",
+                      "attributes": {}});
+    fakeConnectPreloadContact(&js(&chat.to_string()));
+    let view = connect_cif_bridge::sys::streams::Contact::new("chat-1").expect("connect.Contact");
+    assert_eq!(
+        streams::read_snapshot(&view, "chat-1")
+            .and_then(|s| s.customer_name)
+            .as_deref(),
+        Some("Ana")
+    );
+
+    assert!(fakeConnectRemove("c-snap"));
+    let gone = connect_cif_bridge::sys::streams::Contact::new("c-snap").expect("connect.Contact");
+    assert_eq!(streams::read_snapshot(&gone, "c-snap"), None);
+    let event = streams::read_event(&gone.into(), ContactEventKind::Refresh)
+        .expect("the id is still readable");
+    assert_eq!(event.snapshot, None);
+}
+
+// ---- CIF results are copied, not judged -------------------------------------------------------------------
+
+#[wasm_bindgen_test]
+async fn resolved_json_strings_stay_strings_and_objects_stay_objects() {
+    let s = cif::settle(js_sys::Promise::resolve(&text(
+        "{\"actionName\":\"Accept\"}",
+    )))
+    .await;
+    assert_eq!(
+        s,
+        CifOutcome::Resolved(Value::String("{\"actionName\":\"Accept\"}".into()))
+    );
+    let o = cif::settle(js_sys::Promise::resolve(&js("{\"actionName\":\"Accept\"}"))).await;
+    assert_eq!(o, CifOutcome::Resolved(json!({"actionName": "Accept"})));
+    let r = cif::settle(js_sys::Promise::reject(&js(
+        "{\"message\":\"RejectAfterClientError\"}",
+    )))
+    .await;
+    assert_eq!(
+        r,
+        CifOutcome::Rejected(json!({"message": "RejectAfterClientError"}))
+    );
+    let u = cif::settle(js_sys::Promise::resolve(&JsValue::UNDEFINED)).await;
+    assert_eq!(u, CifOutcome::Resolved(Value::Null));
+    assert_eq!(convert::to_json(&JsValue::from_f64(3.0)), json!(3));
+}
+
+#[wasm_bindgen_test]
+async fn a_cif_call_without_the_library_is_a_threw_outcome_not_a_crash() {
+    doubles::fakeCifUninstall();
+    let outcome = cif::invoke(&CifCall::CanCreateSession, "corr-1").err();
+    assert!(matches!(outcome, Some(CifOutcome::Threw(_))), "{outcome:?}");
+}
+
+#[wasm_bindgen_test]
+async fn every_cif_call_carries_the_correlation_id() {
+    install_doubles();
+    let call = CifCall::NotifyEvent {
+        template_name: "extn_voice_notification".into(),
+        template_parameters: serde_json::Map::from_iter([("contactId".to_owned(), json!("c-1"))]),
+        cancellation_token: "tok-1".into(),
+    };
+    let _pending = cif::invoke(&call, "corr-c-1").expect("called");
+    let _ = cif::invoke(
+        &CifCall::RenderSearchPage {
+            entity_name: "contact".into(),
+            search_string: "x".into(),
+        },
+        "corr-2",
+    );
+    let calls = cif_calls();
+    assert_eq!(calls[0]["method"], "notifyEvent");
+    assert_eq!(
+        calls[0]["args"][0]["templateName"],
+        "extn_voice_notification"
+    );
+    assert_eq!(
+        calls[0]["args"][0]["templateParameters"]["contactId"],
+        "c-1"
+    );
+    assert_eq!(calls[0]["args"][0]["cancellationToken"], "tok-1");
+    assert_eq!(calls[0]["args"][1], "corr-c-1");
+    assert_eq!(calls[1]["args"], json!(["contact", "x", "corr-2"]));
+}
+
+// ---- configuration layers ---------------------------------------------------------------------------------
+
+#[wasm_bindgen_test]
+fn query_parameters_become_a_url_layer_of_strings() {
+    let layer = layers::from_query(
+        "?ccpUrl=https%3A%2F%2Fa.my.connect.aws%2Fccp-v2%2F&region=eu-west-2&region=x",
+    );
+    assert_eq!(layer.source, ConfigSource::Url);
+    assert_eq!(layer.values["ccpUrl"], "https://a.my.connect.aws/ccp-v2/");
+    assert_eq!(
+        layer.values["region"], "eu-west-2",
+        "the first of a repeated key wins"
+    );
+}
+
+#[wasm_bindgen_test]
+fn custom_parameters_are_read_from_json_text_or_objects() {
+    let as_text = json!({"appid": "a", "customParams": "{\"region\":\"eu-west-2\"}"}).to_string();
+    let layer = layers::from_environment(&Value::String(as_text))
+        .expect("ok")
+        .expect("a layer");
+    assert_eq!(layer.source, ConfigSource::CustomParams);
+    assert_eq!(layer.values["region"], "eu-west-2");
+    let as_object = json!({"customParams": "{\"loginPopup\":false}"});
+    let layer: ConfigLayer = layers::from_environment(&as_object)
+        .expect("ok")
+        .expect("a layer");
+    assert_eq!(layer.values["loginPopup"], false);
+    assert_eq!(layers::from_environment(&json!({"appid": "a"})), Ok(None));
+    let bad = layers::from_environment(&json!({"customParams": "{not json"})).expect_err("refused");
+    assert!(bad.contains("customParams"), "{bad}");
+}
+
+#[wasm_bindgen_test]
+async fn custom_parameters_from_get_environment_are_applied_before_ready() {
+    install_doubles();
+    fakeCifAutoResolve(
+        "getEnvironment",
+        &text(&json!({"customParams": "{\"region\":\"eu-west-2\"}"}).to_string()),
+    );
+    let shell = start("custom-params");
+    fakeCifFireInitDone();
+    settle().await;
+    assert_eq!(shell.config().region.as_deref(), Some("eu-west-2"));
+    assert_eq!(
+        shell
+            .driver()
+            .inspect(|b| b.config().region.clone())
+            .as_deref(),
+        Some("eu-west-2")
+    );
+}
+
+#[wasm_bindgen_test]
+async fn ccp_url_from_custom_parameters_loads_the_ccp_after_cif_init() {
+    install_doubles();
+    fakeCifAutoResolve(
+        "getEnvironment",
+        &js(&json!({"customParams": format!("{{\"ccpUrl\":\"{CCP}\"}}")}).to_string()),
+    );
+    let shell = Shell::start_with(
+        Config::default(),
+        vec![layers::defaults()],
+        vec![],
+        options("ccp-from-env", ""),
+    )
+    .expect("starts");
+    assert_eq!(
+        connect_calls_named("initCCP").len(),
+        0,
+        "waits for Custom Parameters"
+    );
+    assert!(shell.page().status().1.starts_with("waiting"));
+    fakeCifFireInitDone();
+    settle().await;
+    let calls = connect_calls_named("initCCP");
+    assert_eq!(calls.len(), 1, "{:?}", shell.page().errors());
+    assert_eq!(calls[0]["params"]["ccpUrl"], CCP);
+}
+
+// ---- page -------------------------------------------------------------------------------------------------
+
+#[wasm_bindgen_test]
+async fn ccp_lifecycle_events_drive_the_status_line() {
+    install_doubles();
+    let shell = start("ccp-status");
+    assert_eq!(shell.page().status().1, "loading…");
+    assert!(fakeConnectFireCore("init"));
+    assert_eq!(shell.page().status().1, "ready");
+    assert!(fakeConnectFireCore("authfail"));
+    assert!(shell.page().status().1.contains("not signed in"));
+}
+
+#[wasm_bindgen_test]
+fn page_text_is_text_not_markup() {
+    let page = connect_cif_bridge::page::Page::attach(&fresh_root()).expect("page");
+    page.show_error("<img src=x onerror=alert(1)>");
+    assert_eq!(page.errors(), ["<img src=x onerror=alert(1)>"]);
+    for i in 0..30 {
+        page.show_notice(&format!("n{i}"), "info");
+    }
+    assert_eq!(page.notices().len(), 20, "notices are bounded");
+}
