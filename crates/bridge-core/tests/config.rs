@@ -1,0 +1,190 @@
+//! Layered configuration: each bad value → its error, precedence across the four layers, URL coercion.
+#![allow(clippy::unwrap_used)]
+
+use bridge_core::config::CustomerRecordTab;
+use bridge_core::*;
+use serde_json::{json, Value};
+
+fn layer(source: ConfigSource, v: Value) -> ConfigLayer {
+    ConfigLayer { source, values: v.as_object().cloned().unwrap() }
+}
+
+fn one(key: &str, value: Value) -> Vec<ConfigError> {
+    Config::resolve(&[layer(ConfigSource::CustomParams, json!({ key: value }))]).1
+}
+
+#[test]
+fn defaults() {
+    let c = Config::default();
+    assert_eq!(c.cif_call_timeout_ms, 12_000);
+    assert_eq!(c.notification_timeout_ms, 600_000);
+    assert_eq!(c.cif_retry_attempts, 3);
+    assert_eq!(c.cif_retry_backoff_ms, 500);
+    assert_eq!(c.voice.notification.as_str(), "extn_voice_notification");
+    assert_eq!(c.voice.session.as_str(), "extn_voice_identified_session");
+    assert_eq!(c.chat.session.as_str(), "extn_chat_session");
+    assert_eq!(c.task.notification.as_str(), "extn_task_notification");
+    assert_eq!(c.email.session.as_str(), "extn_email_session");
+    assert_eq!(c.templates_for("queue_callback"), &c.voice);
+    assert_eq!(c.record_tab_template.as_str(), "extn_entity_record");
+    assert_eq!(c.search_tab_template.as_ref().map(TemplateName::as_str), Some("extn_search"));
+    assert_eq!(c.customer_record_tab, CustomerRecordTab::Anchor);
+    assert!(!c.reject_in_connect_on_decline);
+    assert_eq!((c.max_sessions, c.handled_contact_memory, c.trace_capacity), (10, 1000, 500));
+    assert_eq!(c.attribute_names.get(SlugField::LookupStatusFallback), "LookupSatus");
+    assert_eq!(Config::resolve(&[]), (Config::default(), vec![]));
+}
+
+#[test]
+fn every_bad_value_is_its_own_error() {
+    let bad: Vec<(&str, Value)> = vec![
+        ("ucilib", json!("javascript:alert(1)")),
+        ("crmUrl", json!("http://contoso.crm.dynamics.com")),
+        ("ccpUrl", json!("data:text/html,hi")),
+        ("ccpUrl", json!("https://user:pw@example.my.connect.aws/ccp-v2/")),
+        ("ccpUrl", json!("http://evil.example/ccp-v2/")),
+        ("ccpUrl", json!("https://good.example\\@evil.example/")),
+        ("ccpUrl", json!("http://localhost.evil.example/")),
+        ("ccpUrl", json!(42)),
+        ("region", json!("EU-WEST-2")),
+        ("region", json!("eu-west")),
+        ("loginPopup", json!("yes")),
+        ("loginPopupAutoClose", json!(1)),
+        ("allowFramedSoftphone", json!("")),
+        ("disableRingtone", json!(null_string())),
+        ("cifInitTimeoutMs", json!(-5)),
+        ("cifCallTimeoutMs", json!("12s")),
+        ("notificationTimeoutMs", json!(1.5)),
+        ("cifRetryAttempts", json!(11)),
+        ("cifRetryBackoffMs", json!("99999999999999999999999")),
+        ("voiceNotificationTemplate", json!("voice")),
+        ("voiceSessionTemplate", json!("ab_session")),
+        ("chatNotificationTemplate", json!("toolongprefix_x")),
+        ("chatSessionTemplate", json!("extn_")),
+        ("taskNotificationTemplate", json!("extn_task-notification")),
+        ("taskSessionTemplate", json!(true)),
+        ("emailNotificationTemplate", json!("extn notification")),
+        ("emailSessionTemplate", json!({})),
+        ("recordTabTemplate", json!("")),
+        ("customerRecordTab", json!("both")),
+        ("searchTabTemplate", json!("bad")),
+        ("rejectInConnectOnDecline", json!("no")),
+        ("maxSessions", json!(0)),
+        ("handledContactMemory", json!("lots")),
+        ("traceCapacity", json!(1_000_000)),
+        ("attributeNames", json!([1])),
+        ("attributeNames", json!("{not json")),
+        ("colour", json!("blue")),
+    ];
+    for (key, value) in bad {
+        let errors = one(key, value.clone());
+        assert_eq!(errors.len(), 1, "{key}={value}: {errors:?}");
+        assert_eq!(errors[0].key, key);
+        assert_eq!(errors[0].source, ConfigSource::CustomParams);
+        let (config, _) = Config::resolve(&[layer(ConfigSource::CustomParams, json!({ key: value }))]);
+        assert_eq!(config, Config::default(), "{key}: the default stays in force");
+    }
+}
+
+fn null_string() -> &'static str {
+    "null"
+}
+
+#[test]
+fn good_urls() {
+    for ok in [
+        "https://example.my.connect.aws/ccp-v2/",
+        "https://example.awsapps.com/connect/ccp-v2#x",
+        "http://localhost:8080/ccp-v2/",
+        "http://127.0.0.1/ccp",
+        "HTTPS://Example.com",
+    ] {
+        assert_eq!(one("ccpUrl", json!(ok)), vec![], "{ok}");
+    }
+}
+
+#[test]
+fn error_display_is_pinned() {
+    let e = one("ccpUrl", json!("http://evil.example/ccp-v2/")).remove(0);
+    assert_eq!(
+        e.to_string(),
+        "configuration key `ccpUrl` from CustomParams: value \"http://evil.example/ccp-v2/\" refused, expected an https:// URL (http:// only for localhost or 127.0.0.1), without credentials"
+    );
+    let e = one("colour", json!({"a": 1})).remove(0);
+    assert_eq!(
+        e.to_string(),
+        "configuration key `colour` from CustomParams: value \"an object with 1 keys\" refused, expected a known configuration key (see the README); this key is unknown"
+    );
+    let long = one("region", json!("x".repeat(10_000))).remove(0);
+    assert!(long.value.chars().count() <= 65);
+}
+
+#[test]
+fn precedence_across_all_four_layers() {
+    let layers = [
+        // Given out of order on purpose: precedence comes from the source, not the slice order.
+        layer(ConfigSource::Url, json!({"region": "us-east-1", "maxSessions": "4"})),
+        layer(ConfigSource::ConfigFile, json!({"region": "eu-west-2", "maxSessions": 2, "traceCapacity": 7, "cifRetryAttempts": 1})),
+        layer(ConfigSource::CustomParams, json!({"region": "ap-southeast-2", "traceCapacity": 8, "maxSessions": "bad"})),
+    ];
+    let (c, errors) = Config::resolve(&layers);
+    assert_eq!(c.region.as_deref(), Some("us-east-1"), "URL wins");
+    assert_eq!(c.trace_capacity, 8, "Custom Parameters beat config.json");
+    assert_eq!(c.cif_retry_attempts, 1, "config.json beats defaults");
+    assert_eq!(c.max_sessions, 4);
+    assert_eq!(c.cif_call_timeout_ms, 12_000, "defaults");
+    assert_eq!(errors.len(), 1);
+    assert_eq!((errors[0].key.as_str(), errors[0].source), ("maxSessions", ConfigSource::CustomParams));
+    // A refused URL value leaves the Custom Parameters value in force.
+    let (c, errors) = Config::resolve(&[
+        layer(ConfigSource::CustomParams, json!({"region": "eu-west-2"})),
+        layer(ConfigSource::Url, json!({"region": "nowhere"})),
+    ]);
+    assert_eq!((c.region.as_deref(), errors.len()), (Some("eu-west-2"), 1));
+}
+
+#[test]
+fn url_strings_are_coerced() {
+    let (c, errors) = Config::resolve(&[layer(
+        ConfigSource::Url,
+        json!({
+            "loginPopup": "false",
+            "disableRingtone": "TRUE",
+            "cifCallTimeoutMs": "15000",
+            "maxSessions": " 3 ",
+            "searchTabTemplate": "",
+            "customerRecordTab": "tab",
+            "attributeNames": "{\"lookupStatus\":\"Lookup_Status\",\"contactId\":\"crm_contact\"}",
+            "ucilib": "https://contoso.crm4.dynamics.com/webresources/Widget/msdyn_ciLibrary.js",
+            "trace": "1",
+            "cifid": "CIFMainLibrary"
+        }),
+    )]);
+    assert_eq!(errors, vec![]);
+    assert!(!c.login_popup && c.disable_ringtone);
+    assert_eq!((c.cif_call_timeout_ms, c.max_sessions), (15_000, 3));
+    assert_eq!(c.search_tab_template, None);
+    assert_eq!(c.customer_record_tab, CustomerRecordTab::Tab);
+    assert_eq!(c.attribute_names.get(SlugField::LookupStatus), "Lookup_Status");
+    assert_eq!(c.attribute_names.get(SlugField::ContactId), "crm_contact");
+    assert_eq!(c.attribute_names.get(SlugField::Id), "ms_id");
+    assert_eq!(c.cif_crm_origin().as_deref(), Some("https://contoso.crm4.dynamics.com"));
+}
+
+#[test]
+fn attribute_name_entries_are_checked_one_by_one() {
+    let errors = one("attributeNames", json!({"contactId": "crm_contact", "contactid": "x", "id": ""}));
+    let keys: Vec<_> = errors.iter().map(|e| e.key.as_str()).collect();
+    assert_eq!(keys, vec!["attributeNames.contactid", "attributeNames.id"]);
+}
+
+#[test]
+fn crm_url_gives_the_library_url() {
+    let (c, errors) = Config::resolve(&[layer(ConfigSource::Url, json!({"crmUrl": "https://contoso.crm.dynamics.com/"}))]);
+    assert!(errors.is_empty());
+    assert_eq!(
+        c.cif_library_url().as_deref(),
+        Some("https://contoso.crm.dynamics.com/webresources/Widget/msdyn_ciLibrary.js")
+    );
+    assert_eq!(c.cif_crm_origin().as_deref(), Some("https://contoso.crm.dynamics.com"));
+}
