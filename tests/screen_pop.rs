@@ -4,6 +4,7 @@
 //! A separate file from `web.rs`, so these run on a fresh page.
 
 #![cfg(target_arch = "wasm32")]
+#![allow(clippy::expect_used)] // a test that cannot set up its page should fail loudly
 
 #[path = "doubles/mod.rs"]
 mod doubles;

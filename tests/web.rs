@@ -4,6 +4,7 @@
 //! All tests in this file share one page: each installs fresh doubles and uses its own root and storage key.
 
 #![cfg(target_arch = "wasm32")]
+#![allow(clippy::expect_used)] // a test that cannot set up its page should fail loudly
 
 #[path = "doubles/mod.rs"]
 mod doubles;

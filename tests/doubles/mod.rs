@@ -1,6 +1,7 @@
 //! Rust side of the JS doubles (`connect.js`, `cif.js`) and helpers shared by the browser test files.
 
 #![allow(dead_code)]
+#![allow(clippy::expect_used)] // a test that cannot set up its page should fail loudly
 
 use connect_cif_bridge::{CifLibrary, ShellOptions};
 use serde_json::Value;
