@@ -45,18 +45,20 @@ pub fn clean(raw: &str, cap: usize) -> (String, bool) {
 
 /// A short, printable excerpt of an untrusted value for a report: control characters escaped, cut at
 /// [`REPORT_EXCERPT_CHARS`] with an ellipsis.
+///
+/// The result is at most `REPORT_EXCERPT_CHARS + 1` characters long, escapes included.
 pub fn excerpt(raw: &str) -> String {
     let mut out = String::new();
-    for (i, c) in raw.chars().enumerate() {
-        if i == REPORT_EXCERPT_CHARS {
+    let mut count = 0usize;
+    for c in raw.chars() {
+        let piece: String = if is_stripped(c) { c.escape_default().collect() } else { c.to_string() };
+        let len = piece.chars().count();
+        if count + len > REPORT_EXCERPT_CHARS {
             out.push('…');
             break;
         }
-        if is_stripped(c) {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
+        out.push_str(&piece);
+        count += len;
     }
     out
 }
@@ -89,6 +91,7 @@ mod tests {
     fn excerpt_is_bounded_and_escaped() {
         let long = "x".repeat(1000);
         assert_eq!(excerpt(&long).chars().count(), REPORT_EXCERPT_CHARS + 1);
+        assert!(excerpt(&"\u{0}".repeat(100)).chars().count() <= REPORT_EXCERPT_CHARS + 1);
         assert_eq!(excerpt("a\u{1b}[31m"), "a\\u{1b}[31m");
     }
 }
