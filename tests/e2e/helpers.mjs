@@ -180,3 +180,60 @@ export function makeStandinDist({ taskjs = true } = {}) {
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// ---------------------------------------------------------------------------------------------------------
+// Helpers for the product tests (the built channel provider page in dist/, driven through the workbench)
+
+/** Open the workbench around the built provider page; fails clearly when dist/ is missing. */
+export async function openBridge(t, opts = {}) {
+  requireDist(opts.dist || DIST);
+  const wb = await openWorkbench(t, { ...opts, readyTimeout: opts.readyTimeout || 30000 });
+  // the bridge registers its handlers and settles its start-up calls right after CIFInitDone
+  await sleep(opts.settleMs ?? 300);
+  return wb;
+}
+
+/** CIF calls of `method` seen by the host (all provider loads). */
+export const cifCalls = (wb, method) => wb.eval((m) => window.workbench.cifCalls.filter((c) => !m || c.method === m), method);
+/** Streams api_requests of `method` seen by the fake CCP. */
+export const apiRequests = (wb, method) => wb.eval((m) => window.workbench.apiRequests.filter((r) => !m || r.method === m), method);
+
+/** Wait until at least `n` CIF calls of `method` were made; returns them. */
+export async function waitCifCalls(wb, method, n = 1, timeout = 10000) {
+  try {
+    await wb.waitFor(([m, k]) => window.workbench.cifCalls.filter((c) => c.method === m).length >= k, [method, n], timeout);
+  } catch (e) {
+    const seen = await wb.eval(() => window.workbench.cifCalls.map((c) => `${c.method}:${c.status}`)).catch(() => []);
+    throw new Error(`expected ${n} × ${method}; CIF calls so far: ${seen.join(', ') || 'none'} (${e.message.split('\n')[0]})`);
+  }
+  return cifCalls(wb, method);
+}
+
+/** Wait until at least `n` Streams api_requests of `method` reached the fake CCP. */
+export async function waitApiRequests(wb, method, n = 1, timeout = 10000) {
+  try {
+    await wb.waitFor(([m, k]) => window.workbench.apiRequests.filter((r) => r.method === m).length >= k, [method, n], timeout);
+  } catch (e) {
+    const seen = await wb.eval(() => window.workbench.apiRequests.map((r) => r.method)).catch(() => []);
+    throw new Error(`expected ${n} × api_request ${method}; seen: ${seen.join(', ') || 'none'}`);
+  }
+  return apiRequests(wb, method);
+}
+
+/** The first argument of a CIF call (the input object), parsed if the bridge passed a JSON string. */
+export function input(call) {
+  const a = call.args && call.args[0];
+  if (typeof a === 'string') { try { return JSON.parse(a); } catch { return a; } }
+  return a;
+}
+
+/** Place a preset contact and wait for its notification toast. */
+export async function placeAndNotify(wb, preset, overrides) {
+  const before = (await cifCalls(wb, 'notifyEvent')).length;
+  const id = await wb.eval(([p, o]) => window.workbench.placeContact(p, o), [preset, overrides || {}]);
+  await waitCifCalls(wb, 'notifyEvent', before + 1);
+  await wb.waitFor((cid) => window.workbench.notifications.some((n) => n.contactId === cid || n.params.contactId === cid) || window.workbench.notifications.length > 0, id);
+  return id;
+}
+
+export const normGuid = (g) => String(g).replace(/[{}]/g, '').toLowerCase();

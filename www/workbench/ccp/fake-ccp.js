@@ -66,7 +66,9 @@ const CONFIGURATION = {
     routingProfileARN: RP_ARN,
     routingProfileId: RP_ARN,
     defaultOutboundQueue: queueObj('BasicQueue'),
-    queues: Object.keys(QUEUES).map(queueObj),
+    // Connect lists the agent's own queue too; Streams' Agent._getResourceId looks for it
+    queues: [...Object.keys(QUEUES).map(queueObj),
+      { name: null, queueARN: `${ARN}/queue/agent/${AGENT_ID}`, queueId: `${ARN}/queue/agent/${AGENT_ID}` }],
     channelConcurrencyMap: { VOICE: 1, CHAT: 3, TASK: 5, EMAIL: 1 },
   },
 };
@@ -278,6 +280,7 @@ function addContact(spec = {}) {
     segmentAttributes: { 'connect:Subtype': { ValueString: type === 'chat' ? 'connect:Chat' : type === 'task' ? 'connect:Task' : type === 'email' ? 'connect:Email' : 'connect:Telephony' } },
   };
   if (type === 'email') contact.customerEndpoint = connections[1].endpoint;
+  if (initialState === 'connected') for (const k of connections) k.state = { type: 'connected', timestamp: t };
   state.contacts.push(contact);
   if (voiceLike && outbound) setAgent('CallingCustomer');
   if (outbound) {
