@@ -139,6 +139,13 @@ pub struct Config {
     pub trace_capacity: usize,
     /// `attributeNames`: logical slug field → contact attribute name.
     pub attribute_names: AttributeNames,
+    /// `allowedConnectOrigins`: when set, the only origins `ccpUrl` may point to (see [`Config::resolve`]).
+    /// Honoured only from `config.json`: a URL can be crafted by anyone who sends a link, and Custom Parameters
+    /// arrive from the Dynamics org only after the CIF library has been loaded, so neither may set or widen it.
+    pub allowed_connect_origins: Option<Vec<String>>,
+    /// `allowedDynamicsOrigins`: when set, the only origins `ucilib` and `crmUrl` may point to; from
+    /// `config.json` only, like `allowedConnectOrigins`.
+    pub allowed_dynamics_origins: Option<Vec<String>>,
 }
 
 /// Upper bound of the exponential retry backoff.
@@ -176,12 +183,14 @@ impl Default for Config {
             handled_contact_memory: 1000,
             trace_capacity: 500,
             attribute_names: AttributeNames::default(),
+            allowed_connect_origins: None,
+            allowed_dynamics_origins: None,
         }
     }
 }
 
 /// Every configuration key, in README order.
-pub const KEYS: [&str; 29] = [
+pub const KEYS: [&str; 31] = [
     "ucilib",
     "crmUrl",
     "ccpUrl",
@@ -211,6 +220,8 @@ pub const KEYS: [&str; 29] = [
     "handledContactMemory",
     "traceCapacity",
     "attributeNames",
+    "allowedConnectOrigins",
+    "allowedDynamicsOrigins",
 ];
 
 const EXPECT_URL: &str = "an https:// URL (http:// only for localhost or 127.0.0.1), without credentials";
@@ -222,11 +233,27 @@ impl Config {
     ///
     /// Layers are applied sorted by [`ConfigSource`] (a stable sort, so two layers of the same source apply in
     /// the order given); a JSON `null` leaves the lower layer's value in place.
+    ///
+    /// The origin allow-lists (`allowedConnectOrigins`, `allowedDynamicsOrigins`) are read first, from
+    /// `config.json` only (given anywhere else they are refused with an error), and then constrain every
+    /// layer's `ccpUrl`, `ucilib` and `crmUrl`: an endpoint whose origin is not listed is refused like any bad
+    /// value (the lower layer's value stays). A malformed allow-list fails closed: its valid entries (possibly
+    /// none) are the list.
     pub fn resolve(layers: &[ConfigLayer]) -> (Config, Vec<ConfigError>) {
         let mut config = Config::default();
         let mut errors = Vec::new();
         let mut ordered: Vec<&ConfigLayer> = layers.iter().collect();
         ordered.sort_by_key(|l| l.source);
+        for layer in ordered.iter().filter(|l| l.source <= ConfigSource::ConfigFile) {
+            for (key, slot) in [
+                ("allowedConnectOrigins", &mut config.allowed_connect_origins),
+                ("allowedDynamicsOrigins", &mut config.allowed_dynamics_origins),
+            ] {
+                if let Some(value) = layer.values.get(key).filter(|v| !v.is_null()) {
+                    *slot = Some(origin_list(key, value, layer.source, &mut errors));
+                }
+            }
+        }
         for layer in ordered {
             for (key, value) in &layer.values {
                 if value.is_null() || NON_CONFIG_KEYS.contains(&key.as_str()) {
@@ -254,9 +281,19 @@ impl Config {
         errors: &mut Vec<ConfigError>,
     ) -> Result<(), &'static str> {
         match key {
-            "ucilib" => self.ucilib = Some(url(value)?),
-            "crmUrl" => self.crm_url = Some(url(value)?.trim_end_matches('/').to_owned()),
-            "ccpUrl" => self.ccp_url = Some(url(value)?),
+            "ucilib" => self.ucilib = Some(allowed(url(value)?, &self.allowed_dynamics_origins, EXPECT_DYNAMICS)?),
+            "crmUrl" => {
+                let u = allowed(url(value)?, &self.allowed_dynamics_origins, EXPECT_DYNAMICS)?;
+                self.crm_url = Some(u.trim_end_matches('/').to_owned());
+            }
+            "ccpUrl" => self.ccp_url = Some(allowed(url(value)?, &self.allowed_connect_origins, EXPECT_CONNECT)?),
+            "allowedConnectOrigins" | "allowedDynamicsOrigins" => {
+                // Read before the other keys (see `resolve`); only the place it came from is checked here.
+                if source > ConfigSource::ConfigFile {
+                    return Err("to be set in config.json only (a URL or Custom Parameters may not set or widen the \
+                                origin allow-list); ignored");
+                }
+            }
             "region" => self.region = Some(region(value)?),
             "loginPopup" => self.login_popup = boolean(value)?,
             "loginPopupAutoClose" => self.login_popup_auto_close = boolean(value)?,
@@ -381,6 +418,16 @@ impl Config {
         })
     }
 
+    /// Whether `url` may be used as the CCP URL under `allowedConnectOrigins` (always, when no list is set).
+    pub fn connect_origin_allowed(&self, url: &str) -> bool {
+        origin_allowed(url, &self.allowed_connect_origins)
+    }
+
+    /// Whether `url` may be used for the CIF library or the Dynamics org under `allowedDynamicsOrigins`.
+    pub fn dynamics_origin_allowed(&self, url: &str) -> bool {
+        origin_allowed(url, &self.allowed_dynamics_origins)
+    }
+
     /// The value of the script tag's `data-crmurl`: the origin of the CIF library URL.
     pub fn cif_crm_origin(&self) -> Option<String> {
         let url = self.cif_library_url()?;
@@ -388,6 +435,88 @@ impl Config {
         let host_end = url[scheme_end..].find(['/', '?', '#']).map_or(url.len(), |i| scheme_end + i);
         Some(url[..host_end].to_owned())
     }
+}
+
+const EXPECT_CONNECT: &str = "a URL whose origin is listed in allowedConnectOrigins (config.json)";
+const EXPECT_DYNAMICS: &str = "a URL whose origin is listed in allowedDynamicsOrigins (config.json)";
+
+/// The origin of an accepted URL (see [`check_url`]), normalised: lower case, default port dropped
+/// (`https://Org.crm4.dynamics.com:443/main.aspx` → `https://org.crm4.dynamics.com`).
+pub fn origin_of(url: &str) -> Option<String> {
+    if !check_url(url.trim()) {
+        return None;
+    }
+    let lower = url.trim().to_ascii_lowercase();
+    let scheme_end = lower.find("://")? + 3;
+    let host_end = lower[scheme_end..].find(['/', '?', '#']).map_or(lower.len(), |i| scheme_end + i);
+    let origin = &lower[..host_end];
+    let origin = match (origin.strip_suffix(":443"), origin.strip_suffix(":80")) {
+        (Some(o), _) if lower.starts_with("https://") => o,
+        (_, Some(o)) if lower.starts_with("http://") => o,
+        _ => origin,
+    };
+    Some(origin.to_owned())
+}
+
+fn origin_allowed(url: &str, list: &Option<Vec<String>>) -> bool {
+    match list {
+        None => true,
+        Some(list) => origin_of(url).is_some_and(|o| list.contains(&o)),
+    }
+}
+
+fn allowed(url: String, list: &Option<Vec<String>>, expected: &'static str) -> Result<String, &'static str> {
+    if origin_allowed(&url, list) {
+        Ok(url)
+    } else {
+        Err(expected)
+    }
+}
+
+/// An allow-list: an array of origins (or its JSON text). Each entry must be an origin (`https://host[:port]`,
+/// http for loopback only, an optional trailing `/`, no path); bad entries are reported and left out.
+fn origin_list(key: &str, value: &Value, source: ConfigSource, errors: &mut Vec<ConfigError>) -> Vec<String> {
+    const EXPECTED: &str = "an array of origins such as [\"https://myinstance.my.connect.aws\"]";
+    let parsed;
+    let items: Option<&[Value]> = match value {
+        Value::Array(a) => Some(a),
+        Value::String(s) => match serde_json::from_str::<Value>(s) {
+            Ok(Value::Array(a)) => {
+                parsed = a;
+                Some(&parsed)
+            }
+            _ => None,
+        },
+        _ => None,
+    };
+    let Some(items) = items else {
+        errors.push(ConfigError {
+            key: key.to_owned(),
+            value: text::describe_json(value),
+            expected: format!("{EXPECTED}; nothing is allowed until it is fixed"),
+            source,
+        });
+        return Vec::new();
+    };
+    let mut list = Vec::new();
+    for item in items {
+        let origin = item.as_str().map(str::trim).and_then(|s| {
+            let bare = s.strip_suffix('/').unwrap_or(s);
+            origin_of(bare).filter(|o| *o == bare.to_ascii_lowercase() || bare.ends_with(":443") || bare.ends_with(":80"))
+        });
+        match origin {
+            Some(o) => list.push(o),
+            None => errors.push(ConfigError {
+                key: key.to_owned(),
+                value: text::describe_json(item),
+                expected: "an origin: https://host[:port] (http only for localhost or 127.0.0.1), no path; this \
+                           entry is left out"
+                    .to_owned(),
+                source,
+            }),
+        }
+    }
+    list
 }
 
 fn as_text(value: &Value) -> Option<&str> {
