@@ -1,0 +1,558 @@
+//! CIF availability and replies: results per call kind, retries with backoff, deadlines, reconciliation.
+
+use std::collections::BTreeSet;
+use std::mem;
+
+use crate::command::{CifCall, Severity, StreamsCall};
+use crate::contact::{Contact, PopState, TabStatus};
+use crate::ids::{ContactId, RequestId};
+use crate::input::{CifAvailability, CifOutcome, CifReply};
+use crate::persist::TabKind;
+use crate::reply::{self, CifError, NotificationAction};
+use crate::text;
+
+use super::{Bridge, CifState, Pending, Purpose, RetryJob, TimerKey};
+
+impl Bridge {
+    // ---------------------------------------------------------------- CIF availability
+
+    pub(super) fn on_cif(&mut self, a: CifAvailability) {
+        match a {
+            CifAvailability::Ready => {
+                if self.cif == CifState::Ready {
+                    self.trace(None, "input.cif", "Ready again: ignored".into());
+                    return;
+                }
+                self.trace(None, "input.cif", "Ready".into());
+                self.cif = CifState::Ready;
+                if !self.unverified_sessions.is_empty() {
+                    self.start_reconcile();
+                }
+                let ids: Vec<ContactId> = self.contacts.keys().cloned().collect();
+                for id in ids {
+                    self.drive(&id);
+                }
+            }
+            CifAvailability::Unavailable { reason } => {
+                self.trace(None, "input.cif", format!("Unavailable: {}", text::excerpt(&reason)));
+                if self.cif == CifState::NotReady {
+                    self.cif = CifState::Unavailable;
+                    self.report(
+                        Severity::Error,
+                        None,
+                        "cif.unavailable",
+                        format!(
+                            "Dynamics is not connected ({}): no notifications or sessions until it is",
+                            text::excerpt(&reason)
+                        ),
+                        true,
+                    );
+                }
+            }
+        }
+    }
+
+    pub(super) fn start_reconcile(&mut self) {
+        if self.cif != CifState::Ready {
+            return;
+        }
+        if self.reconcile.is_some() {
+            self.reconcile_again = true;
+            return;
+        }
+        let r = self.send_cif(None, Purpose::Reconcile, CifCall::GetAllSessions, 0);
+        self.reconcile = Some(r);
+    }
+
+    // ---------------------------------------------------------------- CIF replies
+
+    pub(super) fn on_cif_reply(&mut self, r: CifReply) {
+        let Some(p) = self.pending.remove(&r.request) else {
+            self.trace(None, "reply.ignored", format!("{}: unknown or stale request", r.request));
+            return;
+        };
+        self.timers.remove(TimerKey::Deadline(r.request));
+        let contact = p.contact.clone();
+        let outcome_text = match &r.outcome {
+            CifOutcome::Resolved(v) => format!("resolved {}", text::describe_json(v)),
+            CifOutcome::Rejected(v) => format!("rejected {}", CifError::from_rejection(v).message),
+            CifOutcome::Threw(m) => format!("threw {}", text::excerpt(m)),
+        };
+        // Session ids and action names are not personal; notification results carry nothing else.
+        self.trace(contact.as_ref(), &format!("reply.{}", p.call.method_name()), format!("{} {outcome_text}", r.request));
+        match p.purpose {
+            Purpose::Reconcile => self.on_reconcile_reply(r.request, &p, r.outcome),
+            Purpose::Cancel => {
+                if !matches!(r.outcome, CifOutcome::Resolved(_)) {
+                    self.fail(r.request, p, "cancelEvent failed");
+                }
+            }
+            Purpose::CreateSession => self.on_create_session_reply(r.request, p, r.outcome),
+            _ => {
+                let Some(id) = contact else {
+                    self.trace(None, "reply.ignored", format!("{}: contact already released", r.request));
+                    return;
+                };
+                if !self.awaits(&id, p.purpose, r.request) {
+                    self.trace(Some(&id), "reply.ignored", format!("{}: the contact moved on", r.request));
+                    return;
+                }
+                match p.purpose {
+                    Purpose::Notify => self.on_notify_reply(&id, r.request, p, r.outcome),
+                    Purpose::CanCreate => self.on_can_create_reply(&id, r.request, p, r.outcome),
+                    Purpose::Tab(kind) => self.on_tab_reply(&id, kind, r.request, p, r.outcome),
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    /// Whether the contact's state still waits for `request` for `purpose`.
+    pub(super) fn awaits(&self, id: &ContactId, purpose: Purpose, request: RequestId) -> bool {
+        let Some(c) = self.contacts.get(id) else { return false };
+        match (&c.state, purpose) {
+            (PopState::Notifying { request: r, .. }, Purpose::Notify) => *r == request,
+            (PopState::CheckingCapacity { request: r }, Purpose::CanCreate) => *r == request,
+            (PopState::CreatingSession { request: r, .. }, Purpose::CreateSession) => *r == request,
+            (PopState::Popped { tabs, .. }, Purpose::Tab(kind)) => tabs.get(&kind) == Some(&TabStatus::Pending(request)),
+            (_, Purpose::Cancel | Purpose::Reconcile) => true,
+            _ => false,
+        }
+    }
+
+    pub(super) fn on_notify_reply(&mut self, id: &ContactId, request: RequestId, p: Pending, outcome: CifOutcome) {
+        let Some(PopState::Notifying { template, .. }) = self.contacts.get(id).map(|c| c.state.clone()) else {
+            return;
+        };
+        match outcome {
+            CifOutcome::Resolved(v) => match reply::notification_action(&v) {
+                Some(NotificationAction::Accept) => {
+                    self.trace(Some(id), "decision", "accepted in Dynamics".into());
+                    if self.contacts.get(id).is_some_and(|c| c.connected_at.is_none()) {
+                        self.send_streams(id, StreamsCall::Accept);
+                    }
+                    let next = self.start_pop(id);
+                    self.set_state(id, next);
+                }
+                Some(NotificationAction::Reject) => {
+                    self.trace(Some(id), "decision", "rejected in Dynamics: no session".into());
+                    let ringing = self.contacts.get(id).is_some_and(Contact::is_ringing);
+                    if self.config.reject_in_connect_on_decline && ringing {
+                        self.send_streams(id, StreamsCall::Reject);
+                    }
+                    self.set_state(id, PopState::Declined);
+                }
+                Some(NotificationAction::Timeout) => {
+                    self.trace(Some(id), "decision", "notification timed out: the pop runs if answered in the CCP".into());
+                    self.set_state(id, PopState::AwaitingConnect);
+                    self.drive(id);
+                }
+                other => {
+                    let what = match other {
+                        Some(NotificationAction::Other(a)) => format!("actionName {a:?}"),
+                        _ => text::describe_json(&v),
+                    };
+                    self.report(
+                        Severity::Warning,
+                        Some(id),
+                        "cif.notifyEvent.garbage",
+                        format!("contact {id}: notifyEvent result {what} refused: expected actionName Accept, Reject or Timeout; the session opens when the contact is answered in the CCP"),
+                        false,
+                    );
+                    self.set_state(id, PopState::AwaitingConnect);
+                    self.drive(id);
+                }
+            },
+            CifOutcome::Rejected(v) => {
+                let e = CifError::from_rejection(&v);
+                let default = self.contacts.get(id).map(|c| self.config.templates_for(&c.channel).notification.clone());
+                if let Some(default) = default.filter(|d| e.is_template_not_found() && *d != template) {
+                    self.report(
+                        Severity::Warning,
+                        Some(id),
+                        "template.notification.fallback",
+                        format!("contact {id}: notification template {template} not found; using the channel default {default}"),
+                        false,
+                    );
+                    let next = self.notify_with(id, default, p.attempt + 1);
+                    self.set_state(id, next);
+                } else {
+                    self.fail(request, p, &format!("notifyEvent rejected: {}", e.message));
+                }
+            }
+            CifOutcome::Threw(m) => self.fail(request, p, &format!("notifyEvent threw: {}", text::excerpt(&m))),
+        }
+    }
+
+    pub(super) fn on_can_create_reply(&mut self, id: &ContactId, request: RequestId, p: Pending, outcome: CifOutcome) {
+        match outcome {
+            CifOutcome::Resolved(v) => match reply::boolean(&v) {
+                Some(true) => {
+                    // This contact's own reservation is included in the count.
+                    if self.open_sessions() > self.config.max_sessions {
+                        self.report(
+                            Severity::Warning,
+                            Some(id),
+                            "session.limit",
+                            format!("session limit reached, contact {id} waiting for a session to close"),
+                            true,
+                        );
+                        self.set_state(id, PopState::WaitingForCapacity { since: self.now });
+                        return;
+                    }
+                    let Some(template) = self.contacts.get(id).map(|c| c.session_template(&self.config)) else { return };
+                    let next = self.create_session(id, template, 0);
+                    self.set_state(id, next);
+                }
+                Some(false) => {
+                    self.report(
+                        Severity::Warning,
+                        Some(id),
+                        "session.limit",
+                        format!("session limit reached (Dynamics says no new session), contact {id} waiting for a session to close"),
+                        true,
+                    );
+                    self.set_state(id, PopState::WaitingForCapacity { since: self.now });
+                }
+                None => self.fail(request, p, &format!("canCreateSession result {} is not a boolean", text::describe_json(&v))),
+            },
+            CifOutcome::Rejected(v) => {
+                self.fail(request, p, &format!("canCreateSession rejected: {}", CifError::from_rejection(&v).message));
+            }
+            CifOutcome::Threw(m) => self.fail(request, p, &format!("canCreateSession threw: {}", text::excerpt(&m))),
+        }
+    }
+
+    pub(super) fn on_create_session_reply(&mut self, request: RequestId, p: Pending, outcome: CifOutcome) {
+        let live = p.contact.clone().filter(|id| self.awaits(id, Purpose::CreateSession, request));
+        match outcome {
+            CifOutcome::Resolved(v) => match reply::session_id(&v) {
+                Some(session_id) => {
+                    self.dirty = true;
+                    match live {
+                        Some(id) => {
+                            self.sessions.insert(session_id.clone(), Some(id.clone()));
+                            self.trace(Some(&id), "decision", format!("session {} created", text::excerpt(&session_id)));
+                            let next = self.open_tabs(&id, session_id);
+                            self.set_state(&id, next);
+                        }
+                        None => {
+                            // The contact was released (or reconciled) meanwhile: count the session, write nothing.
+                            self.sessions.entry(session_id).or_insert(None);
+                            self.pump_waiting();
+                        }
+                    }
+                }
+                None => {
+                    self.report(
+                        Severity::Error,
+                        p.contact.as_ref(),
+                        "cif.createSession.garbage",
+                        format!(
+                            "createSession result {} is not a session id; a session may exist, so none is created again (checking getAllSessions)",
+                            text::describe_json(&v)
+                        ),
+                        true,
+                    );
+                    if let Some(id) = live {
+                        self.set_state(&id, PopState::SessionUnknown);
+                    }
+                    self.start_reconcile();
+                }
+            },
+            CifOutcome::Rejected(v) => {
+                let e = CifError::from_rejection(&v);
+                let Some(id) = live else {
+                    self.pump_waiting();
+                    return;
+                };
+                let template = match self.contacts.get(&id).map(|c| &c.state) {
+                    Some(PopState::CreatingSession { template, .. }) => template.clone(),
+                    _ => return,
+                };
+                let default = self.contacts.get(&id).map(|c| self.config.templates_for(&c.channel).session.clone());
+                match default {
+                    Some(default) if e.is_template_not_found() && default != template => {
+                        self.report(
+                            Severity::Warning,
+                            Some(&id),
+                            "template.session.fallback",
+                            format!("contact {id}: session template {template} not found; using the channel default {default}"),
+                            false,
+                        );
+                        let next = self.create_session(&id, default, p.attempt + 1);
+                        self.set_state(&id, next);
+                    }
+                    _ => self.fail(request, p, &format!("createSession rejected: {}", e.message)),
+                }
+            }
+            CifOutcome::Threw(m) => {
+                if live.is_some() {
+                    self.fail(request, p, &format!("createSession threw: {}", text::excerpt(&m)));
+                } else {
+                    self.pump_waiting();
+                }
+            }
+        }
+    }
+
+    pub(super) fn on_tab_reply(&mut self, id: &ContactId, kind: TabKind, request: RequestId, p: Pending, outcome: CifOutcome) {
+        match outcome {
+            CifOutcome::Resolved(_) => self.set_tab(id, kind, TabStatus::Done),
+            CifOutcome::Rejected(v) => {
+                let m = CifError::from_rejection(&v).message;
+                self.fail(request, p, &format!("{} rejected: {m}", kind.as_str()));
+            }
+            CifOutcome::Threw(m) => self.fail(request, p, &format!("{} threw: {}", kind.as_str(), text::excerpt(&m))),
+        }
+    }
+
+    pub(super) fn set_tab(&mut self, id: &ContactId, kind: TabKind, status: TabStatus) {
+        if let Some(Contact { state: PopState::Popped { tabs, .. }, .. }) = self.contacts.get_mut(id) {
+            tabs.insert(kind, status);
+            self.dirty = true;
+        }
+    }
+
+    pub(super) fn on_reconcile_reply(&mut self, request: RequestId, p: &Pending, outcome: CifOutcome) {
+        if self.reconcile == Some(request) {
+            self.reconcile = None;
+        }
+        let list = match outcome {
+            CifOutcome::Resolved(v) => reply::session_list(&v),
+            _ => None,
+        };
+        let Some(alive) = list else {
+            self.fail(request, p.clone(), "getAllSessions failed or returned no list");
+            return;
+        };
+        let alive: BTreeSet<String> = alive.into_iter().collect();
+        // Restored sessions the agent closed meanwhile.
+        let unverified = mem::take(&mut self.unverified_sessions);
+        for sid in unverified {
+            if !alive.contains(&sid) {
+                self.close_session(&sid, "closed before the page reloaded");
+            }
+        }
+        // Sessions unknown to us: adopt one for a single overdue createSession, else count them.
+        let unknown: Vec<String> = alive.iter().filter(|s| !self.sessions.contains_key(*s)).cloned().collect();
+        let overdue: Vec<ContactId> = self
+            .contacts
+            .values()
+            .filter(|c| matches!(c.state, PopState::CreatingSession { overdue: true, .. } | PopState::SessionUnknown))
+            .map(|c| c.id.clone())
+            .collect();
+        if unknown.len() == 1 && overdue.len() == 1 {
+            let (sid, id) = (unknown[0].clone(), overdue[0].clone());
+            if let Some(PopState::CreatingSession { request, .. }) = self.contacts.get(&id).map(|c| c.state.clone()) {
+                self.forget_request(request);
+            }
+            self.sessions.insert(sid.clone(), Some(id.clone()));
+            self.trace(Some(&id), "decision", format!("adopted session {} found by getAllSessions", text::excerpt(&sid)));
+            let next = self.open_tabs(&id, sid);
+            self.set_state(&id, next);
+        } else {
+            for sid in unknown {
+                self.sessions.insert(sid, None);
+            }
+        }
+        self.dirty = true;
+        if mem::take(&mut self.reconcile_again) {
+            self.start_reconcile();
+        }
+        self.pump_waiting();
+    }
+
+    /// A call failed without side effects: retry with backoff, or give up.
+    pub(super) fn fail(&mut self, request: RequestId, p: Pending, why: &str) {
+        let retry = p.attempt + 1;
+        match self.retry.delay(retry) {
+            Some(delay) => {
+                self.trace(p.contact.as_ref(), "retry", format!("{request} {why}; retry {retry} in {delay} ms"));
+                let key = self.next_retry;
+                self.next_retry += 1;
+                self.timers.insert(self.now.plus(delay), TimerKey::Retry(key));
+                self.retries.insert(
+                    key,
+                    RetryJob { contact: p.contact, purpose: p.purpose, call: p.call, attempt: retry, replaces: request },
+                );
+            }
+            None => self.give_up(p, why),
+        }
+    }
+
+    pub(super) fn run_retry(&mut self, job: RetryJob) {
+        if let Some(id) = &job.contact {
+            if !self.contacts.contains_key(id) || !self.awaits(id, job.purpose, job.replaces) {
+                self.trace(Some(id), "retry.dropped", format!("{}: the contact moved on", job.replaces));
+                return;
+            }
+        } else if job.purpose != Purpose::Reconcile {
+            return;
+        }
+        let call = match (job.purpose, job.call) {
+            // A new notification gets a new token.
+            (Purpose::Notify, CifCall::NotifyEvent { template_name, template_parameters, .. }) => {
+                let token = format!("ccb-{}-{}", job.contact.as_ref().map_or("", ContactId::as_str), self.next_request);
+                CifCall::NotifyEvent { template_name, template_parameters, cancellation_token: token }
+            }
+            (_, call) => call,
+        };
+        let request = self.send_cif(job.contact.as_ref(), job.purpose, call.clone(), job.attempt);
+        let Some(id) = job.contact else {
+            self.reconcile = Some(request);
+            return;
+        };
+        if let Some(c) = self.contacts.get_mut(&id) {
+            match (&mut c.state, job.purpose) {
+                (PopState::Notifying { request: r, token, .. }, Purpose::Notify) => {
+                    *r = request;
+                    if let CifCall::NotifyEvent { cancellation_token, .. } = &call {
+                        token.clone_from(cancellation_token);
+                    }
+                }
+                (PopState::CheckingCapacity { request: r }, Purpose::CanCreate)
+                | (PopState::CreatingSession { request: r, .. }, Purpose::CreateSession) => *r = request,
+                (PopState::Popped { tabs, .. }, Purpose::Tab(kind)) => {
+                    tabs.insert(kind, TabStatus::Pending(request));
+                }
+                _ => {}
+            }
+            self.dirty = true;
+        }
+    }
+
+    pub(super) fn give_up(&mut self, p: Pending, why: &str) {
+        let contact = p.contact.clone();
+        match (p.purpose, contact) {
+            (Purpose::Notify, Some(id)) => {
+                self.report(
+                    Severity::Error,
+                    Some(&id),
+                    "cif.notifyEvent.failed",
+                    format!("contact {id}: no Dynamics notification ({why}); the session opens when you answer in the softphone"),
+                    true,
+                );
+                self.set_state(&id, PopState::AwaitingConnect);
+                self.drive(&id);
+            }
+            (Purpose::CanCreate, Some(id)) => {
+                self.report(
+                    Severity::Warning,
+                    Some(&id),
+                    "cif.canCreateSession.failed",
+                    format!("contact {id}: canCreateSession kept failing ({why}); trying createSession anyway"),
+                    false,
+                );
+                let Some(template) = self.contacts.get(&id).map(|c| c.session_template(&self.config)) else { return };
+                let next = self.create_session(&id, template, 0);
+                self.set_state(&id, next);
+            }
+            (Purpose::CreateSession, Some(id)) => {
+                self.report(
+                    Severity::Error,
+                    Some(&id),
+                    "cif.createSession.failed",
+                    format!("contact {id}: no Dynamics session could be created ({why})"),
+                    true,
+                );
+                self.set_state(&id, PopState::Failed);
+                self.pump_waiting();
+            }
+            (Purpose::Tab(kind), Some(id)) => {
+                self.report(
+                    Severity::Error,
+                    Some(&id),
+                    "cif.createTab.failed",
+                    format!("contact {id}: the {} tab could not be opened ({why})", kind.as_str()),
+                    true,
+                );
+                self.set_tab(&id, kind, TabStatus::Failed);
+            }
+            (Purpose::Cancel, id) => {
+                self.report(
+                    Severity::Warning,
+                    id.as_ref(),
+                    "cif.cancelEvent.failed",
+                    format!("a Dynamics notification could not be withdrawn ({why}); it will time out"),
+                    false,
+                );
+            }
+            (Purpose::Reconcile, _) => {
+                self.report(
+                    Severity::Warning,
+                    None,
+                    "cif.getAllSessions.failed",
+                    format!("could not check which sessions are still open ({why}); restored sessions are trusted"),
+                    false,
+                );
+                self.unverified_sessions.clear();
+                if mem::take(&mut self.reconcile_again) {
+                    self.start_reconcile();
+                }
+            }
+            (_, None) => {}
+        }
+    }
+
+    pub(super) fn on_deadline(&mut self, request: RequestId) {
+        let Some(p) = self.pending.get(&request).cloned() else { return };
+        let contact = p.contact.clone();
+        self.trace(contact.as_ref(), "deadline", format!("{request} {} got no answer", p.call.method_name()));
+        match p.purpose {
+            Purpose::CreateSession => {
+                // Never repeated: keep waiting for the late answer (the request stays pending) and reconcile.
+                if let Some(id) = contact.filter(|id| self.awaits(id, Purpose::CreateSession, request)) {
+                    if let Some(Contact { state: PopState::CreatingSession { overdue, .. }, .. }) = self.contacts.get_mut(&id) {
+                        *overdue = true;
+                    }
+                    self.report(
+                        Severity::Warning,
+                        Some(&id),
+                        "cif.createSession.timeout",
+                        format!("contact {id}: Dynamics did not answer createSession; waiting for it (no second session), checking open sessions"),
+                        true,
+                    );
+                    self.start_reconcile();
+                }
+            }
+            Purpose::Tab(kind) => {
+                // Not repeated either (a late tab would be a duplicate); a late answer is still accepted.
+                if let Some(id) = contact {
+                    self.report(
+                        Severity::Warning,
+                        Some(&id),
+                        "cif.createTab.timeout",
+                        format!("contact {id}: Dynamics did not answer for the {} tab; not repeated", kind.as_str()),
+                        true,
+                    );
+                }
+            }
+            Purpose::Notify => {
+                self.forget_request(request);
+                if let Some(id) = contact {
+                    if let Some(PopState::Notifying { token, .. }) = self.contacts.get(&id).map(|c| c.state.clone()) {
+                        self.report(
+                            Severity::Warning,
+                            Some(&id),
+                            "cif.notifyEvent.timeout",
+                            format!("contact {id}: the notification got no answer; the session opens when you answer in the softphone"),
+                            true,
+                        );
+                        self.send_cif(Some(&id), Purpose::Cancel, CifCall::CancelEvent { cancellation_token: token }, 0);
+                        self.set_state(&id, PopState::AwaitingConnect);
+                        self.drive(&id);
+                    }
+                }
+            }
+            Purpose::Cancel | Purpose::CanCreate | Purpose::Reconcile => {
+                self.forget_request(request);
+                if p.purpose == Purpose::Reconcile && self.reconcile == Some(request) {
+                    self.reconcile = None;
+                }
+                self.fail(request, p, "no answer before the deadline");
+            }
+        }
+    }
+
+}

@@ -1,0 +1,351 @@
+//! The engine: every contact's state machine, the CIF requests in flight, deadlines, retries, sessions.
+
+mod cif_replies;
+mod dynamics_handlers;
+mod pop;
+mod restore;
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::mem;
+
+use serde_json::{Map, Value};
+
+use crate::command::{CifCall, Command, Report, Severity, StreamsCall};
+use crate::config::Config;
+use crate::contact::{Contact, PopState};
+use crate::handled::HandledIds;
+use crate::ids::{ContactId, RequestId};
+use crate::input::Input;
+use crate::persist::TabKind;
+use crate::retry::RetryPolicy;
+use crate::time::Millis;
+use crate::timers::TimerTable;
+use crate::trace::Trace;
+
+/// Correlation id of calls that concern no contact (`getAllSessions`).
+const BRIDGE_CORRELATION_ID: &str = "00000000-0000-0000-0000-00000000b1d9";
+
+/// Why a CIF request was made; decides how its reply, failure and deadline are handled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    Notify,
+    Cancel,
+    CanCreate,
+    CreateSession,
+    Tab(TabKind),
+    Reconcile,
+}
+
+/// A CIF request in flight.
+#[derive(Debug, Clone)]
+struct Pending {
+    /// `None` once the contact was released (only a `createSession` is kept then, to count its session).
+    contact: Option<ContactId>,
+    purpose: Purpose,
+    call: CifCall,
+    /// 0 for the first attempt.
+    attempt: u32,
+}
+
+/// A retry waiting for its backoff.
+#[derive(Debug, Clone)]
+struct RetryJob {
+    contact: Option<ContactId>,
+    purpose: Purpose,
+    call: CifCall,
+    attempt: u32,
+    /// The failed request the contact's state still names; the retry is dropped if the state moved on.
+    replaces: RequestId,
+}
+
+/// What a timer is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum TimerKey {
+    Deadline(RequestId),
+    Retry(u64),
+}
+
+/// Whether CIF can be called.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CifState {
+    NotReady,
+    Ready,
+    Unavailable,
+}
+
+/// The whole bridge's decisions, over every contact (see the crate docs for the run-loop contract).
+#[derive(Debug)]
+pub struct Bridge {
+    config: Config,
+    retry: RetryPolicy,
+    now: Millis,
+    cif: CifState,
+    contacts: BTreeMap<ContactId, Contact>,
+    handled: HandledIds,
+    pending: BTreeMap<RequestId, Pending>,
+    streams_pending: BTreeMap<RequestId, (ContactId, StreamsCall)>,
+    retries: BTreeMap<u64, RetryJob>,
+    timers: TimerTable<TimerKey>,
+    next_request: u64,
+    next_retry: u64,
+    /// Open sessions this bridge created (or restored), and the contact each belongs to (if still held).
+    sessions: BTreeMap<String, Option<ContactId>>,
+    /// Restored sessions not yet confirmed by `getAllSessions`.
+    unverified_sessions: BTreeSet<String>,
+    reconcile: Option<RequestId>,
+    reconcile_again: bool,
+    focused_session: Option<String>,
+    commands: VecDeque<Command>,
+    trace: Trace,
+    dirty: bool,
+    last_persisted: Option<String>,
+}
+
+impl Bridge {
+    /// A bridge with no contacts, started at `now`.
+    pub fn new(config: Config, now: Millis) -> Bridge {
+        Bridge {
+            retry: RetryPolicy::from_config(&config),
+            handled: HandledIds::new(config.handled_contact_memory),
+            trace: Trace::new(config.trace_capacity),
+            config,
+            now,
+            cif: CifState::NotReady,
+            contacts: BTreeMap::new(),
+            pending: BTreeMap::new(),
+            streams_pending: BTreeMap::new(),
+            retries: BTreeMap::new(),
+            timers: TimerTable::default(),
+            next_request: 1,
+            next_retry: 1,
+            sessions: BTreeMap::new(),
+            unverified_sessions: BTreeSet::new(),
+            reconcile: None,
+            reconcile_again: false,
+            focused_session: None,
+            commands: VecDeque::new(),
+            dirty: false,
+            last_persisted: None,
+        }
+    }
+
+    /// Replaces the configuration (e.g. once Custom Parameters arrive); contacts in flight keep their templates.
+    pub fn set_config(&mut self, config: Config) {
+        self.retry = RetryPolicy::from_config(&config);
+        self.handled.set_capacity(config.handled_contact_memory);
+        self.trace.set_capacity(config.trace_capacity);
+        self.config = config;
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Feeds one input observed at `now`. Untrusted content never makes this fail or panic.
+    pub fn handle_input(&mut self, now: Millis, input: Input) {
+        self.now = self.now.max(now);
+        match input {
+            Input::Contact(ev) => self.on_contact(ev),
+            Input::Cif(a) => self.on_cif(a),
+            Input::CifReply(r) => self.on_cif_reply(r),
+            Input::Dynamics(d) => self.on_dynamics(d),
+            Input::StreamsReply(r) => self.on_streams_reply(r),
+            Input::Agent(a) => self.on_agent(a),
+            Input::Restore(r) => self.on_restore(r),
+        }
+        self.flush_persist();
+    }
+
+    /// Lets deadlines that are due at `now` fire (CIF answer limits, retries with backoff).
+    pub fn handle_timeout(&mut self, now: Millis) {
+        self.now = self.now.max(now);
+        while let Some(key) = self.timers.pop_due(self.now) {
+            match key {
+                TimerKey::Deadline(request) => self.on_deadline(request),
+                TimerKey::Retry(id) => {
+                    if let Some(job) = self.retries.remove(&id) {
+                        self.run_retry(job);
+                    }
+                }
+            }
+        }
+        self.flush_persist();
+    }
+
+    /// The next command to carry out; drain until `None` after every `handle_*` call.
+    #[must_use]
+    pub fn poll_command(&mut self) -> Option<Command> {
+        self.commands.pop_front()
+    }
+
+    /// The earliest deadline, for the shell's single timer.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Millis> {
+        self.timers.next()
+    }
+
+    /// The bounded diagnostic trace as JSON, for the page's copy / download button.
+    pub fn export_trace(&self) -> String {
+        self.trace.to_json()
+    }
+
+    /// The contact whose session the agent is looking at (from `onSessionSwitched`), if it is one of ours.
+    pub fn focused_contact(&self) -> Option<&ContactId> {
+        let session = self.focused_session.as_ref()?;
+        self.sessions.get(session)?.as_ref()
+    }
+
+    /// The name of a contact's screen-pop state (`Notifying`, `Popped`, …), for diagnostics and tests.
+    pub fn contact_state(&self, id: &str) -> Option<&'static str> {
+        let id = ContactId::parse(id)?;
+        self.contacts.get(&id).map(|c| c.state.name())
+    }
+
+    /// The session created for a contact, if it has one.
+    pub fn session_of(&self, id: &str) -> Option<&str> {
+        let id = ContactId::parse(id)?;
+        match &self.contacts.get(&id)?.state {
+            PopState::Popped { session_id, .. } => Some(session_id),
+            _ => None,
+        }
+    }
+
+    /// Sessions counted against `maxSessions`: open ones, plus those reserved by contacts checking capacity or
+    /// creating a session, plus `createSession` calls still in flight for released contacts.
+    pub fn open_sessions(&self) -> usize {
+        let reserved = self
+            .contacts
+            .values()
+            .filter(|c| matches!(c.state, PopState::CheckingCapacity { .. } | PopState::CreatingSession { .. }))
+            .count();
+        let orphaned =
+            self.pending.values().filter(|p| p.purpose == Purpose::CreateSession && p.contact.is_none()).count();
+        self.sessions.len() + reserved + orphaned
+    }
+
+    /// How many contacts are held (not yet released by `onDestroy`).
+    pub fn contact_count(&self) -> usize {
+        self.contacts.len()
+    }
+
+    /// Whether `id` was released and is remembered as handled.
+    pub fn was_handled(&self, id: &str) -> bool {
+        ContactId::parse(id).is_some_and(|id| self.handled.contains(&id))
+    }
+
+    // ---------------------------------------------------------------- plumbing
+
+    fn trace(&mut self, contact: Option<&ContactId>, kind: &str, detail: String) {
+        let correlation = contact.map(|c| {
+            self.contacts.get(c).map_or_else(|| crate::contact::correlation_id(c), |c| c.correlation_id.clone())
+        });
+        self.trace.push(self.now, contact.map(ContactId::as_str), correlation.as_deref(), kind, detail);
+    }
+
+    fn report(&mut self, severity: Severity, contact: Option<&ContactId>, code: &'static str, message: String, agent_visible: bool) {
+        self.trace(contact, "report", format!("{code}: {message}"));
+        self.commands.push_back(Command::Report(Report {
+            severity,
+            contact: contact.cloned(),
+            code,
+            message,
+            agent_visible,
+        }));
+    }
+
+    fn next_request_id(&mut self) -> RequestId {
+        let r = RequestId(self.next_request);
+        self.next_request += 1;
+        r
+    }
+
+    /// Emits a CIF command, records it as pending and arms its deadline.
+    fn send_cif(&mut self, contact: Option<&ContactId>, purpose: Purpose, call: CifCall, attempt: u32) -> RequestId {
+        let request = self.next_request_id();
+        let correlation_id = contact.map_or_else(
+            || BRIDGE_CORRELATION_ID.to_owned(),
+            |c| self.contacts.get(c).map_or_else(|| crate::contact::correlation_id(c), |c| c.correlation_id.clone()),
+        );
+        let limit = if purpose == Purpose::Notify {
+            self.config.notification_timeout_ms
+        } else {
+            self.config.cif_call_timeout_ms
+        };
+        self.timers.insert(self.now.plus(limit), TimerKey::Deadline(request));
+        self.trace(contact, &format!("cif.{}", call.method_name()), describe_call(request, &call, attempt));
+        self.pending.insert(request, Pending { contact: contact.cloned(), purpose, call: call.clone(), attempt });
+        self.commands.push_back(Command::Cif { request, contact: contact.cloned(), correlation_id, call });
+        request
+    }
+
+    fn send_streams(&mut self, contact: &ContactId, call: StreamsCall) {
+        let request = self.next_request_id();
+        self.trace(Some(contact), "streams", format!("{request} {call:?}"));
+        self.streams_pending.insert(request, (contact.clone(), call.clone()));
+        self.commands.push_back(Command::Streams { request, contact: Some(contact.clone()), call });
+    }
+
+    fn set_state(&mut self, id: &ContactId, state: PopState) {
+        if let Some(c) = self.contacts.get_mut(id) {
+            let from = c.state.name();
+            let to = state.name();
+            c.state = state;
+            if from != to {
+                self.trace(Some(id), "state", format!("{from} -> {to}"));
+            }
+            self.dirty = true;
+        }
+    }
+
+    fn take_state(&mut self, id: &ContactId) -> Option<PopState> {
+        self.contacts.get_mut(id).map(|c| mem::replace(&mut c.state, PopState::AwaitingCif))
+    }
+
+    /// Puts back a state taken with [`Bridge::take_state`], tracing the transition from `from`.
+    fn replace_state(&mut self, id: &ContactId, from: &'static str, next: PopState) {
+        let to = next.name();
+        if let Some(c) = self.contacts.get_mut(id) {
+            c.state = next;
+            self.dirty = true;
+        }
+        if from != to {
+            self.trace(Some(id), "state", format!("{from} -> {to}"));
+        }
+    }
+
+    fn put_state(&mut self, id: &ContactId, state: PopState) {
+        if let Some(c) = self.contacts.get_mut(id) {
+            c.state = state;
+        }
+    }
+
+    fn forget_request(&mut self, request: RequestId) {
+        self.pending.remove(&request);
+        self.timers.remove(TimerKey::Deadline(request));
+    }
+}
+
+/// A trace line for a CIF call: the method's non-personal arguments and the *names* of template parameters.
+fn describe_call(request: RequestId, call: &CifCall, attempt: u32) -> String {
+    let keys = |m: &Map<String, Value>| m.keys().map(String::as_str).collect::<Vec<_>>().join(",");
+    let base = match call {
+        CifCall::NotifyEvent { template_name, template_parameters, .. } => {
+            format!("{request} template={template_name} params=[{}]", keys(template_parameters))
+        }
+        CifCall::CreateSession { template_name, template_parameters } => {
+            format!("{request} template={template_name} params=[{}]", keys(template_parameters))
+        }
+        CifCall::CreateTab { template_name, template_parameters, .. } => {
+            let entity = template_parameters.get("entityName").and_then(Value::as_str).unwrap_or("-");
+            format!("{request} template={template_name} entityName={entity} params=[{}]", keys(template_parameters))
+        }
+        CifCall::RenderSearchPage { entity_name, .. } => format!("{request} entity={entity_name}"),
+        _ => format!("{request}"),
+    };
+    if attempt > 0 {
+        format!("{base} attempt={}", attempt + 1)
+    } else {
+        base
+    }
+}

@@ -1,0 +1,328 @@
+//! The pop flow: contact events, the first decision, the notification, the pop turn, the session and its tabs.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+
+use crate::command::{CifCall, Severity};
+use crate::contact::{observe_event, Contact, Observation, PopState, TabStatus};
+use crate::ids::{ContactId, RequestId};
+use crate::input::{ContactEvent, ContactEventKind};
+use crate::persist::TabKind;
+use crate::slug::{LogicalName, SlugData};
+use crate::text;
+use crate::time::Millis;
+
+use super::{Bridge, CifState, Purpose, TimerKey};
+
+impl Bridge {
+    // ---------------------------------------------------------------- contact events
+
+    pub(super) fn on_contact(&mut self, ev: ContactEvent) {
+        let Some(id) = ContactId::parse(&ev.contact_id) else {
+            self.report(
+                Severity::Warning,
+                None,
+                "contact.id.invalid",
+                format!(
+                    "contact event {:?} ignored: contact id {:?} refused, expected 1 to 128 printable ASCII characters",
+                    ev.kind,
+                    text::excerpt(&ev.contact_id)
+                ),
+                false,
+            );
+            return;
+        };
+        if ev.kind != ContactEventKind::Refresh || !self.contacts.contains_key(&id) {
+            let state = ev.snapshot.as_ref().map_or_else(|| "-".to_owned(), |s| text::excerpt(&s.state));
+            self.trace(Some(&id), "input.contact", format!("{:?} state={state}", ev.kind));
+        }
+        if !self.contacts.contains_key(&id) {
+            if self.handled.contains(&id) {
+                self.trace(Some(&id), "decision", "already handled and released: ignored".to_owned());
+                return;
+            }
+            if ev.kind == ContactEventKind::Destroyed || ev.snapshot.is_none() {
+                self.trace(Some(&id), "decision", "unknown contact without a snapshot: ignored".to_owned());
+                return;
+            }
+            self.contacts.insert(id.clone(), Contact::new(id.clone(), self.now));
+        }
+        if let Some(snapshot) = &ev.snapshot {
+            let changed = self.contacts.get_mut(&id).is_some_and(|c| c.update_snapshot(snapshot));
+            if changed {
+                self.reparse_slugs(&id);
+            }
+        }
+        let observation = observe_event(ev.kind, ev.snapshot.as_ref());
+        let now = self.now;
+        if let Some(c) = self.contacts.get_mut(&id) {
+            let was_ended = c.ended_at.is_some();
+            c.observe(observation, now);
+            if observation == Observation::Ended && !was_ended {
+                let duration = c.connected_at.map(|t| now.since(t));
+                let detail = match duration {
+                    Some(ms) => format!("contact ended after {} s connected; session stays", ms / 1000),
+                    None => "contact ended without being connected".to_owned(),
+                };
+                self.trace(Some(&id), "contact.ended", detail);
+            }
+        }
+        if ev.kind == ContactEventKind::Destroyed {
+            self.release(&id);
+            return;
+        }
+        self.drive(&id);
+    }
+
+    pub(super) fn reparse_slugs(&mut self, id: &ContactId) {
+        let Some(c) = self.contacts.get_mut(id) else { return };
+        let (slugs, errors): (SlugData, _) = SlugData::parse(id, &c.attributes, &self.config.attribute_names);
+        c.slugs = slugs;
+        let new: Vec<_> = errors.iter().filter(|e| !c.slug_errors.contains(e)).cloned().collect();
+        c.slug_errors = errors;
+        for e in new {
+            let code = match e.problem {
+                crate::slug::SlugProblem::Truncated { .. } => "slug.truncated",
+                _ => "slug.invalid",
+            };
+            self.report(Severity::Warning, Some(id), code, e.to_string(), false);
+        }
+    }
+
+    /// Moves a contact forward after anything changed (its phase, CIF readiness, capacity).
+    pub(super) fn drive(&mut self, id: &ContactId) {
+        if self.cif != CifState::Ready {
+            return;
+        }
+        let Some(c) = self.contacts.get(id) else { return };
+        if !c.seen {
+            return;
+        }
+        let (ringing, dead, connected, inbound) = (c.is_ringing(), c.is_dead(), c.connected_at.is_some(), c.is_inbound());
+        let Some(state) = self.take_state(id) else { return };
+        let from = state.name();
+        let next = match state {
+            PopState::AwaitingCif => self.start(id, ringing, dead, connected, inbound),
+            PopState::RestoredRinging { token } => {
+                self.send_cif(Some(id), Purpose::Cancel, CifCall::CancelEvent { cancellation_token: token }, 0);
+                self.start(id, ringing, dead, connected, inbound)
+            }
+            PopState::Notifying { request, token, template } => {
+                if connected || dead {
+                    self.forget_request(request);
+                    self.send_cif(Some(id), Purpose::Cancel, CifCall::CancelEvent { cancellation_token: token }, 0);
+                    if connected {
+                        self.trace(Some(id), "decision", "answered in the CCP while the notification was open".into());
+                        self.start_pop(id)
+                    } else {
+                        PopState::Abandoned
+                    }
+                } else {
+                    PopState::Notifying { request, token, template }
+                }
+            }
+            PopState::AwaitingConnect if connected => self.start_pop(id),
+            PopState::AwaitingConnect if dead => PopState::Abandoned,
+            PopState::WaitingForCapacity { .. } if self.open_sessions() < self.config.max_sessions => {
+                self.start_pop(id)
+            }
+            other => other,
+        };
+        self.replace_state(id, from, next);
+    }
+
+    /// First decision once CIF is ready and the contact has a snapshot.
+    pub(super) fn start(&mut self, id: &ContactId, ringing: bool, dead: bool, connected: bool, inbound: bool) -> PopState {
+        if connected {
+            self.start_pop(id)
+        } else if dead {
+            PopState::Abandoned
+        } else if ringing && inbound {
+            self.notify(id)
+        } else {
+            PopState::AwaitingConnect
+        }
+    }
+
+    pub(super) fn notify(&mut self, id: &ContactId) -> PopState {
+        let Some(c) = self.contacts.get(id) else { return PopState::Abandoned };
+        let template = c.notification_template(&self.config);
+        self.notify_with(id, template, 0)
+    }
+
+    pub(super) fn notify_with(&mut self, id: &ContactId, template: crate::slug::TemplateName, attempt: u32) -> PopState {
+        let Some(c) = self.contacts.get(id) else { return PopState::Abandoned };
+        let params = c.template_parameters(&self.config, false);
+        let request = RequestId(self.next_request);
+        let token = format!("ccb-{}-{}", id, request.0);
+        let call = CifCall::NotifyEvent {
+            template_name: template.as_str().to_owned(),
+            template_parameters: params,
+            cancellation_token: token.clone(),
+        };
+        let request = self.send_cif(Some(id), Purpose::Notify, call, attempt);
+        PopState::Notifying { request, token, template }
+    }
+
+    /// Step 4 begins: wait for capacity, or ask `canCreateSession`.
+    pub(super) fn start_pop(&mut self, id: &ContactId) -> PopState {
+        if self.open_sessions() >= self.config.max_sessions {
+            self.report(
+                Severity::Warning,
+                Some(id),
+                "session.limit",
+                format!("session limit reached ({} open), contact {id} waiting for a session to close", self.open_sessions()),
+                true,
+            );
+            return PopState::WaitingForCapacity { since: self.now };
+        }
+        let request = self.send_cif(Some(id), Purpose::CanCreate, CifCall::CanCreateSession, 0);
+        PopState::CheckingCapacity { request }
+    }
+
+    pub(super) fn create_session(&mut self, id: &ContactId, template: crate::slug::TemplateName, attempt: u32) -> PopState {
+        let Some(c) = self.contacts.get(id) else { return PopState::Abandoned };
+        let withhold = c.withhold_customer_ids();
+        let params = c.template_parameters(&self.config, withhold);
+        if withhold && (c.slugs.customer_id().is_some() || c.slugs.account_id.is_some()) {
+            let reason = c.search_reason();
+            self.trace(Some(id), "decision", format!("customer ids withheld from the session ({reason})"));
+        }
+        let call = CifCall::CreateSession { template_name: template.as_str().to_owned(), template_parameters: params };
+        let request = self.send_cif(Some(id), Purpose::CreateSession, call, attempt);
+        PopState::CreatingSession { request, template, overdue: false }
+    }
+
+    /// Opens the planned tabs in a fresh session.
+    pub(super) fn open_tabs(&mut self, id: &ContactId, session_id: String) -> PopState {
+        let Some(c) = self.contacts.get(id) else { return PopState::Abandoned };
+        let plan = c.plan_tabs(&self.config);
+        let single_without_id = c.slugs.is_single_match() && c.slugs.customer_id().is_none();
+        let search_reason = c.search_reason();
+        if single_without_id {
+            self.report(
+                Severity::Warning,
+                Some(id),
+                "pop.fallback.search",
+                format!("contact {id}: single match without a valid customer id: searching instead of opening a record"),
+                false,
+            );
+        }
+        let mut tabs = BTreeMap::new();
+        for kind in plan {
+            if kind == TabKind::Search {
+                self.trace(Some(id), "decision", format!("search tab ({search_reason})"));
+            }
+            if let Some(call) = self.tab_call(id, kind) {
+                let request = self.send_cif(Some(id), Purpose::Tab(kind), call, 0);
+                tabs.insert(kind, TabStatus::Pending(request));
+            }
+        }
+        PopState::Popped { session_id, tabs }
+    }
+
+    /// The call that opens a tab; `None` when its data is missing (never a record tab without a valid id).
+    pub(super) fn tab_call(&self, id: &ContactId, kind: TabKind) -> Option<CifCall> {
+        let c = self.contacts.get(id)?;
+        let record_tab = |entity: &LogicalName, record: &crate::slug::Guid, focused: bool| {
+            let mut p = Map::new();
+            p.insert("entityName".into(), Value::String(entity.as_str().to_owned()));
+            p.insert("entityId".into(), Value::String(record.as_str().to_owned()));
+            CifCall::CreateTab {
+                template_name: self.config.record_tab_template.as_str().to_owned(),
+                template_parameters: p,
+                is_focused: focused,
+            }
+        };
+        match kind {
+            TabKind::Activity => {
+                let entity =
+                    c.slugs.entity_record_entity_name.clone().unwrap_or_else(|| LogicalName::known("phonecall"));
+                Some(record_tab(&entity, c.slugs.activity_record_id()?, false))
+            }
+            TabKind::Customer => {
+                let entity = c.slugs.customer_entity_name.clone().unwrap_or_else(|| LogicalName::known("contact"));
+                Some(record_tab(&entity, c.slugs.customer_id()?, true))
+            }
+            TabKind::Search => {
+                let (entity, search_text) = c.search()?;
+                Some(match &self.config.search_tab_template {
+                    Some(template) => {
+                        let mut p = Map::new();
+                        p.insert("searchType".into(), Value::String(entity.as_str().to_owned()));
+                        p.insert("searchText".into(), Value::String(search_text.expose().clone()));
+                        p.insert("entityName".into(), Value::String(entity.as_str().to_owned()));
+                        CifCall::CreateTab {
+                            template_name: template.as_str().to_owned(),
+                            template_parameters: p,
+                            is_focused: true,
+                        }
+                    }
+                    None => CifCall::RenderSearchPage {
+                        entity_name: entity.as_str().to_owned(),
+                        search_string: search_text.expose().clone(),
+                    },
+                })
+            }
+        }
+    }
+
+    /// `onDestroy`: cancel an open notification, then forget the contact but remember its id.
+    pub(super) fn release(&mut self, id: &ContactId) {
+        if let Some(PopState::Notifying { request, token, .. }) = self.contacts.get(id).map(|c| c.state.clone()) {
+            self.forget_request(request);
+            self.send_cif(Some(id), Purpose::Cancel, CifCall::CancelEvent { cancellation_token: token }, 0);
+        }
+        let Some(c) = self.contacts.remove(id) else { return };
+        self.trace(Some(id), "contact.released", format!("released in state {}", c.state.name()));
+        self.handled.insert(id.clone());
+        for p in self.pending.values_mut() {
+            if p.contact.as_ref() == Some(id) {
+                p.contact = None;
+            }
+        }
+        // Keep only orphaned createSession calls (their sessions count); other replies will be ignored.
+        let orphans: Vec<RequestId> = self
+            .pending
+            .iter()
+            .filter(|(_, p)| p.contact.is_none() && !matches!(p.purpose, Purpose::CreateSession | Purpose::Reconcile))
+            .map(|(r, _)| *r)
+            .collect();
+        for r in orphans {
+            self.forget_request(r);
+        }
+        let retry_ids: Vec<u64> =
+            self.retries.iter().filter(|(_, j)| j.contact.as_ref() == Some(id)).map(|(k, _)| *k).collect();
+        for k in retry_ids {
+            self.retries.remove(&k);
+            self.timers.remove(TimerKey::Retry(k));
+        }
+        self.streams_pending.retain(|_, (c, _)| c != id);
+        for owner in self.sessions.values_mut() {
+            if owner.as_ref() == Some(id) {
+                *owner = None;
+            }
+        }
+        self.dirty = true;
+    }
+
+    /// Lets waiting contacts pop, first come first served, while capacity lasts.
+    pub(super) fn pump_waiting(&mut self) {
+        let mut waiting: Vec<(Millis, ContactId)> = self
+            .contacts
+            .values()
+            .filter_map(|c| match c.state {
+                PopState::WaitingForCapacity { since } => Some((since, c.id.clone())),
+                _ => None,
+            })
+            .collect();
+        waiting.sort();
+        for (_, id) in waiting {
+            if self.open_sessions() >= self.config.max_sessions {
+                break;
+            }
+            self.drive(&id);
+        }
+    }
+}
