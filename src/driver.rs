@@ -246,6 +246,17 @@ impl Driver {
         self.inner.contacts.borrow().len()
     }
 
+    /// Drops every Streams subscription guard and the agent (after `connect.core.terminate()`, before `initCCP`
+    /// again): the new CCP's first snapshot delivers each live contact afresh, and each is subscribed again.
+    /// The core keeps its contacts, so none is lost and none pops twice.
+    pub fn release_streams(&self) {
+        let contacts = std::mem::take(&mut *self.inner.contacts.borrow_mut());
+        let agent = self.inner.agent_subscription.borrow_mut().take();
+        let global = std::mem::take(&mut *self.inner.global_subscriptions.borrow_mut());
+        let view = self.inner.agent.borrow_mut().take();
+        drop((contacts, agent, global, view));
+    }
+
     /// The page this driver reports to.
     pub fn page(&self) -> &Page {
         &self.inner.page

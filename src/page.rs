@@ -46,6 +46,7 @@ pub struct Page {
     errors: Element,
     notices: Element,
     ccp: Element,
+    ccp_retry: Element,
     copy_trace: Element,
     download_trace: Element,
 }
@@ -87,6 +88,21 @@ impl Page {
         };
         let dynamics = sub(&status, "dynamics-status", "Dynamics: ")?;
         let ccp_status = sub(&status, "ccp-status", "CCP: ")?;
+        // "Retry" beside the CCP status, shown only while the CCP has failed (the `hidden` attribute needs no CSS).
+        let ccp_retry = match status.query_selector("[data-bridge=\"ccp-retry\"]") {
+            Ok(Some(found)) => found,
+            _ => {
+                let b = document
+                    .create_element("button")
+                    .map_err(|e| StartupError::js("createElement", &e))?;
+                let _ = b.set_attribute("type", "button");
+                let _ = b.set_attribute("data-bridge", "ccp-retry");
+                b.set_class_name("ccp-retry");
+                b.set_text_content(Some("Retry"));
+                let _ = status.append_child(&b);
+                b
+            }
+        };
         let errors = part("errors", "ul", "errors")?;
         let notices = part("notices", "ul", "notices")?;
         let ccp = part("ccp", "div", "ccp")?;
@@ -115,6 +131,7 @@ impl Page {
             errors,
             notices,
             ccp,
+            ccp_retry,
             copy_trace,
             download_trace,
         };
@@ -145,6 +162,12 @@ impl Page {
             CcpStatus::Failed(why) => (format!("failed: {why}"), "bad"),
         };
         set_status(&self.ccp_status, &text, class);
+        let failed = matches!(status, CcpStatus::Failed(_));
+        let _ = if failed {
+            self.ccp_retry.remove_attribute("hidden")
+        } else {
+            self.ccp_retry.set_attribute("hidden", "")
+        };
     }
 
     /// Adds an error to the errors box (configuration errors, start-up failures).
@@ -178,6 +201,11 @@ impl Page {
     /// The element the CCP iframe goes into.
     pub fn ccp_container(&self) -> &Element {
         &self.ccp
+    }
+
+    /// The CCP "Retry" button (shown while the CCP has failed): terminate Streams, remove the iframe, initCCP again.
+    pub fn ccp_retry_button(&self) -> &Element {
+        &self.ccp_retry
     }
 
     /// The "Copy trace" button.

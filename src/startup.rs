@@ -11,8 +11,10 @@ use std::rc::{Rc, Weak};
 use bridge_core::{Bridge, CifOutcome, Config, ConfigError, ConfigLayer, ConfigSource};
 use gloo::events::EventListener;
 use gloo::timers::callback::Timeout;
+use js_sys::{Function, Reflect};
 use serde::Serialize;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Element, HtmlScriptElement};
 
 use crate::driver::{Driver, WeakDriver};
@@ -66,6 +68,7 @@ impl ShellOptions {
 /// subscription, handler and timer it made (the page keeps one in a `thread_local` for its lifetime).
 #[derive(Debug)]
 pub struct Shell {
+    _diagnostics: DiagnosticsHook,
     _trace: TraceButtons,
     cif: Rc<CifStartup>,
     driver: Driver,
@@ -134,6 +137,13 @@ impl Shell {
             timeout: RefCell::new(None),
             listeners: RefCell::new(Vec::new()),
         });
+        let weak = Rc::downgrade(&cif);
+        let retry = EventListener::new(page.ccp_retry_button(), "click", move |_| {
+            if let Some(me) = weak.upgrade() {
+                me.retry_ccp();
+            }
+        });
+        cif.listeners.borrow_mut().push(retry);
         cif.begin(options.cif_library);
         // The CCP starts now when its URL is known; otherwise Custom Parameters (once CIF settles) may bring it.
         let have_ccp = cif.config.borrow().ccp_url.is_some();
@@ -143,6 +153,7 @@ impl Shell {
             page.set_ccp(&CcpStatus::WaitingForConfig);
         }
         Ok(Shell {
+            _diagnostics: DiagnosticsHook::install(driver.downgrade()),
             _trace: trace,
             cif,
             driver,
@@ -194,6 +205,13 @@ impl CifStartup {
             CifLibrary::FromConfig => {
                 let config = self.config.borrow();
                 match (config.cif_library_url(), config.cif_crm_origin()) {
+                    (Some(url), Some(_)) if !config.dynamics_origin_allowed(&url) => {
+                        drop(config);
+                        self.unavailable(format!(
+                            "the CIF library URL {url:?} is not in allowedDynamicsOrigins"
+                        ));
+                        return;
+                    }
                     (Some(url), Some(origin)) => Some((url, origin)),
                     (Some(url), None) => {
                         drop(config);
@@ -366,7 +384,9 @@ impl CifStartup {
         let config = self.config.borrow().clone();
         let layers = self.layers.borrow().clone();
         let result = match config.ccp_url.as_deref() {
-            Some(url) if acceptable_ccp_url(url) => self.init_ccp(url, &config),
+            Some(url) if acceptable_ccp_url(url) && config.connect_origin_allowed(url) => {
+                self.init_ccp(url, &config)
+            }
             Some(url) => Err(StartupError::CcpUrl {
                 value: url.to_owned(),
                 expected: CCP_URL_EXPECTED,
@@ -384,6 +404,23 @@ impl CifStartup {
             };
             self.page.set_ccp(&CcpStatus::Failed(why));
         }
+    }
+
+    /// The "Retry" button: `connect.core.terminate()`, remove the old iframe, forget the old subscriptions, then
+    /// `initCCP` again (Streams reference §1.2: without removing the iframe the next `initCCP` is a no-op). The
+    /// page, the core and its contacts stay; the new CCP's first snapshot delivers the live contacts again.
+    fn retry_ccp(&self) {
+        console::info("CCP: retrying (terminate Streams, remove the iframe, initCCP again)");
+        terminate_streams();
+        let container = self.page.ccp_container();
+        while let Some(child) = container.first_element_child() {
+            child.remove();
+        }
+        if let Some(driver) = self.driver.upgrade() {
+            driver.release_streams();
+        }
+        self.ccp_pending.set(true);
+        self.start_ccp();
     }
 
     fn init_ccp(&self, url: &str, config: &Config) -> Result<(), StartupError> {
@@ -421,7 +458,87 @@ impl CifStartup {
 }
 
 const CCP_URL_EXPECTED: &str =
-    "an https:// Amazon Connect CCP URL such as https://<instance>.my.connect.aws/ccp-v2/ (http:// only for localhost or 127.0.0.1)";
+    "an https:// Amazon Connect CCP URL such as https://<instance>.my.connect.aws/ccp-v2/ (http:// only for localhost or 127.0.0.1), \
+     whose origin is in allowedConnectOrigins when config.json sets that list";
+
+/// `connect.core.terminate()` (unsubscribes everything, resets Streams' initialised flags), plus what it leaves
+/// behind: the iframe refresh timer and attempt counter, so a retried CCP gets its full refresh budget again.
+fn terminate_streams() {
+    let get = |target: &JsValue, key: &str| Reflect::get(target, &JsValue::from_str(key)).ok();
+    let Some(core) = get(&js_sys::global(), "connect").and_then(|c| get(&c, "core")) else {
+        return;
+    };
+    if let Some(f) = get(&core, "terminate").and_then(|f| f.dyn_into::<Function>().ok()) {
+        if let Err(e) = f.call0(&core) {
+            console::warn(&format!(
+                "connect.core.terminate() failed: {}",
+                crate::convert::js_text(&e)
+            ));
+        }
+    }
+    if let (Some(window), Some(handle)) = (
+        web_sys::window(),
+        get(&core, "iframeRefreshTimeout").and_then(|t| t.as_f64()),
+    ) {
+        window.clear_timeout_with_handle(handle as i32);
+    }
+    let _ = Reflect::set(&core, &JsValue::from_str("iframeRefreshAttempt"), &JsValue::from_f64(0.0));
+}
+
+/// `window.connectCifBridgeDiagnostics()`: read-only counters for support and for the memory test (issue 6):
+/// `{trackedContacts, coreContacts, openSessions, wasmMemoryBytes}`. Removed when the shell drops.
+struct DiagnosticsHook {
+    _closure: Closure<dyn FnMut() -> JsValue>,
+}
+
+impl std::fmt::Debug for DiagnosticsHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DiagnosticsHook")
+    }
+}
+
+const DIAGNOSTICS_GLOBAL: &str = "connectCifBridgeDiagnostics";
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Diagnostics {
+    tracked_contacts: usize,
+    core_contacts: usize,
+    open_sessions: usize,
+    wasm_memory_bytes: u32,
+}
+
+impl DiagnosticsHook {
+    fn install(driver: WeakDriver) -> DiagnosticsHook {
+        let closure = Closure::<dyn FnMut() -> JsValue>::new(move || {
+            let Some(driver) = driver.upgrade() else {
+                return JsValue::NULL;
+            };
+            let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+            let bytes = memory.buffer().unchecked_into::<js_sys::ArrayBuffer>().byte_length();
+            let d = Diagnostics {
+                tracked_contacts: driver.tracked_contacts(),
+                core_contacts: driver.inspect(|b| b.contact_count()),
+                open_sessions: driver.inspect(|b| b.open_sessions()),
+                wasm_memory_bytes: bytes,
+            };
+            crate::convert::to_js(&d).unwrap_or(JsValue::NULL)
+        });
+        let _ = Reflect::set(
+            &js_sys::global(),
+            &JsValue::from_str(DIAGNOSTICS_GLOBAL),
+            closure.as_ref(),
+        );
+        DiagnosticsHook { _closure: closure }
+    }
+}
+
+impl Drop for DiagnosticsHook {
+    fn drop(&mut self) {
+        let global: js_sys::Object = js_sys::global();
+        let _ = Reflect::delete_property(&global, &JsValue::from_str(DIAGNOSTICS_GLOBAL));
+    }
+}
 
 /// A last check at the sink, whatever the configuration said: https (any host), or http on the loopback only;
 /// no credentials in the URL. (`javascript:`, `data:` and plain http to other hosts never reach `initCCP`.)
