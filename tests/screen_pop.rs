@@ -264,7 +264,16 @@ async fn session_switch_payloads_with_focused_and_focussed_are_both_understood()
             .driver()
             .inspect(|b| b.focused_contact().map(|c| c.to_string()))
     };
-    assert_eq!(focused(), None);
+    assert_eq!(
+        focused().as_deref(),
+        Some("c-focus"),
+        "CIF focuses the session it creates"
+    );
+    fakeCifRaise(
+        "onSessionSwitched",
+        &text("{\"sessionId\":\"session-1\",\"focused\":false}"),
+    );
+    assert_eq!(focused(), None, "`focused: false`, as a JSON string");
 
     let n = fakeCifRaise(
         "onSessionSwitched",

@@ -50,6 +50,13 @@ pub enum PopState {
         /// Since when (first come, first served).
         since: Millis,
     },
+    /// The contact needs a session, but another contact's pop (its `createSession` and tabs) is under way. CIF
+    /// opens a tab in whichever session is focused and `createSession` focuses the session it creates, so pops
+    /// run one at a time, first come first served (lowest ticket first).
+    WaitingForTurn {
+        /// Arrival order.
+        ticket: u64,
+    },
     /// `canCreateSession` sent.
     CheckingCapacity {
         /// That request.
@@ -93,6 +100,7 @@ impl PopState {
             PopState::AwaitingConnect => "AwaitingConnect",
             PopState::Declined => "Declined",
             PopState::WaitingForCapacity { .. } => "WaitingForCapacity",
+            PopState::WaitingForTurn { .. } => "WaitingForTurn",
             PopState::CheckingCapacity { .. } => "CheckingCapacity",
             PopState::CreatingSession { .. } => "CreatingSession",
             PopState::Popped { .. } => "Popped",
@@ -113,6 +121,7 @@ impl PopState {
                 | PopState::Notifying { .. }
                 | PopState::AwaitingConnect
                 | PopState::WaitingForCapacity { .. }
+                | PopState::WaitingForTurn { .. }
         )
     }
 }
@@ -122,6 +131,9 @@ impl PopState {
 pub enum TabStatus {
     /// Request in flight (or waiting for a retry of this request).
     Pending(RequestId),
+    /// Planned but not requested yet: the agent was looking at another session when it could have been opened
+    /// (CIF opens tabs in the focused session), so it opens when the contact's session is focused again.
+    Deferred,
     /// Opened (or requested before a reload: never requested twice).
     Done,
     /// Given up.

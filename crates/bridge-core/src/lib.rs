@@ -45,16 +45,27 @@
 //!      ▼                                      │ Timeout / failure ──▶ AwaitingConnect
 //!  AwaitingConnect ──connected──▶ (pop)       │ abandoned / missed / destroyed ──▶ cancelEvent, Abandoned
 //!
-//!  (pop) = WaitingForCapacity{since} ⇄ CheckingCapacity{request} ──true──▶ CreatingSession{request, template,
-//!          overdue} ──session id──▶ Popped{session_id, tabs} ──onSessionClosed──▶ SessionClosed
+//!  (pop) = WaitingForTurn{ticket} ──turn free──▶ CheckingCapacity{request} ⇄ WaitingForCapacity{since}
+//!          CheckingCapacity ──true──▶ CreatingSession{request, template, overdue} ──session id──▶
+//!          Popped{session_id, tabs} ──onSessionClosed──▶ SessionClosed
 //! ```
 //!
 //! Why these states: a contact must get at most one notification and at most one session whatever Streams
 //! and CIF do, so every state that waits for CIF holds the [`RequestId`] it waits for, and a reply that does
 //! not match it (late, duplicated, for a cancelled notification) is ignored with a trace line.
 //! `CreatingSession` is never left for a second `createSession`: when CIF does not answer within
-//! `cifCallTimeoutMs` the state is marked `overdue`, the late answer is still accepted, and `getAllSessions`
-//! reconciles. `SessionUnknown` (a `createSession` whose answer was garbage, or in flight at a reload) and
+//! `cifCallTimeoutMs`, or the CIF library rejects the call on its own 10 s time limit ("Timeout occurred as no
+//! response was received…", which means *no answer*, not *nothing happened*), the state is marked `overdue`,
+//! a late answer is still accepted, and `getAllSessions` reconciles. A `createTab` without an answer is not
+//! repeated either; only calls without side effects (`notifyEvent` failures, `cancelEvent`,
+//! `canCreateSession`, `getAllSessions`) are retried, boundedly.
+//!
+//! Why pops take turns: CIF opens a `createTab` in whichever session is *focused*, and `createSession` focuses
+//! the session it creates. So one contact at a time goes from `canCreateSession` through its tabs' answers
+//! (`WaitingForTurn` queues the others, first come first served; a request past its deadline stops holding the
+//! turn, so a stuck pop blocks the others for one deadline at most), and a contact's tabs are requested only
+//! while its session is the focused one (as the bridge knows it from `createSession` answers and
+//! `onSessionSwitched`): if the agent looked away they are `Deferred` and open when it is focused again. `SessionUnknown` (a `createSession` whose answer was garbage, or in flight at a reload) and
 //! `SessionClosed` are final: nothing is written for the contact again. Whether the contact is ringing,
 //! connected or over is tracked beside the state and only moves forward, because Streams delivers
 //! `onRefresh` snapshots repeatedly and events late or out of order.

@@ -118,6 +118,15 @@ impl CifError {
         }
     }
 
+    /// Whether this is the CIF library giving up on its own time limit (10 s): "Timeout occurred as no response
+    /// was received from listener window". That means *no answer*, not *nothing happened*: Dynamics may still
+    /// carry the call out (a session may appear later), so the call must not be treated as a clean failure and
+    /// blindly repeated. (The message is matched on its stable part; `excerpt` may cut the tail.)
+    pub fn is_time_limit(&self) -> bool {
+        let m = self.message.to_ascii_lowercase();
+        m.contains("timeout occurred") || m.contains("no response was received")
+    }
+
     /// Whether CIF said the template name is unknown (`NotificationTemplateNotFoundError` or similar).
     pub fn is_template_not_found(&self) -> bool {
         self.message.contains("TemplateNotFound")
@@ -152,5 +161,17 @@ mod tests {
         let e = CifError::from_rejection(&json!("{\"message\":\"NotificationTemplateNotFoundError\",\"msdyn_name\":\"NotifyEvent\"}"));
         assert!(e.is_template_not_found());
         assert_eq!(e.name.as_deref(), Some("NotifyEvent"));
+        assert!(!e.is_time_limit());
+    }
+
+    #[test]
+    fn time_limit_rejections_in_both_shapes() {
+        let text = "Timeout occurred as no response was received from listener window";
+        let object = CifError::from_rejection(&json!({"message": text, "msdyn_name": "CreateSession"}));
+        let string = CifError::from_rejection(&json!(format!("{{\"message\":\"{text}\",\"msdyn_name\":\"CreateTab\"}}")));
+        assert!(object.is_time_limit() && string.is_time_limit());
+        assert_eq!(string.name.as_deref(), Some("CreateTab"));
+        assert!(!CifError::from_rejection(&json!({"message": "RejectAfterClientError"})).is_time_limit());
+        assert!(!CifError::from_rejection(&json!("timeout")).is_time_limit());
     }
 }

@@ -8,30 +8,30 @@ use common::*;
 use serde_json::json;
 
 #[test]
-fn item_08_several_contacts_replies_out_of_order() {
+fn item_08_several_contacts_pop_one_after_another_and_stale_replies_are_ignored() {
     let mut p = Pair::default_ready();
     for id in ["chat-a", "chat-b", "chat-c"] {
         p.event(id, ContactEventKind::Connected, Some(snapshot("chat", "connected", Some(true), attrs(&[]))));
     }
-    let checks = p.all("canCreateSession");
-    assert_eq!(checks.len(), 3);
-    // Resolve in reverse order.
-    for (r, _, _) in checks.iter().rev() {
-        p.resolve(*r, json!(true));
+    // One pop at a time (CIF acts on the focused session): b and c wait their turn, first come first served.
+    assert_eq!(p.all("canCreateSession").len(), 1);
+    assert_eq!(p.bridge.contact_state("chat-b"), Some("WaitingForTurn"));
+    assert_eq!(p.bridge.contact_state("chat-c"), Some("WaitingForTurn"));
+    for (id, session) in [("chat-a", "s-a"), ("chat-b", "\"s-b\""), ("chat-c", "{\"sessionId\":\"s-c\"}")] {
+        let (r, c, _) = p.all("canCreateSession").pop().unwrap();
+        assert_eq!(c.unwrap().as_str(), id);
+        p.resolve(r, json!(true));
+        let (r, c, _) = p.all("createSession").pop().unwrap();
+        assert_eq!(c.unwrap().as_str(), id);
+        p.resolve(r, json!(session));
     }
-    let creates = p.all("createSession");
-    let order: Vec<String> = creates.iter().map(|(_, c, _)| c.clone().unwrap().to_string()).collect();
-    assert_eq!(order, vec!["chat-c", "chat-b", "chat-a"]);
-    // Sessions answered out of order still land on the right contact.
-    p.resolve(creates[1].0, json!("s-b"));
-    p.resolve(creates[0].0, json!("\"s-c\""));
-    p.resolve(creates[2].0, json!({"sessionId": "s-a"}));
     assert_eq!(p.bridge.session_of("chat-a"), Some("s-a"));
     assert_eq!(p.bridge.session_of("chat-b"), Some("s-b"));
     assert_eq!(p.bridge.session_of("chat-c"), Some("s-c"));
     // Unknown and repeated request ids are ignored with a trace line.
+    let creates = p.all("createSession");
     p.resolve(RequestId(9_999), json!("s-x"));
-    p.resolve(creates[0].0, json!("s-y"));
+    p.resolve(creates[2].0, json!("s-y"));
     assert_eq!(p.bridge.session_of("chat-c"), Some("s-c"));
     assert!(p.bridge.export_trace().contains("unknown or stale request"));
 }

@@ -7,6 +7,10 @@
 //!   a throw), across reloads too;
 //! * never a record tab with an absent or invalid `entityId`;
 //! * no command for a contact after it was released (`onDestroy`), nor any write after its session closed;
+//! * every `createTab` / `renderSearchPage` is issued while its contact's session is the one Dynamics has
+//!   focused (CIF opens tabs in the focused session; `createSession` focuses the session it creates), and no
+//!   `createSession` or tab call is issued while another contact's `createSession` or tab call may still be
+//!   carried out (one pop at a time, each bounded by the call deadline);
 //! * no panic, whatever the input.
 //!
 //! Plus fuzz-style properties for the slug, configuration, CIF result, handler payload and persistence
@@ -62,7 +66,7 @@ fn step() -> impl Strategy<Value = Step> {
             .prop_map(|(contact, kind, state, inbound, channel, attrs, snapshot)| Step::Event { contact, kind, state, inbound, channel, attrs, snapshot }),
         1 => Just(Step::Ready),
         1 => Just(Step::Unavailable),
-        8 => (any::<usize>(), 0..8usize).prop_map(|(pick, outcome)| Step::Reply { pick, outcome }),
+        8 => (any::<usize>(), 0..9usize).prop_map(|(pick, outcome)| Step::Reply { pick, outcome }),
         1 => (any::<usize>(), 0..8usize).prop_map(|(pick, outcome)| Step::Stale { pick, outcome }),
         1 => (any::<u64>(), 0..8usize).prop_map(|(id, outcome)| Step::Unknown { id, outcome }),
         2 => prop_oneof![Just(0u64), 1..2_000u64, Just(12_000u64), Just(600_000u64)].prop_map(|ms| Step::Advance { ms }),
@@ -104,6 +108,10 @@ struct World {
     forgotten: BTreeSet<ContactId>,
     /// Contacts whose session the agent closed.
     closed: BTreeSet<ContactId>,
+    /// The session Dynamics has focused (model): set when a createSession is carried out and by agent switches.
+    focused: Option<String>,
+    /// When each outstanding CIF request was sent.
+    sent_at: BTreeMap<RequestId, Millis>,
     /// Last state delivered per contact (re-delivered as `Existing` after a reload).
     last_event: BTreeMap<usize, (usize, usize, usize, usize)>,
     ready: bool,
@@ -124,6 +132,8 @@ impl World {
             maybe_session: BTreeSet::new(),
             forgotten: BTreeSet::new(),
             closed: BTreeSet::new(),
+            focused: None,
+            sent_at: BTreeMap::new(),
             last_event: BTreeMap::new(),
             ready: false,
         }
@@ -139,6 +149,27 @@ impl World {
                         if matches!(call, CifCall::CreateSession { .. } | CifCall::CreateTab { .. } | CifCall::RenderSearchPage { .. }) {
                             prop_assert!(!self.closed.contains(c), "{call:?} after the session of {c} closed");
                         }
+                    }
+                    let acts_on_focus = matches!(call, CifCall::CreateSession { .. } | CifCall::CreateTab { .. } | CifCall::RenderSearchPage { .. });
+                    if acts_on_focus {
+                        // One pop at a time: nothing else that CIF carries out in the focused session may still be
+                        // under way for another contact (a request stops counting at the call deadline).
+                        for (r, (other, other_call)) in &self.outstanding {
+                            let young = self.sent_at.get(r).is_some_and(|t| self.now.since(*t) < 12_000);
+                            let held = match other_call {
+                                CifCall::CreateSession { .. } => true,
+                                CifCall::CreateTab { .. } | CifCall::RenderSearchPage { .. } => {
+                                    other.as_ref().is_some_and(|o| !self.forgotten.contains(o) && !self.closed.contains(o))
+                                }
+                                _ => false,
+                            };
+                            prop_assert!(!(young && held && *other != contact), "{call:?} for {contact:?} while {other_call:?} for {other:?} is under way");
+                        }
+                    }
+                    if matches!(call, CifCall::CreateTab { .. } | CifCall::RenderSearchPage { .. }) {
+                        let c = contact.clone().unwrap();
+                        let session = self.bridge.session_of(c.as_str()).map(str::to_owned);
+                        prop_assert!(session.is_some() && session == self.focused, "{call:?} for {c} in session {session:?} while {:?} is focused", self.focused);
                     }
                     match &call {
                         CifCall::NotifyEvent { cancellation_token, .. } => {
@@ -166,6 +197,7 @@ impl World {
                         _ => {}
                     }
                     self.outstanding.insert(request, (contact, call));
+                    self.sent_at.insert(request, self.now);
                 }
                 Command::Streams { request, contact, .. } => {
                     if let Some(c) = &contact {
@@ -191,6 +223,7 @@ impl World {
         let rejected = |m: &str| CifOutcome::Rejected(json!(format!("{{\"message\":\"{m}\",\"msdyn_name\":\"X\"}}")));
         match (call, choice) {
             (_, 6) => CifOutcome::Threw("Microsoft is not defined".into()),
+            (_, 8) => rejected("Timeout occurred as no response was received from listener window"),
             (_, 7) => CifOutcome::Resolved(json!({"garbage": [1, {"x": null}]})),
             (CifCall::NotifyEvent { .. }, 0 | 1) => CifOutcome::Resolved(json!("{\"actionName\":\"Accept\"}")),
             (CifCall::NotifyEvent { .. }, 2) => CifOutcome::Resolved(json!({"value": {"actionName": "Reject"}})),
@@ -214,6 +247,18 @@ impl World {
     }
 
     fn settle(&mut self, request: RequestId, contact: Option<ContactId>, call: CifCall, outcome: CifOutcome) {
+        self.sent_at.remove(&request);
+        let time_limit = matches!(&outcome, CifOutcome::Rejected(v) if v.as_str().is_some_and(|t| t.contains("Timeout occurred")));
+        if time_limit {
+            // A settled promise never settles again: no stale replay of it.
+            self.answered.retain(|r| *r != request);
+        }
+        if let (CifCall::CreateSession { .. }, CifOutcome::Resolved(v)) = (&call, &outcome) {
+            if let Some(s) = v.as_str().filter(|s| s.starts_with("session-")) {
+                // Dynamics focuses the session it creates.
+                self.focused = Some(s.to_owned());
+            }
+        }
         if let Some(c) = &contact {
             match &call {
                 CifCall::NotifyEvent { cancellation_token, .. } => {
@@ -221,7 +266,8 @@ impl World {
                         t.remove(cancellation_token);
                     }
                 }
-                CifCall::CreateSession { .. } if matches!(outcome, CifOutcome::Rejected(_) | CifOutcome::Threw(_)) => {
+                // CIF's time limit is no answer: the session may still have been created.
+                CifCall::CreateSession { .. } if !time_limit && matches!(outcome, CifOutcome::Rejected(_) | CifOutcome::Threw(_)) => {
                     self.maybe_session.remove(c);
                 }
                 _ => {}
@@ -304,6 +350,9 @@ impl World {
             Step::Close { pick } => {
                 if !self.sessions.is_empty() {
                     let sid = self.sessions[pick % self.sessions.len()].clone();
+                    if self.focused.as_deref() == Some(sid.as_str()) {
+                        self.focused = None;
+                    }
                     for id in IDS {
                         if self.bridge.session_of(id) == Some(sid.as_str()) {
                             self.closed.insert(ContactId::parse(id).unwrap());
@@ -317,6 +366,13 @@ impl World {
             }
             Step::Switch { pick, focused } => {
                 let sid = self.sessions.get(pick % self.sessions.len().max(1)).cloned().unwrap_or_default();
+                if !sid.is_empty() {
+                    if focused {
+                        self.focused = Some(sid.clone());
+                    } else if self.focused.as_deref() == Some(sid.as_str()) {
+                        self.focused = None;
+                    }
+                }
                 self.bridge.handle_input(
                     self.now,
                     Input::Dynamics(DynamicsEvent { handler: DynamicsHandler::SessionSwitched, payload: json!({"sessionId": sid, "focussed": focused}) }),
@@ -334,6 +390,7 @@ impl World {
                 // created a session, so `maybe_session` stays), Streams re-delivers the live contacts.
                 self.bridge = Bridge::new(Config::default(), self.now);
                 self.outstanding.clear();
+                self.sent_at.clear();
                 self.answered.clear();
                 self.streams.clear();
                 if let Some(raw) = self.persisted.clone() {

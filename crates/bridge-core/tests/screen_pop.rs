@@ -60,6 +60,11 @@ fn item_04_session_template_from_the_flow_or_channel_default() {
     let a = attrs(&[("ms_session_template", "abc_custom_session")]);
     p.event(CONTACT_ID, ContactEventKind::Connected, Some(snapshot("voice", "connected", Some(true), a)));
     p.can_create();
+    // Pops take turns: the first one's session and search tab complete before the next one starts.
+    p.session_created("s-1");
+    for (r, _, _) in p.all("createTab") {
+        p.resolve(r, serde_json::json!("tab"));
+    }
     p.event("chat-9", ContactEventKind::Connected, Some(snapshot("chat", "connected", Some(true), attrs(&[]))));
     p.can_create();
     let sessions: Vec<_> = p.take().into_iter().filter(|c| c.starts_with("createSession")).collect();

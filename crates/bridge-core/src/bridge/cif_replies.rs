@@ -13,6 +13,9 @@ use crate::text;
 
 use super::{Bridge, CifState, Pending, Purpose, RetryJob, TimerKey};
 
+/// How many reconciled `createSession` requests are remembered so that their late answers are recognised.
+const ADOPTED_CREATES_CAPACITY: usize = 16;
+
 impl Bridge {
     // ---------------------------------------------------------------- CIF availability
 
@@ -67,10 +70,34 @@ impl Bridge {
     // ---------------------------------------------------------------- CIF replies
 
     pub(super) fn on_cif_reply(&mut self, r: CifReply) {
-        let Some(p) = self.pending.remove(&r.request) else {
+        let Some(p) = self.pending.get(&r.request).cloned() else {
+            if self.adopted_creates.remove(&r.request) {
+                if let CifOutcome::Resolved(session_id) = &r.outcome {
+                    if let Some(sid) = reply::session_id(session_id) {
+                        // The reconciled createSession answered after all: count its session, which CIF focused.
+                        self.trace(None, "reply.createSession", format!("{} late answer after reconciling: session {} counted", r.request, text::excerpt(&sid)));
+                        self.created_session_focused(&sid);
+                        self.sessions.entry(sid).or_insert(None);
+                        self.dirty = true;
+                        return;
+                    }
+                }
+            }
             self.trace(None, "reply.ignored", format!("{}: unknown or stale request", r.request));
             return;
         };
+        if let CifOutcome::Rejected(v) = &r.outcome {
+            let e = CifError::from_rejection(v);
+            if e.is_time_limit() && matches!(p.purpose, Purpose::CreateSession | Purpose::Tab(_)) {
+                // CIF gave up waiting, Dynamics may still act: no answer, not a failure (never repeated blindly).
+                let detail = format!("{} rejected {}: CIF's time limit, treated as no answer", r.request, e.message);
+                self.trace(p.contact.as_ref(), &format!("reply.{}", p.call.method_name()), detail);
+                self.no_answer(r.request);
+                return;
+            }
+        }
+        self.pending.remove(&r.request);
+        self.overdue.remove(&r.request);
         self.timers.remove(TimerKey::Deadline(r.request));
         let contact = p.contact.clone();
         let outcome_text = match &r.outcome {
@@ -131,7 +158,7 @@ impl Bridge {
                     if self.contacts.get(id).is_some_and(|c| c.connected_at.is_none()) {
                         self.send_streams(id, StreamsCall::Accept);
                     }
-                    let next = self.start_pop(id);
+                    let next = self.request_pop(id);
                     self.set_state(id, next);
                 }
                 Some(NotificationAction::Reject) => {
@@ -177,6 +204,12 @@ impl Bridge {
                     let next = self.notify_with(id, default, p.attempt + 1);
                     self.set_state(id, next);
                 } else {
+                    if e.is_time_limit() {
+                        // The toast may be up although CIF gave up waiting: withdraw it before any retry.
+                        if let Some(PopState::Notifying { token, .. }) = self.contacts.get(id).map(|c| c.state.clone()) {
+                            self.send_cif(Some(id), Purpose::Cancel, CifCall::CancelEvent { cancellation_token: token }, 0);
+                        }
+                    }
                     self.fail(request, p, &format!("notifyEvent rejected: {}", e.message));
                 }
             }
@@ -229,6 +262,7 @@ impl Bridge {
             CifOutcome::Resolved(v) => match reply::session_id(&v) {
                 Some(session_id) => {
                     self.dirty = true;
+                    self.created_session_focused(&session_id);
                     match live {
                         Some(id) => {
                             self.sessions.insert(session_id.clone(), Some(id.clone()));
@@ -257,6 +291,7 @@ impl Bridge {
                     if let Some(id) = live {
                         self.set_state(&id, PopState::SessionUnknown);
                     }
+                    self.focus_unknown_after_create();
                     self.start_reconcile();
                 }
             },
@@ -280,7 +315,12 @@ impl Bridge {
                             format!("contact {id}: session template {template} not found; using the channel default {default}"),
                             false,
                         );
-                        let next = self.create_session(&id, default, p.attempt + 1);
+                        let next = if self.turn_busy_except(Some(&id)) {
+                            // It lost the turn (the rejection came after its deadline): queue up again.
+                            self.request_pop(&id)
+                        } else {
+                            self.create_session(&id, default, p.attempt + 1)
+                        };
                         self.set_state(&id, next);
                     }
                     _ => self.fail(request, p, &format!("createSession rejected: {}", e.message)),
@@ -342,10 +382,17 @@ impl Bridge {
             .filter(|c| matches!(c.state, PopState::CreatingSession { overdue: true, .. } | PopState::SessionUnknown))
             .map(|c| c.id.clone())
             .collect();
-        if unknown.len() == 1 && overdue.len() == 1 {
+        // An unknown session is only attributable while no other createSession is still expected to answer.
+        let in_flight = self.pending.iter().any(|(r, p)| p.purpose == Purpose::CreateSession && !self.overdue.contains(r));
+        if unknown.len() == 1 && overdue.len() == 1 && !in_flight {
             let (sid, id) = (unknown[0].clone(), overdue[0].clone());
             if let Some(PopState::CreatingSession { request, .. }) = self.contacts.get(&id).map(|c| c.state.clone()) {
                 self.forget_request(request);
+                // Its answer may still come (it would be a second session, focused): recognise it then.
+                if self.adopted_creates.len() >= ADOPTED_CREATES_CAPACITY {
+                    self.adopted_creates.pop_first();
+                }
+                self.adopted_creates.insert(request);
             }
             self.sessions.insert(sid.clone(), Some(id.clone()));
             self.trace(Some(&id), "decision", format!("adopted session {} found by getAllSessions", text::excerpt(&sid)));
@@ -390,6 +437,26 @@ impl Bridge {
         } else if job.purpose != Purpose::Reconcile {
             return;
         }
+        if let Some(id) = job.contact.as_ref().filter(|_| matches!(job.purpose, Purpose::CreateSession | Purpose::Tab(_))) {
+            if self.turn_busy_except(Some(id)) {
+                // It lost the pop turn meanwhile (its request went overdue): try again once the turn is free.
+                let delay = self.config.cif_retry_backoff_ms.max(100);
+                self.trace(Some(id), "retry", format!("{}: another pop is under way; retry postponed {delay} ms", job.replaces));
+                let key = self.next_retry;
+                self.next_retry += 1;
+                self.timers.insert(self.now.plus(delay), TimerKey::Retry(key));
+                self.retries.insert(key, job);
+                return;
+            }
+        }
+        if let (Some(id), Purpose::Tab(kind)) = (&job.contact, job.purpose) {
+            let session = self.session_of(id.as_str()).map(str::to_owned);
+            if session.is_none() || session != self.focused_session {
+                self.trace(Some(id), "decision", format!("{} tab retry deferred: its session is not focused", kind.as_str()));
+                self.set_tab(id, kind, TabStatus::Deferred);
+                return;
+            }
+        }
         let call = match (job.purpose, job.call) {
             // A new notification gets a new token.
             (Purpose::Notify, CifCall::NotifyEvent { template_name, template_parameters, .. }) => {
@@ -411,8 +478,12 @@ impl Bridge {
                         token.clone_from(cancellation_token);
                     }
                 }
-                (PopState::CheckingCapacity { request: r }, Purpose::CanCreate)
-                | (PopState::CreatingSession { request: r, .. }, Purpose::CreateSession) => *r = request,
+                (PopState::CheckingCapacity { request: r }, Purpose::CanCreate) => *r = request,
+                (PopState::CreatingSession { request: r, overdue, .. }, Purpose::CreateSession) => {
+                    // A fresh attempt (the earlier one was rejected: nothing happened), with its own deadline.
+                    *r = request;
+                    *overdue = false;
+                }
                 (PopState::Popped { tabs, .. }, Purpose::Tab(kind)) => {
                     tabs.insert(kind, TabStatus::Pending(request));
                 }
@@ -500,34 +571,7 @@ impl Bridge {
         let contact = p.contact.clone();
         self.trace(contact.as_ref(), "deadline", format!("{request} {} got no answer", p.call.method_name()));
         match p.purpose {
-            Purpose::CreateSession => {
-                // Never repeated: keep waiting for the late answer (the request stays pending) and reconcile.
-                if let Some(id) = contact.filter(|id| self.awaits(id, Purpose::CreateSession, request)) {
-                    if let Some(Contact { state: PopState::CreatingSession { overdue, .. }, .. }) = self.contacts.get_mut(&id) {
-                        *overdue = true;
-                    }
-                    self.report(
-                        Severity::Warning,
-                        Some(&id),
-                        "cif.createSession.timeout",
-                        format!("contact {id}: Dynamics did not answer createSession; waiting for it (no second session), checking open sessions"),
-                        true,
-                    );
-                    self.start_reconcile();
-                }
-            }
-            Purpose::Tab(kind) => {
-                // Not repeated either (a late tab would be a duplicate); a late answer is still accepted.
-                if let Some(id) = contact {
-                    self.report(
-                        Severity::Warning,
-                        Some(&id),
-                        "cif.createTab.timeout",
-                        format!("contact {id}: Dynamics did not answer for the {} tab; not repeated", kind.as_str()),
-                        true,
-                    );
-                }
-            }
+            Purpose::CreateSession | Purpose::Tab(_) => self.no_answer(request),
             Purpose::Notify => {
                 self.forget_request(request);
                 if let Some(id) = contact {
@@ -555,4 +599,65 @@ impl Bridge {
         }
     }
 
+    /// A `createSession` or tab request got no answer: our deadline passed, or CIF gave up on its own time limit
+    /// (whichever comes first; the second one only looks again). Neither is ever repeated blindly, because
+    /// Dynamics may still carry it out: the request stays pending so a late answer is accepted, it stops
+    /// holding the pop turn, and for a session `getAllSessions` reconciles (again on the second signal, when a
+    /// slow Dynamics may have created it meanwhile).
+    pub(super) fn no_answer(&mut self, request: RequestId) {
+        let Some(p) = self.pending.get(&request).cloned() else { return };
+        let first = self.overdue.insert(request);
+        let live = p.contact.clone().filter(|id| self.awaits(id, p.purpose, request));
+        match p.purpose {
+            Purpose::CreateSession => {
+                if first {
+                    self.focus_unknown_after_create();
+                }
+                if let Some(id) = live {
+                    if let Some(Contact { state: PopState::CreatingSession { overdue, .. }, .. }) = self.contacts.get_mut(&id) {
+                        *overdue = true;
+                    }
+                    if first {
+                        self.report(
+                            Severity::Warning,
+                            Some(&id),
+                            "cif.createSession.timeout",
+                            format!("contact {id}: Dynamics did not answer createSession; waiting for it (no second session), checking open sessions"),
+                            true,
+                        );
+                    }
+                    self.start_reconcile();
+                }
+            }
+            Purpose::Tab(kind) => {
+                if let Some(id) = live.filter(|_| first) {
+                    self.report(
+                        Severity::Warning,
+                        Some(&id),
+                        "cif.createTab.timeout",
+                        format!("contact {id}: Dynamics did not answer for the {} tab; not repeated", kind.as_str()),
+                        true,
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// CIF focuses the session it creates: it is the focused one now, unless `onSessionSwitched` already spoke
+    /// about it (its events may arrive before or after the answer, and the agent may have moved on).
+    pub(super) fn created_session_focused(&mut self, session_id: &str) {
+        if !self.switch_seen.iter().any(|s| s == session_id) {
+            self.focused_session = Some(session_id.to_owned());
+        }
+    }
+
+    /// A `createSession` whose outcome is unknown may have created and focused a session: if the bridge thought
+    /// one of its own sessions was focused, it no longer knows (an unknown focused id was probably named by the
+    /// new session's switch event, and is kept). Tabs then wait for the next `onSessionSwitched`.
+    pub(super) fn focus_unknown_after_create(&mut self) {
+        if self.focused_session.as_ref().is_some_and(|f| self.sessions.contains_key(f)) {
+            self.focused_session = None;
+        }
+    }
 }

@@ -8,6 +8,9 @@ use crate::text;
 
 use super::{Bridge, TimerKey};
 
+/// How many session ids named by `onSessionSwitched` are remembered (more than CIF's 10 sessions).
+const SWITCH_SEEN_CAPACITY: usize = 32;
+
 impl Bridge {
     // ---------------------------------------------------------------- sessions and handlers
 
@@ -41,14 +44,7 @@ impl Bridge {
     pub(super) fn on_dynamics(&mut self, d: DynamicsEvent) {
         match d.handler {
             DynamicsHandler::SessionSwitched => match dynamics::session_switched(&d.payload) {
-                Ok(s) => {
-                    self.trace(None, "input.dynamics", format!("onSessionSwitched {} focused={}", text::excerpt(&s.session_id), s.focused));
-                    if s.focused {
-                        self.focused_session = Some(s.session_id);
-                    } else if self.focused_session.as_deref() == Some(s.session_id.as_str()) {
-                        self.focused_session = None;
-                    }
-                }
+                Ok(s) => self.on_session_switched(s),
                 Err(e) => self.report(Severity::Warning, None, "dynamics.payload.invalid", e.to_string(), false),
             },
             DynamicsHandler::SessionClosed => match dynamics::session_closed(&d.payload) {
@@ -66,6 +62,33 @@ impl Bridge {
                 Ok(p) => self.trace(None, "input.dynamics", format!("onPresenceChange {:?}", p.presence_text)),
                 Err(e) => self.report(Severity::Warning, None, "dynamics.payload.invalid", e.to_string(), false),
             },
+        }
+    }
+
+    /// `onSessionSwitched` (fires twice per switch: the old session loses focus, the new one gains it): keeps
+    /// which session, and so which contact, the agent is looking at; tabs deferred for that contact then open
+    /// (see [`Bridge::pump_turns`]).
+    fn on_session_switched(&mut self, s: dynamics::SessionSwitched) {
+        let before = self.focused_contact().cloned();
+        let owner = self.sessions.get(&s.session_id).cloned().flatten();
+        let detail = format!("onSessionSwitched {} focused={}", text::excerpt(&s.session_id), s.focused);
+        self.trace(owner.as_ref(), "input.dynamics", detail);
+        self.switch_seen.retain(|x| *x != s.session_id);
+        if self.switch_seen.len() >= SWITCH_SEEN_CAPACITY {
+            self.switch_seen.pop_front();
+        }
+        self.switch_seen.push_back(s.session_id.clone());
+        if s.focused {
+            self.focused_session = Some(s.session_id);
+        } else if self.focused_session.as_deref() == Some(s.session_id.as_str()) {
+            self.focused_session = None;
+        }
+        let after = self.focused_contact().cloned();
+        if after != before {
+            match after {
+                Some(id) => self.trace(Some(&id), "focus", format!("the agent is looking at contact {id}")),
+                None => self.trace(None, "focus", "the agent is looking at no session of a live contact".into()),
+            }
         }
     }
 

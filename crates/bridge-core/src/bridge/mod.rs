@@ -94,7 +94,21 @@ pub struct Bridge {
     unverified_sessions: BTreeSet<String>,
     reconcile: Option<RequestId>,
     reconcile_again: bool,
+    /// The session the agent is looking at, as far as the bridge knows: set by `onSessionSwitched`, and by a
+    /// `createSession` answer (CIF focuses the session it creates) unless a switch event already named that
+    /// session; `None` when unknown. Tabs are only requested while their contact's session is this one.
     focused_session: Option<String>,
+    /// Sessions recently named by `onSessionSwitched` (bounded), so a `createSession` answer arriving after the
+    /// switch events about its session does not override what they said.
+    switch_seen: VecDeque<String>,
+    /// Requests whose deadline passed (or that CIF gave up on) without an answer: they no longer hold the pop
+    /// turn, but a late answer is still accepted.
+    overdue: BTreeSet<RequestId>,
+    /// `createSession` requests forgotten when `getAllSessions` found their session (bounded): a late answer
+    /// to one still counts its session and moves the focus.
+    adopted_creates: BTreeSet<RequestId>,
+    /// Next [`PopState::WaitingForTurn`] ticket.
+    next_ticket: u64,
     commands: VecDeque<Command>,
     trace: Trace,
     dirty: bool,
@@ -123,6 +137,10 @@ impl Bridge {
             reconcile: None,
             reconcile_again: false,
             focused_session: None,
+            switch_seen: VecDeque::new(),
+            overdue: BTreeSet::new(),
+            adopted_creates: BTreeSet::new(),
+            next_ticket: 1,
             commands: VecDeque::new(),
             dirty: false,
             last_persisted: None,
@@ -154,6 +172,7 @@ impl Bridge {
             Input::Agent(a) => self.on_agent(a),
             Input::Restore(r) => self.on_restore(r),
         }
+        self.pump_turns();
         self.flush_persist();
     }
 
@@ -170,6 +189,7 @@ impl Bridge {
                 }
             }
         }
+        self.pump_turns();
         self.flush_persist();
     }
 
@@ -322,6 +342,7 @@ impl Bridge {
 
     fn forget_request(&mut self, request: RequestId) {
         self.pending.remove(&request);
+        self.overdue.remove(&request);
         self.timers.remove(TimerKey::Deadline(request));
     }
 }

@@ -114,7 +114,7 @@ impl Bridge {
                     self.send_cif(Some(id), Purpose::Cancel, CifCall::CancelEvent { cancellation_token: token }, 0);
                     if connected {
                         self.trace(Some(id), "decision", "answered in the CCP while the notification was open".into());
-                        self.start_pop(id)
+                        self.request_pop(id)
                     } else {
                         PopState::Abandoned
                     }
@@ -122,10 +122,10 @@ impl Bridge {
                     PopState::Notifying { request, token, template }
                 }
             }
-            PopState::AwaitingConnect if connected => self.start_pop(id),
+            PopState::AwaitingConnect if connected => self.request_pop(id),
             PopState::AwaitingConnect if dead => PopState::Abandoned,
             PopState::WaitingForCapacity { .. } if self.open_sessions() < self.config.max_sessions => {
-                self.start_pop(id)
+                self.request_pop(id)
             }
             other => other,
         };
@@ -135,7 +135,7 @@ impl Bridge {
     /// First decision once CIF is ready and the contact has a snapshot.
     pub(super) fn start(&mut self, id: &ContactId, ringing: bool, dead: bool, connected: bool, inbound: bool) -> PopState {
         if connected {
-            self.start_pop(id)
+            self.request_pop(id)
         } else if dead {
             PopState::Abandoned
         } else if ringing && inbound {
@@ -163,6 +163,84 @@ impl Bridge {
         };
         let request = self.send_cif(Some(id), Purpose::Notify, call, attempt);
         PopState::Notifying { request, token, template }
+    }
+
+    /// The contact needs its session: start the pop now if no other pop is under way and nobody waits before
+    /// it, else queue it (first come, first served; [`Bridge::pump_turns`] starts it later).
+    pub(super) fn request_pop(&mut self, id: &ContactId) -> PopState {
+        let queued = self.contacts.values().any(|c| c.id != *id && matches!(c.state, PopState::WaitingForTurn { .. }));
+        if self.turn_busy() || queued {
+            let ticket = self.next_ticket;
+            self.next_ticket += 1;
+            self.trace(Some(id), "decision", "another contact's session is being opened: waiting for its turn".into());
+            return PopState::WaitingForTurn { ticket };
+        }
+        self.start_pop(id)
+    }
+
+    /// Whether a pop holds the turn: a contact is checking capacity or creating its session, or a tab request
+    /// (which CIF carries out in the focused session) is in flight or waiting for a retry. A request past its
+    /// deadline (or given up on by CIF) no longer holds it, so a stuck pop blocks the others for one deadline
+    /// (`cifCallTimeoutMs`, times the retries of `canCreateSession`) at most. A `createSession` of a released
+    /// contact still in flight holds it too: CIF will focus the session it creates.
+    pub(super) fn turn_busy(&self) -> bool {
+        self.turn_busy_except(None)
+    }
+
+    /// [`Bridge::turn_busy`], not counting what `except` itself has under way.
+    pub(super) fn turn_busy_except(&self, except: Option<&ContactId>) -> bool {
+        let live = |r: &RequestId| !self.overdue.contains(r);
+        let by_contact = self.contacts.values().filter(|c| Some(&c.id) != except).any(|c| match &c.state {
+            PopState::CheckingCapacity { .. } => true,
+            PopState::CreatingSession { request, overdue, .. } => !overdue && live(request),
+            PopState::Popped { tabs, .. } => tabs.values().any(|t| matches!(t, TabStatus::Pending(r) if live(r))),
+            _ => false,
+        });
+        by_contact
+            || self.pending.iter().any(|(r, p)| p.contact.is_none() && p.purpose == Purpose::CreateSession && live(r))
+    }
+
+    /// Hands the turn on whenever it is free: first to the contact whose session the agent is looking at and
+    /// whose tabs were deferred, then to the contact that has waited longest. Runs after every input.
+    pub(super) fn pump_turns(&mut self) {
+        while self.cif == CifState::Ready && !self.turn_busy() {
+            if let Some(id) = self.focused_contact().cloned().filter(|id| self.has_deferred_tabs(id)) {
+                self.open_deferred_tabs(&id);
+                continue;
+            }
+            let next = self
+                .contacts
+                .values()
+                .filter_map(|c| match c.state {
+                    PopState::WaitingForTurn { ticket } => Some((ticket, c.id.clone())),
+                    _ => None,
+                })
+                .min();
+            let Some((_, id)) = next else { return };
+            let Some(state) = self.take_state(&id) else { return };
+            let next = self.start_pop(&id);
+            self.replace_state(&id, state.name(), next);
+        }
+    }
+
+    fn has_deferred_tabs(&self, id: &ContactId) -> bool {
+        matches!(self.contacts.get(id).map(|c| &c.state), Some(PopState::Popped { tabs, .. }) if tabs.values().any(|t| *t == TabStatus::Deferred))
+    }
+
+    /// Requests the deferred tabs of a contact whose session the agent is looking at again.
+    fn open_deferred_tabs(&mut self, id: &ContactId) {
+        let Some(PopState::Popped { tabs, .. }) = self.contacts.get(id).map(|c| c.state.clone()) else { return };
+        self.trace(Some(id), "decision", "its session is focused again: opening the deferred tabs".into());
+        for (kind, status) in tabs {
+            if status != TabStatus::Deferred {
+                continue;
+            }
+            let next = match self.tab_call(id, kind) {
+                Some(call) => TabStatus::Pending(self.send_cif(Some(id), Purpose::Tab(kind), call, 0)),
+                None => TabStatus::Failed,
+            };
+            self.set_tab(id, kind, next);
+        }
     }
 
     /// Step 4 begins: wait for capacity, or ask `canCreateSession`.
@@ -194,7 +272,8 @@ impl Bridge {
         PopState::CreatingSession { request, template, overdue: false }
     }
 
-    /// Opens the planned tabs in a fresh session.
+    /// Opens the planned tabs in a fresh session, or defers them all when the agent is (or may be) looking at
+    /// another session: CIF opens a tab in the focused session, whichever it is.
     pub(super) fn open_tabs(&mut self, id: &ContactId, session_id: String) -> PopState {
         let Some(c) = self.contacts.get(id) else { return PopState::Abandoned };
         let plan = c.plan_tabs(&self.config);
@@ -209,15 +288,25 @@ impl Bridge {
                 false,
             );
         }
+        // Also deferred while another pop is under way (a late answer after this contact lost the turn): that
+        // pop's createSession may move the focus before CIF carries out these tabs.
+        let focused = self.focused_session.as_deref() == Some(session_id.as_str()) && !self.turn_busy_except(Some(id));
         let mut tabs = BTreeMap::new();
         for kind in plan {
             if kind == TabKind::Search {
                 self.trace(Some(id), "decision", format!("search tab ({search_reason})"));
             }
             if let Some(call) = self.tab_call(id, kind) {
-                let request = self.send_cif(Some(id), Purpose::Tab(kind), call, 0);
-                tabs.insert(kind, TabStatus::Pending(request));
+                let status = if focused {
+                    TabStatus::Pending(self.send_cif(Some(id), Purpose::Tab(kind), call, 0))
+                } else {
+                    TabStatus::Deferred
+                };
+                tabs.insert(kind, status);
             }
+        }
+        if !focused && !tabs.is_empty() {
+            self.trace(Some(id), "decision", "the agent is looking at another session: tabs deferred until it is focused".into());
         }
         PopState::Popped { session_id, tabs }
     }

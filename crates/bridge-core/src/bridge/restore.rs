@@ -62,7 +62,9 @@ impl Bridge {
                 }
                 PopState::Popped { session_id, tabs } => PersistedContact {
                     session_id: Some(session_id.clone()),
-                    tabs: tabs.keys().copied().collect(),
+                    // Only tabs actually requested: a tab still deferred at a reload is not opened after it
+                    // (a missing tab rather than a doubled one: the reloaded page cannot know what CIF did).
+                    tabs: tabs.iter().filter(|(_, s)| **s != TabStatus::Deferred).map(|(k, _)| *k).collect(),
                     ..Default::default()
                 },
                 PopState::CreatingSession { .. } | PopState::SessionUnknown => {

@@ -1,0 +1,236 @@
+//! §3.8 and §3.12 with CIF's real semantics: `createTab` opens in the *focused* session and `createSession`
+//! focuses the session it creates, so pops run one at a time and tabs open only while their contact's session is
+//! focused; and CIF's own 10 s time limit ("Timeout occurred as no response was received from listener window")
+//! means *no answer*, never a reason to repeat a `createSession` or a `createTab`.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use bridge_core::*;
+use common::*;
+use serde_json::{json, Value};
+
+const TIME_LIMIT: &str = "Timeout occurred as no response was received from listener window";
+
+fn activity(n: u8) -> String {
+    format!("{n}{n}{n}{n}{n}{n}{n}{n}-{n}{n}{n}{n}-4{n}{n}{n}-8{n}{n}{n}-{n}{n}{n}{n}{n}{n}{n}{n}{n}{n}{n}{n}")
+}
+
+/// A connected chat whose flow created an activity (so its pop opens one record tab).
+fn chat(p: &mut Pair, id: &str, n: u8) {
+    let a = activity(n);
+    let attributes = attrs(&[("CreateTimeline", "true"), ("ms_activity_id", &a), ("ms_entityrecord_entity_name", "phonecall")]);
+    p.event(id, ContactEventKind::Connected, Some(snapshot("chat", "connected", Some(true), attributes)));
+}
+
+fn switched(p: &mut Pair, session: &str, focused: bool) {
+    p.dynamics(DynamicsHandler::SessionSwitched, json!(format!("{{\"sessionId\":\"{session}\",\"focused\":{focused}}}")));
+}
+
+fn time_limit(p: &mut Pair, request: RequestId, method: &str) {
+    p.reject(request, json!(format!("{{\"message\":\"{TIME_LIMIT}\",\"msdyn_name\":\"{method}\"}}")));
+}
+
+/// Runs the current turn's contact from canCreateSession to its session `session`.
+fn create(p: &mut Pair, session: &str) {
+    p.can_create();
+    p.session_created(session);
+}
+
+#[test]
+fn item_08_pops_take_turns_first_come_first_served() {
+    let mut p = Pair::default_ready();
+    chat(&mut p, "chat-a", 1);
+    chat(&mut p, "chat-b", 2);
+    chat(&mut p, "chat-c", 3);
+    assert_eq!(p.take(), vec!["canCreateSession"]);
+    create(&mut p, "s-a");
+    // a's tab is requested in a's (focused) session; b still waits: the tab's answer is part of a's turn.
+    assert_eq!(p.take(), vec!["createSession extn_chat_session".to_owned(), format!("createTab extn_entity_record phonecall {}", activity(1))]);
+    assert_eq!(p.bridge.contact_state("chat-b"), Some("WaitingForTurn"));
+    let tab = p.req("createTab");
+    p.resolve(tab, json!("tab-1"));
+    assert_eq!(p.take(), vec!["canCreateSession"]);
+    assert_eq!(p.last("canCreateSession").1.unwrap().as_str(), "chat-b");
+    create(&mut p, "s-b");
+    let tab = p.req("createTab");
+    p.resolve(tab, json!("tab-2"));
+    assert_eq!(p.last("canCreateSession").1.unwrap().as_str(), "chat-c");
+    create(&mut p, "s-c");
+    let tabs: Vec<(Option<ContactId>, Value)> =
+        p.all("createTab").into_iter().map(|(_, c, call)| (c, params(&call)["entityId"].clone())).collect();
+    for (i, id) in ["chat-a", "chat-b", "chat-c"].into_iter().enumerate() {
+        assert_eq!(tabs[i].0.as_ref().unwrap().as_str(), id);
+        assert_eq!(tabs[i].1, json!(activity(i as u8 + 1)));
+    }
+}
+
+#[test]
+fn item_08_a_stuck_pop_holds_the_turn_for_one_deadline_only() {
+    let mut p = Pair::default_ready();
+    chat(&mut p, "chat-a", 1);
+    chat(&mut p, "chat-b", 2);
+    p.can_create();
+    p.take();
+    p.advance(11_999);
+    assert!(p.take().is_empty(), "b waits while a's createSession may still answer");
+    p.advance(1);
+    // a is overdue (reconciled, never repeated); b's turn starts.
+    assert_eq!(p.take(), vec!["getAllSessions", "canCreateSession"]);
+    assert_eq!(p.bridge.contact_state("chat-a"), Some("CreatingSession"));
+    assert_eq!(p.last("canCreateSession").1.unwrap().as_str(), "chat-b");
+    // While b's createSession is in flight, a new session in getAllSessions is not attributed to a.
+    let reconcile = p.req("getAllSessions");
+    p.can_create();
+    p.resolve(reconcile, json!(["s-maybe-b"]));
+    assert_eq!(p.bridge.session_of("chat-a"), None);
+    assert_eq!(p.all("createSession").len(), 2);
+}
+
+#[test]
+fn item_08_a_stuck_tab_holds_the_turn_for_one_deadline_only() {
+    let mut p = Pair::default_ready();
+    chat(&mut p, "chat-a", 1);
+    chat(&mut p, "chat-b", 2);
+    create(&mut p, "s-a");
+    p.take();
+    p.advance(12_000);
+    assert_eq!(p.take(), vec!["canCreateSession"]);
+    assert!(p.report_codes().contains(&"cif.createTab.timeout"));
+}
+
+#[test]
+fn item_08_tabs_wait_while_the_agent_looks_at_another_session() {
+    let mut p = Pair::default_ready();
+    chat(&mut p, "chat-a", 1);
+    p.can_create();
+    // Dynamics focuses the new session, and the agent switches away before the answer arrives.
+    switched(&mut p, "s-a", true);
+    switched(&mut p, "s-a", false);
+    switched(&mut p, "s-other", true);
+    p.take();
+    p.session_created("s-a");
+    assert!(p.take().is_empty(), "no createTab while another session is focused");
+    assert_eq!(p.bridge.contact_state("chat-a"), Some("Popped"));
+    assert_eq!(p.bridge.focused_contact(), None);
+    // Back to a's session: its tab opens now.
+    switched(&mut p, "s-other", false);
+    switched(&mut p, "s-a", true);
+    assert_eq!(p.take(), vec![format!("createTab extn_entity_record phonecall {}", activity(1))]);
+    assert_eq!(p.bridge.focused_contact().map(ContactId::as_str), Some("chat-a"));
+    // Focusing it again opens nothing twice.
+    switched(&mut p, "s-a", false);
+    switched(&mut p, "s-a", true);
+    assert!(p.take().is_empty());
+}
+
+#[test]
+fn item_08_a_deferred_pop_does_not_block_the_next_contact() {
+    let mut p = Pair::default_ready();
+    chat(&mut p, "chat-a", 1);
+    chat(&mut p, "chat-b", 2);
+    p.can_create();
+    switched(&mut p, "s-a", true);
+    switched(&mut p, "s-a", false);
+    p.session_created("s-a");
+    // a's tab is deferred, so b's turn starts at once; b's session takes the focus.
+    assert_eq!(p.last("canCreateSession").1.unwrap().as_str(), "chat-b");
+    p.take();
+    p.can_create();
+    switched(&mut p, "s-a", true);
+    assert!(p.take().iter().all(|c| !c.starts_with("createTab")), "not while b's createSession is in flight: {:?}", p.log);
+    p.session_created("s-b");
+    // b's createSession focused s-b (after a's switch event): b's tab opens, a's waits.
+    let tabs: Vec<String> = p.all("createTab").into_iter().map(|(_, c, _)| c.unwrap().to_string()).collect();
+    assert_eq!(tabs, vec!["chat-b"]);
+    let tab = p.req("createTab");
+    p.resolve(tab, json!("t"));
+    switched(&mut p, "s-b", false);
+    switched(&mut p, "s-a", true);
+    let tabs: Vec<String> = p.all("createTab").into_iter().map(|(_, c, _)| c.unwrap().to_string()).collect();
+    assert_eq!(tabs, vec!["chat-b", "chat-a"]);
+}
+
+#[test]
+fn item_08_a_closed_session_gets_no_deferred_tab() {
+    let mut p = Pair::default_ready();
+    chat(&mut p, "chat-a", 1);
+    p.can_create();
+    switched(&mut p, "s-a", true);
+    switched(&mut p, "s-a", false);
+    p.session_created("s-a");
+    p.dynamics(DynamicsHandler::SessionClosed, json!({"sessionId": "s-a"}));
+    switched(&mut p, "s-a", true);
+    assert!(p.all("createTab").is_empty());
+    assert_eq!(p.bridge.contact_state("chat-a"), Some("SessionClosed"));
+}
+
+#[test]
+fn item_12_cif_time_limit_on_create_session_is_no_answer() {
+    for as_object in [false, true] {
+        let mut p = Pair::default_ready();
+        p.event(CONTACT_ID, ContactEventKind::Connected, Some(voice("connected", Scenario::Single)));
+        p.can_create();
+        p.take();
+        let create = p.req("createSession");
+        if as_object {
+            p.reject(create, json!({"message": TIME_LIMIT, "msdyn_name": "CreateSession"}));
+        } else {
+            time_limit(&mut p, create, "CreateSession");
+        }
+        // Never repeated: reconcile instead, and keep waiting.
+        assert_eq!(p.take(), vec!["getAllSessions"]);
+        assert_eq!(p.bridge.contact_state(CONTACT_ID), Some("CreatingSession"));
+        assert!(p.report_codes().contains(&"cif.createSession.timeout"));
+        let r = p.req("getAllSessions");
+        p.resolve(r, json!([]));
+        p.advance(12_000);
+        // Our own deadline looks once more (Dynamics may have been slow), still without repeating.
+        assert_eq!(p.take(), vec!["getAllSessions"]);
+        let r = p.req("getAllSessions");
+        switched(&mut p, "late", true);
+        p.resolve(r, json!("[\"late\"]"));
+        assert_eq!(p.bridge.session_of(CONTACT_ID), Some("late"));
+        assert_eq!(p.all("createSession").len(), 1);
+        assert_eq!(p.take(), vec![format!("createTab extn_entity_record phonecall {ACTIVITY_ID}")]);
+        assert_eq!(p.report_codes().iter().filter(|c| **c == "cif.createSession.timeout").count(), 1);
+    }
+}
+
+#[test]
+fn item_12_cif_time_limit_on_create_tab_is_not_repeated() {
+    let mut p = Pair::default_ready();
+    chat(&mut p, "chat-a", 1);
+    chat(&mut p, "chat-b", 2);
+    create(&mut p, "s-a");
+    p.take();
+    let tab = p.req("createTab");
+    time_limit(&mut p, tab, "CreateTab");
+    p.advance(600_000);
+    assert_eq!(p.all("createTab").len(), 1, "never repeated");
+    // The turn moved on at once.
+    assert_eq!(p.last("canCreateSession").1.unwrap().as_str(), "chat-b");
+    assert_eq!(p.report_codes().iter().filter(|c| **c == "cif.createTab.timeout").count(), 1);
+}
+
+#[test]
+fn item_12_cif_time_limit_on_calls_without_side_effects_keeps_bounded_retries() {
+    let mut p = Pair::default_ready();
+    p.event(CONTACT_ID, ContactEventKind::Connected, Some(voice("connected", Scenario::Single)));
+    for _ in 0..4 {
+        let r = p.req("canCreateSession");
+        time_limit(&mut p, r, "CanCreateSession");
+        p.advance(10_000);
+    }
+    // 1 + 3 retries, then createSession anyway (the existing give-up rule).
+    assert_eq!(p.all("canCreateSession").len(), 4);
+    assert_eq!(p.all("createSession").len(), 1);
+    // cancelEvent too.
+    let mut p = Pair::default_ready();
+    p.ring(CONTACT_ID, Scenario::Single);
+    p.event(CONTACT_ID, ContactEventKind::Missed, Some(voice("missed", Scenario::Single)));
+    let r = p.req("cancelEvent");
+    time_limit(&mut p, r, "CancelEvent");
+    p.advance(500);
+    assert_eq!(p.all("cancelEvent").len(), 2);
+}
