@@ -237,3 +237,48 @@ export async function placeAndNotify(wb, preset, overrides) {
 }
 
 export const normGuid = (g) => String(g).replace(/[{}]/g, '').toLowerCase();
+
+// ---------------------------------------------------------------------------------------------------------
+// Helpers for the reliability tests (issue 6): what the agent sees on the provider page, per contact state.
+
+/** The provider page's frame (a Playwright Frame; `frame.locator` reads its DOM). */
+export function provider(wb) {
+  const f = wb.providerFrame();
+  if (!f) throw new Error('the provider frame is not loaded');
+  return f;
+}
+
+/** The texts of the provider page's notices area (what the agent is told), oldest first. */
+export async function providerNotices(wb) {
+  return provider(wb).locator('[data-bridge="notices"] li').allTextContents();
+}
+
+/** The provider page's status line: {dynamics, ccp, errors, retryVisible}. */
+export async function providerStatus(wb) {
+  return provider(wb).evaluate(() => {
+    const q = (s) => document.querySelector(s);
+    const retry = q('[data-bridge="ccp-retry"]');
+    return {
+      dynamics: q('[data-bridge="dynamics-status"]')?.textContent ?? null,
+      ccp: q('[data-bridge="ccp-status"]')?.textContent ?? null,
+      errors: [...document.querySelectorAll('[data-bridge="errors"] li')].map((li) => li.textContent),
+      retryVisible: !!retry && !retry.hidden,
+    };
+  });
+}
+
+/** Wait until a notice matching `re` is shown on the provider page; returns its text. */
+export async function waitNotice(wb, re, timeout = 15000) {
+  const end = Date.now() + timeout;
+  let seen = [];
+  while (Date.now() < end) {
+    seen = await providerNotices(wb).catch(() => []);
+    const hit = seen.find((t) => re.test(t));
+    if (hit) return hit;
+    await sleep(100);
+  }
+  throw new Error(`no notice matching ${re} on the provider page; notices: ${JSON.stringify(seen)}`);
+}
+
+/** Sessions (open or closed) the host holds for a contact (by the contactId template parameter). */
+export const sessionsFor = (wb, contactId) => wb.eval((cid) => window.workbench.sessions.filter((s) => s.params && s.params.contactId === cid), contactId);
