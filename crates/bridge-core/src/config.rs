@@ -146,6 +146,24 @@ pub struct Config {
     /// `allowedDynamicsOrigins`: when set, the only origins `ucilib` and `crmUrl` may point to; from
     /// `config.json` only, like `allowedConnectOrigins`.
     pub allowed_dynamics_origins: Option<Vec<String>>,
+    /// `defaultCountryCode`: the country calling code (1 to 3 digits, default `1`) put in front of a national
+    /// number clicked in Dynamics (click-to-dial); see [`crate::phone`] for the E.164 rules.
+    pub default_country_code: String,
+    /// `outboundQueueArn`: the queue outbound calls from click-to-dial are placed on
+    /// (`arn:aws:connect:<region>:<account>:instance/<id>/queue/<id>`); unset, the routing profile's default
+    /// outbound queue is used.
+    pub outbound_queue_arn: Option<String>,
+    /// `presenceRules`: Amazon Connect agent state ↔ Dynamics presence text, each with a direction
+    /// (`toDynamics` default, `toConnect`, `both`); see [`crate::presence`]. Empty by default.
+    pub presence_rules: Vec<crate::presence::PresenceRule>,
+    /// `presenceSync`: `off`, `toDynamics` or `both`. Unset, it is `toDynamics` when `presenceRules` has rules
+    /// and `off` otherwise (see [`Config::presence_sync`]): configuring rules is asking for them to apply,
+    /// while changing the agent's Connect state from Dynamics must be asked for explicitly.
+    pub presence_sync: Option<crate::presence::PresenceSync>,
+    /// `updateActivityOnEnd`: when a contact ends and its flow created an activity (`CreateTimeline`, a valid
+    /// activity id and its entity name), write its duration and end time to that activity with `updateRecord`
+    /// (`actualdurationminutes`, `actualend`). Default `false`.
+    pub update_activity_on_end: bool,
 }
 
 /// Upper bound of the exponential retry backoff.
@@ -185,12 +203,17 @@ impl Default for Config {
             attribute_names: AttributeNames::default(),
             allowed_connect_origins: None,
             allowed_dynamics_origins: None,
+            default_country_code: "1".to_owned(),
+            outbound_queue_arn: None,
+            presence_rules: Vec::new(),
+            presence_sync: None,
+            update_activity_on_end: false,
         }
     }
 }
 
 /// Every configuration key, in README order.
-pub const KEYS: [&str; 31] = [
+pub const KEYS: [&str; 36] = [
     "ucilib",
     "crmUrl",
     "ccpUrl",
@@ -222,6 +245,11 @@ pub const KEYS: [&str; 31] = [
     "attributeNames",
     "allowedConnectOrigins",
     "allowedDynamicsOrigins",
+    "defaultCountryCode",
+    "outboundQueueArn",
+    "presenceRules",
+    "presenceSync",
+    "updateActivityOnEnd",
 ];
 
 const EXPECT_URL: &str = "an https:// URL (http:// only for localhost or 127.0.0.1), without credentials";
@@ -348,6 +376,26 @@ impl Config {
                 self.trace_capacity = number(value, 0, 100_000, "a whole number from 0 to 100000")? as usize;
             }
             "attributeNames" => self.apply_attribute_names(value, source, errors)?,
+            "defaultCountryCode" => {
+                let s = value.as_str().map(|s| s.trim().trim_start_matches('+').to_owned()).or_else(|| value.as_u64().map(|n| n.to_string()));
+                self.default_country_code = s
+                    .filter(|s| crate::phone::valid_country_code(s))
+                    .ok_or("a country calling code: 1 to 3 digits, not starting with 0 (e.g. 1, 44, +33)")?;
+            }
+            "outboundQueueArn" => {
+                self.outbound_queue_arn = match value.as_str().map(str::trim) {
+                    Some("") => None,
+                    Some(s) if check_queue_arn(s) => Some(s.to_owned()),
+                    _ => return Err("an Amazon Connect queue ARN (arn:aws:connect:<region>:<12-digit account>:instance/<id>/queue/<id>), or \"\""),
+                }
+            }
+            "presenceRules" => {
+                self.presence_rules = crate::presence::parse_rules(value).ok_or(crate::presence::EXPECTED_RULES)?;
+            }
+            "presenceSync" => {
+                self.presence_sync = Some(crate::presence::parse_sync(value).ok_or("`off`, `toDynamics` or `both`")?);
+            }
+            "updateActivityOnEnd" => self.update_activity_on_end = boolean(value)?,
             _ => return Err("a known configuration key (see the README); this key is unknown"),
         }
         Ok(())
@@ -406,6 +454,16 @@ impl Config {
             "task" => &self.task,
             "email" => &self.email,
             _ => &self.voice,
+        }
+    }
+
+    /// The presence synchronisation in force: `presenceSync`, or, unset, `toDynamics` when rules are configured.
+    pub fn presence_sync(&self) -> crate::presence::PresenceSync {
+        use crate::presence::PresenceSync;
+        match self.presence_sync {
+            Some(s) => s,
+            None if self.presence_rules.is_empty() => PresenceSync::Off,
+            None => PresenceSync::ToDynamics,
         }
     }
 
@@ -578,6 +636,23 @@ fn region(value: &Value) -> Result<String, &'static str> {
     const EXPECTED: &str = "an AWS region such as eu-west-2 (^[a-z]{2}(-[a-z]+)+-\\d$)";
     let s = as_text(value).ok_or(EXPECTED)?.trim();
     check_region(s).then(|| s.to_owned()).ok_or(EXPECTED)
+}
+
+/// Whether `s` is an Amazon Connect queue ARN: `arn:<partition>:connect:<region>:<12 digits>:instance/<id>/queue/<id>`,
+/// ids of letters, digits and dashes (the shape only; Amazon Connect says whether it exists).
+pub fn check_queue_arn(s: &str) -> bool {
+    let id = |p: &str| (1..=128).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    let parts: Vec<&str> = s.splitn(6, ':').collect();
+    let [arn, partition, service, region, account, resource] = parts.as_slice() else { return false };
+    let path: Vec<&str> = resource.split('/').collect();
+    *arn == "arn"
+        && partition.starts_with("aws")
+        && partition.bytes().all(|b| b.is_ascii_lowercase() || b == b'-')
+        && *service == "connect"
+        && check_region(region)
+        && account.len() == 12
+        && account.bytes().all(|b| b.is_ascii_digit())
+        && matches!(path.as_slice(), ["instance", i, "queue", q] if id(i) && id(q))
 }
 
 fn boolean(value: &Value) -> Result<bool, &'static str> {

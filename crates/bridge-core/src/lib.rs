@@ -100,6 +100,8 @@ pub mod ids;
 pub mod input;
 pub mod odata;
 pub mod persist;
+pub mod phone;
+pub mod presence;
 pub mod redact;
 pub mod reply;
 pub mod retry;

@@ -22,7 +22,7 @@ fn item_07_contact_end_keeps_session_records_end_and_remembers_the_contact() {
     p.event(CONTACT_ID, ContactEventKind::Ended, Some(voice("ended", Scenario::Single)));
     p.event(CONTACT_ID, ContactEventKind::AfterContactWork, Some(voice("ended", Scenario::Single)));
     assert_eq!(p.take(), Vec::<String>::new(), "no call closes or touches the session");
-    assert!(p.bridge.export_trace().contains("contact ended after 65 s connected; session stays"));
+    assert!(p.bridge.export_trace().contains("outcome=answered duration=65 s connected; session stays"));
     p.event(CONTACT_ID, ContactEventKind::Destroyed, None);
     assert_eq!(p.bridge.contact_count(), 0);
     assert!(p.bridge.was_handled(CONTACT_ID));

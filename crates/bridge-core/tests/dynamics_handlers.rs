@@ -51,7 +51,8 @@ fn click_to_act_and_presence_are_traced_without_personal_data() {
     p.dynamics(DynamicsHandler::ClickToAct, json!("{\"value\":\"+15555550123\",\"name\":\"mobilephone\",\"format\":\"phone\"}"));
     p.dynamics(DynamicsHandler::PresenceChanged, json!({"presenceInfo": {"presenceText": "Busy"}}));
     let trace = p.bridge.export_trace();
-    assert!(trace.contains("onclicktoact [redacted]"));
+    assert!(trace.contains("onclicktoact field=mobilephone format=phone"));
+    assert!(trace.contains("dial …23 (E.164)"), "{trace}");
     assert!(!trace.contains("5555550123"));
     assert!(trace.contains("onPresenceChange"));
 }

@@ -35,6 +35,8 @@ impl Bridge {
                 for id in ids {
                     self.drive(&id);
                 }
+                // An agent state read before CIF was ready gets its presence now.
+                self.apply_agent_state_rule();
             }
             CifAvailability::Unavailable { reason } => {
                 self.trace(None, "input.cif", format!("Unavailable: {}", text::excerpt(&reason)));
@@ -114,6 +116,16 @@ impl Bridge {
                     self.fail(r.request, p, "cancelEvent failed");
                 }
             }
+            Purpose::Presence => self.on_presence_reply(r.request, p, r.outcome),
+            Purpose::UpdateRecord => match r.outcome {
+                CifOutcome::Resolved(_) => {
+                    self.trace(contact.as_ref(), "decision", "the activity's duration and end were written".into());
+                }
+                CifOutcome::Rejected(v) => {
+                    self.fail(r.request, p, &format!("updateRecord rejected: {}", CifError::from_rejection(&v).message));
+                }
+                CifOutcome::Threw(m) => self.fail(r.request, p, &format!("updateRecord threw: {}", text::excerpt(&m))),
+            },
             Purpose::CreateSession => self.on_create_session_reply(r.request, p, r.outcome),
             _ => {
                 let Some(id) = contact else {
@@ -142,7 +154,7 @@ impl Bridge {
             (PopState::CheckingCapacity { request: r }, Purpose::CanCreate) => *r == request,
             (PopState::CreatingSession { request: r, .. }, Purpose::CreateSession) => *r == request,
             (PopState::Popped { tabs, .. }, Purpose::Tab(kind)) => tabs.get(&kind) == Some(&TabStatus::Pending(request)),
-            (_, Purpose::Cancel | Purpose::Reconcile) => true,
+            (_, Purpose::Cancel | Purpose::Reconcile | Purpose::Presence | Purpose::UpdateRecord) => true,
             _ => false,
         }
     }
@@ -421,7 +433,14 @@ impl Bridge {
                 self.timers.insert(self.now.plus(delay), TimerKey::Retry(key));
                 self.retries.insert(
                     key,
-                    RetryJob { contact: p.contact, purpose: p.purpose, call: p.call, attempt: retry, replaces: request },
+                    RetryJob {
+                        contact: p.contact,
+                        purpose: p.purpose,
+                        call: p.call,
+                        attempt: retry,
+                        replaces: request,
+                        correlation_id: p.correlation_id,
+                    },
                 );
             }
             None => self.give_up(p, why),
@@ -434,7 +453,7 @@ impl Bridge {
                 self.trace(Some(id), "retry.dropped", format!("{}: the contact moved on", job.replaces));
                 return;
             }
-        } else if job.purpose != Purpose::Reconcile {
+        } else if !matches!(job.purpose, Purpose::Reconcile | Purpose::Presence | Purpose::UpdateRecord) {
             return;
         }
         if let Some(id) = job.contact.as_ref().filter(|_| matches!(job.purpose, Purpose::CreateSession | Purpose::Tab(_))) {
@@ -465,9 +484,12 @@ impl Bridge {
             }
             (_, call) => call,
         };
-        let request = self.send_cif(job.contact.as_ref(), job.purpose, call.clone(), job.attempt);
+        let request =
+            self.send_cif_correlated(job.contact.as_ref(), job.correlation_id.clone(), job.purpose, call.clone(), job.attempt);
         let Some(id) = job.contact else {
-            self.reconcile = Some(request);
+            if job.purpose == Purpose::Reconcile {
+                self.reconcile = Some(request);
+            }
             return;
         };
         if let Some(c) = self.contacts.get_mut(&id) {
@@ -549,6 +571,27 @@ impl Bridge {
                     false,
                 );
             }
+            (Purpose::Presence, _) => {
+                if let CifCall::SetPresence { presence_text } = &p.call {
+                    let presence_text = text::excerpt(presence_text);
+                    self.report(
+                        Severity::Warning,
+                        None,
+                        "cif.setPresence.failed",
+                        format!("the Dynamics presence could not be set to {presence_text:?} ({why})"),
+                        true,
+                    );
+                }
+            }
+            (Purpose::UpdateRecord, _) => {
+                self.report(
+                    Severity::Warning,
+                    p.contact.as_ref(),
+                    "cif.updateRecord.failed",
+                    format!("the activity's duration and end could not be written ({why})"),
+                    false,
+                );
+            }
             (Purpose::Reconcile, _) => {
                 self.report(
                     Severity::Warning,
@@ -589,7 +632,7 @@ impl Bridge {
                     }
                 }
             }
-            Purpose::Cancel | Purpose::CanCreate | Purpose::Reconcile => {
+            Purpose::Cancel | Purpose::CanCreate | Purpose::Reconcile | Purpose::Presence | Purpose::UpdateRecord => {
                 self.forget_request(request);
                 if p.purpose == Purpose::Reconcile && self.reconcile == Some(request) {
                     self.reconcile = None;

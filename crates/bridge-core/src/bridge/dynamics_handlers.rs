@@ -3,9 +3,10 @@
 use crate::command::Severity;
 use crate::contact::{PopState, TabStatus};
 use crate::dynamics;
-use crate::input::{AgentEvent, DynamicsEvent, DynamicsHandler, StreamsReply};
+use crate::input::{DynamicsEvent, DynamicsHandler, StreamsReply};
 use crate::text;
 
+use super::agent::describe_streams;
 use super::{Bridge, TimerKey};
 
 /// How many session ids named by `onSessionSwitched` are remembered (more than CIF's 10 sessions).
@@ -55,11 +56,11 @@ impl Bridge {
                 Err(e) => self.report(Severity::Warning, None, "dynamics.payload.invalid", e.to_string(), false),
             },
             DynamicsHandler::ClickToAct => match dynamics::click_to_act(&d.payload) {
-                Ok(c) => self.trace(None, "input.dynamics", format!("onclicktoact {} (dialling not handled by the core yet)", c.value)),
+                Ok(c) => self.on_click_to_act(c),
                 Err(e) => self.report(Severity::Warning, None, "dynamics.payload.invalid", e.to_string(), false),
             },
             DynamicsHandler::PresenceChanged => match dynamics::presence_changed(&d.payload) {
-                Ok(p) => self.trace(None, "input.dynamics", format!("onPresenceChange {:?}", p.presence_text)),
+                Ok(p) => self.on_presence_changed(p),
                 Err(e) => self.report(Severity::Warning, None, "dynamics.payload.invalid", e.to_string(), false),
             },
         }
@@ -97,21 +98,18 @@ impl Bridge {
             self.trace(None, "reply.ignored", format!("{}: unknown Streams request", r.request));
             return;
         };
-        match r.outcome {
-            Ok(()) => self.trace(Some(&id), "reply.streams", format!("{} {call:?} ok", r.request)),
-            Err(e) => self.report(
+        let what = describe_streams(&call);
+        match (r.outcome, id) {
+            (Ok(()), id) => self.trace(id.as_ref(), "reply.streams", format!("{} {what} ok", r.request)),
+            (Err(e), Some(id)) => self.report(
                 Severity::Error,
                 Some(&id),
                 "streams.failed",
-                format!("contact {id}: Amazon Connect {call:?} failed: {}", text::excerpt(&e)),
+                format!("contact {id}: Amazon Connect {what} failed: {}", text::excerpt(&e)),
                 true,
             ),
+            (Err(e), None) => self.on_agent_action_failed(&call, &what, &e),
         }
-    }
-
-    pub(super) fn on_agent(&mut self, a: AgentEvent) {
-        // Extension point for presence rules (spec §4); traced only for now.
-        self.trace(None, "input.agent", format!("{} ({})", text::excerpt(&a.state_name), text::excerpt(&a.state_type)));
     }
 
 }

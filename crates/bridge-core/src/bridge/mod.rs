@@ -1,5 +1,7 @@
 //! The engine: every contact's state machine, the CIF requests in flight, deadlines, retries, sessions.
 
+mod activity;
+mod agent;
 mod cif_replies;
 mod dynamics_handlers;
 mod pop;
@@ -34,6 +36,10 @@ enum Purpose {
     CreateSession,
     Tab(TabKind),
     Reconcile,
+    /// `setPresence` (presence rules).
+    Presence,
+    /// `updateRecord` of a contact's activity when it ended.
+    UpdateRecord,
 }
 
 /// A CIF request in flight.
@@ -45,6 +51,8 @@ struct Pending {
     call: CifCall,
     /// 0 for the first attempt.
     attempt: u32,
+    /// The CIF correlation id, kept for retries (also after the contact was released).
+    correlation_id: String,
 }
 
 /// A retry waiting for its backoff.
@@ -56,6 +64,8 @@ struct RetryJob {
     attempt: u32,
     /// The failed request the contact's state still names; the retry is dropped if the state moved on.
     replaces: RequestId,
+    /// The CIF correlation id of the first attempt.
+    correlation_id: String,
 }
 
 /// What a timer is for.
@@ -63,6 +73,20 @@ struct RetryJob {
 enum TimerKey {
     Deadline(RequestId),
     Retry(u64),
+}
+
+/// What the presence rules need to remember: the current state on each side, and what the bridge itself set
+/// last (and when), so that the echo of its own change is recognised and not mirrored back.
+#[derive(Debug, Clone, Default)]
+struct PresenceState {
+    /// The agent's Amazon Connect state name, as last reported (or set by the bridge).
+    agent_state: Option<String>,
+    /// The Dynamics presence text, as last reported (or set by the bridge).
+    dynamics: Option<String>,
+    /// Presence texts the bridge recently asked Dynamics for, and when (echoes may come back out of order).
+    dynamics_sets: VecDeque<(String, Millis)>,
+    /// Agent states the bridge recently asked Connect for, and when.
+    connect_sets: VecDeque<(String, Millis)>,
 }
 
 /// Whether CIF can be called.
@@ -83,7 +107,10 @@ pub struct Bridge {
     contacts: BTreeMap<ContactId, Contact>,
     handled: HandledIds,
     pending: BTreeMap<RequestId, Pending>,
-    streams_pending: BTreeMap<RequestId, (ContactId, StreamsCall)>,
+    /// Streams actions in flight: the contact acted on (`None` for agent actions: dial, agent state).
+    streams_pending: BTreeMap<RequestId, (Option<ContactId>, StreamsCall)>,
+    /// Presence as the bridge knows it, for the rules that keep Connect and Dynamics in step without loops.
+    presence: PresenceState,
     retries: BTreeMap<u64, RetryJob>,
     timers: TimerTable<TimerKey>,
     next_request: u64,
@@ -128,6 +155,7 @@ impl Bridge {
             contacts: BTreeMap::new(),
             pending: BTreeMap::new(),
             streams_pending: BTreeMap::new(),
+            presence: PresenceState::default(),
             retries: BTreeMap::new(),
             timers: TimerTable::default(),
             next_request: 1,
@@ -216,6 +244,25 @@ impl Bridge {
         self.sessions.get(session)?.as_ref()
     }
 
+    /// What the page's status line says the agent is looking at, e.g. `chat with M… (contact …950e)`: the
+    /// focused contact's channel, the first letter of the customer's name and the end of the contact id, so the
+    /// agent recognises it while the page shows no personal data. `None` when no contact's session is focused.
+    pub fn focus_summary(&self) -> Option<String> {
+        let c = self.contacts.get(self.focused_contact()?)?;
+        let channel = if c.channel.is_empty() { "contact" } else { c.channel.as_str() };
+        let initial = c
+            .slugs
+            .customer_name
+            .as_ref()
+            .or(c.customer_name.as_ref())
+            .and_then(|n| n.expose().trim().chars().next())
+            .filter(|ch| ch.is_alphanumeric())
+            .map_or_else(|| "an unnamed customer".to_owned(), |ch| format!("{ch}…"));
+        let id = c.id.as_str();
+        let tail: String = id.chars().skip(id.chars().count().saturating_sub(4)).collect();
+        Some(format!("{channel} with {initial} (contact …{tail})"))
+    }
+
     /// The name of a contact's screen-pop state (`Notifying`, `Popped`, …), for diagnostics and tests.
     pub fn contact_state(&self, id: &str) -> Option<&'static str> {
         let id = ContactId::parse(id)?;
@@ -282,11 +329,28 @@ impl Bridge {
 
     /// Emits a CIF command, records it as pending and arms its deadline.
     fn send_cif(&mut self, contact: Option<&ContactId>, purpose: Purpose, call: CifCall, attempt: u32) -> RequestId {
-        let request = self.next_request_id();
-        let correlation_id = contact.map_or_else(
+        let correlation_id = self.correlation_of(contact);
+        self.send_cif_correlated(contact, correlation_id, purpose, call, attempt)
+    }
+
+    /// The CIF correlation id of a contact's calls (derived from its id), or the bridge's own.
+    fn correlation_of(&self, contact: Option<&ContactId>) -> String {
+        contact.map_or_else(
             || BRIDGE_CORRELATION_ID.to_owned(),
             |c| self.contacts.get(c).map_or_else(|| crate::contact::correlation_id(c), |c| c.correlation_id.clone()),
-        );
+        )
+    }
+
+    /// [`Bridge::send_cif`] with a given correlation id (a retry keeps its first attempt's).
+    fn send_cif_correlated(
+        &mut self,
+        contact: Option<&ContactId>,
+        correlation_id: String,
+        purpose: Purpose,
+        call: CifCall,
+        attempt: u32,
+    ) -> RequestId {
+        let request = self.next_request_id();
         let limit = if purpose == Purpose::Notify {
             self.config.notification_timeout_ms
         } else {
@@ -294,7 +358,9 @@ impl Bridge {
         };
         self.timers.insert(self.now.plus(limit), TimerKey::Deadline(request));
         self.trace(contact, &format!("cif.{}", call.method_name()), describe_call(request, &call, attempt));
-        self.pending.insert(request, Pending { contact: contact.cloned(), purpose, call: call.clone(), attempt });
+        let pending =
+            Pending { contact: contact.cloned(), purpose, call: call.clone(), attempt, correlation_id: correlation_id.clone() };
+        self.pending.insert(request, pending);
         self.commands.push_back(Command::Cif { request, contact: contact.cloned(), correlation_id, call });
         request
     }
@@ -302,8 +368,16 @@ impl Bridge {
     fn send_streams(&mut self, contact: &ContactId, call: StreamsCall) {
         let request = self.next_request_id();
         self.trace(Some(contact), "streams", format!("{request} {call:?}"));
-        self.streams_pending.insert(request, (contact.clone(), call.clone()));
+        self.streams_pending.insert(request, (Some(contact.clone()), call.clone()));
         self.commands.push_back(Command::Streams { request, contact: Some(contact.clone()), call });
+    }
+
+    /// A Streams action on the agent (dial, agent state), with a trace line that never holds a phone number.
+    fn send_agent_streams(&mut self, call: StreamsCall, described: String) {
+        let request = self.next_request_id();
+        self.trace(None, "streams", format!("{request} {described}"));
+        self.streams_pending.insert(request, (None, call.clone()));
+        self.commands.push_back(Command::Streams { request, contact: None, call });
     }
 
     fn set_state(&mut self, id: &ContactId, state: PopState) {

@@ -60,12 +60,7 @@ impl Bridge {
             let was_ended = c.ended_at.is_some();
             c.observe(observation, now);
             if observation == Observation::Ended && !was_ended {
-                let duration = c.connected_at.map(|t| now.since(t));
-                let detail = match duration {
-                    Some(ms) => format!("contact ended after {} s connected; session stays", ms / 1000),
-                    None => "contact ended without being connected".to_owned(),
-                };
-                self.trace(Some(&id), "contact.ended", detail);
+                self.on_contact_ended(&id);
             }
         }
         if ev.kind == ContactEventKind::Destroyed {
@@ -366,28 +361,29 @@ impl Bridge {
         let Some(c) = self.contacts.remove(id) else { return };
         self.trace(Some(id), "contact.released", format!("released in state {}", c.state.name()));
         self.handled.insert(id.clone());
-        for p in self.pending.values_mut() {
-            if p.contact.as_ref() == Some(id) {
-                p.contact = None;
+        // Keep only what must outlive the contact: createSession calls (their sessions count) and the update
+        // of its activity (not a session call); replies to the others will be ignored.
+        let outlives = |p: Purpose| matches!(p, Purpose::CreateSession | Purpose::UpdateRecord);
+        let mine: Vec<(RequestId, Purpose)> =
+            self.pending.iter().filter(|(_, p)| p.contact.as_ref() == Some(id)).map(|(r, p)| (*r, p.purpose)).collect();
+        for (r, purpose) in mine {
+            match self.pending.get_mut(&r) {
+                Some(p) if outlives(purpose) => p.contact = None,
+                _ => self.forget_request(r),
             }
-        }
-        // Keep only orphaned createSession calls (their sessions count); other replies will be ignored.
-        let orphans: Vec<RequestId> = self
-            .pending
-            .iter()
-            .filter(|(_, p)| p.contact.is_none() && !matches!(p.purpose, Purpose::CreateSession | Purpose::Reconcile))
-            .map(|(r, _)| *r)
-            .collect();
-        for r in orphans {
-            self.forget_request(r);
         }
         let retry_ids: Vec<u64> =
             self.retries.iter().filter(|(_, j)| j.contact.as_ref() == Some(id)).map(|(k, _)| *k).collect();
         for k in retry_ids {
-            self.retries.remove(&k);
-            self.timers.remove(TimerKey::Retry(k));
+            match self.retries.get_mut(&k) {
+                Some(job) if outlives(job.purpose) => job.contact = None,
+                _ => {
+                    self.retries.remove(&k);
+                    self.timers.remove(TimerKey::Retry(k));
+                }
+            }
         }
-        self.streams_pending.retain(|_, (c, _)| c != id);
+        self.streams_pending.retain(|_, (c, _)| c.as_ref() != Some(id));
         for owner in self.sessions.values_mut() {
             if owner.as_ref() == Some(id) {
                 *owner = None;

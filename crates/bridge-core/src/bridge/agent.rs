@@ -1,0 +1,219 @@
+//! The agent-level features (spec §4): click-to-dial and presence rules.
+//!
+//! Click-to-dial keeps no state: each `onclicktoact` is normalised and dialled on its own, so it works again
+//! and again without a reload (a known failure of other connectors is a "call in progress" flag that is never
+//! cleared). The outbound contact it creates arrives through Streams like any other and pops on connect.
+//!
+//! Presence keeps what each side last reported and what the bridge itself set recently (a short window). No
+//! loops or flapping: a report that echoes something the bridge set within the window is ignored (whatever
+//! order echoes come back in), a state that is already current is never set again, and a Dynamics presence
+//! that the agent's current Connect state already goes with does not change that state.
+
+use std::collections::VecDeque;
+
+use crate::command::{CifCall, Severity, StreamsCall};
+use crate::dynamics::{ClickToAct, PresenceChanged};
+use crate::input::{AgentEvent, CifOutcome};
+use crate::phone;
+use crate::presence::{self, PresenceSync};
+use crate::reply::{self, CifError};
+use crate::text;
+use crate::time::Millis;
+
+use super::{Bridge, CifState, Pending, Purpose};
+
+/// How long a change the bridge made is expected to echo back (Dynamics' `onPresenceChange` after
+/// `setPresence`, Streams' `onStateChange` after `agent.setState`).
+pub(super) const ECHO_WINDOW_MS: u64 = 5_000;
+/// How many recent changes are remembered per side (echoes may come back out of order).
+const RECENT_SETS: usize = 8;
+
+/// Whether `name` was set by the bridge within the echo window (and forgets it: an echo is consumed once).
+fn take_echo(recent: &mut VecDeque<(String, Millis)>, name: &str, now: Millis) -> bool {
+    recent.retain(|(_, at)| now.since(*at) <= ECHO_WINDOW_MS);
+    match recent.iter().position(|(n, _)| presence::same_name(n, name)) {
+        Some(i) => {
+            recent.remove(i);
+            true
+        }
+        None => false,
+    }
+}
+
+fn remember(recent: &mut VecDeque<(String, Millis)>, name: &str, now: Millis) {
+    if recent.len() >= RECENT_SETS {
+        recent.pop_front();
+    }
+    recent.push_back((name.to_owned(), now));
+}
+
+impl Bridge {
+    // ---------------------------------------------------------------- click-to-dial
+
+    /// `onclicktoact`: a phone value becomes an outbound call (`agent.connect`); anything unusable becomes a
+    /// report the agent sees, never a call.
+    pub(super) fn on_click_to_act(&mut self, c: ClickToAct) {
+        let field = c.name.as_deref().map(text::excerpt).unwrap_or_else(|| "-".to_owned());
+        let format = c.format.as_deref().map(text::excerpt);
+        self.trace(None, "input.dynamics", format!("onclicktoact field={field} format={}", format.as_deref().unwrap_or("-")));
+        if let Some(f) = format.as_deref().filter(|f| !f.eq_ignore_ascii_case("phone")) {
+            self.report(
+                Severity::Warning,
+                None,
+                "dial.refused",
+                format!("click-to-dial: the {field} field (format {f}) is not a phone number; nothing dialled"),
+                true,
+            );
+            return;
+        }
+        match phone::normalise(c.value.expose(), &self.config.default_country_code) {
+            Ok(d) => {
+                let tail = phone::tail(&d.e164);
+                if let Some(ext) = &d.extension {
+                    self.report(
+                        Severity::Info,
+                        None,
+                        "dial.extension",
+                        format!("click-to-dial: dialling the main number {tail}; key in extension {} once connected", ext.len().min(9)),
+                        true,
+                    );
+                }
+                let queue_arn = self.config.outbound_queue_arn.clone();
+                let queue = if queue_arn.is_some() { "configured outbound queue" } else { "default outbound queue" };
+                let call = StreamsCall::Dial { phone_number: d.e164, queue_arn };
+                self.send_agent_streams(call, format!("dial {tail} (E.164) on the {queue}"));
+            }
+            Err(e) => self.report(
+                Severity::Warning,
+                None,
+                "dial.refused",
+                format!("click-to-dial: the {field} value cannot be dialled ({e}); nothing dialled"),
+                true,
+            ),
+        }
+    }
+
+    /// A Streams agent action failed: tell the agent (a dial that did not happen must not look like one that did).
+    pub(super) fn on_agent_action_failed(&mut self, call: &StreamsCall, what: &str, error: &str) {
+        let (code, message) = match call {
+            StreamsCall::Dial { .. } => ("dial.failed", format!("click-to-dial: Amazon Connect could not place the call ({})", text::excerpt(error))),
+            StreamsCall::SetAgentState { .. } => {
+                self.presence.agent_state = None;
+                ("presence.connect.failed", format!("Amazon Connect {what} failed: {}", text::excerpt(error)))
+            }
+            _ => ("streams.failed", format!("Amazon Connect {what} failed: {}", text::excerpt(error))),
+        };
+        self.report(Severity::Error, None, code, message, true);
+    }
+
+    // ---------------------------------------------------------------- presence
+
+    /// The agent's Connect state changed (or was read at start): mirror it to Dynamics by the rules.
+    pub(super) fn on_agent(&mut self, a: AgentEvent) {
+        let name = text::clean(&a.state_name, 100).0.trim().to_owned();
+        self.trace(None, "input.agent", format!("{} ({})", text::excerpt(&name), text::excerpt(&a.state_type)));
+        if name.is_empty() {
+            return;
+        }
+        let previous = self.presence.agent_state.replace(name.clone());
+        if take_echo(&mut self.presence.connect_sets, &name, self.now) {
+            self.trace(None, "decision", format!("agent state {} is the bridge's own change echoing back: not mirrored", text::excerpt(&name)));
+            return;
+        }
+        if previous.is_some_and(|p| presence::same_name(&p, &name)) {
+            return;
+        }
+        self.apply_agent_state_rule();
+    }
+
+    /// Sets the Dynamics presence that goes with the current Connect state, unless it is already current.
+    pub(super) fn apply_agent_state_rule(&mut self) {
+        if self.config.presence_sync() == PresenceSync::Off || self.cif != CifState::Ready {
+            return;
+        }
+        let Some(state) = self.presence.agent_state.clone() else { return };
+        let Some(target) = presence::dynamics_for(&self.config.presence_rules, &state).map(str::to_owned) else {
+            self.trace(None, "decision", format!("no presence rule for agent state {}", text::excerpt(&state)));
+            return;
+        };
+        if self.presence.dynamics.as_deref().is_some_and(|p| presence::same_name(p, &target)) {
+            self.trace(None, "decision", format!("Dynamics presence is already {}", text::excerpt(&target)));
+            return;
+        }
+        self.presence.dynamics = Some(target.clone());
+        remember(&mut self.presence.dynamics_sets, &target, self.now);
+        self.send_cif(None, Purpose::Presence, CifCall::SetPresence { presence_text: target }, 0);
+    }
+
+    /// `onPresenceChange`: mirror a Dynamics presence to the Connect state when `presenceSync` is `both`.
+    pub(super) fn on_presence_changed(&mut self, p: PresenceChanged) {
+        let Some(text_in) = p.presence_text else {
+            // Rules name presence texts; an id alone cannot be matched without asking Dynamics for its list.
+            self.trace(None, "input.dynamics", "onPresenceChange without presenceText: no rule can match".into());
+            return;
+        };
+        self.trace(None, "input.dynamics", format!("onPresenceChange {}", text::excerpt(&text_in)));
+        let previous = self.presence.dynamics.replace(text_in.clone());
+        if take_echo(&mut self.presence.dynamics_sets, &text_in, self.now) {
+            self.trace(None, "decision", format!("presence {} is the bridge's own change echoing back: not mirrored", text::excerpt(&text_in)));
+            return;
+        }
+        if previous.is_some_and(|p| presence::same_name(&p, &text_in)) || self.config.presence_sync() != PresenceSync::Both {
+            return;
+        }
+        let rules = &self.config.presence_rules;
+        let Some(target) = presence::connect_for(rules, &text_in).map(str::to_owned) else {
+            self.trace(None, "decision", format!("no presence rule from Dynamics presence {}", text::excerpt(&text_in)));
+            return;
+        };
+        if let Some(current) = &self.presence.agent_state {
+            let goes_with = presence::dynamics_for(rules, current).is_some_and(|d| presence::same_name(d, &text_in));
+            if presence::same_name(current, &target) || goes_with {
+                self.trace(None, "decision", format!("agent state {} already goes with that presence", text::excerpt(current)));
+                return;
+            }
+        }
+        self.presence.agent_state = Some(target.clone());
+        remember(&mut self.presence.connect_sets, &target, self.now);
+        let what = format!("setState {}", text::excerpt(&target));
+        self.send_agent_streams(StreamsCall::SetAgentState { state_name: target }, what);
+    }
+
+    /// `setPresence` answered: `false` means Dynamics has no such presence (a rule names an unknown text).
+    pub(super) fn on_presence_reply(&mut self, request: crate::ids::RequestId, p: Pending, outcome: CifOutcome) {
+        let text_set = match &p.call {
+            CifCall::SetPresence { presence_text } => text::excerpt(presence_text),
+            _ => String::new(),
+        };
+        match outcome {
+            CifOutcome::Resolved(v) if reply::boolean(&v) == Some(false) => {
+                self.presence.dynamics = None;
+                self.report(
+                    Severity::Warning,
+                    None,
+                    "presence.unknown",
+                    format!("Dynamics has no presence {text_set:?}: check presenceRules against the org's presence texts"),
+                    true,
+                );
+            }
+            CifOutcome::Resolved(_) => {}
+            CifOutcome::Rejected(v) => {
+                self.presence.dynamics = None;
+                self.fail(request, p, &format!("setPresence rejected: {}", CifError::from_rejection(&v).message));
+            }
+            CifOutcome::Threw(m) => {
+                self.presence.dynamics = None;
+                self.fail(request, p, &format!("setPresence threw: {}", text::excerpt(&m)));
+            }
+        }
+    }
+}
+
+/// A Streams call for the trace and reports, without personal data (a dialled number shows its last two digits).
+pub(super) fn describe_streams(call: &StreamsCall) -> String {
+    match call {
+        StreamsCall::Dial { phone_number, .. } => format!("dial {}", phone::tail(phone_number)),
+        StreamsCall::SetAgentState { state_name } => format!("setState {}", text::excerpt(state_name)),
+        other => format!("{other:?}"),
+    }
+}
