@@ -374,6 +374,7 @@ impl Inner {
 
     /// Drains the queue; re-entrant calls return at once and their work is picked up by the running pump.
     fn pump(&self) {
+        let _metrics = crate::metrics::span(crate::metrics::Kind::Pump); // bench only; ~free when off
         if self.pumping.replace(true) {
             return;
         }
@@ -518,6 +519,7 @@ impl Inner {
     }
 
     fn on_contact_seen(&self, contact: &JsValue, kind: ContactEventKind) {
+        let _metrics = crate::metrics::span(crate::metrics::Kind::Contact);
         let Some(id) = streams::contact_id(contact) else {
             return;
         };
@@ -536,6 +538,7 @@ impl Inner {
     }
 
     fn on_contact_event(&self, kind: ContactEventKind, contact: &JsValue) {
+        let _metrics = crate::metrics::span(crate::metrics::Kind::Contact);
         let Some(event) = streams::read_event(contact, kind) else {
             return;
         };

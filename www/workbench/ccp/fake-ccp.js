@@ -162,8 +162,11 @@ function pushSnapshot() {
   snapshotTimer = null;
   pendingSnapshot = false;
   if (state.holdSnapshots) { pendingSnapshot = true; return; }
-  toPage('agent::update', buildSnapshot());
-  reportState();
+  const snapshot = buildSnapshot();
+  // When it was posted, on a clock comparable across frames: the benchmark (bench/) times the screen pop from it.
+  const at = performance.timeOrigin + performance.now();
+  toPage('agent::update', snapshot);
+  reportState(at);
 }
 /** Push a snapshot about SNAPSHOT_DELAY_MS after a change (several changes in that window make one snapshot). */
 function scheduleSnapshot(delay = SNAPSHOT_DELAY_MS) {
@@ -185,9 +188,9 @@ function summary(c) {
     connections: c.connections.map((k) => ({ type: k.type, state: k.state.type })),
   };
 }
-function reportState() {
+function reportState(snapshotAt = null) {
   toHost({ type: 'state', agentState: { name: state.agent.name, type: state.agent.type },
-    contacts: state.contacts.map(summary), holdSnapshots: state.holdSnapshots, faults: state.faults });
+    contacts: state.contacts.map(summary), holdSnapshots: state.holdSnapshots, faults: state.faults, snapshotAt });
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -86,7 +86,8 @@
           reject(cifError('Timeout occurred as no response was received from listener window', method));
         }, config.timeoutMs);
       }
-      post({ cif: 'call', id: id, method: method, args: args, handlers: handlerCounts() });
+      // t: when the call reached the library, on a clock comparable across frames (the benchmark, bench/, reads it)
+      post({ cif: 'call', id: id, method: method, args: args, handlers: handlerCounts(), t: performance.timeOrigin + performance.now() });
     });
   }
 

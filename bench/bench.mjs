@@ -1,0 +1,636 @@
+// Why this file exists: the benchmark of issue 8 (run it with scripts/bench.sh, which builds first). In one run it
+// measures, in headless Chromium through the workbench with the real amazon-connect-streams: screen-pop latency
+// for voice contacts one after another and for concurrent chats, the share of that time spent inside the bridge,
+// start-up, size (next to Streams), and memory before and after 10,000 contacts; it merges the native engine
+// micro-benchmark's JSON, writes bench/out/report.json and prints a short table. Targets (spec §6) are figures
+// here, never timed assertions in tests. What each figure means: bench/README.md.
+//
+// Clocks: every timestamp is `performance.timeOrigin + performance.now()` in the frame where it happened (fake CCP:
+// snapshot posted; CIF library double: call received; host page: Accept clicked; provider page: the bridge's
+// spans, recorded by src/metrics.rs when window.__bridgeBench exists). The offset between the frames' clocks is
+// estimated and reported.
+
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { startWorkbench } from '../www/workbench/server.mjs';
+import { launchBrowser } from '../tests/e2e/helpers.mjs';
+import { summarizeWasm } from './wasm-sections.mjs';
+
+const BENCH = path.dirname(fileURLToPath(import.meta.url));
+const REPO = path.resolve(BENCH, '..');
+const require = createRequire(path.join(REPO, 'package.json'));
+
+// ---------------------------------------------------------------------------------------------------------
+// Options
+
+const argv = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : dflt;
+};
+const QUICK = argv.includes('--quick');
+const VOICE = Number(opt('voice', QUICK ? 50 : 1000));
+const CHAT_ROUNDS = Number(opt('chat-rounds', QUICK ? 3 : 30));
+const CHATS = Number(opt('chats', 10));
+const MEMORY_CONTACTS = Number(opt('memory', QUICK ? 300 : 10000));
+const INFLIGHT = Number(opt('inflight', 8)); // ≤ 8: Dynamics shows 10 notifications and 10 sessions at most
+// In the memory run one contact in POP_EVERY goes through the whole screen pop; the others ring and are abandoned
+// (notifyEvent + cancelEvent + destroyed), which keeps 10,000 contacts inside the time budget.
+const POP_EVERY = Number(opt('pop-every', 4));
+const RELOADS = Number(opt('reloads', QUICK ? 1 : 4));
+const DIST = path.resolve(opt('dist', path.join(REPO, 'dist')));
+const OUT = path.resolve(opt('out', path.join(BENCH, 'out', 'report.json')));
+const ENGINE_JSON = opt('engine-json', path.join(BENCH, 'out', 'engine.json'));
+const SAMPLE_CAPACITY = 3 * 400000; // bridge spans recorded by src/metrics.rs (3 numbers each)
+
+// The spec's targets (§6) and the lines of the table that check them.
+const TARGET_BRIDGE_P99_MS = 1;
+
+const started = Date.now();
+const log = (...a) => console.log(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s]`, ...a);
+
+// ---------------------------------------------------------------------------------------------------------
+// Statistics
+
+function pct(sorted, p) {
+  if (!sorted.length) return null;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(sorted.length * p) - 1))];
+}
+function dist(values) {
+  const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (!v.length) return { n: 0, p50: null, p99: null, max: null, mean: null };
+  const r = (x) => Math.round(x * 1000) / 1000;
+  return { n: v.length, p50: r(pct(v, 0.5)), p99: r(pct(v, 0.99)), max: r(v[v.length - 1]), mean: r(v.reduce((a, b) => a + b, 0) / v.length) };
+}
+const gz = (buf) => zlib.gzipSync(buf, { level: 9 }).length;
+const fileSizes = (file) => {
+  const b = fs.readFileSync(file);
+  return { file: path.relative(REPO, file), bytes: b.length, gzip: gz(b) };
+};
+
+// ---------------------------------------------------------------------------------------------------------
+// Size
+
+async function measureSize() {
+  log('size: pkg/, dist/, amazon-connect-streams');
+  const pkg = path.join(REPO, 'pkg');
+  const wasm = fileSizes(path.join(pkg, 'connect_cif_bridge_bg.wasm'));
+  const glueFiles = fs.readdirSync(pkg).filter((f) => f.endsWith('.js')).map((f) => fileSizes(path.join(pkg, f)));
+  const glue = { bytes: glueFiles.reduce((a, f) => a + f.bytes, 0), gzip: glueFiles.reduce((a, f) => a + f.gzip, 0), files: glueFiles };
+  const distFiles = fs.readdirSync(DIST).filter((f) => /\.(js|wasm)$/.test(f)).map((f) => fileSizes(path.join(DIST, f)));
+  const streamsDir = path.join(REPO, 'node_modules', 'amazon-connect-streams', 'release');
+  const release = ['connect-streams-min.js', 'connect-streams.js'].filter((f) => fs.existsSync(path.join(streamsDir, f)))
+    .map((f) => fileSizes(path.join(streamsDir, f)));
+  const bundles = {};
+  for (const [name, imports] of [['streams', ['amazon-connect-streams']], ['streams+taskjs', ['amazon-connect-streams', 'amazon-connect-taskjs']]]) {
+    try {
+      bundles[name] = await bundleOf(imports);
+    } catch (e) {
+      bundles[name] = { error: String(e.message || e) };
+    }
+  }
+  const bridge = { bytes: wasm.bytes + glue.bytes, gzip: wasm.gzip + glue.gzip };
+  const streams = bundles.streams && bundles.streams.gzip ? bundles.streams : release[0];
+  // what dominates the wasm: section sizes of the shipped file, crates of the linker's (named) output
+  const linked = path.join(REPO, 'target', 'wasm32-unknown-unknown', 'release', 'connect_cif_bridge.wasm');
+  const shipped = summarizeWasm(path.join(pkg, 'connect_cif_bridge_bg.wasm'));
+  const named = fs.existsSync(linked) ? summarizeWasm(linked) : null;
+  let twiggy = null;
+  const twiggyBin = [path.join(os.homedir(), '.cargo', 'bin', 'twiggy'), 'twiggy'].find((b) => {
+    try { execFileSync(b, ['--version'], { stdio: 'ignore' }); return true; } catch { return false; }
+  });
+  if (twiggyBin && named) {
+    try { twiggy = execFileSync(twiggyBin, ['top', '-n', '15', linked], { encoding: 'utf8' }); } catch { twiggy = null; }
+  }
+  return {
+    bridge: { ...bridge, wasm, glue },
+    streams: { bundled: bundles.streams, bundledWithTaskjs: bundles['streams+taskjs'], release },
+    dist: distFiles,
+    bridgeShareOfStreamsGzip: streams && streams.gzip ? +(bridge.gzip / streams.gzip).toFixed(3) : null,
+    wasm: {
+      shipped: { bytes: shipped.bytes, sections: shipped.sections, functions: shipped.functions, codeBytes: shipped.codeBytes },
+      linkerOutput: named && { bytes: named.bytes, codeBytes: named.codeBytes, functions: named.functions, byCrate: named.byCrate, largestFunctions: named.largestFunctions },
+      twiggyTop: twiggy,
+    },
+  };
+}
+
+/** Minified size of a webpack production bundle that only imports `imports` (their contribution to dist/). */
+async function bundleOf(imports) {
+  const webpack = require('webpack');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-bundle-'));
+  fs.writeFileSync(path.join(dir, 'entry.js'), imports.map((m) => `import ${JSON.stringify(m)};\n`).join(''));
+  const config = {
+    mode: 'production', context: REPO, entry: path.join(dir, 'entry.js'), devtool: false,
+    output: { path: path.join(dir, 'out'), filename: 'bundle.js' },
+    resolve: { modules: [path.join(REPO, 'node_modules')] }, performance: { hints: false }, stats: 'none',
+  };
+  await new Promise((resolve, reject) => webpack(config, (err, stats) => (err || stats.hasErrors() ? reject(err || new Error(stats.toString('errors-only'))) : resolve())));
+  const out = fileSizes(path.join(dir, 'out', 'bundle.js'));
+  fs.rmSync(dir, { recursive: true, force: true });
+  return { bytes: out.bytes, gzip: out.gzip, imports };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// In-page parts (serialised by Playwright: no closures over this module)
+
+/** Init script, every frame: in the provider frame, switch the bridge's metrics on and mark start-up. */
+function benchInit({ providerOrigin, capacity }) {
+  if (location.origin !== providerOrigin) return;
+  const b = { samples: new Float64Array(capacity), marks: {} };
+  window.__bridgeBench = b;
+  const mark = (k) => { if (b.marks[k] === undefined) b.marks[k] = performance.now(); };
+  new MutationObserver((records, obs) => {
+    for (const r of records) {
+      for (const n of r.addedNodes) {
+        if (n.nodeName === 'IFRAME') { mark('ccpIframe'); obs.disconnect(); return; }
+      }
+    }
+  }).observe(document, { childList: true, subtree: true });
+  // Registered before the bridge's listener, so it runs first: wrap getEnvironment to see when it is sent.
+  window.addEventListener('CIFInitDone', () => {
+    mark('cifInitDone');
+    const api = window.Microsoft && window.Microsoft.CIFramework;
+    if (api && typeof api.getEnvironment === 'function' && !api.__benchWrapped) {
+      const original = api.getEnvironment;
+      api.getEnvironment = function (...args) { mark('getEnvironment'); return original.apply(this, args); };
+      api.__benchWrapped = true;
+    }
+  });
+}
+
+/** Host page: records per-contact timestamps from the CIF double's and the fake CCP's messages, and drives contacts. */
+function installDriver({ providerOrigin, hostOrigin }) {
+  if (window.__bench) return true;
+  const wb = window.workbench;
+  const now = () => performance.timeOrigin + performance.now();
+  const recs = new Map();
+  const POP = new Set(['createTab', 'renderSearchPage', 'searchAndOpenRecords']);
+  const stray = { calls: 0 };
+  const wake = (rec) => { for (const w of rec.waiters.splice(0)) w(); };
+  // Registered after the host's own listener (main.js), so the host has already handled the message: a
+  // createSession has already focused the new session when we read focusedSessionId.
+  window.addEventListener('message', (e) => {
+    const m = e.data;
+    if (!m) return;
+    if (e.origin === providerOrigin && m.cif === 'call') {
+      const args = Array.isArray(m.args) ? m.args : [];
+      const cid = String(args[args.length - 1] ?? '').replace(/[{}]/g, '').toLowerCase();
+      const rec = recs.get(cid);
+      if (!rec) { stray.calls += 1; return; }
+      rec.calls.push(m.method);
+      if (m.method === 'notifyEvent' && rec.notifyAt === undefined) rec.notifyAt = m.t;
+      if (m.method === 'createSession' && rec.createSessionAt === undefined) { rec.createSessionAt = m.t; rec.sessionId = wb.focusedSessionId; }
+      if (POP.has(m.method)) { rec.popCalls += 1; rec.lastPopAt = m.t; }
+      wake(rec);
+    } else if (e.origin === hostOrigin && m.wb === 'ccp' && m.type === 'state' && m.snapshotAt) {
+      const present = new Set();
+      for (const c of m.contacts || []) {
+        present.add(c.contactId);
+        const rec = recs.get(c.contactId);
+        if (!rec) continue;
+        if (rec.snapshotAt === undefined) rec.snapshotAt = m.snapshotAt;
+        rec.ccpState = c.state;
+        wake(rec);
+      }
+      for (const rec of recs.values()) {
+        if (rec.snapshotAt !== undefined && !present.has(rec.id) && !rec.gone) { rec.gone = true; wake(rec); }
+      }
+    }
+  });
+  const until = (rec, pred, what, ms = 15000) => new Promise((resolve, reject) => {
+    if (pred(rec)) return resolve();
+    const timer = setTimeout(() => reject(new Error(`contact ${rec.id} (${rec.preset}): no ${what} within ${ms} ms; calls ${rec.calls.join(',')}, CCP state ${rec.ccpState}`)), ms);
+    const check = () => { if (pred(rec)) { clearTimeout(timer); resolve(); } else rec.waiters.push(check); };
+    rec.waiters.push(check);
+  });
+  const track = (preset) => {
+    const id = crypto.randomUUID();
+    const rec = { id, preset, calls: [], popCalls: 0, waiters: [], gone: false };
+    recs.set(id, rec);
+    return rec;
+  };
+  const result = (rec) => ({ id: rec.id, preset: rec.preset, snapshotAt: rec.snapshotAt, notifyAt: rec.notifyAt, acceptAt: rec.acceptAt,
+    createSessionAt: rec.createSessionAt, lastPopAt: rec.lastPopAt, popCalls: rec.popCalls, calls: rec.calls.length });
+
+  async function place(rec) {
+    await wb.placeContact(rec.preset, { contactId: rec.id });
+    await until(rec, (r) => r.notifyAt !== undefined && r.snapshotAt !== undefined, 'notifyEvent');
+    rec.acceptAt = now();
+    wb.acceptNotification(rec.id);
+  }
+  async function finish(rec, expectPop) {
+    await until(rec, (r) => r.ccpState === 'connected' && r.createSessionAt !== undefined && r.popCalls >= expectPop, 'screen pop');
+    await wb.contactAction(rec.id, 'end');
+    await until(rec, (r) => r.ccpState === 'ended' || r.gone, 'ended snapshot');
+    await wb.contactAction(rec.id, 'clear');
+    await until(rec, (r) => r.gone, 'clear');
+    if (rec.sessionId) { try { wb.closeSession(rec.sessionId); } catch { /* already closed */ } }
+    recs.delete(rec.id);
+    return result(rec);
+  }
+  /** One contact from placement to cleared, its session closed. */
+  async function one(preset, expectPop) {
+    const rec = track(preset);
+    await place(rec);
+    return finish(rec, expectPop);
+  }
+  /** One contact whose caller hangs up while it rings: notifyEvent, then cancelEvent, then gone. */
+  async function abandoned(preset) {
+    const rec = track(preset);
+    await wb.placeContact(rec.preset, { contactId: rec.id });
+    await until(rec, (r) => r.notifyAt !== undefined, 'notifyEvent');
+    await wb.contactAction(rec.id, 'abandon');
+    await until(rec, (r) => r.gone && r.calls.includes('cancelEvent'), 'cancelEvent');
+    recs.delete(rec.id);
+    return result(rec);
+  }
+  window.__bench = {
+    stray,
+    /** Places one contact, accepts it and counts the pop's calls until `quietMs` pass without one. */
+    async probe(preset, quietMs = 600) {
+      const rec = track(preset);
+      await place(rec);
+      await until(rec, (r) => r.createSessionAt !== undefined, 'createSession');
+      let seen = -1;
+      while (seen !== rec.popCalls) { seen = rec.popCalls; await new Promise((r) => setTimeout(r, quietMs)); }
+      const out = await finish(rec, 0);
+      return { ...out, calls: rec.calls };
+    },
+    /** `n` contacts one after another. */
+    async sequential(presets, n, expect) {
+      const out = [];
+      for (let i = 0; i < n; i++) { const p = presets[i % presets.length]; out.push(await one(p, expect[p])); }
+      return out;
+    },
+    /** `n` contacts placed at once, each accepted as soon as its notification shows. */
+    async concurrent(preset, n, expectPop) {
+      const rs = Array.from({ length: n }, () => track(preset));
+      await Promise.all(rs.map((r) => place(r)));
+      return Promise.all(rs.map((r) => finish(r, expectPop)));
+    },
+    /** `total` contacts, `inflight` at a time, rotating presets; one in `popEvery` is accepted and popped, the
+     * others are abandoned while ringing. Returns how many and the elapsed time. */
+    async churn(presets, total, inflight, expect, popEvery) {
+      let next = 0;
+      const t0 = now();
+      const worker = async () => {
+        while (next < total) {
+          const i = next++;
+          const p = presets[i % presets.length];
+          if (i % popEvery === 0) await one(p, expect[p]); else await abandoned(p);
+        }
+      };
+      await Promise.all(Array.from({ length: inflight }, worker));
+      return { total, ms: now() - t0 };
+    },
+  };
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Browser parts
+
+async function readMemory(context, frame, label) {
+  const out = { label };
+  try {
+    const cdp = await context.newCDPSession(frame);
+    await cdp.send('HeapProfiler.collectGarbage');
+    await new Promise((r) => setTimeout(r, 100));
+    await cdp.send('HeapProfiler.collectGarbage');
+    const heap = await cdp.send('Runtime.getHeapUsage');
+    out.jsHeapUsed = heap.usedSize;
+    out.jsHeapTotal = heap.totalSize;
+    await cdp.send('Performance.enable');
+    const { metrics } = await cdp.send('Performance.getMetrics');
+    const m = Object.fromEntries(metrics.map((x) => [x.name, x.value]));
+    out.domNodes = m.Nodes;
+    out.jsEventListeners = m.JSEventListeners;
+    await cdp.detach();
+    out.source = 'CDP (provider frame process, after HeapProfiler.collectGarbage)';
+  } catch (e) {
+    out.cdpError = String(e.message || e);
+  }
+  const inPage = await frame.evaluate(() => ({
+    wasm: window.__bridgeBench && window.__bridgeBench.memory ? window.__bridgeBench.memory.buffer.byteLength : null,
+    usedJSHeapSize: performance.memory ? performance.memory.usedJSHeapSize : null,
+  }));
+  out.wasmMemory = inPage.wasm;
+  if (out.jsHeapUsed === undefined) { out.jsHeapUsed = inPage.usedJSHeapSize; out.source = 'performance.memory (no GC forced)'; }
+  return out;
+}
+
+/** Offset of `frame`'s clock (timeOrigin + now) from the host page's, through Date.now() in both. */
+async function clockOffset(frame, page) {
+  const probe = () => {
+    let acc = 0;
+    const n = 20000;
+    for (let i = 0; i < n; i++) acc += performance.timeOrigin + performance.now() - Date.now();
+    return acc / n;
+  };
+  const [a, b] = [await frame.evaluate(probe), await page.evaluate(probe)];
+  return Math.round((a - b) * 1000) / 1000;
+}
+
+const providerFrame = (page, origin) => page.frames().find((f) => f.url().startsWith(`${origin}/provider`));
+const ccpFrame = (page, hostOrigin) => page.frames().find((f) => f.url().startsWith(`${hostOrigin}/ccp-v2/`));
+
+async function waitStarted(page, server, loadsBefore) {
+  await page.waitForFunction((n) => window.workbench && window.workbench.cifLoads > n && window.workbench.ccp.agentState, loadsBefore, { timeout: 30000, polling: 20 });
+  let frame;
+  for (let i = 0; i < 200 && !(frame = providerFrame(page, server.providerOrigin)); i++) await new Promise((r) => setTimeout(r, 25));
+  await frame.waitForFunction(() => window.__bridgeBench && window.__bridgeBench.marks.getEnvironment !== undefined, null, { timeout: 30000, polling: 20 });
+  await new Promise((r) => setTimeout(r, 400)); // the bridge settles its start-up calls (handlers, presence)
+  const marks = await frame.evaluate(() => {
+    const nav = performance.getEntriesByType('navigation')[0];
+    return { ...window.__bridgeBench.marks, domContentLoaded: nav && nav.domContentLoadedEventEnd, load: nav && nav.loadEventEnd };
+  });
+  return { frame, marks };
+}
+
+/** Bridge spans recorded by src/metrics.rs: [{start, dur, kind}] (epoch ms). */
+async function takeSpans(frame) {
+  const flat = await frame.evaluate(() => {
+    const s = window.__bridgeBench.samples;
+    const n = s[0];
+    return { n, out: Array.from(s.subarray(1, 1 + n * 3)) }; // cumulative: spans are matched to contacts by time
+  });
+  const spans = [];
+  for (let i = 0; i < flat.n; i++) spans.push({ start: flat.out[i * 3], dur: flat.out[i * 3 + 1], kind: flat.out[i * 3 + 2] });
+  return spans;
+}
+
+/** Bridge time (ms) inside [from, to], from spans sorted by start. */
+function bridgeTimeIn(spans, from, to, offset) {
+  let sum = 0;
+  let lo = 0;
+  let hi = spans.length;
+  while (lo < hi) { const mid = (lo + hi) >> 1; if (spans[mid].start - offset + spans[mid].dur < from - 50) lo = mid + 1; else hi = mid; }
+  for (let i = Math.max(0, lo - 50); i < spans.length; i++) {
+    const s = spans[i].start - offset;
+    if (s > to) break;
+    const e = s + spans[i].dur;
+    const ov = Math.min(e, to) - Math.max(s, from);
+    if (ov > 0) sum += ov;
+  }
+  return sum;
+}
+
+function latencyFigures(rows, spans, offset) {
+  const ok = rows.filter((r) => r.snapshotAt && r.notifyAt && r.acceptAt && r.createSessionAt);
+  const incoming = ok.map((r) => r.notifyAt - r.snapshotAt);
+  const toSession = ok.map((r) => r.createSessionAt - r.acceptAt);
+  const toLastTab = ok.filter((r) => r.lastPopAt).map((r) => r.lastPopAt - r.acceptAt);
+  const bridgeIncoming = ok.map((r) => bridgeTimeIn(spans, r.snapshotAt, r.notifyAt, offset));
+  const bridgeAccept = ok.filter((r) => r.lastPopAt).map((r) => bridgeTimeIn(spans, r.acceptAt, r.lastPopAt, offset));
+  const sum = (a) => a.reduce((x, y) => x + y, 0);
+  return {
+    contacts: ok.length,
+    snapshotToNotifyMs: dist(incoming),
+    acceptToCreateSessionMs: dist(toSession),
+    acceptToLastTabMs: dist(toLastTab),
+    bridgeMsSnapshotToNotify: dist(bridgeIncoming),
+    bridgeMsAcceptToLastTab: dist(bridgeAccept),
+    bridgeShareSnapshotToNotify: +(sum(bridgeIncoming) / Math.max(1e-9, sum(incoming))).toFixed(4),
+    bridgeShareAcceptToLastTab: +(sum(bridgeAccept) / Math.max(1e-9, sum(toLastTab))).toFixed(4),
+  };
+}
+
+async function browserRun() {
+  const server = await startWorkbench({ host: 'localhost', port: 0, dist: DIST, csp: 'off' });
+  const browser = await launchBrowser();
+  const report = { startup: {}, latency: {}, memory: {} };
+  try {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    await context.addInitScript(benchInit, { providerOrigin: server.providerOrigin, capacity: SAMPLE_CAPACITY });
+    const page = await context.newPage();
+    const pageErrors = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    // The fake CCP pushes snapshots at once (default: 50 ms after a change), so contacts flow as fast as they can.
+    const ccpUrl = `${server.hostOrigin}/ccp-v2/?wbrun=bench&wbSnapshotDelayMs=0`;
+    const q = new URLSearchParams({ wbRun: 'bench', ccpUrl });
+    log(`workbench ${server.url}  (Chromium ${browser.version()})`);
+    await page.goto(`${server.url}?${q}`);
+    await page.waitForFunction(() => !!window.workbench, null, { timeout: 15000 });
+
+    // --- start-up: the first (cold) load, then reloads of the provider page
+    const loads = [];
+    let { frame, marks } = await waitStarted(page, server, 0);
+    loads.push(marks);
+    for (let i = 0; i < RELOADS; i++) {
+      const before = await page.evaluate(() => window.workbench.cifLoads);
+      await page.evaluate(() => window.workbench.reloadProvider());
+      ({ frame, marks } = await waitStarted(page, server, before));
+      loads.push(marks);
+    }
+    const pick = (k) => loads.map((l) => l[k]).filter((x) => x !== undefined);
+    report.startup = {
+      note: 'ms from the provider page\'s navigation start (its performance.timeOrigin); first load cold, the rest reloads',
+      loads,
+      ccpIframeMs: { first: loads[0].ccpIframe, reloads: dist(pick('ccpIframe').slice(1)) },
+      cifInitDoneMs: { first: loads[0].cifInitDone, reloads: dist(pick('cifInitDone').slice(1)) },
+      getEnvironmentMs: { first: loads[0].getEnvironment, reloads: dist(pick('getEnvironment').slice(1)) },
+    };
+    log(`start-up: CCP iframe ${fmt(loads[0].ccpIframe)} ms, getEnvironment ${fmt(loads[0].getEnvironment)} ms (cold)`);
+
+    const ccp = ccpFrame(page, server.hostOrigin);
+    const offset = { providerMinusHost: await clockOffset(frame, page), ccpMinusHost: ccp ? await clockOffset(ccp, page) : null };
+    report.clockOffsetMs = offset;
+    await page.evaluate(installDriver, { providerOrigin: server.providerOrigin, hostOrigin: server.hostOrigin });
+    const memFresh = await readMemory(context, frame, 'after start-up');
+
+    // --- how many pop calls each preset makes (so "last createTab" is known), and warm-up
+    const presets = ['voice-single', 'voice-multi', 'voice-nomatch', 'chat'];
+    const expect = {};
+    const probes = {};
+    for (const p of presets) {
+      const r = await page.evaluate((pr) => window.__bench.probe(pr), p);
+      expect[p] = r.popCalls;
+      probes[p] = r.calls;
+    }
+    report.popCallsPerPreset = probes;
+    log(`pop calls per preset: ${JSON.stringify(expect)}`);
+    await page.evaluate(([e]) => window.__bench.sequential(['voice-single'], 30, e), [expect]);
+    await takeSpans(frame);
+
+    // --- 1,000 voice contacts one after another
+    log(`${VOICE} voice contacts (voice-single), one after another`);
+    const voiceRows = [];
+    const t0 = Date.now();
+    for (let done = 0; done < VOICE;) {
+      const n = Math.min(250, VOICE - done);
+      voiceRows.push(...await page.evaluate(([k, e]) => window.__bench.sequential(['voice-single'], k, e), [n, expect]));
+      done += n;
+    }
+    const voiceWall = Date.now() - t0;
+    let spans = await takeSpans(frame);
+    spans.sort((a, b) => a.start - b.start);
+    report.latency.voiceSequential = { ...latencyFigures(voiceRows, spans, offset.providerMinusHost), wallMs: voiceWall, ...spanFigures(spans) };
+    log(`voice: ${fmtDist(report.latency.voiceSequential.snapshotToNotifyMs)} snapshot→notify; ${(voiceWall / VOICE).toFixed(1)} ms per contact`);
+
+    // --- concurrent chats
+    log(`${CHAT_ROUNDS} rounds of ${CHATS} concurrent chats`);
+    const chatRows = [];
+    const roundMs = [];
+    for (let i = 0; i < CHAT_ROUNDS; i++) {
+      const r0 = Date.now();
+      chatRows.push(...await page.evaluate(([n, e]) => window.__bench.concurrent('chat', n, e), [CHATS, expect.chat]));
+      roundMs.push(Date.now() - r0);
+    }
+    spans = await takeSpans(frame);
+    spans.sort((a, b) => a.start - b.start);
+    report.latency.chatsConcurrent = { ...latencyFigures(chatRows, spans, offset.providerMinusHost), rounds: CHAT_ROUNDS, perRound: CHATS, roundMs: dist(roundMs), ...spanFigures(spans) };
+    log(`chats: ${fmtDist(report.latency.chatsConcurrent.snapshotToNotifyMs)} snapshot→notify`);
+
+    // --- memory before and after many contacts
+    const before = await readMemory(context, frame, 'before');
+    log(`memory before: wasm ${kb(before.wasmMemory)}, JS heap ${kb(before.jsHeapUsed)}; ${MEMORY_CONTACTS} contacts, ${INFLIGHT} in flight`);
+    const mixed = ['voice-single', 'voice-multi', 'voice-nomatch', 'chat'];
+    let churned = 0;
+    let churnMs = 0;
+    while (churned < MEMORY_CONTACTS) {
+      const n = Math.min(1000, MEMORY_CONTACTS - churned);
+      const r = await page.evaluate(([ps, k, f, e, every]) => window.__bench.churn(ps, k, f, e, every), [mixed, n, INFLIGHT, expect, POP_EVERY]);
+      churned += r.total;
+      churnMs += r.ms;
+      if (churned % 2000 === 0 || churned === MEMORY_CONTACTS) log(`  ${churned} contacts (${(churnMs / churned).toFixed(1)} ms each)`);
+    }
+    await takeSpans(frame);
+    await new Promise((r) => setTimeout(r, 1000));
+    const after = await readMemory(context, frame, 'after');
+    report.memory = {
+      contacts: MEMORY_CONTACTS, inflight: INFLIGHT, presets: mixed, poppedOneIn: POP_EVERY, msPerContact: +(churnMs / MEMORY_CONTACTS).toFixed(2),
+      fresh: memFresh, before, after,
+      wasmGrowthBytes: after.wasmMemory - before.wasmMemory,
+      jsHeapGrowthBytes: after.jsHeapUsed - before.jsHeapUsed,
+      jsHeapGrowthPerContactBytes: +((after.jsHeapUsed - before.jsHeapUsed) / MEMORY_CONTACTS).toFixed(1),
+      listenersGrowth: after.jsEventListeners !== undefined ? after.jsEventListeners - before.jsEventListeners : null,
+    };
+    log(`memory after: wasm ${kb(after.wasmMemory)}, JS heap ${kb(after.jsHeapUsed)}`);
+    report.strayCifCalls = (await page.evaluate(() => window.__bench.stray.calls));
+    report.pageErrors = [...pageErrors, ...(await page.evaluate(() => window.workbench.pageErrors.map((e) => `${e.frame}: ${e.message}`)))];
+  } finally {
+    await browser.close().catch(() => {});
+    await server.close().catch(() => {});
+  }
+  return report;
+}
+
+/** Per-span figures: each Streams contact callback (with its pump) and each other pump, measured alone. */
+function spanFigures(spans) {
+  return {
+    spans: {
+      contactCallbackMs: dist(spans.filter((s) => s.kind === 1).map((s) => s.dur)),
+      otherPumpMs: dist(spans.filter((s) => s.kind === 2).map((s) => s.dur)),
+    },
+  };
+}
+
+const fmt = (x, d = 1) => (x === null || x === undefined || Number.isNaN(x) ? 'n/a' : Number(x).toFixed(d));
+const kb = (b) => (b === null || b === undefined ? 'n/a' : `${(b / 1024).toFixed(0)} KiB`);
+const fmtDist = (d) => `p50 ${fmt(d.p50, 2)} / p99 ${fmt(d.p99, 2)} / max ${fmt(d.max, 2)} ms`;
+
+// ---------------------------------------------------------------------------------------------------------
+// Table
+
+function table(r) {
+  const lines = [];
+  const row = (what, value, verdict = '') => lines.push(`| ${what} | ${value} | ${verdict} |`);
+  lines.push('| figure | value | target |', '|---|---|---|');
+  const v = r.browser && r.browser.latency.voiceSequential;
+  const c = r.browser && r.browser.latency.chatsConcurrent;
+  const miss = (ok, why) => (ok ? 'met' : `**MISSED**${why ? ` — ${why}` : ''}`);
+  if (v) {
+    row(`voice ×${v.contacts}: snapshot → notifyEvent (ms, p50/p99/max)`, trip(v.snapshotToNotifyMs));
+    row('voice: Accept → createSession (ms)', trip(v.acceptToCreateSessionMs));
+    row('voice: Accept → last createTab (ms)', trip(v.acceptToLastTabMs));
+    const b = v.bridgeMsSnapshotToNotify;
+    row('voice: inside the bridge, snapshot → notifyEvent (ms)', trip(b), `p99 < ${TARGET_BRIDGE_P99_MS} ms: ${miss(b.p99 !== null && b.p99 < TARGET_BRIDGE_P99_MS, r.dominates && r.dominates.bridge)}`);
+    row('voice: inside the bridge, Accept → last createTab (ms)', trip(v.bridgeMsAcceptToLastTab));
+    row('voice: bridge share of snapshot → notifyEvent / of Accept → last tab', `${pctS(v.bridgeShareSnapshotToNotify)} / ${pctS(v.bridgeShareAcceptToLastTab)}`, 'rest: Streams, postMessage hops, the doubles');
+    row('voice: one Streams contact callback in the bridge (ms)', trip(v.spans.contactCallbackMs));
+  }
+  if (c) {
+    row(`${c.perRound} concurrent chats ×${c.rounds}: snapshot → notifyEvent (ms)`, trip(c.snapshotToNotifyMs));
+    row('chats: Accept → createSession (ms)', trip(c.acceptToCreateSessionMs));
+    row('chats: Accept → last createTab (ms)', trip(c.acceptToLastTabMs));
+    const b = c.bridgeMsSnapshotToNotify;
+    row('chats: inside the bridge, snapshot → notifyEvent (ms)', trip(b), `p99 < ${TARGET_BRIDGE_P99_MS} ms: ${miss(b.p99 !== null && b.p99 < TARGET_BRIDGE_P99_MS, 'overlapping windows of concurrent contacts count shared work')}`);
+    row('chats: bridge share of snapshot → notifyEvent / of Accept → last tab', `${pctS(c.bridgeShareSnapshotToNotify)} / ${pctS(c.bridgeShareAcceptToLastTab)}`);
+  }
+  const s = r.browser && r.browser.startup;
+  if (s) {
+    row('start-up: navigation → CCP iframe created (ms, cold / reload p50)', `${fmt(s.ccpIframeMs.first, 0)} / ${fmt(s.ccpIframeMs.reloads.p50, 0)}`);
+    row('start-up: navigation → getEnvironment sent (ms, cold / reload p50)', `${fmt(s.getEnvironmentMs.first, 0)} / ${fmt(s.getEnvironmentMs.reloads.p50, 0)}`);
+  }
+  const z = r.size;
+  if (z) {
+    const st = z.streams.bundled && z.streams.bundled.gzip ? z.streams.bundled : z.streams.release[0];
+    row('size: bridge wasm + glue (raw / gzip)', `${kb(z.bridge.bytes)} / ${kb(z.bridge.gzip)} (wasm ${kb(z.bridge.wasm.bytes)} / ${kb(z.bridge.wasm.gzip)}, glue ${kb(z.bridge.glue.bytes)} / ${kb(z.bridge.glue.gzip)})`);
+    row('size: amazon-connect-streams in the bundle (raw / gzip)', `${kb(st.bytes)} / ${kb(st.gzip)}`);
+    const share = z.bridgeShareOfStreamsGzip;
+    row('size: bridge / Streams (gzip)', pctS(share), `"well under" (≤ 50 % here): ${miss(share !== null && share <= 0.5, r.dominates && r.dominates.size)}`);
+  }
+  const m = r.browser && r.browser.memory;
+  if (m && m.before) {
+    row(`memory: wasm linear memory before → after ${m.contacts} contacts`, `${kb(m.before.wasmMemory)} → ${kb(m.after.wasmMemory)}`, `flat: ${miss(m.wasmGrowthBytes === 0)}`);
+    row(`memory: provider JS heap (GC'd) before → after`, `${kb(m.before.jsHeapUsed)} → ${kb(m.after.jsHeapUsed)} (${fmt(m.jsHeapGrowthPerContactBytes, 1)} B/contact)`,
+      `flat (< 1 MiB growth): ${miss(m.jsHeapGrowthBytes < 1024 * 1024, 'see report.memory')}`);
+    if (m.listenersGrowth !== null) row('memory: JS event listeners before → after', `${m.before.jsEventListeners} → ${m.after.jsEventListeners}`);
+  }
+  const e = r.engine;
+  if (e && e.scenarios) {
+    for (const sc of e.scenarios) row(`engine (native): ${sc.name}, ns per input (mean / p50 / p99)`, `${fmt(sc.nsMean, 0)} / ${sc.nsP50} / ${sc.nsP99}`);
+    if (e.bytesPerLiveContact) row('engine (native): core state per live contact', `≈ ${fmt(e.bytesPerLiveContact / 1024, 1)} KiB`);
+  }
+  return lines.join('\n');
+}
+const trip = (d) => (d && d.n ? `${fmt(d.p50, 2)} / ${fmt(d.p99, 2)} / ${fmt(d.max, 2)}` : 'n/a');
+const pctS = (x) => (x === null || x === undefined ? 'n/a' : `${(x * 100).toFixed(1)} %`);
+
+/** What dominates the figures that miss, from the measurements themselves. */
+function dominates(r) {
+  const out = {};
+  const e = r.engine;
+  if (e && e.scenarios) {
+    const seed = e.scenarios.find((s) => s.name === 'seed_single');
+    const storm = e.scenarios.find((s) => s.name === 'refresh_storm_popped');
+    if (seed && storm) {
+      out.bridge = `engine: ${fmt(seed.nsMean / 1000, 0)} µs per input in the seed flow vs ${fmt(storm.nsMean / 1000, 1)} µs for a refresh that changes nothing — every state-changing input re-serialises the whole persisted state (handled ids included) to JSON`;
+    }
+  }
+  const l = r.size && r.size.wasm.linkerOutput;
+  if (l && l.byCrate) out.size = `code by crate: ${l.byCrate.slice(0, 5).map((c) => `${c.crate} ${(c.shareOfCode * 100).toFixed(0)} %`).join(', ')}`;
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+async function main() {
+  if (!fs.existsSync(path.join(DIST, 'index.html'))) throw new Error(`${DIST}/index.html is missing: build the page first (scripts/bench.sh does)`);
+  fs.mkdirSync(path.dirname(OUT), { recursive: true });
+  const report = { version: 1, startedAt: new Date(started).toISOString(), machine: { cpus: os.cpus().length, model: os.cpus()[0] && os.cpus()[0].model, node: process.version, platform: `${os.platform()} ${os.release()}` },
+    options: { quick: QUICK, voice: VOICE, chats: CHATS, chatRounds: CHAT_ROUNDS, memoryContacts: MEMORY_CONTACTS, inflight: INFLIGHT, popEvery: POP_EVERY, reloads: RELOADS } };
+  report.size = await measureSize();
+  report.engine = fs.existsSync(ENGINE_JSON) ? JSON.parse(fs.readFileSync(ENGINE_JSON, 'utf8')) : null;
+  report.browser = await browserRun();
+  report.dominates = dominates(report);
+  report.elapsedSeconds = Math.round((Date.now() - started) / 1000);
+  report.table = table(report);
+  fs.writeFileSync(OUT, JSON.stringify(report, null, 1));
+  console.log(`\n${report.table}\n`);
+  if (report.dominates.bridge) console.log(`bridge time: ${report.dominates.bridge}`);
+  if (report.dominates.size) console.log(`wasm: ${report.dominates.size}`);
+  if (report.browser.pageErrors.length) console.log(`page errors: ${report.browser.pageErrors.slice(0, 5).join(' | ')}`);
+  console.log(`report: ${path.relative(process.cwd(), OUT)} (browser part + size: ${report.elapsedSeconds} s)`);
+}
+
+main().catch((e) => {
+  console.error(e && e.stack ? e.stack : e);
+  process.exit(1);
+});
