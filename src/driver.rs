@@ -392,6 +392,9 @@ impl Inner {
             }
         }
         self.rearm_timer();
+        // What the agent is looking at (from the core's focus knowledge), on the status line.
+        let focus = self.bridge.borrow().focus_summary();
+        self.page.set_focus(focus.as_deref());
         self.pumping.set(false);
     }
 
@@ -562,6 +565,10 @@ impl Inner {
                 drop(old);
             }
             Err(e) => console::error(&format!("agent.onStateChange failed: {}", js_text(&e))),
+        }
+        // onStateChange only reports changes: the state the agent is in now drives the presence rules too.
+        if let Some(event) = streams::agent_event(&JsValue::UNDEFINED, Some(&agent)) {
+            self.push(Input::Agent(event));
         }
         for contact in streams::agent_contacts(&agent) {
             self.on_contact_seen(&contact, ContactEventKind::Existing);

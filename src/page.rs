@@ -43,6 +43,7 @@ pub struct Page {
     document: Document,
     dynamics: Element,
     ccp_status: Element,
+    focus: Element,
     errors: Element,
     notices: Element,
     ccp: Element,
@@ -88,6 +89,8 @@ impl Page {
         };
         let dynamics = sub(&status, "dynamics-status", "Dynamics: ")?;
         let ccp_status = sub(&status, "ccp-status", "CCP: ")?;
+        // Which contact's session the agent is looking at in Dynamics (none until a session is focused).
+        let focus = sub(&status, "focus-status", "Looking at: ")?;
         // "Retry" beside the CCP status, shown only while the CCP has failed (the `hidden` attribute needs no CSS).
         let ccp_retry = match status.query_selector("[data-bridge=\"ccp-retry\"]") {
             Ok(Some(found)) => found,
@@ -128,6 +131,7 @@ impl Page {
             document,
             dynamics,
             ccp_status,
+            focus,
             errors,
             notices,
             ccp,
@@ -137,6 +141,7 @@ impl Page {
         };
         page.set_dynamics(&DynamicsStatus::Connecting);
         page.set_ccp(&CcpStatus::Loading);
+        page.set_focus(None);
         Ok(page)
     }
 
@@ -168,6 +173,22 @@ impl Page {
         } else {
             self.ccp_retry.set_attribute("hidden", "")
         };
+    }
+
+    /// Shows which contact the agent is looking at (the core's redacted summary), or "no contact".
+    pub fn set_focus(&self, summary: Option<&str>) {
+        if self.focus.text_content().as_deref() != Some(summary.unwrap_or("no contact")) {
+            set_status(
+                &self.focus,
+                summary.unwrap_or("no contact"),
+                if summary.is_some() { "ok" } else { "pending" },
+            );
+        }
+    }
+
+    /// The status line's focus value ("no contact", or what [`Page::set_focus`] was given).
+    pub fn focus(&self) -> String {
+        self.focus.text_content().unwrap_or_default()
     }
 
     /// Adds an error to the errors box (configuration errors, start-up failures).

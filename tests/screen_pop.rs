@@ -269,11 +269,21 @@ async fn session_switch_payloads_with_focused_and_focussed_are_both_understood()
         Some("c-focus"),
         "CIF focuses the session it creates"
     );
+    assert!(
+        shell.driver().page().focus().starts_with("voice with"),
+        "Looking at: {}",
+        shell.driver().page().focus()
+    );
     fakeCifRaise(
         "onSessionSwitched",
         &text("{\"sessionId\":\"session-1\",\"focused\":false}"),
     );
     assert_eq!(focused(), None, "`focused: false`, as a JSON string");
+    assert_eq!(
+        shell.driver().page().focus(),
+        "no contact",
+        "the status line follows"
+    );
 
     let n = fakeCifRaise(
         "onSessionSwitched",

@@ -152,6 +152,20 @@ fn presence_round_trip_settles_without_a_loop() {
 }
 
 #[test]
+fn a_set_that_changed_nothing_does_not_swallow_a_later_genuine_change() {
+    let mut p = presence_pair("both");
+    // Dynamics was Available already: this set never echoes.
+    agent(&mut p, "Available");
+    agent(&mut p, "Lunch");
+    presence(&mut p, "Away");
+    p.take();
+    // Within the echo window, the agent picks Available in Dynamics: a genuine change, mirrored.
+    p.advance(1_000);
+    presence(&mut p, "Available");
+    assert_eq!(p.take(), vec!["streams SetAgentState { state_name: \"Available\" }"]);
+}
+
+#[test]
 fn presence_is_never_set_to_what_is_already_current() {
     let mut p = presence_pair("both");
     presence(&mut p, "Busy");
@@ -211,8 +225,9 @@ fn an_unknown_presence_text_is_reported() {
     assert!(p.report_codes().contains(&"presence.unknown"));
 }
 
-/// The world around the bridge for the presence property: each side echoes every change the bridge makes,
-/// after a random delay and in random order, like Dynamics' `onPresenceChange` and Streams' `onStateChange`.
+/// The world around the bridge for the presence property: each side echoes every change the bridge makes (and
+/// only real changes), after a random delay, in order per side (each side reports its own changes in order)
+/// but interleaved at random across the sides, like Dynamics' `onPresenceChange` and Streams' `onStateChange`.
 #[derive(Debug, Clone)]
 enum PresenceStep {
     AgentPicksInConnect(usize),
@@ -258,6 +273,18 @@ fn carry_out(p: &mut Pair, echoes: &mut VecDeque<Echo>, connect: &mut String, dy
     n
 }
 
+/// The oldest pending echo of one side (`pick` chooses which side when both have some).
+fn next_echo(echoes: &mut VecDeque<Echo>, pick: usize) -> Option<Echo> {
+    let connect = echoes.iter().position(|e| matches!(e, Echo::Connect(_)));
+    let dynamics = echoes.iter().position(|e| matches!(e, Echo::Dynamics(_)));
+    let i = match (connect, dynamics) {
+        (Some(c), Some(d)) => if pick % 2 == 0 { c } else { d },
+        (Some(i), None) | (None, Some(i)) => i,
+        (None, None) => return None,
+    };
+    echoes.remove(i)
+}
+
 fn deliver(p: &mut Pair, e: Echo) {
     match e {
         Echo::Connect(s) => p.bridge.handle_input(p.now, Input::Agent(AgentEvent { state_name: s, state_type: "routable".into() })),
@@ -299,8 +326,7 @@ proptest! {
                     deliver(&mut p, Echo::Dynamics(dynamics.clone()));
                 }
                 PresenceStep::DeliverEcho(k) => {
-                    if !echoes.is_empty() {
-                        let e = echoes.remove(k % echoes.len()).unwrap();
+                    if let Some(e) = next_echo(&mut echoes, k) {
                         deliver(&mut p, e);
                     }
                 }
@@ -312,7 +338,7 @@ proptest! {
         let in_flight = echoes.len();
         let mut after = 0;
         let mut rounds = 0;
-        while let Some(e) = { let n = echoes.len(); (n > 0).then(|| echoes.remove(order[rounds % order.len()] % n).unwrap()) } {
+        while let Some(e) = next_echo(&mut echoes, order[rounds % order.len()]) {
             deliver(&mut p, e);
             after += carry_out(&mut p, &mut echoes, &mut connect, &mut dynamics);
             rounds += 1;

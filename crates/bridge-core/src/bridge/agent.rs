@@ -28,12 +28,14 @@ pub(super) const ECHO_WINDOW_MS: u64 = 5_000;
 /// How many recent changes are remembered per side (echoes may come back out of order).
 const RECENT_SETS: usize = 8;
 
-/// Whether `name` was set by the bridge within the echo window (and forgets it: an echo is consumed once).
+/// Whether `name` was set by the bridge within the echo window. Each side reports its changes in order, and
+/// a set that changed nothing (the side was there already) never echoes: so an echo consumes its own entry
+/// and every older one, and a later genuine change to a value set earlier is not mistaken for an echo.
 fn take_echo(recent: &mut VecDeque<(String, Millis)>, name: &str, now: Millis) -> bool {
     recent.retain(|(_, at)| now.since(*at) <= ECHO_WINDOW_MS);
     match recent.iter().position(|(n, _)| presence::same_name(n, name)) {
         Some(i) => {
-            recent.remove(i);
+            recent.drain(..=i);
             true
         }
         None => false,
@@ -140,8 +142,11 @@ impl Bridge {
             self.trace(None, "decision", format!("Dynamics presence is already {}", text::excerpt(&target)));
             return;
         }
-        self.presence.dynamics = Some(target.clone());
-        remember(&mut self.presence.dynamics_sets, &target, self.now);
+        // A set from an unknown presence may change nothing and so never echo: it is not remembered (if it does
+        // echo, the report equals what the bridge now believes and is ignored as a repeat anyway).
+        if self.presence.dynamics.replace(target.clone()).is_some() {
+            remember(&mut self.presence.dynamics_sets, &target, self.now);
+        }
         self.send_cif(None, Purpose::Presence, CifCall::SetPresence { presence_text: target }, 0);
     }
 
@@ -173,8 +178,9 @@ impl Bridge {
                 return;
             }
         }
-        self.presence.agent_state = Some(target.clone());
-        remember(&mut self.presence.connect_sets, &target, self.now);
+        if self.presence.agent_state.replace(target.clone()).is_some() {
+            remember(&mut self.presence.connect_sets, &target, self.now);
+        }
         let what = format!("setState {}", text::excerpt(&target));
         self.send_agent_streams(StreamsCall::SetAgentState { state_name: target }, what);
     }
