@@ -542,6 +542,15 @@ function onPageMessage(e) {
 
 const commands = {
   addContact: (spec) => { const id = addContact(spec); scheduleSnapshot(); return id; },
+  /** many contacts in one command and one snapshot (the memory test's fast path) */
+  addContacts: ({ specs }) => { const ids = specs.map((spec) => addContact(spec)); scheduleSnapshot(); return ids; },
+  /** one action on many contacts, one snapshot */
+  actionAll: ({ contactIds, action }) => {
+    if (!actions[action]) throw new Error(`unknown contact action ${action}`);
+    for (const id of contactIds) actions[action](mustFind(id));
+    scheduleSnapshot();
+    return contactIds.length;
+  },
   action: ({ contactId, action }) => {
     const c = mustFind(contactId);
     if (!actions[action]) throw new Error(`unknown contact action ${action}`);

@@ -438,6 +438,10 @@ async function placeContact(preset, overrides) {
   return id;
 }
 const contactAction = (contactId, action) => ccp.command('action', { contactId, action });
+/** `count` contacts of one preset in one fake-CCP command (one snapshot); resolves to their ids */
+const placeContacts = (preset, count, overrides) =>
+  ccp.command('addContacts', { specs: Array.from({ length: count }, () => presetSpec(preset, overrides)) }, 30000);
+const contactActions = (contactIds, action) => ccp.command('actionAll', { contactIds, action }, 30000);
 const agentState = (name) => ccp.command('agentState', { name });
 const holdSnapshots = (hold) => ccp.command('holdSnapshots', { hold });
 const storm = (count = 50, intervalMs = 0) => ccp.command('storm', { count, intervalMs });
@@ -507,7 +511,9 @@ window.workbench = Object.freeze({
   state: () => clone({ ...dyn.view(), cifCalls: store.cifCalls, ccpRequests: store.ccpRequests, events: store.events,
     pageErrors: store.pageErrors, handlerCounts: store.handlerCounts, ccp: ccp.state, providerLoads: store.providerLoads }),
   placeContact,
+  placeContacts,
   contactAction,
+  contactActions,
   agentState,
   holdSnapshots,
   storm,
