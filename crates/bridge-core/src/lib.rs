@@ -88,7 +88,10 @@
 //!
 //! [`slug`] (the §2 attribute contract), [`config`], [`contact`] (state machine), [`reply`] (CIF results),
 //! [`dynamics`] (handler payloads), [`odata`] (query escaping), [`redact`] and [`text`] (personal data and
-//! untrusted text), [`persist`], [`trace`], [`timers`], [`retry`], [`handled`].
+//! untrusted text), [`persist`], [`trace`], [`timers`], [`retry`], [`handled`], [`phone`] (click-to-dial's E.164
+//! rules), [`presence`] (presence rules). The engine itself is split the same way: the pop flow (turns, focus,
+//! tabs), CIF replies (retries, deadlines, reconciliation), Dynamics handlers, the agent features (dial,
+//! presence), the contact's end (activity update), and restore/persist.
 
 mod bridge;
 pub mod command;
