@@ -285,7 +285,9 @@ test('getEnvironment faults → Custom Parameters skipped, Dynamics still connec
       loads += 1;
       await wb.waitFor((n) => window.workbench.cifLoads >= n, loads, 20000);
       await wb.waitFor(() => window.workbench.handlerCounts && Object.values(window.workbench.handlerCounts).some((n) => n > 0), null, LIMIT_MS + 8000);
-      const status = await providerStatus(wb);
+      let status = await providerStatus(wb);
+      for (let i = 0; i < 100 && !/ready/.test(status.ccp); i++) { await sleep(100); status = await providerStatus(wb); }
+      assert.match(status.ccp, /ready/, 'the reloaded page has its CCP before a contact is placed');
       assert.match(status.dynamics, /connected/);
       const id = await ring(wb);
       await acceptToast(wb, id);
