@@ -39,6 +39,10 @@ pub enum NotificationAction {
     Reject,
     /// `Timeout`: nobody answered within the template's countdown.
     Timeout,
+    /// `Reject` that the agent did not choose: Dynamics' notification queue was full or the toast waited too
+    /// long in it (`responseReason` `NotificationQueueLimitExceeded` / `NotificationQueueTimeLimitExceeded`).
+    /// The agent never saw the toast, so it is not a decline: the pop runs if the contact is answered.
+    Refused,
     /// Any other `actionName` (excerpt).
     Other(String),
 }
@@ -48,12 +52,12 @@ pub fn notification_action(value: &Value) -> Option<NotificationAction> {
     let v = unwrap_json(value)?;
     let obj = v.get("value").filter(|inner| inner.is_object()).unwrap_or(&v);
     let inner = obj.get("value").and_then(unwrap_json);
-    let action = obj
-        .get("actionName")
-        .or_else(|| inner.as_ref().and_then(|i| i.get("actionName")))?
-        .as_str()?;
+    let field = |k: &str| obj.get(k).or_else(|| inner.as_ref().and_then(|i| i.get(k))).and_then(Value::as_str).map(str::to_owned);
+    let action = field("actionName")?;
+    let queue_refusal = field("responseReason").is_some_and(|r| r.contains("NotificationQueue"));
     Some(match action.trim() {
         "Accept" => NotificationAction::Accept,
+        "Reject" if queue_refusal => NotificationAction::Refused,
         "Reject" => NotificationAction::Reject,
         "Timeout" => NotificationAction::Timeout,
         other => NotificationAction::Other(text::excerpt(other)),
@@ -148,6 +152,10 @@ mod tests {
         assert_eq!(notification_action(&json!("{\"value\":{\"actionName\":\"Timeout\"}}")), Some(NotificationAction::Timeout));
         assert_eq!(notification_action(&json!("garbage")), None);
         assert_eq!(notification_action(&json!(42)), None);
+        let full = json!("{\"actionName\":\"Reject\",\"responseReason\":\"NotificationQueueLimitExceeded\"}");
+        assert_eq!(notification_action(&full), Some(NotificationAction::Refused));
+        let declined = json!({"actionName": "Reject", "responseReason": "Reject"});
+        assert_eq!(notification_action(&declined), Some(NotificationAction::Reject));
     }
 
     #[test]

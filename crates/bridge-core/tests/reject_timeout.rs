@@ -55,3 +55,25 @@ fn item_03_unknown_action_is_reported_and_treated_like_timeout() {
     assert!(p.report_codes().contains(&"cif.notifyEvent.garbage"));
     assert_eq!(p.bridge.contact_state(CONTACT_ID), Some("AwaitingConnect"));
 }
+
+#[test]
+fn item_03_a_toast_dynamics_refused_is_not_a_decline() {
+    let mut p = Pair::default_ready();
+    p.ring(CONTACT_ID, Scenario::Single);
+    let r = p.req("notifyEvent");
+    p.resolve(r, json!("{\"actionName\":\"Reject\",\"responseReason\":\"NotificationQueueLimitExceeded\"}"));
+    assert_eq!(p.bridge.contact_state(CONTACT_ID), Some("AwaitingConnect"));
+    assert!(p.reports().iter().any(|r| r.code == "cif.notifyEvent.refused" && r.agent_visible));
+    p.event(CONTACT_ID, ContactEventKind::Connected, Some(voice("connected", Scenario::Single)));
+    assert_eq!(p.all("canCreateSession").len(), 1, "answered in the CCP: it pops");
+}
+
+#[test]
+fn item_03_a_garbage_notification_answer_is_shown_to_the_agent() {
+    let mut p = Pair::default_ready();
+    p.ring(CONTACT_ID, Scenario::Single);
+    let r = p.req("notifyEvent");
+    p.resolve(r, json!({"what": "ever"}));
+    assert!(p.reports().iter().any(|r| r.code == "cif.notifyEvent.garbage" && r.agent_visible));
+    assert_eq!(p.bridge.contact_state(CONTACT_ID), Some("AwaitingConnect"));
+}

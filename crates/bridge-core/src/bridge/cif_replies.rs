@@ -181,6 +181,17 @@ impl Bridge {
                     }
                     self.set_state(id, PopState::Declined);
                 }
+                Some(NotificationAction::Refused) => {
+                    self.report(
+                        Severity::Warning,
+                        Some(id),
+                        "cif.notifyEvent.refused",
+                        format!("contact {id}: Dynamics could not show the notification (its queue is full); the session opens when you answer in the softphone"),
+                        true,
+                    );
+                    self.set_state(id, PopState::AwaitingConnect);
+                    self.drive(id);
+                }
                 Some(NotificationAction::Timeout) => {
                     self.trace(Some(id), "decision", "notification timed out: the pop runs if answered in the CCP".into());
                     self.set_state(id, PopState::AwaitingConnect);
@@ -196,7 +207,7 @@ impl Bridge {
                         Some(id),
                         "cif.notifyEvent.garbage",
                         format!("contact {id}: notifyEvent result {what} refused: expected actionName Accept, Reject or Timeout; the session opens when the contact is answered in the CCP"),
-                        false,
+                        true,
                     );
                     self.set_state(id, PopState::AwaitingConnect);
                     self.drive(id);
