@@ -10,12 +10,14 @@ pub struct HandledIds {
     capacity: usize,
     order: VecDeque<ContactId>,
     set: BTreeSet<ContactId>,
+    /// Bumped on every change, so a cached rendering of the ids (the persisted text) knows when it is stale.
+    generation: u64,
 }
 
 impl HandledIds {
     /// An empty memory of `capacity` ids.
     pub fn new(capacity: usize) -> HandledIds {
-        HandledIds { capacity, order: VecDeque::new(), set: BTreeSet::new() }
+        HandledIds { capacity, order: VecDeque::new(), set: BTreeSet::new(), generation: 0 }
     }
 
     /// Changes the capacity, forgetting the oldest ids if needed.
@@ -28,6 +30,7 @@ impl HandledIds {
         while self.order.len() > self.capacity {
             if let Some(old) = self.order.pop_front() {
                 self.set.remove(&old);
+                self.generation += 1;
             }
         }
     }
@@ -36,6 +39,7 @@ impl HandledIds {
     pub fn insert(&mut self, id: ContactId) {
         if self.set.insert(id.clone()) {
             self.order.push_back(id);
+            self.generation += 1;
             self.trim();
         }
     }
@@ -48,6 +52,11 @@ impl HandledIds {
     /// The remembered ids, oldest first.
     pub fn iter(&self) -> impl Iterator<Item = &ContactId> {
         self.order.iter()
+    }
+
+    /// A counter that changes whenever the remembered ids change.
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 
     /// How many ids are remembered.

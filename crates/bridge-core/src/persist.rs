@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde_json::{json, Map, Value};
+use serde_json::Value;
 
 use crate::ids::ContactId;
 use crate::reply::valid_session_id;
@@ -74,31 +74,11 @@ pub struct Persisted {
 impl Persisted {
     /// The versioned JSON text.
     pub fn to_json(&self) -> String {
-        let mut contacts = Map::new();
-        for (id, c) in &self.contacts {
-            let mut m = Map::new();
-            if let Some(s) = &c.session_id {
-                m.insert("sessionId".into(), json!(s));
-            }
-            if c.creating {
-                m.insert("creating".into(), json!(true));
-            }
-            if c.closed {
-                m.insert("closed".into(), json!(true));
-            }
-            if c.declined {
-                m.insert("declined".into(), json!(true));
-            }
-            if !c.tabs.is_empty() {
-                m.insert("tabs".into(), json!(c.tabs.iter().map(|t| t.as_str()).collect::<Vec<_>>()));
-            }
-            if let Some(t) = &c.token {
-                m.insert("token".into(), json!(t));
-            }
-            contacts.insert(id.as_str().to_owned(), Value::Object(m));
-        }
-        let handled: Vec<&str> = self.handled.iter().map(ContactId::as_str).collect();
-        json!({"v": VERSION, "contacts": contacts, "handled": handled}).to_string()
+        let mut contacts = String::new();
+        write_contacts(&mut contacts, self.contacts.iter());
+        let mut handled = String::new();
+        write_handled(&mut handled, self.handled.iter());
+        assemble(&contacts, &handled)
     }
 
     /// Parses stored text; never fails. Returns what was valid and a list of problems for reports.
@@ -154,6 +134,112 @@ impl Persisted {
     }
 }
 
+/// Writes the `contacts` object (`{"id":{…},…}`) by hand: the engine re-renders it whenever a contact's
+/// persisted fields may have changed, so it must cost a few hundred nanoseconds, not a `serde_json::Value` tree.
+pub fn write_contacts<'a>(out: &mut String, contacts: impl Iterator<Item = (&'a ContactId, &'a PersistedContact)>) {
+    out.push('{');
+    for (i, (id, c)) in contacts.enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        write_str(out, id.as_str());
+        out.push_str(":{");
+        // Keys in sorted order, as serde_json's map wrote them (format v1 is byte-compatible).
+        let mut first = true;
+        let mut key = |out: &mut String, k: &str| {
+            if !first {
+                out.push(',');
+            }
+            first = false;
+            write_str(out, k);
+            out.push(':');
+        };
+        if c.closed {
+            key(out, "closed");
+            out.push_str("true");
+        }
+        if c.creating {
+            key(out, "creating");
+            out.push_str("true");
+        }
+        if c.declined {
+            key(out, "declined");
+            out.push_str("true");
+        }
+        if let Some(s) = &c.session_id {
+            key(out, "sessionId");
+            write_str(out, s);
+        }
+        if !c.tabs.is_empty() {
+            key(out, "tabs");
+            out.push('[');
+            for (j, t) in c.tabs.iter().enumerate() {
+                if j > 0 {
+                    out.push(',');
+                }
+                write_str(out, t.as_str());
+            }
+            out.push(']');
+        }
+        if let Some(t) = &c.token {
+            key(out, "token");
+            write_str(out, t);
+        }
+        out.push('}');
+    }
+    out.push('}');
+}
+
+/// Writes the `handled` array. The engine keeps this text cached and re-renders it only when the set of
+/// remembered ids changes (it holds up to `handledContactMemory` ids: the bulk of the stored text).
+pub fn write_handled<'a>(out: &mut String, handled: impl Iterator<Item = &'a ContactId>) {
+    out.push('[');
+    for (i, id) in handled.enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        write_str(out, id.as_str());
+    }
+    out.push(']');
+}
+
+/// The whole stored text from its two pre-rendered parts.
+pub fn assemble(contacts_json: &str, handled_json: &str) -> String {
+    let mut out = String::with_capacity(contacts_json.len() + handled_json.len() + 32);
+    out.push_str("{\"contacts\":");
+    out.push_str(contacts_json);
+    out.push_str(",\"handled\":");
+    out.push_str(handled_json);
+    out.push_str(",\"v\":1}");
+    out
+}
+
+/// A JSON string literal. Ids and tokens are validated printable text, but a stored text is read back as
+/// untrusted anyway, so everything JSON needs escaped is escaped.
+fn write_str(out: &mut String, s: &str) {
+    out.push('"');
+    // Fast path: validated ids are printable ASCII without quotes or backslashes.
+    if !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
+    for ch in s.chars() {
+        match ch {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.push_str("\\u00");
+                out.push(HEX[(c as usize) >> 4] as char);
+                out.push(HEX[(c as usize) & 15] as char);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -170,6 +256,16 @@ mod tests {
         let text = p.to_json();
         assert_eq!(text, r#"{"contacts":{"c1":{"sessionId":"s1","tabs":["activity"]}},"handled":["c0"],"v":1}"#);
         assert_eq!(Persisted::parse(&text, 10).0, p);
+        let mut hostile = PersistedContact { token: Some("a\"b\\c\n\u{1}é".into()), ..Default::default() };
+        hostile.closed = true;
+        hostile.creating = true;
+        hostile.declined = true;
+        hostile.tabs = [TabKind::Search, TabKind::Customer].into();
+        let mut q = Persisted::default();
+        q.contacts.insert(ContactId::parse("c2").unwrap(), hostile);
+        let text = q.to_json();
+        assert!(serde_json::from_str::<Value>(&text).is_ok(), "{text}");
+        assert_eq!(Persisted::parse(&text, 10).0, q);
         for bad in ["", "nope", "[]", "{\"v\":2}", "{\"v\":1,\"contacts\":[1],\"handled\":{}}"] {
             assert_eq!(Persisted::parse(bad, 10).0, Persisted::default());
         }

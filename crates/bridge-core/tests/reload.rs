@@ -116,3 +116,40 @@ fn hostile_restore_text_is_reported_not_trusted() {
         assert_eq!(p.take(), vec!["notifyEvent extn_voice_notification"]);
     }
 }
+
+#[test]
+fn persist_saying_a_create_session_is_in_flight_precedes_the_call() {
+    let mut p = Pair::default_ready();
+    p.ring(CONTACT_ID, Scenario::Single);
+    p.accept_toast();
+    let before = p.log.len();
+    p.can_create();
+    let after: Vec<&Command> = p.log[before..].iter().collect();
+    let persist = after.iter().position(|c| matches!(c, Command::Persist(s) if s.contains("\"creating\":true")));
+    let create = after.iter().position(|c| matches!(c, Command::Cif { call: CifCall::CreateSession { .. }, .. }));
+    assert!(persist.is_some() && create.is_some(), "{after:?}");
+    assert!(persist < create, "Persist must leave before createSession: {after:?}");
+}
+
+#[test]
+fn refresh_that_changes_nothing_persists_nothing() {
+    let mut p = Pair::default_ready();
+    p.ring(CONTACT_ID, Scenario::Single);
+    let before = p.log.len();
+    for _ in 0..50 {
+        p.event(CONTACT_ID, ContactEventKind::Refresh, Some(voice("connecting", Scenario::Single)));
+    }
+    assert!(p.log[before..].is_empty(), "{:?}", &p.log[before..]);
+}
+
+#[test]
+fn handled_ids_are_persisted_when_that_set_changes_and_restore_from_them() {
+    let mut p = Pair::default_ready();
+    p.ring("c-one", Scenario::Single);
+    p.event("c-one", ContactEventKind::Destroyed, None);
+    let stored = p.last_persist().unwrap();
+    assert!(stored.contains("\"handled\":[\"c-one\"]"), "{stored}");
+    let mut q = Pair::new(Config::default());
+    q.input(Input::Restore(RestoredState { raw: stored }));
+    assert!(q.bridge.was_handled("c-one"));
+}

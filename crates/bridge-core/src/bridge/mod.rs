@@ -138,8 +138,10 @@ pub struct Bridge {
     next_ticket: u64,
     commands: VecDeque<Command>,
     trace: Trace,
+    /// Set where a contact's persisted fields may have changed; the contacts part is re-rendered only then.
     dirty: bool,
-    last_persisted: Option<String>,
+    /// The persistence cache, so an input that changes nothing persisted costs nothing (see `restore.rs`).
+    persisted: restore::PersistCache,
 }
 
 impl Bridge {
@@ -171,7 +173,7 @@ impl Bridge {
             next_ticket: 1,
             commands: VecDeque::new(),
             dirty: false,
-            last_persisted: None,
+            persisted: restore::PersistCache::default(),
         }
     }
 
