@@ -23,6 +23,7 @@ use js_sys::{Function, Promise};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
+use crate::abort::{abortable, AbortHandle};
 use crate::cif::{self, HandlerGuard};
 use crate::convert::{js_text, to_json};
 use crate::page::{CcpStatus, Page};
@@ -62,6 +63,10 @@ struct Inner {
     global_subscriptions: RefCell<Vec<SubscriptionGuard>>,
     cif_handlers: RefCell<Vec<HandlerGuard>>,
     timer: RefCell<Option<(Millis, Timeout)>>,
+    /// The tasks awaiting CIF promises, by request, so `Command::Forget` can end one (see `abort.rs`).
+    awaiting: RefCell<HashMap<RequestId, AbortHandle>>,
+    /// How many of those tasks are alive (a guard in each counts itself out when the task is dropped).
+    live_tasks: Rc<Cell<usize>>,
     bridge: RefCell<Bridge>,
     queue: RefCell<VecDeque<Work>>,
     pumping: Cell<bool>,
@@ -113,6 +118,8 @@ impl Driver {
             global_subscriptions: RefCell::new(Vec::new()),
             cif_handlers: RefCell::new(Vec::new()),
             timer: RefCell::new(None),
+            awaiting: RefCell::new(HashMap::new()),
+            live_tasks: Rc::new(Cell::new(0)),
             bridge: RefCell::new(bridge),
             queue: RefCell::new(VecDeque::new()),
             pumping: Cell::new(false),
@@ -239,6 +246,16 @@ impl Driver {
     /// Lets a caller read the core's state (diagnostics, tests) without being able to change it.
     pub fn inspect<R>(&self, read: impl FnOnce(&Bridge) -> R) -> R {
         read(&self.inner.bridge.borrow())
+    }
+
+    /// How many tasks awaiting a CIF promise are alive: those the core still waits for, nothing more.
+    pub fn live_cif_tasks(&self) -> usize {
+        self.inner.live_tasks.get()
+    }
+
+    /// How many CIF requests the shell still awaits on the core's behalf.
+    pub fn awaited_cif_requests(&self) -> usize {
+        self.inner.awaiting.borrow().len()
     }
 
     /// How many contacts hold subscriptions right now (live contacts).
@@ -457,6 +474,12 @@ impl Inner {
                     ));
                 }
             }
+            Command::Forget { request } => {
+                let handle = self.awaiting.borrow_mut().remove(&request);
+                if let Some(handle) = handle {
+                    handle.abort();
+                }
+            }
             Command::Persist(text) => storage::write(&self.storage_key, &text),
             Command::Report(report) => {
                 let text = format!("{}: {}", report.code, report.message);
@@ -488,7 +511,14 @@ impl Inner {
         match cif::invoke(call, correlation_id) {
             Ok(promise) => {
                 let weak = self.self_weak();
-                wasm_bindgen_futures::spawn_local(settle_into(weak, request, promise));
+                let live = LiveTask::new(&self.live_tasks);
+                let (task, handle) = abortable(settle_into(weak, request, promise));
+                self.awaiting.borrow_mut().insert(request, handle);
+                wasm_bindgen_futures::spawn_local(async move {
+                    let _live = live;
+                    // `None`: the core forgot the request; returning drops the JsFuture and its closures.
+                    let _ = task.await;
+                });
             }
             Err(outcome) => {
                 self.queue.borrow_mut().push_back(Work::Input(
@@ -599,7 +629,25 @@ impl Inner {
 async fn settle_into(weak: Weak<Inner>, request: RequestId, promise: Promise) {
     let outcome = cif::settle(promise).await;
     if let Some(inner) = weak.upgrade() {
+        let handle = inner.awaiting.borrow_mut().remove(&request);
+        drop(handle);
         inner.push(Input::CifReply(CifReply { request, outcome }));
+    }
+}
+
+/// Counts a task awaiting a CIF promise while it exists, for [`Driver::live_cif_tasks`].
+struct LiveTask(Rc<Cell<usize>>);
+
+impl LiveTask {
+    fn new(count: &Rc<Cell<usize>>) -> LiveTask {
+        count.set(count.get() + 1);
+        LiveTask(count.clone())
+    }
+}
+
+impl Drop for LiveTask {
+    fn drop(&mut self) {
+        self.0.set(self.0.get().saturating_sub(1));
     }
 }
 

@@ -486,7 +486,8 @@ fn terminate_streams() {
 }
 
 /// `window.connectCifBridgeDiagnostics()`: read-only counters for support and for the memory test (issue 6):
-/// `{trackedContacts, coreContacts, openSessions, wasmMemoryBytes}`. Removed when the shell drops.
+/// `{trackedContacts, coreContacts, openSessions, wasmMemoryBytes, liveCifTasks, cifPending}`. Removed when the
+/// shell drops.
 struct DiagnosticsHook {
     _closure: Closure<dyn FnMut() -> JsValue>,
 }
@@ -506,6 +507,10 @@ struct Diagnostics {
     core_contacts: usize,
     open_sessions: usize,
     wasm_memory_bytes: u32,
+    /// Tasks awaiting CIF promises (only those the core still waits for should be alive).
+    live_cif_tasks: usize,
+    /// CIF requests the core waits for.
+    cif_pending: usize,
 }
 
 impl DiagnosticsHook {
@@ -521,6 +526,8 @@ impl DiagnosticsHook {
                 core_contacts: driver.inspect(|b| b.contact_count()),
                 open_sessions: driver.inspect(|b| b.open_sessions()),
                 wasm_memory_bytes: bytes,
+                live_cif_tasks: driver.live_cif_tasks(),
+                cif_pending: driver.inspect(|b| b.debug_counts().cif_pending),
             };
             crate::convert::to_js(&d).unwrap_or(JsValue::NULL)
         });

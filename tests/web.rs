@@ -476,3 +476,38 @@ fn page_text_is_text_not_markup() {
     }
     assert_eq!(page.notices().len(), 20, "notices are bounded");
 }
+
+// ---- memory: tasks awaiting promises the core stopped waiting for are dropped ---------------------------------
+
+#[wasm_bindgen_test]
+async fn abandoned_contacts_leave_no_task_awaiting_their_unsettled_notification() {
+    install_doubles();
+    fakeCifAutoResolve("getEnvironment", &text("{}"));
+    fakeCifAutoResolve("setClickToAct", &JsValue::NULL);
+    fakeCifAutoResolve("cancelEvent", &JsValue::NULL);
+    let shell = start("forget");
+    fakeConnectInitAgent();
+    fakeCifFireInitDone();
+    settle().await;
+    let (tasks, awaited) = (shell.driver().live_cif_tasks(), shell.driver().awaited_cif_requests());
+    for i in 0..20 {
+        let id = format!("abandoned-{i}");
+        assert!(fakeConnectAddContact(&voice_contact(&id, "NoMatch")));
+        assert!(fakeConnectFire(&id, "connecting"));
+    }
+    settle().await;
+    let notified = cif_methods().iter().filter(|m| *m == "notifyEvent").count();
+    assert_eq!(notified, 20);
+    assert_eq!(shell.driver().live_cif_tasks(), tasks + 20, "one task per unsettled notifyEvent");
+    for i in 0..20 {
+        let id = format!("abandoned-{i}");
+        fakeConnectSetState(&id, "missed");
+        assert!(fakeConnectFire(&id, "missed"));
+        assert!(fakeConnectRemove(&id));
+    }
+    settle().await;
+    // Dynamics never settles those notifyEvent promises (cancelled): the core forgot them, the shell dropped them.
+    assert_eq!(shell.driver().awaited_cif_requests(), awaited);
+    assert_eq!(shell.driver().live_cif_tasks(), tasks, "no task left awaiting an abandoned request");
+    assert_eq!(shell.driver().inspect(|b| b.debug_counts().cif_pending), 0);
+}

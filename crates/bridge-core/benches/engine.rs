@@ -149,7 +149,7 @@ impl World {
             Command::Streams { request, .. } => {
                 self.replies.push_back(Input::StreamsReply(StreamsReply { request, outcome: Ok(()) }));
             }
-            Command::Persist(_) | Command::Report(_) => {}
+            Command::Forget { .. } | Command::Persist(_) | Command::Report(_) => {}
         }
     }
 

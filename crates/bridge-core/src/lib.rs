@@ -114,7 +114,7 @@ pub mod time;
 pub mod timers;
 pub mod trace;
 
-pub use bridge::Bridge;
+pub use bridge::{Bridge, DebugCounts};
 pub use command::{CifCall, Command, Report, Severity, StreamsCall};
 pub use config::{ChannelTemplates, Config, ConfigError, ConfigLayer, ConfigSource, CustomerRecordTab};
 pub use ids::{ContactId, RequestId};

@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 use std::mem;
 
-use crate::command::{CifCall, Severity, StreamsCall};
+use crate::command::{CifCall, Command, Severity, StreamsCall};
 use crate::contact::{Contact, PopState, TabStatus};
 use crate::ids::{ContactId, RequestId};
 use crate::input::{CifAvailability, CifOutcome, CifReply};
@@ -410,10 +410,12 @@ impl Bridge {
         if unknown.len() == 1 && overdue.len() == 1 && !in_flight {
             let (sid, id) = (unknown[0].clone(), overdue[0].clone());
             if let Some(PopState::CreatingSession { request, .. }) = self.contacts.get(&id).map(|c| c.state.clone()) {
-                self.forget_request(request);
+                self.untrack_request(request);
                 // Its answer may still come (it would be a second session, focused): recognise it then.
                 if self.adopted_creates.len() >= ADOPTED_CREATES_CAPACITY {
-                    self.adopted_creates.pop_first();
+                    if let Some(evicted) = self.adopted_creates.pop_first() {
+                        self.commands.push_back(Command::Forget { request: evicted });
+                    }
                 }
                 self.adopted_creates.insert(request);
             }

@@ -97,6 +97,37 @@ enum CifState {
     Unavailable,
 }
 
+/// Sizes of the core's tables ([`Bridge::debug_counts`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DebugCounts {
+    /// Contacts held.
+    pub contacts: usize,
+    /// CIF requests waited for.
+    pub cif_pending: usize,
+    /// Streams actions waited for.
+    pub streams_pending: usize,
+    /// Retries waiting for their backoff.
+    pub retries: usize,
+    /// Deadlines armed.
+    pub timers: usize,
+    /// Open sessions counted.
+    pub sessions: usize,
+    /// Restored sessions not yet checked.
+    pub unverified_sessions: usize,
+    /// Requests past their deadline still accepted.
+    pub overdue: usize,
+    /// Reconciled `createSession`s whose late answer is still recognised (bounded).
+    pub adopted_creates: usize,
+    /// Sessions recently named by `onSessionSwitched` (bounded).
+    pub switch_seen: usize,
+    /// Presence changes the bridge made, remembered to recognise their echoes (bounded).
+    pub presence_sets: usize,
+    /// Commands not yet drained.
+    pub queued_commands: usize,
+    /// Released contact ids remembered (bounded by `handledContactMemory`).
+    pub handled: usize,
+}
+
 /// The whole bridge's decisions, over every contact (see the crate docs for the run-loop contract).
 #[derive(Debug)]
 pub struct Bridge {
@@ -416,10 +447,40 @@ impl Bridge {
         }
     }
 
+    /// Stops waiting for `request` for good and tells the shell ([`Command::Forget`]) so it drops the task
+    /// awaiting the promise, which Dynamics may never settle.
     fn forget_request(&mut self, request: RequestId) {
-        self.pending.remove(&request);
+        if self.untrack_request(request) {
+            self.commands.push_back(Command::Forget { request });
+        }
+    }
+
+    /// Drops `request`'s bookkeeping (pending entry, overdue mark, deadline) but keeps the shell listening: a
+    /// late answer is still recognised elsewhere (adopted `createSession`s). Whether it was pending.
+    fn untrack_request(&mut self, request: RequestId) -> bool {
         self.overdue.remove(&request);
         self.timers.remove(TimerKey::Deadline(request));
+        self.pending.remove(&request).is_some()
+    }
+
+    /// How many entries each of the core's tables holds, so tests can check that nothing per contact is left
+    /// behind once contacts are released (only the bounded handled-ids memory and trace may stay full).
+    pub fn debug_counts(&self) -> DebugCounts {
+        DebugCounts {
+            contacts: self.contacts.len(),
+            cif_pending: self.pending.len(),
+            streams_pending: self.streams_pending.len(),
+            retries: self.retries.len(),
+            timers: self.timers.len(),
+            sessions: self.sessions.len(),
+            unverified_sessions: self.unverified_sessions.len(),
+            overdue: self.overdue.len(),
+            adopted_creates: self.adopted_creates.len(),
+            switch_seen: self.switch_seen.len(),
+            presence_sets: self.presence.dynamics_sets.len() + self.presence.connect_sets.len(),
+            queued_commands: self.commands.len(),
+            handled: self.handled.len(),
+        }
     }
 }
 
