@@ -22,6 +22,6 @@ cargo test -p connect-cif-bridge --target "$WASM_TARGET" --locked
 build_page
 
 step "end-to-end tests (Playwright + Debian chromium, through the workbench)"
-node --test --test-concurrency=1 tests/e2e/
+node --test --test-concurrency=2 tests/e2e/
 
 step "all tests passed in $(( $(date +%s) - started )) s"
