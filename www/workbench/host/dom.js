@@ -1,5 +1,5 @@
 // Why this file exists: one tiny DOM builder for the workbench host page. Everything is built with
-// createElement/textContent — never innerHTML — because contact data and CIF arguments are hostile input.
+// createElement/textContent, never markup strings, because contact data and CIF arguments are hostile input.
 
 /**
  * h('div#id.cls1.cls2', {attrs…, on: {click: fn}, dataset: {…}}, child, 'text', [children]) → Element
