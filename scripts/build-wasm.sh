@@ -14,7 +14,8 @@ fi
 rm -rf pkg
 wasm-bindgen --target bundler --out-dir pkg "$wasm"
 if [ "$profile" = release ]; then
-  wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
+  # --converge repeats -Oz while it still shrinks; producers/debug sections are of no use in the page.
+  wasm-opt -Oz --converge --strip-producers --strip-debug --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
     --enable-reference-types --enable-multivalue \
     pkg/connect_cif_bridge_bg.wasm -o pkg/connect_cif_bridge_bg.wasm
 fi

@@ -8,7 +8,7 @@
 //! Whether the contact is ringing, connected or over is tracked beside the state, monotonically
 //! ([`Contact::observe`]), because Streams may deliver events late, twice or out of order.
 
-use std::collections::BTreeMap;
+use crate::vecmap::VecMap;
 
 use serde_json::{Map, Value};
 
@@ -77,7 +77,7 @@ pub enum PopState {
         /// The session.
         session_id: String,
         /// The tabs requested so far and how each stands.
-        tabs: BTreeMap<TabKind, TabStatus>,
+        tabs: VecMap<TabKind, TabStatus>,
     },
     /// A session may exist but its id is unknown (a `createSession` was in flight at a reload, or never
     /// answered): never another session, nothing written.

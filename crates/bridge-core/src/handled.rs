@@ -1,6 +1,8 @@
 //! The bounded memory of released contacts, so a contact Streams delivers again never pops twice.
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::VecDeque;
+
+use crate::vecmap::VecSet;
 
 use crate::ids::ContactId;
 
@@ -9,7 +11,7 @@ use crate::ids::ContactId;
 pub struct HandledIds {
     capacity: usize,
     order: VecDeque<ContactId>,
-    set: BTreeSet<ContactId>,
+    set: VecSet<ContactId>,
     /// Bumped on every change, so a cached rendering of the ids (the persisted text) knows when it is stale.
     generation: u64,
 }
@@ -17,7 +19,7 @@ pub struct HandledIds {
 impl HandledIds {
     /// An empty memory of `capacity` ids.
     pub fn new(capacity: usize) -> HandledIds {
-        HandledIds { capacity, order: VecDeque::new(), set: BTreeSet::new(), generation: 0 }
+        HandledIds { capacity, order: VecDeque::new(), set: VecSet::new(), generation: 0 }
     }
 
     /// Changes the capacity, forgetting the oldest ids if needed.

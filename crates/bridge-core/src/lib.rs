@@ -75,7 +75,7 @@
 //!
 //! # Over all contacts: the [`Bridge`]
 //!
-//! Contacts live in a `BTreeMap` (deterministic order). Requests in flight, their deadlines
+//! Contacts live in a [`vecmap::VecMap`] (a sorted vector: deterministic order, little wasm code). Requests in flight, their deadlines
 //! ([`timers::TimerTable`]) and retries ([`retry::RetryPolicy`]: bounded, exponential, only for calls that
 //! failed without side effects) are bridge-wide. Open sessions are counted (created, plus `createSession`
 //! calls in flight, minus closed) against `maxSessions`; a contact over the limit waits and pops, first come
@@ -89,7 +89,7 @@
 //! [`slug`] (the §2 attribute contract), [`config`], [`contact`] (state machine), [`reply`] (CIF results),
 //! [`dynamics`] (handler payloads), [`odata`] (query escaping), [`redact`] and [`text`] (personal data and
 //! untrusted text), [`persist`], [`trace`], [`timers`], [`retry`], [`handled`], [`phone`] (click-to-dial's E.164
-//! rules), [`presence`] (presence rules). The engine itself is split the same way: the pop flow (turns, focus,
+//! rules), [`presence`] (presence rules), [`vecmap`] (the small ordered map the tables use). The engine itself is split the same way: the pop flow (turns, focus,
 //! tabs), CIF replies (retries, deadlines, reconciliation), Dynamics handlers, the agent features (dial,
 //! presence), the contact's end (activity update), and restore/persist.
 
@@ -113,6 +113,7 @@ pub mod text;
 pub mod time;
 pub mod timers;
 pub mod trace;
+pub mod vecmap;
 
 pub use bridge::{Bridge, DebugCounts};
 pub use command::{CifCall, Command, Report, Severity, StreamsCall};

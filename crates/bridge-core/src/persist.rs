@@ -5,7 +5,7 @@
 //! [`crate::Input::Restore`]. The stored text is untrusted (any script on the origin can write
 //! sessionStorage), so [`Persisted::parse`] bounds sizes, validates every id and keeps what is valid.
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::vecmap::{VecMap, VecSet};
 
 use serde_json::Value;
 
@@ -57,7 +57,7 @@ pub struct PersistedContact {
     /// The agent declined its notification.
     pub declined: bool,
     /// Tabs already requested in its session.
-    pub tabs: BTreeSet<TabKind>,
+    pub tabs: VecSet<TabKind>,
     /// The cancellation token of its open notification.
     pub token: Option<String>,
 }
@@ -66,7 +66,7 @@ pub struct PersistedContact {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Persisted {
     /// Live contacts.
-    pub contacts: BTreeMap<ContactId, PersistedContact>,
+    pub contacts: VecMap<ContactId, PersistedContact>,
     /// Released contacts, oldest first.
     pub handled: Vec<ContactId>,
 }

@@ -1,45 +1,47 @@
 //! Deadlines as data: a table of keyed instants, of which the shell arms only the earliest.
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use crate::time::Millis;
+use crate::vecmap::VecMap;
 
 /// Keyed deadlines; re-inserting a key moves its deadline.
+///
+/// One small map, the earliest found by a scan: deadlines are a few per contact in flight, and a second
+/// time-ordered index (a `BTreeSet`) cost more wasm code than the scans cost time.
 #[derive(Debug, Clone)]
 pub struct TimerTable<K: Ord + Copy> {
-    by_time: BTreeSet<(Millis, K)>,
-    by_key: BTreeMap<K, Millis>,
+    by_key: VecMap<K, Millis>,
 }
 
 impl<K: Ord + Copy> Default for TimerTable<K> {
     fn default() -> Self {
-        TimerTable { by_time: BTreeSet::new(), by_key: BTreeMap::new() }
+        TimerTable { by_key: VecMap::new() }
     }
 }
 
 impl<K: Ord + Copy> TimerTable<K> {
     /// Sets (or moves) `key`'s deadline to `at`.
     pub fn insert(&mut self, at: Millis, key: K) {
-        self.remove(key);
-        self.by_time.insert((at, key));
         self.by_key.insert(key, at);
     }
 
     /// Cancels `key`'s deadline, if any.
     pub fn remove(&mut self, key: K) {
-        if let Some(at) = self.by_key.remove(&key) {
-            self.by_time.remove(&(at, key));
-        }
+        self.by_key.remove(&key);
+    }
+
+    /// The earliest deadline and its key (the smallest key among equal deadlines, as a time-ordered set had).
+    fn earliest(&self) -> Option<(Millis, K)> {
+        self.by_key.iter().map(|(k, at)| (*at, *k)).min()
     }
 
     /// The earliest deadline.
     pub fn next(&self) -> Option<Millis> {
-        self.by_time.first().map(|(at, _)| *at)
+        self.earliest().map(|(at, _)| at)
     }
 
     /// Removes and returns one key whose deadline is at or before `now`, earliest first.
     pub fn pop_due(&mut self, now: Millis) -> Option<K> {
-        let (at, key) = *self.by_time.first()?;
+        let (at, key) = self.earliest()?;
         if at > now {
             return None;
         }

@@ -1,6 +1,6 @@
 //! CIF availability and replies: results per call kind, retries with backoff, deadlines, reconciliation.
 
-use std::collections::BTreeSet;
+use crate::vecmap::VecSet;
 use std::mem;
 
 use crate::command::{CifCall, Command, Severity, StreamsCall};
@@ -79,7 +79,7 @@ impl Bridge {
                         // The reconciled createSession answered after all: count its session, which CIF focused.
                         self.trace(None, "reply.createSession", format!("{} late answer after reconciling: session {} counted", r.request, text::excerpt(&sid)));
                         self.created_session_focused(&sid);
-                        self.sessions.entry(sid).or_insert(None);
+                        self.sessions.get_or_insert_with(sid, || None);
                         self.dirty = true;
                         return;
                     }
@@ -295,7 +295,7 @@ impl Bridge {
                         }
                         None => {
                             // The contact was released (or reconciled) meanwhile: count the session, write nothing.
-                            self.sessions.entry(session_id).or_insert(None);
+                            self.sessions.get_or_insert_with(session_id, || None);
                             self.pump_waiting();
                         }
                     }
@@ -389,7 +389,7 @@ impl Bridge {
             self.fail(request, p.clone(), "getAllSessions failed or returned no list");
             return;
         };
-        let alive: BTreeSet<String> = alive.into_iter().collect();
+        let alive: VecSet<String> = alive.into_iter().collect();
         // Restored sessions the agent closed meanwhile.
         let unverified = mem::take(&mut self.unverified_sessions);
         for sid in unverified {

@@ -7,7 +7,9 @@ mod dynamics_handlers;
 mod pop;
 mod restore;
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::VecDeque;
+
+use crate::vecmap::{VecMap, VecSet};
 use std::mem;
 
 use serde_json::{Map, Value};
@@ -135,21 +137,21 @@ pub struct Bridge {
     retry: RetryPolicy,
     now: Millis,
     cif: CifState,
-    contacts: BTreeMap<ContactId, Contact>,
+    contacts: VecMap<ContactId, Contact>,
     handled: HandledIds,
-    pending: BTreeMap<RequestId, Pending>,
+    pending: VecMap<RequestId, Pending>,
     /// Streams actions in flight: the contact acted on (`None` for agent actions: dial, agent state).
-    streams_pending: BTreeMap<RequestId, (Option<ContactId>, StreamsCall)>,
+    streams_pending: VecMap<RequestId, (Option<ContactId>, StreamsCall)>,
     /// Presence as the bridge knows it, for the rules that keep Connect and Dynamics in step without loops.
     presence: PresenceState,
-    retries: BTreeMap<u64, RetryJob>,
+    retries: VecMap<u64, RetryJob>,
     timers: TimerTable<TimerKey>,
     next_request: u64,
     next_retry: u64,
     /// Open sessions this bridge created (or restored), and the contact each belongs to (if still held).
-    sessions: BTreeMap<String, Option<ContactId>>,
+    sessions: VecMap<String, Option<ContactId>>,
     /// Restored sessions not yet confirmed by `getAllSessions`.
-    unverified_sessions: BTreeSet<String>,
+    unverified_sessions: VecSet<String>,
     reconcile: Option<RequestId>,
     reconcile_again: bool,
     /// The session the agent is looking at, as far as the bridge knows: set by `onSessionSwitched`, and by a
@@ -161,10 +163,10 @@ pub struct Bridge {
     switch_seen: VecDeque<String>,
     /// Requests whose deadline passed (or that CIF gave up on) without an answer: they no longer hold the pop
     /// turn, but a late answer is still accepted.
-    overdue: BTreeSet<RequestId>,
+    overdue: VecSet<RequestId>,
     /// `createSession` requests forgotten when `getAllSessions` found their session (bounded): a late answer
     /// to one still counts its session and moves the focus.
-    adopted_creates: BTreeSet<RequestId>,
+    adopted_creates: VecSet<RequestId>,
     /// Next [`PopState::WaitingForTurn`] ticket.
     next_ticket: u64,
     commands: VecDeque<Command>,
@@ -185,22 +187,22 @@ impl Bridge {
             config,
             now,
             cif: CifState::NotReady,
-            contacts: BTreeMap::new(),
-            pending: BTreeMap::new(),
-            streams_pending: BTreeMap::new(),
+            contacts: VecMap::new(),
+            pending: VecMap::new(),
+            streams_pending: VecMap::new(),
             presence: PresenceState::default(),
-            retries: BTreeMap::new(),
+            retries: VecMap::new(),
             timers: TimerTable::default(),
             next_request: 1,
             next_retry: 1,
-            sessions: BTreeMap::new(),
-            unverified_sessions: BTreeSet::new(),
+            sessions: VecMap::new(),
+            unverified_sessions: VecSet::new(),
             reconcile: None,
             reconcile_again: false,
             focused_session: None,
             switch_seen: VecDeque::new(),
-            overdue: BTreeSet::new(),
-            adopted_creates: BTreeSet::new(),
+            overdue: VecSet::new(),
+            adopted_creates: VecSet::new(),
             next_ticket: 1,
             commands: VecDeque::new(),
             dirty: false,

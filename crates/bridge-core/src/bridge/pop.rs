@@ -1,6 +1,6 @@
 //! The pop flow: contact events, the first decision, the notification, the pop turn, the session and its tabs.
 
-use std::collections::BTreeMap;
+use crate::vecmap::VecMap;
 
 use serde_json::{Map, Value};
 
@@ -286,7 +286,7 @@ impl Bridge {
         // Also deferred while another pop is under way (a late answer after this contact lost the turn): that
         // pop's createSession may move the focus before CIF carries out these tabs.
         let focused = self.focused_session.as_deref() == Some(session_id.as_str()) && !self.turn_busy_except(Some(id));
-        let mut tabs = BTreeMap::new();
+        let mut tabs = VecMap::new();
         for kind in plan {
             if kind == TabKind::Search {
                 self.trace(Some(id), "decision", format!("search tab ({search_reason})"));

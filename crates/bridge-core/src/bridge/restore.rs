@@ -30,7 +30,7 @@ impl Bridge {
             }
             let state = restored_state(&pc);
             let Some(state) = state else { continue };
-            let contact = self.contacts.entry(id.clone()).or_insert_with(|| Contact::new(id.clone(), self.now));
+            let contact = self.contacts.get_or_insert_with(id.clone(), || Contact::new(id.clone(), self.now));
             if contact.state != PopState::AwaitingCif {
                 continue;
             }
