@@ -3,6 +3,10 @@
 //! Why: the core judges every untrusted value, so the shell must hand it over unchanged: a JS string stays a
 //! `Value::String` even when it holds JSON text, objects keep their shape, `undefined` becomes `null`. Going the
 //! other way, command arguments become plain JS objects (not `Map`s), as CIF expects.
+//!
+//! Both directions go through JSON text (`JSON.stringify`/`JSON.parse` on the JS side, serde_json on ours):
+//! serde_json is linked anyway, and a second serde data format (serde-wasm-bindgen) monomorphised every
+//! serialisable type a second time in the wasm.
 
 use serde::Serialize;
 use serde_json::Value;
@@ -16,10 +20,7 @@ pub fn to_json(value: &JsValue) -> Value {
     if let Some(s) = value.as_string() {
         return Value::String(s);
     }
-    if let Ok(v) = serde_wasm_bindgen::from_value::<Value>(value.clone()) {
-        return v;
-    }
-    // A shape serde cannot walk (e.g. an object with a function inside): JSON.stringify drops what JSON can't hold.
+    // JSON.stringify drops what JSON can't hold (functions, `undefined` members) and turns NaN into null.
     if let Ok(text) = js_sys::JSON::stringify(value) {
         if let Some(text) = text.as_string() {
             if let Ok(v) = serde_json::from_str::<Value>(&text) {
@@ -31,8 +32,9 @@ pub fn to_json(value: &JsValue) -> Value {
 }
 
 /// Builds the plain JS object (or array, string, number…) for a serialisable Rust value.
-pub fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, serde_wasm_bindgen::Error> {
-    value.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+pub fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, String> {
+    let text = serde_json::to_string(value).map_err(|e| e.to_string())?;
+    js_sys::JSON::parse(&text).map_err(|e| js_text(&e))
 }
 
 /// `String(value)`, for messages; never throws (an `Error` gives `name: message`, anything else its JSON text).
