@@ -9,7 +9,8 @@
 //! data too ([`Bridge::poll_timeout`]). So every behaviour of the product — the screen pop, duplicates,
 //! out-of-order CIF results, reloads, timeouts, hostile attributes — is exercised by plain `cargo test`,
 //! property tests included, faster than real time and reproducibly (the model is str0m's and quinn-proto's).
-//! The crate does not depend on wasm-bindgen, js-sys or web-sys; the compiler keeps it that way.
+//! The crate depends on no browser-binding crate (its only dependencies are serde and serde_json); the compiler
+//! keeps it that way.
 //!
 //! # The run-loop contract (for the shell)
 //!
