@@ -5,10 +5,7 @@
 # Extra arguments go to bench/bench.mjs (e.g. --quick, --voice 200, --memory 2000).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 started=$(date +%s)
-ensure_rust_target
-ensure_wasm_bindgen_cli
-ensure_npm_packages
-ensure_chromium
+ensure_all
 build_page
 cd "$ROOT"
 mkdir -p bench/out

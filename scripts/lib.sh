@@ -65,6 +65,14 @@ ensure_npm_packages() {
   fi
 }
 
+# Everything a command needs on a fresh machine; `--no-browser` skips Chromium (the workbench alone needs none).
+ensure_all() {
+  ensure_rust_target
+  ensure_wasm_bindgen_cli
+  ensure_npm_packages
+  [ "${1:-}" = "--no-browser" ] || ensure_chromium
+}
+
 # Builds the channel provider page into dist/: wasm (release, size-optimised) + webpack bundle.
 build_page() {
   step "build the channel provider page (dist/)"

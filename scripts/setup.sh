@@ -2,7 +2,4 @@
 # Installs everything the workbench and the tests need, and only what is missing:
 # the wasm32 target, the wasm-bindgen CLI matching Cargo.lock, npm packages, Debian's chromium + chromedriver.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-ensure_rust_target
-ensure_wasm_bindgen_cli
-ensure_npm_packages
-[ "${1:-}" = "--no-browser" ] || ensure_chromium
+ensure_all "$@"

@@ -3,10 +3,7 @@
 # wasm-bindgen tests in headless Chromium, the release page build, then end-to-end tests in the workbench.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 started=$(date +%s)
-ensure_rust_target
-ensure_wasm_bindgen_cli
-ensure_npm_packages
-ensure_chromium
+ensure_all
 cd "$ROOT"
 
 step "native tests (cargo test --workspace)"

@@ -3,9 +3,7 @@
 # (a Dynamics stand-in around the real page, the real Streams library and a fake CCP) until Ctrl-C.
 #   scripts/workbench.sh [--host localhost] [--port 8080]
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-ensure_rust_target
-ensure_wasm_bindgen_cli
-ensure_npm_packages
+ensure_all --no-browser
 build_page
 cd "$ROOT"
 exec node www/workbench/server.mjs --dist dist "$@"

@@ -3,6 +3,7 @@
 //! Why here: fetching and unwrapping are I/O and JS shapes; which values are valid is the core's
 //! `Config::resolve`. URL values stay strings, JSON values keep their types.
 
+use bridge_core::text::json_kind;
 use bridge_core::{ConfigLayer, ConfigSource};
 use serde_json::{Map, Value};
 use wasm_bindgen::JsCast;
@@ -139,13 +140,3 @@ pub fn raw_value(layers: &[ConfigLayer], key: &str) -> Option<String> {
         })
 }
 
-fn json_kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}

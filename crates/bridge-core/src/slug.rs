@@ -462,16 +462,6 @@ enum Raw<'a> {
     Bool(bool),
 }
 
-fn json_kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
 
 impl SlugData {
     /// Parses `attributes` (normally `{key: {name, value}}`) through `names`.
@@ -487,7 +477,7 @@ impl SlugData {
                 errors.push(SlugError {
                     contact: contact.clone(),
                     attribute: "*".to_owned(),
-                    value: json_kind(other).to_owned(),
+                    value: text::json_kind(other).to_owned(),
                     problem: SlugProblem::NotAnObject,
                 });
                 return (data, errors);
@@ -675,7 +665,7 @@ fn read_entry(entry: Option<&Value>) -> Result<Raw<'_>, &'static str> {
         Value::Null => Ok(Raw::Absent),
         Value::String(s) => Ok(Raw::Str(s)),
         Value::Bool(b) => Ok(Raw::Bool(*b)),
-        other => Err(json_kind(other)),
+        other => Err(text::json_kind(other)),
     }
 }
 

@@ -75,6 +75,20 @@ pub fn describe_json(value: &serde_json::Value) -> String {
     }
 }
 
+/// What kind of JSON value arrived where another was expected ("a number", "an object"…), for error messages
+/// that say what was found without echoing untrusted content.
+pub fn json_kind(value: &serde_json::Value) -> &'static str {
+    use serde_json::Value;
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
