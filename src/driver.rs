@@ -10,7 +10,7 @@
 //! driver, so dropping the [`Driver`] releases everything: guards first (they unsubscribe), closures last.
 
 use std::cell::{Cell, RefCell};
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::rc::{Rc, Weak};
 
 use bridge_core::{
@@ -23,7 +23,6 @@ use js_sys::{Function, Promise};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::abort::{abortable, AbortHandle};
 use crate::cif::{self, HandlerGuard};
 use crate::convert::{js_text, to_json};
 use crate::page::{CcpStatus, Page};
@@ -63,10 +62,9 @@ struct Inner {
     global_subscriptions: RefCell<Vec<SubscriptionGuard>>,
     cif_handlers: RefCell<Vec<HandlerGuard>>,
     timer: RefCell<Option<(Millis, Timeout)>>,
-    /// The tasks awaiting CIF promises, by request, so `Command::Forget` can end one (see `abort.rs`).
-    awaiting: RefCell<HashMap<RequestId, AbortHandle>>,
-    /// How many of those tasks are alive (a guard in each counts itself out when the task is dropped).
-    live_tasks: Rc<Cell<usize>>,
+    /// The CIF requests whose settlement the core still wants; `Command::Forget` removes one, and a promise
+    /// that settles later is then ignored.
+    awaiting: RefCell<HashSet<RequestId>>,
     bridge: RefCell<Bridge>,
     queue: RefCell<VecDeque<Work>>,
     pumping: Cell<bool>,
@@ -89,6 +87,8 @@ struct Callbacks {
     agent_state: JsCallback,
     streams_success: JsCallback,
     streams_failure: Closure<dyn FnMut(JsValue, JsValue)>,
+    cif_resolved: Closure<dyn FnMut(JsValue, JsValue)>,
+    cif_rejected: Closure<dyn FnMut(JsValue, JsValue)>,
     ccp_events: Vec<(CcpEvent, JsCallback)>,
 }
 
@@ -118,8 +118,7 @@ impl Driver {
             global_subscriptions: RefCell::new(Vec::new()),
             cif_handlers: RefCell::new(Vec::new()),
             timer: RefCell::new(None),
-            awaiting: RefCell::new(HashMap::new()),
-            live_tasks: Rc::new(Cell::new(0)),
+            awaiting: RefCell::new(HashSet::new()),
             bridge: RefCell::new(bridge),
             queue: RefCell::new(VecDeque::new()),
             pumping: Cell::new(false),
@@ -248,11 +247,6 @@ impl Driver {
         read(&self.inner.bridge.borrow())
     }
 
-    /// How many tasks awaiting a CIF promise are alive: those the core still waits for, nothing more.
-    pub fn live_cif_tasks(&self) -> usize {
-        self.inner.live_tasks.get()
-    }
-
     /// How many CIF requests the shell still awaits on the core's behalf.
     pub fn awaited_cif_requests(&self) -> usize {
         self.inner.awaiting.borrow().len()
@@ -335,6 +329,25 @@ impl Callbacks {
                     }));
                 }
             });
+        // The same for CIF promises: `then` gets the shared closures bound to the request id, so nothing is made
+        // per call in Rust. (A `JsFuture` per call would leak its state and two closures whenever Dynamics never
+        // settles the promise, as it does for a withdrawn notifyEvent: its closures only free themselves when
+        // called.) A promise Dynamics drops is collected by JS with its bound functions.
+        let w = weak.clone();
+        let cif_resolved =
+            Closure::<dyn FnMut(JsValue, JsValue)>::new(move |request: JsValue, value: JsValue| {
+                if let (Some(inner), Some(request)) = (w.upgrade(), request_id(&request)) {
+                    inner.on_cif_settled(request, CifOutcome::Resolved(to_json(&value)));
+                }
+            });
+        let w = weak.clone();
+        let cif_rejected = Closure::<dyn FnMut(JsValue, JsValue)>::new(
+            move |request: JsValue, reason: JsValue| {
+                if let (Some(inner), Some(request)) = (w.upgrade(), request_id(&request)) {
+                    inner.on_cif_settled(request, CifOutcome::Rejected(to_json(&reason)));
+                }
+            },
+        );
         let ccp_events = [
             CcpEvent::Initialized,
             CcpEvent::IframeRetriesExhausted,
@@ -359,6 +372,8 @@ impl Callbacks {
             agent_state,
             streams_success,
             streams_failure,
+            cif_resolved,
+            cif_rejected,
             ccp_events,
         }
     }
@@ -378,6 +393,17 @@ impl Callbacks {
         let success: JsValue = success.bind1(&JsValue::NULL, &id).into();
         let failure: JsValue = failure.bind1(&JsValue::NULL, &id).into();
         streams::callbacks(&success, &failure)
+    }
+
+    /// Hands `promise`'s settlement to the shared CIF closures, bound to `request`.
+    fn await_cif(&self, request: RequestId, promise: &Promise) {
+        let id = JsValue::from_f64(request.0 as f64);
+        let resolved: &Function = self.cif_resolved.as_ref().unchecked_ref();
+        let rejected: &Function = self.cif_rejected.as_ref().unchecked_ref();
+        let settling: &crate::sys::cif::Settling = promise.unchecked_ref();
+        let on_resolved: Function = resolved.bind1(&JsValue::NULL, &id).unchecked_into();
+        let on_rejected: Function = rejected.bind1(&JsValue::NULL, &id).unchecked_into();
+        let _derived = settling.then(&on_resolved, &on_rejected);
     }
 }
 
@@ -475,10 +501,7 @@ impl Inner {
                 }
             }
             Command::Forget { request } => {
-                let handle = self.awaiting.borrow_mut().remove(&request);
-                if let Some(handle) = handle {
-                    handle.abort();
-                }
+                self.awaiting.borrow_mut().remove(&request);
             }
             Command::Persist(text) => storage::write(&self.storage_key, &text),
             Command::Report(report) => {
@@ -510,15 +533,8 @@ impl Inner {
         }
         match cif::invoke(call, correlation_id) {
             Ok(promise) => {
-                let weak = self.self_weak();
-                let live = LiveTask::new(&self.live_tasks);
-                let (task, handle) = abortable(settle_into(weak, request, promise));
-                self.awaiting.borrow_mut().insert(request, handle);
-                wasm_bindgen_futures::spawn_local(async move {
-                    let _live = live;
-                    // `None`: the core forgot the request; returning drops the JsFuture and its closures.
-                    let _ = task.await;
-                });
+                self.awaiting.borrow_mut().insert(request);
+                self.callbacks.await_cif(request, &promise);
             }
             Err(outcome) => {
                 self.queue.borrow_mut().push_back(Work::Input(
@@ -551,6 +567,13 @@ impl Inner {
         }
     }
 
+    /// A CIF promise settled: fed to the core unless it has forgotten the request (or already had its answer).
+    fn on_cif_settled(&self, request: RequestId, outcome: CifOutcome) {
+        if self.awaiting.borrow_mut().remove(&request) {
+            self.push(Input::CifReply(CifReply { request, outcome }));
+        }
+    }
+
     fn on_contact_seen(&self, contact: &JsValue, kind: ContactEventKind) {
         let _metrics = crate::metrics::span(crate::metrics::Kind::Contact);
         let Some(id) = streams::contact_id(contact) else {
@@ -562,7 +585,7 @@ impl Inner {
             let subs = ContactSubscriptions::subscribe(view, &id, |k| self.callbacks.for_kind(k));
             self.contacts.borrow_mut().insert(id.clone(), subs);
         }
-        let snapshot = streams::read_snapshot(contact.unchecked_ref(), &id);
+        let snapshot = streams::read_snapshot(contact.unchecked_ref(), &id, streams::Reading::Full);
         self.push(Input::Contact(bridge_core::ContactEvent {
             contact_id: id,
             kind,
@@ -622,32 +645,6 @@ impl Inner {
             console::error(&format!("CCP: {why}"));
         }
         self.page.set_ccp(&status);
-    }
-}
-
-/// Awaits a CIF promise and feeds the outcome, if the driver still exists.
-async fn settle_into(weak: Weak<Inner>, request: RequestId, promise: Promise) {
-    let outcome = cif::settle(promise).await;
-    if let Some(inner) = weak.upgrade() {
-        let handle = inner.awaiting.borrow_mut().remove(&request);
-        drop(handle);
-        inner.push(Input::CifReply(CifReply { request, outcome }));
-    }
-}
-
-/// Counts a task awaiting a CIF promise while it exists, for [`Driver::live_cif_tasks`].
-struct LiveTask(Rc<Cell<usize>>);
-
-impl LiveTask {
-    fn new(count: &Rc<Cell<usize>>) -> LiveTask {
-        count.set(count.get() + 1);
-        LiveTask(count.clone())
-    }
-}
-
-impl Drop for LiveTask {
-    fn drop(&mut self) {
-        self.0.set(self.0.get().saturating_sub(1));
     }
 }
 

@@ -12,8 +12,6 @@
 //! `cargo test` of the workspace still builds.
 
 #[cfg(target_arch = "wasm32")]
-pub mod abort;
-#[cfg(target_arch = "wasm32")]
 pub mod cif;
 #[cfg(target_arch = "wasm32")]
 pub mod clock;

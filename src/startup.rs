@@ -486,8 +486,8 @@ fn terminate_streams() {
 }
 
 /// `window.connectCifBridgeDiagnostics()`: read-only counters for support and for the memory test (issue 6):
-/// `{trackedContacts, coreContacts, openSessions, wasmMemoryBytes, liveCifTasks, cifPending}`. Removed when the
-/// shell drops.
+/// `{trackedContacts, coreContacts, openSessions, wasmMemoryBytes, awaitedCifRequests, cifPending, heldJsValues}`.
+/// Removed when the shell drops.
 struct DiagnosticsHook {
     _closure: Closure<dyn FnMut() -> JsValue>,
 }
@@ -507,10 +507,12 @@ struct Diagnostics {
     core_contacts: usize,
     open_sessions: usize,
     wasm_memory_bytes: u32,
-    /// Tasks awaiting CIF promises (only those the core still waits for should be alive).
-    live_cif_tasks: usize,
+    /// CIF requests the shell still waits on for the core (never more than `cif_pending`).
+    awaited_cif_requests: usize,
     /// CIF requests the core waits for.
     cif_pending: usize,
+    /// JS values the wasm side holds (wasm-bindgen's externref table): flat while nothing leaks.
+    held_js_values: u32,
 }
 
 impl DiagnosticsHook {
@@ -526,8 +528,9 @@ impl DiagnosticsHook {
                 core_contacts: driver.inspect(|b| b.contact_count()),
                 open_sessions: driver.inspect(|b| b.open_sessions()),
                 wasm_memory_bytes: bytes,
-                live_cif_tasks: driver.live_cif_tasks(),
+                awaited_cif_requests: driver.awaited_cif_requests(),
                 cif_pending: driver.inspect(|b| b.debug_counts().cif_pending),
+                held_js_values: wasm_bindgen::externref_heap_live_count(),
             };
             crate::convert::to_js(&d).unwrap_or(JsValue::NULL)
         });

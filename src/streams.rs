@@ -142,10 +142,39 @@ pub fn contact_id(contact: &JsValue) -> Option<String> {
     }
 }
 
+/// How much of a contact view to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reading {
+    /// Everything, the contact's connections included (the customer's number, chat name, direction).
+    Full,
+    /// The contact's own data only (channel, state, queue, attributes, task name).
+    ///
+    /// Why: Streams hands `onEnded` and `onDestroy` a snapshot of a contact it has often dropped already; the
+    /// snapshot's connection getters then throw "Contact … no longer exists". Reading them would log a false
+    /// error for every contact that leaves and, with wasm-bindgen 0.2.129's reference types, leak one externref
+    /// slot per throw (a throwing `catch` import never frees its return slot). The core keeps what the earlier
+    /// events told it: a field read as `None` does not overwrite it.
+    OwnData,
+}
+
+impl Reading {
+    /// What to read for an event of `kind`.
+    pub fn for_event(kind: ContactEventKind) -> Reading {
+        match kind {
+            ContactEventKind::Ended | ContactEventKind::Destroyed => Reading::OwnData,
+            _ => Reading::Full,
+        }
+    }
+}
+
 /// The event for `kind` on the contact view Streams passed, or `None` when the view has no id.
 pub fn read_event(contact: &JsValue, kind: ContactEventKind) -> Option<ContactEvent> {
     let contact_id = contact_id(contact)?;
-    let snapshot = read_snapshot(contact.unchecked_ref(), &contact_id);
+    let snapshot = read_snapshot(
+        contact.unchecked_ref(),
+        &contact_id,
+        Reading::for_event(kind),
+    );
     Some(ContactEvent {
         contact_id,
         kind,
@@ -153,8 +182,9 @@ pub fn read_event(contact: &JsValue, kind: ContactEventKind) -> Option<ContactEv
     })
 }
 
-/// Copies the getters of a contact; `None` when Streams no longer knows it (the type getter throws).
-pub fn read_snapshot(contact: &Contact, id: &str) -> Option<ContactSnapshot> {
+/// Copies the getters of a contact (those `reading` asks for); `None` when Streams no longer knows it (the
+/// type getter throws).
+pub fn read_snapshot(contact: &Contact, id: &str, reading: Reading) -> Option<ContactSnapshot> {
     let channel = match contact.get_type() {
         Ok(v) => string_or_report(&v, id, "getType()", "a channel name such as voice or chat"),
         Err(e) => {
@@ -180,7 +210,11 @@ pub fn read_snapshot(contact: &Contact, id: &str) -> Option<ContactSnapshot> {
     )
     .and_then(|v| string_or_report(&v, id, "getState().type", "a string"))
     .unwrap_or_default();
-    let inbound = getter(id, "isInbound()", "a boolean", || contact.is_inbound()).and_then(|v| {
+    let inbound = match reading {
+        Reading::Full => getter(id, "isInbound()", "a boolean", || contact.is_inbound()),
+        Reading::OwnData => None,
+    }
+    .and_then(|v| {
         let b = v.as_bool();
         if b.is_none() && !v.is_null() && !v.is_undefined() {
             report(&GetterError {
@@ -201,10 +235,10 @@ pub fn read_snapshot(contact: &Contact, id: &str) -> Option<ContactSnapshot> {
     })
     .map(|v| to_json(&v))
     .unwrap_or(serde_json::Value::Null);
-    let (phone_number, customer_name) = match channel.as_str() {
-        "voice" | "queue_callback" => (phone_number(contact, id), None),
-        "chat" => (None, chat_customer_name(contact, id)),
-        "task" => (
+    let (phone_number, customer_name) = match (channel.as_str(), reading) {
+        ("voice" | "queue_callback", Reading::Full) => (phone_number(contact, id), None),
+        ("chat", Reading::Full) => (None, chat_customer_name(contact, id)),
+        ("task", _) => (
             None,
             getter(id, "getName()", "a string", || contact.get_name()).and_then(|v| v.as_string()),
         ),

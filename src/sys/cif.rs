@@ -83,4 +83,13 @@ extern "C" {
     /// `removeHandler(eventName, handler)`: must be given the identical function.
     #[wasm_bindgen(js_namespace = ["Microsoft", "CIFramework"], js_name = removeHandler, catch)]
     pub fn remove_handler(event_name: &str, handler: &Function) -> Result<JsValue, JsValue>;
+
+    /// A CIF call's promise, seen only to attach handlers that are plain functions (`Function.bind` results),
+    /// which `js_sys::Promise::then2` does not take: the driver binds shared closures to a request id this way.
+    #[wasm_bindgen(js_name = Promise)]
+    pub type Settling;
+
+    /// `promise.then(onResolved, onRejected)`.
+    #[wasm_bindgen(method)]
+    pub fn then(this: &Settling, on_resolved: &Function, on_rejected: &Function) -> JsValue;
 }

@@ -4,6 +4,10 @@
 // `connect.contact` (no replay), `connect.agent` (synchronous call-back once initialised), per-contact `onX`
 // returning `{unsubscribe}`, getters that throw once a contact is gone (and task connection getters that throw
 // as without TaskJS when asked to), `new connect.Contact(id)`, and accept/reject/clear with callbacks.
+// Removing a contact works as in Streams 2.28: ENDED fires first if it has not (with a snapshot), then DESTROYED
+// with a snapshot, and a snapshot's own data survives while its connection getters (isInbound,
+// getInitialConnection) look up live data and throw "no longer exists" (Streams builds live Connection objects
+// even for a ContactSnapshot).
 // Unlike Streams it does NOT drop a contact's subscriptions on destroy, so the live-subscription count shows
 // whether the shell released them itself.
 
@@ -107,12 +111,12 @@ class Contact {
     return this._data().name ?? null;
   }
   isInbound() {
-    const d = this._data();
+    const d = data(this.contactId);
     if (d.type === "task" && d.withoutTaskJs) throw new TypeError("Cannot read properties of undefined (reading 'create')");
     return d.inbound !== false;
   }
   getInitialConnection() {
-    const d = this._data();
+    const d = data(this.contactId);
     if (d.type === "task" && d.withoutTaskJs) throw new TypeError("Cannot read properties of undefined (reading 'create')");
     return new Connection(d);
   }
@@ -233,15 +237,20 @@ export function fakeConnectSetState(contactId, s) {
 
 // Fires a per-contact event ("connecting", "ended", "missed", …) with a live view. False if a handler threw.
 export function fakeConnectFire(contactId, event) {
+  const d = state.contacts.get(contactId);
+  if (d && event === "ended") d.endedFired = true;
   return trigger("contact::" + event + "::" + contactId, new Contact(contactId));
 }
 
-// Removes a contact: later getters on live views throw; onDestroy fires with a snapshot.
+// Removes a contact: later getters on live views throw; ENDED (if it has not fired) and DESTROYED fire with
+// snapshots, as Streams does.
 export function fakeConnectRemove(contactId) {
   const d = state.contacts.get(contactId);
   if (!d) return true;
   d.removed = true;
-  const ok = trigger("contact::destroyed::" + contactId, new ContactSnapshot(Object.assign({}, d)));
+  let ok = true;
+  if (!d.endedFired) ok = trigger("contact::ended::" + contactId, new ContactSnapshot(Object.assign({}, d))) && ok;
+  ok = trigger("contact::destroyed::" + contactId, new ContactSnapshot(Object.assign({}, d))) && ok;
   state.contacts.delete(contactId);
   return ok;
 }
@@ -286,4 +295,19 @@ export function fakeConnectCalls() {
 
 export function fakeConnectHandlerThrows() {
   return state.threw;
+}
+
+// The console.error lines the shell wrote since the last call (it prefixes every line with "[connect-cif-bridge]").
+let consoleErrors = null;
+export function fakeConsoleErrorsTaken() {
+  if (!consoleErrors) {
+    consoleErrors = [];
+    const original = console.error.bind(console);
+    console.error = (...args) => {
+      const line = args.map(String).join(" ");
+      if (line.includes("[connect-cif-bridge]")) consoleErrors.push(line);
+      original(...args);
+    };
+  }
+  return JSON.stringify(consoleErrors.splice(0));
 }

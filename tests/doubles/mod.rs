@@ -25,6 +25,7 @@ extern "C" {
     pub fn fakeConnectLiveContactSubscriptions() -> u32;
     pub fn fakeConnectCalls() -> String;
     pub fn fakeConnectHandlerThrows() -> u32;
+    pub fn fakeConsoleErrorsTaken() -> String;
 }
 
 #[wasm_bindgen(module = "/tests/doubles/cif.js")]
@@ -84,6 +85,11 @@ pub fn options(name: &str, query: &str) -> ShellOptions {
         cif_library: CifLibrary::AlreadyLoaded,
         storage_key: format!("connect-cif-bridge:test:{name}:{}", js_sys::Math::random()),
     }
+}
+
+/// The bridge's console errors since the last call (the first call starts capturing them).
+pub fn console_errors_taken() -> Vec<String> {
+    serde_json::from_str(&fakeConsoleErrorsTaken()).unwrap_or_default()
 }
 
 /// Lets promises, microtasks and zero-delay timers run.
