@@ -30,6 +30,17 @@ impl ContactId {
     }
 }
 
+#[cfg(test)]
+impl ContactId {
+    /// A contact id from a literal the test knows to be valid (unit tests only).
+    pub(crate) fn known(raw: &str) -> ContactId {
+        match ContactId::parse(raw) {
+            Some(id) => id,
+            None => panic!("{raw:?} is not a valid contact id"),
+        }
+    }
+}
+
 impl fmt::Display for ContactId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)

@@ -249,10 +249,10 @@ mod tests {
     fn round_trip_and_hostile() {
         let mut p = Persisted::default();
         p.contacts.insert(
-            ContactId::parse("c1").unwrap(),
+            ContactId::known("c1"),
             PersistedContact { session_id: Some("s1".into()), tabs: [TabKind::Activity].into(), ..Default::default() },
         );
-        p.handled.push(ContactId::parse("c0").unwrap());
+        p.handled.push(ContactId::known("c0"));
         let text = p.to_json();
         assert_eq!(text, r#"{"contacts":{"c1":{"sessionId":"s1","tabs":["activity"]}},"handled":["c0"],"v":1}"#);
         assert_eq!(Persisted::parse(&text, 10).0, p);
@@ -262,7 +262,7 @@ mod tests {
         hostile.declined = true;
         hostile.tabs = [TabKind::Search, TabKind::Customer].into();
         let mut q = Persisted::default();
-        q.contacts.insert(ContactId::parse("c2").unwrap(), hostile);
+        q.contacts.insert(ContactId::known("c2"), hostile);
         let text = q.to_json();
         assert!(serde_json::from_str::<Value>(&text).is_ok(), "{text}");
         assert_eq!(Persisted::parse(&text, 10).0, q);
