@@ -387,24 +387,25 @@ impl Callbacks {
 
     /// `{success, failure}` bound to `request`.
     fn reply_callbacks(&self, request: RequestId) -> JsValue {
-        let id = JsValue::from_f64(request.0 as f64);
-        let success: &Function = self.streams_success.as_ref().unchecked_ref();
-        let failure: &Function = self.streams_failure.as_ref().unchecked_ref();
-        let success: JsValue = success.bind1(&JsValue::NULL, &id).into();
-        let failure: JsValue = failure.bind1(&JsValue::NULL, &id).into();
+        let success = bound_to(request, self.streams_success.as_ref());
+        let failure = bound_to(request, self.streams_failure.as_ref());
         streams::callbacks(&success, &failure)
     }
 
     /// Hands `promise`'s settlement to the shared CIF closures, bound to `request`.
     fn await_cif(&self, request: RequestId, promise: &Promise) {
-        let id = JsValue::from_f64(request.0 as f64);
-        let resolved: &Function = self.cif_resolved.as_ref().unchecked_ref();
-        let rejected: &Function = self.cif_rejected.as_ref().unchecked_ref();
         let settling: &crate::sys::cif::Settling = promise.unchecked_ref();
-        let on_resolved: Function = resolved.bind1(&JsValue::NULL, &id).unchecked_into();
-        let on_rejected: Function = rejected.bind1(&JsValue::NULL, &id).unchecked_into();
-        let _derived = settling.then(&on_resolved, &on_rejected);
+        let _derived = settling.then(
+            &bound_to(request, self.cif_resolved.as_ref()),
+            &bound_to(request, self.cif_rejected.as_ref()),
+        );
     }
+}
+
+/// `callback` with `request` bound as its first argument: a JS-side wrapper, so nothing is made in Rust per call.
+fn bound_to(request: RequestId, callback: &JsValue) -> Function {
+    let callback: &Function = callback.unchecked_ref();
+    callback.bind1(&JsValue::NULL, &JsValue::from_f64(request.0 as f64)).unchecked_into()
 }
 
 impl Inner {
@@ -585,7 +586,8 @@ impl Inner {
             let subs = ContactSubscriptions::subscribe(view, &id, |k| self.callbacks.for_kind(k));
             self.contacts.borrow_mut().insert(id.clone(), subs);
         }
-        let snapshot = streams::read_snapshot(contact.unchecked_ref(), &id, streams::Reading::Full);
+        let reading = streams::Reading::for_event(kind);
+        let snapshot = streams::read_snapshot(contact.unchecked_ref(), &id, reading);
         self.push(Input::Contact(bridge_core::ContactEvent {
             contact_id: id,
             kind,
