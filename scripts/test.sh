@@ -6,6 +6,9 @@ started=$(date +%s)
 ensure_all
 cd "$ROOT"
 
+step "formatting (cargo fmt --all --check)"
+cargo fmt --all --check
+
 step "native tests (cargo test --workspace)"
 cargo test --workspace --locked
 

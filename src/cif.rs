@@ -68,16 +68,9 @@ pub fn invoke(call: &CifCall, correlation_id: &str) -> Result<Promise, CifOutcom
         CifCall::GetAllSessions => sys::get_all_sessions(cid),
         CifCall::SetClickToAct { value } => sys::set_click_to_act(*value, cid),
         CifCall::SetPresence { presence_text } => sys::set_presence(presence_text, cid),
-        CifCall::UpdateRecord {
-            entity_name,
-            id,
-            data,
-        } => {
-            let text = serde_json::to_string(data).map_err(|e| {
-                CifOutcome::Threw(format!(
-                    "updateRecord: data could not be written as JSON: {e}"
-                ))
-            })?;
+        CifCall::UpdateRecord { entity_name, id, data } => {
+            let text = serde_json::to_string(data)
+                .map_err(|e| CifOutcome::Threw(format!("updateRecord: data could not be written as JSON: {e}")))?;
             sys::update_record(entity_name, id, &text, cid)
         }
     };
@@ -145,17 +138,8 @@ impl HandlerGuard {
             on_payload(payload);
             Promise::resolve(&JsValue::UNDEFINED)
         });
-        sys::add_handler(
-            handler.event_name(),
-            closure.as_ref().unchecked_ref::<Function>(),
-        )
-        .map_err(|e| {
-            format!(
-                "addHandler({}) threw: {}",
-                handler.event_name(),
-                js_text(&e)
-            )
-        })?;
+        sys::add_handler(handler.event_name(), closure.as_ref().unchecked_ref::<Function>())
+            .map_err(|e| format!("addHandler({}) threw: {}", handler.event_name(), js_text(&e)))?;
         Ok(HandlerGuard { handler, closure })
     }
 }

@@ -43,11 +43,7 @@ pub fn js_text(value: &JsValue) -> String {
         return s;
     }
     if let Some(err) = value.dyn_ref::<js_sys::Error>() {
-        return format!(
-            "{}: {}",
-            String::from(err.name()),
-            String::from(err.message())
-        );
+        return format!("{}: {}", String::from(err.name()), String::from(err.message()));
     }
     match js_sys::JSON::stringify(value) {
         Ok(s) => s.as_string().unwrap_or_else(|| "undefined".to_owned()),

@@ -14,9 +14,8 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::rc::{Rc, Weak};
 
 use bridge_core::{
-    Bridge, CifAvailability, CifOutcome, CifReply, Command, Config, ContactEventKind,
-    DynamicsEvent, DynamicsHandler, Input, Millis, RequestId, RestoredState, StreamsCall,
-    StreamsReply,
+    Bridge, CifAvailability, CifOutcome, CifReply, Command, Config, ContactEventKind, DynamicsEvent, DynamicsHandler,
+    Input, Millis, RequestId, RestoredState, StreamsCall, StreamsReply,
 };
 use gloo::timers::callback::Timeout;
 use js_sys::{Function, Promise};
@@ -196,18 +195,13 @@ impl Driver {
         for (event, closure) in &cb.ccp_events {
             let f: &Function = closure.as_ref().unchecked_ref();
             let (name, result) = match event {
-                CcpEvent::Initialized => {
-                    ("connect.core.onInitialized", sys_streams::on_initialized(f))
-                }
+                CcpEvent::Initialized => ("connect.core.onInitialized", sys_streams::on_initialized(f)),
                 CcpEvent::IframeRetriesExhausted => (
                     "connect.core.onIframeRetriesExhausted",
                     sys_streams::on_iframe_retries_exhausted(f),
                 ),
                 CcpEvent::AuthFail => ("connect.core.onAuthFail", sys_streams::on_auth_fail(f)),
-                CcpEvent::AccessDenied => (
-                    "connect.core.onAccessDenied",
-                    sys_streams::on_access_denied(f),
-                ),
+                CcpEvent::AccessDenied => ("connect.core.onAccessDenied", sys_streams::on_access_denied(f)),
             };
             match result {
                 Ok(returned) => guards.extend(SubscriptionGuard::from_returned(returned, name)),
@@ -215,10 +209,7 @@ impl Driver {
             }
         }
         match sys_streams::contact(cb.contact_added.as_ref().unchecked_ref()) {
-            Ok(returned) => guards.extend(SubscriptionGuard::from_returned(
-                returned,
-                "connect.contact",
-            )),
+            Ok(returned) => guards.extend(SubscriptionGuard::from_returned(returned, "connect.contact")),
             Err(e) => failures.push(format!("connect.contact: {}", js_text(&e))),
         }
         // Stored before connect.agent: it calls back synchronously when agent data already exists.
@@ -320,34 +311,30 @@ impl Callbacks {
             }
         });
         let w = weak.clone();
-        let streams_failure =
-            Closure::<dyn FnMut(JsValue, JsValue)>::new(move |request: JsValue, err: JsValue| {
-                if let (Some(inner), Some(request)) = (w.upgrade(), request_id(&request)) {
-                    inner.push(Input::StreamsReply(StreamsReply {
-                        request,
-                        outcome: Err(failure_text(&err)),
-                    }));
-                }
-            });
+        let streams_failure = Closure::<dyn FnMut(JsValue, JsValue)>::new(move |request: JsValue, err: JsValue| {
+            if let (Some(inner), Some(request)) = (w.upgrade(), request_id(&request)) {
+                inner.push(Input::StreamsReply(StreamsReply {
+                    request,
+                    outcome: Err(failure_text(&err)),
+                }));
+            }
+        });
         // The same for CIF promises: `then` gets the shared closures bound to the request id, so nothing is made
         // per call in Rust. (A `JsFuture` per call would leak its state and two closures whenever Dynamics never
         // settles the promise, as it does for a withdrawn notifyEvent: its closures only free themselves when
         // called.) A promise Dynamics drops is collected by JS with its bound functions.
         let w = weak.clone();
-        let cif_resolved =
-            Closure::<dyn FnMut(JsValue, JsValue)>::new(move |request: JsValue, value: JsValue| {
-                if let (Some(inner), Some(request)) = (w.upgrade(), request_id(&request)) {
-                    inner.on_cif_settled(request, CifOutcome::Resolved(to_json(&value)));
-                }
-            });
+        let cif_resolved = Closure::<dyn FnMut(JsValue, JsValue)>::new(move |request: JsValue, value: JsValue| {
+            if let (Some(inner), Some(request)) = (w.upgrade(), request_id(&request)) {
+                inner.on_cif_settled(request, CifOutcome::Resolved(to_json(&value)));
+            }
+        });
         let w = weak.clone();
-        let cif_rejected = Closure::<dyn FnMut(JsValue, JsValue)>::new(
-            move |request: JsValue, reason: JsValue| {
-                if let (Some(inner), Some(request)) = (w.upgrade(), request_id(&request)) {
-                    inner.on_cif_settled(request, CifOutcome::Rejected(to_json(&reason)));
-                }
-            },
-        );
+        let cif_rejected = Closure::<dyn FnMut(JsValue, JsValue)>::new(move |request: JsValue, reason: JsValue| {
+            if let (Some(inner), Some(request)) = (w.upgrade(), request_id(&request)) {
+                inner.on_cif_settled(request, CifOutcome::Rejected(to_json(&reason)));
+            }
+        });
         let ccp_events = [
             CcpEvent::Initialized,
             CcpEvent::IframeRetriesExhausted,
@@ -405,14 +392,14 @@ impl Callbacks {
 /// `callback` with `request` bound as its first argument: a JS-side wrapper, so nothing is made in Rust per call.
 fn bound_to(request: RequestId, callback: &JsValue) -> Function {
     let callback: &Function = callback.unchecked_ref();
-    callback.bind1(&JsValue::NULL, &JsValue::from_f64(request.0 as f64)).unchecked_into()
+    callback
+        .bind1(&JsValue::NULL, &JsValue::from_f64(request.0 as f64))
+        .unchecked_into()
 }
 
 impl Inner {
     fn push(&self, input: Input) {
-        self.queue
-            .borrow_mut()
-            .push_back(Work::Input(clock::now(), input));
+        self.queue.borrow_mut().push_back(Work::Input(clock::now(), input));
         self.pump();
     }
 
@@ -455,10 +442,7 @@ impl Inner {
                 // Hop to a microtask so the pump (which replaces this Timeout) never drops it mid-call.
                 wasm_bindgen_futures::spawn_local(async move {
                     if let Some(inner) = weak.upgrade() {
-                        inner
-                            .queue
-                            .borrow_mut()
-                            .push_back(Work::Timeout(clock::now()));
+                        inner.queue.borrow_mut().push_back(Work::Timeout(clock::now()));
                         // Forget the spent deadline so the pump arms the next one even if it is equal.
                         let spent = inner.timer.borrow_mut().take();
                         drop(spent);
@@ -484,14 +468,8 @@ impl Inner {
                 correlation_id,
                 call,
             } => self.execute_cif(request, &correlation_id, &call),
-            Command::Streams {
-                request,
-                contact,
-                call,
-            } => {
-                if let Err(text) =
-                    self.execute_streams(request, contact.as_ref().map(|c| c.as_str()), &call)
-                {
+            Command::Streams { request, contact, call } => {
+                if let Err(text) = self.execute_streams(request, contact.as_ref().map(|c| c.as_str()), &call) {
                     self.queue.borrow_mut().push_back(Work::Input(
                         clock::now(),
                         Input::StreamsReply(StreamsReply {
@@ -546,12 +524,7 @@ impl Inner {
         }
     }
 
-    fn execute_streams(
-        &self,
-        request: RequestId,
-        contact: Option<&str>,
-        call: &StreamsCall,
-    ) -> Result<(), String> {
+    fn execute_streams(&self, request: RequestId, contact: Option<&str>, call: &StreamsCall) -> Result<(), String> {
         let callbacks = self.callbacks.reply_callbacks(request);
         match call {
             StreamsCall::Accept | StreamsCall::Reject | StreamsCall::Clear => {
@@ -638,7 +611,9 @@ impl Inner {
                  approved origin of the Amazon Connect instance"
                     .to_owned(),
             ),
-            CcpEvent::AuthFail => CcpStatus::Failed("not signed in to Amazon Connect (authentication failed)".to_owned()),
+            CcpEvent::AuthFail => {
+                CcpStatus::Failed("not signed in to Amazon Connect (authentication failed)".to_owned())
+            }
             CcpEvent::AccessDenied => {
                 CcpStatus::Failed("access denied: the user lacks Amazon Connect CCP permissions".to_owned())
             }

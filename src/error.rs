@@ -82,10 +82,16 @@ impl fmt::Display for StartupError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             StartupError::ConfigFile { file, reason } => {
-                write!(f, "configuration file {file} refused: {reason}; expected a JSON object of configuration keys")
+                write!(
+                    f,
+                    "configuration file {file} refused: {reason}; expected a JSON object of configuration keys"
+                )
             }
             StartupError::CcpUrl { value, expected } if value.is_empty() => {
-                write!(f, "configuration key `ccpUrl` is missing: expected {expected}; the CCP is not loaded")
+                write!(
+                    f,
+                    "configuration key `ccpUrl` is missing: expected {expected}; the CCP is not loaded"
+                )
             }
             StartupError::CcpUrl { value, expected } => write!(
                 f,

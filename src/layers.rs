@@ -62,19 +62,14 @@ pub async fn from_file(url: &str) -> Result<Option<ConfigLayer>, StartupError> {
         return Err(refused(format!("HTTP status {}", response.status())));
     }
     let text = response.text().map_err(|e| refused(js_text(&e)))?;
-    let text = JsFuture::from(text)
-        .await
-        .map_err(|e| refused(js_text(&e)))?;
+    let text = JsFuture::from(text).await.map_err(|e| refused(js_text(&e)))?;
     let text = text.as_string().unwrap_or_default();
     match serde_json::from_str::<Value>(&text) {
         Ok(Value::Object(values)) => Ok(Some(ConfigLayer {
             source: ConfigSource::ConfigFile,
             values,
         })),
-        Ok(other) => Err(refused(format!(
-            "it holds {}, not an object",
-            json_kind(&other)
-        ))),
+        Ok(other) => Err(refused(format!("it holds {}, not an object", json_kind(&other)))),
         Err(e) => Err(refused(format!("invalid JSON: {e}"))),
     }
 }
@@ -108,19 +103,10 @@ pub fn from_environment(environment: &Value) -> Result<Option<ConfigLayer>, Stri
                     json_kind(&other)
                 ))
             }
-            Err(e) => {
-                return Err(format!(
-                    "customParams is not valid JSON ({e}); expected a JSON object"
-                ))
-            }
+            Err(e) => return Err(format!("customParams is not valid JSON ({e}); expected a JSON object")),
         },
         Some(Value::Object(values)) => values.clone(),
-        Some(other) => {
-            return Err(format!(
-                "customParams is {}, expected JSON text",
-                json_kind(other)
-            ))
-        }
+        Some(other) => return Err(format!("customParams is {}, expected JSON text", json_kind(other))),
     };
     Ok(Some(ConfigLayer {
         source: ConfigSource::CustomParams,
@@ -130,13 +116,8 @@ pub fn from_environment(environment: &Value) -> Result<Option<ConfigLayer>, Stri
 
 /// The raw value of `key` in the highest-precedence layer that sets it (to tell "missing" from "refused").
 pub fn raw_value(layers: &[ConfigLayer], key: &str) -> Option<String> {
-    layers
-        .iter()
-        .rev()
-        .find_map(|l| l.values.get(key))
-        .map(|v| match v {
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
-        })
+    layers.iter().rev().find_map(|l| l.values.get(key)).map(|v| match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    })
 }
-

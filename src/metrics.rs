@@ -65,7 +65,10 @@ pub fn span(kind: Kind) -> Span {
         State::Unknown => init(),
     };
     if !on {
-        return Span { start: None, counted: false };
+        return Span {
+            start: None,
+            counted: false,
+        };
     }
     let outer = DEPTH.with(|d| d.replace(d.get() + 1)) == 0;
     let start = if outer { now().map(|t| (t, kind)) } else { None };

@@ -111,9 +111,7 @@ impl Page {
         let ccp = part("ccp", "div", "ccp")?;
         let diagnostics = part("diagnostics", "div", "diagnostics")?;
         let button = |role: &str, label: &str| -> Result<Element, StartupError> {
-            if let Ok(Some(found)) =
-                diagnostics.query_selector(&format!("[data-bridge=\"{role}\"]"))
-            {
+            if let Ok(Some(found)) = diagnostics.query_selector(&format!("[data-bridge=\"{role}\"]")) {
                 return Ok(found);
             }
             let b = document
@@ -159,10 +157,7 @@ impl Page {
     pub fn set_ccp(&self, status: &CcpStatus) {
         let (text, class) = match status {
             CcpStatus::Loading => ("loading…".to_owned(), "pending"),
-            CcpStatus::WaitingForConfig => (
-                "waiting for configuration from Dynamics…".to_owned(),
-                "pending",
-            ),
+            CcpStatus::WaitingForConfig => ("waiting for configuration from Dynamics…".to_owned(), "pending"),
             CcpStatus::Ready => ("ready".to_owned(), "ok"),
             CcpStatus::Failed(why) => (format!("failed: {why}"), "bad"),
         };

@@ -122,9 +122,7 @@ impl Shell {
             options.storage_key.clone(),
         );
         if let Some(raw) = restored {
-            driver.feed(bridge_core::Input::Restore(bridge_core::RestoredState {
-                raw,
-            }));
+            driver.feed(bridge_core::Input::Restore(bridge_core::RestoredState { raw }));
         }
         let trace = TraceButtons::attach(&page, driver.downgrade());
         let cif = Rc::new(CifStartup {
@@ -207,9 +205,7 @@ impl CifStartup {
                 match (config.cif_library_url(), config.cif_crm_origin()) {
                     (Some(url), Some(_)) if !config.dynamics_origin_allowed(&url) => {
                         drop(config);
-                        self.unavailable(format!(
-                            "the CIF library URL {url:?} is not in allowedDynamicsOrigins"
-                        ));
+                        self.unavailable(format!("the CIF library URL {url:?} is not in allowedDynamicsOrigins"));
                         return;
                     }
                     (Some(url), Some(origin)) => Some((url, origin)),
@@ -265,9 +261,7 @@ impl CifStartup {
         let failed_url = url.to_owned();
         let on_error = EventListener::once(&script, "error", move |_| {
             if let Some(me) = weak.upgrade() {
-                me.unavailable(format!(
-                    "the CIF library could not be loaded from {failed_url}"
-                ));
+                me.unavailable(format!("the CIF library could not be loaded from {failed_url}"));
             }
         });
         self.listeners.borrow_mut().push(on_error);
@@ -288,8 +282,7 @@ impl CifStartup {
         }
         self.state.set(CifState::Unavailable);
         console::warn(&format!("Dynamics not connected: {reason}"));
-        self.page
-            .set_dynamics(&DynamicsStatus::NotConnected(reason.clone()));
+        self.page.set_dynamics(&DynamicsStatus::NotConnected(reason.clone()));
         if let Some(driver) = self.driver.upgrade() {
             driver.cif_unavailable(reason);
         }
@@ -357,10 +350,7 @@ impl CifStartup {
             all
         };
         let (config, errors) = Config::resolve(&with_custom);
-        for e in errors
-            .iter()
-            .filter(|e| e.source == ConfigSource::CustomParams)
-        {
+        for e in errors.iter().filter(|e| e.source == ConfigSource::CustomParams) {
             show_error(&self.page, &e.to_string());
         }
         if !self.ccp_pending.get() && config.ccp_url != self.config.borrow().ccp_url {
@@ -384,9 +374,7 @@ impl CifStartup {
         let config = self.config.borrow().clone();
         let layers = self.layers.borrow().clone();
         let result = match config.ccp_url.as_deref() {
-            Some(url) if acceptable_ccp_url(url) && config.connect_origin_allowed(url) => {
-                self.init_ccp(url, &config)
-            }
+            Some(url) if acceptable_ccp_url(url) && config.connect_origin_allowed(url) => self.init_ccp(url, &config),
             Some(url) => Err(StartupError::CcpUrl {
                 value: url.to_owned(),
                 expected: CCP_URL_EXPECTED,
@@ -438,19 +426,14 @@ impl CifStartup {
             call: "initCCP parameters",
             detail: e.to_string(),
         })?;
-        sys::streams::init_ccp(self.page.ccp_container(), &params).map_err(|e| {
-            StartupError::MissingGlobal {
-                name: "connect.core.initCCP",
-                detail: crate::convert::js_text(&e),
-            }
+        sys::streams::init_ccp(self.page.ccp_container(), &params).map_err(|e| StartupError::MissingGlobal {
+            name: "connect.core.initCCP",
+            detail: crate::convert::js_text(&e),
         })?;
         self.page.set_ccp(&CcpStatus::Loading);
         if let Some(driver) = self.driver.upgrade() {
             if let Err(e) = driver.subscribe_streams() {
-                show_error(
-                    &self.page,
-                    &format!("Amazon Connect Streams subscriptions failed: {e}"),
-                );
+                show_error(&self.page, &format!("Amazon Connect Streams subscriptions failed: {e}"));
             }
         }
         Ok(())
@@ -482,7 +465,11 @@ fn terminate_streams() {
     ) {
         window.clear_timeout_with_handle(handle as i32);
     }
-    let _ = Reflect::set(&core, &JsValue::from_str("iframeRefreshAttempt"), &JsValue::from_f64(0.0));
+    let _ = Reflect::set(
+        &core,
+        &JsValue::from_str("iframeRefreshAttempt"),
+        &JsValue::from_f64(0.0),
+    );
 }
 
 /// `window.connectCifBridgeDiagnostics()`: read-only counters for support and for the memory test (issue 6):

@@ -12,9 +12,7 @@ fn session_storage() -> Option<web_sys::Storage> {
     match web_sys::window()?.session_storage() {
         Ok(storage) => storage,
         Err(_) => {
-            console::warn(
-                "sessionStorage is not available: contacts will not survive a page reload",
-            );
+            console::warn("sessionStorage is not available: contacts will not survive a page reload");
             None
         }
     }
@@ -29,10 +27,7 @@ pub fn read(key: &str) -> Option<String> {
 pub fn write(key: &str, text: &str) {
     if let Some(storage) = session_storage() {
         if storage.set_item(key, text).is_err() {
-            console::warn(&format!(
-                "sessionStorage refused {} characters under {key}",
-                text.len()
-            ));
+            console::warn(&format!("sessionStorage refused {} characters under {key}", text.len()));
         }
     }
 }

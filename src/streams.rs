@@ -53,11 +53,7 @@ impl SubscriptionGuard {
 impl Drop for SubscriptionGuard {
     fn drop(&mut self) {
         if let Err(e) = self.raw.unsubscribe() {
-            console::warn(&format!(
-                "unsubscribing {} failed: {}",
-                self.what,
-                js_text(&e)
-            ));
+            console::warn(&format!("unsubscribing {} failed: {}", self.what, js_text(&e)));
         }
     }
 }
@@ -74,11 +70,7 @@ impl ContactSubscriptions {
     /// Subscribes every kind in [`PER_CONTACT_KINDS`] with the shared function `handler_for(kind)`.
     ///
     /// A subscription that throws is reported and skipped; the others still work.
-    pub fn subscribe(
-        contact: &Contact,
-        id: &str,
-        handler_for: impl Fn(ContactEventKind) -> Option<Function>,
-    ) -> Self {
+    pub fn subscribe(contact: &Contact, id: &str, handler_for: impl Fn(ContactEventKind) -> Option<Function>) -> Self {
         let mut subscriptions = Vec::with_capacity(PER_CONTACT_KINDS.len());
         for kind in PER_CONTACT_KINDS {
             let Some(f) = handler_for(kind) else { continue };
@@ -97,13 +89,8 @@ impl ContactSubscriptions {
                 ContactEventKind::Init | ContactEventKind::Existing => continue,
             };
             match result {
-                Ok(returned) => {
-                    subscriptions.extend(SubscriptionGuard::from_returned(returned, name))
-                }
-                Err(e) => console::error(&format!(
-                    "contact {id}: {name} subscription failed: {}",
-                    js_text(&e)
-                )),
+                Ok(returned) => subscriptions.extend(SubscriptionGuard::from_returned(returned, name)),
+                Err(e) => console::error(&format!("contact {id}: {name} subscription failed: {}", js_text(&e))),
             }
         }
         ContactSubscriptions {
@@ -170,11 +157,7 @@ impl Reading {
 /// The event for `kind` on the contact view Streams passed, or `None` when the view has no id.
 pub fn read_event(contact: &JsValue, kind: ContactEventKind) -> Option<ContactEvent> {
     let contact_id = contact_id(contact)?;
-    let snapshot = read_snapshot(
-        contact.unchecked_ref(),
-        &contact_id,
-        Reading::for_event(kind),
-    );
+    let snapshot = read_snapshot(contact.unchecked_ref(), &contact_id, Reading::for_event(kind));
     Some(ContactEvent {
         contact_id,
         kind,
@@ -198,16 +181,9 @@ pub fn read_snapshot(contact: &Contact, id: &str, reading: Reading) -> Option<Co
         }
     };
     let channel = channel.unwrap_or_default();
-    let state = getter(
-        id,
-        "getState().type",
-        "a state object with a string `type`",
-        || {
-            contact
-                .get_state()
-                .and_then(|s| Reflect::get(&s, &"type".into()))
-        },
-    )
+    let state = getter(id, "getState().type", "a state object with a string `type`", || {
+        contact.get_state().and_then(|s| Reflect::get(&s, &"type".into()))
+    })
     .and_then(|v| string_or_report(&v, id, "getState().type", "a string"))
     .unwrap_or_default();
     let inbound = match reading {
@@ -226,15 +202,11 @@ pub fn read_snapshot(contact: &Contact, id: &str, reading: Reading) -> Option<Co
         }
         b
     });
-    let queue_name = getter(id, "getQueue().name", "a queue object or null", || {
-        contact.get_queue()
-    })
-    .and_then(|q| optional_string_field(&q, "name", id, "getQueue().name"));
-    let attributes = getter(id, "getAttributes()", "an attribute map", || {
-        contact.get_attributes()
-    })
-    .map(|v| to_json(&v))
-    .unwrap_or(serde_json::Value::Null);
+    let queue_name = getter(id, "getQueue().name", "a queue object or null", || contact.get_queue())
+        .and_then(|q| optional_string_field(&q, "name", id, "getQueue().name"));
+    let attributes = getter(id, "getAttributes()", "an attribute map", || contact.get_attributes())
+        .map(|v| to_json(&v))
+        .unwrap_or(serde_json::Value::Null);
     let (phone_number, customer_name) = match (channel.as_str(), reading) {
         ("voice" | "queue_callback", Reading::Full) => (phone_number(contact, id), None),
         ("chat", Reading::Full) => (None, chat_customer_name(contact, id)),
@@ -272,11 +244,7 @@ pub fn agent_event(payload: &JsValue, fallback: Option<&Agent>) -> Option<AgentE
             return None;
         }
     };
-    let read = |key: &str| {
-        Reflect::get(&state, &key.into())
-            .ok()
-            .and_then(|v| v.as_string())
-    };
+    let read = |key: &str| Reflect::get(&state, &key.into()).ok().and_then(|v| v.as_string());
     let state_name = Reflect::get(payload, &"newState".into())
         .ok()
         .and_then(|v| v.as_string())
@@ -323,8 +291,7 @@ pub fn perform(
 ) -> Result<(), String> {
     match call {
         StreamsCall::Accept | StreamsCall::Reject | StreamsCall::Clear => {
-            let contact =
-                contact.ok_or_else(|| format!("{call:?}: the contact is not known to Streams"))?;
+            let contact = contact.ok_or_else(|| format!("{call:?}: the contact is not known to Streams"))?;
             let result = match call {
                 StreamsCall::Accept => contact.accept(callbacks),
                 StreamsCall::Reject => contact.reject(callbacks),
@@ -358,9 +325,7 @@ pub fn perform(
                             == Some(state_name.as_str())
                     })
                 })
-                .ok_or_else(|| {
-                    format!("agent state {state_name:?} is not among agent.getAgentStates()")
-                })?;
+                .ok_or_else(|| format!("agent state {state_name:?} is not among agent.getAgentStates()"))?;
             agent.set_state(&state, callbacks).map_err(|e| js_text(&e))
         }
     }
@@ -380,9 +345,7 @@ pub fn current_agent() -> Option<Agent> {
 fn phone_number(contact: &Contact, id: &str) -> Option<String> {
     let field = "getInitialConnection().getEndpoint().phoneNumber";
     let endpoint = getter(id, field, "an endpoint with a phone number", || {
-        contact
-            .get_initial_connection()
-            .and_then(|c| c.get_endpoint())
+        contact.get_initial_connection().and_then(|c| c.get_endpoint())
     })?;
     optional_string_field(&endpoint, "phoneNumber", id, field)
 }
@@ -395,21 +358,15 @@ fn chat_customer_name(contact: &Contact, id: &str) -> Option<String> {
     .unchecked_into();
     if let Ok(f) = connection.participant_name_fn() {
         if let Some(f) = f.dyn_ref::<Function>() {
-            return getter(
-                id,
-                "getInitialConnection().getParticipantName()",
-                "a string",
-                || f.call0(&connection),
-            )
+            return getter(id, "getInitialConnection().getParticipantName()", "a string", || {
+                f.call0(&connection)
+            })
             .and_then(|v| v.as_string());
         }
     }
-    let info = getter(
-        id,
-        "getInitialConnection().getMediaInfo()",
-        "chat media info",
-        || connection.get_media_info(),
-    )?;
+    let info = getter(id, "getInitialConnection().getMediaInfo()", "chat media info", || {
+        connection.get_media_info()
+    })?;
     let original = Reflect::get(&info, &"originalInfo".into()).ok()?;
     optional_string_field(&original, "customerName", id, "chatMediaInfo.customerName")
 }
@@ -436,12 +393,7 @@ fn getter(
     }
 }
 
-fn optional_string_field(
-    obj: &JsValue,
-    key: &str,
-    id: &str,
-    field: &'static str,
-) -> Option<String> {
+fn optional_string_field(obj: &JsValue, key: &str, id: &str, field: &'static str) -> Option<String> {
     let v = Reflect::get(obj, &key.into()).ok()?;
     if v.is_null() || v.is_undefined() {
         return None;
@@ -449,12 +401,7 @@ fn optional_string_field(
     string_or_report(&v, id, field, "a string")
 }
 
-fn string_or_report(
-    v: &JsValue,
-    id: &str,
-    field: &'static str,
-    expected: &'static str,
-) -> Option<String> {
+fn string_or_report(v: &JsValue, id: &str, field: &'static str, expected: &'static str) -> Option<String> {
     let s = v.as_string();
     if s.is_none() {
         report(&GetterError {
@@ -475,7 +422,5 @@ fn type_name(v: &JsValue) -> String {
     if v.is_null() {
         return "null".to_owned();
     }
-    v.js_typeof()
-        .as_string()
-        .unwrap_or_else(|| "unknown".to_owned())
+    v.js_typeof().as_string().unwrap_or_else(|| "unknown".to_owned())
 }

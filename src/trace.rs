@@ -58,28 +58,18 @@ impl TraceButtons {
 
 fn copy_failed(page: &Page, why: &str) {
     console::warn(&format!("copying the trace failed: {why}"));
-    page.show_notice(
-        "Copying the trace failed; use Download trace instead.",
-        "warning",
-    );
+    page.show_notice("Copying the trace failed; use Download trace instead.", "warning");
 }
 
 fn download(page: &Page, text: &str) -> Result<(), String> {
     let parts = js_sys::Array::of1(&text.into());
     let options = BlobPropertyBag::new();
     options.set_type("application/json");
-    let blob =
-        Blob::new_with_str_sequence_and_options(&parts, &options).map_err(|e| js_text(&e))?;
+    let blob = Blob::new_with_str_sequence_and_options(&parts, &options).map_err(|e| js_text(&e))?;
     let url = Url::create_object_url_with_blob(&blob).map_err(|e| js_text(&e))?;
-    let anchor = page
-        .document()
-        .create_element("a")
-        .map_err(|e| js_text(&e))?;
+    let anchor = page.document().create_element("a").map_err(|e| js_text(&e))?;
     let _ = anchor.set_attribute("href", &url);
-    let _ = anchor.set_attribute(
-        "download",
-        &format!("connect-cif-bridge-trace-{}.json", clock::now().0),
-    );
+    let _ = anchor.set_attribute("download", &format!("connect-cif-bridge-trace-{}.json", clock::now().0));
     if let Some(a) = anchor.dyn_ref::<HtmlElement>() {
         a.click();
     }

@@ -35,8 +35,7 @@ async fn ready_shell(name: &str) -> Shell {
         ccp_url: Some(CCP.to_owned()),
         ..Config::default()
     };
-    let shell = Shell::start_with(config, vec![layers::defaults()], vec![], options(name, ""))
-        .expect("starts");
+    let shell = Shell::start_with(config, vec![layers::defaults()], vec![], options(name, "")).expect("starts");
     fakeConnectInitAgent();
     fakeCifFireInitDone();
     settle().await;
@@ -58,12 +57,7 @@ fn the_notification() -> u32 {
         .enumerate()
         .filter(|(_, c)| c["method"] == "notifyEvent")
         .collect();
-    assert_eq!(
-        n.len(),
-        1,
-        "exactly one notifyEvent; calls: {:?}",
-        cif_methods()
-    );
+    assert_eq!(n.len(), 1, "exactly one notifyEvent; calls: {:?}", cif_methods());
     n[0].0 as u32
 }
 
@@ -74,10 +68,7 @@ async fn accept_toast(index: u32, answer: JsValue) {
 }
 
 fn methods(calls: &[Value]) -> Vec<&str> {
-    calls
-        .iter()
-        .map(|c| c["method"].as_str().unwrap_or_default())
-        .collect()
+    calls.iter().map(|c| c["method"].as_str().unwrap_or_default()).collect()
 }
 
 // ---- (c) + (d): the seed's single match voice contact -------------------------------------------------------
@@ -121,29 +112,16 @@ async fn single_match_voice_notifies_then_accepts_in_connect_and_pops_session_an
         "{:?}",
         methods(&pop)
     );
-    assert_eq!(
-        pop[2]["args"][0]["templateName"],
-        "extn_voice_identified_session"
-    );
-    assert_eq!(
-        pop[2]["args"][0]["templateParameters"]["ms_contact_id"],
-        CUSTOMER
-    );
+    assert_eq!(pop[2]["args"][0]["templateName"], "extn_voice_identified_session");
+    assert_eq!(pop[2]["args"][0]["templateParameters"]["ms_contact_id"], CUSTOMER);
     let tabs: Vec<_> = pop.iter().filter(|c| c["method"] == "createTab").collect();
     assert!(
-        tabs.iter().any(
-            |t| t["args"][0]["templateParameters"]["entityName"] == "phonecall"
-                && t["args"][0]["templateParameters"]["entityId"] == ACTIVITY
-        ),
+        tabs.iter()
+            .any(|t| t["args"][0]["templateParameters"]["entityName"] == "phonecall"
+                && t["args"][0]["templateParameters"]["entityId"] == ACTIVITY),
         "a phonecall tab for the activity: {tabs:?}"
     );
-    assert_eq!(
-        methods(&pop)
-            .iter()
-            .filter(|m| **m == "createSession")
-            .count(),
-        1
-    );
+    assert_eq!(methods(&pop).iter().filter(|m| **m == "createSession").count(), 1);
 }
 
 #[wasm_bindgen_test]
@@ -154,10 +132,7 @@ async fn multi_and_no_match_search_instead_of_opening_a_customer_record() {
         ring(&id, lookup).await;
         accept_toast(the_notification(), text("{\"actionName\":\"Accept\"}")).await;
         let pop = pop_calls();
-        let session = pop
-            .iter()
-            .find(|c| c["method"] == "createSession")
-            .expect("a session");
+        let session = pop.iter().find(|c| c["method"] == "createSession").expect("a session");
         let params = &session["args"][0]["templateParameters"];
         assert!(
             params.get("ms_contact_id").is_none() && params.get("ms_id").is_none(),
@@ -165,15 +140,12 @@ async fn multi_and_no_match_search_instead_of_opening_a_customer_record() {
         );
         let searched = pop.iter().any(|c| {
             c["method"] == "renderSearchPage"
-                || (c["method"] == "createTab"
-                    && c["args"][0]["templateParameters"]
-                        .get("searchText")
-                        .is_some())
+                || (c["method"] == "createTab" && c["args"][0]["templateParameters"].get("searchText").is_some())
         });
         assert!(searched, "{lookup}: a search; calls {:?}", methods(&pop));
-        let customer_tab = pop.iter().any(|c| {
-            c["method"] == "createTab" && c["args"][0]["templateParameters"]["entityId"] == CUSTOMER
-        });
+        let customer_tab = pop
+            .iter()
+            .any(|c| c["method"] == "createTab" && c["args"][0]["templateParameters"]["entityId"] == CUSTOMER);
         assert!(
             !customer_tab,
             "{lookup}: never a record tab for the unconfirmed customer"
@@ -240,15 +212,8 @@ async fn results_as_json_strings_and_as_objects_are_both_understood() {
         let id = format!("c-{shape}");
         ring(&id, "SingleMatch").await;
         accept_toast(the_notification(), answer).await;
-        assert_eq!(
-            connect_calls_named("accept").len(),
-            1,
-            "{shape}: accepted in Connect"
-        );
-        assert!(
-            cif_methods().contains(&"createSession".to_owned()),
-            "{shape}: popped"
-        );
+        assert_eq!(connect_calls_named("accept").len(), 1, "{shape}: accepted in Connect");
+        assert!(cif_methods().contains(&"createSession".to_owned()), "{shape}: popped");
     }
 }
 
@@ -259,11 +224,7 @@ async fn session_switch_payloads_with_focused_and_focussed_are_both_understood()
     let shell = ready_shell("focus").await;
     ring("c-focus", "SingleMatch").await;
     accept_toast(the_notification(), text("{\"actionName\":\"Accept\"}")).await;
-    let focused = || {
-        shell
-            .driver()
-            .inspect(|b| b.focused_contact().map(|c| c.to_string()))
-    };
+    let focused = || shell.driver().inspect(|b| b.focused_contact().map(|c| c.to_string()));
     assert_eq!(
         focused().as_deref(),
         Some("c-focus"),
@@ -279,22 +240,14 @@ async fn session_switch_payloads_with_focused_and_focussed_are_both_understood()
         &text("{\"sessionId\":\"session-1\",\"focused\":false}"),
     );
     assert_eq!(focused(), None, "`focused: false`, as a JSON string");
-    assert_eq!(
-        shell.driver().page().focus(),
-        "no contact",
-        "the status line follows"
-    );
+    assert_eq!(shell.driver().page().focus(), "no contact", "the status line follows");
 
     let n = fakeCifRaise(
         "onSessionSwitched",
         &text("{\"sessionId\":\"session-1\",\"focused\":true}"),
     );
     assert_eq!(n, 1, "the handler returns a Promise");
-    assert_eq!(
-        focused().as_deref(),
-        Some("c-focus"),
-        "`focused`, as a JSON string"
-    );
+    assert_eq!(focused().as_deref(), Some("c-focus"), "`focused`, as a JSON string");
 
     fakeCifRaise(
         "onSessionSwitched",
@@ -306,9 +259,5 @@ async fn session_switch_payloads_with_focused_and_focussed_are_both_understood()
         "onSessionSwitched",
         &text("{\"sessionId\":\"session-1\",\"focussed\":true}"),
     );
-    assert_eq!(
-        focused().as_deref(),
-        Some("c-focus"),
-        "`focussed`, as a JSON string"
-    );
+    assert_eq!(focused().as_deref(), Some("c-focus"), "`focussed`, as a JSON string");
 }

@@ -28,13 +28,7 @@ fn test_config() -> Config {
 }
 
 fn start(name: &str) -> Shell {
-    Shell::start_with(
-        test_config(),
-        vec![layers::defaults()],
-        Vec::new(),
-        options(name, ""),
-    )
-    .expect("shell starts")
+    Shell::start_with(test_config(), vec![layers::defaults()], Vec::new(), options(name, "")).expect("shell starts")
 }
 
 // ---- (a) no CIF call before CIFInitDone; then getEnvironment first ------------------------------------------
@@ -45,17 +39,10 @@ async fn no_cif_call_before_cif_init_done_and_get_environment_comes_first() {
     fakeCifAutoResolve("getEnvironment", &text("{}"));
     let shell = start("init-order");
     fakeConnectInitAgent();
-    assert!(fakeConnectAddContact(&voice_contact(
-        "c-early",
-        "SingleMatch"
-    )));
+    assert!(fakeConnectAddContact(&voice_contact("c-early", "SingleMatch")));
     assert!(fakeConnectFire("c-early", "connecting"));
     settle().await;
-    assert_eq!(
-        cif_methods(),
-        Vec::<String>::new(),
-        "no CIF call before CIFInitDone"
-    );
+    assert_eq!(cif_methods(), Vec::<String>::new(), "no CIF call before CIFInitDone");
     assert_eq!(shell.page().status().0, "connecting…");
 
     fakeCifFireInitDone();
@@ -80,10 +67,7 @@ async fn no_cif_call_before_cif_init_done_and_get_environment_comes_first() {
             "onPresenceChange"
         ]
     );
-    assert!(
-        methods.contains(&"setClickToAct".to_owned()),
-        "calls: {methods:?}"
-    );
+    assert!(methods.contains(&"setClickToAct".to_owned()), "calls: {methods:?}");
     assert_eq!(shell.page().status().0, "connected");
     drop(shell);
 }
@@ -95,8 +79,7 @@ async fn cif_that_never_initialises_is_reported_and_not_waited_for_forever() {
         cif_init_timeout_ms: 30,
         ..test_config()
     };
-    let shell =
-        Shell::start_with(config, vec![], vec![], options("cif-timeout", "")).expect("starts");
+    let shell = Shell::start_with(config, vec![], vec![], options("cif-timeout", "")).expect("starts");
     settle().await;
     settle().await;
     let (dynamics, _) = shell.page().status();
@@ -136,10 +119,7 @@ async fn http_and_javascript_ccp_urls_are_refused_with_a_clear_error() {
             "{name}: initCCP must not be called"
         );
         let errors = shell.page().errors();
-        assert!(
-            errors.iter().any(|e| e.contains("ccpUrl")),
-            "{name}: errors {errors:?}"
-        );
+        assert!(errors.iter().any(|e| e.contains("ccpUrl")), "{name}: errors {errors:?}");
         assert!(
             shell.page().status().1.starts_with("failed"),
             "{name}: {:?}",
@@ -156,9 +136,7 @@ fn only_https_or_loopback_http_ccp_urls_are_acceptable() {
     assert!(!acceptable_ccp_url("http://evil.example/ccp-v2/"));
     assert!(!acceptable_ccp_url("javascript:alert(1)"));
     assert!(!acceptable_ccp_url("data:text/html,<p>hi</p>"));
-    assert!(!acceptable_ccp_url(
-        "https://user:pw@example.my.connect.aws/ccp-v2/"
-    ));
+    assert!(!acceptable_ccp_url("https://user:pw@example.my.connect.aws/ccp-v2/"));
     assert!(!acceptable_ccp_url("ccp-v2/"));
 }
 
@@ -257,10 +235,7 @@ async fn a_task_without_taskjs_and_a_vanished_contact_never_throw_out_of_a_callb
     assert!(fakeConnectAddContact(&js(&task.to_string())));
     assert!(fakeConnectFire("t-1", "connecting"));
     // A live view fired after the contact is gone: every getter throws "no longer exists".
-    assert!(fakeConnectAddContact(&voice_contact(
-        "c-gone",
-        "SingleMatch"
-    )));
+    assert!(fakeConnectAddContact(&voice_contact("c-gone", "SingleMatch")));
     assert!(fakeConnectRemove("c-gone"));
     assert!(fakeConnectFire("c-gone", "refresh"));
     assert_eq!(fakeConnectHandlerThrows(), 0);
@@ -269,10 +244,7 @@ async fn a_task_without_taskjs_and_a_vanished_contact_never_throw_out_of_a_callb
 #[wasm_bindgen_test]
 fn snapshots_copy_getters_and_throwing_getters_become_none() {
     install_doubles();
-    assert!(fakeConnectAddContact(&voice_contact(
-        "c-snap",
-        "SingleMatch"
-    )));
+    assert!(fakeConnectAddContact(&voice_contact("c-snap", "SingleMatch")));
     let view = connect_cif_bridge::sys::streams::Contact::new("c-snap").expect("connect.Contact");
     let snap = streams::read_snapshot(&view, "c-snap", Reading::Full).expect("a known contact");
     assert_eq!(snap.channel, "voice");
@@ -304,8 +276,7 @@ fn snapshots_copy_getters_and_throwing_getters_become_none() {
     assert!(fakeConnectRemove("c-snap"));
     let gone = connect_cif_bridge::sys::streams::Contact::new("c-snap").expect("connect.Contact");
     assert_eq!(streams::read_snapshot(&gone, "c-snap", Reading::Full), None);
-    let event = streams::read_event(&gone.into(), ContactEventKind::Refresh)
-        .expect("the id is still readable");
+    let event = streams::read_event(&gone.into(), ContactEventKind::Refresh).expect("the id is still readable");
     assert_eq!(event.snapshot, None);
 }
 
@@ -333,8 +304,16 @@ fn a_departing_contact_is_read_from_its_own_data_without_touching_its_gone_conne
     assert_eq!((own.channel.as_str(), own.state.as_str()), ("voice", "ended"));
     assert_eq!(own.queue_name.as_deref(), Some("BasicQueue"));
     assert_eq!(own.attributes["LookupSatus"]["value"], "NoMatch");
-    assert_eq!((own.inbound, own.phone_number), (None, None), "connections are not read");
-    assert_eq!(console_errors_taken(), Vec::<String>::new(), "nothing to report for a contact that left");
+    assert_eq!(
+        (own.inbound, own.phone_number),
+        (None, None),
+        "connections are not read"
+    );
+    assert_eq!(
+        console_errors_taken(),
+        Vec::<String>::new(),
+        "nothing to report for a contact that left"
+    );
     assert_eq!(
         Reading::for_event(ContactEventKind::Destroyed),
         Reading::OwnData,
@@ -347,7 +326,11 @@ fn a_departing_contact_is_read_from_its_own_data_without_touching_its_gone_conne
     // wasm-bindgen 0.2.129) costs an externref slot that is never freed, which is why departing reads avoid it.
     let full = streams::read_snapshot(snapshot.unchecked_ref(), "c-left", Reading::Full).expect("own data");
     assert_eq!((full.inbound, full.phone_number), (None, None));
-    assert_eq!(console_errors_taken().len(), 2, "isInbound and the initial connection threw");
+    assert_eq!(
+        console_errors_taken().len(),
+        2,
+        "isInbound and the initial connection threw"
+    );
     assert!(
         wasm_bindgen::externref_heap_live_count() > baseline,
         "wasm-bindgen no longer leaks a slot per throwing catch import: update the note on streams::Reading"
@@ -358,24 +341,15 @@ fn a_departing_contact_is_read_from_its_own_data_without_touching_its_gone_conne
 
 #[wasm_bindgen_test]
 async fn resolved_json_strings_stay_strings_and_objects_stay_objects() {
-    let s = cif::settle(js_sys::Promise::resolve(&text(
-        "{\"actionName\":\"Accept\"}",
-    )))
-    .await;
+    let s = cif::settle(js_sys::Promise::resolve(&text("{\"actionName\":\"Accept\"}"))).await;
     assert_eq!(
         s,
         CifOutcome::Resolved(Value::String("{\"actionName\":\"Accept\"}".into()))
     );
     let o = cif::settle(js_sys::Promise::resolve(&js("{\"actionName\":\"Accept\"}"))).await;
     assert_eq!(o, CifOutcome::Resolved(json!({"actionName": "Accept"})));
-    let r = cif::settle(js_sys::Promise::reject(&js(
-        "{\"message\":\"RejectAfterClientError\"}",
-    )))
-    .await;
-    assert_eq!(
-        r,
-        CifOutcome::Rejected(json!({"message": "RejectAfterClientError"}))
-    );
+    let r = cif::settle(js_sys::Promise::reject(&js("{\"message\":\"RejectAfterClientError\"}"))).await;
+    assert_eq!(r, CifOutcome::Rejected(json!({"message": "RejectAfterClientError"})));
     let u = cif::settle(js_sys::Promise::resolve(&JsValue::UNDEFINED)).await;
     assert_eq!(u, CifOutcome::Resolved(Value::Null));
     assert_eq!(convert::to_json(&JsValue::from_f64(3.0)), json!(3));
@@ -406,14 +380,8 @@ async fn every_cif_call_carries_the_correlation_id() {
     );
     let calls = cif_calls();
     assert_eq!(calls[0]["method"], "notifyEvent");
-    assert_eq!(
-        calls[0]["args"][0]["templateName"],
-        "extn_voice_notification"
-    );
-    assert_eq!(
-        calls[0]["args"][0]["templateParameters"]["contactId"],
-        "c-1"
-    );
+    assert_eq!(calls[0]["args"][0]["templateName"], "extn_voice_notification");
+    assert_eq!(calls[0]["args"][0]["templateParameters"]["contactId"], "c-1");
     assert_eq!(calls[0]["args"][0]["cancellationToken"], "tok-1");
     assert_eq!(calls[0]["args"][1], "corr-c-1");
     assert_eq!(calls[1]["args"], json!(["contact", "x", "corr-2"]));
@@ -423,15 +391,10 @@ async fn every_cif_call_carries_the_correlation_id() {
 
 #[wasm_bindgen_test]
 fn query_parameters_become_a_url_layer_of_strings() {
-    let layer = layers::from_query(
-        "?ccpUrl=https%3A%2F%2Fa.my.connect.aws%2Fccp-v2%2F&region=eu-west-2&region=x",
-    );
+    let layer = layers::from_query("?ccpUrl=https%3A%2F%2Fa.my.connect.aws%2Fccp-v2%2F&region=eu-west-2&region=x");
     assert_eq!(layer.source, ConfigSource::Url);
     assert_eq!(layer.values["ccpUrl"], "https://a.my.connect.aws/ccp-v2/");
-    assert_eq!(
-        layer.values["region"], "eu-west-2",
-        "the first of a repeated key wins"
-    );
+    assert_eq!(layer.values["region"], "eu-west-2", "the first of a repeated key wins");
 }
 
 #[wasm_bindgen_test]
@@ -443,9 +406,7 @@ fn custom_parameters_are_read_from_json_text_or_objects() {
     assert_eq!(layer.source, ConfigSource::CustomParams);
     assert_eq!(layer.values["region"], "eu-west-2");
     let as_object = json!({"customParams": "{\"loginPopup\":false}"});
-    let layer: ConfigLayer = layers::from_environment(&as_object)
-        .expect("ok")
-        .expect("a layer");
+    let layer: ConfigLayer = layers::from_environment(&as_object).expect("ok").expect("a layer");
     assert_eq!(layer.values["loginPopup"], false);
     assert_eq!(layers::from_environment(&json!({"appid": "a"})), Ok(None));
     let bad = layers::from_environment(&json!({"customParams": "{not json"})).expect_err("refused");
@@ -464,10 +425,7 @@ async fn custom_parameters_from_get_environment_are_applied_before_ready() {
     settle().await;
     assert_eq!(shell.config().region.as_deref(), Some("eu-west-2"));
     assert_eq!(
-        shell
-            .driver()
-            .inspect(|b| b.config().region.clone())
-            .as_deref(),
+        shell.driver().inspect(|b| b.config().region.clone()).as_deref(),
         Some("eu-west-2")
     );
 }
@@ -486,11 +444,7 @@ async fn ccp_url_from_custom_parameters_loads_the_ccp_after_cif_init() {
         options("ccp-from-env", ""),
     )
     .expect("starts");
-    assert_eq!(
-        connect_calls_named("initCCP").len(),
-        0,
-        "waits for Custom Parameters"
-    );
+    assert_eq!(connect_calls_named("initCCP").len(), 0, "waits for Custom Parameters");
     assert!(shell.page().status().1.starts_with("waiting"));
     fakeCifFireInitDone();
     settle().await;
@@ -546,7 +500,11 @@ async fn abandoned_contacts_leave_nothing_awaiting_their_unsettled_notification(
     settle().await;
     let notified = cif_methods().iter().filter(|m| *m == "notifyEvent").count();
     assert_eq!(notified, 20);
-    assert_eq!(shell.driver().awaited_cif_requests(), awaited + 20, "each unsettled notifyEvent awaited");
+    assert_eq!(
+        shell.driver().awaited_cif_requests(),
+        awaited + 20,
+        "each unsettled notifyEvent awaited"
+    );
     for i in 0..20 {
         let id = format!("abandoned-{i}");
         fakeConnectSetState(&id, "missed");
@@ -563,12 +521,24 @@ async fn abandoned_contacts_leave_nothing_awaiting_their_unsettled_notification(
         held,
         "no JS value held for contacts that came and went"
     );
-    assert_eq!(console_errors_taken(), Vec::<String>::new(), "leaving contacts log nothing");
+    assert_eq!(
+        console_errors_taken(),
+        Vec::<String>::new(),
+        "leaving contacts log nothing"
+    );
     // A settlement that comes after all (Dynamics answering a withdrawn notification) is not fed to the core.
     let first = fakeCifIndexOf("notifyEvent", 0);
     assert!(first >= 0);
-    fakeCifResolve(first as u32, &text(r#"{"actionName":"Accept","responseReason":"late"}"#));
+    fakeCifResolve(
+        first as u32,
+        &text(r#"{"actionName":"Accept","responseReason":"late"}"#),
+    );
     settle().await;
     assert_eq!(shell.driver().inspect(|b| b.debug_counts().cif_pending), 0);
-    assert!(!cif_methods().iter().any(|m| m == "createSession" || m == "canCreateSession"), "no pop for a contact that left");
+    assert!(
+        !cif_methods()
+            .iter()
+            .any(|m| m == "createSession" || m == "canCreateSession"),
+        "no pop for a contact that left"
+    );
 }

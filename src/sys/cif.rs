@@ -40,11 +40,8 @@ extern "C" {
 
     /// `renderSearchPage(entityName, searchString, correlationId)`.
     #[wasm_bindgen(js_namespace = ["Microsoft", "CIFramework"], js_name = renderSearchPage, catch)]
-    pub fn render_search_page(
-        entity_name: &str,
-        search_string: &str,
-        correlation_id: &str,
-    ) -> Result<JsValue, JsValue>;
+    pub fn render_search_page(entity_name: &str, search_string: &str, correlation_id: &str)
+        -> Result<JsValue, JsValue>;
 
     /// `searchAndOpenRecords(entityName, query, searchOnly, correlationId)`.
     #[wasm_bindgen(js_namespace = ["Microsoft", "CIFramework"], js_name = searchAndOpenRecords, catch)]
@@ -69,12 +66,7 @@ extern "C" {
 
     /// `updateRecord(entityName, id, data: JSON string, correlationId)`.
     #[wasm_bindgen(js_namespace = ["Microsoft", "CIFramework"], js_name = updateRecord, catch)]
-    pub fn update_record(
-        entity_name: &str,
-        id: &str,
-        data: &str,
-        correlation_id: &str,
-    ) -> Result<JsValue, JsValue>;
+    pub fn update_record(entity_name: &str, id: &str, data: &str, correlation_id: &str) -> Result<JsValue, JsValue>;
 
     /// `addHandler(eventName, handler)`: the handler gets `eventData` (usually a JSON string), returns a Promise.
     #[wasm_bindgen(js_namespace = ["Microsoft", "CIFramework"], js_name = addHandler, catch)]

@@ -64,15 +64,9 @@ pub fn text(s: &str) -> JsValue {
 
 /// A fresh, empty container under `<body>`, so each test gets its own page parts.
 pub fn fresh_root() -> web_sys::Element {
-    let document = web_sys::window()
-        .and_then(|w| w.document())
-        .expect("a document");
+    let document = web_sys::window().and_then(|w| w.document()).expect("a document");
     let root = document.create_element("div").expect("a div");
-    document
-        .body()
-        .expect("a body")
-        .append_child(&root)
-        .expect("appended");
+    document.body().expect("a body").append_child(&root).expect("appended");
     root
 }
 
@@ -132,10 +126,7 @@ pub fn connect_calls() -> Vec<Value> {
 
 /// The Streams calls with this method.
 pub fn connect_calls_named(method: &str) -> Vec<Value> {
-    connect_calls()
-        .into_iter()
-        .filter(|c| c["method"] == method)
-        .collect()
+    connect_calls().into_iter().filter(|c| c["method"] == method).collect()
 }
 
 /// The seed's slug data for one lookup outcome, in Streams' `{key: {name, value}}` shape.
@@ -155,10 +146,7 @@ pub fn seed_attributes(lookup: &str) -> Value {
         ("CreateTimeline", "true"),
         ("ms_activity_id", "c4d5e6f7-0a1b-4c2d-8e3f-405162738495"),
         ("ms_entityrecord_entity_name", "phonecall"),
-        (
-            "ms_entityrecord_record_id",
-            "c4d5e6f7-0a1b-4c2d-8e3f-405162738495",
-        ),
+        ("ms_entityrecord_record_id", "c4d5e6f7-0a1b-4c2d-8e3f-405162738495"),
     ];
     let mut map = serde_json::Map::new();
     for (k, v) in pairs {

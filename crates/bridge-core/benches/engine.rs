@@ -45,7 +45,10 @@ fn seed_attributes(channel: &str) -> Value {
         ("LookupSatus", "SingleMatch"),
         ("ms_session_template", session),
         ("ms_notify_template", notify),
-        ("CallReason", "transcript: I would like to change the delivery address on my last order"),
+        (
+            "CallReason",
+            "transcript: I would like to change the delivery address on my last order",
+        ),
         ("ms_searchType", "contact"),
         ("ms_searchText", PHONE),
         ("ms_activity_id", ACTIVITY_ID),
@@ -62,7 +65,14 @@ fn snapshot(channel: &str, state: &str, attributes: &Value) -> ContactSnapshot {
         channel: channel.to_owned(),
         state: state.to_owned(),
         inbound: Some(true),
-        queue_name: Some(if channel == "chat" { "Chat Support" } else { "Customer Service" }.to_owned()),
+        queue_name: Some(
+            if channel == "chat" {
+                "Chat Support"
+            } else {
+                "Customer Service"
+            }
+            .to_owned(),
+        ),
         phone_number: (channel == "voice").then(|| PHONE.to_owned()),
         customer_name: (channel == "chat").then(|| "Alex Rivera".to_owned()),
         attributes: attributes.clone(),
@@ -126,7 +136,9 @@ impl World {
             return;
         }
         match c {
-            Command::Cif { request, call, contact, .. } => {
+            Command::Cif {
+                request, call, contact, ..
+            } => {
                 let value = match call.method_name() {
                     "notifyEvent" => json!("{\"actionName\":\"Accept\",\"responseReason\":\"Accept\"}"),
                     "canCreateSession" => json!(true),
@@ -144,10 +156,16 @@ impl World {
                     "updateRecord" => json!("{\"id\":\"a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d\"}"),
                     _ => Value::Null,
                 };
-                self.replies.push_back(Input::CifReply(CifReply { request, outcome: CifOutcome::Resolved(value) }));
+                self.replies.push_back(Input::CifReply(CifReply {
+                    request,
+                    outcome: CifOutcome::Resolved(value),
+                }));
             }
             Command::Streams { request, .. } => {
-                self.replies.push_back(Input::StreamsReply(StreamsReply { request, outcome: Ok(()) }));
+                self.replies.push_back(Input::StreamsReply(StreamsReply {
+                    request,
+                    outcome: Ok(()),
+                }));
             }
             Command::Forget { .. } | Command::Persist(_) | Command::Report(_) => {}
         }
@@ -161,7 +179,11 @@ impl World {
     }
 
     fn event(&mut self, id: &str, kind: ContactEventKind, snapshot: Option<ContactSnapshot>) {
-        self.feed(Input::Contact(ContactEvent { contact_id: id.to_owned(), kind, snapshot }));
+        self.feed(Input::Contact(ContactEvent {
+            contact_id: id.to_owned(),
+            kind,
+            snapshot,
+        }));
     }
 
     fn close_sessions(&mut self) {
@@ -209,7 +231,12 @@ struct Stats {
 fn stats(name: &'static str, samples: &mut [u32], note: String) -> Stats {
     samples.sort_unstable();
     let n = samples.len().max(1);
-    let q = |p: f64| samples.get(((n as f64 * p).ceil() as usize).saturating_sub(1).min(n - 1)).copied().unwrap_or(0);
+    let q = |p: f64| {
+        samples
+            .get(((n as f64 * p).ceil() as usize).saturating_sub(1).min(n - 1))
+            .copied()
+            .unwrap_or(0)
+    };
     let sum: u64 = samples.iter().map(|&s| u64::from(s)).sum();
     Stats {
         name,
@@ -249,9 +276,17 @@ fn refresh_storm(events: usize) -> (Stats, Stats) {
     // popped, connected contact
     let mut w = World::new();
     let id = contact_id(42);
-    w.event(&id, ContactEventKind::Init, Some(snapshot("voice", "connecting", &attrs)));
+    w.event(
+        &id,
+        ContactEventKind::Init,
+        Some(snapshot("voice", "connecting", &attrs)),
+    );
     w.settle();
-    w.event(&id, ContactEventKind::Connected, Some(snapshot("voice", "connected", &attrs)));
+    w.event(
+        &id,
+        ContactEventKind::Connected,
+        Some(snapshot("voice", "connected", &attrs)),
+    );
     w.settle();
     assert_eq!(w.bridge.contact_state(&id), Some("Popped"));
     w.samples.clear();
@@ -260,18 +295,30 @@ fn refresh_storm(events: usize) -> (Stats, Stats) {
         w.event(&id, ContactEventKind::Refresh, Some(snap.clone()));
     }
     let mut s = std::mem::take(&mut w.samples);
-    let popped = stats("refresh_storm_popped", &mut s, format!("{events} × onRefresh on a popped, connected contact"));
+    let popped = stats(
+        "refresh_storm_popped",
+        &mut s,
+        format!("{events} × onRefresh on a popped, connected contact"),
+    );
     // ringing contact, notification pending (no answers)
     let mut w = World::new();
     w.answer = false;
-    w.event(&id, ContactEventKind::Connecting, Some(snapshot("voice", "connecting", &attrs)));
+    w.event(
+        &id,
+        ContactEventKind::Connecting,
+        Some(snapshot("voice", "connecting", &attrs)),
+    );
     w.samples.clear();
     let snap = snapshot("voice", "connecting", &attrs);
     for _ in 0..events {
         w.event(&id, ContactEventKind::Refresh, Some(snap.clone()));
     }
     let mut s = std::mem::take(&mut w.samples);
-    let ringing = stats("refresh_storm_ringing", &mut s, format!("{events} × onRefresh on a ringing contact (notification open)"));
+    let ringing = stats(
+        "refresh_storm_ringing",
+        &mut s,
+        format!("{events} × onRefresh on a ringing contact (notification open)"),
+    );
     (popped, ringing)
 }
 
@@ -354,7 +401,11 @@ fn bytes_per_live_contact(n: u64) -> Option<f64> {
         w.now = w.now.plus(1);
         w.bridge.handle_input(
             w.now,
-            Input::Contact(ContactEvent { contact_id: id.clone(), kind: ContactEventKind::Connecting, snapshot: Some(snaps[0].clone()) }),
+            Input::Contact(ContactEvent {
+                contact_id: id.clone(),
+                kind: ContactEventKind::Connecting,
+                snapshot: Some(snaps[0].clone()),
+            }),
         );
         while let Some(c) = w.bridge.poll_command() {
             black_box(c); // dropped: nothing answers
@@ -392,7 +443,10 @@ fn main() {
     let per_contact = bytes_per_live_contact(LIVE_CONTACTS / scale);
 
     println!("engine (native, release, one input = handle_input + drain commands; timer overhead ≈ {timer_cost:.0} ns included)");
-    println!("{:<24} {:>9} {:>9} {:>9} {:>9} {:>10}  what", "scenario", "mean ns", "p50 ns", "p99 ns", "max ns", "inputs");
+    println!(
+        "{:<24} {:>9} {:>9} {:>9} {:>9} {:>10}  what",
+        "scenario", "mean ns", "p50 ns", "p99 ns", "max ns", "inputs"
+    );
     for r in &results {
         println!(
             "{:<24} {:>9.0} {:>9} {:>9} {:>9} {:>10}  {}",

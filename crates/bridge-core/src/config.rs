@@ -190,9 +190,18 @@ impl Default for Config {
                 notification: t("extn_voice_notification"),
                 session: t("extn_voice_identified_session"),
             },
-            chat: ChannelTemplates { notification: t("extn_chat_notification"), session: t("extn_chat_session") },
-            task: ChannelTemplates { notification: t("extn_task_notification"), session: t("extn_task_session") },
-            email: ChannelTemplates { notification: t("extn_email_notification"), session: t("extn_email_session") },
+            chat: ChannelTemplates {
+                notification: t("extn_chat_notification"),
+                session: t("extn_chat_session"),
+            },
+            task: ChannelTemplates {
+                notification: t("extn_task_notification"),
+                session: t("extn_task_session"),
+            },
+            email: ChannelTemplates {
+                notification: t("extn_email_notification"),
+                session: t("extn_email_session"),
+            },
             record_tab_template: t("extn_entity_record"),
             customer_record_tab: CustomerRecordTab::Anchor,
             search_tab_template: Some(t("extn_search")),
@@ -490,7 +499,9 @@ impl Config {
     pub fn cif_crm_origin(&self) -> Option<String> {
         let url = self.cif_library_url()?;
         let scheme_end = url.find("://")? + 3;
-        let host_end = url[scheme_end..].find(['/', '?', '#']).map_or(url.len(), |i| scheme_end + i);
+        let host_end = url[scheme_end..]
+            .find(['/', '?', '#'])
+            .map_or(url.len(), |i| scheme_end + i);
         Some(url[..host_end].to_owned())
     }
 }
@@ -506,7 +517,9 @@ pub fn origin_of(url: &str) -> Option<String> {
     }
     let lower = url.trim().to_ascii_lowercase();
     let scheme_end = lower.find("://")? + 3;
-    let host_end = lower[scheme_end..].find(['/', '?', '#']).map_or(lower.len(), |i| scheme_end + i);
+    let host_end = lower[scheme_end..]
+        .find(['/', '?', '#'])
+        .map_or(lower.len(), |i| scheme_end + i);
     let origin = &lower[..host_end];
     let origin = match (origin.strip_suffix(":443"), origin.strip_suffix(":80")) {
         (Some(o), _) if lower.starts_with("https://") => o,
@@ -560,7 +573,8 @@ fn origin_list(key: &str, value: &Value, source: ConfigSource, errors: &mut Vec<
     for item in items {
         let origin = item.as_str().map(str::trim).and_then(|s| {
             let bare = s.strip_suffix('/').unwrap_or(s);
-            origin_of(bare).filter(|o| *o == bare.to_ascii_lowercase() || bare.ends_with(":443") || bare.ends_with(":80"))
+            origin_of(bare)
+                .filter(|o| *o == bare.to_ascii_lowercase() || bare.ends_with(":443") || bare.ends_with(":80"))
         });
         match origin {
             Some(o) => list.push(o),
@@ -611,7 +625,9 @@ pub fn check_url(raw: &str) -> bool {
     let host_ok = !host.is_empty()
         && !host.starts_with('.')
         && !host.starts_with('-')
-        && host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
     host_ok && (https || host == "localhost" || host == "127.0.0.1")
 }
 
@@ -627,7 +643,9 @@ pub fn check_region(s: &str) -> bool {
     n >= 3
         && parts[0].len() == 2
         && parts[0].bytes().all(|b| b.is_ascii_lowercase())
-        && parts[1..n - 1].iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+        && parts[1..n - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
         && parts[n - 1].len() == 1
         && parts[n - 1].bytes().all(|b| b.is_ascii_digit())
 }
@@ -643,7 +661,9 @@ fn region(value: &Value) -> Result<String, &'static str> {
 pub fn check_queue_arn(s: &str) -> bool {
     let id = |p: &str| (1..=128).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
     let parts: Vec<&str> = s.splitn(6, ':').collect();
-    let [arn, partition, service, region, account, resource] = parts.as_slice() else { return false };
+    let [arn, partition, service, region, account, resource] = parts.as_slice() else {
+        return false;
+    };
     let path: Vec<&str> = resource.split('/').collect();
     *arn == "arn"
         && partition.starts_with("aws")

@@ -209,7 +209,9 @@ pub fn correlation_id(id: &ContactId) -> String {
         return id.as_str().to_owned();
     }
     let fnv = |seed: u64| {
-        id.as_str().bytes().fold(seed, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+        id.as_str()
+            .bytes()
+            .fold(seed, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
     };
     let (a, b) = (fnv(0xcbf2_9ce4_8422_2325), fnv(0x8422_2325_cbf2_9ce4));
     format!(
@@ -251,9 +253,7 @@ impl Contact {
         if s.inbound.is_some() {
             self.inbound = s.inbound;
         }
-        let clean = |v: &Option<String>, cap| {
-            v.as_deref().map(|v| text::clean(v, cap).0).filter(|v| !v.is_empty())
-        };
+        let clean = |v: &Option<String>, cap| v.as_deref().map(|v| text::clean(v, cap).0).filter(|v| !v.is_empty());
         if let Some(q) = clean(&s.queue_name, 200) {
             self.queue_name = Some(q);
         }
@@ -305,7 +305,9 @@ impl Contact {
     /// Template parameters: every valid slug under its attribute name, plus `customerName`, `phoneNumber`,
     /// `channel`, `queueName`, `contactId`.
     pub fn template_parameters(&self, config: &Config, withhold_customer_ids: bool) -> Map<String, Value> {
-        let mut m = self.slugs.template_parameters(&config.attribute_names, withhold_customer_ids);
+        let mut m = self
+            .slugs
+            .template_parameters(&config.attribute_names, withhold_customer_ids);
         let name = self
             .slugs
             .customer_name
@@ -320,19 +322,28 @@ impl Contact {
             Value::String(self.phone.as_ref().map(|p| p.expose().clone()).unwrap_or_default()),
         );
         m.insert("channel".into(), Value::String(self.channel.clone()));
-        m.insert("queueName".into(), Value::String(self.queue_name.clone().unwrap_or_default()));
+        m.insert(
+            "queueName".into(),
+            Value::String(self.queue_name.clone().unwrap_or_default()),
+        );
         m.insert("contactId".into(), Value::String(self.id.as_str().to_owned()));
         m
     }
 
     /// The notification template: the flow's `ms_notify_template`, else the channel default.
     pub fn notification_template(&self, config: &Config) -> TemplateName {
-        self.slugs.notify_template.clone().unwrap_or_else(|| config.templates_for(&self.channel).notification.clone())
+        self.slugs
+            .notify_template
+            .clone()
+            .unwrap_or_else(|| config.templates_for(&self.channel).notification.clone())
     }
 
     /// The session template: the flow's `ms_session_template`, else the channel default.
     pub fn session_template(&self, config: &Config) -> TemplateName {
-        self.slugs.session_template.clone().unwrap_or_else(|| config.templates_for(&self.channel).session.clone())
+        self.slugs
+            .session_template
+            .clone()
+            .unwrap_or_else(|| config.templates_for(&self.channel).session.clone())
     }
 
     /// What the search looks for: entity (`ms_searchType`, else the customer entity, else `contact`) and text

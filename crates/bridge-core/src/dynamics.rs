@@ -64,28 +64,50 @@ pub struct PayloadError {
 
 impl fmt::Display for PayloadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} payload refused ({}): expected {}", self.handler.event_name(), self.found, self.expected)
+        write!(
+            f,
+            "{} payload refused ({}): expected {}",
+            self.handler.event_name(),
+            self.found,
+            self.expected
+        )
     }
 }
 
 fn object(handler: DynamicsHandler, payload: &Value, expected: &'static str) -> Result<Value, PayloadError> {
     match unwrap_json(payload) {
         Some(v @ Value::Object(_)) => Ok(v),
-        _ => Err(PayloadError { handler, expected, found: text::describe_json(payload) }),
+        _ => Err(PayloadError {
+            handler,
+            expected,
+            found: text::describe_json(payload),
+        }),
     }
 }
 
 fn short_string(v: &Value, key: &str) -> Option<String> {
-    v.get(key).and_then(Value::as_str).map(|s| text::clean(s, 256).0).filter(|s| !s.is_empty())
+    v.get(key)
+        .and_then(Value::as_str)
+        .map(|s| text::clean(s, 256).0)
+        .filter(|s| !s.is_empty())
 }
 
-fn session_id(handler: DynamicsHandler, v: &Value, payload: &Value, expected: &'static str) -> Result<String, PayloadError> {
+fn session_id(
+    handler: DynamicsHandler,
+    v: &Value,
+    payload: &Value,
+    expected: &'static str,
+) -> Result<String, PayloadError> {
     v.get("sessionId")
         .and_then(Value::as_str)
         .map(str::trim)
         .filter(|s| valid_session_id(s))
         .map(str::to_owned)
-        .ok_or_else(|| PayloadError { handler, expected, found: text::describe_json(payload) })
+        .ok_or_else(|| PayloadError {
+            handler,
+            expected,
+            found: text::describe_json(payload),
+        })
 }
 
 fn flag(v: &Value) -> Option<bool> {
@@ -107,7 +129,11 @@ pub fn session_switched(payload: &Value) -> Result<SessionSwitched, PayloadError
         .get("focused")
         .or_else(|| v.get("focussed"))
         .and_then(flag)
-        .ok_or_else(|| PayloadError { handler: h, expected: EXPECTED, found: text::describe_json(payload) })?;
+        .ok_or_else(|| PayloadError {
+            handler: h,
+            expected: EXPECTED,
+            found: text::describe_json(payload),
+        })?;
     Ok(SessionSwitched { session_id, focused })
 }
 
@@ -116,7 +142,9 @@ pub fn session_closed(payload: &Value) -> Result<SessionClosed, PayloadError> {
     const EXPECTED: &str = "{sessionId}";
     let h = DynamicsHandler::SessionClosed;
     let v = object(h, payload, EXPECTED)?;
-    Ok(SessionClosed { session_id: session_id(h, &v, payload, EXPECTED)? })
+    Ok(SessionClosed {
+        session_id: session_id(h, &v, payload, EXPECTED)?,
+    })
 }
 
 /// Parses an `onclicktoact` payload (`{value, name, format, entityLogicalName}`).
@@ -124,8 +152,11 @@ pub fn click_to_act(payload: &Value) -> Result<ClickToAct, PayloadError> {
     const EXPECTED: &str = "{value, name, format, entityLogicalName}";
     let h = DynamicsHandler::ClickToAct;
     let v = object(h, payload, EXPECTED)?;
-    let value = short_string(&v, "value")
-        .ok_or_else(|| PayloadError { handler: h, expected: EXPECTED, found: text::describe_json(payload) })?;
+    let value = short_string(&v, "value").ok_or_else(|| PayloadError {
+        handler: h,
+        expected: EXPECTED,
+        found: text::describe_json(payload),
+    })?;
     Ok(ClickToAct {
         value: crate::redact::Redacted::new(value),
         name: short_string(&v, "name"),
@@ -145,7 +176,11 @@ pub fn presence_changed(payload: &Value) -> Result<PresenceChanged, PayloadError
         presence_id: short_string(info, "presenceId").or_else(|| short_string(&v, "presenceId")),
     };
     if p.presence_text.is_none() && p.presence_id.is_none() {
-        return Err(PayloadError { handler: h, expected: EXPECTED, found: text::describe_json(payload) });
+        return Err(PayloadError {
+            handler: h,
+            expected: EXPECTED,
+            found: text::describe_json(payload),
+        });
     }
     Ok(p)
 }
@@ -159,11 +194,26 @@ mod tests {
     #[test]
     fn both_spellings() {
         let a = session_switched(&json!("{\"sessionId\":\"s1\",\"focussed\":true}"));
-        assert_eq!(a, Ok(SessionSwitched { session_id: "s1".into(), focused: true }));
+        assert_eq!(
+            a,
+            Ok(SessionSwitched {
+                session_id: "s1".into(),
+                focused: true
+            })
+        );
         let b = session_switched(&json!({"sessionId": "s1", "focused": false}));
-        assert_eq!(b, Ok(SessionSwitched { session_id: "s1".into(), focused: false }));
+        assert_eq!(
+            b,
+            Ok(SessionSwitched {
+                session_id: "s1".into(),
+                focused: false
+            })
+        );
         let e = session_switched(&json!("nope")).map_err(|e| e.to_string());
-        assert_eq!(e, Err("onSessionSwitched payload refused (nope): expected {sessionId, focused|focussed: boolean}".into()));
+        assert_eq!(
+            e,
+            Err("onSessionSwitched payload refused (nope): expected {sessionId, focused|focussed: boolean}".into())
+        );
     }
 
     #[test]

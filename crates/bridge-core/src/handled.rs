@@ -19,7 +19,12 @@ pub struct HandledIds {
 impl HandledIds {
     /// An empty memory of `capacity` ids.
     pub fn new(capacity: usize) -> HandledIds {
-        HandledIds { capacity, order: VecDeque::new(), set: VecSet::new(), generation: 0 }
+        HandledIds {
+            capacity,
+            order: VecDeque::new(),
+            set: VecSet::new(),
+            generation: 0,
+        }
     }
 
     /// Changes the capacity, forgetting the oldest ids if needed.

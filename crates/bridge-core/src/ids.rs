@@ -18,9 +18,7 @@ pub struct ContactId(String);
 impl ContactId {
     /// Accepts a non-empty id of printable ASCII no longer than [`MAX_CONTACT_ID_LEN`].
     pub fn parse(raw: &str) -> Option<ContactId> {
-        let ok = !raw.is_empty()
-            && raw.len() <= MAX_CONTACT_ID_LEN
-            && raw.bytes().all(|b| b.is_ascii_graphic());
+        let ok = !raw.is_empty() && raw.len() <= MAX_CONTACT_ID_LEN && raw.bytes().all(|b| b.is_ascii_graphic());
         ok.then(|| ContactId(raw.to_owned()))
     }
 

@@ -121,10 +121,9 @@ pub use command::{CifCall, Command, Report, Severity, StreamsCall};
 pub use config::{ChannelTemplates, Config, ConfigError, ConfigLayer, ConfigSource, CustomerRecordTab};
 pub use ids::{ContactId, RequestId};
 pub use input::{
-    AgentEvent, CifAvailability, CifOutcome, CifReply, ContactEvent, ContactEventKind, ContactSnapshot,
-    DynamicsEvent, DynamicsHandler, Input, RestoredState, StreamsReply,
+    AgentEvent, CifAvailability, CifOutcome, CifReply, ContactEvent, ContactEventKind, ContactSnapshot, DynamicsEvent,
+    DynamicsHandler, Input, RestoredState, StreamsReply,
 };
 pub use redact::Redacted;
 pub use slug::{AttributeNames, Guid, LogicalName, LookupStatus, SlugData, SlugError, SlugField, TemplateName};
 pub use time::Millis;
-

@@ -41,7 +41,9 @@ impl TabKind {
     }
 
     fn parse(s: &str) -> Option<TabKind> {
-        [TabKind::Activity, TabKind::Customer, TabKind::Search].into_iter().find(|k| k.as_str() == s)
+        [TabKind::Activity, TabKind::Customer, TabKind::Search]
+            .into_iter()
+            .find(|k| k.as_str() == s)
     }
 }
 
@@ -89,7 +91,10 @@ impl Persisted {
             return (out, problems);
         }
         if raw.len() > MAX_RAW_CHARS {
-            problems.push(format!("stored state of {} bytes ignored: expected at most {MAX_RAW_CHARS}", raw.len()));
+            problems.push(format!(
+                "stored state of {} bytes ignored: expected at most {MAX_RAW_CHARS}",
+                raw.len()
+            ));
             return (out, problems);
         }
         let v: Value = match serde_json::from_str(raw) {
@@ -119,16 +124,29 @@ impl Persisted {
                     tabs: entry
                         .get("tabs")
                         .and_then(Value::as_array)
-                        .map(|a| a.iter().take(8).filter_map(Value::as_str).filter_map(TabKind::parse).collect())
+                        .map(|a| {
+                            a.iter()
+                                .take(8)
+                                .filter_map(Value::as_str)
+                                .filter_map(TabKind::parse)
+                                .collect()
+                        })
                         .unwrap_or_default(),
-                    token: s("token").filter(|t| !t.is_empty() && t.len() <= 300).map(str::to_owned),
+                    token: s("token")
+                        .filter(|t| !t.is_empty() && t.len() <= 300)
+                        .map(str::to_owned),
                 };
                 out.contacts.insert(id, c);
             }
         }
         if let Some(handled) = v.get("handled").and_then(Value::as_array) {
             let skip = handled.len().saturating_sub(max_handled);
-            out.handled = handled.iter().skip(skip).filter_map(Value::as_str).filter_map(ContactId::parse).collect();
+            out.handled = handled
+                .iter()
+                .skip(skip)
+                .filter_map(Value::as_str)
+                .filter_map(ContactId::parse)
+                .collect();
         }
         (out, problems)
     }
@@ -250,13 +268,23 @@ mod tests {
         let mut p = Persisted::default();
         p.contacts.insert(
             ContactId::known("c1"),
-            PersistedContact { session_id: Some("s1".into()), tabs: [TabKind::Activity].into(), ..Default::default() },
+            PersistedContact {
+                session_id: Some("s1".into()),
+                tabs: [TabKind::Activity].into(),
+                ..Default::default()
+            },
         );
         p.handled.push(ContactId::known("c0"));
         let text = p.to_json();
-        assert_eq!(text, r#"{"contacts":{"c1":{"sessionId":"s1","tabs":["activity"]}},"handled":["c0"],"v":1}"#);
+        assert_eq!(
+            text,
+            r#"{"contacts":{"c1":{"sessionId":"s1","tabs":["activity"]}},"handled":["c0"],"v":1}"#
+        );
         assert_eq!(Persisted::parse(&text, 10).0, p);
-        let mut hostile = PersistedContact { token: Some("a\"b\\c\n\u{1}é".into()), ..Default::default() };
+        let mut hostile = PersistedContact {
+            token: Some("a\"b\\c\n\u{1}é".into()),
+            ..Default::default()
+        };
         hostile.closed = true;
         hostile.creating = true;
         hostile.declined = true;
@@ -266,7 +294,13 @@ mod tests {
         let text = q.to_json();
         assert!(serde_json::from_str::<Value>(&text).is_ok(), "{text}");
         assert_eq!(Persisted::parse(&text, 10).0, q);
-        for bad in ["", "nope", "[]", "{\"v\":2}", "{\"v\":1,\"contacts\":[1],\"handled\":{}}"] {
+        for bad in [
+            "",
+            "nope",
+            "[]",
+            "{\"v\":2}",
+            "{\"v\":1,\"contacts\":[1],\"handled\":{}}",
+        ] {
             assert_eq!(Persisted::parse(bad, 10).0, Persisted::default());
         }
     }

@@ -64,7 +64,10 @@ impl fmt::Display for PhoneError {
                 "character {position} is not a digit, a leading +, or layout (space, dash, dot, slash, parentheses)"
             ),
             PhoneError::Length { digits } => {
-                write!(f, "it has {digits} digits with the country code; a dialable number has {MIN_DIGITS} to {MAX_DIGITS}")
+                write!(
+                    f,
+                    "it has {digits} digits with the country code; a dialable number has {MIN_DIGITS} to {MAX_DIGITS}"
+                )
             }
         }
     }
@@ -122,7 +125,9 @@ pub fn normalise(raw: &str, default_country_code: &str) -> Result<Dialable, Phon
         None => {
             let national = match digits.strip_prefix('0') {
                 Some(rest) => rest,
-                None if default_country_code == "1" && digits.len() == 11 => digits.strip_prefix('1').unwrap_or(&digits),
+                None if default_country_code == "1" && digits.len() == 11 => {
+                    digits.strip_prefix('1').unwrap_or(&digits)
+                }
                 None => digits.as_str(),
             };
             format!("{default_country_code}{national}")
@@ -131,7 +136,10 @@ pub fn normalise(raw: &str, default_country_code: &str) -> Result<Dialable, Phon
     if !(MIN_DIGITS..=MAX_DIGITS).contains(&full.len()) || full.starts_with('0') {
         return Err(PhoneError::Length { digits: full.len() });
     }
-    Ok(Dialable { e164: format!("+{full}"), extension })
+    Ok(Dialable {
+        e164: format!("+{full}"),
+        extension,
+    })
 }
 
 /// The last two digits of a number, for messages the agent sees (the number itself is personal data).
@@ -148,7 +156,11 @@ mod tests {
     #[test]
     fn a_table_of_real_shapes() {
         let ok = |raw: &str, cc: &str, want: &str| {
-            assert_eq!(normalise(raw, cc).map(|d| d.e164), Ok(want.to_owned()), "{raw:?} with +{cc}");
+            assert_eq!(
+                normalise(raw, cc).map(|d| d.e164),
+                Ok(want.to_owned()),
+                "{raw:?} with +{cc}"
+            );
         };
         ok("(425) 555-0142", "1", "+14255550142");
         ok("425.555.0142", "1", "+14255550142");
@@ -166,7 +178,13 @@ mod tests {
 
     #[test]
     fn extensions_are_stripped_and_kept_apart() {
-        for raw in ["425-555-0142 x123", "425-555-0142 ext. 123", "425-555-0142 Extension 123", "425 555 0142#123", "+14255550142;ext=123"] {
+        for raw in [
+            "425-555-0142 x123",
+            "425-555-0142 ext. 123",
+            "425-555-0142 Extension 123",
+            "425 555 0142#123",
+            "+14255550142;ext=123",
+        ] {
             let d = normalise(raw, "1").unwrap_or_else(|e| panic!("{raw}: {e}"));
             assert_eq!(d.e164, "+14255550142", "{raw}");
             assert_eq!(d.extension.as_deref(), Some("123"), "{raw}");
@@ -179,14 +197,32 @@ mod tests {
         assert_eq!(normalise("", "1"), Err(PhoneError::Empty));
         assert_eq!(normalise(" ( ) - ", "1"), Err(PhoneError::Empty));
         assert_eq!(normalise("call me", "1"), Err(PhoneError::Character { position: 1 }));
-        assert_eq!(normalise("1-800-FLOWERS", "1"), Err(PhoneError::Character { position: 7 }));
-        assert_eq!(normalise("++1 425 555 0142", "1"), Err(PhoneError::Character { position: 2 }));
-        assert_eq!(normalise("425+5550142", "1"), Err(PhoneError::Character { position: 4 }));
-        assert_eq!(normalise("*67 425 555 0142", "1"), Err(PhoneError::Character { position: 1 }));
+        assert_eq!(
+            normalise("1-800-FLOWERS", "1"),
+            Err(PhoneError::Character { position: 7 })
+        );
+        assert_eq!(
+            normalise("++1 425 555 0142", "1"),
+            Err(PhoneError::Character { position: 2 })
+        );
+        assert_eq!(
+            normalise("425+5550142", "1"),
+            Err(PhoneError::Character { position: 4 })
+        );
+        assert_eq!(
+            normalise("*67 425 555 0142", "1"),
+            Err(PhoneError::Character { position: 1 })
+        );
         assert_eq!(normalise("911", "1"), Err(PhoneError::Length { digits: 4 }));
         assert_eq!(normalise("+1234567", "1"), Err(PhoneError::Length { digits: 7 }));
-        assert_eq!(normalise("+1234567890123456", "1"), Err(PhoneError::Length { digits: 16 }));
-        assert_eq!(normalise("+0 425 555 0142", "1"), Err(PhoneError::Length { digits: 11 }));
+        assert_eq!(
+            normalise("+1234567890123456", "1"),
+            Err(PhoneError::Length { digits: 16 })
+        );
+        assert_eq!(
+            normalise("+0 425 555 0142", "1"),
+            Err(PhoneError::Length { digits: 11 })
+        );
         assert_eq!(normalise(&"1".repeat(65), "1"), Err(PhoneError::TooLong));
         assert!(normalise("x123", "1").is_err());
         assert!(normalise("425\u{202e}5550142", "1").is_err());
@@ -195,7 +231,12 @@ mod tests {
     #[test]
     fn country_codes_and_tails() {
         assert!(valid_country_code("1") && valid_country_code("44") && valid_country_code("358"));
-        assert!(!valid_country_code("") && !valid_country_code("0") && !valid_country_code("1234") && !valid_country_code("+1"));
+        assert!(
+            !valid_country_code("")
+                && !valid_country_code("0")
+                && !valid_country_code("1234")
+                && !valid_country_code("+1")
+        );
         assert_eq!(tail("+14255550142"), "…42");
         assert!(PhoneError::Length { digits: 4 }.to_string().contains("8 to 15"));
     }

@@ -98,7 +98,11 @@ pub fn parse_rules(value: &Value) -> Option<Vec<PresenceRule>> {
                 Some(Some("both")) => PresenceDirection::Both,
                 Some(_) => return None,
             };
-            Some(PresenceRule { connect: name(rule, "connect")?, dynamics: name(rule, "dynamics")?, direction })
+            Some(PresenceRule {
+                connect: name(rule, "connect")?,
+                dynamics: name(rule, "dynamics")?,
+                direction,
+            })
         })
         .collect()
 }
@@ -115,12 +119,18 @@ pub fn parse_sync(value: &Value) -> Option<PresenceSync> {
 
 /// The Dynamics presence for a Connect state, by the first rule that applies that way.
 pub fn dynamics_for<'a>(rules: &'a [PresenceRule], connect_state: &str) -> Option<&'a str> {
-    rules.iter().find(|r| r.direction.to_dynamics() && same_name(&r.connect, connect_state)).map(|r| r.dynamics.as_str())
+    rules
+        .iter()
+        .find(|r| r.direction.to_dynamics() && same_name(&r.connect, connect_state))
+        .map(|r| r.dynamics.as_str())
 }
 
 /// The Connect state for a Dynamics presence, by the first rule that applies that way.
 pub fn connect_for<'a>(rules: &'a [PresenceRule], presence: &str) -> Option<&'a str> {
-    rules.iter().find(|r| r.direction.to_connect() && same_name(&r.dynamics, presence)).map(|r| r.connect.as_str())
+    rules
+        .iter()
+        .find(|r| r.direction.to_connect() && same_name(&r.dynamics, presence))
+        .map(|r| r.connect.as_str())
 }
 
 #[cfg(test)]

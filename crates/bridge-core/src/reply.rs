@@ -52,7 +52,12 @@ pub fn notification_action(value: &Value) -> Option<NotificationAction> {
     let v = unwrap_json(value)?;
     let obj = v.get("value").filter(|inner| inner.is_object()).unwrap_or(&v);
     let inner = obj.get("value").and_then(unwrap_json);
-    let field = |k: &str| obj.get(k).or_else(|| inner.as_ref().and_then(|i| i.get(k))).and_then(Value::as_str).map(str::to_owned);
+    let field = |k: &str| {
+        obj.get(k)
+            .or_else(|| inner.as_ref().and_then(|i| i.get(k)))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
     let action = field("actionName")?;
     let queue_refusal = field("responseReason").is_some_and(|r| r.contains("NotificationQueue"));
     Some(match action.trim() {
@@ -99,7 +104,15 @@ pub fn session_list(value: &Value) -> Option<Vec<String>> {
         Value::Object(o) => o.get("value")?.as_array()?,
         _ => return None,
     };
-    Some(arr.iter().take(1000).filter_map(Value::as_str).map(str::trim).filter(|s| valid_session_id(s)).map(str::to_owned).collect())
+    Some(
+        arr.iter()
+            .take(1000)
+            .filter_map(Value::as_str)
+            .map(str::trim)
+            .filter(|s| valid_session_id(s))
+            .map(str::to_owned)
+            .collect(),
+    )
 }
 
 /// A rejected CIF call: `{message, msdyn_name}` (object or JSON text), or whatever else came.
@@ -117,8 +130,14 @@ impl CifError {
         let v = unwrap_json(value).unwrap_or(Value::Null);
         let field = |k: &str| v.get(k).and_then(Value::as_str).map(text::excerpt);
         match field("message") {
-            Some(message) => CifError { message, name: field("msdyn_name") },
-            None => CifError { message: text::describe_json(value), name: None },
+            Some(message) => CifError {
+                message,
+                name: field("msdyn_name"),
+            },
+            None => CifError {
+                message: text::describe_json(value),
+                name: None,
+            },
         }
     }
 
@@ -146,10 +165,16 @@ mod tests {
     #[test]
     fn notification_shapes() {
         let accept = Some(NotificationAction::Accept);
-        assert_eq!(notification_action(&json!("{\"actionName\":\"Accept\",\"responseReason\":\"Accept\"}")), accept);
+        assert_eq!(
+            notification_action(&json!("{\"actionName\":\"Accept\",\"responseReason\":\"Accept\"}")),
+            accept
+        );
         assert_eq!(notification_action(&json!({"value": {"actionName": "Accept"}})), accept);
         assert_eq!(notification_action(&json!({"actionName": "Accept"})), accept);
-        assert_eq!(notification_action(&json!("{\"value\":{\"actionName\":\"Timeout\"}}")), Some(NotificationAction::Timeout));
+        assert_eq!(
+            notification_action(&json!("{\"value\":{\"actionName\":\"Timeout\"}}")),
+            Some(NotificationAction::Timeout)
+        );
         assert_eq!(notification_action(&json!("garbage")), None);
         assert_eq!(notification_action(&json!(42)), None);
         let full = json!("{\"actionName\":\"Reject\",\"responseReason\":\"NotificationQueueLimitExceeded\"}");
@@ -161,12 +186,20 @@ mod tests {
     #[test]
     fn other_shapes() {
         assert_eq!(session_id(&json!("session-id-16")), Some("session-id-16".to_owned()));
-        assert_eq!(session_id(&json!("\"session-id-16\"")), Some("session-id-16".to_owned()));
+        assert_eq!(
+            session_id(&json!("\"session-id-16\"")),
+            Some("session-id-16".to_owned())
+        );
         assert_eq!(session_id(&json!({"x": 1})), None);
         assert_eq!(boolean(&json!("true")), Some(true));
         assert_eq!(boolean(&json!(false)), Some(false));
-        assert_eq!(session_list(&json!("[\"a\",\"b\"]")), Some(vec!["a".to_owned(), "b".to_owned()]));
-        let e = CifError::from_rejection(&json!("{\"message\":\"NotificationTemplateNotFoundError\",\"msdyn_name\":\"NotifyEvent\"}"));
+        assert_eq!(
+            session_list(&json!("[\"a\",\"b\"]")),
+            Some(vec!["a".to_owned(), "b".to_owned()])
+        );
+        let e = CifError::from_rejection(&json!(
+            "{\"message\":\"NotificationTemplateNotFoundError\",\"msdyn_name\":\"NotifyEvent\"}"
+        ));
         assert!(e.is_template_not_found());
         assert_eq!(e.name.as_deref(), Some("NotifyEvent"));
         assert!(!e.is_time_limit());
@@ -176,7 +209,9 @@ mod tests {
     fn time_limit_rejections_in_both_shapes() {
         let text = "Timeout occurred as no response was received from listener window";
         let object = CifError::from_rejection(&json!({"message": text, "msdyn_name": "CreateSession"}));
-        let string = CifError::from_rejection(&json!(format!("{{\"message\":\"{text}\",\"msdyn_name\":\"CreateTab\"}}")));
+        let string = CifError::from_rejection(&json!(format!(
+            "{{\"message\":\"{text}\",\"msdyn_name\":\"CreateTab\"}}"
+        )));
         assert!(object.is_time_limit() && string.is_time_limit());
         assert_eq!(string.name.as_deref(), Some("CreateTab"));
         assert!(!CifError::from_rejection(&json!({"message": "RejectAfterClientError"})).is_time_limit());

@@ -14,7 +14,10 @@ pub struct RetryPolicy {
 impl RetryPolicy {
     /// The policy configured in `config`.
     pub fn from_config(config: &Config) -> RetryPolicy {
-        RetryPolicy { retries: config.cif_retry_attempts, base_ms: config.cif_retry_backoff_ms }
+        RetryPolicy {
+            retries: config.cif_retry_attempts,
+            base_ms: config.cif_retry_backoff_ms,
+        }
     }
 
     /// The delay before retry number `retry` (1-based), or `None` when the retries are used up.
@@ -33,9 +36,18 @@ mod tests {
 
     #[test]
     fn exponential_and_capped() {
-        let p = RetryPolicy { retries: 3, base_ms: 500 };
-        assert_eq!((1..=4).map(|r| p.delay(r)).collect::<Vec<_>>(), vec![Some(500), Some(1000), Some(2000), None]);
-        let p = RetryPolicy { retries: 10, base_ms: 20_000 };
+        let p = RetryPolicy {
+            retries: 3,
+            base_ms: 500,
+        };
+        assert_eq!(
+            (1..=4).map(|r| p.delay(r)).collect::<Vec<_>>(),
+            vec![Some(500), Some(1000), Some(2000), None]
+        );
+        let p = RetryPolicy {
+            retries: 10,
+            base_ms: 20_000,
+        };
         assert_eq!(p.delay(10), Some(MAX_RETRY_BACKOFF_MS));
     }
 }

@@ -76,7 +76,8 @@ impl LogicalName {
         let ok = !b.is_empty()
             && b.len() <= 64
             && b[0].is_ascii_lowercase()
-            && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'_');
+            && b.iter()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'_');
         ok.then(|| LogicalName(s.to_owned()))
     }
 
@@ -321,7 +322,10 @@ impl SlugField {
 
     /// Whether the value may be personal data, so reports show `[redacted]` instead of it.
     pub fn is_personal(self) -> bool {
-        matches!(self, SlugField::CustomerName | SlugField::CallReason | SlugField::SearchText)
+        matches!(
+            self,
+            SlugField::CustomerName | SlugField::CallReason | SlugField::SearchText
+        )
     }
 
     /// The field whose `attributeNames` key is `key`.
@@ -340,7 +344,9 @@ pub struct AttributeNames {
 
 impl Default for AttributeNames {
     fn default() -> Self {
-        AttributeNames { names: SlugField::ALL.map(|f| f.default_attribute().to_owned()) }
+        AttributeNames {
+            names: SlugField::ALL.map(|f| f.default_attribute().to_owned()),
+        }
     }
 }
 
@@ -462,7 +468,6 @@ enum Raw<'a> {
     Bool(bool),
 }
 
-
 impl SlugData {
     /// Parses `attributes` (normally `{key: {name, value}}`) through `names`.
     ///
@@ -501,7 +506,11 @@ impl SlugData {
                 }
             };
             let mut fail = |value: &str, problem: SlugProblem| {
-                let shown = if field.is_personal() { crate::redact::REDACTED.to_owned() } else { text::excerpt(value) };
+                let shown = if field.is_personal() {
+                    crate::redact::REDACTED.to_owned()
+                } else {
+                    text::excerpt(value)
+                };
                 errors.push(SlugError {
                     contact: contact.clone(),
                     attribute: attribute.to_owned(),
@@ -516,7 +525,12 @@ impl SlugData {
                     continue;
                 }
                 Raw::Bool(b) => {
-                    fail(if b { "true" } else { "false" }, SlugProblem::Invalid { expected: field.kind().expected() });
+                    fail(
+                        if b { "true" } else { "false" },
+                        SlugProblem::Invalid {
+                            expected: field.kind().expected(),
+                        },
+                    );
                     continue;
                 }
                 Raw::Str(s) => s,
@@ -524,7 +538,9 @@ impl SlugData {
             if s.trim().is_empty() {
                 continue;
             }
-            let invalid = SlugProblem::Invalid { expected: field.kind().expected() };
+            let invalid = SlugProblem::Invalid {
+                expected: field.kind().expected(),
+            };
             match field.kind() {
                 FieldKind::Guid => match Guid::parse(s) {
                     Some(g) => *data.guid_slot(field) = Some(g),
@@ -638,8 +654,14 @@ impl SlugData {
         if self.lookup_status_from_fallback {
             put(SlugField::LookupStatusFallback, lookup);
         }
-        put(SlugField::SessionTemplate, self.session_template.as_ref().map(|t| t.as_str().to_owned()));
-        put(SlugField::NotifyTemplate, self.notify_template.as_ref().map(|t| t.as_str().to_owned()));
+        put(
+            SlugField::SessionTemplate,
+            self.session_template.as_ref().map(|t| t.as_str().to_owned()),
+        );
+        put(
+            SlugField::NotifyTemplate,
+            self.notify_template.as_ref().map(|t| t.as_str().to_owned()),
+        );
         put(SlugField::CallReason, r(&self.call_reason));
         put(SlugField::SearchType, l(&self.search_type));
         put(SlugField::SearchText, r(&self.search_text));

@@ -51,7 +51,11 @@ pub fn excerpt(raw: &str) -> String {
     let mut out = String::new();
     let mut count = 0usize;
     for c in raw.chars() {
-        let piece: String = if is_stripped(c) { c.escape_default().collect() } else { c.to_string() };
+        let piece: String = if is_stripped(c) {
+            c.escape_default().collect()
+        } else {
+            c.to_string()
+        };
         let len = piece.chars().count();
         if count + len > REPORT_EXCERPT_CHARS {
             out.push('…');

@@ -37,7 +37,11 @@ pub struct Trace {
 impl Trace {
     /// An empty trace that keeps at most `capacity` entries.
     pub fn new(capacity: usize) -> Trace {
-        Trace { capacity, entries: VecDeque::new(), dropped: 0 }
+        Trace {
+            capacity,
+            entries: VecDeque::new(),
+            dropped: 0,
+        }
     }
 
     /// Changes the capacity, dropping the oldest entries if needed.
@@ -54,7 +58,14 @@ impl Trace {
     }
 
     /// Appends one line.
-    pub fn push(&mut self, at: Millis, contact: Option<&str>, correlation_id: Option<&str>, kind: &str, detail: String) {
+    pub fn push(
+        &mut self,
+        at: Millis,
+        contact: Option<&str>,
+        correlation_id: Option<&str>,
+        kind: &str,
+        detail: String,
+    ) {
         if self.capacity == 0 {
             self.dropped += 1;
             return;

@@ -244,7 +244,9 @@ impl<K> VecSet<K> {
 
 impl<K: Ord> FromIterator<K> for VecSet<K> {
     fn from_iter<I: IntoIterator<Item = K>>(iter: I) -> Self {
-        VecSet { map: iter.into_iter().map(|k| (k, ())).collect() }
+        VecSet {
+            map: iter.into_iter().map(|k| (k, ())).collect(),
+        }
     }
 }
 
@@ -282,13 +284,19 @@ mod tests {
         for (k, v) in [(3, "c"), (1, "a"), (2, "b"), (1, "A")] {
             m.insert(k, v);
         }
-        assert_eq!(m.iter().map(|(k, v)| (*k, *v)).collect::<Vec<_>>(), vec![(1, "A"), (2, "b"), (3, "c")]);
+        assert_eq!(
+            m.iter().map(|(k, v)| (*k, *v)).collect::<Vec<_>>(),
+            vec![(1, "A"), (2, "b"), (3, "c")]
+        );
         assert_eq!(m.remove(&2), Some("b"));
         assert_eq!(m.get(&3), Some(&"c"));
         assert_eq!(m.pop_first(), Some((1, "A")));
         let s: VecSet<u8> = [5, 1, 5, 3].into();
         assert_eq!(s.iter().copied().collect::<Vec<_>>(), vec![1, 3, 5]);
         let from: VecMap<u8, u8> = [(2, 1), (1, 1), (2, 2)].into_iter().collect();
-        assert_eq!(from.iter().map(|(k, v)| (*k, *v)).collect::<Vec<_>>(), vec![(1, 1), (2, 2)]);
+        assert_eq!(
+            from.iter().map(|(k, v)| (*k, *v)).collect::<Vec<_>>(),
+            vec![(1, 1), (2, 2)]
+        );
     }
 }

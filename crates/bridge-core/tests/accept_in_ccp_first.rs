@@ -18,7 +18,12 @@ fn item_05_accept_in_ccp_first_cancels_the_notification_then_pops() {
         assert_eq!(p.take(), vec!["cancelEvent", "canCreateSession"]);
         let (_, _, _, cancel) = p.last("cancelEvent");
         match (call, cancel) {
-            (CifCall::NotifyEvent { cancellation_token: a, .. }, CifCall::CancelEvent { cancellation_token: b }) => {
+            (
+                CifCall::NotifyEvent {
+                    cancellation_token: a, ..
+                },
+                CifCall::CancelEvent { cancellation_token: b },
+            ) => {
                 assert_eq!(a, b)
             }
             other => panic!("{other:?}"),

@@ -43,9 +43,18 @@ fn item_02_a_failed_streams_accept_is_reported_to_the_agent() {
     let request = p
         .log
         .iter()
-        .find_map(|c| if let Command::Streams { request, .. } = c { Some(*request) } else { None })
+        .find_map(|c| {
+            if let Command::Streams { request, .. } = c {
+                Some(*request)
+            } else {
+                None
+            }
+        })
         .unwrap();
-    p.input(Input::StreamsReply(StreamsReply { request, outcome: Err("InvalidState".into()) }));
+    p.input(Input::StreamsReply(StreamsReply {
+        request,
+        outcome: Err("InvalidState".into()),
+    }));
     let r = p.reports().into_iter().find(|r| r.code == "streams.failed").unwrap();
     assert!(r.agent_visible);
 }

@@ -8,7 +8,10 @@ use bridge_core::{Config, ConfigLayer, ConfigSource};
 use serde_json::{json, Value};
 
 fn layer(source: ConfigSource, v: Value) -> ConfigLayer {
-    ConfigLayer { source, values: v.as_object().unwrap().clone() }
+    ConfigLayer {
+        source,
+        values: v.as_object().unwrap().clone(),
+    }
 }
 
 const CONNECT: &str = "https://good.my.connect.aws";
@@ -40,8 +43,14 @@ fn https_only_for_every_endpoint_localhost_aside() {
             "https:// good.my.connect.aws/",
         ] {
             let (c, errors) = Config::resolve(&[layer(ConfigSource::Url, json!({ key: bad }))]);
-            assert!(errors.iter().any(|e| e.key == key), "{key}={bad} must be refused: {errors:?}");
-            assert!(c.ccp_url.is_none() && c.ucilib.is_none() && c.crm_url.is_none(), "{key}={bad}");
+            assert!(
+                errors.iter().any(|e| e.key == key),
+                "{key}={bad} must be refused: {errors:?}"
+            );
+            assert!(
+                c.ccp_url.is_none() && c.ucilib.is_none() && c.crm_url.is_none(),
+                "{key}={bad}"
+            );
         }
         for ok in ["https://x.example/a", "http://localhost:8080/a", "http://127.0.0.1:9/a"] {
             let (_, errors) = Config::resolve(&[layer(ConfigSource::Url, json!({ key: ok }))]);
@@ -52,7 +61,10 @@ fn https_only_for_every_endpoint_localhost_aside() {
 
 #[test]
 fn no_allow_list_means_any_https_origin() {
-    let (c, errors) = Config::resolve(&[layer(ConfigSource::Url, json!({"ccpUrl": "https://any.my.connect.aws/ccp-v2/"}))]);
+    let (c, errors) = Config::resolve(&[layer(
+        ConfigSource::Url,
+        json!({"ccpUrl": "https://any.my.connect.aws/ccp-v2/"}),
+    )]);
     assert!(errors.is_empty());
     assert!(c.connect_origin_allowed("https://any.my.connect.aws/ccp-v2/"));
     assert!(c.allowed_connect_origins.is_none() && c.allowed_dynamics_origins.is_none());
@@ -68,7 +80,10 @@ fn allow_list_from_config_json_constrains_url_endpoints() {
     // refused with a clear error; the config.json value stays in force
     assert_eq!(c.ccp_url.as_deref(), Some("https://good.my.connect.aws/ccp-v2/"));
     assert_eq!(c.ucilib, None);
-    assert_eq!(c.cif_library_url().as_deref(), Some("https://org.crm4.dynamics.com/webresources/Widget/msdyn_ciLibrary.js"));
+    assert_eq!(
+        c.cif_library_url().as_deref(),
+        Some("https://org.crm4.dynamics.com/webresources/Widget/msdyn_ciLibrary.js")
+    );
     let ccp = errors.iter().find(|e| e.key == "ccpUrl").expect("ccpUrl refused");
     assert_eq!(ccp.source, ConfigSource::Url);
     assert!(ccp.to_string().contains("allowedConnectOrigins"), "{ccp}");
@@ -78,14 +93,24 @@ fn allow_list_from_config_json_constrains_url_endpoints() {
 
 #[test]
 fn allow_list_constrains_custom_parameters_and_the_file_itself() {
-    let custom = layer(ConfigSource::CustomParams, json!({"crmUrl": "https://evil.crm.dynamics.com", "ccpUrl": "https://other.awsapps.com/connect/ccp-v2"}));
+    let custom = layer(
+        ConfigSource::CustomParams,
+        json!({"crmUrl": "https://evil.crm.dynamics.com", "ccpUrl": "https://other.awsapps.com/connect/ccp-v2"}),
+    );
     let (c, errors) = Config::resolve(&[file_with_lists(), custom]);
     assert_eq!(c.crm_url.as_deref(), Some(DYN));
-    assert_eq!(c.ccp_url.as_deref(), Some("https://other.awsapps.com/connect/ccp-v2"), "listed with a trailing slash");
+    assert_eq!(
+        c.ccp_url.as_deref(),
+        Some("https://other.awsapps.com/connect/ccp-v2"),
+        "listed with a trailing slash"
+    );
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert_eq!(errors[0].key, "crmUrl");
     // the same file's own endpoint is checked too
-    let file = layer(ConfigSource::ConfigFile, json!({"allowedConnectOrigins": [CONNECT], "ccpUrl": "https://bad.my.connect.aws/ccp-v2/"}));
+    let file = layer(
+        ConfigSource::ConfigFile,
+        json!({"allowedConnectOrigins": [CONNECT], "ccpUrl": "https://bad.my.connect.aws/ccp-v2/"}),
+    );
     let (c, errors) = Config::resolve(&[file]);
     assert_eq!(c.ccp_url, None);
     assert!(errors.iter().any(|e| e.key == "ccpUrl"));
@@ -99,9 +124,20 @@ fn allow_list_outside_config_json_is_refused_and_cannot_widen() {
             json!({"allowedConnectOrigins": "[\"https://evil.my.connect.aws\"]", "ccpUrl": "https://evil.my.connect.aws/ccp-v2/"}),
         );
         let (c, errors) = Config::resolve(&[file_with_lists(), widen]);
-        assert_eq!(c.allowed_connect_origins.as_deref(), Some(&["https://good.my.connect.aws".to_owned(), "https://other.awsapps.com".to_owned()][..]));
+        assert_eq!(
+            c.allowed_connect_origins.as_deref(),
+            Some(
+                &[
+                    "https://good.my.connect.aws".to_owned(),
+                    "https://other.awsapps.com".to_owned()
+                ][..]
+            )
+        );
         assert_eq!(c.ccp_url.as_deref(), Some("https://good.my.connect.aws/ccp-v2/"));
-        let e = errors.iter().find(|e| e.key == "allowedConnectOrigins").expect("refused");
+        let e = errors
+            .iter()
+            .find(|e| e.key == "allowedConnectOrigins")
+            .expect("refused");
         assert!(e.to_string().contains("config.json only"), "{e}");
         assert!(errors.iter().any(|e| e.key == "ccpUrl"));
         // nor can it set one where config.json has none
@@ -117,14 +153,30 @@ fn malformed_allow_list_fails_closed_with_errors() {
         json!({"allowedConnectOrigins": ["https://ok.my.connect.aws:443", "https://x.example/path", "http://evil.example", 7, "javascript:alert(1)"],
                "allowedDynamicsOrigins": "not a list"}),
     );
-    let url = layer(ConfigSource::Url, json!({"ccpUrl": "https://ok.my.connect.aws/ccp-v2/", "crmUrl": DYN}));
+    let url = layer(
+        ConfigSource::Url,
+        json!({"ccpUrl": "https://ok.my.connect.aws/ccp-v2/", "crmUrl": DYN}),
+    );
     let (c, errors) = Config::resolve(&[file, url]);
-    assert_eq!(c.allowed_connect_origins.as_deref(), Some(&["https://ok.my.connect.aws".to_owned()][..]));
-    assert_eq!(c.ccp_url.as_deref(), Some("https://ok.my.connect.aws/ccp-v2/"), "default port normalised");
-    assert_eq!(errors.iter().filter(|e| e.key == "allowedConnectOrigins").count(), 4, "{errors:?}");
+    assert_eq!(
+        c.allowed_connect_origins.as_deref(),
+        Some(&["https://ok.my.connect.aws".to_owned()][..])
+    );
+    assert_eq!(
+        c.ccp_url.as_deref(),
+        Some("https://ok.my.connect.aws/ccp-v2/"),
+        "default port normalised"
+    );
+    assert_eq!(
+        errors.iter().filter(|e| e.key == "allowedConnectOrigins").count(),
+        4,
+        "{errors:?}"
+    );
     assert_eq!(c.allowed_dynamics_origins.as_deref(), Some(&[][..]), "fails closed");
     assert_eq!(c.crm_url, None);
-    assert!(errors.iter().any(|e| e.key == "allowedDynamicsOrigins" && e.expected.contains("nothing is allowed")));
+    assert!(errors
+        .iter()
+        .any(|e| e.key == "allowedDynamicsOrigins" && e.expected.contains("nothing is allowed")));
     // an empty list given as JSON text is a valid (closed) list, not an error
     let (c, errors) = Config::resolve(&[layer(ConfigSource::ConfigFile, json!({"allowedDynamicsOrigins": "[]"}))]);
     assert!(errors.is_empty(), "{errors:?}");
@@ -133,10 +185,19 @@ fn malformed_allow_list_fails_closed_with_errors() {
 
 #[test]
 fn origins_are_normalised() {
-    assert_eq!(origin_of("HTTPS://Org.CRM4.dynamics.com:443/main.aspx?x#y").as_deref(), Some("https://org.crm4.dynamics.com"));
+    assert_eq!(
+        origin_of("HTTPS://Org.CRM4.dynamics.com:443/main.aspx?x#y").as_deref(),
+        Some("https://org.crm4.dynamics.com")
+    );
     assert_eq!(origin_of("http://localhost:80/x").as_deref(), Some("http://localhost"));
-    assert_eq!(origin_of("http://localhost:8080").as_deref(), Some("http://localhost:8080"));
-    assert_eq!(origin_of("https://a.example:8443/").as_deref(), Some("https://a.example:8443"));
+    assert_eq!(
+        origin_of("http://localhost:8080").as_deref(),
+        Some("http://localhost:8080")
+    );
+    assert_eq!(
+        origin_of("https://a.example:8443/").as_deref(),
+        Some("https://a.example:8443")
+    );
     assert_eq!(origin_of("http://evil.example/"), None);
     assert_eq!(origin_of("javascript:alert(1)"), None);
     let (c, _) = Config::resolve(&[file_with_lists()]);

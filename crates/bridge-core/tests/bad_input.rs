@@ -20,8 +20,16 @@ fn rule_5_hostile_attributes_are_reported_and_fall_back() {
         "__proto__": {"name": "__proto__", "value": "polluted"},
         "ms_searchText": {"name": "x", "value": "+1555'); DROP"},
     });
-    p.event(CONTACT_ID, ContactEventKind::Connecting, Some(snapshot("voice", "connecting", Some(true), hostile)));
-    assert_eq!(p.take(), vec!["notifyEvent extn_voice_notification"], "default template");
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Connecting,
+        Some(snapshot("voice", "connecting", Some(true), hostile)),
+    );
+    assert_eq!(
+        p.take(),
+        vec!["notifyEvent extn_voice_notification"],
+        "default template"
+    );
     let reports: Vec<String> = p.reports().iter().map(|r| r.message.clone()).collect();
     assert_eq!(
         reports,
@@ -36,15 +44,28 @@ fn rule_5_hostile_attributes_are_reported_and_fall_back() {
     p.can_create();
     p.session_created("s1");
     // Single match with an invalid id → search, never a record tab with the bad id.
-    assert_eq!(p.take().last().cloned(), Some("createTab extn_search search contact +1555'); DROP".to_owned()));
+    assert_eq!(
+        p.take().last().cloned(),
+        Some("createTab extn_search search contact +1555'); DROP".to_owned())
+    );
     assert!(p.report_codes().contains(&"pop.fallback.search"));
 }
 
 #[test]
 fn rule_5_attributes_of_the_wrong_shape() {
-    for attributes in [json!("a string"), json!([1, 2]), json!(7), json!(null), json!({"LookupStatus": []})] {
+    for attributes in [
+        json!("a string"),
+        json!([1, 2]),
+        json!(7),
+        json!(null),
+        json!({"LookupStatus": []}),
+    ] {
         let mut p = Pair::default_ready();
-        p.event(CONTACT_ID, ContactEventKind::Connected, Some(snapshot("voice", "connected", Some(true), attributes)));
+        p.event(
+            CONTACT_ID,
+            ContactEventKind::Connected,
+            Some(snapshot("voice", "connected", Some(true), attributes)),
+        );
         assert_eq!(p.take(), vec!["canCreateSession"]);
     }
 }
@@ -56,11 +77,18 @@ fn rule_5_personal_data_never_reaches_reports_or_the_trace() {
     p.accept_toast();
     p.can_create();
     p.session_created("s1");
-    p.event(CONTACT_ID, ContactEventKind::Ended, Some(voice("ended", Scenario::Single)));
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Ended,
+        Some(voice("ended", Scenario::Single)),
+    );
     let trace = p.bridge.export_trace();
     for secret in ["5555550100", "Maria", "Campbell", "transcript"] {
         assert!(!trace.contains(secret), "{secret} leaked into the trace");
-        assert!(p.reports().iter().all(|r| !r.message.contains(secret)), "{secret} leaked into a report");
+        assert!(
+            p.reports().iter().all(|r| !r.message.contains(secret)),
+            "{secret} leaked into a report"
+        );
     }
     let entries: serde_json::Value = serde_json::from_str(&trace).unwrap();
     let first = &entries[0];
@@ -94,7 +122,11 @@ fn rule_5_odata_values_are_escaped() {
 fn rule_5_trace_is_bounded() {
     let mut p = Pair::with_config(json!({"traceCapacity": 10}));
     for i in 0..100 {
-        p.event(&format!("c{i}"), ContactEventKind::Init, Some(snapshot("chat", "ended", Some(true), attrs(&[]))));
+        p.event(
+            &format!("c{i}"),
+            ContactEventKind::Init,
+            Some(snapshot("chat", "ended", Some(true), attrs(&[]))),
+        );
     }
     let entries: Vec<serde_json::Value> = serde_json::from_str(&p.bridge.export_trace()).unwrap();
     assert_eq!(entries.len(), 10);

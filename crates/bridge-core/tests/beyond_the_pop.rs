@@ -22,16 +22,32 @@ fn dials(p: &Pair) -> Vec<(String, Option<String>)> {
     p.log
         .iter()
         .filter_map(|c| match c {
-            Command::Streams { call: StreamsCall::Dial { phone_number, queue_arn }, contact: None, .. } => {
-                Some((phone_number.clone(), queue_arn.clone()))
-            }
+            Command::Streams {
+                call:
+                    StreamsCall::Dial {
+                        phone_number,
+                        queue_arn,
+                    },
+                contact: None,
+                ..
+            } => Some((phone_number.clone(), queue_arn.clone())),
             _ => None,
         })
         .collect()
 }
 
 fn streams_request(p: &Pair) -> RequestId {
-    p.log.iter().rev().find_map(|c| if let Command::Streams { request, .. } = c { Some(*request) } else { None }).unwrap()
+    p.log
+        .iter()
+        .rev()
+        .find_map(|c| {
+            if let Command::Streams { request, .. } = c {
+                Some(*request)
+            } else {
+                None
+            }
+        })
+        .unwrap()
 }
 
 // ---------------------------------------------------------------- click-to-dial
@@ -41,20 +57,33 @@ fn click_to_dial_again_and_again_in_e164() {
     let mut p = Pair::default_ready();
     click(&mut p, "(425) 555-0142");
     let first = streams_request(&p);
-    p.input(Input::StreamsReply(StreamsReply { request: first, outcome: Ok(()) }));
+    p.input(Input::StreamsReply(StreamsReply {
+        request: first,
+        outcome: Ok(()),
+    }));
     click(&mut p, "+44 20 7946 0018");
     // A failed dial leaves nothing behind: the next click dials again.
     let second = streams_request(&p);
-    p.input(Input::StreamsReply(StreamsReply { request: second, outcome: Err("TooManyContacts".into()) }));
+    p.input(Input::StreamsReply(StreamsReply {
+        request: second,
+        outcome: Err("TooManyContacts".into()),
+    }));
     click(&mut p, "1.425.555.0142");
     assert_eq!(
         dials(&p),
-        vec![("+14255550142".into(), None), ("+442079460018".into(), None), ("+14255550142".into(), None)]
+        vec![
+            ("+14255550142".into(), None),
+            ("+442079460018".into(), None),
+            ("+14255550142".into(), None)
+        ]
     );
     let failed = p.reports().into_iter().find(|r| r.code == "dial.failed").unwrap();
     assert!(failed.agent_visible && failed.contact.is_none());
     let trace = p.bridge.export_trace();
-    assert!(!trace.contains("5550142") && !trace.contains("79460018"), "no number in the trace: {trace}");
+    assert!(
+        !trace.contains("5550142") && !trace.contains("79460018"),
+        "no number in the trace: {trace}"
+    );
     assert!(p.reports().iter().all(|r| !r.message.contains("5550142")));
 }
 
@@ -71,12 +100,17 @@ fn an_unusable_number_is_reported_to_the_agent_not_dialled() {
     for bad in ["911", "call me later", "1-800-FLOWERS", "+1234567890123456", ""] {
         click(&mut p, bad);
     }
-    p.dynamics(DynamicsHandler::ClickToAct, json!({"value": "jo@example.com", "name": "emailaddress1", "format": "email"}));
+    p.dynamics(
+        DynamicsHandler::ClickToAct,
+        json!({"value": "jo@example.com", "name": "emailaddress1", "format": "email"}),
+    );
     assert!(dials(&p).is_empty());
     let refused: Vec<&Report> = p.reports().into_iter().filter(|r| r.code == "dial.refused").collect();
     // The empty value is a payload error (no value), the others are refusals the agent sees.
     assert_eq!(refused.len(), 5);
-    assert!(refused.iter().all(|r| r.agent_visible && !r.message.contains("FLOWERS")));
+    assert!(refused
+        .iter()
+        .all(|r| r.agent_visible && !r.message.contains("FLOWERS")));
     assert!(refused[0].message.contains("8 to 15"));
     assert!(refused[4].message.contains("not a phone number"));
 }
@@ -97,7 +131,14 @@ fn the_dialled_contact_pops_on_connect_without_a_notification() {
     let out = snapshot("voice", "connecting", Some(false), attrs(&[]));
     p.event("outbound-1", ContactEventKind::Connecting, Some(out.clone()));
     assert!(p.all("notifyEvent").is_empty());
-    p.event("outbound-1", ContactEventKind::Connected, Some(ContactSnapshot { state: "connected".into(), ..out }));
+    p.event(
+        "outbound-1",
+        ContactEventKind::Connected,
+        Some(ContactSnapshot {
+            state: "connected".into(),
+            ..out
+        }),
+    );
     assert_eq!(p.all("canCreateSession").len(), 1);
 }
 
@@ -117,11 +158,17 @@ fn presence_pair(sync: &str) -> Pair {
 }
 
 fn agent(p: &mut Pair, name: &str) {
-    p.input(Input::Agent(AgentEvent { state_name: name.into(), state_type: "routable".into() }));
+    p.input(Input::Agent(AgentEvent {
+        state_name: name.into(),
+        state_type: "routable".into(),
+    }));
 }
 
 fn presence(p: &mut Pair, text: &str) {
-    p.dynamics(DynamicsHandler::PresenceChanged, json!(json!({"presenceInfo": {"presenceText": text}}).to_string()));
+    p.dynamics(
+        DynamicsHandler::PresenceChanged,
+        json!(json!({"presenceInfo": {"presenceText": text}}).to_string()),
+    );
 }
 
 #[test]
@@ -147,7 +194,9 @@ fn presence_round_trip_settles_without_a_loop() {
     assert_eq!(p.take(), vec!["streams SetAgentState { state_name: \"Lunch\" }"]);
     agent(&mut p, "Lunch");
     assert!(p.take().is_empty());
-    let CifCall::SetPresence { presence_text } = p.last("setPresence").3 else { panic!() };
+    let CifCall::SetPresence { presence_text } = p.last("setPresence").3 else {
+        panic!()
+    };
     assert_eq!(presence_text, "Busy - DND");
 }
 
@@ -183,7 +232,8 @@ fn presence_is_never_set_to_what_is_already_current() {
 #[test]
 fn presence_sync_defaults_and_directions() {
     // Rules without presenceSync: Connect → Dynamics only.
-    let mut p = Pair::with_config(json!({"presenceRules": [{"connect": "Busy", "dynamics": "Busy", "direction": "both"}]}));
+    let mut p =
+        Pair::with_config(json!({"presenceRules": [{"connect": "Busy", "dynamics": "Busy", "direction": "both"}]}));
     assert_eq!(p.bridge.config().presence_sync(), presence::PresenceSync::ToDynamics);
     presence(&mut p, "Busy");
     assert!(p.take().is_empty());
@@ -205,7 +255,10 @@ fn presence_sync_defaults_and_directions() {
 fn the_initial_agent_state_is_mirrored_once_cif_is_ready() {
     let layer = ConfigLayer {
         source: ConfigSource::ConfigFile,
-        values: json!({"presenceRules": [{"connect": "Available", "dynamics": "Available"}]}).as_object().cloned().unwrap(),
+        values: json!({"presenceRules": [{"connect": "Available", "dynamics": "Available"}]})
+            .as_object()
+            .cloned()
+            .unwrap(),
     };
     let (config, errors) = Config::resolve(&[layer]);
     assert!(errors.is_empty());
@@ -250,21 +303,41 @@ fn carry_out(p: &mut Pair, echoes: &mut VecDeque<Echo>, connect: &mut String, dy
     let new: Vec<Command> = p.log.drain(..).collect();
     for c in new {
         match c {
-            Command::Cif { request, call: CifCall::SetPresence { presence_text }, .. } => {
+            Command::Cif {
+                request,
+                call: CifCall::SetPresence { presence_text },
+                ..
+            } => {
                 n += 1;
                 if presence_text != *dynamics {
                     dynamics.clone_from(&presence_text);
                     echoes.push_back(Echo::Dynamics(presence_text));
                 }
-                p.bridge.handle_input(p.now, Input::CifReply(CifReply { request, outcome: CifOutcome::Resolved(json!(true)) }));
+                p.bridge.handle_input(
+                    p.now,
+                    Input::CifReply(CifReply {
+                        request,
+                        outcome: CifOutcome::Resolved(json!(true)),
+                    }),
+                );
             }
-            Command::Streams { request, call: StreamsCall::SetAgentState { state_name }, .. } => {
+            Command::Streams {
+                request,
+                call: StreamsCall::SetAgentState { state_name },
+                ..
+            } => {
                 n += 1;
                 if state_name != *connect {
                     connect.clone_from(&state_name);
                     echoes.push_back(Echo::Connect(state_name));
                 }
-                p.bridge.handle_input(p.now, Input::StreamsReply(StreamsReply { request, outcome: Ok(()) }));
+                p.bridge.handle_input(
+                    p.now,
+                    Input::StreamsReply(StreamsReply {
+                        request,
+                        outcome: Ok(()),
+                    }),
+                );
             }
             _ => {}
         }
@@ -278,7 +351,13 @@ fn next_echo(echoes: &mut VecDeque<Echo>, pick: usize) -> Option<Echo> {
     let connect = echoes.iter().position(|e| matches!(e, Echo::Connect(_)));
     let dynamics = echoes.iter().position(|e| matches!(e, Echo::Dynamics(_)));
     let i = match (connect, dynamics) {
-        (Some(c), Some(d)) => if pick % 2 == 0 { c } else { d },
+        (Some(c), Some(d)) => {
+            if pick % 2 == 0 {
+                c
+            } else {
+                d
+            }
+        }
         (Some(i), None) | (None, Some(i)) => i,
         (None, None) => return None,
     };
@@ -287,10 +366,22 @@ fn next_echo(echoes: &mut VecDeque<Echo>, pick: usize) -> Option<Echo> {
 
 fn deliver(p: &mut Pair, e: Echo) {
     match e {
-        Echo::Connect(s) => p.bridge.handle_input(p.now, Input::Agent(AgentEvent { state_name: s, state_type: "routable".into() })),
+        Echo::Connect(s) => p.bridge.handle_input(
+            p.now,
+            Input::Agent(AgentEvent {
+                state_name: s,
+                state_type: "routable".into(),
+            }),
+        ),
         Echo::Dynamics(t) => {
             let payload = json!({"presenceInfo": {"presenceText": t}});
-            p.bridge.handle_input(p.now, Input::Dynamics(DynamicsEvent { handler: DynamicsHandler::PresenceChanged, payload }));
+            p.bridge.handle_input(
+                p.now,
+                Input::Dynamics(DynamicsEvent {
+                    handler: DynamicsHandler::PresenceChanged,
+                    payload,
+                }),
+            );
         }
     }
     p.drain();
@@ -355,13 +446,31 @@ proptest! {
 #[test]
 fn focus_follows_switches_and_closes() {
     let mut p = Pair::default_ready();
-    p.event("chat-a", ContactEventKind::Connected, Some(snapshot("chat", "connected", Some(true), attrs(&[("ms_customer_name", "Ana Lopez")]))));
+    p.event(
+        "chat-a",
+        ContactEventKind::Connected,
+        Some(snapshot(
+            "chat",
+            "connected",
+            Some(true),
+            attrs(&[("ms_customer_name", "Ana Lopez")]),
+        )),
+    );
     p.can_create();
     p.session_created("s-a");
-    assert_eq!(p.bridge.focus_summary().as_deref(), Some("chat with A… (contact …at-a)"));
-    p.dynamics(DynamicsHandler::SessionSwitched, json!({"sessionId": "s-a", "focussed": false}));
+    assert_eq!(
+        p.bridge.focus_summary().as_deref(),
+        Some("chat with A… (contact …at-a)")
+    );
+    p.dynamics(
+        DynamicsHandler::SessionSwitched,
+        json!({"sessionId": "s-a", "focussed": false}),
+    );
     assert_eq!(p.bridge.focus_summary(), None);
-    p.dynamics(DynamicsHandler::SessionSwitched, json!("{\"sessionId\":\"s-a\",\"focused\":true}"));
+    p.dynamics(
+        DynamicsHandler::SessionSwitched,
+        json!("{\"sessionId\":\"s-a\",\"focused\":true}"),
+    );
     assert_eq!(p.bridge.focused_contact().map(ContactId::as_str), Some("chat-a"));
     let trace = p.bridge.export_trace();
     assert!(trace.contains("the agent is looking at contact chat-a"));
@@ -378,20 +487,47 @@ fn the_seed_single_match_call_is_traced_step_by_step_under_one_correlation_id() 
     let mut p = Pair::default_ready();
     p.ring(CONTACT_ID, Scenario::Single);
     p.accept_toast();
-    p.event(CONTACT_ID, ContactEventKind::Connected, Some(voice("connected", Scenario::Single)));
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Connected,
+        Some(voice("connected", Scenario::Single)),
+    );
     p.can_create();
     p.session_created("s-1");
     let tab = p.req("createTab");
     p.resolve(tab, json!("tab-1"));
-    let cif: BTreeSet<String> = p.log.iter().filter_map(|c| if let Command::Cif { correlation_id, .. } = c { Some(correlation_id.clone()) } else { None }).collect();
+    let cif: BTreeSet<String> = p
+        .log
+        .iter()
+        .filter_map(|c| {
+            if let Command::Cif { correlation_id, .. } = c {
+                Some(correlation_id.clone())
+            } else {
+                None
+            }
+        })
+        .collect();
     assert_eq!(cif, BTreeSet::from([CONTACT_ID.to_owned()]));
     let trace: Vec<Value> = serde_json::from_str(&p.bridge.export_trace()).unwrap();
     let mine: Vec<&Value> = trace.iter().filter(|e| e["contact"] == json!(CONTACT_ID)).collect();
-    assert!(mine.iter().all(|e| e["correlationId"] == json!(CONTACT_ID)), "{mine:#?}");
+    assert!(
+        mine.iter().all(|e| e["correlationId"] == json!(CONTACT_ID)),
+        "{mine:#?}"
+    );
     let kinds: Vec<&str> = mine.iter().filter_map(|e| e["kind"].as_str()).collect();
     for step in [
-        "input.contact", "cif.notifyEvent", "reply.notifyEvent", "decision", "streams", "cif.canCreateSession",
-        "reply.canCreateSession", "cif.createSession", "reply.createSession", "cif.createTab", "reply.createTab", "state",
+        "input.contact",
+        "cif.notifyEvent",
+        "reply.notifyEvent",
+        "decision",
+        "streams",
+        "cif.canCreateSession",
+        "reply.canCreateSession",
+        "cif.createSession",
+        "reply.createSession",
+        "cif.createTab",
+        "reply.createTab",
+        "state",
     ] {
         assert!(kinds.contains(&step), "{step} missing from {kinds:?}");
     }
@@ -400,22 +536,40 @@ fn the_seed_single_match_call_is_traced_step_by_step_under_one_correlation_id() 
 // ---------------------------------------------------------------- contact end
 
 fn ended_after(p: &mut Pair, connected_ms: u64) {
-    p.event(CONTACT_ID, ContactEventKind::Connected, Some(voice("connected", Scenario::Single)));
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Connected,
+        Some(voice("connected", Scenario::Single)),
+    );
     p.can_create();
     p.session_created("s-1");
     p.advance(connected_ms);
-    p.event(CONTACT_ID, ContactEventKind::Ended, Some(voice("ended", Scenario::Single)));
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Ended,
+        Some(voice("ended", Scenario::Single)),
+    );
 }
 
 #[test]
 fn the_activity_gets_its_duration_and_end_once() {
     let mut p = Pair::with_config(json!({"updateActivityOnEnd": true}));
     ended_after(&mut p, 150_000);
-    p.event(CONTACT_ID, ContactEventKind::AfterContactWork, Some(voice("ended", Scenario::Single)));
-    p.event(CONTACT_ID, ContactEventKind::Ended, Some(voice("ended", Scenario::Single)));
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::AfterContactWork,
+        Some(voice("ended", Scenario::Single)),
+    );
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Ended,
+        Some(voice("ended", Scenario::Single)),
+    );
     let updates = p.all("updateRecord");
     assert_eq!(updates.len(), 1);
-    let CifCall::UpdateRecord { entity_name, id, data } = &updates[0].2 else { panic!() };
+    let CifCall::UpdateRecord { entity_name, id, data } = &updates[0].2 else {
+        panic!()
+    };
     assert_eq!((entity_name.as_str(), id.as_str()), ("phonecall", ACTIVITY_ID));
     assert_eq!(data["actualdurationminutes"], json!(3), "150 s rounds to 3 minutes");
     assert_eq!(data["actualend"], json!(p.now.to_iso8601()));
@@ -430,17 +584,32 @@ fn the_activity_update_is_retried_even_after_close_and_release() {
     p.event(CONTACT_ID, ContactEventKind::Destroyed, None);
     let first = p.all("updateRecord")[0].clone();
     assert_eq!(first.1, Some(ContactId::parse(CONTACT_ID).unwrap()));
-    p.reject(first.0, json!({"message": "RejectAfterClientError", "msdyn_name": "UpdateRecord"}));
+    p.reject(
+        first.0,
+        json!({"message": "RejectAfterClientError", "msdyn_name": "UpdateRecord"}),
+    );
     p.advance(500);
     let updates = p.all("updateRecord");
     assert_eq!(updates.len(), 2);
     assert_eq!(updates[1].1, None, "no command names a released contact");
     assert_eq!(updates[0].2, updates[1].2);
-    let correlation: Vec<String> = p.log.iter().filter_map(|c| match c {
-        Command::Cif { correlation_id, call: CifCall::UpdateRecord { .. }, .. } => Some(correlation_id.clone()),
-        _ => None,
-    }).collect();
-    assert_eq!(correlation, vec![CONTACT_ID.to_owned(); 2], "the retry keeps the contact's correlation id");
+    let correlation: Vec<String> = p
+        .log
+        .iter()
+        .filter_map(|c| match c {
+            Command::Cif {
+                correlation_id,
+                call: CifCall::UpdateRecord { .. },
+                ..
+            } => Some(correlation_id.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        correlation,
+        vec![CONTACT_ID.to_owned(); 2],
+        "the retry keeps the contact's correlation id"
+    );
 }
 
 #[test]
@@ -449,12 +618,36 @@ fn no_activity_update_unless_configured_and_created() {
     ended_after(&mut p, 20_000);
     assert!(p.all("updateRecord").is_empty());
     let mut p = Pair::with_config(json!({"updateActivityOnEnd": true}));
-    let a = attrs(&[("CreateTimeline", "false"), ("ms_activity_id", ACTIVITY_ID), ("ms_entityrecord_entity_name", "phonecall")]);
-    p.event("c-2", ContactEventKind::Connected, Some(snapshot("voice", "connected", Some(true), a.clone())));
-    p.event("c-2", ContactEventKind::Ended, Some(snapshot("voice", "ended", Some(true), a)));
-    let b = attrs(&[("CreateTimeline", "true"), ("ms_activity_id", "not-a-guid"), ("ms_entityrecord_entity_name", "phonecall")]);
-    p.event("c-3", ContactEventKind::Connected, Some(snapshot("voice", "connected", Some(true), b.clone())));
-    p.event("c-3", ContactEventKind::Ended, Some(snapshot("voice", "ended", Some(true), b)));
+    let a = attrs(&[
+        ("CreateTimeline", "false"),
+        ("ms_activity_id", ACTIVITY_ID),
+        ("ms_entityrecord_entity_name", "phonecall"),
+    ]);
+    p.event(
+        "c-2",
+        ContactEventKind::Connected,
+        Some(snapshot("voice", "connected", Some(true), a.clone())),
+    );
+    p.event(
+        "c-2",
+        ContactEventKind::Ended,
+        Some(snapshot("voice", "ended", Some(true), a)),
+    );
+    let b = attrs(&[
+        ("CreateTimeline", "true"),
+        ("ms_activity_id", "not-a-guid"),
+        ("ms_entityrecord_entity_name", "phonecall"),
+    ]);
+    p.event(
+        "c-3",
+        ContactEventKind::Connected,
+        Some(snapshot("voice", "connected", Some(true), b.clone())),
+    );
+    p.event(
+        "c-3",
+        ContactEventKind::Ended,
+        Some(snapshot("voice", "ended", Some(true), b)),
+    );
     assert!(p.all("updateRecord").is_empty());
 }
 
@@ -462,7 +655,10 @@ fn no_activity_update_unless_configured_and_created() {
 
 #[test]
 fn new_configuration_keys_are_checked() {
-    let layer = |v: Value| ConfigLayer { source: ConfigSource::Url, values: v.as_object().cloned().unwrap() };
+    let layer = |v: Value| ConfigLayer {
+        source: ConfigSource::Url,
+        values: v.as_object().cloned().unwrap(),
+    };
     let (c, errors) = Config::resolve(&[layer(json!({
         "defaultCountryCode": "44", "outboundQueueArn": ARN, "presenceSync": "both", "updateActivityOnEnd": "true",
         "presenceRules": "[{\"connect\":\"Busy\",\"dynamics\":\"Busy\",\"direction\":\"toConnect\"}]",
@@ -477,6 +673,15 @@ fn new_configuration_keys_are_checked() {
         "presenceSync": "sometimes", "updateActivityOnEnd": "yes", "presenceRules": [{"connect": "Busy"}],
     }))]);
     let keys: BTreeSet<&str> = errors.iter().map(|e| e.key.as_str()).collect();
-    assert_eq!(keys, BTreeSet::from(["defaultCountryCode", "outboundQueueArn", "presenceSync", "updateActivityOnEnd", "presenceRules"]));
+    assert_eq!(
+        keys,
+        BTreeSet::from([
+            "defaultCountryCode",
+            "outboundQueueArn",
+            "presenceSync",
+            "updateActivityOnEnd",
+            "presenceRules"
+        ])
+    );
     assert_eq!(c, Config::default());
 }

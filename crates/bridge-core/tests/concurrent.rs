@@ -11,13 +11,21 @@ use serde_json::json;
 fn item_08_several_contacts_pop_one_after_another_and_stale_replies_are_ignored() {
     let mut p = Pair::default_ready();
     for id in ["chat-a", "chat-b", "chat-c"] {
-        p.event(id, ContactEventKind::Connected, Some(snapshot("chat", "connected", Some(true), attrs(&[]))));
+        p.event(
+            id,
+            ContactEventKind::Connected,
+            Some(snapshot("chat", "connected", Some(true), attrs(&[]))),
+        );
     }
     // One pop at a time (CIF acts on the focused session): b and c wait their turn, first come first served.
     assert_eq!(p.all("canCreateSession").len(), 1);
     assert_eq!(p.bridge.contact_state("chat-b"), Some("WaitingForTurn"));
     assert_eq!(p.bridge.contact_state("chat-c"), Some("WaitingForTurn"));
-    for (id, session) in [("chat-a", "s-a"), ("chat-b", "\"s-b\""), ("chat-c", "{\"sessionId\":\"s-c\"}")] {
+    for (id, session) in [
+        ("chat-a", "s-a"),
+        ("chat-b", "\"s-b\""),
+        ("chat-c", "{\"sessionId\":\"s-c\"}"),
+    ] {
         let (r, c, _) = p.all("canCreateSession").pop().unwrap();
         assert_eq!(c.unwrap().as_str(), id);
         p.resolve(r, json!(true));
@@ -39,8 +47,16 @@ fn item_08_several_contacts_pop_one_after_another_and_stale_replies_are_ignored(
 #[test]
 fn item_08_each_contact_has_its_own_notification() {
     let mut p = Pair::default_ready();
-    p.event("chat-a", ContactEventKind::Connecting, Some(snapshot("chat", "connecting", Some(true), attrs(&[]))));
-    p.event("chat-b", ContactEventKind::Connecting, Some(snapshot("chat", "connecting", Some(true), attrs(&[]))));
+    p.event(
+        "chat-a",
+        ContactEventKind::Connecting,
+        Some(snapshot("chat", "connecting", Some(true), attrs(&[]))),
+    );
+    p.event(
+        "chat-b",
+        ContactEventKind::Connecting,
+        Some(snapshot("chat", "connecting", Some(true), attrs(&[]))),
+    );
     let n = p.all("notifyEvent");
     assert_eq!(n.len(), 2);
     p.resolve(n[1].0, json!({"actionName": "Accept"}));

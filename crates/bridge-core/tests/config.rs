@@ -6,7 +6,10 @@ use bridge_core::*;
 use serde_json::{json, Value};
 
 fn layer(source: ConfigSource, v: Value) -> ConfigLayer {
-    ConfigLayer { source, values: v.as_object().cloned().unwrap() }
+    ConfigLayer {
+        source,
+        values: v.as_object().cloned().unwrap(),
+    }
 }
 
 fn one(key: &str, value: Value) -> Vec<ConfigError> {
@@ -27,10 +30,16 @@ fn defaults() {
     assert_eq!(c.email.session.as_str(), "extn_email_session");
     assert_eq!(c.templates_for("queue_callback"), &c.voice);
     assert_eq!(c.record_tab_template.as_str(), "extn_entity_record");
-    assert_eq!(c.search_tab_template.as_ref().map(TemplateName::as_str), Some("extn_search"));
+    assert_eq!(
+        c.search_tab_template.as_ref().map(TemplateName::as_str),
+        Some("extn_search")
+    );
     assert_eq!(c.customer_record_tab, CustomerRecordTab::Anchor);
     assert!(!c.reject_in_connect_on_decline);
-    assert_eq!((c.max_sessions, c.handled_contact_memory, c.trace_capacity), (10, 1000, 500));
+    assert_eq!(
+        (c.max_sessions, c.handled_contact_memory, c.trace_capacity),
+        (10, 1000, 500)
+    );
     assert_eq!(c.attribute_names.get(SlugField::LookupStatusFallback), "LookupSatus");
     assert_eq!(Config::resolve(&[]), (Config::default(), vec![]));
 }
@@ -124,8 +133,14 @@ fn precedence_across_all_four_layers() {
     let layers = [
         // Given out of order on purpose: precedence comes from the source, not the slice order.
         layer(ConfigSource::Url, json!({"region": "us-east-1", "maxSessions": "4"})),
-        layer(ConfigSource::ConfigFile, json!({"region": "eu-west-2", "maxSessions": 2, "traceCapacity": 7, "cifRetryAttempts": 1})),
-        layer(ConfigSource::CustomParams, json!({"region": "ap-southeast-2", "traceCapacity": 8, "maxSessions": "bad"})),
+        layer(
+            ConfigSource::ConfigFile,
+            json!({"region": "eu-west-2", "maxSessions": 2, "traceCapacity": 7, "cifRetryAttempts": 1}),
+        ),
+        layer(
+            ConfigSource::CustomParams,
+            json!({"region": "ap-southeast-2", "traceCapacity": 8, "maxSessions": "bad"}),
+        ),
     ];
     let (c, errors) = Config::resolve(&layers);
     assert_eq!(c.region.as_deref(), Some("us-east-1"), "URL wins");
@@ -134,7 +149,10 @@ fn precedence_across_all_four_layers() {
     assert_eq!(c.max_sessions, 4);
     assert_eq!(c.cif_call_timeout_ms, 12_000, "defaults");
     assert_eq!(errors.len(), 1);
-    assert_eq!((errors[0].key.as_str(), errors[0].source), ("maxSessions", ConfigSource::CustomParams));
+    assert_eq!(
+        (errors[0].key.as_str(), errors[0].source),
+        ("maxSessions", ConfigSource::CustomParams)
+    );
     // A refused URL value leaves the Custom Parameters value in force.
     let (c, errors) = Config::resolve(&[
         layer(ConfigSource::CustomParams, json!({"region": "eu-west-2"})),
@@ -173,14 +191,20 @@ fn url_strings_are_coerced() {
 
 #[test]
 fn attribute_name_entries_are_checked_one_by_one() {
-    let errors = one("attributeNames", json!({"contactId": "crm_contact", "contactid": "x", "id": ""}));
+    let errors = one(
+        "attributeNames",
+        json!({"contactId": "crm_contact", "contactid": "x", "id": ""}),
+    );
     let keys: Vec<_> = errors.iter().map(|e| e.key.as_str()).collect();
     assert_eq!(keys, vec!["attributeNames.contactid", "attributeNames.id"]);
 }
 
 #[test]
 fn crm_url_gives_the_library_url() {
-    let (c, errors) = Config::resolve(&[layer(ConfigSource::Url, json!({"crmUrl": "https://contoso.crm.dynamics.com/"}))]);
+    let (c, errors) = Config::resolve(&[layer(
+        ConfigSource::Url,
+        json!({"crmUrl": "https://contoso.crm.dynamics.com/"}),
+    )]);
     assert!(errors.is_empty());
     assert_eq!(
         c.cif_library_url().as_deref(),

@@ -8,7 +8,11 @@ use common::*;
 use serde_json::json;
 
 fn popped(p: &mut Pair, id: &str, session: &str) {
-    p.event(id, ContactEventKind::Connected, Some(voice("connected", Scenario::Single)));
+    p.event(
+        id,
+        ContactEventKind::Connected,
+        Some(voice("connected", Scenario::Single)),
+    );
     p.can_create();
     p.session_created(session);
 }
@@ -19,16 +23,31 @@ fn item_07_contact_end_keeps_session_records_end_and_remembers_the_contact() {
     popped(&mut p, CONTACT_ID, "s1");
     p.take();
     p.advance(65_000);
-    p.event(CONTACT_ID, ContactEventKind::Ended, Some(voice("ended", Scenario::Single)));
-    p.event(CONTACT_ID, ContactEventKind::AfterContactWork, Some(voice("ended", Scenario::Single)));
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Ended,
+        Some(voice("ended", Scenario::Single)),
+    );
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::AfterContactWork,
+        Some(voice("ended", Scenario::Single)),
+    );
     assert_eq!(p.take(), Vec::<String>::new(), "no call closes or touches the session");
-    assert!(p.bridge.export_trace().contains("outcome=answered duration=65 s connected; session stays"));
+    assert!(p
+        .bridge
+        .export_trace()
+        .contains("outcome=answered duration=65 s connected; session stays"));
     p.event(CONTACT_ID, ContactEventKind::Destroyed, None);
     assert_eq!(p.bridge.contact_count(), 0);
     assert!(p.bridge.was_handled(CONTACT_ID));
     // Redelivered: never pops twice.
     p.ring(CONTACT_ID, Scenario::Single);
-    p.event(CONTACT_ID, ContactEventKind::Connected, Some(voice("connected", Scenario::Single)));
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Connected,
+        Some(voice("connected", Scenario::Single)),
+    );
     assert_eq!(p.take(), Vec::<String>::new());
     // The session still counts until the agent closes it.
     assert_eq!(p.bridge.open_sessions(), 1);
@@ -44,9 +63,16 @@ fn item_07_no_call_on_a_session_the_agent_closed() {
     p.take();
     p.dynamics(DynamicsHandler::SessionClosed, json!({"sessionId": "s1"}));
     // The pending tab's failure would normally be retried: not for a closed session.
-    p.reject(tab, json!({"message": "RejectAfterClientError", "msdyn_name": "CreateTab"}));
+    p.reject(
+        tab,
+        json!({"message": "RejectAfterClientError", "msdyn_name": "CreateTab"}),
+    );
     p.advance(60_000);
-    p.event(CONTACT_ID, ContactEventKind::Refresh, Some(voice("connected", Scenario::Single)));
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Refresh,
+        Some(voice("connected", Scenario::Single)),
+    );
     assert_eq!(p.take(), Vec::<String>::new());
     assert_eq!(p.bridge.contact_state(CONTACT_ID), Some("SessionClosed"));
 }
@@ -55,7 +81,11 @@ fn item_07_no_call_on_a_session_the_agent_closed() {
 fn handled_memory_is_bounded() {
     let mut p = Pair::with_config(json!({"handledContactMemory": 2}));
     for id in ["a", "b", "c"] {
-        p.event(id, ContactEventKind::Init, Some(snapshot("chat", "ended", Some(true), attrs(&[]))));
+        p.event(
+            id,
+            ContactEventKind::Init,
+            Some(snapshot("chat", "ended", Some(true), attrs(&[]))),
+        );
         p.event(id, ContactEventKind::Destroyed, None);
     }
     assert!(!p.bridge.was_handled("a"));

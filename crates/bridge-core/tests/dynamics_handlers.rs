@@ -11,20 +11,42 @@ use serde_json::json;
 fn session_switched_tracks_the_focused_contact() {
     let mut p = Pair::default_ready();
     for (id, sid) in [("c1", "s1"), ("c2", "s2")] {
-        p.event(id, ContactEventKind::Connected, Some(snapshot("chat", "connected", Some(true), attrs(&[]))));
+        p.event(
+            id,
+            ContactEventKind::Connected,
+            Some(snapshot("chat", "connected", Some(true), attrs(&[]))),
+        );
         p.can_create();
         p.session_created(sid);
     }
     // A switch fires twice: old session false, new session true (either order, either spelling).
-    p.dynamics(DynamicsHandler::SessionSwitched, json!("{\"sessionId\":\"s2\",\"focussed\":true}"));
-    p.dynamics(DynamicsHandler::SessionSwitched, json!({"sessionId": "s1", "focused": false}));
+    p.dynamics(
+        DynamicsHandler::SessionSwitched,
+        json!("{\"sessionId\":\"s2\",\"focussed\":true}"),
+    );
+    p.dynamics(
+        DynamicsHandler::SessionSwitched,
+        json!({"sessionId": "s1", "focused": false}),
+    );
     assert_eq!(p.bridge.focused_contact().map(ContactId::as_str), Some("c2"));
-    p.dynamics(DynamicsHandler::SessionSwitched, json!({"sessionId": "s2", "focused": false}));
-    p.dynamics(DynamicsHandler::SessionSwitched, json!({"sessionId": "s1", "focused": "true"}));
+    p.dynamics(
+        DynamicsHandler::SessionSwitched,
+        json!({"sessionId": "s2", "focused": false}),
+    );
+    p.dynamics(
+        DynamicsHandler::SessionSwitched,
+        json!({"sessionId": "s1", "focused": "true"}),
+    );
     assert_eq!(p.bridge.focused_contact().map(ContactId::as_str), Some("c1"));
-    p.dynamics(DynamicsHandler::SessionSwitched, json!({"sessionId": "home", "focused": true}));
+    p.dynamics(
+        DynamicsHandler::SessionSwitched,
+        json!({"sessionId": "home", "focused": true}),
+    );
     assert_eq!(p.bridge.focused_contact(), None, "a session of another provider");
-    p.dynamics(DynamicsHandler::SessionSwitched, json!({"sessionId": "s1", "focused": true}));
+    p.dynamics(
+        DynamicsHandler::SessionSwitched,
+        json!({"sessionId": "s1", "focused": true}),
+    );
     p.dynamics(DynamicsHandler::SessionClosed, json!({"sessionId": "s1"}));
     assert_eq!(p.bridge.focused_contact(), None);
 }
@@ -48,8 +70,14 @@ fn bad_handler_payloads_are_reported() {
 #[test]
 fn click_to_act_and_presence_are_traced_without_personal_data() {
     let mut p = Pair::default_ready();
-    p.dynamics(DynamicsHandler::ClickToAct, json!("{\"value\":\"+15555550123\",\"name\":\"mobilephone\",\"format\":\"phone\"}"));
-    p.dynamics(DynamicsHandler::PresenceChanged, json!({"presenceInfo": {"presenceText": "Busy"}}));
+    p.dynamics(
+        DynamicsHandler::ClickToAct,
+        json!("{\"value\":\"+15555550123\",\"name\":\"mobilephone\",\"format\":\"phone\"}"),
+    );
+    p.dynamics(
+        DynamicsHandler::PresenceChanged,
+        json!({"presenceInfo": {"presenceText": "Busy"}}),
+    );
     let trace = p.bridge.export_trace();
     assert!(trace.contains("onclicktoact field=mobilephone format=phone"));
     assert!(trace.contains("dial …23 (E.164)"), "{trace}");

@@ -85,7 +85,10 @@ fn settle(p: &mut Pair, garbage: Option<(&str, &Value)>) {
                     let outcome = answer(&call, answered + i, garbage);
                     p.reply(request, outcome);
                 }
-                None => p.input(Input::StreamsReply(StreamsReply { request, outcome: Ok(()) })),
+                None => p.input(Input::StreamsReply(StreamsReply {
+                    request,
+                    outcome: Ok(()),
+                })),
             }
         }
     }
@@ -103,7 +106,10 @@ fn ring(p: &mut Pair, attributes: Value) {
     };
     p.event(CONTACT, ContactEventKind::Connecting, Some(snap.clone()));
     settle(p, None);
-    let connected = ContactSnapshot { state: "connected".into(), ..snap };
+    let connected = ContactSnapshot {
+        state: "connected".into(),
+        ..snap
+    };
     p.event(CONTACT, ContactEventKind::Connected, Some(connected));
 }
 
@@ -126,34 +132,62 @@ fn check_commands(p: &Pair, case: &str) {
         let mut texts = Vec::new();
         strings(&as_json, &mut texts);
         for t in texts {
-            assert!(!t.chars().any(char::is_control), "{case}: control character in {}: {t:?}", call.method_name());
-            assert!(t.chars().count() <= 4_000, "{case}: {} chars forwarded in {}", t.len(), call.method_name());
+            assert!(
+                !t.chars().any(char::is_control),
+                "{case}: control character in {}: {t:?}",
+                call.method_name()
+            );
+            assert!(
+                t.chars().count() <= 4_000,
+                "{case}: {} chars forwarded in {}",
+                t.len(),
+                call.method_name()
+            );
         }
         match call {
             CifCall::NotifyEvent { .. } => notifications += 1,
             CifCall::CreateSession { .. } => sessions += 1,
-            CifCall::CreateTab { template_parameters, .. } => check_tab(template_parameters, case),
+            CifCall::CreateTab {
+                template_parameters, ..
+            } => check_tab(template_parameters, case),
             CifCall::RenderSearchPage { entity_name, .. } => {
-                assert!(LogicalName::parse(entity_name).is_some(), "{case}: renderSearchPage entity {entity_name:?}");
+                assert!(
+                    LogicalName::parse(entity_name).is_some(),
+                    "{case}: renderSearchPage entity {entity_name:?}"
+                );
             }
             CifCall::SearchAndOpenRecords { .. } => check_odata(&as_json, case),
             _ => {}
         }
     }
-    assert!(notifications <= 2, "{case}: {notifications} notifyEvent (one, plus one template fallback at most)");
-    assert!(sessions <= 2, "{case}: {sessions} createSession (one, plus one template fallback at most)");
+    assert!(
+        notifications <= 2,
+        "{case}: {notifications} notifyEvent (one, plus one template fallback at most)"
+    );
+    assert!(
+        sessions <= 2,
+        "{case}: {sessions} createSession (one, plus one template fallback at most)"
+    );
 }
 
 fn check_tab(params: &Map<String, Value>, case: &str) {
     if let Some(id) = params.get("entityId") {
-        let id = id.as_str().unwrap_or_else(|| panic!("{case}: entityId not a string: {id}"));
+        let id = id
+            .as_str()
+            .unwrap_or_else(|| panic!("{case}: entityId not a string: {id}"));
         let parsed = Guid::parse(id).unwrap_or_else(|| panic!("{case}: createTab with invalid entityId {id:?}"));
         assert_eq!(parsed.as_str(), id, "{case}: entityId not normalised");
         let name = params.get("entityName").and_then(Value::as_str).unwrap_or_default();
-        assert!(LogicalName::parse(name).is_some(), "{case}: createTab with invalid entityName {name:?}");
+        assert!(
+            LogicalName::parse(name).is_some(),
+            "{case}: createTab with invalid entityName {name:?}"
+        );
     }
     if let Some(kind) = params.get("searchType") {
-        assert!(LogicalName::parse(kind.as_str().unwrap_or_default()).is_some(), "{case}: searchType {kind}");
+        assert!(
+            LogicalName::parse(kind.as_str().unwrap_or_default()).is_some(),
+            "{case}: searchType {kind}"
+        );
     }
 }
 
@@ -163,8 +197,14 @@ fn check_odata(call: &Value, case: &str) {
     if let Some(start) = query.find(" eq '") {
         let literal = &query[start + 5..query.len() - 1];
         assert!(query.ends_with('\''), "{case}: unterminated literal in {query:?}");
-        assert!(!literal.replace("''", "").contains('\''), "{case}: unescaped quote in {query:?}");
-        assert!(!literal.contains('&') && !literal.contains('#'), "{case}: query separator in {query:?}");
+        assert!(
+            !literal.replace("''", "").contains('\''),
+            "{case}: unescaped quote in {query:?}"
+        );
+        assert!(
+            !literal.contains('&') && !literal.contains('#'),
+            "{case}: query separator in {query:?}"
+        );
     }
 }
 
@@ -173,10 +213,30 @@ fn corpus_is_large_enough_and_varied() {
     let c = corpus();
     let n = |k: &str| c[k].as_array().map_or(0, Vec::len);
     assert!(n("attributeCases") + n("payloadCases") + n("cifGarbage") >= 200);
-    let ids: BTreeSet<&str> = c["attributeCases"].as_array().unwrap().iter().filter_map(|x| x["id"].as_str()).collect();
-    for needle in ["odata-or", "odata-pct27", "odata-filter", "script", "img-onerror", "js-url", "proto", "constructor",
-        "control", "rtl-override", "emoji", "huge-1mb", "huge-number", "nested-arrays", "guid-braces-invalid", "structural."]
-    {
+    let ids: BTreeSet<&str> = c["attributeCases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|x| x["id"].as_str())
+        .collect();
+    for needle in [
+        "odata-or",
+        "odata-pct27",
+        "odata-filter",
+        "script",
+        "img-onerror",
+        "js-url",
+        "proto",
+        "constructor",
+        "control",
+        "rtl-override",
+        "emoji",
+        "huge-1mb",
+        "huge-number",
+        "nested-arrays",
+        "guid-braces-invalid",
+        "structural.",
+    ] {
         assert!(ids.iter().any(|i| i.contains(needle)), "no case for {needle}");
     }
 }
@@ -192,13 +252,23 @@ fn hostile_attributes_never_panic_never_reach_a_record_tab_and_are_reported() {
         settle(&mut p, None);
         check_commands(&p, id);
         // the contact was not lost: it got a session (hostile slugs only change what is shown, and how)
-        assert_eq!(p.all("createSession").len().min(1), 1, "{id}: no session: {:?}", p.take());
+        assert_eq!(
+            p.all("createSession").len().min(1),
+            1,
+            "{id}: no session: {:?}",
+            p.take()
+        );
         if case["invalid"].as_bool() == Some(true) {
             let field = case["field"].as_str().unwrap();
-            let named = p.reports().iter().any(|r| {
-                r.severity != Severity::Info && r.message.contains(field) && r.message.contains(CONTACT)
-            });
-            assert!(named, "{id}: the invalid {field} was not reported with the contact id: {:#?}", p.reports());
+            let named = p
+                .reports()
+                .iter()
+                .any(|r| r.severity != Severity::Info && r.message.contains(field) && r.message.contains(CONTACT));
+            assert!(
+                named,
+                "{id}: the invalid {field} was not reported with the contact id: {:#?}",
+                p.reports()
+            );
         }
         // the contact ends and is released; the bridge stays usable
         p.event(CONTACT, ContactEventKind::Destroyed, None);
@@ -227,14 +297,25 @@ fn hostile_handler_payloads_never_panic_nor_act_on_garbage() {
         }
         check_commands(&p, id);
         for c in &p.log[before..] {
-            if let Command::Streams { call: StreamsCall::Dial { phone_number, .. }, .. } = c {
+            if let Command::Streams {
+                call: StreamsCall::Dial { phone_number, .. },
+                ..
+            } = c
+            {
                 let ok = phone_number.starts_with('+')
                     && (8..=16).contains(&phone_number.len())
                     && phone_number[1..].bytes().all(|b| b.is_ascii_digit());
                 assert!(ok, "{id}: dialled {phone_number:?}");
             }
-            if let Command::Cif { call: CifCall::SetPresence { presence_text }, .. } = c {
-                assert!(presence_text.chars().count() <= 200 && !presence_text.contains('<'), "{id}: presence {presence_text:?}");
+            if let Command::Cif {
+                call: CifCall::SetPresence { presence_text },
+                ..
+            } = c
+            {
+                assert!(
+                    presence_text.chars().count() <= 200 && !presence_text.contains('<'),
+                    "{id}: presence {presence_text:?}"
+                );
             }
         }
     }
@@ -251,7 +332,14 @@ fn garbage_cif_results_are_reported_and_never_duplicate_a_session() {
         let snap = common::voice("connecting", common::Scenario::Single);
         p.event(CONTACT, ContactEventKind::Connecting, Some(snap.clone()));
         settle(&mut p, Some((method, value)));
-        p.event(CONTACT, ContactEventKind::Connected, Some(ContactSnapshot { state: "connected".into(), ..snap }));
+        p.event(
+            CONTACT,
+            ContactEventKind::Connected,
+            Some(ContactSnapshot {
+                state: "connected".into(),
+                ..snap
+            }),
+        );
         settle(&mut p, Some((method, value)));
         check_commands(&p, id);
         let sessions = p.all("createSession").len();
@@ -272,17 +360,37 @@ fn arb_json() -> impl Strategy<Value = Value> {
         any::<f64>().prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
         any::<i64>().prop_map(|i| json!(i)),
         ".{0,40}".prop_map(Value::String),
-        prop::sample::select(vec!["session-1", "focused", "focussed", "true", "+15555550100", "__proto__", "' or 1 eq 1"])
-            .prop_map(|s| Value::String(s.to_owned())),
+        prop::sample::select(vec![
+            "session-1",
+            "focused",
+            "focussed",
+            "true",
+            "+15555550100",
+            "__proto__",
+            "' or 1 eq 1"
+        ])
+        .prop_map(|s| Value::String(s.to_owned())),
     ];
     leaf.prop_recursive(4, 48, 6, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
             prop::collection::btree_map(
                 prop_oneof![
-                    prop::sample::select(vec!["sessionId", "focused", "focussed", "value", "format", "name",
-                        "entityLogicalName", "presenceInfo", "presenceText", "presenceId", "context", "__proto__"])
-                        .prop_map(str::to_owned),
+                    prop::sample::select(vec![
+                        "sessionId",
+                        "focused",
+                        "focussed",
+                        "value",
+                        "format",
+                        "name",
+                        "entityLogicalName",
+                        "presenceInfo",
+                        "presenceText",
+                        "presenceId",
+                        "context",
+                        "__proto__"
+                    ])
+                    .prop_map(str::to_owned),
                     ".{0,8}",
                 ],
                 inner,

@@ -8,7 +8,11 @@ use common::*;
 use serde_json::json;
 
 fn to_create_session(p: &mut Pair) {
-    p.event(CONTACT_ID, ContactEventKind::Connected, Some(voice("connected", Scenario::Single)));
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Connected,
+        Some(voice("connected", Scenario::Single)),
+    );
     p.can_create();
     p.take();
 }
@@ -20,7 +24,11 @@ fn item_12_create_session_without_answer_is_never_repeated() {
     let create = p.req("createSession");
     p.advance(12_000);
     assert_eq!(p.take(), vec!["getAllSessions"]);
-    let report = p.reports().into_iter().find(|r| r.code == "cif.createSession.timeout").unwrap();
+    let report = p
+        .reports()
+        .into_iter()
+        .find(|r| r.code == "cif.createSession.timeout")
+        .unwrap();
     assert!(report.agent_visible);
     // getAllSessions shows nothing new yet; wait on.
     let r = p.req("getAllSessions");
@@ -31,7 +39,10 @@ fn item_12_create_session_without_answer_is_never_repeated() {
     p.resolve(create, json!("late-session"));
     assert_eq!(p.bridge.session_of(CONTACT_ID), Some("late-session"));
     assert_eq!(p.all("createSession").len(), 1);
-    assert_eq!(p.take(), vec![format!("createTab extn_entity_record phonecall {ACTIVITY_ID}")]);
+    assert_eq!(
+        p.take(),
+        vec![format!("createTab extn_entity_record phonecall {ACTIVITY_ID}")]
+    );
 }
 
 #[test]
@@ -50,7 +61,10 @@ fn item_12_create_session_rejection_is_retried_with_backoff() {
     let mut p = Pair::default_ready();
     to_create_session(&mut p);
     let first = p.req("createSession");
-    p.reject(first, json!("{\"message\":\"RejectAfterClientError\",\"msdyn_name\":\"CreateSession\"}"));
+    p.reject(
+        first,
+        json!("{\"message\":\"RejectAfterClientError\",\"msdyn_name\":\"CreateSession\"}"),
+    );
     assert!(p.take().is_empty());
     assert_eq!(p.bridge.poll_timeout(), Some(p.now.plus(500)));
     p.advance(500);
@@ -68,23 +82,49 @@ fn item_12_create_session_rejection_is_retried_with_backoff() {
     p.advance(60_000);
     assert!(p.take().is_empty(), "retries are bounded");
     assert_eq!(p.bridge.contact_state(CONTACT_ID), Some("Failed"));
-    assert!(p.reports().iter().any(|r| r.code == "cif.createSession.failed" && r.agent_visible));
+    assert!(p
+        .reports()
+        .iter()
+        .any(|r| r.code == "cif.createSession.failed" && r.agent_visible));
 }
 
 #[test]
 fn item_12_template_not_found_falls_back_to_the_channel_default_once() {
     let mut p = Pair::default_ready();
-    let a = attrs(&[("ms_notify_template", "abc_missing"), ("ms_session_template", "abc_missing_session")]);
-    p.event(CONTACT_ID, ContactEventKind::Connecting, Some(snapshot("voice", "connecting", Some(true), a)));
+    let a = attrs(&[
+        ("ms_notify_template", "abc_missing"),
+        ("ms_session_template", "abc_missing_session"),
+    ]);
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Connecting,
+        Some(snapshot("voice", "connecting", Some(true), a)),
+    );
     let r = p.req("notifyEvent");
-    p.reject(r, json!("{\"message\":\"NotificationTemplateNotFoundError\",\"msdyn_name\":\"NotifyEvent\"}"));
-    assert_eq!(p.take(), vec!["notifyEvent abc_missing", "notifyEvent extn_voice_notification"]);
+    p.reject(
+        r,
+        json!("{\"message\":\"NotificationTemplateNotFoundError\",\"msdyn_name\":\"NotifyEvent\"}"),
+    );
+    assert_eq!(
+        p.take(),
+        vec!["notifyEvent abc_missing", "notifyEvent extn_voice_notification"]
+    );
     p.accept_toast();
     p.can_create();
     let r = p.req("createSession");
     p.reject(r, json!({"message": "SessionTemplateNotFoundError"}));
-    let calls: Vec<_> = p.take().into_iter().filter(|c| c.starts_with("createSession")).collect();
-    assert_eq!(calls, vec!["createSession abc_missing_session", "createSession extn_voice_identified_session"]);
+    let calls: Vec<_> = p
+        .take()
+        .into_iter()
+        .filter(|c| c.starts_with("createSession"))
+        .collect();
+    assert_eq!(
+        calls,
+        vec![
+            "createSession abc_missing_session",
+            "createSession extn_voice_identified_session"
+        ]
+    );
     assert!(p.report_codes().contains(&"template.notification.fallback"));
     assert!(p.report_codes().contains(&"template.session.fallback"));
 }
@@ -92,7 +132,11 @@ fn item_12_template_not_found_falls_back_to_the_channel_default_once() {
 #[test]
 fn item_12_garbage_results_are_failures_not_panics() {
     let mut p = Pair::default_ready();
-    p.event(CONTACT_ID, ContactEventKind::Connected, Some(voice("connected", Scenario::Single)));
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Connected,
+        Some(voice("connected", Scenario::Single)),
+    );
     let r = p.req("canCreateSession");
     p.resolve(r, json!("{not json"));
     p.advance(500);
@@ -101,7 +145,10 @@ fn item_12_garbage_results_are_failures_not_panics() {
     let r = p.req("createSession");
     p.resolve(r, json!({"weird": [1, 2, 3]}));
     // A resolved createSession may have created something: never repeated, reconciled instead.
-    assert_eq!(p.take(), vec!["createSession extn_voice_identified_session", "getAllSessions"]);
+    assert_eq!(
+        p.take(),
+        vec!["createSession extn_voice_identified_session", "getAllSessions"]
+    );
     assert_eq!(p.bridge.contact_state(CONTACT_ID), Some("SessionUnknown"));
 }
 
@@ -114,7 +161,11 @@ fn item_12_notification_without_answer_is_withdrawn_and_pops_on_connect() {
     assert!(p.take().is_empty(), "a toast may stay up to 500 s");
     p.advance(1);
     assert_eq!(p.take(), vec!["cancelEvent"]);
-    p.event(CONTACT_ID, ContactEventKind::Connected, Some(voice("connected", Scenario::Single)));
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Connected,
+        Some(voice("connected", Scenario::Single)),
+    );
     assert_eq!(p.take(), vec!["canCreateSession"]);
 }
 
@@ -130,7 +181,10 @@ fn item_12_tab_failures_are_retried_but_tab_timeouts_are_not() {
     p.take();
     p.reject(tabs[0].0, json!({"message": "RejectAfterClientError"}));
     p.advance(500);
-    assert_eq!(p.take(), vec![format!("createTab extn_entity_record phonecall {ACTIVITY_ID}")]);
+    assert_eq!(
+        p.take(),
+        vec![format!("createTab extn_entity_record phonecall {ACTIVITY_ID}")]
+    );
     p.advance(30_000);
     assert!(p.take().is_empty());
     assert!(p.report_codes().contains(&"cif.createTab.timeout"));

@@ -19,16 +19,30 @@ fn activity(n: u8) -> String {
 /// A connected chat whose flow created an activity (so its pop opens one record tab).
 fn chat(p: &mut Pair, id: &str, n: u8) {
     let a = activity(n);
-    let attributes = attrs(&[("CreateTimeline", "true"), ("ms_activity_id", &a), ("ms_entityrecord_entity_name", "phonecall")]);
-    p.event(id, ContactEventKind::Connected, Some(snapshot("chat", "connected", Some(true), attributes)));
+    let attributes = attrs(&[
+        ("CreateTimeline", "true"),
+        ("ms_activity_id", &a),
+        ("ms_entityrecord_entity_name", "phonecall"),
+    ]);
+    p.event(
+        id,
+        ContactEventKind::Connected,
+        Some(snapshot("chat", "connected", Some(true), attributes)),
+    );
 }
 
 fn switched(p: &mut Pair, session: &str, focused: bool) {
-    p.dynamics(DynamicsHandler::SessionSwitched, json!(format!("{{\"sessionId\":\"{session}\",\"focused\":{focused}}}")));
+    p.dynamics(
+        DynamicsHandler::SessionSwitched,
+        json!(format!("{{\"sessionId\":\"{session}\",\"focused\":{focused}}}")),
+    );
 }
 
 fn time_limit(p: &mut Pair, request: RequestId, method: &str) {
-    p.reject(request, json!(format!("{{\"message\":\"{TIME_LIMIT}\",\"msdyn_name\":\"{method}\"}}")));
+    p.reject(
+        request,
+        json!(format!("{{\"message\":\"{TIME_LIMIT}\",\"msdyn_name\":\"{method}\"}}")),
+    );
 }
 
 /// Runs the current turn's contact from canCreateSession to its session `session`.
@@ -46,7 +60,13 @@ fn item_08_pops_take_turns_first_come_first_served() {
     assert_eq!(p.take(), vec!["canCreateSession"]);
     create(&mut p, "s-a");
     // a's tab is requested in a's (focused) session; b still waits: the tab's answer is part of a's turn.
-    assert_eq!(p.take(), vec!["createSession extn_chat_session".to_owned(), format!("createTab extn_entity_record phonecall {}", activity(1))]);
+    assert_eq!(
+        p.take(),
+        vec![
+            "createSession extn_chat_session".to_owned(),
+            format!("createTab extn_entity_record phonecall {}", activity(1))
+        ]
+    );
     assert_eq!(p.bridge.contact_state("chat-b"), Some("WaitingForTurn"));
     let tab = p.req("createTab");
     p.resolve(tab, json!("tab-1"));
@@ -57,8 +77,11 @@ fn item_08_pops_take_turns_first_come_first_served() {
     p.resolve(tab, json!("tab-2"));
     assert_eq!(p.last("canCreateSession").1.unwrap().as_str(), "chat-c");
     create(&mut p, "s-c");
-    let tabs: Vec<(Option<ContactId>, Value)> =
-        p.all("createTab").into_iter().map(|(_, c, call)| (c, params(&call)["entityId"].clone())).collect();
+    let tabs: Vec<(Option<ContactId>, Value)> = p
+        .all("createTab")
+        .into_iter()
+        .map(|(_, c, call)| (c, params(&call)["entityId"].clone()))
+        .collect();
     for (i, id) in ["chat-a", "chat-b", "chat-c"].into_iter().enumerate() {
         assert_eq!(tabs[i].0.as_ref().unwrap().as_str(), id);
         assert_eq!(tabs[i].1, json!(activity(i as u8 + 1)));
@@ -116,7 +139,10 @@ fn item_08_tabs_wait_while_the_agent_looks_at_another_session() {
     // Back to a's session: its tab opens now.
     switched(&mut p, "s-other", false);
     switched(&mut p, "s-a", true);
-    assert_eq!(p.take(), vec![format!("createTab extn_entity_record phonecall {}", activity(1))]);
+    assert_eq!(
+        p.take(),
+        vec![format!("createTab extn_entity_record phonecall {}", activity(1))]
+    );
     assert_eq!(p.bridge.focused_contact().map(ContactId::as_str), Some("chat-a"));
     // Focusing it again opens nothing twice.
     switched(&mut p, "s-a", false);
@@ -138,16 +164,28 @@ fn item_08_a_deferred_pop_does_not_block_the_next_contact() {
     p.take();
     p.can_create();
     switched(&mut p, "s-a", true);
-    assert!(p.take().iter().all(|c| !c.starts_with("createTab")), "not while b's createSession is in flight: {:?}", p.log);
+    assert!(
+        p.take().iter().all(|c| !c.starts_with("createTab")),
+        "not while b's createSession is in flight: {:?}",
+        p.log
+    );
     p.session_created("s-b");
     // b's createSession focused s-b (after a's switch event): b's tab opens, a's waits.
-    let tabs: Vec<String> = p.all("createTab").into_iter().map(|(_, c, _)| c.unwrap().to_string()).collect();
+    let tabs: Vec<String> = p
+        .all("createTab")
+        .into_iter()
+        .map(|(_, c, _)| c.unwrap().to_string())
+        .collect();
     assert_eq!(tabs, vec!["chat-b"]);
     let tab = p.req("createTab");
     p.resolve(tab, json!("t"));
     switched(&mut p, "s-b", false);
     switched(&mut p, "s-a", true);
-    let tabs: Vec<String> = p.all("createTab").into_iter().map(|(_, c, _)| c.unwrap().to_string()).collect();
+    let tabs: Vec<String> = p
+        .all("createTab")
+        .into_iter()
+        .map(|(_, c, _)| c.unwrap().to_string())
+        .collect();
     assert_eq!(tabs, vec!["chat-b", "chat-a"]);
 }
 
@@ -169,7 +207,11 @@ fn item_08_a_closed_session_gets_no_deferred_tab() {
 fn item_12_cif_time_limit_on_create_session_is_no_answer() {
     for as_object in [false, true] {
         let mut p = Pair::default_ready();
-        p.event(CONTACT_ID, ContactEventKind::Connected, Some(voice("connected", Scenario::Single)));
+        p.event(
+            CONTACT_ID,
+            ContactEventKind::Connected,
+            Some(voice("connected", Scenario::Single)),
+        );
         p.can_create();
         p.take();
         let create = p.req("createSession");
@@ -192,8 +234,17 @@ fn item_12_cif_time_limit_on_create_session_is_no_answer() {
         p.resolve(r, json!("[\"late\"]"));
         assert_eq!(p.bridge.session_of(CONTACT_ID), Some("late"));
         assert_eq!(p.all("createSession").len(), 1);
-        assert_eq!(p.take(), vec![format!("createTab extn_entity_record phonecall {ACTIVITY_ID}")]);
-        assert_eq!(p.report_codes().iter().filter(|c| **c == "cif.createSession.timeout").count(), 1);
+        assert_eq!(
+            p.take(),
+            vec![format!("createTab extn_entity_record phonecall {ACTIVITY_ID}")]
+        );
+        assert_eq!(
+            p.report_codes()
+                .iter()
+                .filter(|c| **c == "cif.createSession.timeout")
+                .count(),
+            1
+        );
     }
 }
 
@@ -210,13 +261,23 @@ fn item_12_cif_time_limit_on_create_tab_is_not_repeated() {
     assert_eq!(p.all("createTab").len(), 1, "never repeated");
     // The turn moved on at once.
     assert_eq!(p.last("canCreateSession").1.unwrap().as_str(), "chat-b");
-    assert_eq!(p.report_codes().iter().filter(|c| **c == "cif.createTab.timeout").count(), 1);
+    assert_eq!(
+        p.report_codes()
+            .iter()
+            .filter(|c| **c == "cif.createTab.timeout")
+            .count(),
+        1
+    );
 }
 
 #[test]
 fn item_12_cif_time_limit_on_calls_without_side_effects_keeps_bounded_retries() {
     let mut p = Pair::default_ready();
-    p.event(CONTACT_ID, ContactEventKind::Connected, Some(voice("connected", Scenario::Single)));
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Connected,
+        Some(voice("connected", Scenario::Single)),
+    );
     for _ in 0..4 {
         let r = p.req("canCreateSession");
         time_limit(&mut p, r, "CanCreateSession");
@@ -228,7 +289,11 @@ fn item_12_cif_time_limit_on_calls_without_side_effects_keeps_bounded_retries() 
     // cancelEvent too.
     let mut p = Pair::default_ready();
     p.ring(CONTACT_ID, Scenario::Single);
-    p.event(CONTACT_ID, ContactEventKind::Missed, Some(voice("missed", Scenario::Single)));
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Missed,
+        Some(voice("missed", Scenario::Single)),
+    );
     let r = p.req("cancelEvent");
     time_limit(&mut p, r, "CancelEvent");
     p.advance(500);

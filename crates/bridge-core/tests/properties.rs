@@ -29,16 +29,43 @@ const IDS: [&str; 3] = ["7c1ed9a6-1f3e-4b5a-9d0e-2a3b4c5d6e7f", "chat-2", "task-
 
 #[derive(Debug, Clone)]
 enum Step {
-    Event { contact: usize, kind: usize, state: usize, inbound: usize, channel: usize, attrs: usize, snapshot: bool },
+    Event {
+        contact: usize,
+        kind: usize,
+        state: usize,
+        inbound: usize,
+        channel: usize,
+        attrs: usize,
+        snapshot: bool,
+    },
     Ready,
     Unavailable,
-    Reply { pick: usize, outcome: usize },
-    Stale { pick: usize, outcome: usize },
-    Unknown { id: u64, outcome: usize },
-    Advance { ms: u64 },
-    Close { pick: usize },
-    Switch { pick: usize, focused: bool },
-    Streams { pick: usize, ok: bool },
+    Reply {
+        pick: usize,
+        outcome: usize,
+    },
+    Stale {
+        pick: usize,
+        outcome: usize,
+    },
+    Unknown {
+        id: u64,
+        outcome: usize,
+    },
+    Advance {
+        ms: u64,
+    },
+    Close {
+        pick: usize,
+    },
+    Switch {
+        pick: usize,
+        focused: bool,
+    },
+    Streams {
+        pick: usize,
+        ok: bool,
+    },
     Reload,
 }
 
@@ -57,7 +84,15 @@ const KINDS: [ContactEventKind; 13] = [
     ContactEventKind::Error,
     ContactEventKind::Destroyed,
 ];
-const STATES: [&str; 7] = ["incoming", "connecting", "connected", "ended", "missed", "", "weird\u{0}"];
+const STATES: [&str; 7] = [
+    "incoming",
+    "connecting",
+    "connected",
+    "ended",
+    "missed",
+    "",
+    "weird\u{0}",
+];
 const CHANNELS: [&str; 5] = ["voice", "chat", "task", "queue_callback", "email"];
 
 fn step() -> impl Strategy<Value = Step> {
@@ -82,7 +117,9 @@ fn attributes(choice: usize) -> Value {
         0 => common::seed_attributes(common::Scenario::Single),
         1 => common::seed_attributes(common::Scenario::Multi),
         2 => common::seed_attributes(common::Scenario::NoMatch),
-        3 => json!({"ms_contact_id": {"value": "bad"}, "LookupStatus": {"value": "SingleMatch"}, "CreateTimeline": {"value": "true"}, "ms_activity_id": {"value": "{x}"}}),
+        3 => {
+            json!({"ms_contact_id": {"value": "bad"}, "LookupStatus": {"value": "SingleMatch"}, "CreateTimeline": {"value": "true"}, "ms_activity_id": {"value": "{x}"}})
+        }
         4 => json!("garbage"),
         _ => json!({}),
     }
@@ -142,15 +179,28 @@ impl World {
     fn drain(&mut self) -> Result<(), TestCaseError> {
         while let Some(cmd) = self.bridge.poll_command() {
             match cmd {
-                Command::Cif { request, contact, correlation_id, call } => {
+                Command::Cif {
+                    request,
+                    contact,
+                    correlation_id,
+                    call,
+                } => {
                     prop_assert!(!correlation_id.is_empty());
                     if let Some(c) = &contact {
                         prop_assert!(!self.forgotten.contains(c), "{call:?} for released contact {c}");
-                        if matches!(call, CifCall::CreateSession { .. } | CifCall::CreateTab { .. } | CifCall::RenderSearchPage { .. }) {
+                        if matches!(
+                            call,
+                            CifCall::CreateSession { .. }
+                                | CifCall::CreateTab { .. }
+                                | CifCall::RenderSearchPage { .. }
+                        ) {
                             prop_assert!(!self.closed.contains(c), "{call:?} after the session of {c} closed");
                         }
                     }
-                    let acts_on_focus = matches!(call, CifCall::CreateSession { .. } | CifCall::CreateTab { .. } | CifCall::RenderSearchPage { .. });
+                    let acts_on_focus = matches!(
+                        call,
+                        CifCall::CreateSession { .. } | CifCall::CreateTab { .. } | CifCall::RenderSearchPage { .. }
+                    );
                     if acts_on_focus {
                         // One pop at a time: nothing else that CIF carries out in the focused session may still be
                         // under way for another contact (a request stops counting at the call deadline).
@@ -158,18 +208,25 @@ impl World {
                             let young = self.sent_at.get(r).is_some_and(|t| self.now.since(*t) < 12_000);
                             let held = match other_call {
                                 CifCall::CreateSession { .. } => true,
-                                CifCall::CreateTab { .. } | CifCall::RenderSearchPage { .. } => {
-                                    other.as_ref().is_some_and(|o| !self.forgotten.contains(o) && !self.closed.contains(o))
-                                }
+                                CifCall::CreateTab { .. } | CifCall::RenderSearchPage { .. } => other
+                                    .as_ref()
+                                    .is_some_and(|o| !self.forgotten.contains(o) && !self.closed.contains(o)),
                                 _ => false,
                             };
-                            prop_assert!(!(young && held && *other != contact), "{call:?} for {contact:?} while {other_call:?} for {other:?} is under way");
+                            prop_assert!(
+                                !(young && held && *other != contact),
+                                "{call:?} for {contact:?} while {other_call:?} for {other:?} is under way"
+                            );
                         }
                     }
                     if matches!(call, CifCall::CreateTab { .. } | CifCall::RenderSearchPage { .. }) {
                         let c = contact.clone().unwrap();
                         let session = self.bridge.session_of(c.as_str()).map(str::to_owned);
-                        prop_assert!(session.is_some() && session == self.focused, "{call:?} for {c} in session {session:?} while {:?} is focused", self.focused);
+                        prop_assert!(
+                            session.is_some() && session == self.focused,
+                            "{call:?} for {c} in session {session:?} while {:?} is focused",
+                            self.focused
+                        );
                     }
                     match &call {
                         CifCall::NotifyEvent { cancellation_token, .. } => {
@@ -188,9 +245,16 @@ impl World {
                             prop_assert!(!self.maybe_session.contains(&c), "second createSession for {c}");
                             self.maybe_session.insert(c);
                         }
-                        CifCall::CreateTab { template_name, template_parameters, .. } if template_name == "extn_entity_record" => {
+                        CifCall::CreateTab {
+                            template_name,
+                            template_parameters,
+                            ..
+                        } if template_name == "extn_entity_record" => {
                             let id = template_parameters.get("entityId").and_then(Value::as_str);
-                            prop_assert!(id.is_some_and(|id| Guid::parse(id).is_some_and(|g| g.as_str() == id)), "record tab with entityId {id:?}");
+                            prop_assert!(
+                                id.is_some_and(|id| Guid::parse(id).is_some_and(|g| g.as_str() == id)),
+                                "record tab with entityId {id:?}"
+                            );
                             let entity = template_parameters.get("entityName").and_then(Value::as_str);
                             prop_assert!(entity.is_some_and(|e| LogicalName::parse(e).is_some()));
                         }
@@ -231,7 +295,9 @@ impl World {
             (CifCall::NotifyEvent { .. }, 0 | 1) => CifOutcome::Resolved(json!("{\"actionName\":\"Accept\"}")),
             (CifCall::NotifyEvent { .. }, 2) => CifOutcome::Resolved(json!({"value": {"actionName": "Reject"}})),
             (CifCall::NotifyEvent { .. }, 3) => CifOutcome::Resolved(json!({"actionName": "Timeout"})),
-            (CifCall::NotifyEvent { .. } | CifCall::CreateSession { .. }, 4) => rejected("NotificationTemplateNotFoundError"),
+            (CifCall::NotifyEvent { .. } | CifCall::CreateSession { .. }, 4) => {
+                rejected("NotificationTemplateNotFoundError")
+            }
             (CifCall::CanCreateSession, 0..=2) => CifOutcome::Resolved(json!(true)),
             (CifCall::CanCreateSession, 3) => CifOutcome::Resolved(json!("false")),
             (CifCall::CreateSession { .. }, 0..=3) => {
@@ -251,7 +317,8 @@ impl World {
 
     fn settle(&mut self, request: RequestId, contact: Option<ContactId>, call: CifCall, outcome: CifOutcome) {
         self.sent_at.remove(&request);
-        let time_limit = matches!(&outcome, CifOutcome::Rejected(v) if v.as_str().is_some_and(|t| t.contains("Timeout occurred")));
+        let time_limit =
+            matches!(&outcome, CifOutcome::Rejected(v) if v.as_str().is_some_and(|t| t.contains("Timeout occurred")));
         if time_limit {
             // A settled promise never settles again: no stale replay of it.
             self.answered.retain(|r| *r != request);
@@ -270,17 +337,29 @@ impl World {
                     }
                 }
                 // CIF's time limit is no answer: the session may still have been created.
-                CifCall::CreateSession { .. } if !time_limit && matches!(outcome, CifOutcome::Rejected(_) | CifOutcome::Threw(_)) => {
+                CifCall::CreateSession { .. }
+                    if !time_limit && matches!(outcome, CifOutcome::Rejected(_) | CifOutcome::Threw(_)) =>
+                {
                     self.maybe_session.remove(c);
                 }
                 _ => {}
             }
         }
-        self.bridge.handle_input(self.now, Input::CifReply(CifReply { request, outcome }));
+        self.bridge
+            .handle_input(self.now, Input::CifReply(CifReply { request, outcome }));
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn event(&mut self, contact: usize, kind: ContactEventKind, state: usize, inbound: usize, channel: usize, attrs: usize, with_snapshot: bool) {
+    fn event(
+        &mut self,
+        contact: usize,
+        kind: ContactEventKind,
+        state: usize,
+        inbound: usize,
+        channel: usize,
+        attrs: usize,
+        with_snapshot: bool,
+    ) {
         let id = IDS[contact];
         let snapshot = with_snapshot.then(|| ContactSnapshot {
             channel: CHANNELS[channel].into(),
@@ -292,7 +371,14 @@ impl World {
             attributes: attributes(attrs),
         });
         let known = self.bridge.contact_state(id).is_some();
-        self.bridge.handle_input(self.now, Input::Contact(ContactEvent { contact_id: id.into(), kind, snapshot }));
+        self.bridge.handle_input(
+            self.now,
+            Input::Contact(ContactEvent {
+                contact_id: id.into(),
+                kind,
+                snapshot,
+            }),
+        );
         if kind == ContactEventKind::Destroyed {
             self.last_event.remove(&contact);
             if known {
@@ -307,7 +393,15 @@ impl World {
 
     fn run(&mut self, s: Step) -> Result<(), TestCaseError> {
         match s {
-            Step::Event { contact, kind, state, inbound, channel, attrs, snapshot } => {
+            Step::Event {
+                contact,
+                kind,
+                state,
+                inbound,
+                channel,
+                attrs,
+                snapshot,
+            } => {
                 self.event(contact, KINDS[kind], state, inbound, channel, attrs, snapshot);
             }
             Step::Ready => {
@@ -315,7 +409,10 @@ impl World {
                 self.bridge.handle_input(self.now, Input::Cif(CifAvailability::Ready));
             }
             Step::Unavailable => {
-                self.bridge.handle_input(self.now, Input::Cif(CifAvailability::Unavailable { reason: "x".into() }));
+                self.bridge.handle_input(
+                    self.now,
+                    Input::Cif(CifAvailability::Unavailable { reason: "x".into() }),
+                );
             }
             Step::Reply { pick, outcome } => {
                 if !self.outstanding.is_empty() {
@@ -330,12 +427,19 @@ impl World {
                 if !self.answered.is_empty() {
                     let request = self.answered[pick % self.answered.len()];
                     let o = self.outcome(&CifCall::CanCreateSession, outcome);
-                    self.bridge.handle_input(self.now, Input::CifReply(CifReply { request, outcome: o }));
+                    self.bridge
+                        .handle_input(self.now, Input::CifReply(CifReply { request, outcome: o }));
                 }
             }
             Step::Unknown { id, outcome } => {
                 let o = self.outcome(&CifCall::GetAllSessions, outcome);
-                self.bridge.handle_input(self.now, Input::CifReply(CifReply { request: RequestId(id | (1 << 40)), outcome: o }));
+                self.bridge.handle_input(
+                    self.now,
+                    Input::CifReply(CifReply {
+                        request: RequestId(id | (1 << 40)),
+                        outcome: o,
+                    }),
+                );
             }
             Step::Advance { ms } => {
                 let end = self.now.plus(ms);
@@ -363,12 +467,19 @@ impl World {
                     }
                     self.bridge.handle_input(
                         self.now,
-                        Input::Dynamics(DynamicsEvent { handler: DynamicsHandler::SessionClosed, payload: json!(format!("{{\"sessionId\":\"{sid}\"}}")) }),
+                        Input::Dynamics(DynamicsEvent {
+                            handler: DynamicsHandler::SessionClosed,
+                            payload: json!(format!("{{\"sessionId\":\"{sid}\"}}")),
+                        }),
                     );
                 }
             }
             Step::Switch { pick, focused } => {
-                let sid = self.sessions.get(pick % self.sessions.len().max(1)).cloned().unwrap_or_default();
+                let sid = self
+                    .sessions
+                    .get(pick % self.sessions.len().max(1))
+                    .cloned()
+                    .unwrap_or_default();
                 if !sid.is_empty() {
                     if focused {
                         self.focused = Some(sid.clone());
@@ -378,14 +489,18 @@ impl World {
                 }
                 self.bridge.handle_input(
                     self.now,
-                    Input::Dynamics(DynamicsEvent { handler: DynamicsHandler::SessionSwitched, payload: json!({"sessionId": sid, "focussed": focused}) }),
+                    Input::Dynamics(DynamicsEvent {
+                        handler: DynamicsHandler::SessionSwitched,
+                        payload: json!({"sessionId": sid, "focussed": focused}),
+                    }),
                 );
             }
             Step::Streams { pick, ok } => {
                 if !self.streams.is_empty() {
                     let request = self.streams[pick % self.streams.len()];
                     let outcome = if ok { Ok(()) } else { Err("InvalidState".into()) };
-                    self.bridge.handle_input(self.now, Input::StreamsReply(StreamsReply { request, outcome }));
+                    self.bridge
+                        .handle_input(self.now, Input::StreamsReply(StreamsReply { request, outcome }));
                 }
             }
             Step::Reload => {
@@ -397,11 +512,21 @@ impl World {
                 self.answered.clear();
                 self.streams.clear();
                 if let Some(raw) = self.persisted.clone() {
-                    self.bridge.handle_input(self.now, Input::Restore(RestoredState { raw }));
+                    self.bridge
+                        .handle_input(self.now, Input::Restore(RestoredState { raw }));
                 }
-                let live: Vec<(usize, (usize, usize, usize, usize))> = self.last_event.iter().map(|(k, v)| (*k, *v)).collect();
+                let live: Vec<(usize, (usize, usize, usize, usize))> =
+                    self.last_event.iter().map(|(k, v)| (*k, *v)).collect();
                 for (contact, (state, inbound, channel, attrs)) in live {
-                    self.event(contact, ContactEventKind::Existing, state, inbound, channel, attrs, true);
+                    self.event(
+                        contact,
+                        ContactEventKind::Existing,
+                        state,
+                        inbound,
+                        channel,
+                        attrs,
+                        true,
+                    );
                 }
                 if self.ready {
                     self.bridge.handle_input(self.now, Input::Cif(CifAvailability::Ready));

@@ -20,7 +20,11 @@ fn item_03_reject_in_dynamics_no_session_no_accept() {
     answer(&mut p, "Reject");
     assert_eq!(p.take(), Vec::<String>::new());
     // Answered in the CCP afterwards: the agent declined the session, so none is created.
-    p.event(CONTACT_ID, ContactEventKind::Connected, Some(voice("connected", Scenario::Single)));
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Connected,
+        Some(voice("connected", Scenario::Single)),
+    );
     assert_eq!(p.take(), Vec::<String>::new());
     assert_eq!(p.bridge.contact_state(CONTACT_ID), Some("Declined"));
 }
@@ -41,7 +45,11 @@ fn item_03_timeout_no_session_until_answered_in_the_ccp() {
     p.take();
     answer(&mut p, "Timeout");
     assert_eq!(p.take(), Vec::<String>::new());
-    p.event(CONTACT_ID, ContactEventKind::Connected, Some(voice("connected", Scenario::Single)));
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Connected,
+        Some(voice("connected", Scenario::Single)),
+    );
     assert_eq!(p.take(), vec!["canCreateSession"]);
 }
 
@@ -61,10 +69,20 @@ fn item_03_a_toast_dynamics_refused_is_not_a_decline() {
     let mut p = Pair::default_ready();
     p.ring(CONTACT_ID, Scenario::Single);
     let r = p.req("notifyEvent");
-    p.resolve(r, json!("{\"actionName\":\"Reject\",\"responseReason\":\"NotificationQueueLimitExceeded\"}"));
+    p.resolve(
+        r,
+        json!("{\"actionName\":\"Reject\",\"responseReason\":\"NotificationQueueLimitExceeded\"}"),
+    );
     assert_eq!(p.bridge.contact_state(CONTACT_ID), Some("AwaitingConnect"));
-    assert!(p.reports().iter().any(|r| r.code == "cif.notifyEvent.refused" && r.agent_visible));
-    p.event(CONTACT_ID, ContactEventKind::Connected, Some(voice("connected", Scenario::Single)));
+    assert!(p
+        .reports()
+        .iter()
+        .any(|r| r.code == "cif.notifyEvent.refused" && r.agent_visible));
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Connected,
+        Some(voice("connected", Scenario::Single)),
+    );
     assert_eq!(p.all("canCreateSession").len(), 1, "answered in the CCP: it pops");
 }
 
@@ -74,6 +92,9 @@ fn item_03_a_garbage_notification_answer_is_shown_to_the_agent() {
     p.ring(CONTACT_ID, Scenario::Single);
     let r = p.req("notifyEvent");
     p.resolve(r, json!({"what": "ever"}));
-    assert!(p.reports().iter().any(|r| r.code == "cif.notifyEvent.garbage" && r.agent_visible));
+    assert!(p
+        .reports()
+        .iter()
+        .any(|r| r.code == "cif.notifyEvent.garbage" && r.agent_visible));
     assert_eq!(p.bridge.contact_state(CONTACT_ID), Some("AwaitingConnect"));
 }

@@ -22,20 +22,35 @@ fn item_11_reload_keeps_the_session_and_opens_no_duplicate_tabs() {
     let stored = first_instance();
     assert!(stored.contains("\"sessionId\":\"s1\""), "{stored}");
     assert!(stored.contains("\"tabs\":[\"activity\",\"customer\"]"), "{stored}");
-    let mut p = Pair::new(Config::resolve(&[ConfigLayer {
-        source: ConfigSource::Url,
-        values: json!({"customerRecordTab": "tab"}).as_object().cloned().unwrap(),
-    }]).0);
-    p.event(CONTACT_ID, ContactEventKind::Existing, Some(voice("connected", Scenario::Single)));
+    let mut p = Pair::new(
+        Config::resolve(&[ConfigLayer {
+            source: ConfigSource::Url,
+            values: json!({"customerRecordTab": "tab"}).as_object().cloned().unwrap(),
+        }])
+        .0,
+    );
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Existing,
+        Some(voice("connected", Scenario::Single)),
+    );
     p.input(Input::Restore(RestoredState { raw: stored }));
     p.ready();
     assert_eq!(p.take(), vec!["getAllSessions"]);
     let r = p.req("getAllSessions");
     p.resolve(r, json!("[\"s1\",\"other\"]"));
-    p.event(CONTACT_ID, ContactEventKind::Refresh, Some(voice("connected", Scenario::Single)));
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Refresh,
+        Some(voice("connected", Scenario::Single)),
+    );
     assert_eq!(p.take(), Vec::<String>::new());
     assert_eq!(p.bridge.session_of(CONTACT_ID), Some("s1"));
-    assert_eq!(p.bridge.open_sessions(), 2, "the unknown live session counts against the limit");
+    assert_eq!(
+        p.bridge.open_sessions(),
+        2,
+        "the unknown live session counts against the limit"
+    );
 }
 
 #[test]
@@ -43,7 +58,11 @@ fn item_11_restored_session_closed_during_the_reload_is_never_written_again() {
     let stored = first_instance();
     let mut p = Pair::new(Config::default());
     p.input(Input::Restore(RestoredState { raw: stored }));
-    p.event(CONTACT_ID, ContactEventKind::Existing, Some(voice("connected", Scenario::Single)));
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Existing,
+        Some(voice("connected", Scenario::Single)),
+    );
     p.ready();
     let r = p.req("getAllSessions");
     p.resolve(r, json!([]));
@@ -63,7 +82,12 @@ fn item_11_restored_ringing_contact_cancels_the_old_toast_and_notifies_again() {
     p.ready();
     assert_eq!(p.take(), vec!["cancelEvent", "notifyEvent extn_voice_notification"]);
     match (old, p.last("cancelEvent").3) {
-        (CifCall::NotifyEvent { cancellation_token: a, .. }, CifCall::CancelEvent { cancellation_token: b }) => assert_eq!(a, b),
+        (
+            CifCall::NotifyEvent {
+                cancellation_token: a, ..
+            },
+            CifCall::CancelEvent { cancellation_token: b },
+        ) => assert_eq!(a, b),
         other => panic!("{other:?}"),
     }
 }
@@ -71,13 +95,21 @@ fn item_11_restored_ringing_contact_cancels_the_old_toast_and_notifies_again() {
 #[test]
 fn item_11_create_session_in_flight_at_reload_is_never_repeated() {
     let mut first = Pair::default_ready();
-    first.event(CONTACT_ID, ContactEventKind::Connected, Some(voice("connected", Scenario::Single)));
+    first.event(
+        CONTACT_ID,
+        ContactEventKind::Connected,
+        Some(voice("connected", Scenario::Single)),
+    );
     first.can_create();
     let stored = first.last_persist().unwrap();
     assert!(stored.contains("\"creating\":true"), "{stored}");
     let mut p = Pair::new(Config::default());
     p.input(Input::Restore(RestoredState { raw: stored }));
-    p.event(CONTACT_ID, ContactEventKind::Existing, Some(voice("connected", Scenario::Single)));
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Existing,
+        Some(voice("connected", Scenario::Single)),
+    );
     p.ready();
     assert!(p.all("createSession").is_empty());
     assert_eq!(p.bridge.contact_state(CONTACT_ID), Some("SessionUnknown"));
@@ -86,29 +118,53 @@ fn item_11_create_session_in_flight_at_reload_is_never_repeated() {
 #[test]
 fn item_11_late_start_picks_up_existing_contacts() {
     let mut p = Pair::new(Config::default());
-    p.event("a", ContactEventKind::Existing, Some(voice("connecting", Scenario::Single)));
-    p.event("b", ContactEventKind::Existing, Some(voice("connected", Scenario::Multi)));
+    p.event(
+        "a",
+        ContactEventKind::Existing,
+        Some(voice("connecting", Scenario::Single)),
+    );
+    p.event(
+        "b",
+        ContactEventKind::Existing,
+        Some(voice("connected", Scenario::Multi)),
+    );
     p.input(Input::Restore(RestoredState { raw: String::new() }));
     p.ready();
-    assert_eq!(p.take(), vec!["notifyEvent extn_voice_notification", "canCreateSession"]);
+    assert_eq!(
+        p.take(),
+        vec!["notifyEvent extn_voice_notification", "canCreateSession"]
+    );
 }
 
 #[test]
 fn item_11_released_ids_survive_a_reload() {
     let mut first = Pair::default_ready();
-    first.event("gone", ContactEventKind::Connected, Some(voice("connected", Scenario::Single)));
+    first.event(
+        "gone",
+        ContactEventKind::Connected,
+        Some(voice("connected", Scenario::Single)),
+    );
     first.event("gone", ContactEventKind::Destroyed, None);
     let stored = first.last_persist().unwrap();
     let mut p = Pair::new(Config::default());
     p.input(Input::Restore(RestoredState { raw: stored }));
     p.ready();
-    p.event("gone", ContactEventKind::Existing, Some(voice("connected", Scenario::Single)));
+    p.event(
+        "gone",
+        ContactEventKind::Existing,
+        Some(voice("connected", Scenario::Single)),
+    );
     assert_eq!(p.take(), Vec::<String>::new());
 }
 
 #[test]
 fn hostile_restore_text_is_reported_not_trusted() {
-    for raw in ["{", "[1,2]", "{\"v\":1,\"contacts\":{\"x\":{\"sessionId\":\"\\u0000\"}},\"handled\":[1,null]}", &"9".repeat(2_000_000)] {
+    for raw in [
+        "{",
+        "[1,2]",
+        "{\"v\":1,\"contacts\":{\"x\":{\"sessionId\":\"\\u0000\"}},\"handled\":[1,null]}",
+        &"9".repeat(2_000_000),
+    ] {
         let mut p = Pair::new(Config::default());
         p.input(Input::Restore(RestoredState { raw: raw.to_owned() }));
         p.ready();
@@ -125,8 +181,18 @@ fn persist_saying_a_create_session_is_in_flight_precedes_the_call() {
     let before = p.log.len();
     p.can_create();
     let after: Vec<&Command> = p.log[before..].iter().collect();
-    let persist = after.iter().position(|c| matches!(c, Command::Persist(s) if s.contains("\"creating\":true")));
-    let create = after.iter().position(|c| matches!(c, Command::Cif { call: CifCall::CreateSession { .. }, .. }));
+    let persist = after
+        .iter()
+        .position(|c| matches!(c, Command::Persist(s) if s.contains("\"creating\":true")));
+    let create = after.iter().position(|c| {
+        matches!(
+            c,
+            Command::Cif {
+                call: CifCall::CreateSession { .. },
+                ..
+            }
+        )
+    });
     assert!(persist.is_some() && create.is_some(), "{after:?}");
     assert!(persist < create, "Persist must leave before createSession: {after:?}");
 }
@@ -137,7 +203,11 @@ fn refresh_that_changes_nothing_persists_nothing() {
     p.ring(CONTACT_ID, Scenario::Single);
     let before = p.log.len();
     for _ in 0..50 {
-        p.event(CONTACT_ID, ContactEventKind::Refresh, Some(voice("connecting", Scenario::Single)));
+        p.event(
+            CONTACT_ID,
+            ContactEventKind::Refresh,
+            Some(voice("connecting", Scenario::Single)),
+        );
     }
     assert!(p.log[before..].is_empty(), "{:?}", &p.log[before..]);
 }

@@ -18,14 +18,29 @@ fn cases() -> Vec<Case> {
     let activity = format!("createTab extn_entity_record phonecall {ACTIVITY_ID}");
     let search = format!("createTab extn_search search contact {PHONE}");
     vec![
-        Case { scenario: Scenario::Single, config: json!({}), tabs: vec![activity.clone()] },
+        Case {
+            scenario: Scenario::Single,
+            config: json!({}),
+            tabs: vec![activity.clone()],
+        },
         Case {
             scenario: Scenario::Single,
             config: json!({"customerRecordTab": "tab"}),
-            tabs: vec![activity.clone(), format!("createTab extn_entity_record contact {CUSTOMER_ID}")],
+            tabs: vec![
+                activity.clone(),
+                format!("createTab extn_entity_record contact {CUSTOMER_ID}"),
+            ],
         },
-        Case { scenario: Scenario::Multi, config: json!({}), tabs: vec![activity.clone(), search.clone()] },
-        Case { scenario: Scenario::NoMatch, config: json!({}), tabs: vec![activity.clone(), search] },
+        Case {
+            scenario: Scenario::Multi,
+            config: json!({}),
+            tabs: vec![activity.clone(), search.clone()],
+        },
+        Case {
+            scenario: Scenario::NoMatch,
+            config: json!({}),
+            tabs: vec![activity.clone(), search],
+        },
         Case {
             scenario: Scenario::NoMatch,
             config: json!({"searchTabTemplate": ""}),
@@ -39,7 +54,12 @@ fn seed_voice_scenarios_exact_command_sequence() {
     for case in cases() {
         let mut p = Pair::with_config(case.config.clone());
         p.ring(CONTACT_ID, case.scenario);
-        assert_eq!(p.take(), vec!["notifyEvent extn_voice_notification"], "{:?}", case.scenario);
+        assert_eq!(
+            p.take(),
+            vec!["notifyEvent extn_voice_notification"],
+            "{:?}",
+            case.scenario
+        );
         p.accept_toast();
         assert_eq!(p.take(), vec!["streams Accept", "canCreateSession"]);
         p.can_create();
@@ -47,8 +67,16 @@ fn seed_voice_scenarios_exact_command_sequence() {
         p.session_created("session-id-16");
         assert_eq!(p.take(), case.tabs, "{:?} {}", case.scenario, case.config);
         // The agent answers: Streams confirms; nothing more is sent.
-        p.event(CONTACT_ID, ContactEventKind::Connected, Some(voice("connected", case.scenario)));
-        p.event(CONTACT_ID, ContactEventKind::Refresh, Some(voice("connected", case.scenario)));
+        p.event(
+            CONTACT_ID,
+            ContactEventKind::Connected,
+            Some(voice("connected", case.scenario)),
+        );
+        p.event(
+            CONTACT_ID,
+            ContactEventKind::Refresh,
+            Some(voice("connected", case.scenario)),
+        );
         assert_eq!(p.take(), Vec::<String>::new());
         assert_eq!(p.bridge.session_of(CONTACT_ID), Some("session-id-16"));
     }
@@ -102,7 +130,11 @@ fn seed_multi_and_no_match_sessions_withhold_customer_ids() {
             ("ms_account_id", ACCOUNT_ID),
             ("ms_searchText", PHONE),
         ]);
-        p.event(CONTACT_ID, ContactEventKind::Connected, Some(snapshot("voice", "connected", Some(true), a)));
+        p.event(
+            CONTACT_ID,
+            ContactEventKind::Connected,
+            Some(snapshot("voice", "connected", Some(true), a)),
+        );
         p.can_create();
         let (_, _, _, call) = p.last("createSession");
         let params = params(&call);
@@ -110,7 +142,10 @@ fn seed_multi_and_no_match_sessions_withhold_customer_ids() {
             assert!(!params.contains_key(k), "{status}: {k} leaked");
         }
         p.session_created("s1");
-        assert_eq!(p.take().last().cloned(), Some(format!("createTab extn_search search contact {PHONE}")));
+        assert_eq!(
+            p.take().last().cloned(),
+            Some(format!("createTab extn_search search contact {PHONE}"))
+        );
     }
 }
 

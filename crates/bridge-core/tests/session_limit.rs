@@ -8,7 +8,11 @@ use common::*;
 use serde_json::json;
 
 fn connect(p: &mut Pair, id: &str) {
-    p.event(id, ContactEventKind::Connected, Some(snapshot("chat", "connected", Some(true), attrs(&[]))));
+    p.event(
+        id,
+        ContactEventKind::Connected,
+        Some(snapshot("chat", "connected", Some(true), attrs(&[]))),
+    );
 }
 
 #[test]

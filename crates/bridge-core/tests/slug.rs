@@ -22,7 +22,10 @@ fn seed_single_match_parses_completely() {
     assert_eq!(d.customer_id().map(Guid::as_str), Some(CUSTOMER_ID));
     assert_eq!(d.activity_record_id().map(Guid::as_str), Some(ACTIVITY_ID));
     assert_eq!(d.create_timeline, Some(true));
-    assert_eq!(d.customer_name.as_ref().map(|n| n.expose().as_str()), Some("Maria Campbell"));
+    assert_eq!(
+        d.customer_name.as_ref().map(|n| n.expose().as_str()),
+        Some("Maria Campbell")
+    );
     assert_eq!(format!("{:?}", d.customer_name), "Some([redacted])");
 }
 
@@ -59,12 +62,19 @@ fn error_display_is_pinned() {
         ]
     );
     let (_, errors) = parse(json!("oops"));
-    assert_eq!(errors, vec!["contact c-1: attributes refused (a string): expected an object of {name, value} entries"]);
+    assert_eq!(
+        errors,
+        vec!["contact c-1: attributes refused (a string): expected an object of {name, value} entries"]
+    );
 }
 
 #[test]
 fn valid_fields_survive_invalid_neighbours() {
-    let (d, errors) = parse(attrs(&[("ms_contact_id", "nope"), ("ms_account_id", ACCOUNT_ID), ("CreateTimeline", "TRUE")]));
+    let (d, errors) = parse(attrs(&[
+        ("ms_contact_id", "nope"),
+        ("ms_account_id", ACCOUNT_ID),
+        ("CreateTimeline", "TRUE"),
+    ]));
     assert_eq!(errors.len(), 1);
     assert_eq!(d.contact_id, None);
     assert_eq!(d.account_id.map(|g| g.as_str().to_owned()).as_deref(), Some(ACCOUNT_ID));
@@ -86,13 +96,24 @@ fn renamed_attributes_are_read() {
     let mut names = AttributeNames::default();
     names.set(SlugField::ContactId, "crm_contact".into());
     let id = ContactId::parse("c-1").unwrap();
-    let (d, _) = SlugData::parse(&id, &attrs(&[("crm_contact", CUSTOMER_ID), ("ms_contact_id", "x")]), &names);
-    assert_eq!(d.contact_id.map(|g| g.as_str().to_owned()).as_deref(), Some(CUSTOMER_ID));
+    let (d, _) = SlugData::parse(
+        &id,
+        &attrs(&[("crm_contact", CUSTOMER_ID), ("ms_contact_id", "x")]),
+        &names,
+    );
+    assert_eq!(
+        d.contact_id.map(|g| g.as_str().to_owned()).as_deref(),
+        Some(CUSTOMER_ID)
+    );
     let params = d_params(&id, &names);
     assert!(params.contains_key("crm_contact"));
 }
 
 fn d_params(id: &ContactId, names: &AttributeNames) -> serde_json::Map<String, serde_json::Value> {
-    let (d, _) = SlugData::parse(id, &attrs(&[("crm_contact", CUSTOMER_ID), ("LookupStatus", "SingleMatch")]), names);
+    let (d, _) = SlugData::parse(
+        id,
+        &attrs(&[("crm_contact", CUSTOMER_ID), ("LookupStatus", "SingleMatch")]),
+        names,
+    );
     d.template_parameters(names, false)
 }

@@ -44,13 +44,29 @@ fn tables_are_empty_after_contacts_come_and_go() {
     let counts = p.bridge.debug_counts();
     assert_eq!(
         counts,
-        DebugCounts { handled: 300, switch_seen: counts.switch_seen, ..DebugCounts::default() },
+        DebugCounts {
+            handled: 300,
+            switch_seen: counts.switch_seen,
+            ..DebugCounts::default()
+        },
         "only the bounded memories may hold entries"
     );
     assert!(counts.switch_seen <= 32, "{counts:?}");
     assert_eq!(p.all("createSession").len(), 100, "every third contact popped");
-    let forgotten: BTreeSet<RequestId> =
-        p.log.iter().filter_map(|c| if let Command::Forget { request } = c { Some(*request) } else { None }).collect();
+    let forgotten: BTreeSet<RequestId> = p
+        .log
+        .iter()
+        .filter_map(|c| {
+            if let Command::Forget { request } = c {
+                Some(*request)
+            } else {
+                None
+            }
+        })
+        .collect();
     let missing: Vec<_> = unanswered.difference(&forgotten).collect();
-    assert!(missing.is_empty(), "notifyEvent requests never settled and never forgotten: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "notifyEvent requests never settled and never forgotten: {missing:?}"
+    );
 }

@@ -23,7 +23,10 @@ fn item_13_task_contacts_notify_and_pop_with_task_templates() {
     assert_eq!(p.take(), vec!["notifyEvent extn_task_notification"]);
     p.accept_toast();
     p.can_create();
-    assert_eq!(p.take(), vec!["streams Accept", "canCreateSession", "createSession extn_task_session"]);
+    assert_eq!(
+        p.take(),
+        vec!["streams Accept", "canCreateSession", "createSession extn_task_session"]
+    );
     p.session_created("s-task");
     // No search text and no customer id: no tab to open, nothing invented.
     assert_eq!(p.take(), Vec::<String>::new());

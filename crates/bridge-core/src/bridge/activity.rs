@@ -16,7 +16,9 @@ use super::{Bridge, Purpose};
 impl Bridge {
     /// Called once, when a contact is first seen to be over.
     pub(super) fn on_contact_ended(&mut self, id: &ContactId) {
-        let Some(c) = self.contacts.get(id).cloned() else { return };
+        let Some(c) = self.contacts.get(id).cloned() else {
+            return;
+        };
         let ended = c.ended_at.unwrap_or(self.now);
         let connected_ms = c.connected_at.map(|t| ended.since(t));
         let outcome = match (connected_ms, c.is_inbound()) {
@@ -32,15 +34,24 @@ impl Bridge {
         if !self.config.update_activity_on_end || c.slugs.create_timeline != Some(true) {
             return;
         }
-        let (Some(record), Some(entity)) = (c.slugs.activity_record_id(), c.slugs.entity_record_entity_name.as_ref()) else {
-            self.trace(Some(id), "decision", "no activity to update (activity id or entity name missing or invalid)".into());
+        let (Some(record), Some(entity)) = (c.slugs.activity_record_id(), c.slugs.entity_record_entity_name.as_ref())
+        else {
+            self.trace(
+                Some(id),
+                "decision",
+                "no activity to update (activity id or entity name missing or invalid)".into(),
+            );
             return;
         };
         let minutes = (connected_ms.unwrap_or(0) + 30_000) / 60_000;
         let mut data = Map::new();
         data.insert("actualdurationminutes".into(), Value::from(minutes));
         data.insert("actualend".into(), Value::String(ended.to_iso8601()));
-        let call = CifCall::UpdateRecord { entity_name: entity.as_str().to_owned(), id: record.as_str().to_owned(), data };
+        let call = CifCall::UpdateRecord {
+            entity_name: entity.as_str().to_owned(),
+            id: record.as_str().to_owned(),
+            data,
+        };
         self.send_cif(Some(id), Purpose::UpdateRecord, call, 0);
     }
 }

@@ -57,7 +57,11 @@ impl Bridge {
     pub(super) fn on_click_to_act(&mut self, c: ClickToAct) {
         let field = c.name.as_deref().map(text::excerpt).unwrap_or_else(|| "-".to_owned());
         let format = c.format.as_deref().map(text::excerpt);
-        self.trace(None, "input.dynamics", format!("onclicktoact field={field} format={}", format.as_deref().unwrap_or("-")));
+        self.trace(
+            None,
+            "input.dynamics",
+            format!("onclicktoact field={field} format={}", format.as_deref().unwrap_or("-")),
+        );
         if let Some(f) = format.as_deref().filter(|f| !f.eq_ignore_ascii_case("phone")) {
             self.report(
                 Severity::Warning,
@@ -76,13 +80,23 @@ impl Bridge {
                         Severity::Info,
                         None,
                         "dial.extension",
-                        format!("click-to-dial: dialling the main number {tail}; key in extension {} once connected", ext.len().min(9)),
+                        format!(
+                            "click-to-dial: dialling the main number {tail}; key in extension {} once connected",
+                            ext.len().min(9)
+                        ),
                         true,
                     );
                 }
                 let queue_arn = self.config.outbound_queue_arn.clone();
-                let queue = if queue_arn.is_some() { "configured outbound queue" } else { "default outbound queue" };
-                let call = StreamsCall::Dial { phone_number: d.e164, queue_arn };
+                let queue = if queue_arn.is_some() {
+                    "configured outbound queue"
+                } else {
+                    "default outbound queue"
+                };
+                let call = StreamsCall::Dial {
+                    phone_number: d.e164,
+                    queue_arn,
+                };
                 self.send_agent_streams(call, format!("dial {tail} (E.164) on the {queue}"));
             }
             Err(e) => self.report(
@@ -98,12 +112,24 @@ impl Bridge {
     /// A Streams agent action failed: tell the agent (a dial that did not happen must not look like one that did).
     pub(super) fn on_agent_action_failed(&mut self, call: &StreamsCall, what: &str, error: &str) {
         let (code, message) = match call {
-            StreamsCall::Dial { .. } => ("dial.failed", format!("click-to-dial: Amazon Connect could not place the call ({})", text::excerpt(error))),
+            StreamsCall::Dial { .. } => (
+                "dial.failed",
+                format!(
+                    "click-to-dial: Amazon Connect could not place the call ({})",
+                    text::excerpt(error)
+                ),
+            ),
             StreamsCall::SetAgentState { .. } => {
                 self.presence.agent_state = None;
-                ("presence.connect.failed", format!("Amazon Connect {what} failed: {}", text::excerpt(error)))
+                (
+                    "presence.connect.failed",
+                    format!("Amazon Connect {what} failed: {}", text::excerpt(error)),
+                )
             }
-            _ => ("streams.failed", format!("Amazon Connect {what} failed: {}", text::excerpt(error))),
+            _ => (
+                "streams.failed",
+                format!("Amazon Connect {what} failed: {}", text::excerpt(error)),
+            ),
         };
         self.report(Severity::Error, None, code, message, true);
     }
@@ -113,13 +139,24 @@ impl Bridge {
     /// The agent's Connect state changed (or was read at start): mirror it to Dynamics by the rules.
     pub(super) fn on_agent(&mut self, a: AgentEvent) {
         let name = text::clean(&a.state_name, 100).0.trim().to_owned();
-        self.trace(None, "input.agent", format!("{} ({})", text::excerpt(&name), text::excerpt(&a.state_type)));
+        self.trace(
+            None,
+            "input.agent",
+            format!("{} ({})", text::excerpt(&name), text::excerpt(&a.state_type)),
+        );
         if name.is_empty() {
             return;
         }
         let previous = self.presence.agent_state.replace(name.clone());
         if take_echo(&mut self.presence.connect_sets, &name, self.now) {
-            self.trace(None, "decision", format!("agent state {} is the bridge's own change echoing back: not mirrored", text::excerpt(&name)));
+            self.trace(
+                None,
+                "decision",
+                format!(
+                    "agent state {} is the bridge's own change echoing back: not mirrored",
+                    text::excerpt(&name)
+                ),
+            );
             return;
         }
         if previous.is_some_and(|p| presence::same_name(&p, &name)) {
@@ -133,13 +170,28 @@ impl Bridge {
         if self.config.presence_sync() == PresenceSync::Off || self.cif != CifState::Ready {
             return;
         }
-        let Some(state) = self.presence.agent_state.clone() else { return };
-        let Some(target) = presence::dynamics_for(&self.config.presence_rules, &state).map(str::to_owned) else {
-            self.trace(None, "decision", format!("no presence rule for agent state {}", text::excerpt(&state)));
+        let Some(state) = self.presence.agent_state.clone() else {
             return;
         };
-        if self.presence.dynamics.as_deref().is_some_and(|p| presence::same_name(p, &target)) {
-            self.trace(None, "decision", format!("Dynamics presence is already {}", text::excerpt(&target)));
+        let Some(target) = presence::dynamics_for(&self.config.presence_rules, &state).map(str::to_owned) else {
+            self.trace(
+                None,
+                "decision",
+                format!("no presence rule for agent state {}", text::excerpt(&state)),
+            );
+            return;
+        };
+        if self
+            .presence
+            .dynamics
+            .as_deref()
+            .is_some_and(|p| presence::same_name(p, &target))
+        {
+            self.trace(
+                None,
+                "decision",
+                format!("Dynamics presence is already {}", text::excerpt(&target)),
+            );
             return;
         }
         // A set from an unknown presence may change nothing and so never echo: it is not remembered (if it does
@@ -147,34 +199,64 @@ impl Bridge {
         if self.presence.dynamics.replace(target.clone()).is_some() {
             remember(&mut self.presence.dynamics_sets, &target, self.now);
         }
-        self.send_cif(None, Purpose::Presence, CifCall::SetPresence { presence_text: target }, 0);
+        self.send_cif(
+            None,
+            Purpose::Presence,
+            CifCall::SetPresence { presence_text: target },
+            0,
+        );
     }
 
     /// `onPresenceChange`: mirror a Dynamics presence to the Connect state when `presenceSync` is `both`.
     pub(super) fn on_presence_changed(&mut self, p: PresenceChanged) {
         let Some(text_in) = p.presence_text else {
             // Rules name presence texts; an id alone cannot be matched without asking Dynamics for its list.
-            self.trace(None, "input.dynamics", "onPresenceChange without presenceText: no rule can match".into());
+            self.trace(
+                None,
+                "input.dynamics",
+                "onPresenceChange without presenceText: no rule can match".into(),
+            );
             return;
         };
-        self.trace(None, "input.dynamics", format!("onPresenceChange {}", text::excerpt(&text_in)));
+        self.trace(
+            None,
+            "input.dynamics",
+            format!("onPresenceChange {}", text::excerpt(&text_in)),
+        );
         let previous = self.presence.dynamics.replace(text_in.clone());
         if take_echo(&mut self.presence.dynamics_sets, &text_in, self.now) {
-            self.trace(None, "decision", format!("presence {} is the bridge's own change echoing back: not mirrored", text::excerpt(&text_in)));
+            self.trace(
+                None,
+                "decision",
+                format!(
+                    "presence {} is the bridge's own change echoing back: not mirrored",
+                    text::excerpt(&text_in)
+                ),
+            );
             return;
         }
-        if previous.is_some_and(|p| presence::same_name(&p, &text_in)) || self.config.presence_sync() != PresenceSync::Both {
+        if previous.is_some_and(|p| presence::same_name(&p, &text_in))
+            || self.config.presence_sync() != PresenceSync::Both
+        {
             return;
         }
         let rules = &self.config.presence_rules;
         let Some(target) = presence::connect_for(rules, &text_in).map(str::to_owned) else {
-            self.trace(None, "decision", format!("no presence rule from Dynamics presence {}", text::excerpt(&text_in)));
+            self.trace(
+                None,
+                "decision",
+                format!("no presence rule from Dynamics presence {}", text::excerpt(&text_in)),
+            );
             return;
         };
         if let Some(current) = &self.presence.agent_state {
             let goes_with = presence::dynamics_for(rules, current).is_some_and(|d| presence::same_name(d, &text_in));
             if presence::same_name(current, &target) || goes_with {
-                self.trace(None, "decision", format!("agent state {} already goes with that presence", text::excerpt(current)));
+                self.trace(
+                    None,
+                    "decision",
+                    format!("agent state {} already goes with that presence", text::excerpt(current)),
+                );
                 return;
             }
         }
@@ -198,14 +280,20 @@ impl Bridge {
                     Severity::Warning,
                     None,
                     "presence.unknown",
-                    format!("Dynamics has no presence {text_set:?}: check presenceRules against the org's presence texts"),
+                    format!(
+                        "Dynamics has no presence {text_set:?}: check presenceRules against the org's presence texts"
+                    ),
                     true,
                 );
             }
             CifOutcome::Resolved(_) => {}
             CifOutcome::Rejected(v) => {
                 self.presence.dynamics = None;
-                self.fail(request, p, &format!("setPresence rejected: {}", CifError::from_rejection(&v).message));
+                self.fail(
+                    request,
+                    p,
+                    &format!("setPresence rejected: {}", CifError::from_rejection(&v).message),
+                );
             }
             CifOutcome::Threw(m) => {
                 self.presence.dynamics = None;

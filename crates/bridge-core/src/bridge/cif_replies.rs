@@ -77,7 +77,15 @@ impl Bridge {
                 if let CifOutcome::Resolved(session_id) = &r.outcome {
                     if let Some(sid) = reply::session_id(session_id) {
                         // The reconciled createSession answered after all: count its session, which CIF focused.
-                        self.trace(None, "reply.createSession", format!("{} late answer after reconciling: session {} counted", r.request, text::excerpt(&sid)));
+                        self.trace(
+                            None,
+                            "reply.createSession",
+                            format!(
+                                "{} late answer after reconciling: session {} counted",
+                                r.request,
+                                text::excerpt(&sid)
+                            ),
+                        );
                         self.created_session_focused(&sid);
                         self.sessions.get_or_insert_with(sid, || None);
                         self.dirty = true;
@@ -85,14 +93,21 @@ impl Bridge {
                     }
                 }
             }
-            self.trace(None, "reply.ignored", format!("{}: unknown or stale request", r.request));
+            self.trace(
+                None,
+                "reply.ignored",
+                format!("{}: unknown or stale request", r.request),
+            );
             return;
         };
         if let CifOutcome::Rejected(v) = &r.outcome {
             let e = CifError::from_rejection(v);
             if e.is_time_limit() && matches!(p.purpose, Purpose::CreateSession | Purpose::Tab(_)) {
                 // CIF gave up waiting, Dynamics may still act: no answer, not a failure (never repeated blindly).
-                let detail = format!("{} rejected {}: CIF's time limit, treated as no answer", r.request, e.message);
+                let detail = format!(
+                    "{} rejected {}: CIF's time limit, treated as no answer",
+                    r.request, e.message
+                );
                 self.trace(p.contact.as_ref(), &format!("reply.{}", p.call.method_name()), detail);
                 self.no_answer(r.request);
                 return;
@@ -108,7 +123,11 @@ impl Bridge {
             CifOutcome::Threw(m) => format!("threw {}", text::excerpt(m)),
         };
         // Session ids and action names are not personal; notification results carry nothing else.
-        self.trace(contact.as_ref(), &format!("reply.{}", p.call.method_name()), format!("{} {outcome_text}", r.request));
+        self.trace(
+            contact.as_ref(),
+            &format!("reply.{}", p.call.method_name()),
+            format!("{} {outcome_text}", r.request),
+        );
         match p.purpose {
             Purpose::Reconcile => self.on_reconcile_reply(r.request, &p, r.outcome),
             Purpose::Cancel => {
@@ -119,21 +138,37 @@ impl Bridge {
             Purpose::Presence => self.on_presence_reply(r.request, p, r.outcome),
             Purpose::UpdateRecord => match r.outcome {
                 CifOutcome::Resolved(_) => {
-                    self.trace(contact.as_ref(), "decision", "the activity's duration and end were written".into());
+                    self.trace(
+                        contact.as_ref(),
+                        "decision",
+                        "the activity's duration and end were written".into(),
+                    );
                 }
                 CifOutcome::Rejected(v) => {
-                    self.fail(r.request, p, &format!("updateRecord rejected: {}", CifError::from_rejection(&v).message));
+                    self.fail(
+                        r.request,
+                        p,
+                        &format!("updateRecord rejected: {}", CifError::from_rejection(&v).message),
+                    );
                 }
                 CifOutcome::Threw(m) => self.fail(r.request, p, &format!("updateRecord threw: {}", text::excerpt(&m))),
             },
             Purpose::CreateSession => self.on_create_session_reply(r.request, p, r.outcome),
             _ => {
                 let Some(id) = contact else {
-                    self.trace(None, "reply.ignored", format!("{}: contact already released", r.request));
+                    self.trace(
+                        None,
+                        "reply.ignored",
+                        format!("{}: contact already released", r.request),
+                    );
                     return;
                 };
                 if !self.awaits(&id, p.purpose, r.request) {
-                    self.trace(Some(&id), "reply.ignored", format!("{}: the contact moved on", r.request));
+                    self.trace(
+                        Some(&id),
+                        "reply.ignored",
+                        format!("{}: the contact moved on", r.request),
+                    );
                     return;
                 }
                 match p.purpose {
@@ -153,7 +188,9 @@ impl Bridge {
             (PopState::Notifying { request: r, .. }, Purpose::Notify) => *r == request,
             (PopState::CheckingCapacity { request: r }, Purpose::CanCreate) => *r == request,
             (PopState::CreatingSession { request: r, .. }, Purpose::CreateSession) => *r == request,
-            (PopState::Popped { tabs, .. }, Purpose::Tab(kind)) => tabs.get(&kind) == Some(&TabStatus::Pending(request)),
+            (PopState::Popped { tabs, .. }, Purpose::Tab(kind)) => {
+                tabs.get(&kind) == Some(&TabStatus::Pending(request))
+            }
             (_, Purpose::Cancel | Purpose::Reconcile | Purpose::Presence | Purpose::UpdateRecord) => true,
             _ => false,
         }
@@ -193,7 +230,11 @@ impl Bridge {
                     self.drive(id);
                 }
                 Some(NotificationAction::Timeout) => {
-                    self.trace(Some(id), "decision", "notification timed out: the pop runs if answered in the CCP".into());
+                    self.trace(
+                        Some(id),
+                        "decision",
+                        "notification timed out: the pop runs if answered in the CCP".into(),
+                    );
                     self.set_state(id, PopState::AwaitingConnect);
                     self.drive(id);
                 }
@@ -215,7 +256,10 @@ impl Bridge {
             },
             CifOutcome::Rejected(v) => {
                 let e = CifError::from_rejection(&v);
-                let default = self.contacts.get(id).map(|c| self.config.templates_for(&c.channel).notification.clone());
+                let default = self
+                    .contacts
+                    .get(id)
+                    .map(|c| self.config.templates_for(&c.channel).notification.clone());
                 if let Some(default) = default.filter(|d| e.is_template_not_found() && *d != template) {
                     self.report(
                         Severity::Warning,
@@ -229,8 +273,16 @@ impl Bridge {
                 } else {
                     if e.is_time_limit() {
                         // The toast may be up although CIF gave up waiting: withdraw it before any retry.
-                        if let Some(PopState::Notifying { token, .. }) = self.contacts.get(id).map(|c| c.state.clone()) {
-                            self.send_cif(Some(id), Purpose::Cancel, CifCall::CancelEvent { cancellation_token: token }, 0);
+                        if let Some(PopState::Notifying { token, .. }) = self.contacts.get(id).map(|c| c.state.clone())
+                        {
+                            self.send_cif(
+                                Some(id),
+                                Purpose::Cancel,
+                                CifCall::CancelEvent {
+                                    cancellation_token: token,
+                                },
+                                0,
+                            );
                         }
                     }
                     self.fail(request, p, &format!("notifyEvent rejected: {}", e.message));
@@ -256,7 +308,9 @@ impl Bridge {
                         self.set_state(id, PopState::WaitingForCapacity { since: self.now });
                         return;
                     }
-                    let Some(template) = self.contacts.get(id).map(|c| c.session_template(&self.config)) else { return };
+                    let Some(template) = self.contacts.get(id).map(|c| c.session_template(&self.config)) else {
+                        return;
+                    };
                     let next = self.create_session(id, template, 0);
                     self.set_state(id, next);
                 }
@@ -270,17 +324,28 @@ impl Bridge {
                     );
                     self.set_state(id, PopState::WaitingForCapacity { since: self.now });
                 }
-                None => self.fail(request, p, &format!("canCreateSession result {} is not a boolean", text::describe_json(&v))),
+                None => self.fail(
+                    request,
+                    p,
+                    &format!("canCreateSession result {} is not a boolean", text::describe_json(&v)),
+                ),
             },
             CifOutcome::Rejected(v) => {
-                self.fail(request, p, &format!("canCreateSession rejected: {}", CifError::from_rejection(&v).message));
+                self.fail(
+                    request,
+                    p,
+                    &format!("canCreateSession rejected: {}", CifError::from_rejection(&v).message),
+                );
             }
             CifOutcome::Threw(m) => self.fail(request, p, &format!("canCreateSession threw: {}", text::excerpt(&m))),
         }
     }
 
     pub(super) fn on_create_session_reply(&mut self, request: RequestId, p: Pending, outcome: CifOutcome) {
-        let live = p.contact.clone().filter(|id| self.awaits(id, Purpose::CreateSession, request));
+        let live = p
+            .contact
+            .clone()
+            .filter(|id| self.awaits(id, Purpose::CreateSession, request));
         match outcome {
             CifOutcome::Resolved(v) => match reply::session_id(&v) {
                 Some(session_id) => {
@@ -289,7 +354,11 @@ impl Bridge {
                     match live {
                         Some(id) => {
                             self.sessions.insert(session_id.clone(), Some(id.clone()));
-                            self.trace(Some(&id), "decision", format!("session {} created", text::excerpt(&session_id)));
+                            self.trace(
+                                Some(&id),
+                                "decision",
+                                format!("session {} created", text::excerpt(&session_id)),
+                            );
                             let next = self.open_tabs(&id, session_id);
                             self.set_state(&id, next);
                         }
@@ -328,7 +397,10 @@ impl Bridge {
                     Some(PopState::CreatingSession { template, .. }) => template.clone(),
                     _ => return,
                 };
-                let default = self.contacts.get(&id).map(|c| self.config.templates_for(&c.channel).session.clone());
+                let default = self
+                    .contacts
+                    .get(&id)
+                    .map(|c| self.config.templates_for(&c.channel).session.clone());
                 match default {
                     Some(default) if e.is_template_not_found() && default != template => {
                         self.report(
@@ -359,7 +431,14 @@ impl Bridge {
         }
     }
 
-    pub(super) fn on_tab_reply(&mut self, id: &ContactId, kind: TabKind, request: RequestId, p: Pending, outcome: CifOutcome) {
+    pub(super) fn on_tab_reply(
+        &mut self,
+        id: &ContactId,
+        kind: TabKind,
+        request: RequestId,
+        p: Pending,
+        outcome: CifOutcome,
+    ) {
         match outcome {
             CifOutcome::Resolved(_) => self.set_tab(id, kind, TabStatus::Done),
             CifOutcome::Rejected(v) => {
@@ -371,7 +450,11 @@ impl Bridge {
     }
 
     pub(super) fn set_tab(&mut self, id: &ContactId, kind: TabKind, status: TabStatus) {
-        if let Some(Contact { state: PopState::Popped { tabs, .. }, .. }) = self.contacts.get_mut(id) {
+        if let Some(Contact {
+            state: PopState::Popped { tabs, .. },
+            ..
+        }) = self.contacts.get_mut(id)
+        {
             tabs.insert(kind, status);
             self.dirty = true;
         }
@@ -398,15 +481,27 @@ impl Bridge {
             }
         }
         // Sessions unknown to us: adopt one for a single overdue createSession, else count them.
-        let unknown: Vec<String> = alive.iter().filter(|s| !self.sessions.contains_key(*s)).cloned().collect();
+        let unknown: Vec<String> = alive
+            .iter()
+            .filter(|s| !self.sessions.contains_key(*s))
+            .cloned()
+            .collect();
         let overdue: Vec<ContactId> = self
             .contacts
             .values()
-            .filter(|c| matches!(c.state, PopState::CreatingSession { overdue: true, .. } | PopState::SessionUnknown))
+            .filter(|c| {
+                matches!(
+                    c.state,
+                    PopState::CreatingSession { overdue: true, .. } | PopState::SessionUnknown
+                )
+            })
             .map(|c| c.id.clone())
             .collect();
         // An unknown session is only attributable while no other createSession is still expected to answer.
-        let in_flight = self.pending.iter().any(|(r, p)| p.purpose == Purpose::CreateSession && !self.overdue.contains(r));
+        let in_flight = self
+            .pending
+            .iter()
+            .any(|(r, p)| p.purpose == Purpose::CreateSession && !self.overdue.contains(r));
         if unknown.len() == 1 && overdue.len() == 1 && !in_flight {
             let (sid, id) = (unknown[0].clone(), overdue[0].clone());
             if let Some(PopState::CreatingSession { request, .. }) = self.contacts.get(&id).map(|c| c.state.clone()) {
@@ -420,7 +515,11 @@ impl Bridge {
                 self.adopted_creates.insert(request);
             }
             self.sessions.insert(sid.clone(), Some(id.clone()));
-            self.trace(Some(&id), "decision", format!("adopted session {} found by getAllSessions", text::excerpt(&sid)));
+            self.trace(
+                Some(&id),
+                "decision",
+                format!("adopted session {} found by getAllSessions", text::excerpt(&sid)),
+            );
             let next = self.open_tabs(&id, sid);
             self.set_state(&id, next);
         } else {
@@ -440,7 +539,11 @@ impl Bridge {
         let retry = p.attempt + 1;
         match self.retry.delay(retry) {
             Some(delay) => {
-                self.trace(p.contact.as_ref(), "retry", format!("{request} {why}; retry {retry} in {delay} ms"));
+                self.trace(
+                    p.contact.as_ref(),
+                    "retry",
+                    format!("{request} {why}; retry {retry} in {delay} ms"),
+                );
                 let key = self.next_retry;
                 self.next_retry += 1;
                 self.timers.insert(self.now.plus(delay), TimerKey::Retry(key));
@@ -463,17 +566,32 @@ impl Bridge {
     pub(super) fn run_retry(&mut self, job: RetryJob) {
         if let Some(id) = &job.contact {
             if !self.contacts.contains_key(id) || !self.awaits(id, job.purpose, job.replaces) {
-                self.trace(Some(id), "retry.dropped", format!("{}: the contact moved on", job.replaces));
+                self.trace(
+                    Some(id),
+                    "retry.dropped",
+                    format!("{}: the contact moved on", job.replaces),
+                );
                 return;
             }
-        } else if !matches!(job.purpose, Purpose::Reconcile | Purpose::Presence | Purpose::UpdateRecord) {
+        } else if !matches!(
+            job.purpose,
+            Purpose::Reconcile | Purpose::Presence | Purpose::UpdateRecord
+        ) {
             return;
         }
-        if let Some(id) = job.contact.as_ref().filter(|_| matches!(job.purpose, Purpose::CreateSession | Purpose::Tab(_))) {
+        if let Some(id) = job
+            .contact
+            .as_ref()
+            .filter(|_| matches!(job.purpose, Purpose::CreateSession | Purpose::Tab(_)))
+        {
             if self.turn_busy_except(Some(id)) {
                 // It lost the pop turn meanwhile (its request went overdue): try again once the turn is free.
                 let delay = self.config.cif_retry_backoff_ms.max(100);
-                self.trace(Some(id), "retry", format!("{}: another pop is under way; retry postponed {delay} ms", job.replaces));
+                self.trace(
+                    Some(id),
+                    "retry",
+                    format!("{}: another pop is under way; retry postponed {delay} ms", job.replaces),
+                );
                 let key = self.next_retry;
                 self.next_retry += 1;
                 self.timers.insert(self.now.plus(delay), TimerKey::Retry(key));
@@ -484,21 +602,45 @@ impl Bridge {
         if let (Some(id), Purpose::Tab(kind)) = (&job.contact, job.purpose) {
             let session = self.session_of(id.as_str()).map(str::to_owned);
             if session.is_none() || session != self.focused_session {
-                self.trace(Some(id), "decision", format!("{} tab retry deferred: its session is not focused", kind.as_str()));
+                self.trace(
+                    Some(id),
+                    "decision",
+                    format!("{} tab retry deferred: its session is not focused", kind.as_str()),
+                );
                 self.set_tab(id, kind, TabStatus::Deferred);
                 return;
             }
         }
         let call = match (job.purpose, job.call) {
             // A new notification gets a new token.
-            (Purpose::Notify, CifCall::NotifyEvent { template_name, template_parameters, .. }) => {
-                let token = format!("ccb-{}-{}", job.contact.as_ref().map_or("", ContactId::as_str), self.next_request);
-                CifCall::NotifyEvent { template_name, template_parameters, cancellation_token: token }
+            (
+                Purpose::Notify,
+                CifCall::NotifyEvent {
+                    template_name,
+                    template_parameters,
+                    ..
+                },
+            ) => {
+                let token = format!(
+                    "ccb-{}-{}",
+                    job.contact.as_ref().map_or("", ContactId::as_str),
+                    self.next_request
+                );
+                CifCall::NotifyEvent {
+                    template_name,
+                    template_parameters,
+                    cancellation_token: token,
+                }
             }
             (_, call) => call,
         };
-        let request =
-            self.send_cif_correlated(job.contact.as_ref(), job.correlation_id.clone(), job.purpose, call.clone(), job.attempt);
+        let request = self.send_cif_correlated(
+            job.contact.as_ref(),
+            job.correlation_id.clone(),
+            job.purpose,
+            call.clone(),
+            job.attempt,
+        );
         let Some(id) = job.contact else {
             if job.purpose == Purpose::Reconcile {
                 self.reconcile = Some(request);
@@ -514,7 +656,12 @@ impl Bridge {
                     }
                 }
                 (PopState::CheckingCapacity { request: r }, Purpose::CanCreate) => *r = request,
-                (PopState::CreatingSession { request: r, overdue, .. }, Purpose::CreateSession) => {
+                (
+                    PopState::CreatingSession {
+                        request: r, overdue, ..
+                    },
+                    Purpose::CreateSession,
+                ) => {
                     // A fresh attempt (the earlier one was rejected: nothing happened), with its own deadline.
                     *r = request;
                     *overdue = false;
@@ -550,7 +697,9 @@ impl Bridge {
                     format!("contact {id}: canCreateSession kept failing ({why}); trying createSession anyway"),
                     false,
                 );
-                let Some(template) = self.contacts.get(&id).map(|c| c.session_template(&self.config)) else { return };
+                let Some(template) = self.contacts.get(&id).map(|c| c.session_template(&self.config)) else {
+                    return;
+                };
                 let next = self.create_session(&id, template, 0);
                 self.set_state(&id, next);
             }
@@ -623,9 +772,15 @@ impl Bridge {
     }
 
     pub(super) fn on_deadline(&mut self, request: RequestId) {
-        let Some(p) = self.pending.get(&request).cloned() else { return };
+        let Some(p) = self.pending.get(&request).cloned() else {
+            return;
+        };
         let contact = p.contact.clone();
-        self.trace(contact.as_ref(), "deadline", format!("{request} {} got no answer", p.call.method_name()));
+        self.trace(
+            contact.as_ref(),
+            "deadline",
+            format!("{request} {} got no answer", p.call.method_name()),
+        );
         match p.purpose {
             Purpose::CreateSession | Purpose::Tab(_) => self.no_answer(request),
             Purpose::Notify => {
@@ -639,7 +794,14 @@ impl Bridge {
                             format!("contact {id}: the notification got no answer; the session opens when you answer in the softphone"),
                             true,
                         );
-                        self.send_cif(Some(&id), Purpose::Cancel, CifCall::CancelEvent { cancellation_token: token }, 0);
+                        self.send_cif(
+                            Some(&id),
+                            Purpose::Cancel,
+                            CifCall::CancelEvent {
+                                cancellation_token: token,
+                            },
+                            0,
+                        );
                         self.set_state(&id, PopState::AwaitingConnect);
                         self.drive(&id);
                     }
@@ -661,7 +823,9 @@ impl Bridge {
     /// holding the pop turn, and for a session `getAllSessions` reconciles (again on the second signal, when a
     /// slow Dynamics may have created it meanwhile).
     pub(super) fn no_answer(&mut self, request: RequestId) {
-        let Some(p) = self.pending.get(&request).cloned() else { return };
+        let Some(p) = self.pending.get(&request).cloned() else {
+            return;
+        };
         let first = self.overdue.insert(request);
         let live = p.contact.clone().filter(|id| self.awaits(id, p.purpose, request));
         match p.purpose {
@@ -670,7 +834,11 @@ impl Bridge {
                     self.focus_unknown_after_create();
                 }
                 if let Some(id) = live {
-                    if let Some(Contact { state: PopState::CreatingSession { overdue, .. }, .. }) = self.contacts.get_mut(&id) {
+                    if let Some(Contact {
+                        state: PopState::CreatingSession { overdue, .. },
+                        ..
+                    }) = self.contacts.get_mut(&id)
+                    {
                         *overdue = true;
                     }
                     if first {
@@ -691,7 +859,10 @@ impl Bridge {
                         Severity::Warning,
                         Some(&id),
                         "cif.createTab.timeout",
-                        format!("contact {id}: Dynamics did not answer for the {} tab; not repeated", kind.as_str()),
+                        format!(
+                            "contact {id}: Dynamics did not answer for the {} tab; not repeated",
+                            kind.as_str()
+                        ),
                         true,
                     );
                 }
@@ -712,7 +883,11 @@ impl Bridge {
     /// one of its own sessions was focused, it no longer knows (an unknown focused id was probably named by the
     /// new session's switch event, and is kept). Tabs then wait for the next `onSessionSwitched`.
     pub(super) fn focus_unknown_after_create(&mut self) {
-        if self.focused_session.as_ref().is_some_and(|f| self.sessions.contains_key(f)) {
+        if self
+            .focused_session
+            .as_ref()
+            .is_some_and(|f| self.sessions.contains_key(f))
+        {
             self.focused_session = None;
         }
     }

@@ -28,13 +28,21 @@ impl Bridge {
                         self.forget_request(*r);
                     }
                 }
-                let retry_ids: Vec<u64> =
-                    self.retries.iter().filter(|(_, j)| j.contact.as_ref() == Some(&id)).map(|(k, _)| *k).collect();
+                let retry_ids: Vec<u64> = self
+                    .retries
+                    .iter()
+                    .filter(|(_, j)| j.contact.as_ref() == Some(&id))
+                    .map(|(k, _)| *k)
+                    .collect();
                 for k in retry_ids {
                     self.retries.remove(&k);
                     self.timers.remove(TimerKey::Retry(k));
                 }
-                self.trace(Some(&id), "decision", format!("session closed ({why}): nothing more is written to it"));
+                self.trace(
+                    Some(&id),
+                    "decision",
+                    format!("session closed ({why}): nothing more is written to it"),
+                );
                 self.set_state(&id, PopState::SessionClosed);
             }
         }
@@ -46,22 +54,50 @@ impl Bridge {
         match d.handler {
             DynamicsHandler::SessionSwitched => match dynamics::session_switched(&d.payload) {
                 Ok(s) => self.on_session_switched(s),
-                Err(e) => self.report(Severity::Warning, None, "dynamics.payload.invalid", e.to_string(), false),
+                Err(e) => self.report(
+                    Severity::Warning,
+                    None,
+                    "dynamics.payload.invalid",
+                    e.to_string(),
+                    false,
+                ),
             },
             DynamicsHandler::SessionClosed => match dynamics::session_closed(&d.payload) {
                 Ok(s) => {
-                    self.trace(None, "input.dynamics", format!("onSessionClosed {}", text::excerpt(&s.session_id)));
+                    self.trace(
+                        None,
+                        "input.dynamics",
+                        format!("onSessionClosed {}", text::excerpt(&s.session_id)),
+                    );
                     self.close_session(&s.session_id, "closed by the agent");
                 }
-                Err(e) => self.report(Severity::Warning, None, "dynamics.payload.invalid", e.to_string(), false),
+                Err(e) => self.report(
+                    Severity::Warning,
+                    None,
+                    "dynamics.payload.invalid",
+                    e.to_string(),
+                    false,
+                ),
             },
             DynamicsHandler::ClickToAct => match dynamics::click_to_act(&d.payload) {
                 Ok(c) => self.on_click_to_act(c),
-                Err(e) => self.report(Severity::Warning, None, "dynamics.payload.invalid", e.to_string(), false),
+                Err(e) => self.report(
+                    Severity::Warning,
+                    None,
+                    "dynamics.payload.invalid",
+                    e.to_string(),
+                    false,
+                ),
             },
             DynamicsHandler::PresenceChanged => match dynamics::presence_changed(&d.payload) {
                 Ok(p) => self.on_presence_changed(p),
-                Err(e) => self.report(Severity::Warning, None, "dynamics.payload.invalid", e.to_string(), false),
+                Err(e) => self.report(
+                    Severity::Warning,
+                    None,
+                    "dynamics.payload.invalid",
+                    e.to_string(),
+                    false,
+                ),
             },
         }
     }
@@ -72,7 +108,11 @@ impl Bridge {
     fn on_session_switched(&mut self, s: dynamics::SessionSwitched) {
         let before = self.focused_contact().cloned();
         let owner = self.sessions.get(&s.session_id).cloned().flatten();
-        let detail = format!("onSessionSwitched {} focused={}", text::excerpt(&s.session_id), s.focused);
+        let detail = format!(
+            "onSessionSwitched {} focused={}",
+            text::excerpt(&s.session_id),
+            s.focused
+        );
         self.trace(owner.as_ref(), "input.dynamics", detail);
         self.switch_seen.retain(|x| *x != s.session_id);
         if self.switch_seen.len() >= SWITCH_SEEN_CAPACITY {
@@ -88,7 +128,11 @@ impl Bridge {
         if after != before {
             match after {
                 Some(id) => self.trace(Some(&id), "focus", format!("the agent is looking at contact {id}")),
-                None => self.trace(None, "focus", "the agent is looking at no session of a live contact".into()),
+                None => self.trace(
+                    None,
+                    "focus",
+                    "the agent is looking at no session of a live contact".into(),
+                ),
             }
         }
     }
@@ -111,5 +155,4 @@ impl Bridge {
             (Err(e), None) => self.on_agent_action_failed(&call, &what, &e),
         }
     }
-
 }

@@ -284,7 +284,11 @@ impl Bridge {
     /// agent recognises it while the page shows no personal data. `None` when no contact's session is focused.
     pub fn focus_summary(&self) -> Option<String> {
         let c = self.contacts.get(self.focused_contact()?)?;
-        let channel = if c.channel.is_empty() { "contact" } else { c.channel.as_str() };
+        let channel = if c.channel.is_empty() {
+            "contact"
+        } else {
+            c.channel.as_str()
+        };
         let initial = c
             .slugs
             .customer_name
@@ -319,10 +323,18 @@ impl Bridge {
         let reserved = self
             .contacts
             .values()
-            .filter(|c| matches!(c.state, PopState::CheckingCapacity { .. } | PopState::CreatingSession { .. }))
+            .filter(|c| {
+                matches!(
+                    c.state,
+                    PopState::CheckingCapacity { .. } | PopState::CreatingSession { .. }
+                )
+            })
             .count();
-        let orphaned =
-            self.pending.values().filter(|p| p.purpose == Purpose::CreateSession && p.contact.is_none()).count();
+        let orphaned = self
+            .pending
+            .values()
+            .filter(|p| p.purpose == Purpose::CreateSession && p.contact.is_none())
+            .count();
         self.sessions.len() + reserved + orphaned
     }
 
@@ -340,12 +352,27 @@ impl Bridge {
 
     fn trace(&mut self, contact: Option<&ContactId>, kind: &str, detail: String) {
         let correlation = contact.map(|c| {
-            self.contacts.get(c).map_or_else(|| crate::contact::correlation_id(c), |c| c.correlation_id.clone())
+            self.contacts
+                .get(c)
+                .map_or_else(|| crate::contact::correlation_id(c), |c| c.correlation_id.clone())
         });
-        self.trace.push(self.now, contact.map(ContactId::as_str), correlation.as_deref(), kind, detail);
+        self.trace.push(
+            self.now,
+            contact.map(ContactId::as_str),
+            correlation.as_deref(),
+            kind,
+            detail,
+        );
     }
 
-    fn report(&mut self, severity: Severity, contact: Option<&ContactId>, code: &'static str, message: String, agent_visible: bool) {
+    fn report(
+        &mut self,
+        severity: Severity,
+        contact: Option<&ContactId>,
+        code: &'static str,
+        message: String,
+        agent_visible: bool,
+    ) {
         self.trace(contact, "report", format!("{code}: {message}"));
         self.commands.push_back(Command::Report(Report {
             severity,
@@ -372,7 +399,11 @@ impl Bridge {
     fn correlation_of(&self, contact: Option<&ContactId>) -> String {
         contact.map_or_else(
             || BRIDGE_CORRELATION_ID.to_owned(),
-            |c| self.contacts.get(c).map_or_else(|| crate::contact::correlation_id(c), |c| c.correlation_id.clone()),
+            |c| {
+                self.contacts
+                    .get(c)
+                    .map_or_else(|| crate::contact::correlation_id(c), |c| c.correlation_id.clone())
+            },
         )
     }
 
@@ -392,19 +423,38 @@ impl Bridge {
             self.config.cif_call_timeout_ms
         };
         self.timers.insert(self.now.plus(limit), TimerKey::Deadline(request));
-        self.trace(contact, &format!("cif.{}", call.method_name()), describe_call(request, &call, attempt));
-        let pending =
-            Pending { contact: contact.cloned(), purpose, call: call.clone(), attempt, correlation_id: correlation_id.clone() };
+        self.trace(
+            contact,
+            &format!("cif.{}", call.method_name()),
+            describe_call(request, &call, attempt),
+        );
+        let pending = Pending {
+            contact: contact.cloned(),
+            purpose,
+            call: call.clone(),
+            attempt,
+            correlation_id: correlation_id.clone(),
+        };
         self.pending.insert(request, pending);
-        self.commands.push_back(Command::Cif { request, contact: contact.cloned(), correlation_id, call });
+        self.commands.push_back(Command::Cif {
+            request,
+            contact: contact.cloned(),
+            correlation_id,
+            call,
+        });
         request
     }
 
     fn send_streams(&mut self, contact: &ContactId, call: StreamsCall) {
         let request = self.next_request_id();
         self.trace(Some(contact), "streams", format!("{request} {call:?}"));
-        self.streams_pending.insert(request, (Some(contact.clone()), call.clone()));
-        self.commands.push_back(Command::Streams { request, contact: Some(contact.clone()), call });
+        self.streams_pending
+            .insert(request, (Some(contact.clone()), call.clone()));
+        self.commands.push_back(Command::Streams {
+            request,
+            contact: Some(contact.clone()),
+            call,
+        });
     }
 
     /// A Streams action on the agent (dial, agent state), with a trace line that never holds a phone number.
@@ -412,7 +462,11 @@ impl Bridge {
         let request = self.next_request_id();
         self.trace(None, "streams", format!("{request} {described}"));
         self.streams_pending.insert(request, (None, call.clone()));
-        self.commands.push_back(Command::Streams { request, contact: None, call });
+        self.commands.push_back(Command::Streams {
+            request,
+            contact: None,
+            call,
+        });
     }
 
     fn set_state(&mut self, id: &ContactId, state: PopState) {
@@ -428,7 +482,9 @@ impl Bridge {
     }
 
     fn take_state(&mut self, id: &ContactId) -> Option<PopState> {
-        self.contacts.get_mut(id).map(|c| mem::replace(&mut c.state, PopState::AwaitingCif))
+        self.contacts
+            .get_mut(id)
+            .map(|c| mem::replace(&mut c.state, PopState::AwaitingCif))
     }
 
     /// Puts back a state taken with [`Bridge::take_state`], tracing the transition from `from`.
@@ -490,15 +546,38 @@ impl Bridge {
 fn describe_call(request: RequestId, call: &CifCall, attempt: u32) -> String {
     let keys = |m: &Map<String, Value>| m.keys().map(String::as_str).collect::<Vec<_>>().join(",");
     let base = match call {
-        CifCall::NotifyEvent { template_name, template_parameters, .. } => {
-            format!("{request} template={template_name} params=[{}]", keys(template_parameters))
+        CifCall::NotifyEvent {
+            template_name,
+            template_parameters,
+            ..
+        } => {
+            format!(
+                "{request} template={template_name} params=[{}]",
+                keys(template_parameters)
+            )
         }
-        CifCall::CreateSession { template_name, template_parameters } => {
-            format!("{request} template={template_name} params=[{}]", keys(template_parameters))
+        CifCall::CreateSession {
+            template_name,
+            template_parameters,
+        } => {
+            format!(
+                "{request} template={template_name} params=[{}]",
+                keys(template_parameters)
+            )
         }
-        CifCall::CreateTab { template_name, template_parameters, .. } => {
-            let entity = template_parameters.get("entityName").and_then(Value::as_str).unwrap_or("-");
-            format!("{request} template={template_name} entityName={entity} params=[{}]", keys(template_parameters))
+        CifCall::CreateTab {
+            template_name,
+            template_parameters,
+            ..
+        } => {
+            let entity = template_parameters
+                .get("entityName")
+                .and_then(Value::as_str)
+                .unwrap_or("-");
+            format!(
+                "{request} template={template_name} entityName={entity} params=[{}]",
+                keys(template_parameters)
+            )
         }
         CifCall::RenderSearchPage { entity_name, .. } => format!("{request} entity={entity_name}"),
         _ => format!("{request}"),

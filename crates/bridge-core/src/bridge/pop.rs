@@ -34,16 +34,27 @@ impl Bridge {
             return;
         };
         if ev.kind != ContactEventKind::Refresh || !self.contacts.contains_key(&id) {
-            let state = ev.snapshot.as_ref().map_or_else(|| "-".to_owned(), |s| text::excerpt(&s.state));
+            let state = ev
+                .snapshot
+                .as_ref()
+                .map_or_else(|| "-".to_owned(), |s| text::excerpt(&s.state));
             self.trace(Some(&id), "input.contact", format!("{:?} state={state}", ev.kind));
         }
         if !self.contacts.contains_key(&id) {
             if self.handled.contains(&id) {
-                self.trace(Some(&id), "decision", "already handled and released: ignored".to_owned());
+                self.trace(
+                    Some(&id),
+                    "decision",
+                    "already handled and released: ignored".to_owned(),
+                );
                 return;
             }
             if ev.kind == ContactEventKind::Destroyed || ev.snapshot.is_none() {
-                self.trace(Some(&id), "decision", "unknown contact without a snapshot: ignored".to_owned());
+                self.trace(
+                    Some(&id),
+                    "decision",
+                    "unknown contact without a snapshot: ignored".to_owned(),
+                );
                 return;
             }
             self.contacts.insert(id.clone(), Contact::new(id.clone(), self.now));
@@ -94,27 +105,54 @@ impl Bridge {
         if !c.seen {
             return;
         }
-        let (ringing, dead, connected, inbound) = (c.is_ringing(), c.is_dead(), c.connected_at.is_some(), c.is_inbound());
+        let (ringing, dead, connected, inbound) =
+            (c.is_ringing(), c.is_dead(), c.connected_at.is_some(), c.is_inbound());
         let Some(state) = self.take_state(id) else { return };
         let from = state.name();
         let next = match state {
             PopState::AwaitingCif => self.start(id, ringing, dead, connected, inbound),
             PopState::RestoredRinging { token } => {
-                self.send_cif(Some(id), Purpose::Cancel, CifCall::CancelEvent { cancellation_token: token }, 0);
+                self.send_cif(
+                    Some(id),
+                    Purpose::Cancel,
+                    CifCall::CancelEvent {
+                        cancellation_token: token,
+                    },
+                    0,
+                );
                 self.start(id, ringing, dead, connected, inbound)
             }
-            PopState::Notifying { request, token, template } => {
+            PopState::Notifying {
+                request,
+                token,
+                template,
+            } => {
                 if connected || dead {
                     self.forget_request(request);
-                    self.send_cif(Some(id), Purpose::Cancel, CifCall::CancelEvent { cancellation_token: token }, 0);
+                    self.send_cif(
+                        Some(id),
+                        Purpose::Cancel,
+                        CifCall::CancelEvent {
+                            cancellation_token: token,
+                        },
+                        0,
+                    );
                     if connected {
-                        self.trace(Some(id), "decision", "answered in the CCP while the notification was open".into());
+                        self.trace(
+                            Some(id),
+                            "decision",
+                            "answered in the CCP while the notification was open".into(),
+                        );
                         self.request_pop(id)
                     } else {
                         PopState::Abandoned
                     }
                 } else {
-                    PopState::Notifying { request, token, template }
+                    PopState::Notifying {
+                        request,
+                        token,
+                        template,
+                    }
                 }
             }
             PopState::AwaitingConnect if connected => self.request_pop(id),
@@ -128,7 +166,14 @@ impl Bridge {
     }
 
     /// First decision once CIF is ready and the contact has a snapshot.
-    pub(super) fn start(&mut self, id: &ContactId, ringing: bool, dead: bool, connected: bool, inbound: bool) -> PopState {
+    pub(super) fn start(
+        &mut self,
+        id: &ContactId,
+        ringing: bool,
+        dead: bool,
+        connected: bool,
+        inbound: bool,
+    ) -> PopState {
         if connected {
             self.request_pop(id)
         } else if dead {
@@ -141,13 +186,22 @@ impl Bridge {
     }
 
     pub(super) fn notify(&mut self, id: &ContactId) -> PopState {
-        let Some(c) = self.contacts.get(id) else { return PopState::Abandoned };
+        let Some(c) = self.contacts.get(id) else {
+            return PopState::Abandoned;
+        };
         let template = c.notification_template(&self.config);
         self.notify_with(id, template, 0)
     }
 
-    pub(super) fn notify_with(&mut self, id: &ContactId, template: crate::slug::TemplateName, attempt: u32) -> PopState {
-        let Some(c) = self.contacts.get(id) else { return PopState::Abandoned };
+    pub(super) fn notify_with(
+        &mut self,
+        id: &ContactId,
+        template: crate::slug::TemplateName,
+        attempt: u32,
+    ) -> PopState {
+        let Some(c) = self.contacts.get(id) else {
+            return PopState::Abandoned;
+        };
         let params = c.template_parameters(&self.config, false);
         let request = RequestId(self.next_request);
         let token = format!("ccb-{}-{}", id, request.0);
@@ -157,17 +211,28 @@ impl Bridge {
             cancellation_token: token.clone(),
         };
         let request = self.send_cif(Some(id), Purpose::Notify, call, attempt);
-        PopState::Notifying { request, token, template }
+        PopState::Notifying {
+            request,
+            token,
+            template,
+        }
     }
 
     /// The contact needs its session: start the pop now if no other pop is under way and nobody waits before
     /// it, else queue it (first come, first served; [`Bridge::pump_turns`] starts it later).
     pub(super) fn request_pop(&mut self, id: &ContactId) -> PopState {
-        let queued = self.contacts.values().any(|c| c.id != *id && matches!(c.state, PopState::WaitingForTurn { .. }));
+        let queued = self
+            .contacts
+            .values()
+            .any(|c| c.id != *id && matches!(c.state, PopState::WaitingForTurn { .. }));
         if self.turn_busy() || queued {
             let ticket = self.next_ticket;
             self.next_ticket += 1;
-            self.trace(Some(id), "decision", "another contact's session is being opened: waiting for its turn".into());
+            self.trace(
+                Some(id),
+                "decision",
+                "another contact's session is being opened: waiting for its turn".into(),
+            );
             return PopState::WaitingForTurn { ticket };
         }
         self.start_pop(id)
@@ -185,14 +250,21 @@ impl Bridge {
     /// [`Bridge::turn_busy`], not counting what `except` itself has under way.
     pub(super) fn turn_busy_except(&self, except: Option<&ContactId>) -> bool {
         let live = |r: &RequestId| !self.overdue.contains(r);
-        let by_contact = self.contacts.values().filter(|c| Some(&c.id) != except).any(|c| match &c.state {
-            PopState::CheckingCapacity { .. } => true,
-            PopState::CreatingSession { request, overdue, .. } => !overdue && live(request),
-            PopState::Popped { tabs, .. } => tabs.values().any(|t| matches!(t, TabStatus::Pending(r) if live(r))),
-            _ => false,
-        });
+        let by_contact = self
+            .contacts
+            .values()
+            .filter(|c| Some(&c.id) != except)
+            .any(|c| match &c.state {
+                PopState::CheckingCapacity { .. } => true,
+                PopState::CreatingSession { request, overdue, .. } => !overdue && live(request),
+                PopState::Popped { tabs, .. } => tabs.values().any(|t| matches!(t, TabStatus::Pending(r) if live(r))),
+                _ => false,
+            });
         by_contact
-            || self.pending.iter().any(|(r, p)| p.contact.is_none() && p.purpose == Purpose::CreateSession && live(r))
+            || self
+                .pending
+                .iter()
+                .any(|(r, p)| p.contact.is_none() && p.purpose == Purpose::CreateSession && live(r))
     }
 
     /// Hands the turn on whenever it is free: first to the contact whose session the agent is looking at and
@@ -224,8 +296,14 @@ impl Bridge {
 
     /// Requests the deferred tabs of a contact whose session the agent is looking at again.
     fn open_deferred_tabs(&mut self, id: &ContactId) {
-        let Some(PopState::Popped { tabs, .. }) = self.contacts.get(id).map(|c| c.state.clone()) else { return };
-        self.trace(Some(id), "decision", "its session is focused again: opening the deferred tabs".into());
+        let Some(PopState::Popped { tabs, .. }) = self.contacts.get(id).map(|c| c.state.clone()) else {
+            return;
+        };
+        self.trace(
+            Some(id),
+            "decision",
+            "its session is focused again: opening the deferred tabs".into(),
+        );
         for (kind, status) in tabs {
             if status != TabStatus::Deferred {
                 continue;
@@ -245,7 +323,10 @@ impl Bridge {
                 Severity::Warning,
                 Some(id),
                 "session.limit",
-                format!("session limit reached ({} open), contact {id} waiting for a session to close", self.open_sessions()),
+                format!(
+                    "session limit reached ({} open), contact {id} waiting for a session to close",
+                    self.open_sessions()
+                ),
                 true,
             );
             return PopState::WaitingForCapacity { since: self.now };
@@ -254,23 +335,43 @@ impl Bridge {
         PopState::CheckingCapacity { request }
     }
 
-    pub(super) fn create_session(&mut self, id: &ContactId, template: crate::slug::TemplateName, attempt: u32) -> PopState {
-        let Some(c) = self.contacts.get(id) else { return PopState::Abandoned };
+    pub(super) fn create_session(
+        &mut self,
+        id: &ContactId,
+        template: crate::slug::TemplateName,
+        attempt: u32,
+    ) -> PopState {
+        let Some(c) = self.contacts.get(id) else {
+            return PopState::Abandoned;
+        };
         let withhold = c.withhold_customer_ids();
         let params = c.template_parameters(&self.config, withhold);
         if withhold && (c.slugs.customer_id().is_some() || c.slugs.account_id.is_some()) {
             let reason = c.search_reason();
-            self.trace(Some(id), "decision", format!("customer ids withheld from the session ({reason})"));
+            self.trace(
+                Some(id),
+                "decision",
+                format!("customer ids withheld from the session ({reason})"),
+            );
         }
-        let call = CifCall::CreateSession { template_name: template.as_str().to_owned(), template_parameters: params };
+        let call = CifCall::CreateSession {
+            template_name: template.as_str().to_owned(),
+            template_parameters: params,
+        };
         let request = self.send_cif(Some(id), Purpose::CreateSession, call, attempt);
-        PopState::CreatingSession { request, template, overdue: false }
+        PopState::CreatingSession {
+            request,
+            template,
+            overdue: false,
+        }
     }
 
     /// Opens the planned tabs in a fresh session, or defers them all when the agent is (or may be) looking at
     /// another session: CIF opens a tab in the focused session, whichever it is.
     pub(super) fn open_tabs(&mut self, id: &ContactId, session_id: String) -> PopState {
-        let Some(c) = self.contacts.get(id) else { return PopState::Abandoned };
+        let Some(c) = self.contacts.get(id) else {
+            return PopState::Abandoned;
+        };
         let plan = c.plan_tabs(&self.config);
         let single_without_id = c.slugs.is_single_match() && c.slugs.customer_id().is_none();
         let search_reason = c.search_reason();
@@ -279,7 +380,9 @@ impl Bridge {
                 Severity::Warning,
                 Some(id),
                 "pop.fallback.search",
-                format!("contact {id}: single match without a valid customer id: searching instead of opening a record"),
+                format!(
+                    "contact {id}: single match without a valid customer id: searching instead of opening a record"
+                ),
                 false,
             );
         }
@@ -301,7 +404,11 @@ impl Bridge {
             }
         }
         if !focused && !tabs.is_empty() {
-            self.trace(Some(id), "decision", "the agent is looking at another session: tabs deferred until it is focused".into());
+            self.trace(
+                Some(id),
+                "decision",
+                "the agent is looking at another session: tabs deferred until it is focused".into(),
+            );
         }
         PopState::Popped { session_id, tabs }
     }
@@ -321,12 +428,19 @@ impl Bridge {
         };
         match kind {
             TabKind::Activity => {
-                let entity =
-                    c.slugs.entity_record_entity_name.clone().unwrap_or_else(|| LogicalName::known("phonecall"));
+                let entity = c
+                    .slugs
+                    .entity_record_entity_name
+                    .clone()
+                    .unwrap_or_else(|| LogicalName::known("phonecall"));
                 Some(record_tab(&entity, c.slugs.activity_record_id()?, false))
             }
             TabKind::Customer => {
-                let entity = c.slugs.customer_entity_name.clone().unwrap_or_else(|| LogicalName::known("contact"));
+                let entity = c
+                    .slugs
+                    .customer_entity_name
+                    .clone()
+                    .unwrap_or_else(|| LogicalName::known("contact"));
                 Some(record_tab(&entity, c.slugs.customer_id()?, true))
             }
             TabKind::Search => {
@@ -356,24 +470,43 @@ impl Bridge {
     pub(super) fn release(&mut self, id: &ContactId) {
         if let Some(PopState::Notifying { request, token, .. }) = self.contacts.get(id).map(|c| c.state.clone()) {
             self.forget_request(request);
-            self.send_cif(Some(id), Purpose::Cancel, CifCall::CancelEvent { cancellation_token: token }, 0);
+            self.send_cif(
+                Some(id),
+                Purpose::Cancel,
+                CifCall::CancelEvent {
+                    cancellation_token: token,
+                },
+                0,
+            );
         }
         let Some(c) = self.contacts.remove(id) else { return };
-        self.trace(Some(id), "contact.released", format!("released in state {}", c.state.name()));
+        self.trace(
+            Some(id),
+            "contact.released",
+            format!("released in state {}", c.state.name()),
+        );
         self.handled.insert(id.clone());
         // Keep only what must outlive the contact: createSession calls (their sessions count) and the update
         // of its activity (not a session call); replies to the others will be ignored.
         let outlives = |p: Purpose| matches!(p, Purpose::CreateSession | Purpose::UpdateRecord);
-        let mine: Vec<(RequestId, Purpose)> =
-            self.pending.iter().filter(|(_, p)| p.contact.as_ref() == Some(id)).map(|(r, p)| (*r, p.purpose)).collect();
+        let mine: Vec<(RequestId, Purpose)> = self
+            .pending
+            .iter()
+            .filter(|(_, p)| p.contact.as_ref() == Some(id))
+            .map(|(r, p)| (*r, p.purpose))
+            .collect();
         for (r, purpose) in mine {
             match self.pending.get_mut(&r) {
                 Some(p) if outlives(purpose) => p.contact = None,
                 _ => self.forget_request(r),
             }
         }
-        let retry_ids: Vec<u64> =
-            self.retries.iter().filter(|(_, j)| j.contact.as_ref() == Some(id)).map(|(k, _)| *k).collect();
+        let retry_ids: Vec<u64> = self
+            .retries
+            .iter()
+            .filter(|(_, j)| j.contact.as_ref() == Some(id))
+            .map(|(k, _)| *k)
+            .collect();
         for k in retry_ids {
             match self.retries.get_mut(&k) {
                 Some(job) if outlives(job.purpose) => job.contact = None,

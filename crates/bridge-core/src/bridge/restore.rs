@@ -18,7 +18,15 @@ impl Bridge {
         for p in problems {
             self.report(Severity::Warning, None, "persist.invalid", p, false);
         }
-        self.trace(None, "input.restore", format!("{} contacts, {} handled ids", persisted.contacts.len(), persisted.handled.len()));
+        self.trace(
+            None,
+            "input.restore",
+            format!(
+                "{} contacts, {} handled ids",
+                persisted.contacts.len(),
+                persisted.handled.len()
+            ),
+        );
         for id in persisted.handled {
             if !self.contacts.contains_key(&id) {
                 self.handled.insert(id);
@@ -30,7 +38,9 @@ impl Bridge {
             }
             let state = restored_state(&pc);
             let Some(state) = state else { continue };
-            let contact = self.contacts.get_or_insert_with(id.clone(), || Contact::new(id.clone(), self.now));
+            let contact = self
+                .contacts
+                .get_or_insert_with(id.clone(), || Contact::new(id.clone(), self.now));
             if contact.state != PopState::AwaitingCif {
                 continue;
             }
@@ -39,7 +49,11 @@ impl Bridge {
                 self.unverified_sessions.insert(session_id.clone());
             }
             self.put_state(&id, state);
-            self.trace(Some(&id), "state", format!("restored as {}", self.contacts.get(&id).map_or("-", |c| c.state.name())));
+            self.trace(
+                Some(&id),
+                "state",
+                format!("restored as {}", self.contacts.get(&id).map_or("-", |c| c.state.name())),
+            );
         }
         self.dirty = true;
         if self.cif == CifState::Ready {
@@ -85,7 +99,13 @@ impl Bridge {
         // A `createSession` queued by this input must not leave before the text saying it is in flight is
         // stored: a reload between the two would otherwise send a second one. So Persist goes before it.
         let protects = self.commands.iter().position(|c| {
-            matches!(c, Command::Cif { call: crate::command::CifCall::CreateSession { .. }, .. })
+            matches!(
+                c,
+                Command::Cif {
+                    call: crate::command::CifCall::CreateSession { .. },
+                    ..
+                }
+            )
         });
         match protects {
             Some(at) => self.commands.insert(at, Command::Persist(text)),
@@ -96,8 +116,11 @@ impl Bridge {
     /// Re-renders the contacts part into the cache; whether it differs from the last one persisted.
     fn contacts_part_changed(&mut self) -> bool {
         let mut text = String::with_capacity(self.persisted.contacts_json.len() + 16);
-        let entries: Vec<(&ContactId, PersistedContact)> =
-            self.contacts.values().filter_map(|c| persisted_entry(&c.state).map(|e| (&c.id, e))).collect();
+        let entries: Vec<(&ContactId, PersistedContact)> = self
+            .contacts
+            .values()
+            .filter_map(|c| persisted_entry(&c.state).map(|e| (&c.id, e)))
+            .collect();
         persist::write_contacts(&mut text, entries.iter().map(|(id, e)| (*id, e)));
         if text == self.persisted.contacts_json {
             return false;
@@ -122,28 +145,45 @@ pub(super) struct PersistCache {
 
 impl Default for PersistCache {
     fn default() -> Self {
-        PersistCache { contacts_json: "{}".to_owned(), handled_json: "[]".to_owned(), handled_gen: 0, emitted: false }
+        PersistCache {
+            contacts_json: "{}".to_owned(),
+            handled_json: "[]".to_owned(),
+            handled_gen: 0,
+            emitted: false,
+        }
     }
 }
 
 /// What a contact in `state` leaves for a reloaded page, if anything.
 fn persisted_entry(state: &PopState) -> Option<PersistedContact> {
     Some(match state {
-        PopState::Notifying { token, .. } | PopState::RestoredRinging { token } => {
-            PersistedContact { token: Some(token.clone()), ..Default::default() }
-        }
+        PopState::Notifying { token, .. } | PopState::RestoredRinging { token } => PersistedContact {
+            token: Some(token.clone()),
+            ..Default::default()
+        },
         PopState::Popped { session_id, tabs } => PersistedContact {
             session_id: Some(session_id.clone()),
             // Only tabs actually requested: a tab still deferred at a reload is not opened after it
             // (a missing tab rather than a doubled one: the reloaded page cannot know what CIF did).
-            tabs: tabs.iter().filter(|(_, s)| **s != TabStatus::Deferred).map(|(k, _)| *k).collect(),
+            tabs: tabs
+                .iter()
+                .filter(|(_, s)| **s != TabStatus::Deferred)
+                .map(|(k, _)| *k)
+                .collect(),
             ..Default::default()
         },
-        PopState::CreatingSession { .. } | PopState::SessionUnknown => {
-            PersistedContact { creating: true, ..Default::default() }
-        }
-        PopState::SessionClosed => PersistedContact { closed: true, ..Default::default() },
-        PopState::Declined => PersistedContact { declined: true, ..Default::default() },
+        PopState::CreatingSession { .. } | PopState::SessionUnknown => PersistedContact {
+            creating: true,
+            ..Default::default()
+        },
+        PopState::SessionClosed => PersistedContact {
+            closed: true,
+            ..Default::default()
+        },
+        PopState::Declined => PersistedContact {
+            declined: true,
+            ..Default::default()
+        },
         _ => return None,
     })
 }
@@ -162,6 +202,8 @@ fn restored_state(pc: &PersistedContact) -> Option<PopState> {
     } else if pc.declined {
         Some(PopState::Declined)
     } else {
-        pc.token.as_ref().map(|t| PopState::RestoredRinging { token: t.clone() })
+        pc.token
+            .as_ref()
+            .map(|t| PopState::RestoredRinging { token: t.clone() })
     }
 }

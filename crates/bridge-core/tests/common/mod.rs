@@ -86,7 +86,12 @@ pub struct Pair {
 
 impl Pair {
     pub fn new(config: Config) -> Pair {
-        Pair { bridge: Bridge::new(config, Millis(1_000_000)), now: Millis(1_000_000), log: Vec::new(), cursor: 0 }
+        Pair {
+            bridge: Bridge::new(config, Millis(1_000_000)),
+            now: Millis(1_000_000),
+            log: Vec::new(),
+            cursor: 0,
+        }
     }
 
     pub fn default_ready() -> Pair {
@@ -96,7 +101,10 @@ impl Pair {
     }
 
     pub fn with_config(values: Value) -> Pair {
-        let layer = ConfigLayer { source: ConfigSource::CustomParams, values: values.as_object().cloned().unwrap() };
+        let layer = ConfigLayer {
+            source: ConfigSource::CustomParams,
+            values: values.as_object().cloned().unwrap(),
+        };
         let (config, errors) = Config::resolve(&[layer]);
         assert!(errors.is_empty(), "{errors:?}");
         let mut p = Pair::new(config);
@@ -121,7 +129,11 @@ impl Pair {
     }
 
     pub fn event(&mut self, id: &str, kind: ContactEventKind, snapshot: Option<ContactSnapshot>) {
-        self.input(Input::Contact(ContactEvent { contact_id: id.to_owned(), kind, snapshot }));
+        self.input(Input::Contact(ContactEvent {
+            contact_id: id.to_owned(),
+            kind,
+            snapshot,
+        }));
     }
 
     /// Lets `ms` pass, firing every deadline on the way, in order.
@@ -163,7 +175,10 @@ impl Pair {
 
     /// Every report since the start.
     pub fn reports(&self) -> Vec<&Report> {
-        self.log.iter().filter_map(|c| if let Command::Report(r) = c { Some(r) } else { None }).collect()
+        self.log
+            .iter()
+            .filter_map(|c| if let Command::Report(r) = c { Some(r) } else { None })
+            .collect()
     }
 
     pub fn report_codes(&self) -> Vec<&'static str> {
@@ -176,7 +191,12 @@ impl Pair {
             .iter()
             .rev()
             .find_map(|c| match c {
-                Command::Cif { request, contact, correlation_id, call } if call.method_name() == method => {
+                Command::Cif {
+                    request,
+                    contact,
+                    correlation_id,
+                    call,
+                } if call.method_name() == method => {
                     Some((*request, contact.clone(), correlation_id.clone(), call.clone()))
                 }
                 _ => None,
@@ -193,16 +213,22 @@ impl Pair {
         self.log
             .iter()
             .filter_map(|c| match c {
-                Command::Cif { request, contact, call, .. } if call.method_name() == method => {
-                    Some((*request, contact.clone(), call.clone()))
-                }
+                Command::Cif {
+                    request, contact, call, ..
+                } if call.method_name() == method => Some((*request, contact.clone(), call.clone())),
                 _ => None,
             })
             .collect()
     }
 
     pub fn last_persist(&self) -> Option<String> {
-        self.log.iter().rev().find_map(|c| if let Command::Persist(s) = c { Some(s.clone()) } else { None })
+        self.log.iter().rev().find_map(|c| {
+            if let Command::Persist(s) = c {
+                Some(s.clone())
+            } else {
+                None
+            }
+        })
     }
 
     /// The seed's happy path up to the notification: ringing voice contact.
@@ -234,15 +260,32 @@ pub fn describe(c: &Command) -> Option<String> {
             CifCall::CancelEvent { .. } => "cancelEvent".to_owned(),
             CifCall::CanCreateSession => "canCreateSession".to_owned(),
             CifCall::CreateSession { template_name, .. } => format!("createSession {template_name}"),
-            CifCall::CreateTab { template_name, template_parameters, .. } => {
-                let p = |k: &str| template_parameters.get(k).and_then(Value::as_str).unwrap_or("-").to_owned();
+            CifCall::CreateTab {
+                template_name,
+                template_parameters,
+                ..
+            } => {
+                let p = |k: &str| {
+                    template_parameters
+                        .get(k)
+                        .and_then(Value::as_str)
+                        .unwrap_or("-")
+                        .to_owned()
+                };
                 if template_parameters.contains_key("entityId") {
                     format!("createTab {template_name} {} {}", p("entityName"), p("entityId"))
                 } else {
-                    format!("createTab {template_name} search {} {}", p("searchType"), p("searchText"))
+                    format!(
+                        "createTab {template_name} search {} {}",
+                        p("searchType"),
+                        p("searchText")
+                    )
                 }
             }
-            CifCall::RenderSearchPage { entity_name, search_string } => {
+            CifCall::RenderSearchPage {
+                entity_name,
+                search_string,
+            } => {
                 format!("renderSearchPage {entity_name} {search_string}")
             }
             other => other.method_name().to_owned(),
@@ -255,9 +298,15 @@ pub fn describe(c: &Command) -> Option<String> {
 /// The parameters of a command's call.
 pub fn params(call: &CifCall) -> &Map<String, Value> {
     match call {
-        CifCall::NotifyEvent { template_parameters, .. }
-        | CifCall::CreateSession { template_parameters, .. }
-        | CifCall::CreateTab { template_parameters, .. } => template_parameters,
+        CifCall::NotifyEvent {
+            template_parameters, ..
+        }
+        | CifCall::CreateSession {
+            template_parameters, ..
+        }
+        | CifCall::CreateTab {
+            template_parameters, ..
+        } => template_parameters,
         _ => panic!("no parameters in {call:?}"),
     }
 }
