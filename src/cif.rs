@@ -66,6 +66,8 @@ pub fn invoke(call: &CifCall, correlation_id: &str) -> Result<Promise, CifOutcom
             search_only,
         } => sys::search_and_open_records(entity_name, query, *search_only, cid),
         CifCall::GetAllSessions => sys::get_all_sessions(cid),
+        CifCall::GetSession { session_id } => sys::get_session(session_id, cid),
+        CifCall::UpdateContext { session_id, input } => sys::update_context(&args(input)?, session_id, false, cid),
         CifCall::SetClickToAct { value } => sys::set_click_to_act(*value, cid),
         CifCall::SetPresence { presence_text } => sys::set_presence(presence_text, cid),
         CifCall::UpdateRecord { entity_name, id, data } => {

@@ -1,18 +1,23 @@
 //! JS values ⇄ `serde_json::Value`, without interpretation.
 //!
 //! Why: the core judges every untrusted value, so the shell must hand it over unchanged: a JS string stays a
-//! `Value::String` even when it holds JSON text, objects keep their shape, `undefined` becomes `null`. Going the
-//! other way, command arguments become plain JS objects (not `Map`s), as CIF expects.
+//! `Value::String` even when it holds JSON text, objects keep their shape, `undefined` becomes `null`, a `Map`
+//! becomes an object and an `Error` keeps its name and message (CIF rejects with a `Map`, which
+//! `JSON.stringify` alone turns into `{}`). Going the other way, command arguments become plain JS objects (not
+//! `Map`s), as CIF expects.
 //!
-//! Both directions go through JSON text (`JSON.stringify`/`JSON.parse` on the JS side, serde_json on ours):
-//! serde_json is linked anyway, and a second serde data format (serde-wasm-bindgen) monomorphised every
+//! Both directions go through JSON text (`src/js/values.js` and `JSON.parse` on the JS side, serde_json on
+//! ours): serde_json is linked anyway, and a second serde data format (serde-wasm-bindgen) monomorphised every
 //! serialisable type a second time in the wasm.
 
 use serde::Serialize;
 use serde_json::Value;
 use wasm_bindgen::{JsCast, JsValue};
 
-/// Copies a JS value into JSON form; values JSON cannot hold (functions, symbols, cycles) degrade to their text.
+use crate::sys;
+
+/// Copies a JS value into JSON form; what JSON cannot hold (functions, symbols) is dropped, cycles and
+/// unreadable values degrade to text.
 pub fn to_json(value: &JsValue) -> Value {
     if value.is_undefined() || value.is_null() {
         return Value::Null;
@@ -20,15 +25,9 @@ pub fn to_json(value: &JsValue) -> Value {
     if let Some(s) = value.as_string() {
         return Value::String(s);
     }
-    // JSON.stringify drops what JSON can't hold (functions, `undefined` members) and turns NaN into null.
-    if let Ok(text) = js_sys::JSON::stringify(value) {
-        if let Some(text) = text.as_string() {
-            if let Ok(v) = serde_json::from_str::<Value>(&text) {
-                return v;
-            }
-        }
-    }
-    Value::String(js_text(value))
+    sys::values::plain_json(value)
+        .and_then(|text| serde_json::from_str::<Value>(&text).ok())
+        .unwrap_or_else(|| Value::String(js_text(value)))
 }
 
 /// Builds the plain JS object (or array, string, number…) for a serialisable Rust value.

@@ -15,7 +15,7 @@ use std::rc::{Rc, Weak};
 
 use bridge_core::{
     Bridge, CifAvailability, CifOutcome, CifReply, Command, Config, ContactEventKind, DynamicsEvent, DynamicsHandler,
-    Input, Millis, RequestId, RestoredState, StreamsCall, StreamsReply,
+    Input, Millis, RequestId, StreamsCall, StreamsReply,
 };
 use gloo::timers::callback::Timeout;
 use js_sys::{Function, Promise};
@@ -139,13 +139,6 @@ impl Driver {
     /// Feeds one input, stamped now, and runs the loop.
     pub fn feed(&self, input: Input) {
         self.inner.push(input);
-    }
-
-    /// Feeds what an earlier instance of the page persisted, if anything; call before any other input.
-    pub fn restore(&self) {
-        if let Some(raw) = storage::read(&self.inner.storage_key) {
-            self.feed(Input::Restore(RestoredState { raw }));
-        }
     }
 
     /// Replaces the core's configuration (Custom Parameters arrived).
@@ -482,7 +475,13 @@ impl Inner {
             Command::Forget { request } => {
                 self.awaiting.borrow_mut().remove(&request);
             }
-            Command::Persist(text) => storage::write(&self.storage_key, &text),
+            Command::Persist { slot, text } => {
+                if let Err(reason) = storage::write(&self.storage_key, slot, &text) {
+                    // From now on the core records what a reload needs in Dynamics itself.
+                    let input = Input::StorageUnavailable { reason };
+                    self.queue.borrow_mut().push_back(Work::Input(clock::now(), input));
+                }
+            }
             Command::Report(report) => {
                 let text = format!("{}: {}", report.code, report.message);
                 console::by_severity(report.severity, &text);

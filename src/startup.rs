@@ -8,7 +8,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
-use bridge_core::{Bridge, CifOutcome, Config, ConfigError, ConfigLayer, ConfigSource};
+use bridge_core::{Bridge, CifOutcome, Config, ConfigError, ConfigLayer, ConfigSource, Input, RestoredState};
 use gloo::events::EventListener;
 use gloo::timers::callback::Timeout;
 use js_sys::{Function, Reflect};
@@ -78,7 +78,7 @@ impl Shell {
     /// Gathers the configuration layers (reading sessionStorage first, before anything async), resolves them,
     /// and starts. Configuration errors are shown, never fatal.
     pub async fn launch(options: ShellOptions) -> Result<Shell, StartupError> {
-        let restored = storage::read(&options.storage_key);
+        let restored = read_storage(&options.storage_key);
         let page = Page::attach(&options.root)?;
         let mut all = vec![layers::defaults()];
         if let Some(file) = &options.config_file {
@@ -101,7 +101,7 @@ impl Shell {
         errors: Vec<ConfigError>,
         options: ShellOptions,
     ) -> Result<Shell, StartupError> {
-        let restored = storage::read(&options.storage_key);
+        let restored = read_storage(&options.storage_key);
         Shell::start_inner(config, layers, errors, restored, options)
     }
 
@@ -109,7 +109,7 @@ impl Shell {
         config: Config,
         layers: Vec<ConfigLayer>,
         errors: Vec<ConfigError>,
-        restored: Option<String>,
+        restored: Result<RestoredState, String>,
         options: ShellOptions,
     ) -> Result<Shell, StartupError> {
         let page = Page::attach(&options.root)?;
@@ -117,12 +117,15 @@ impl Shell {
             show_error(&page, &e.to_string());
         }
         let driver = Driver::new(
-            Bridge::new(config.clone(), clock::now()),
+            // The nonce keeps this page load's notification tokens and correlation ids apart from any earlier one's.
+            Bridge::new(config.clone(), clock::now()).with_page_nonce(&ids::fresh_id()),
             page.clone(),
             options.storage_key.clone(),
         );
-        if let Some(raw) = restored {
-            driver.feed(bridge_core::Input::Restore(bridge_core::RestoredState { raw }));
+        match restored {
+            Ok(r) if r.contacts.is_some() || r.handled.is_some() => driver.feed(Input::Restore(r)),
+            Ok(_) => {}
+            Err(reason) => driver.feed(Input::StorageUnavailable { reason }),
         }
         let trace = TraceButtons::attach(&page, driver.downgrade());
         let cif = Rc::new(CifStartup {
@@ -551,6 +554,12 @@ pub fn acceptable_ccp_url(url: &str) -> bool {
         "http:" => matches!(parsed.hostname().as_str(), "localhost" | "127.0.0.1"),
         _ => false,
     }
+}
+
+/// What an earlier instance of the page stored, read before anything async (a probe write first: a frame that
+/// can read but not write must not trust what it reads).
+fn read_storage(prefix: &str) -> Result<RestoredState, String> {
+    storage::probe(prefix).and_then(|()| storage::read(prefix))
 }
 
 fn show_error(page: &Page, text: &str) {

@@ -1,33 +1,51 @@
-//! sessionStorage for the core's persisted state (`Command::Persist` → `Input::Restore` after a reload).
+//! sessionStorage for the core's persisted slots (`Command::Persist` → `Input::Restore` after a reload).
 //!
 //! Why web-sys and not gloo-storage's `SessionStorage::raw()`: that panics when storage is blocked (sandboxed
-//! or third-party-storage-restricted iframes, common inside Dynamics); here a blocked storage is a warning.
+//! or third-party-storage-restricted iframes, common inside Dynamics); here every failure is an `Err` the core
+//! is told about (`Input::StorageUnavailable`), so it asks Dynamics instead of trusting what is (not) stored.
 
-use crate::console;
+use bridge_core::{PersistSlot, RestoredState};
 
-/// The key the page uses by default; versioned so a format change can move to `:v2`.
-pub const DEFAULT_KEY: &str = "connect-cif-bridge:v1";
+use crate::convert::js_text;
 
-fn session_storage() -> Option<web_sys::Storage> {
-    match web_sys::window()?.session_storage() {
-        Ok(storage) => storage,
-        Err(_) => {
-            console::warn("sessionStorage is not available: contacts will not survive a page reload");
-            None
-        }
+/// The key prefix the page uses by default; versioned so a format change can move to `:v3`.
+pub const DEFAULT_KEY: &str = "connect-cif-bridge:v2";
+
+fn session_storage() -> Result<web_sys::Storage, String> {
+    let window = web_sys::window().ok_or("no window")?;
+    match window.session_storage() {
+        Ok(Some(storage)) => Ok(storage),
+        Ok(None) => Err("sessionStorage is not offered to this frame".to_owned()),
+        Err(e) => Err(js_text(&e)),
     }
 }
 
-/// The stored text under `key`, if any.
-pub fn read(key: &str) -> Option<String> {
-    session_storage()?.get_item(key).ok().flatten()
+fn key(prefix: &str, slot: PersistSlot) -> String {
+    format!("{prefix}:{}", slot.key_suffix())
 }
 
-/// Stores `text` under `key`; a full or blocked storage is logged, not fatal.
-pub fn write(key: &str, text: &str) {
-    if let Some(storage) = session_storage() {
-        if storage.set_item(key, text).is_err() {
-            console::warn(&format!("sessionStorage refused {} characters under {key}", text.len()));
-        }
-    }
+/// Whether storage can be written at all: reading works in some locked-down frames where writing throws (or
+/// the quota is spent), and a page that cannot write must not trust what it reads after its next reload.
+pub fn probe(prefix: &str) -> Result<(), String> {
+    let storage = session_storage()?;
+    let probe = format!("{prefix}:probe");
+    storage.set_item(&probe, "1").map_err(|e| js_text(&e))?;
+    storage.remove_item(&probe).map_err(|e| js_text(&e))
+}
+
+/// Both stored slots under `prefix` (either may be missing).
+pub fn read(prefix: &str) -> Result<RestoredState, String> {
+    let storage = session_storage()?;
+    let get = |slot| storage.get_item(&key(prefix, slot)).map_err(|e| js_text(&e));
+    Ok(RestoredState {
+        contacts: get(PersistSlot::Contacts)?,
+        handled: get(PersistSlot::Handled)?,
+    })
+}
+
+/// Stores one slot's text, replacing what was there.
+pub fn write(prefix: &str, slot: PersistSlot, text: &str) -> Result<(), String> {
+    session_storage()?
+        .set_item(&key(prefix, slot), text)
+        .map_err(|e| format!("{} characters refused: {}", text.len(), js_text(&e)))
 }

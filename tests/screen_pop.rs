@@ -261,3 +261,70 @@ async fn session_switch_payloads_with_focused_and_focussed_are_both_understood()
     );
     assert_eq!(focused().as_deref(), Some("c-focus"), "`focussed`, as a JSON string");
 }
+
+// ---- §3.12, §3.14: Dynamics is the source of truth ------------------------------------------------------------
+
+#[wasm_bindgen_test]
+async fn a_time_limit_rejection_as_a_map_is_no_answer_and_dynamics_names_the_session() {
+    let _shell = ready_shell("time-limit").await;
+    fakeCifAutoReject("createSession", &fakeCifShape("time-limit-map"));
+    fakeCifAutoResolve("getAllSessions", &js("[\"session-7\"]"));
+    fakeCifAutoResolve("getSession", &fakeCifSessionMap("session-7", "c-late"));
+    ring("c-late", "SingleMatch").await;
+    accept_toast(the_notification(), text("{\"actionName\":\"Accept\"}")).await;
+    settle().await;
+    let pop = session_calls();
+    assert_eq!(
+        pop, "canCreateSession,createSession,getAllSessions,getSession,createTab",
+        "never a second createSession: the session Dynamics made anyway is adopted and gets its tab"
+    );
+    let tab = pop_calls()
+        .into_iter()
+        .find(|c| c["method"] == "createTab")
+        .expect("tab");
+    assert_eq!(tab["args"][0]["templateParameters"]["entityId"], ACTIVITY);
+}
+
+#[wasm_bindgen_test]
+async fn with_storage_blocked_the_page_asks_dynamics_before_its_first_pop() {
+    fakeStorageBlock(true);
+    let _shell = ready_shell("storage-blocked").await;
+    fakeCifAutoResolve("getSession", &fakeCifSessionMap("session-1", "c-reloaded"));
+    assert!(fakeConnectAddContact(&voice_contact("c-reloaded", "SingleMatch")));
+    fakeConnectSetState("c-reloaded", "connected");
+    assert!(fakeConnectFire("c-reloaded", "connected"));
+    settle().await;
+    // Asked when Dynamics came up, before any pop; Dynamics answers now.
+    let asked = fakeCifIndexOf("getAllSessions", 0);
+    assert!(asked >= 0, "{:?}", cif_methods());
+    fakeCifResolve(asked as u32, &js("[\"session-1\"]"));
+    settle().await;
+    settle().await;
+    fakeStorageBlock(false);
+    let pop = session_calls();
+    assert!(
+        pop.starts_with("getAllSessions,getSession") && !pop.contains("createSession"),
+        "the session a page before the reload created is adopted, not doubled: {pop}"
+    );
+    assert!(
+        console_errors_taken().iter().all(|e| !e.contains("panicked")),
+        "a storage that throws is a fact, not a crash"
+    );
+}
+
+/// The session-related CIF calls, in order, as one comma-separated line.
+fn session_calls() -> String {
+    const SESSION: [&str; 6] = [
+        "canCreateSession",
+        "createSession",
+        "getAllSessions",
+        "getSession",
+        "createTab",
+        "updateContext",
+    ];
+    cif_methods()
+        .into_iter()
+        .filter(|m| SESSION.contains(&m.as_str()))
+        .collect::<Vec<_>>()
+        .join(",")
+}

@@ -356,6 +356,33 @@ async fn resolved_json_strings_stay_strings_and_objects_stay_objects() {
 }
 
 #[wasm_bindgen_test]
+async fn rejections_and_results_in_every_js_shape_reach_the_core_faithfully() {
+    // CIF's own time limit arrives as a Map: JSON.stringify alone made it `{}`.
+    let r = cif::settle(js_sys::Promise::reject(&fakeCifShape("time-limit-map"))).await;
+    assert_eq!(
+        r,
+        CifOutcome::Rejected(json!({
+            "message": "Timeout occurred as no response was received from listener window",
+            "msdyn_name": "CreateSession"
+        }))
+    );
+    let e = cif::settle(js_sys::Promise::reject(&fakeCifShape("error"))).await;
+    assert_eq!(
+        e,
+        CifOutcome::Rejected(json!({"name": "Error", "message": "RejectAfterClientError", "msdyn_name": "CreateTab"}))
+    );
+    assert_eq!(
+        convert::to_json(&fakeCifShape("nested")),
+        json!({"outer": {"inner": {"1": ["a", "b"]}}, "n": null})
+    );
+    let cycle = convert::to_json(&fakeCifShape("cycle"));
+    assert_eq!(cycle["self"], json!("[cycle]"), "{cycle}");
+    let session = convert::to_json(&fakeCifSessionMap("s-1", "c-1"));
+    assert_eq!(session["context"]["templateParameters"]["contactId"], "c-1");
+    assert_eq!(session["isFocused"], true);
+}
+
+#[wasm_bindgen_test]
 async fn a_cif_call_without_the_library_is_a_threw_outcome_not_a_crash() {
     doubles::fakeCifUninstall();
     let outcome = cif::invoke(&CifCall::CanCreateSession, "corr-1").err();

@@ -30,6 +30,19 @@ extern "C" {
     #[wasm_bindgen(js_namespace = ["Microsoft", "CIFramework"], js_name = getAllSessions, catch)]
     pub fn get_all_sessions(correlation_id: &str) -> Result<JsValue, JsValue>;
 
+    /// `getSession(sessionId, correlationId)`: the session's id, conversation id, context and focus (a `Map`).
+    #[wasm_bindgen(js_namespace = ["Microsoft", "CIFramework"], js_name = getSession, catch)]
+    pub fn get_session(session_id: &str, correlation_id: &str) -> Result<JsValue, JsValue>;
+
+    /// `updateContext(input, sessionId, isDelete, correlationId)`: slug values into the session's context.
+    #[wasm_bindgen(js_namespace = ["Microsoft", "CIFramework"], js_name = updateContext, catch)]
+    pub fn update_context(
+        input: &JsValue,
+        session_id: &str,
+        is_delete: bool,
+        correlation_id: &str,
+    ) -> Result<JsValue, JsValue>;
+
     /// `getFocusedSession(correlationId)`.
     #[wasm_bindgen(js_namespace = ["Microsoft", "CIFramework"], js_name = getFocusedSession, catch)]
     pub fn get_focused_session(correlation_id: &str) -> Result<JsValue, JsValue>;

@@ -11,7 +11,7 @@ let state;
 const METHODS = [
   "notifyEvent", "cancelEvent", "canCreateSession", "createSession", "getAllSessions", "getFocusedSession",
   "createTab", "renderSearchPage", "searchAndOpenRecords", "getEnvironment", "setClickToAct", "setPresence",
-  "updateRecord",
+  "updateRecord", "getSession", "updateContext",
 ];
 
 function reset() {
@@ -35,6 +35,36 @@ function record(method, args) {
   return new Promise((resolve, reject) => {
     state.pending[index] = { resolve, reject };
   });
+}
+
+// Values in the shapes the real library uses (see ../../../shared/reference/cif-v2.md): its time-limit rejection
+// is a Map, getSession resolves to a Map whose context holds the template parameters.
+export function fakeCifShape(kind) {
+  const TIME_LIMIT = "Timeout occurred as no response was received from listener window";
+  switch (kind) {
+    case "time-limit-map":
+      return new Map([["message", TIME_LIMIT], ["msdyn_name", "CreateSession"]]);
+    case "error":
+      return Object.assign(new Error("RejectAfterClientError"), { msdyn_name: "CreateTab" });
+    case "nested":
+      return { outer: new Map([["inner", new Map([[1, new Set(["a", "b"])]])]]), n: NaN, f() {} };
+    case "cycle": {
+      const o = { name: "loop" };
+      o.self = o;
+      return o;
+    }
+    default:
+      return null;
+  }
+}
+
+export function fakeCifSessionMap(sessionId, contactId) {
+  return new Map([
+    ["sessionId", sessionId],
+    ["conversationId", "conv-1"],
+    ["context", new Map([["templateParameters", { contactId }]])],
+    ["isFocused", true],
+  ]);
 }
 
 export function fakeCifInstall() {

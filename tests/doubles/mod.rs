@@ -28,6 +28,11 @@ extern "C" {
     pub fn fakeConsoleErrorsTaken() -> String;
 }
 
+#[wasm_bindgen(module = "/tests/doubles/page.js")]
+extern "C" {
+    pub fn fakeStorageBlock(blocked: bool);
+}
+
 #[wasm_bindgen(module = "/tests/doubles/cif.js")]
 extern "C" {
     pub fn fakeCifInstall();
@@ -41,6 +46,8 @@ extern "C" {
     pub fn fakeCifCalls() -> String;
     pub fn fakeCifRaise(name: &str, payload: &JsValue) -> u32;
     pub fn fakeCifLiveHandlers() -> u32;
+    pub fn fakeCifShape(kind: &str) -> JsValue;
+    pub fn fakeCifSessionMap(session_id: &str, contact_id: &str) -> JsValue;
 }
 
 /// The CCP URL every test uses.

@@ -167,7 +167,7 @@ impl World {
                     outcome: Ok(()),
                 }));
             }
-            Command::Forget { .. } | Command::Persist(_) | Command::Report(_) => {}
+            Command::Forget { .. } | Command::Persist { .. } | Command::Report(_) => {}
         }
     }
 

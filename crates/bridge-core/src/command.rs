@@ -38,10 +38,36 @@ pub enum Command {
         /// The request of the [`Command::Cif`] no longer waited for.
         request: RequestId,
     },
-    /// Store this text (replacing what was stored) so a reloaded page can be given it as [`crate::Input::Restore`].
-    Persist(String),
+    /// Store this text under the slot's key (replacing what was stored there) so a reloaded page can be given it
+    /// as [`crate::Input::Restore`]. Two slots, so the large handled-ids list is rewritten only when it changes.
+    Persist {
+        /// Which part of the state.
+        slot: PersistSlot,
+        /// The text to store.
+        text: String,
+    },
     /// Tell the console, the trace and, when `agent_visible`, the agent.
     Report(Report),
+}
+
+/// The two independently stored parts of what survives a reload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum PersistSlot {
+    /// Live contacts: sessions, tabs, open notification tokens (small, changes with every pop).
+    Contacts,
+    /// Ids of released contacts (up to `handledContactMemory`, changes once per contact).
+    Handled,
+}
+
+impl PersistSlot {
+    /// The suffix of the storage key the shell writes this slot under.
+    pub fn key_suffix(self) -> &'static str {
+        match self {
+            PersistSlot::Contacts => "contacts",
+            PersistSlot::Handled => "handled",
+        }
+    }
 }
 
 /// A `Microsoft.CIFramework` call, with its arguments already validated.
@@ -96,8 +122,22 @@ pub enum CifCall {
         /// `true`: search without opening.
         search_only: bool,
     },
-    /// `getAllSessions()`: used to check a restored contact → session map before trusting it.
+    /// `getAllSessions()`: which of this provider's sessions are open, the start of every reconciliation.
     GetAllSessions,
+    /// `getSession(sessionId)`: its context carries the `contactId` the bridge put in `templateParameters`, so
+    /// Dynamics, not the page's storage, says which contact a session belongs to.
+    GetSession {
+        /// The session asked about.
+        session_id: String,
+    },
+    /// `updateContext(input, sessionId)`: records in the session's own context which tabs the bridge requested,
+    /// while the page cannot store that itself (web storage blocked), so a reloaded page opens none twice.
+    UpdateContext {
+        /// The session.
+        session_id: String,
+        /// Slug values to add to its context.
+        input: Map<String, Value>,
+    },
     /// `setClickToAct(value)`.
     SetClickToAct {
         /// Whether click-to-act is on.
@@ -131,6 +171,8 @@ impl CifCall {
             CifCall::RenderSearchPage { .. } => "renderSearchPage",
             CifCall::SearchAndOpenRecords { .. } => "searchAndOpenRecords",
             CifCall::GetAllSessions => "getAllSessions",
+            CifCall::GetSession { .. } => "getSession",
+            CifCall::UpdateContext { .. } => "updateContext",
             CifCall::SetClickToAct { .. } => "setClickToAct",
             CifCall::SetPresence { .. } => "setPresence",
             CifCall::UpdateRecord { .. } => "updateRecord",

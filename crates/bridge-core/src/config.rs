@@ -129,6 +129,23 @@ pub struct Config {
     /// `searchTabTemplate`: the search application tab template; `None` (configured as `""`) means
     /// `renderSearchPage` instead.
     pub search_tab_template: Option<TemplateName>,
+    /// `searchTabSearchType`: `0` (relevance) or `1` (categorized), passed as the Search page's `searchType`;
+    /// unset (default), the tab template decides. Never an entity name: that is not what the page type takes.
+    pub search_tab_search_type: Option<u8>,
+    /// `searchTabEntityParameter`: the tab template parameter that receives the entity to search
+    /// (`ms_searchType`), for custom search templates that take one; unset (default), the entity is not passed
+    /// to the tab (Dynamics' Search page searches its configured entities).
+    pub search_tab_entity_parameter: Option<String>,
+    /// `popTurnMs`: how long one contact's unanswered `createSession` holds the pop turn before the next contact
+    /// may start its own (its tabs then wait until its session is focused). Default 1500.
+    pub pop_turn_ms: u64,
+    /// `sessionOrphanMs`: how long after a `createSession` without an answer Dynamics is asked a last time
+    /// before the contact's session is taken as never created (its slot is freed, the pop tried once more).
+    /// Default 30000.
+    pub session_orphan_ms: u64,
+    /// `restoredContactGraceMs`: how long after Dynamics is connected a contact remembered from before a
+    /// reload is kept while Streams does not deliver it again (it ended meanwhile). Default 60000.
+    pub restored_contact_grace_ms: u64,
     /// `rejectInConnectOnDecline`: reject the contact in Amazon Connect when the agent declines the toast.
     pub reject_in_connect_on_decline: bool,
     /// `maxSessions`: sessions the bridge keeps open at most (CIF allows 10); further contacts wait.
@@ -205,6 +222,11 @@ impl Default for Config {
             record_tab_template: t("extn_entity_record"),
             customer_record_tab: CustomerRecordTab::Anchor,
             search_tab_template: Some(t("extn_search")),
+            search_tab_search_type: None,
+            search_tab_entity_parameter: None,
+            pop_turn_ms: 1_500,
+            session_orphan_ms: 30_000,
+            restored_contact_grace_ms: 60_000,
             reject_in_connect_on_decline: false,
             max_sessions: 10,
             handled_contact_memory: 1000,
@@ -222,7 +244,7 @@ impl Default for Config {
 }
 
 /// Every configuration key, in README order.
-pub const KEYS: [&str; 36] = [
+pub const KEYS: [&str; 41] = [
     "ucilib",
     "crmUrl",
     "ccpUrl",
@@ -247,6 +269,11 @@ pub const KEYS: [&str; 36] = [
     "recordTabTemplate",
     "customerRecordTab",
     "searchTabTemplate",
+    "searchTabSearchType",
+    "searchTabEntityParameter",
+    "popTurnMs",
+    "sessionOrphanMs",
+    "restoredContactGraceMs",
     "rejectInConnectOnDecline",
     "maxSessions",
     "handledContactMemory",
@@ -375,6 +402,28 @@ impl Config {
                         "a template unique name (^[A-Za-z0-9]{3,8}_[A-Za-z0-9_]+$), or \"\" for renderSearchPage"
                     })?),
                 }
+            }
+            "searchTabSearchType" => {
+                self.search_tab_search_type = match value {
+                    Value::String(s) if s.trim().is_empty() => None,
+                    _ => Some(number(value, 0, 1, "0 (relevance) or 1 (categorized), or \"\" to leave it to the template")? as u8),
+                }
+            }
+            "searchTabEntityParameter" => {
+                self.search_tab_entity_parameter = match value.as_str().map(str::trim) {
+                    Some("") => None,
+                    Some(s) if s.len() <= 64 && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => {
+                        Some(s.to_owned())
+                    }
+                    _ => return Err("a template parameter name (letters, digits, _; at most 64), or \"\""),
+                }
+            }
+            "popTurnMs" => self.pop_turn_ms = number(value, 100, 60_000, "milliseconds from 100 to 60000")?,
+            "sessionOrphanMs" => {
+                self.session_orphan_ms = number(value, 5_000, 600_000, "milliseconds from 5000 to 600000")?;
+            }
+            "restoredContactGraceMs" => {
+                self.restored_contact_grace_ms = number(value, 1_000, 3_600_000, "milliseconds from 1000 to 3600000")?;
             }
             "rejectInConnectOnDecline" => self.reject_in_connect_on_decline = boolean(value)?,
             "maxSessions" => self.max_sessions = number(value, 1, 10, "a whole number from 1 to 10")? as usize,

@@ -17,7 +17,7 @@ use crate::ids::{ContactId, RequestId};
 use crate::input::{ContactEventKind, ContactSnapshot};
 use crate::persist::TabKind;
 use crate::redact::Redacted;
-use crate::slug::{Guid, LogicalName, LookupStatus, SlugData, SlugError, TemplateName};
+use crate::slug::{LogicalName, LookupStatus, SlugData, SlugError, TemplateName};
 use crate::text;
 use crate::time::Millis;
 
@@ -79,9 +79,13 @@ pub enum PopState {
         /// The tabs requested so far and how each stands.
         tabs: VecMap<TabKind, TabStatus>,
     },
-    /// A session may exist but its id is unknown (a `createSession` was in flight at a reload, or never
-    /// answered): never another session, nothing written.
-    SessionUnknown,
+    /// A session may exist but its id is unknown (a `createSession` was in flight at a reload, or its answer
+    /// was garbage): no second `createSession` until Dynamics, asked by reconciliation, says no session carries
+    /// this contact once `sessionOrphanMs` has passed.
+    SessionUnknown {
+        /// The id its orphan deadline is armed under (no CIF request carries it).
+        watch: RequestId,
+    },
     /// The agent closed the session: the contact is never written to again.
     SessionClosed,
     /// Gave up on the pop after repeated failures (reported to the agent).
@@ -104,7 +108,7 @@ impl PopState {
             PopState::CheckingCapacity { .. } => "CheckingCapacity",
             PopState::CreatingSession { .. } => "CreatingSession",
             PopState::Popped { .. } => "Popped",
-            PopState::SessionUnknown => "SessionUnknown",
+            PopState::SessionUnknown { .. } => "SessionUnknown",
             PopState::SessionClosed => "SessionClosed",
             PopState::Failed => "Failed",
             PopState::Abandoned => "Abandoned",
@@ -173,6 +177,14 @@ pub struct Contact {
     pub ended_at: Option<Millis>,
     /// The screen-pop state.
     pub state: PopState,
+    /// Whether the pop was already started again once because Dynamics never created its session: a second
+    /// orphaned `createSession` is reported instead of repeated.
+    pub session_retried: bool,
+    /// Popped before Streams delivered it (restored from storage, or adopted from Dynamics): its tab plan is
+    /// completed once its slugs are known.
+    pub tabs_unplanned: bool,
+    /// Whether the agent was told it waits for a free session (said once, however often Dynamics says no).
+    pub capacity_reported: bool,
 }
 
 /// What an event says about a contact's life, whatever order events come in.
@@ -203,14 +215,14 @@ pub fn observe_event(kind: ContactEventKind, snapshot: Option<&ContactSnapshot>)
     }
 }
 
-/// The correlation id of a contact: the id itself when it is a GUID, else a GUID-shaped hash of it.
-pub fn correlation_id(id: &ContactId) -> String {
-    if Guid::parse(id.as_str()).is_some() {
-        return id.as_str().to_owned();
-    }
+/// The correlation id of a contact's CIF calls on one page load: a GUID-shaped hash of the contact id and the
+/// page's nonce, so one contact's calls group together and a reloaded page's calls are told apart.
+pub fn correlation_id(id: &ContactId, page_nonce: &str) -> String {
     let fnv = |seed: u64| {
         id.as_str()
             .bytes()
+            .chain([b'/'])
+            .chain(page_nonce.bytes())
             .fold(seed, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
     };
     let (a, b) = (fnv(0xcbf2_9ce4_8422_2325), fnv(0x8422_2325_cbf2_9ce4));
@@ -226,9 +238,9 @@ pub fn correlation_id(id: &ContactId) -> String {
 
 impl Contact {
     /// A contact known only by id (first sighting or restore).
-    pub fn new(id: ContactId, now: Millis) -> Contact {
+    pub fn new(id: ContactId, now: Millis, page_nonce: &str) -> Contact {
         Contact {
-            correlation_id: correlation_id(&id),
+            correlation_id: correlation_id(&id, page_nonce),
             id,
             seen: false,
             channel: String::new(),
@@ -243,6 +255,9 @@ impl Contact {
             connected_at: None,
             ended_at: None,
             state: PopState::AwaitingCif,
+            session_retried: false,
+            tabs_unplanned: false,
+            capacity_reported: false,
         }
     }
 
@@ -398,14 +413,16 @@ impl Contact {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::slug::Guid;
 
     #[test]
     fn correlation_ids() {
         let g = ContactId::known("0f8fad5b-d9cb-469f-a165-70867728950e");
-        assert_eq!(correlation_id(&g), "0f8fad5b-d9cb-469f-a165-70867728950e");
         let c = ContactId::known("chat-1");
-        let d = correlation_id(&c);
+        let d = correlation_id(&c, "n1");
         assert!(Guid::parse(&d).is_some(), "{d}");
-        assert_eq!(d, correlation_id(&c));
+        assert_eq!(d, correlation_id(&c, "n1"));
+        assert_ne!(d, correlation_id(&c, "n2"), "a reloaded page's calls are told apart");
+        assert_ne!(correlation_id(&g, "n1"), correlation_id(&c, "n1"));
     }
 }

@@ -25,6 +25,11 @@ pub enum Input {
     Agent(AgentEvent),
     /// The page (re)loaded: what an earlier instance of this page persisted, as the raw stored text.
     Restore(RestoredState),
+    /// The page's web storage cannot be relied on (reading or a probe write threw, or a write failed).
+    StorageUnavailable {
+        /// What the browser said, for the trace.
+        reason: String,
+    },
 }
 
 /// A Streams contact event, with what the contact's getters returned at that moment.
@@ -180,9 +185,11 @@ pub struct AgentEvent {
     pub state_type: String,
 }
 
-/// What an earlier instance of this page persisted (see [`crate::Command::Persist`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What an earlier instance of this page persisted (see [`crate::Command::Persist`]), one text per slot.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RestoredState {
-    /// The stored text, untrusted: another script on the origin may have written anything there.
-    pub raw: String,
+    /// The [`crate::PersistSlot::Contacts`] text, untrusted: any script on the origin may write storage.
+    pub contacts: Option<String>,
+    /// The [`crate::PersistSlot::Handled`] text, untrusted too.
+    pub handled: Option<String>,
 }

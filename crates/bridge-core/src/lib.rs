@@ -117,7 +117,7 @@ pub mod trace;
 pub mod vecmap;
 
 pub use bridge::{Bridge, DebugCounts};
-pub use command::{CifCall, Command, Report, Severity, StreamsCall};
+pub use command::{CifCall, Command, PersistSlot, Report, Severity, StreamsCall};
 pub use config::{ChannelTemplates, Config, ConfigError, ConfigLayer, ConfigSource, CustomerRecordTab};
 pub use ids::{ContactId, RequestId};
 pub use input::{

@@ -154,6 +154,95 @@ impl CifError {
     pub fn is_template_not_found(&self) -> bool {
         self.message.contains("TemplateNotFound")
     }
+
+    /// What the rejection means for the next step: CIF rejects for three different reasons that need three
+    /// different answers, and confusing them costs a doubled session (a time limit retried) or a silent agent
+    /// (a permanent error retried until the caller hangs up).
+    pub fn kind(&self) -> ErrorKind {
+        if self.is_time_limit() {
+            ErrorKind::NoAnswer
+        } else if self.is_template_not_found() {
+            ErrorKind::Permanent
+        } else {
+            ErrorKind::Transient
+        }
+    }
+}
+
+/// How a rejected CIF call is handled ([`CifError::kind`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// CIF's own time limit: Dynamics may still act, so the call is never repeated blindly; reconcile instead.
+    NoAnswer,
+    /// The same input will fail again (an unknown template): fall back once, else tell the agent.
+    Permanent,
+    /// Anything else: retried with bounded backoff.
+    Transient,
+}
+
+/// Most nested levels searched for the contact id in a session's context.
+const MAX_CONTEXT_DEPTH: usize = 4;
+
+/// What `getSession(id)` says about one session: the contact the bridge created it for (the `contactId` it put
+/// into `templateParameters`, found in the session's context), the tabs it recorded there, and whether it is
+/// focused. The shape is undocumented (a `Map` in the CIF sample, converted to an object by the shell; the
+/// context may be JSON text or nested under `templateParameters`), so every level is searched, boundedly.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SessionFacts {
+    /// The bridge's `contactId` parameter, if the context holds one.
+    pub contact_id: Option<String>,
+    /// The `ccbTabs` context value the bridge writes while storage is unavailable (tab names, comma-separated).
+    pub tabs: Option<String>,
+    /// `isFocused`, when given.
+    pub focused: Option<bool>,
+}
+
+/// Reads `getSession`'s result; `None` when it is not an object at all.
+pub fn session_facts(value: &Value) -> Option<SessionFacts> {
+    let v = unwrap_json(value)?;
+    let obj = v.as_object()?;
+    if !obj.contains_key("sessionId") && !obj.contains_key("context") {
+        // Not a session at all: "nobody's" would be a guess.
+        return None;
+    }
+    let focused = obj.get("isFocused").and_then(boolean);
+    let mut facts = SessionFacts {
+        focused,
+        ..SessionFacts::default()
+    };
+    find_context_values(&v, 0, &mut facts);
+    Some(facts)
+}
+
+fn find_context_values(value: &Value, depth: usize, facts: &mut SessionFacts) {
+    if depth > MAX_CONTEXT_DEPTH {
+        return;
+    }
+    let Some(v) = unwrap_json(value) else { return };
+    match &v {
+        Value::Object(o) => {
+            for (key, inner) in o.iter().take(200) {
+                let text = || match unwrap_json(inner) {
+                    Some(Value::String(s)) => Some(s),
+                    Some(Value::Object(o)) => o.get("value").and_then(Value::as_str).map(str::to_owned),
+                    _ => None,
+                };
+                match key.as_str() {
+                    "contactId" if facts.contact_id.is_none() => {
+                        facts.contact_id = text().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+                    }
+                    "ccbTabs" if facts.tabs.is_none() => facts.tabs = text(),
+                    _ => find_context_values(inner, depth + 1, facts),
+                }
+            }
+        }
+        Value::Array(a) => {
+            for inner in a.iter().take(200) {
+                find_context_values(inner, depth + 1, facts);
+            }
+        }
+        _ => {}
+    }
 }
 
 #[cfg(test)]

@@ -225,6 +225,13 @@ impl<K: Ord> VecSet<K> {
     }
 }
 
+/// A set is written as a JSON array, in key order (the persisted tab list).
+impl<K: serde::Serialize> serde::Serialize for VecSet<K> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
 impl<K> VecSet<K> {
     /// How many keys.
     pub fn len(&self) -> usize {

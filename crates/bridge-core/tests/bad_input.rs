@@ -46,7 +46,7 @@ fn rule_5_hostile_attributes_are_reported_and_fall_back() {
     // Single match with an invalid id → search, never a record tab with the bad id.
     assert_eq!(
         p.take().last().cloned(),
-        Some("createTab extn_search search contact +1555'); DROP".to_owned())
+        Some("createTab extn_search search +1555'); DROP".to_owned())
     );
     assert!(p.report_codes().contains(&"pop.fallback.search"));
 }

@@ -507,13 +507,15 @@ fn the_seed_single_match_call_is_traced_step_by_step_under_one_correlation_id() 
             }
         })
         .collect();
-    assert_eq!(cif, BTreeSet::from([CONTACT_ID.to_owned()]));
+    let expected = bridge_core::contact::correlation_id(&ContactId::parse(CONTACT_ID).unwrap(), "0");
+    assert!(
+        Guid::parse(&expected).is_some(),
+        "GUID-shaped, as CIF expects: {expected}"
+    );
+    assert_eq!(cif, BTreeSet::from([expected.clone()]));
     let trace: Vec<Value> = serde_json::from_str(&p.bridge.export_trace()).unwrap();
     let mine: Vec<&Value> = trace.iter().filter(|e| e["contact"] == json!(CONTACT_ID)).collect();
-    assert!(
-        mine.iter().all(|e| e["correlationId"] == json!(CONTACT_ID)),
-        "{mine:#?}"
-    );
+    assert!(mine.iter().all(|e| e["correlationId"] == json!(expected)), "{mine:#?}");
     let kinds: Vec<&str> = mine.iter().filter_map(|e| e["kind"].as_str()).collect();
     for step in [
         "input.contact",
@@ -607,7 +609,7 @@ fn the_activity_update_is_retried_even_after_close_and_release() {
         .collect();
     assert_eq!(
         correlation,
-        vec![CONTACT_ID.to_owned(); 2],
+        vec![bridge_core::contact::correlation_id(&ContactId::parse(CONTACT_ID).unwrap(), "0"); 2],
         "the retry keeps the contact's correlation id"
     );
 }

@@ -89,24 +89,61 @@ fn item_08_pops_take_turns_first_come_first_served() {
 }
 
 #[test]
-fn item_08_a_stuck_pop_holds_the_turn_for_one_deadline_only() {
+fn item_15_an_unanswered_create_session_holds_the_turn_for_pop_turn_ms_only() {
     let mut p = Pair::default_ready();
     chat(&mut p, "chat-a", 1);
     chat(&mut p, "chat-b", 2);
     p.can_create();
     p.take();
-    p.advance(11_999);
-    assert!(p.take().is_empty(), "b waits while a's createSession may still answer");
+    p.advance(1_499);
+    assert!(p.take().is_empty(), "b waits while a's createSession is young");
     p.advance(1);
-    // a is overdue (reconciled, never repeated); b's turn starts.
-    assert_eq!(p.take(), vec!["getAllSessions", "canCreateSession"]);
+    // a keeps waiting for its answer (never repeated); b's turn starts.
+    assert_eq!(p.take(), vec!["canCreateSession"]);
     assert_eq!(p.bridge.contact_state("chat-a"), Some("CreatingSession"));
     assert_eq!(p.last("canCreateSession").1.unwrap().as_str(), "chat-b");
-    // While b's createSession is in flight, a new session in getAllSessions is not attributed to a.
+    p.can_create();
+    let a_create = p.all("createSession")[0].0;
+    // b's session answers first and is focused; a's late answer does not say a is focused (CIF focused b
+    // after it), so a's tab waits until the agent looks at a's session.
+    p.session_created("s-b");
+    assert_eq!(p.bridge.focused_contact().map(ContactId::as_str), Some("chat-b"));
+    p.take();
+    p.resolve(a_create, json!("s-a"));
+    assert_eq!(p.bridge.session_of("chat-a"), Some("s-a"));
+    assert!(p.take().is_empty(), "no tab for a while b's session is focused");
+    let b_tab = p.req("createTab");
+    p.resolve(b_tab, json!("tab-b"));
+    switched(&mut p, "s-b", false);
+    switched(&mut p, "s-a", true);
+    assert_eq!(
+        p.take(),
+        vec![format!("createTab extn_entity_record phonecall {}", activity(1))]
+    );
+    assert_eq!(p.all("createSession").len(), 2);
+}
+
+#[test]
+fn item_15_while_a_create_session_is_unanswered_a_new_session_is_attributed_by_dynamics_only() {
+    let mut p = Pair::default_ready();
+    chat(&mut p, "chat-a", 1);
+    chat(&mut p, "chat-b", 2);
+    p.can_create();
+    p.take();
+    p.advance(12_000);
+    // a is overdue (reconciled, never repeated); b started after popTurnMs.
+    assert_eq!(p.bridge.contact_state("chat-a"), Some("CreatingSession"));
+    assert_eq!(p.last("canCreateSession").1.unwrap().as_str(), "chat-b");
     let reconcile = p.req("getAllSessions");
     p.can_create();
     p.resolve(reconcile, json!(["s-maybe-b"]));
+    let ask = p.req("getSession");
+    p.resolve(
+        ask,
+        json!({"sessionId": "s-maybe-b", "context": {"contactId": "chat-b"}}),
+    );
     assert_eq!(p.bridge.session_of("chat-a"), None);
+    assert_eq!(p.bridge.session_of("chat-b"), Some("s-maybe-b"));
     assert_eq!(p.all("createSession").len(), 2);
 }
 
@@ -232,11 +269,20 @@ fn item_12_cif_time_limit_on_create_session_is_no_answer() {
         let r = p.req("getAllSessions");
         switched(&mut p, "late", true);
         p.resolve(r, json!("[\"late\"]"));
+        // Dynamics says whose it is: a Map in the CIF sample, an object once the shell converted it.
+        let ask = p.req("getSession");
+        p.resolve(
+            ask,
+            json!({"sessionId": "late", "context": {"templateParameters": {"contactId": CONTACT_ID}}}),
+        );
         assert_eq!(p.bridge.session_of(CONTACT_ID), Some("late"));
         assert_eq!(p.all("createSession").len(), 1);
         assert_eq!(
             p.take(),
-            vec![format!("createTab extn_entity_record phonecall {ACTIVITY_ID}")]
+            vec![
+                "getSession".to_owned(),
+                format!("createTab extn_entity_record phonecall {ACTIVITY_ID}")
+            ]
         );
         assert_eq!(
             p.report_codes()

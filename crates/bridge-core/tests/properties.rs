@@ -1,17 +1,23 @@
 //! Property tests: random interleavings, duplications and delays of contact events and CIF replies (replies
-//! for wrong or unknown requests, reloads, session closes), checking the invariants that matter to an agent:
+//! for wrong or unknown requests, reloads, web storage failing, CIF time limits with and without a late
+//! session, session closes), against a model of Dynamics that is the source of truth for sessions. Safety:
 //!
 //! * at most one live notification per contact (a new one only after the old one was answered, failed or
-//!   cancelled — across reloads too);
-//! * never a second `createSession` for a contact once one may have succeeded (anything but a rejection or
-//!   a throw), across reloads too;
-//! * never a record tab with an absent or invalid `entityId`;
-//! * no command for a contact after it was released (`onDestroy`), nor any write after its session closed;
+//!   cancelled — across reloads too), and no notification token ever used twice, across reloads;
+//! * never a `createSession` for a contact that has an open session in Dynamics, nor while an earlier one for
+//!   it may still be carried out (Dynamics acts within `sessionOrphanMs` or never) — across reloads, with and
+//!   without web storage;
+//! * never the same tab twice in a session, and never a record tab with an absent or invalid `entityId`;
+//! * no command for a contact after it was released (`onDestroy`), nor any write after its session closed
+//!   (while web storage works: a page without it cannot know either after a reload);
 //! * every `createTab` / `renderSearchPage` is issued while its contact's session is the one Dynamics has
-//!   focused (CIF opens tabs in the focused session; `createSession` focuses the session it creates), and no
-//!   `createSession` or tab call is issued while another contact's `createSession` or tab call may still be
-//!   carried out (one pop at a time, each bounded by the call deadline);
+//!   focused (CIF opens tabs in the focused session; Dynamics focuses sessions in the order `createSession`s
+//!   were sent), and no pop call is issued while another contact's young `createSession` (`popTurnMs`) or tab
+//!   call (the call deadline) may still be carried out;
 //! * no panic, whatever the input.
+//!
+//! Liveness: once Dynamics and Streams behave and time passes, every contact that was connected ends popped,
+//! closed, declined, or reported to the agent — never stuck waiting — and nothing stays counted.
 //!
 //! Plus fuzz-style properties for the slug, configuration, CIF result, handler payload and persistence
 //! parsers over arbitrary JSON.
@@ -26,6 +32,10 @@ use proptest::prelude::*;
 use serde_json::{json, Value};
 
 const IDS: [&str; 3] = ["7c1ed9a6-1f3e-4b5a-9d0e-2a3b4c5d6e7f", "chat-2", "task-3"];
+/// Defaults the invariants lean on (`popTurnMs`, `cifCallTimeoutMs`, `sessionOrphanMs`).
+const POP_TURN_MS: u64 = 1_500;
+const CALL_DEADLINE_MS: u64 = 12_000;
+const ORPHAN_MS: u64 = 30_000;
 
 #[derive(Debug, Clone)]
 enum Step {
@@ -67,6 +77,7 @@ enum Step {
         ok: bool,
     },
     Reload,
+    StorageFails,
 }
 
 const KINDS: [ContactEventKind; 13] = [
@@ -101,14 +112,15 @@ fn step() -> impl Strategy<Value = Step> {
             .prop_map(|(contact, kind, state, inbound, channel, attrs, snapshot)| Step::Event { contact, kind, state, inbound, channel, attrs, snapshot }),
         1 => Just(Step::Ready),
         1 => Just(Step::Unavailable),
-        8 => (any::<usize>(), 0..9usize).prop_map(|(pick, outcome)| Step::Reply { pick, outcome }),
+        8 => (any::<usize>(), 0..10usize).prop_map(|(pick, outcome)| Step::Reply { pick, outcome }),
         1 => (any::<usize>(), 0..8usize).prop_map(|(pick, outcome)| Step::Stale { pick, outcome }),
         1 => (any::<u64>(), 0..8usize).prop_map(|(id, outcome)| Step::Unknown { id, outcome }),
-        2 => prop_oneof![Just(0u64), 1..2_000u64, Just(12_000u64), Just(600_000u64)].prop_map(|ms| Step::Advance { ms }),
+        2 => prop_oneof![Just(0u64), 1..2_000u64, Just(12_000u64), Just(31_000u64), Just(600_000u64)].prop_map(|ms| Step::Advance { ms }),
         1 => any::<usize>().prop_map(|pick| Step::Close { pick }),
         1 => (any::<usize>(), any::<bool>()).prop_map(|(pick, focused)| Step::Switch { pick, focused }),
         1 => (any::<usize>(), any::<bool>()).prop_map(|(pick, ok)| Step::Streams { pick, ok }),
         1 => Just(Step::Reload),
+        1 => Just(Step::StorageFails),
     ]
 }
 
@@ -125,55 +137,117 @@ fn attributes(choice: usize) -> Value {
     }
 }
 
-/// The whole simulated world: the bridge (replaced on reload), the commands it issued, and the invariants'
-/// bookkeeping.
+/// One session in the model of Dynamics.
+#[derive(Debug, Clone)]
+struct DynSession {
+    id: String,
+    /// The `contactId` template parameter it was created with.
+    contact: Option<String>,
+    open: bool,
+    /// Tabs carried out in it (template and parameters), in the session focused when the call was sent.
+    tabs: BTreeSet<String>,
+    /// What `updateContext` wrote into its context.
+    context: serde_json::Map<String, Value>,
+}
+
+/// The whole simulated world: the bridge (replaced on reload), Dynamics (the truth about sessions), the
+/// commands the bridge issued, and the invariants' bookkeeping.
 struct World {
     bridge: Bridge,
     now: Millis,
-    /// CIF requests of the current page instance not answered yet: request → (contact, method, call).
+    /// Page loads so far (each has its own nonce).
+    page: u64,
+    /// CIF requests of the current page instance not answered yet: request → (contact, call).
     outstanding: BTreeMap<RequestId, (Option<ContactId>, CifCall)>,
+    /// When each outstanding CIF request was sent, and the send order of `createSession`s.
+    sent_at: BTreeMap<RequestId, Millis>,
+    create_seq: BTreeMap<RequestId, u64>,
+    next_seq: u64,
+    /// The most recent `createSession` Dynamics carried out (focus follows send order).
+    last_carried: u64,
     answered: Vec<RequestId>,
     streams: Vec<RequestId>,
     persisted: Option<String>,
-    sessions: Vec<String>,
+    persisted_handled: Option<String>,
+    storage_ok: bool,
+    dynamics: Vec<DynSession>,
     next_session: u64,
-    /// Contact → live notification tokens.
+    /// Contact → live notification tokens; every token ever issued.
     live_tokens: BTreeMap<ContactId, BTreeSet<String>>,
-    /// Contacts for which a createSession may have succeeded.
-    maybe_session: BTreeSet<ContactId>,
+    all_tokens: BTreeSet<String>,
     /// Released contacts.
     forgotten: BTreeSet<ContactId>,
-    /// Contacts whose session the agent closed.
+    /// Contacts whose session the agent closed (while storage works, never written to or created again).
     closed: BTreeSet<ContactId>,
-    /// The session Dynamics has focused (model): set when a createSession is carried out and by agent switches.
+    /// The session Dynamics has focused.
     focused: Option<String>,
-    /// When each outstanding CIF request was sent.
-    sent_at: BTreeMap<RequestId, Millis>,
     /// Last state delivered per contact (re-delivered as `Existing` after a reload).
     last_event: BTreeMap<usize, (usize, usize, usize, usize)>,
     ready: bool,
+    /// From now on Dynamics answers every call the happy way (the liveness phase).
+    behaved: bool,
+    /// Sessions Dynamics named the contact of on this page, and whether the bridge gave up asking about the
+    /// others: only then may it pop a contact whose session Dynamics would not name (a missing screen costs
+    /// more than a second one).
+    identified: BTreeSet<String>,
+    unnamed_when_given_up: BTreeSet<String>,
+    /// Whether the bridge gave up asking which sessions are open (storage is trusted then, and a page
+    /// without storage pops rather than never).
+    gave_up_reconciling: bool,
+    /// Sessions whose tab record (`updateContext`) Dynamics refused and no retry has written yet; after a
+    /// reload without storage their tabs may open again (the documented limit of that fallback).
+    unrecorded: BTreeSet<String>,
+    tabs_excused: BTreeSet<String>,
+    /// Contacts Streams destroyed: never in a later page's snapshot.
+    destroyed: BTreeSet<usize>,
+    /// The session each tab call in flight was sent into (focused at the time).
+    tab_target: BTreeMap<RequestId, Option<String>>,
 }
 
 impl World {
     fn new() -> World {
         World {
-            bridge: Bridge::new(Config::default(), Millis(1_000)),
+            bridge: Bridge::new(Config::default(), Millis(1_000)).with_page_nonce("p1"),
             now: Millis(1_000),
+            page: 1,
             outstanding: BTreeMap::new(),
+            sent_at: BTreeMap::new(),
+            create_seq: BTreeMap::new(),
+            next_seq: 1,
+            last_carried: 0,
             answered: Vec::new(),
             streams: Vec::new(),
             persisted: None,
-            sessions: Vec::new(),
+            persisted_handled: None,
+            storage_ok: true,
+            dynamics: Vec::new(),
             next_session: 1,
             live_tokens: BTreeMap::new(),
-            maybe_session: BTreeSet::new(),
+            all_tokens: BTreeSet::new(),
             forgotten: BTreeSet::new(),
             closed: BTreeSet::new(),
             focused: None,
-            sent_at: BTreeMap::new(),
             last_event: BTreeMap::new(),
             ready: false,
+            behaved: false,
+            identified: BTreeSet::new(),
+            unnamed_when_given_up: BTreeSet::new(),
+            gave_up_reconciling: false,
+            unrecorded: BTreeSet::new(),
+            tabs_excused: BTreeSet::new(),
+            destroyed: BTreeSet::new(),
+            tab_target: BTreeMap::new(),
         }
+    }
+
+    fn open_session_of(&self, contact: &ContactId) -> Option<&DynSession> {
+        self.dynamics
+            .iter()
+            .find(|s| s.open && s.contact.as_deref() == Some(contact.as_str()))
+    }
+
+    fn tab_signature(call: &CifCall) -> String {
+        serde_json::to_string(call).unwrap()
     }
 
     fn drain(&mut self) -> Result<(), TestCaseError> {
@@ -202,19 +276,22 @@ impl World {
                         CifCall::CreateSession { .. } | CifCall::CreateTab { .. } | CifCall::RenderSearchPage { .. }
                     );
                     if acts_on_focus {
-                        // One pop at a time: nothing else that CIF carries out in the focused session may still be
-                        // under way for another contact (a request stops counting at the call deadline).
+                        // One pop at a time, each bounded: a young createSession (popTurnMs) or tab call (the call
+                        // deadline) of another contact may still be carried out in the focused session.
                         for (r, (other, other_call)) in &self.outstanding {
-                            let young = self.sent_at.get(r).is_some_and(|t| self.now.since(*t) < 12_000);
+                            let age = self.sent_at.get(r).map_or(u64::MAX, |t| self.now.since(*t));
                             let held = match other_call {
-                                CifCall::CreateSession { .. } => true,
-                                CifCall::CreateTab { .. } | CifCall::RenderSearchPage { .. } => other
-                                    .as_ref()
-                                    .is_some_and(|o| !self.forgotten.contains(o) && !self.closed.contains(o)),
+                                CifCall::CreateSession { .. } => age < POP_TURN_MS,
+                                CifCall::CreateTab { .. } | CifCall::RenderSearchPage { .. } => {
+                                    age < CALL_DEADLINE_MS
+                                        && other
+                                            .as_ref()
+                                            .is_some_and(|o| !self.forgotten.contains(o) && !self.closed.contains(o))
+                                }
                                 _ => false,
                             };
                             prop_assert!(
-                                !(young && held && *other != contact),
+                                !(held && *other != contact),
                                 "{call:?} for {contact:?} while {other_call:?} for {other:?} is under way"
                             );
                         }
@@ -227,10 +304,25 @@ impl World {
                             "{call:?} for {c} in session {session:?} while {:?} is focused",
                             self.focused
                         );
+                        let sig = World::tab_signature(&call);
+                        let opened = self
+                            .dynamics
+                            .iter()
+                            .any(|s| Some(&s.id) == session.as_ref() && s.tabs.contains(&sig));
+                        let excused = session.as_ref().is_some_and(|s| self.tabs_excused.contains(s));
+                        prop_assert!(
+                            !opened || excused,
+                            "the same tab twice in {session:?}: {call:?}{}",
+                            trace_tail(&self.bridge, 30)
+                        );
                     }
                     match &call {
                         CifCall::NotifyEvent { cancellation_token, .. } => {
                             let c = contact.clone().unwrap();
+                            prop_assert!(
+                                self.all_tokens.insert(cancellation_token.clone()),
+                                "token {cancellation_token} used twice"
+                            );
                             let live = self.live_tokens.entry(c.clone()).or_default();
                             prop_assert!(live.is_empty(), "second live notification for {c}: {live:?}");
                             live.insert(cancellation_token.clone());
@@ -240,10 +332,29 @@ impl World {
                                 tokens.remove(cancellation_token);
                             }
                         }
-                        CifCall::CreateSession { .. } => {
+                        CifCall::CreateSession {
+                            template_parameters, ..
+                        } => {
                             let c = contact.clone().unwrap();
-                            prop_assert!(!self.maybe_session.contains(&c), "second createSession for {c}");
-                            self.maybe_session.insert(c);
+                            prop_assert_eq!(template_parameters.get("contactId"), Some(&json!(c.as_str())));
+                            let excused =
+                                |s: &DynSession| self.gave_up_reconciling || self.unnamed_when_given_up.contains(&s.id);
+                            prop_assert!(
+                                self.open_session_of(&c).map_or(true, excused),
+                                "createSession for {c}, which has an open session in Dynamics{}",
+                                trace_tail(&self.bridge, 40)
+                            );
+                            for (r, (other, other_call)) in &self.outstanding {
+                                let age = self.sent_at.get(r).map_or(u64::MAX, |t| self.now.since(*t));
+                                prop_assert!(
+                                    !(matches!(other_call, CifCall::CreateSession { .. })
+                                        && other.as_ref() == Some(&c)
+                                        && age < ORPHAN_MS),
+                                    "second createSession for {c} while the first may still be carried out"
+                                );
+                            }
+                            self.create_seq.insert(request, self.next_seq);
+                            self.next_seq += 1;
                         }
                         CifCall::CreateTab {
                             template_name,
@@ -260,6 +371,10 @@ impl World {
                         }
                         _ => {}
                     }
+                    if matches!(call, CifCall::CreateTab { .. } | CifCall::RenderSearchPage { .. }) {
+                        // Dynamics receives the call at once and opens the tab in the session focused then.
+                        self.tab_target.insert(request, self.focused.clone());
+                    }
                     self.outstanding.insert(request, (contact, call));
                     self.sent_at.insert(request, self.now);
                 }
@@ -269,14 +384,41 @@ impl World {
                     }
                     self.streams.push(request);
                 }
-                // The world may still answer a forgotten request (a stale answer must stay harmless), as a
-                // shell racing the forget would.
-                Command::Forget { .. } => {}
-                Command::Persist(text) => {
+                // The shell stops listening to a forgotten request; a stale answer (the Stale step) must still be
+                // harmless, as a shell racing the forget would deliver it.
+                Command::Forget { request } => {
+                    if let Some((_, CifCall::UpdateContext { session_id, .. })) = self.outstanding.get(&request) {
+                        // Given up on without an answer: as good as refused.
+                        self.unrecorded.insert(session_id.clone());
+                    }
+                    if self.outstanding.remove(&request).is_some() {
+                        self.sent_at.remove(&request);
+                        self.answered.push(request);
+                    }
+                }
+                Command::Persist { slot, text } => {
                     prop_assert!(text.len() < 200_000);
-                    self.persisted = Some(text);
+                    if self.storage_ok {
+                        match slot {
+                            PersistSlot::Contacts => self.persisted = Some(text),
+                            PersistSlot::Handled => self.persisted_handled = Some(text),
+                        }
+                    }
                 }
                 Command::Report(r) => {
+                    if r.code == "cif.getSession.failed" {
+                        // Sessions Dynamics has not named by now may be popped over (answers after this are stale).
+                        let unnamed: Vec<String> = self
+                            .dynamics
+                            .iter()
+                            .filter(|s| s.open && !self.identified.contains(&s.id))
+                            .map(|s| s.id.clone())
+                            .collect();
+                        self.unnamed_when_given_up.extend(unnamed);
+                    }
+                    if r.code == "cif.getAllSessions.failed" {
+                        self.gave_up_reconciling = true;
+                    }
                     for secret in ["5555550100", "Maria", "Campbell"] {
                         prop_assert!(!r.message.contains(secret), "personal data in report: {}", r.message);
                     }
@@ -286,11 +428,108 @@ impl World {
         Ok(())
     }
 
-    fn outcome(&mut self, call: &CifCall, choice: usize) -> CifOutcome {
+    /// Dynamics carries out a `createSession`: a session with the contact id, focused unless a later one was
+    /// carried out already.
+    fn carry_out_create(&mut self, request: RequestId, call: &CifCall) -> String {
+        let s = format!("session-{}", self.next_session);
+        self.next_session += 1;
+        let contact = match call {
+            CifCall::CreateSession {
+                template_parameters, ..
+            } => template_parameters
+                .get("contactId")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            _ => None,
+        };
+        let seq = self.create_seq.get(&request).copied().unwrap_or(0);
+        if seq >= self.last_carried {
+            self.last_carried = seq;
+            self.focused = Some(s.clone());
+        }
+        self.dynamics.push(DynSession {
+            id: s.clone(),
+            contact,
+            open: true,
+            tabs: BTreeSet::new(),
+            context: serde_json::Map::new(),
+        });
+        s
+    }
+
+    /// Dynamics carries out a tab call in the session that was focused when it was sent.
+    fn carry_out_tab(&mut self, request: RequestId, call: &CifCall) {
+        let sig = World::tab_signature(call);
+        let target = self.tab_target.remove(&request).flatten();
+        if let Some(s) = self.dynamics.iter_mut().find(|s| Some(&s.id) == target.as_ref()) {
+            s.tabs.insert(sig);
+        }
+    }
+
+    fn outcome(&mut self, request: RequestId, call: &CifCall, choice: usize) -> CifOutcome {
         let rejected = |m: &str| CifOutcome::Rejected(json!(format!("{{\"message\":\"{m}\",\"msdyn_name\":\"X\"}}")));
+        let time_limit = || {
+            // As the CIF library delivers it: a Map, which the shell converts to an object.
+            CifOutcome::Rejected(
+                json!({"message": "Timeout occurred as no response was received from listener window", "msdyn_name": "X"}),
+            )
+        };
+        let choice = if self.behaved { 0 } else { choice };
+        let age = self.sent_at.get(&request).map_or(0, |t| self.now.since(*t));
         match (call, choice) {
+            // Dynamics acts within sessionOrphanMs or never.
+            (CifCall::CreateSession { .. }, _) if age >= ORPHAN_MS => time_limit(),
+            (CifCall::CreateSession { .. }, 8) => {
+                // CIF gave up, Dynamics went on: a late session.
+                self.carry_out_create(request, call);
+                time_limit()
+            }
+            (CifCall::CreateSession { .. }, 9) => time_limit(),
+            (CifCall::CreateTab { .. } | CifCall::RenderSearchPage { .. }, 8) => {
+                self.carry_out_tab(request, call);
+                time_limit()
+            }
+            (CifCall::GetSession { .. }, 4..) => rejected("RejectAfterClientError"),
+            (CifCall::GetSession { session_id }, 0..=3) => {
+                match self.dynamics.iter().find(|s| s.id == *session_id && s.open) {
+                    Some(s) => {
+                        self.identified.insert(s.id.clone());
+                        let mut context = s.context.clone();
+                        let params = json!({"contactId": s.contact});
+                        let focused = self.focused.as_ref() == Some(&s.id);
+                        CifOutcome::Resolved(match choice {
+                            0 => {
+                                context.insert("templateParameters".into(), params);
+                                json!({"sessionId": s.id, "context": context, "isFocused": focused})
+                            }
+                            1 => {
+                                context.insert("contactId".into(), json!(s.contact));
+                                json!(json!({"sessionId": s.id, "context": json!(context).to_string()}).to_string())
+                            }
+                            _ => {
+                                context.insert("templateParameters".into(), json!(params.to_string()));
+                                json!({"sessionId": s.id, "context": context})
+                            }
+                        })
+                    }
+                    None => rejected("RejectAfterClientError"),
+                }
+            }
+            (CifCall::UpdateContext { session_id, .. }, 5..) => {
+                self.unrecorded.insert(session_id.clone());
+                rejected("RejectAfterClientError")
+            }
+            (CifCall::UpdateContext { session_id, input }, 0..=4) => {
+                self.unrecorded.remove(session_id);
+                if let Some(s) = self.dynamics.iter_mut().find(|s| s.id == *session_id) {
+                    for (k, v) in input {
+                        s.context.insert(k.clone(), v.clone());
+                    }
+                }
+                CifOutcome::Resolved(json!("ok"))
+            }
+            (_, 8 | 9) => time_limit(),
             (_, 6) => CifOutcome::Threw("Microsoft is not defined".into()),
-            (_, 8) => rejected("Timeout occurred as no response was received from listener window"),
             (_, 7) => CifOutcome::Resolved(json!({"garbage": [1, {"x": null}]})),
             (CifCall::NotifyEvent { .. }, 0 | 1) => CifOutcome::Resolved(json!("{\"actionName\":\"Accept\"}")),
             (CifCall::NotifyEvent { .. }, 2) => CifOutcome::Resolved(json!({"value": {"actionName": "Reject"}})),
@@ -301,14 +540,20 @@ impl World {
             (CifCall::CanCreateSession, 0..=2) => CifOutcome::Resolved(json!(true)),
             (CifCall::CanCreateSession, 3) => CifOutcome::Resolved(json!("false")),
             (CifCall::CreateSession { .. }, 0..=3) => {
-                let s = format!("session-{}", self.next_session);
-                self.next_session += 1;
-                self.sessions.push(s.clone());
+                let s = self.carry_out_create(request, call);
                 CifOutcome::Resolved(json!(s))
             }
+            (CifCall::CreateTab { .. } | CifCall::RenderSearchPage { .. }, 0..=4) => {
+                self.carry_out_tab(request, call);
+                CifOutcome::Resolved(json!("tab"))
+            }
             (CifCall::GetAllSessions, 0..=3) => {
-                let alive: Vec<&String> = self.sessions.iter().step_by(choice + 1).collect();
-                CifOutcome::Resolved(json!(serde_json::to_string(&alive).unwrap()))
+                let open: Vec<&String> = self.dynamics.iter().filter(|s| s.open).map(|s| &s.id).collect();
+                CifOutcome::Resolved(match choice {
+                    0 => json!(serde_json::to_string(&open).unwrap()),
+                    1 => json!(open),
+                    _ => json!({"value": open}),
+                })
             }
             (_, 5) => rejected("RejectAfterClientError"),
             _ => CifOutcome::Resolved(json!("ok")),
@@ -317,32 +562,14 @@ impl World {
 
     fn settle(&mut self, request: RequestId, contact: Option<ContactId>, call: CifCall, outcome: CifOutcome) {
         self.sent_at.remove(&request);
-        let time_limit =
-            matches!(&outcome, CifOutcome::Rejected(v) if v.as_str().is_some_and(|t| t.contains("Timeout occurred")));
+        let time_limit = matches!(&outcome, CifOutcome::Rejected(v) if v.get("message").is_some_and(|m| m.as_str().is_some_and(|t| t.contains("Timeout occurred"))));
         if time_limit {
             // A settled promise never settles again: no stale replay of it.
             self.answered.retain(|r| *r != request);
         }
-        if let (CifCall::CreateSession { .. }, CifOutcome::Resolved(v)) = (&call, &outcome) {
-            if let Some(s) = v.as_str().filter(|s| s.starts_with("session-")) {
-                // Dynamics focuses the session it creates.
-                self.focused = Some(s.to_owned());
-            }
-        }
-        if let Some(c) = &contact {
-            match &call {
-                CifCall::NotifyEvent { cancellation_token, .. } => {
-                    if let Some(t) = self.live_tokens.get_mut(c) {
-                        t.remove(cancellation_token);
-                    }
-                }
-                // CIF's time limit is no answer: the session may still have been created.
-                CifCall::CreateSession { .. }
-                    if !time_limit && matches!(outcome, CifOutcome::Rejected(_) | CifOutcome::Threw(_)) =>
-                {
-                    self.maybe_session.remove(c);
-                }
-                _ => {}
+        if let (Some(c), CifCall::NotifyEvent { cancellation_token, .. }) = (&contact, &call) {
+            if let Some(t) = self.live_tokens.get_mut(c) {
+                t.remove(cancellation_token);
             }
         }
         self.bridge
@@ -381,13 +608,38 @@ impl World {
         );
         if kind == ContactEventKind::Destroyed {
             self.last_event.remove(&contact);
+            self.destroyed.insert(contact);
             if known {
                 // Commands emitted while handling the destroy itself (the cancel) are allowed: drain first.
                 let _ = self.drain();
                 self.forgotten.insert(ContactId::parse(id).unwrap());
             }
-        } else if with_snapshot {
+        } else if with_snapshot && !self.destroyed.contains(&contact) {
+            // Streams may repeat events of a destroyed contact on this page, but a reloaded page's snapshot
+            // no longer holds it.
             self.last_event.insert(contact, (state, inbound, channel, attrs));
+        }
+    }
+
+    fn advance(&mut self, ms: u64) -> Result<(), TestCaseError> {
+        let end = self.now.plus(ms);
+        while let Some(t) = self.bridge.poll_timeout() {
+            if t > end {
+                break;
+            }
+            self.now = self.now.max(t);
+            self.bridge.handle_timeout(self.now);
+            self.drain()?;
+        }
+        self.now = end;
+        Ok(())
+    }
+
+    fn reply(&mut self, request: RequestId, choice: usize) {
+        if let Some((contact, call)) = self.outstanding.remove(&request) {
+            let o = self.outcome(request, &call, choice);
+            self.answered.push(request);
+            self.settle(request, contact, call, o);
         }
     }
 
@@ -417,22 +669,19 @@ impl World {
             Step::Reply { pick, outcome } => {
                 if !self.outstanding.is_empty() {
                     let request = *self.outstanding.keys().nth(pick % self.outstanding.len()).unwrap();
-                    let (contact, call) = self.outstanding.remove(&request).unwrap();
-                    let o = self.outcome(&call, outcome);
-                    self.answered.push(request);
-                    self.settle(request, contact, call, o);
+                    self.reply(request, outcome);
                 }
             }
             Step::Stale { pick, outcome } => {
                 if !self.answered.is_empty() {
                     let request = self.answered[pick % self.answered.len()];
-                    let o = self.outcome(&CifCall::CanCreateSession, outcome);
+                    let o = self.outcome(request, &CifCall::CanCreateSession, outcome);
                     self.bridge
                         .handle_input(self.now, Input::CifReply(CifReply { request, outcome: o }));
                 }
             }
             Step::Unknown { id, outcome } => {
-                let o = self.outcome(&CifCall::GetAllSessions, outcome);
+                let o = self.outcome(RequestId(0), &CifCall::GetAllSessions, outcome);
                 self.bridge.handle_input(
                     self.now,
                     Input::CifReply(CifReply {
@@ -441,24 +690,16 @@ impl World {
                     }),
                 );
             }
-            Step::Advance { ms } => {
-                let end = self.now.plus(ms);
-                while let Some(t) = self.bridge.poll_timeout() {
-                    prop_assert!(t >= Millis(0));
-                    if t > end {
-                        break;
-                    }
-                    self.now = self.now.max(t);
-                    self.bridge.handle_timeout(self.now);
-                    self.drain()?;
-                }
-                self.now = end;
-            }
+            Step::Advance { ms } => self.advance(ms)?,
             Step::Close { pick } => {
-                if !self.sessions.is_empty() {
-                    let sid = self.sessions[pick % self.sessions.len()].clone();
+                let open: Vec<String> = self.dynamics.iter().filter(|s| s.open).map(|s| s.id.clone()).collect();
+                if !open.is_empty() {
+                    let sid = open[pick % open.len()].clone();
                     if self.focused.as_deref() == Some(sid.as_str()) {
                         self.focused = None;
+                    }
+                    for s in self.dynamics.iter_mut().filter(|s| s.id == sid) {
+                        s.open = false;
                     }
                     for id in IDS {
                         if self.bridge.session_of(id) == Some(sid.as_str()) {
@@ -475,11 +716,8 @@ impl World {
                 }
             }
             Step::Switch { pick, focused } => {
-                let sid = self
-                    .sessions
-                    .get(pick % self.sessions.len().max(1))
-                    .cloned()
-                    .unwrap_or_default();
+                let open: Vec<String> = self.dynamics.iter().filter(|s| s.open).map(|s| s.id.clone()).collect();
+                let sid = open.get(pick % open.len().max(1)).cloned().unwrap_or_default();
                 if !sid.is_empty() {
                     if focused {
                         self.focused = Some(sid.clone());
@@ -503,45 +741,174 @@ impl World {
                         .handle_input(self.now, Input::StreamsReply(StreamsReply { request, outcome }));
                 }
             }
-            Step::Reload => {
-                // The page reloads: promises in flight die with it (a createSession among them may still have
-                // created a session, so `maybe_session` stays), Streams re-delivers the live contacts.
-                self.bridge = Bridge::new(Config::default(), self.now);
-                self.outstanding.clear();
-                self.sent_at.clear();
-                self.answered.clear();
-                self.streams.clear();
-                if let Some(raw) = self.persisted.clone() {
-                    self.bridge
-                        .handle_input(self.now, Input::Restore(RestoredState { raw }));
-                }
-                let live: Vec<(usize, (usize, usize, usize, usize))> =
-                    self.last_event.iter().map(|(k, v)| (*k, *v)).collect();
-                for (contact, (state, inbound, channel, attrs)) in live {
-                    self.event(
-                        contact,
-                        ContactEventKind::Existing,
-                        state,
-                        inbound,
-                        channel,
-                        attrs,
-                        true,
-                    );
-                }
-                if self.ready {
-                    self.bridge.handle_input(self.now, Input::Cif(CifAvailability::Ready));
-                }
+            Step::StorageFails => {
+                // A later write fails (or storage is blocked from now on): what is stored stays stale.
+                self.storage_ok = false;
+                self.bridge.handle_input(
+                    self.now,
+                    Input::StorageUnavailable {
+                        reason: "QuotaExceededError".into(),
+                    },
+                );
             }
+            Step::Reload => self.reload(),
         }
         self.drain()
     }
+
+    /// The page reloads: promises in flight die with it, but Dynamics carries out what it was sent (a
+    /// `createSession` or tab among them); Streams re-delivers the live contacts.
+    fn reload(&mut self) {
+        let in_flight: Vec<(RequestId, (Option<ContactId>, CifCall))> =
+            std::mem::take(&mut self.outstanding).into_iter().collect();
+        let mut creates: Vec<(u64, RequestId, CifCall)> = Vec::new();
+        for (request, (contact, call)) in in_flight {
+            match &call {
+                CifCall::CreateSession { .. } => {
+                    let age = self.sent_at.get(&request).map_or(0, |t| self.now.since(*t));
+                    if age < ORPHAN_MS {
+                        creates.push((self.create_seq.get(&request).copied().unwrap_or(0), request, call));
+                    }
+                }
+                CifCall::CreateTab { .. } | CifCall::RenderSearchPage { .. } => {
+                    let _ = contact;
+                    self.carry_out_tab(request, &call);
+                }
+                CifCall::UpdateContext { session_id, input } => {
+                    if let Some(s) = self.dynamics.iter_mut().find(|s| s.id == *session_id) {
+                        for (k, v) in input {
+                            s.context.insert(k.clone(), v.clone());
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        creates.sort_by_key(|(seq, _, _)| *seq);
+        for (_, request, call) in creates {
+            self.carry_out_create(request, &call);
+        }
+        self.page += 1;
+        self.tabs_excused.extend(std::mem::take(&mut self.unrecorded));
+        self.identified.clear();
+        self.unnamed_when_given_up.clear();
+        self.gave_up_reconciling = false;
+        self.bridge = Bridge::new(Config::default(), self.now).with_page_nonce(&format!("p{}", self.page));
+        self.sent_at.clear();
+        self.create_seq.clear();
+        self.answered.clear();
+        self.streams.clear();
+        // The new page's tokens can be no older toast's: the old toasts time out or are withdrawn.
+        if self.storage_ok {
+            if self.persisted.is_some() || self.persisted_handled.is_some() {
+                let restored = RestoredState {
+                    contacts: self.persisted.clone(),
+                    handled: self.persisted_handled.clone(),
+                };
+                self.bridge.handle_input(self.now, Input::Restore(restored));
+            }
+        } else {
+            // Storage throws on this page too: there is nothing to restore, the page says so. What only the page
+            // knew is gone with it (which contacts it released, which sessions the agent closed: Dynamics lists
+            // open sessions only), so a contact Streams still delivers is a new contact to this page.
+            self.live_tokens.clear();
+            self.forgotten.clear();
+            self.closed.clear();
+            self.bridge.handle_input(
+                self.now,
+                Input::StorageUnavailable {
+                    reason: "SecurityError".into(),
+                },
+            );
+        }
+        let live: Vec<(usize, (usize, usize, usize, usize))> = self.last_event.iter().map(|(k, v)| (*k, *v)).collect();
+        for (contact, (state, inbound, channel, attrs)) in live {
+            self.event(
+                contact,
+                ContactEventKind::Existing,
+                state,
+                inbound,
+                channel,
+                attrs,
+                true,
+            );
+        }
+        if self.ready {
+            self.bridge.handle_input(self.now, Input::Cif(CifAvailability::Ready));
+        }
+    }
+
+    /// Liveness: Dynamics and Streams behave from now on and time passes; every contact that was connected
+    /// must end popped, closed, declined or reported to the agent, and no request may stay waiting.
+    fn quiesce_and_check_liveness(&mut self) -> Result<(), TestCaseError> {
+        self.behaved = true;
+        if !self.ready {
+            self.run(Step::Ready)?;
+        }
+        for _ in 0..300 {
+            // Every answer arrives within a second: Dynamics is well now.
+            for _ in 0..50 {
+                let Some(r) = self.outstanding.keys().next().copied() else {
+                    break;
+                };
+                self.reply(r, 0);
+                self.drain()?;
+            }
+            for r in std::mem::take(&mut self.streams) {
+                self.bridge.handle_input(
+                    self.now,
+                    Input::StreamsReply(StreamsReply {
+                        request: r,
+                        outcome: Ok(()),
+                    }),
+                );
+                self.drain()?;
+            }
+            // The agent looks at each open session in turn, as an agent working through deferred tabs would.
+            let open = self.dynamics.iter().filter(|s| s.open).count();
+            for pick in 0..open {
+                self.run(Step::Switch { pick, focused: true })?;
+            }
+            self.advance(1_000)?;
+        }
+        for id in IDS {
+            let Some(state) = self.bridge.contact_state(id) else {
+                continue;
+            };
+            if self.bridge.was_connected(id) != Some(true) {
+                continue;
+            }
+            let full = self.bridge.open_sessions() >= Config::default().max_sessions;
+            prop_assert!(
+                matches!(state, "Popped" | "SessionClosed" | "Declined" | "Failed")
+                    || (state == "WaitingForCapacity" && full),
+                "liveness: connected contact {id} left in {state}; counts {:?}; trace tail {}",
+                self.bridge.debug_counts(),
+                trace_tail(&self.bridge, 40)
+            );
+        }
+        let counts = self.bridge.debug_counts();
+        prop_assert_eq!(counts.orphan_due, 0, "{:?}", counts);
+        prop_assert_eq!(counts.turn_released, 0, "{:?}", counts);
+        Ok(())
+    }
+}
+
+/// The last `n` trace lines, one per line, for a failing property's message.
+fn trace_tail(bridge: &Bridge, n: usize) -> String {
+    let trace: Vec<Value> = serde_json::from_str(&bridge.export_trace()).unwrap_or_default();
+    let start = trace.len().saturating_sub(n);
+    trace[start..]
+        .iter()
+        .map(|e| format!("\n  {} {} {} {}", e["at"], e["contact"], e["kind"], e["detail"]))
+        .collect()
 }
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 10_000, max_shrink_iters: 2_000, ..ProptestConfig::default() })]
 
     #[test]
-    fn random_interleavings_keep_the_invariants(
+    fn random_interleavings_keep_the_invariants_and_every_connected_contact_ends_popped_or_reported(
         ready_first in prop::bool::weighted(0.8),
         steps in prop::collection::vec(step(), 1..80),
     ) {
@@ -555,8 +922,10 @@ proptest! {
         // Whatever happened, the trace is valid JSON and bounded.
         let trace: Vec<Value> = serde_json::from_str(&w.bridge.export_trace()).unwrap();
         prop_assert!(trace.len() <= 500);
+        w.quiesce_and_check_liveness()?;
         if std::env::var_os("PROPERTY_STATS").is_some() {
-            eprintln!("STATS sessions={} maybe={} forgotten={} closed={}", w.sessions.len(), w.maybe_session.len(), w.forgotten.len(), w.closed.len());
+            let popped = IDS.iter().filter(|id| w.bridge.session_of(id).is_some()).count();
+            eprintln!("STATS dynamics={} popped={popped} forgotten={} closed={} pages={}", w.dynamics.len(), w.forgotten.len(), w.closed.len(), w.page);
         }
     }
 }
@@ -656,7 +1025,7 @@ proptest! {
         let _ = bridge_core::reply::session_list(&v);
         let e = bridge_core::reply::CifError::from_rejection(&v);
         prop_assert!(e.message.chars().count() <= 65 || e.message.starts_with("an "));
-        let (p, _) = bridge_core::persist::Persisted::parse(&v.to_string(), 10);
+        let (p, _) = bridge_core::persist::Persisted::parse(Some(&v.to_string()), Some(&v.to_string()), 10);
         prop_assert!(p.handled.len() <= 10);
     }
 
@@ -672,7 +1041,7 @@ proptest! {
         for h in DynamicsHandler::ALL {
             b.handle_input(Millis(3), Input::Dynamics(DynamicsEvent { handler: h, payload: payload.clone() }));
         }
-        b.handle_input(Millis(4), Input::Restore(RestoredState { raw: payload.to_string() }));
+        b.handle_input(Millis(4), Input::Restore(RestoredState { contacts: Some(payload.to_string()), handled: Some(payload.to_string()) }));
         b.handle_timeout(Millis(10_000_000));
         while b.poll_command().is_some() {}
     }

@@ -34,11 +34,18 @@ fn item_11_reload_keeps_the_session_and_opens_no_duplicate_tabs() {
         ContactEventKind::Existing,
         Some(voice("connected", Scenario::Single)),
     );
-    p.input(Input::Restore(RestoredState { raw: stored }));
+    p.input(Input::Restore(RestoredState {
+        contacts: Some(stored),
+        handled: None,
+    }));
     p.ready();
     assert_eq!(p.take(), vec!["getAllSessions"]);
     let r = p.req("getAllSessions");
     p.resolve(r, json!("[\"s1\",\"other\"]"));
+    // The unknown session: Dynamics is asked whose it is (another provider's: no contact id of ours).
+    assert_eq!(p.take(), vec!["getSession"]);
+    let r = p.req("getSession");
+    p.resolve(r, json!({"sessionId": "other", "context": {"customer": "x"}}));
     p.event(
         CONTACT_ID,
         ContactEventKind::Refresh,
@@ -57,7 +64,10 @@ fn item_11_reload_keeps_the_session_and_opens_no_duplicate_tabs() {
 fn item_11_restored_session_closed_during_the_reload_is_never_written_again() {
     let stored = first_instance();
     let mut p = Pair::new(Config::default());
-    p.input(Input::Restore(RestoredState { raw: stored }));
+    p.input(Input::Restore(RestoredState {
+        contacts: Some(stored),
+        handled: None,
+    }));
     p.event(
         CONTACT_ID,
         ContactEventKind::Existing,
@@ -77,10 +87,16 @@ fn item_11_restored_ringing_contact_cancels_the_old_toast_and_notifies_again() {
     let stored = first.last_persist().unwrap();
     let (_, _, _, old) = first.last("notifyEvent");
     let mut p = Pair::new(Config::default());
-    p.input(Input::Restore(RestoredState { raw: stored }));
+    p.input(Input::Restore(RestoredState {
+        contacts: Some(stored),
+        handled: None,
+    }));
     p.ring(CONTACT_ID, Scenario::Single);
     p.ready();
-    assert_eq!(p.take(), vec!["cancelEvent", "notifyEvent extn_voice_notification"]);
+    assert_eq!(
+        p.take(),
+        vec!["getAllSessions", "cancelEvent", "notifyEvent extn_voice_notification"]
+    );
     match (old, p.last("cancelEvent").3) {
         (
             CifCall::NotifyEvent {
@@ -104,7 +120,10 @@ fn item_11_create_session_in_flight_at_reload_is_never_repeated() {
     let stored = first.last_persist().unwrap();
     assert!(stored.contains("\"creating\":true"), "{stored}");
     let mut p = Pair::new(Config::default());
-    p.input(Input::Restore(RestoredState { raw: stored }));
+    p.input(Input::Restore(RestoredState {
+        contacts: Some(stored),
+        handled: None,
+    }));
     p.event(
         CONTACT_ID,
         ContactEventKind::Existing,
@@ -128,7 +147,10 @@ fn item_11_late_start_picks_up_existing_contacts() {
         ContactEventKind::Existing,
         Some(voice("connected", Scenario::Multi)),
     );
-    p.input(Input::Restore(RestoredState { raw: String::new() }));
+    p.input(Input::Restore(RestoredState {
+        contacts: Some(String::new()),
+        handled: None,
+    }));
     p.ready();
     assert_eq!(
         p.take(),
@@ -145,15 +167,21 @@ fn item_11_released_ids_survive_a_reload() {
         Some(voice("connected", Scenario::Single)),
     );
     first.event("gone", ContactEventKind::Destroyed, None);
-    let stored = first.last_persist().unwrap();
     let mut p = Pair::new(Config::default());
-    p.input(Input::Restore(RestoredState { raw: stored }));
+    p.input(Input::Restore(first.stored()));
     p.ready();
     p.event(
         "gone",
         ContactEventKind::Existing,
         Some(voice("connected", Scenario::Single)),
     );
+    assert_eq!(
+        p.take(),
+        vec!["getAllSessions"],
+        "a reloaded page asks Dynamics, and pops nothing handled"
+    );
+    let r = p.req("getAllSessions");
+    p.resolve(r, json!([]));
     assert_eq!(p.take(), Vec::<String>::new());
 }
 
@@ -166,10 +194,17 @@ fn hostile_restore_text_is_reported_not_trusted() {
         &"9".repeat(2_000_000),
     ] {
         let mut p = Pair::new(Config::default());
-        p.input(Input::Restore(RestoredState { raw: raw.to_owned() }));
+        p.input(Input::Restore(RestoredState {
+            contacts: Some(raw.to_owned()),
+            handled: None,
+        }));
         p.ready();
         p.ring(CONTACT_ID, Scenario::Single);
-        assert_eq!(p.take(), vec!["notifyEvent extn_voice_notification"]);
+        assert_eq!(
+            p.take(),
+            vec!["getAllSessions", "notifyEvent extn_voice_notification"],
+            "something was stored, so this is a reload: Dynamics is asked, the garbage is not trusted"
+        );
     }
 }
 
@@ -183,7 +218,7 @@ fn persist_saying_a_create_session_is_in_flight_precedes_the_call() {
     let after: Vec<&Command> = p.log[before..].iter().collect();
     let persist = after
         .iter()
-        .position(|c| matches!(c, Command::Persist(s) if s.contains("\"creating\":true")));
+        .position(|c| matches!(c, Command::Persist { text, .. } if text.contains("\"creating\":true")));
     let create = after.iter().position(|c| {
         matches!(
             c,
@@ -217,9 +252,26 @@ fn handled_ids_are_persisted_when_that_set_changes_and_restore_from_them() {
     let mut p = Pair::default_ready();
     p.ring("c-one", Scenario::Single);
     p.event("c-one", ContactEventKind::Destroyed, None);
-    let stored = p.last_persist().unwrap();
+    let stored = p.last_handled_persist().unwrap();
     assert!(stored.contains("\"handled\":[\"c-one\"]"), "{stored}");
+    let contacts_writes = p
+        .log
+        .iter()
+        .filter(|c| {
+            matches!(
+                c,
+                Command::Persist {
+                    slot: PersistSlot::Handled,
+                    ..
+                }
+            )
+        })
+        .count();
+    assert_eq!(
+        contacts_writes, 1,
+        "the handled slot is written when that set changes, once"
+    );
     let mut q = Pair::new(Config::default());
-    q.input(Input::Restore(RestoredState { raw: stored }));
+    q.input(Input::Restore(p.stored()));
     assert!(q.bridge.was_handled("c-one"));
 }

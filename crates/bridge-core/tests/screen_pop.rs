@@ -57,7 +57,7 @@ fn item_04_screen_pop_tabs_follow_the_slugs() {
             ]),
             tab
         ),
-        vec!["createTab extn_search search contact x"]
+        vec!["createTab extn_search search x"]
     );
     // Timeline without a valid activity id → no activity tab.
     assert_eq!(
@@ -69,7 +69,7 @@ fn item_04_screen_pop_tabs_follow_the_slugs() {
             ]),
             serde_json::json!({})
         ),
-        vec![format!("createTab extn_search search contact {PHONE}")]
+        vec![format!("createTab extn_search search {PHONE}")]
     );
     // Timeline with only ms_activity_id → phonecall by default.
     assert_eq!(

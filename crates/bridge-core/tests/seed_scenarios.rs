@@ -16,7 +16,7 @@ struct Case {
 
 fn cases() -> Vec<Case> {
     let activity = format!("createTab extn_entity_record phonecall {ACTIVITY_ID}");
-    let search = format!("createTab extn_search search contact {PHONE}");
+    let search = format!("createTab extn_search search {PHONE}");
     vec![
         Case {
             scenario: Scenario::Single,
@@ -88,7 +88,11 @@ fn seed_notification_parameters_carry_every_slug_and_the_streams_fields() {
     p.ring(CONTACT_ID, Scenario::Single);
     let (_, contact, correlation, call) = p.last("notifyEvent");
     assert_eq!(contact.map(|c| c.to_string()).as_deref(), Some(CONTACT_ID));
-    assert_eq!(correlation, CONTACT_ID, "a GUID contact id is its own correlation id");
+    assert_eq!(
+        correlation,
+        bridge_core::contact::correlation_id(&ContactId::parse(CONTACT_ID).unwrap(), "0"),
+        "derived from the contact id and the page load"
+    );
     let params = params(&call);
     let expected = json!({
         "ms_customer_entity_name": "contact",
@@ -144,7 +148,7 @@ fn seed_multi_and_no_match_sessions_withhold_customer_ids() {
         p.session_created("s1");
         assert_eq!(
             p.take().last().cloned(),
-            Some(format!("createTab extn_search search contact {PHONE}"))
+            Some(format!("createTab extn_search search {PHONE}"))
         );
     }
 }

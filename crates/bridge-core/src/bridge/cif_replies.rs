@@ -1,20 +1,22 @@
 //! CIF availability and replies: results per call kind, retries with backoff, deadlines, reconciliation.
 
-use crate::vecmap::VecSet;
 use std::mem;
 
-use crate::command::{CifCall, Command, Severity, StreamsCall};
+use crate::vecmap::VecSet;
+
+use crate::command::{CifCall, Severity, StreamsCall};
 use crate::contact::{Contact, PopState, TabStatus};
 use crate::ids::{ContactId, RequestId};
 use crate::input::{CifAvailability, CifOutcome, CifReply};
 use crate::persist::TabKind;
-use crate::reply::{self, CifError, NotificationAction};
+use crate::reply::{self, CifError, ErrorKind, NotificationAction};
 use crate::text;
 
 use super::{Bridge, CifState, Pending, Purpose, RetryJob, TimerKey};
 
-/// How many reconciled `createSession` requests are remembered so that their late answers are recognised.
-const ADOPTED_CREATES_CAPACITY: usize = 16;
+/// How often contacts that Dynamics refused a session (`canCreateSession` false) ask again: the sessions that
+/// fill Dynamics' limit may be another provider's, whose closing the bridge never hears about.
+const CAPACITY_RECHECK_MS: u64 = 5_000;
 
 impl Bridge {
     // ---------------------------------------------------------------- CIF availability
@@ -28,13 +30,7 @@ impl Bridge {
                 }
                 self.trace(None, "input.cif", "Ready".into());
                 self.cif = CifState::Ready;
-                if !self.unverified_sessions.is_empty() {
-                    self.start_reconcile();
-                }
-                let ids: Vec<ContactId> = self.contacts.keys().cloned().collect();
-                for id in ids {
-                    self.drive(&id);
-                }
+                self.after_ready_or_restore();
                 // An agent state read before CIF was ready gets its presence now.
                 self.apply_agent_state_rule();
             }
@@ -55,18 +51,6 @@ impl Bridge {
                 }
             }
         }
-    }
-
-    pub(super) fn start_reconcile(&mut self) {
-        if self.cif != CifState::Ready {
-            return;
-        }
-        if self.reconcile.is_some() {
-            self.reconcile_again = true;
-            return;
-        }
-        let r = self.send_cif(None, Purpose::Reconcile, CifCall::GetAllSessions, 0);
-        self.reconcile = Some(r);
     }
 
     // ---------------------------------------------------------------- CIF replies
@@ -102,7 +86,7 @@ impl Bridge {
         };
         if let CifOutcome::Rejected(v) = &r.outcome {
             let e = CifError::from_rejection(v);
-            if e.is_time_limit() && matches!(p.purpose, Purpose::CreateSession | Purpose::Tab(_)) {
+            if e.kind() == ErrorKind::NoAnswer && matches!(p.purpose, Purpose::CreateSession | Purpose::Tab(_)) {
                 // CIF gave up waiting, Dynamics may still act: no answer, not a failure (never repeated blindly).
                 let detail = format!(
                     "{} rejected {}: CIF's time limit, treated as no answer",
@@ -113,9 +97,7 @@ impl Bridge {
                 return;
             }
         }
-        self.pending.remove(&r.request);
-        self.overdue.remove(&r.request);
-        self.timers.remove(TimerKey::Deadline(r.request));
+        self.untrack_request(r.request);
         let contact = p.contact.clone();
         let outcome_text = match &r.outcome {
             CifOutcome::Resolved(v) => format!("resolved {}", text::describe_json(v)),
@@ -130,6 +112,12 @@ impl Bridge {
         );
         match p.purpose {
             Purpose::Reconcile => self.on_reconcile_reply(r.request, &p, r.outcome),
+            Purpose::Identify => self.on_identify_reply(r.request, p, r.outcome),
+            Purpose::RecordTabs => {
+                if !matches!(r.outcome, CifOutcome::Resolved(_)) {
+                    self.fail(r.request, p, "updateContext failed");
+                }
+            }
             Purpose::Cancel => {
                 if !matches!(r.outcome, CifOutcome::Resolved(_)) {
                     self.fail(r.request, p, "cancelEvent failed");
@@ -191,7 +179,15 @@ impl Bridge {
             (PopState::Popped { tabs, .. }, Purpose::Tab(kind)) => {
                 tabs.get(&kind) == Some(&TabStatus::Pending(request))
             }
-            (_, Purpose::Cancel | Purpose::Reconcile | Purpose::Presence | Purpose::UpdateRecord) => true,
+            (
+                _,
+                Purpose::Cancel
+                | Purpose::Reconcile
+                | Purpose::Identify
+                | Purpose::RecordTabs
+                | Purpose::Presence
+                | Purpose::UpdateRecord,
+            ) => true,
             _ => false,
         }
     }
@@ -270,6 +266,9 @@ impl Bridge {
                     );
                     let next = self.notify_with(id, default, p.attempt + 1);
                     self.set_state(id, next);
+                } else if e.kind() == ErrorKind::Permanent {
+                    // The channel default is unknown too: the same call would fail again.
+                    self.give_up(p, &format!("notifyEvent rejected: {} (template {template})", e.message));
                 } else {
                     if e.is_time_limit() {
                         // The toast may be up although CIF gave up waiting: withdraw it before any retry.
@@ -311,18 +310,37 @@ impl Bridge {
                     let Some(template) = self.contacts.get(id).map(|c| c.session_template(&self.config)) else {
                         return;
                     };
-                    let next = self.create_session(id, template, 0);
+                    let next = if self.turn_busy_except(Some(id)) {
+                        // Another pop started while this answer was retried: queue up again.
+                        self.request_pop(id)
+                    } else {
+                        self.create_session(id, template, 0)
+                    };
                     self.set_state(id, next);
                 }
                 Some(false) => {
-                    self.report(
-                        Severity::Warning,
-                        Some(id),
-                        "session.limit",
-                        format!("session limit reached (Dynamics says no new session), contact {id} waiting for a session to close"),
-                        true,
-                    );
-                    self.set_state(id, PopState::WaitingForCapacity { since: self.now });
+                    let since = match self.contacts.get(id).map(|c| &c.state) {
+                        Some(PopState::WaitingForCapacity { since }) => *since,
+                        _ => self.now,
+                    };
+                    if self
+                        .contacts
+                        .get_mut(id)
+                        .is_some_and(|c| !std::mem::replace(&mut c.capacity_reported, true))
+                    {
+                        self.report(
+                            Severity::Warning,
+                            Some(id),
+                            "session.limit",
+                            format!("session limit reached (Dynamics says no new session), contact {id} waiting for a session to close"),
+                            true,
+                        );
+                    }
+                    self.set_state(id, PopState::WaitingForCapacity { since });
+                    // Sessions of other providers count in Dynamics too, and their closing is never told to us.
+                    self.timers.remove(TimerKey::CapacityRecheck);
+                    self.timers
+                        .insert(self.now.plus(CAPACITY_RECHECK_MS), TimerKey::CapacityRecheck);
                 }
                 None => self.fail(
                     request,
@@ -350,7 +368,10 @@ impl Bridge {
             CifOutcome::Resolved(v) => match reply::session_id(&v) {
                 Some(session_id) => {
                     self.dirty = true;
-                    self.created_session_focused(&session_id);
+                    // CIF focuses the session it creates; a later createSession focused its own after this one.
+                    if self.last_create.map_or(true, |last| last <= request) {
+                        self.created_session_focused(&session_id);
+                    }
                     match live {
                         Some(id) => {
                             self.sessions.insert(session_id.clone(), Some(id.clone()));
@@ -359,8 +380,9 @@ impl Bridge {
                                 "decision",
                                 format!("session {} created", text::excerpt(&session_id)),
                             );
-                            let next = self.open_tabs(&id, session_id);
+                            let next = self.open_tabs(&id, session_id, &VecSet::new());
                             self.set_state(&id, next);
+                            self.record_tabs_in_dynamics(&id);
                         }
                         None => {
                             // The contact was released (or reconciled) meanwhile: count the session, write nothing.
@@ -381,7 +403,9 @@ impl Bridge {
                         true,
                     );
                     if let Some(id) = live {
-                        self.set_state(&id, PopState::SessionUnknown);
+                        self.untrack_request(request);
+                        let next = self.session_unknown();
+                        self.set_state(&id, next);
                     }
                     self.focus_unknown_after_create();
                     self.start_reconcile();
@@ -418,6 +442,12 @@ impl Bridge {
                         };
                         self.set_state(&id, next);
                     }
+                    _ if e.kind() == ErrorKind::Permanent => {
+                        self.give_up(
+                            p,
+                            &format!("createSession rejected: {} (template {template})", e.message),
+                        );
+                    }
                     _ => self.fail(request, p, &format!("createSession rejected: {}", e.message)),
                 }
             }
@@ -442,8 +472,13 @@ impl Bridge {
         match outcome {
             CifOutcome::Resolved(_) => self.set_tab(id, kind, TabStatus::Done),
             CifOutcome::Rejected(v) => {
-                let m = CifError::from_rejection(&v).message;
-                self.fail(request, p, &format!("{} rejected: {m}", kind.as_str()));
+                let e = CifError::from_rejection(&v);
+                let why = format!("{} rejected: {}", kind.as_str(), e.message);
+                if e.kind() == ErrorKind::Permanent {
+                    self.give_up(p, &why);
+                } else {
+                    self.fail(request, p, &why);
+                }
             }
             CifOutcome::Threw(m) => self.fail(request, p, &format!("{} threw: {}", kind.as_str(), text::excerpt(&m))),
         }
@@ -458,80 +493,6 @@ impl Bridge {
             tabs.insert(kind, status);
             self.dirty = true;
         }
-    }
-
-    pub(super) fn on_reconcile_reply(&mut self, request: RequestId, p: &Pending, outcome: CifOutcome) {
-        if self.reconcile == Some(request) {
-            self.reconcile = None;
-        }
-        let list = match outcome {
-            CifOutcome::Resolved(v) => reply::session_list(&v),
-            _ => None,
-        };
-        let Some(alive) = list else {
-            self.fail(request, p.clone(), "getAllSessions failed or returned no list");
-            return;
-        };
-        let alive: VecSet<String> = alive.into_iter().collect();
-        // Restored sessions the agent closed meanwhile.
-        let unverified = mem::take(&mut self.unverified_sessions);
-        for sid in unverified {
-            if !alive.contains(&sid) {
-                self.close_session(&sid, "closed before the page reloaded");
-            }
-        }
-        // Sessions unknown to us: adopt one for a single overdue createSession, else count them.
-        let unknown: Vec<String> = alive
-            .iter()
-            .filter(|s| !self.sessions.contains_key(*s))
-            .cloned()
-            .collect();
-        let overdue: Vec<ContactId> = self
-            .contacts
-            .values()
-            .filter(|c| {
-                matches!(
-                    c.state,
-                    PopState::CreatingSession { overdue: true, .. } | PopState::SessionUnknown
-                )
-            })
-            .map(|c| c.id.clone())
-            .collect();
-        // An unknown session is only attributable while no other createSession is still expected to answer.
-        let in_flight = self
-            .pending
-            .iter()
-            .any(|(r, p)| p.purpose == Purpose::CreateSession && !self.overdue.contains(r));
-        if unknown.len() == 1 && overdue.len() == 1 && !in_flight {
-            let (sid, id) = (unknown[0].clone(), overdue[0].clone());
-            if let Some(PopState::CreatingSession { request, .. }) = self.contacts.get(&id).map(|c| c.state.clone()) {
-                self.untrack_request(request);
-                // Its answer may still come (it would be a second session, focused): recognise it then.
-                if self.adopted_creates.len() >= ADOPTED_CREATES_CAPACITY {
-                    if let Some(evicted) = self.adopted_creates.pop_first() {
-                        self.commands.push_back(Command::Forget { request: evicted });
-                    }
-                }
-                self.adopted_creates.insert(request);
-            }
-            self.sessions.insert(sid.clone(), Some(id.clone()));
-            self.trace(
-                Some(&id),
-                "decision",
-                format!("adopted session {} found by getAllSessions", text::excerpt(&sid)),
-            );
-            let next = self.open_tabs(&id, sid);
-            self.set_state(&id, next);
-        } else {
-            for sid in unknown {
-                self.sessions.insert(sid, None);
-            }
-        }
-        self.dirty = true;
-        if mem::take(&mut self.reconcile_again) {
-            self.start_reconcile();
-        }
-        self.pump_waiting();
     }
 
     /// A call failed without side effects: retry with backoff, or give up.
@@ -575,7 +536,7 @@ impl Bridge {
             }
         } else if !matches!(
             job.purpose,
-            Purpose::Reconcile | Purpose::Presence | Purpose::UpdateRecord
+            Purpose::Reconcile | Purpose::Identify | Purpose::Presence | Purpose::UpdateRecord
         ) {
             return;
         }
@@ -621,11 +582,7 @@ impl Bridge {
                     ..
                 },
             ) => {
-                let token = format!(
-                    "ccb-{}-{}",
-                    job.contact.as_ref().map_or("", ContactId::as_str),
-                    self.next_request
-                );
+                let token = self.next_notification_token(job.contact.as_ref());
                 CifCall::NotifyEvent {
                     template_name,
                     template_parameters,
@@ -642,8 +599,12 @@ impl Bridge {
             job.attempt,
         );
         let Some(id) = job.contact else {
-            if job.purpose == Purpose::Reconcile {
-                self.reconcile = Some(request);
+            match (job.purpose, &call) {
+                (Purpose::Reconcile, _) => self.reconcile = Some(request),
+                (Purpose::Identify, CifCall::GetSession { session_id }) => {
+                    self.identifying.insert(request, session_id.clone());
+                }
+                _ => {}
             }
             return;
         };
@@ -700,7 +661,11 @@ impl Bridge {
                 let Some(template) = self.contacts.get(&id).map(|c| c.session_template(&self.config)) else {
                     return;
                 };
-                let next = self.create_session(&id, template, 0);
+                let next = if self.turn_busy_except(Some(&id)) {
+                    self.request_pop(&id)
+                } else {
+                    self.create_session(&id, template, 0)
+                };
                 self.set_state(&id, next);
             }
             (Purpose::CreateSession, Some(id)) => {
@@ -763,8 +728,37 @@ impl Bridge {
                     false,
                 );
                 self.unverified_sessions.clear();
+                // Orphaned createSessions are settled only by an answer: ask again after another bound.
+                let due: Vec<RequestId> = self.orphan_due.iter().copied().collect();
+                for r in due {
+                    self.orphan_due.remove(&r);
+                    self.timers
+                        .insert(self.now.plus(self.config.session_orphan_ms), TimerKey::Orphan(r));
+                }
+                if !self.first_reconcile_done {
+                    // Pops must not wait forever for a Dynamics that cannot say: storage is trusted instead.
+                    self.first_reconcile_done = true;
+                    let ids: Vec<ContactId> = self.contacts.keys().cloned().collect();
+                    for id in ids {
+                        self.drive(&id);
+                    }
+                }
                 if mem::take(&mut self.reconcile_again) {
                     self.start_reconcile();
+                }
+            }
+            (Purpose::RecordTabs, id) => {
+                self.report(
+                    Severity::Warning,
+                    id.as_ref(),
+                    "cif.updateContext.failed",
+                    format!("the tabs opened could not be recorded in the session ({why}); after a reload they may open again"),
+                    false,
+                );
+            }
+            (Purpose::Identify, _) => {
+                if let CifCall::GetSession { session_id } = &p.call {
+                    self.on_identify_given_up(session_id, why);
                 }
             }
             (_, None) => {}
@@ -807,7 +801,17 @@ impl Bridge {
                     }
                 }
             }
-            Purpose::Cancel | Purpose::CanCreate | Purpose::Reconcile | Purpose::Presence | Purpose::UpdateRecord => {
+            Purpose::Identify => {
+                self.forget_request(request);
+                self.identifying.remove(&request);
+                self.fail(request, p, "no answer before the deadline");
+            }
+            Purpose::Cancel
+            | Purpose::CanCreate
+            | Purpose::Reconcile
+            | Purpose::RecordTabs
+            | Purpose::Presence
+            | Purpose::UpdateRecord => {
                 self.forget_request(request);
                 if p.purpose == Purpose::Reconcile && self.reconcile == Some(request) {
                     self.reconcile = None;

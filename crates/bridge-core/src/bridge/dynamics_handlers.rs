@@ -18,6 +18,7 @@ impl Bridge {
     pub(super) fn close_session(&mut self, session_id: &str, why: &str) {
         let owner = self.sessions.remove(session_id).flatten();
         self.unverified_sessions.remove(session_id);
+        self.forget_owner_of(session_id);
         if self.focused_session.as_deref() == Some(session_id) {
             self.focused_session = None;
         }

@@ -5,6 +5,7 @@ mod agent;
 mod cif_replies;
 mod dynamics_handlers;
 mod pop;
+mod reconcile;
 mod restore;
 
 use std::collections::VecDeque;
@@ -38,6 +39,10 @@ enum Purpose {
     CreateSession,
     Tab(TabKind),
     Reconcile,
+    /// `getSession` of one open session, to learn from its context which contact it belongs to.
+    Identify,
+    /// `updateContext` recording a session's requested tabs in Dynamics (web storage unavailable).
+    RecordTabs,
     /// `setPresence` (presence rules).
     Presence,
     /// `updateRecord` of a contact's activity when it ended.
@@ -75,6 +80,15 @@ struct RetryJob {
 enum TimerKey {
     Deadline(RequestId),
     Retry(u64),
+    /// A `createSession` has held the pop turn for `popTurnMs`: the next contact may start.
+    TurnRelease(RequestId),
+    /// A `createSession` (or a restored one, by its watch id) unanswered for `sessionOrphanMs`: ask Dynamics a
+    /// last time, then take the session as never created.
+    Orphan(RequestId),
+    /// Restored contacts that Streams has not delivered again by now are released.
+    RestoreGrace,
+    /// Contacts Dynamics refused a session ask `canCreateSession` again.
+    CapacityRecheck,
 }
 
 /// What the presence rules need to remember: the current state on each side, and what the bridge itself set
@@ -118,6 +132,12 @@ pub struct DebugCounts {
     pub unverified_sessions: usize,
     /// Requests past their deadline still accepted.
     pub overdue: usize,
+    /// `createSession`s that gave up the pop turn while still unanswered.
+    pub turn_released: usize,
+    /// Unanswered `createSession`s past `sessionOrphanMs`, waiting for the last reconciliation.
+    pub orphan_due: usize,
+    /// Sessions Dynamics attributed to contacts the page does not hold (yet).
+    pub dynamics_owners: usize,
     /// Reconciled `createSession`s whose late answer is still recognised (bounded).
     pub adopted_creates: usize,
     /// Sessions recently named by `onSessionSwitched` (bounded).
@@ -169,6 +189,32 @@ pub struct Bridge {
     adopted_creates: VecSet<RequestId>,
     /// Next [`PopState::WaitingForTurn`] ticket.
     next_ticket: u64,
+    /// Unanswered `createSession` requests that no longer hold the pop turn (`popTurnMs` passed).
+    turn_released: VecSet<RequestId>,
+    /// The most recent `createSession` sent: a late answer to an earlier one does not say which session is
+    /// focused (CIF focused the later one after it).
+    last_create: Option<RequestId>,
+    /// Requests (or restored watch ids) past `sessionOrphanMs`, settled by the next reconciliation.
+    orphan_due: VecSet<RequestId>,
+    /// `getSession` requests of the reconciliation under way, and the session each asks about.
+    identifying: VecMap<RequestId, String>,
+    /// Sessions listed by the reconciliation under way whose `getSession` named no contact (an older CIF, or
+    /// no answer): candidates for the one-waiting-contact fallback, and only those.
+    unattributed: VecSet<String>,
+    /// Sessions Dynamics says belong to contacts the page does not hold: adopted if the contact comes
+    /// (never a second session), dropped when the session closes.
+    dynamics_owners: VecMap<ContactId, (String, crate::reply::SessionFacts)>,
+    /// Whether pops wait for a first reconciliation with Dynamics: the page was reloaded (something was
+    /// restored) or cannot trust its storage, so only Dynamics knows which contacts already have a session.
+    reconcile_first: bool,
+    /// Whether that first reconciliation has ended (answered, or given up on after retries).
+    first_reconcile_done: bool,
+    /// Whether web storage works; when it does not, requested tabs are recorded in the session's context.
+    storage_ok: bool,
+    /// Unique per page load, so notification tokens and correlation ids never repeat across reloads.
+    page_nonce: String,
+    /// Notification tokens issued on this page.
+    next_token: u64,
     commands: VecDeque<Command>,
     trace: Trace,
     /// Set where a contact's persisted fields may have changed; the contacts part is re-rendered only then.
@@ -204,10 +250,32 @@ impl Bridge {
             overdue: VecSet::new(),
             adopted_creates: VecSet::new(),
             next_ticket: 1,
+            turn_released: VecSet::new(),
+            last_create: None,
+            orphan_due: VecSet::new(),
+            identifying: VecMap::new(),
+            dynamics_owners: VecMap::new(),
+            unattributed: VecSet::new(),
+            reconcile_first: false,
+            first_reconcile_done: false,
+            storage_ok: true,
+            page_nonce: "0".to_owned(),
+            next_token: 1,
             commands: VecDeque::new(),
             dirty: false,
             persisted: restore::PersistCache::default(),
         }
+    }
+
+    /// Sets the per-page-load nonce (random, from the shell) that notification tokens and correlation ids carry,
+    /// so a reloaded page never reuses one. Kept to letters and digits, at most 16.
+    #[must_use]
+    pub fn with_page_nonce(mut self, nonce: &str) -> Bridge {
+        let clean: String = nonce.chars().filter(char::is_ascii_alphanumeric).take(16).collect();
+        if !clean.is_empty() {
+            self.page_nonce = clean;
+        }
+        self
     }
 
     /// Replaces the configuration (e.g. once Custom Parameters arrive); contacts in flight keep their templates.
@@ -234,6 +302,7 @@ impl Bridge {
             Input::StreamsReply(r) => self.on_streams_reply(r),
             Input::Agent(a) => self.on_agent(a),
             Input::Restore(r) => self.on_restore(r),
+            Input::StorageUnavailable { reason } => self.on_storage_unavailable(&reason),
         }
         self.pump_turns();
         self.flush_persist();
@@ -250,6 +319,10 @@ impl Bridge {
                         self.run_retry(job);
                     }
                 }
+                TimerKey::TurnRelease(request) => self.release_turn(request),
+                TimerKey::Orphan(request) => self.on_orphan_due(request),
+                TimerKey::RestoreGrace => self.release_undelivered(),
+                TimerKey::CapacityRecheck => self.pump_waiting(),
             }
         }
         self.pump_turns();
@@ -308,6 +381,13 @@ impl Bridge {
         self.contacts.get(&id).map(|c| c.state.name())
     }
 
+    /// Whether a held contact was connected (accepted or answered) at some point, for diagnostics and the
+    /// liveness tests: a connected contact must end popped or reported.
+    pub fn was_connected(&self, id: &str) -> Option<bool> {
+        let id = ContactId::parse(id)?;
+        self.contacts.get(&id).map(|c| c.connected_at.is_some())
+    }
+
     /// The session created for a contact, if it has one.
     pub fn session_of(&self, id: &str) -> Option<&str> {
         let id = ContactId::parse(id)?;
@@ -318,7 +398,8 @@ impl Bridge {
     }
 
     /// Sessions counted against `maxSessions`: open ones, plus those reserved by contacts checking capacity or
-    /// creating a session, plus `createSession` calls still in flight for released contacts.
+    /// creating a session (or whose session may exist: `SessionUnknown`, until Dynamics is asked a last time),
+    /// plus `createSession` calls still in flight for released contacts.
     pub fn open_sessions(&self) -> usize {
         let reserved = self
             .contacts
@@ -326,7 +407,9 @@ impl Bridge {
             .filter(|c| {
                 matches!(
                     c.state,
-                    PopState::CheckingCapacity { .. } | PopState::CreatingSession { .. }
+                    PopState::CheckingCapacity { .. }
+                        | PopState::CreatingSession { .. }
+                        | PopState::SessionUnknown { .. }
                 )
             })
             .count();
@@ -352,9 +435,10 @@ impl Bridge {
 
     fn trace(&mut self, contact: Option<&ContactId>, kind: &str, detail: String) {
         let correlation = contact.map(|c| {
-            self.contacts
-                .get(c)
-                .map_or_else(|| crate::contact::correlation_id(c), |c| c.correlation_id.clone())
+            self.contacts.get(c).map_or_else(
+                || crate::contact::correlation_id(c, &self.page_nonce),
+                |c| c.correlation_id.clone(),
+            )
         });
         self.trace.push(
             self.now,
@@ -383,6 +467,13 @@ impl Bridge {
         }));
     }
 
+    /// A notification token unique on this page and across reloads (the page nonce), naming the contact.
+    fn next_notification_token(&mut self, contact: Option<&ContactId>) -> String {
+        let n = self.next_token;
+        self.next_token += 1;
+        format!("ccb-{}-{}-{n}", contact.map_or("", ContactId::as_str), self.page_nonce)
+    }
+
     fn next_request_id(&mut self) -> RequestId {
         let r = RequestId(self.next_request);
         self.next_request += 1;
@@ -400,9 +491,10 @@ impl Bridge {
         contact.map_or_else(
             || BRIDGE_CORRELATION_ID.to_owned(),
             |c| {
-                self.contacts
-                    .get(c)
-                    .map_or_else(|| crate::contact::correlation_id(c), |c| c.correlation_id.clone())
+                self.contacts.get(c).map_or_else(
+                    || crate::contact::correlation_id(c, &self.page_nonce),
+                    |c| c.correlation_id.clone(),
+                )
             },
         )
     }
@@ -428,6 +520,13 @@ impl Bridge {
             &format!("cif.{}", call.method_name()),
             describe_call(request, &call, attempt),
         );
+        if purpose == Purpose::CreateSession {
+            self.last_create = Some(request);
+            self.timers
+                .insert(self.now.plus(self.config.pop_turn_ms), TimerKey::TurnRelease(request));
+            self.timers
+                .insert(self.now.plus(self.config.session_orphan_ms), TimerKey::Orphan(request));
+        }
         let pending = Pending {
             contact: contact.cloned(),
             purpose,
@@ -481,6 +580,7 @@ impl Bridge {
         }
     }
 
+    /// Takes the state out to consume it; put the next one back with [`Bridge::replace_state`].
     fn take_state(&mut self, id: &ContactId) -> Option<PopState> {
         self.contacts
             .get_mut(id)
@@ -499,12 +599,6 @@ impl Bridge {
         }
     }
 
-    fn put_state(&mut self, id: &ContactId, state: PopState) {
-        if let Some(c) = self.contacts.get_mut(id) {
-            c.state = state;
-        }
-    }
-
     /// Stops waiting for `request` for good and tells the shell ([`Command::Forget`]) so it drops the task
     /// awaiting the promise, which Dynamics may never settle.
     fn forget_request(&mut self, request: RequestId) {
@@ -517,7 +611,11 @@ impl Bridge {
     /// late answer is still recognised elsewhere (adopted `createSession`s). Whether it was pending.
     fn untrack_request(&mut self, request: RequestId) -> bool {
         self.overdue.remove(&request);
+        self.turn_released.remove(&request);
+        self.orphan_due.remove(&request);
         self.timers.remove(TimerKey::Deadline(request));
+        self.timers.remove(TimerKey::TurnRelease(request));
+        self.timers.remove(TimerKey::Orphan(request));
         self.pending.remove(&request).is_some()
     }
 
@@ -533,6 +631,9 @@ impl Bridge {
             sessions: self.sessions.len(),
             unverified_sessions: self.unverified_sessions.len(),
             overdue: self.overdue.len(),
+            turn_released: self.turn_released.len(),
+            orphan_due: self.orphan_due.len(),
+            dynamics_owners: self.dynamics_owners.len(),
             adopted_creates: self.adopted_creates.len(),
             switch_seen: self.switch_seen.len(),
             presence_sets: self.presence.dynamics_sets.len() + self.presence.connect_sets.len(),

@@ -57,7 +57,8 @@ impl Bridge {
                 );
                 return;
             }
-            self.contacts.insert(id.clone(), Contact::new(id.clone(), self.now));
+            self.contacts
+                .insert(id.clone(), Contact::new(id.clone(), self.now, &self.page_nonce));
         }
         if let Some(snapshot) = &ev.snapshot {
             let changed = self.contacts.get_mut(&id).is_some_and(|c| c.update_snapshot(snapshot));
@@ -107,6 +108,7 @@ impl Bridge {
         }
         let (ringing, dead, connected, inbound) =
             (c.is_ringing(), c.is_dead(), c.connected_at.is_some(), c.is_inbound());
+        let c_tabs_unplanned = c.tabs_unplanned;
         let Some(state) = self.take_state(id) else { return };
         let from = state.name();
         let next = match state {
@@ -154,6 +156,11 @@ impl Bridge {
                         template,
                     }
                 }
+            }
+            PopState::Popped { session_id, tabs } if c_tabs_unplanned => {
+                self.replace_state(id, from, PopState::Popped { session_id, tabs });
+                self.complete_tab_plan(id);
+                return;
             }
             PopState::AwaitingConnect if connected => self.request_pop(id),
             PopState::AwaitingConnect if dead => PopState::Abandoned,
@@ -203,8 +210,7 @@ impl Bridge {
             return PopState::Abandoned;
         };
         let params = c.template_parameters(&self.config, false);
-        let request = RequestId(self.next_request);
-        let token = format!("ccb-{}-{}", id, request.0);
+        let token = self.next_notification_token(Some(id));
         let call = CifCall::NotifyEvent {
             template_name: template.as_str().to_owned(),
             template_parameters: params,
@@ -221,6 +227,23 @@ impl Bridge {
     /// The contact needs its session: start the pop now if no other pop is under way and nobody waits before
     /// it, else queue it (first come, first served; [`Bridge::pump_turns`] starts it later).
     pub(super) fn request_pop(&mut self, id: &ContactId) -> PopState {
+        if let Some((sid, facts)) = self.dynamics_owners.remove(id) {
+            // A session Dynamics already holds for this contact (created before a reload): never a second one.
+            self.sessions.insert(sid.clone(), Some(id.clone()));
+            self.set_state(id, PopState::AwaitingCif);
+            self.adopt_session(id, sid, &facts);
+            return self.contacts.get(id).map_or(PopState::Abandoned, |c| c.state.clone());
+        }
+        if !self.reconciled_enough() {
+            let ticket = self.next_ticket;
+            self.next_ticket += 1;
+            self.trace(
+                Some(id),
+                "decision",
+                "waiting for Dynamics to say which sessions exist before popping".into(),
+            );
+            return PopState::WaitingForTurn { ticket };
+        }
         let queued = self
             .contacts
             .values()
@@ -249,13 +272,17 @@ impl Bridge {
 
     /// [`Bridge::turn_busy`], not counting what `except` itself has under way.
     pub(super) fn turn_busy_except(&self, except: Option<&ContactId>) -> bool {
-        let live = |r: &RequestId| !self.overdue.contains(r);
+        // Only a request in flight holds the turn: one waiting for its retry does not (two contacts waiting
+        // for retries would otherwise wait for each other forever).
+        let live = |r: &RequestId| {
+            self.pending.contains_key(r) && !self.overdue.contains(r) && !self.turn_released.contains(r)
+        };
         let by_contact = self
             .contacts
             .values()
             .filter(|c| Some(&c.id) != except)
             .any(|c| match &c.state {
-                PopState::CheckingCapacity { .. } => true,
+                PopState::CheckingCapacity { request } => self.pending.contains_key(request),
                 PopState::CreatingSession { request, overdue, .. } => !overdue && live(request),
                 PopState::Popped { tabs, .. } => tabs.values().any(|t| matches!(t, TabStatus::Pending(r) if live(r))),
                 _ => false,
@@ -270,7 +297,7 @@ impl Bridge {
     /// Hands the turn on whenever it is free: first to the contact whose session the agent is looking at and
     /// whose tabs were deferred, then to the contact that has waited longest. Runs after every input.
     pub(super) fn pump_turns(&mut self) {
-        while self.cif == CifState::Ready && !self.turn_busy() {
+        while self.cif == CifState::Ready && self.reconciled_enough() && !self.turn_busy() {
             if let Some(id) = self.focused_contact().cloned().filter(|id| self.has_deferred_tabs(id)) {
                 self.open_deferred_tabs(&id);
                 continue;
@@ -313,6 +340,34 @@ impl Bridge {
                 None => TabStatus::Failed,
             };
             self.set_tab(id, kind, next);
+        }
+        self.record_tabs_in_dynamics(id);
+    }
+
+    /// A contact popped before Streams delivered it (restored, or adopted from Dynamics) gets its tab plan once
+    /// its slugs are known: planned tabs never requested are deferred (they open when its session is focused).
+    pub(super) fn complete_tab_plan(&mut self, id: &ContactId) {
+        let Some(c) = self.contacts.get(id).filter(|c| c.seen && c.tabs_unplanned) else {
+            return;
+        };
+        let plan = c.plan_tabs(&self.config);
+        if let Some(c) = self.contacts.get_mut(id) {
+            c.tabs_unplanned = false;
+        }
+        let Some(PopState::Popped { tabs, .. }) = self.contacts.get(id).map(|c| &c.state) else {
+            return;
+        };
+        let missing: Vec<TabKind> = plan.into_iter().filter(|k| !tabs.contains_key(k)).collect();
+        for kind in missing {
+            self.trace(
+                Some(id),
+                "decision",
+                format!(
+                    "{} tab never requested before the reload: opens when its session is focused",
+                    kind.as_str()
+                ),
+            );
+            self.set_tab(id, kind, TabStatus::Deferred);
         }
     }
 
@@ -368,11 +423,16 @@ impl Bridge {
 
     /// Opens the planned tabs in a fresh session, or defers them all when the agent is (or may be) looking at
     /// another session: CIF opens a tab in the focused session, whichever it is.
-    pub(super) fn open_tabs(&mut self, id: &ContactId, session_id: String) -> PopState {
+    pub(super) fn open_tabs(
+        &mut self,
+        id: &ContactId,
+        session_id: String,
+        done: &crate::vecmap::VecSet<TabKind>,
+    ) -> PopState {
         let Some(c) = self.contacts.get(id) else {
             return PopState::Abandoned;
         };
-        let plan = c.plan_tabs(&self.config);
+        let plan: Vec<TabKind> = c.plan_tabs(&self.config);
         let single_without_id = c.slugs.is_single_match() && c.slugs.customer_id().is_none();
         let search_reason = c.search_reason();
         if single_without_id {
@@ -391,6 +451,10 @@ impl Bridge {
         let focused = self.focused_session.as_deref() == Some(session_id.as_str()) && !self.turn_busy_except(Some(id));
         let mut tabs = VecMap::new();
         for kind in plan {
+            if done.contains(&kind) {
+                tabs.insert(kind, TabStatus::Done);
+                continue;
+            }
             if kind == TabKind::Search {
                 self.trace(Some(id), "decision", format!("search tab ({search_reason})"));
             }
@@ -447,10 +511,16 @@ impl Bridge {
                 let (entity, search_text) = c.search()?;
                 Some(match &self.config.search_tab_template {
                     Some(template) => {
+                        // The Search page type takes `searchText` and `searchType` 0 (relevance) or 1
+                        // (categorized); the entity goes only where the configuration names a parameter for it.
                         let mut p = Map::new();
-                        p.insert("searchType".into(), Value::String(entity.as_str().to_owned()));
                         p.insert("searchText".into(), Value::String(search_text.expose().clone()));
-                        p.insert("entityName".into(), Value::String(entity.as_str().to_owned()));
+                        if let Some(t) = self.config.search_tab_search_type {
+                            p.insert("searchType".into(), Value::from(t));
+                        }
+                        if let Some(param) = &self.config.search_tab_entity_parameter {
+                            p.insert(param.clone(), Value::String(entity.as_str().to_owned()));
+                        }
                         CifCall::CreateTab {
                             template_name: template.as_str().to_owned(),
                             template_parameters: p,

@@ -1,20 +1,27 @@
 //! Reload: restoring what an earlier page instance persisted, and persisting what must survive a reload.
+//!
+//! What is stored is a cache, not the truth: a reloaded page (or one whose storage does not work) asks Dynamics
+//! which sessions carry which contact before it pops anything (see `reconcile.rs`).
 
 use std::mem;
 
-use crate::command::{Command, Severity};
+use crate::command::{Command, PersistSlot, Severity};
 use crate::contact::{Contact, PopState, TabStatus};
 use crate::ids::ContactId;
 use crate::input::RestoredState;
 use crate::persist::{self, Persisted, PersistedContact};
 
-use super::{Bridge, CifState};
+use super::{Bridge, CifState, TimerKey};
 
 impl Bridge {
-    // ---------------------------------------------------------------- reload
-
     pub(super) fn on_restore(&mut self, r: RestoredState) {
-        let (persisted, problems) = Persisted::parse(&r.raw, self.config.handled_contact_memory);
+        let reloaded = r.contacts.as_deref().is_some_and(|t| !t.trim().is_empty())
+            || r.handled.as_deref().is_some_and(|t| !t.trim().is_empty());
+        let (persisted, problems) = Persisted::parse(
+            r.contacts.as_deref(),
+            r.handled.as_deref(),
+            self.config.handled_contact_memory,
+        );
         for p in problems {
             self.report(Severity::Warning, None, "persist.invalid", p, false);
         }
@@ -27,6 +34,9 @@ impl Bridge {
                 persisted.handled.len()
             ),
         );
+        if reloaded {
+            self.reconcile_first = true;
+        }
         for id in persisted.handled {
             if !self.contacts.contains_key(&id) {
                 self.handled.insert(id);
@@ -36,11 +46,13 @@ impl Bridge {
             if self.handled.contains(&id) {
                 continue;
             }
-            let state = restored_state(&pc);
-            let Some(state) = state else { continue };
+            let Some(state) = self.restored_state(&pc) else {
+                continue;
+            };
+            let nonce = self.page_nonce.clone();
             let contact = self
                 .contacts
-                .get_or_insert_with(id.clone(), || Contact::new(id.clone(), self.now));
+                .get_or_insert_with(id.clone(), || Contact::new(id.clone(), self.now, &nonce));
             if contact.state != PopState::AwaitingCif {
                 continue;
             }
@@ -48,110 +60,181 @@ impl Bridge {
                 self.sessions.insert(session_id.clone(), Some(id.clone()));
                 self.unverified_sessions.insert(session_id.clone());
             }
-            self.put_state(&id, state);
-            self.trace(
-                Some(&id),
-                "state",
-                format!("restored as {}", self.contacts.get(&id).map_or("-", |c| c.state.name())),
-            );
+            let name = state.name();
+            let popped = matches!(state, PopState::Popped { .. });
+            if let Some(c) = self.contacts.get_mut(&id) {
+                c.state = state;
+                c.tabs_unplanned = popped;
+            }
+            self.trace(Some(&id), "state", format!("restored as {name}"));
         }
         self.dirty = true;
         if self.cif == CifState::Ready {
-            if !self.unverified_sessions.is_empty() {
-                self.start_reconcile();
-            }
-            let ids: Vec<ContactId> = self.contacts.keys().cloned().collect();
-            for id in ids {
-                self.drive(&id);
-            }
+            self.after_ready_or_restore();
         }
     }
 
-    /// Emits [`Command::Persist`] when what must survive a reload changed. Proportional to what changed: the
-    /// contacts part (a few live contacts) is re-rendered only when `dirty` says a contact's persisted fields
-    /// may have changed, and the handled-ids part (up to `handledContactMemory` ids) only when that set changed.
+    /// The page's web storage throws or refused a write: nothing it holds can be trusted after a reload, so
+    /// the first reconciliation gates pops, and tabs requested from now on are recorded in Dynamics itself.
+    pub(super) fn on_storage_unavailable(&mut self, reason: &str) {
+        if !self.storage_ok {
+            return;
+        }
+        self.storage_ok = false;
+        self.reconcile_first = true;
+        self.report(
+            Severity::Warning,
+            None,
+            "storage.unavailable",
+            format!(
+                "web storage is not available in this frame ({}): Dynamics is asked which sessions exist after a reload",
+                crate::text::excerpt(reason)
+            ),
+            false,
+        );
+        // Contacts popped before storage failed: their tabs go into their sessions' context now.
+        let popped: Vec<ContactId> = self
+            .contacts
+            .values()
+            .filter(|c| matches!(c.state, PopState::Popped { .. }))
+            .map(|c| c.id.clone())
+            .collect();
+        for id in popped {
+            self.record_tabs_in_dynamics(&id);
+        }
+    }
+
+    /// CIF became ready, or a restore arrived after it: reconcile first where the page cannot know, and give
+    /// restored contacts a bound within which Streams must deliver them again.
+    pub(super) fn after_ready_or_restore(&mut self) {
+        if self.reconcile_first && !self.first_reconcile_done || !self.unverified_sessions.is_empty() {
+            self.start_reconcile();
+        } else {
+            self.first_reconcile_done = true;
+        }
+        if self.contacts.values().any(|c| !c.seen) {
+            self.timers.remove(TimerKey::RestoreGrace);
+            self.timers.insert(
+                self.now.plus(self.config.restored_contact_grace_ms),
+                TimerKey::RestoreGrace,
+            );
+        }
+        let ids: Vec<ContactId> = self.contacts.keys().cloned().collect();
+        for id in ids {
+            self.drive(&id);
+        }
+    }
+
+    /// Restored contacts Streams did not deliver again within `restoredContactGraceMs` ended meanwhile: release
+    /// them (their ids are remembered, their sessions stay counted while Dynamics lists them).
+    pub(super) fn release_undelivered(&mut self) {
+        let gone: Vec<ContactId> = self
+            .contacts
+            .values()
+            .filter(|c| !c.seen)
+            .map(|c| c.id.clone())
+            .collect();
+        for id in gone {
+            self.trace(
+                Some(&id),
+                "decision",
+                "restored but not delivered again by Streams: released".into(),
+            );
+            self.release(&id);
+        }
+    }
+
+    /// Emits [`Command::Persist`] for each slot whose text changed, proportional to what changed: the contacts
+    /// slot (a few live contacts) is re-rendered only when `dirty` says a contact's persisted fields may have
+    /// changed, the handled slot (up to `handledContactMemory` ids) only when that set changed.
     pub(super) fn flush_persist(&mut self) {
         let handled_gen = self.handled.generation();
         let handled_changed = self.persisted.handled_gen != handled_gen;
         let dirty = mem::take(&mut self.dirty);
-        if !dirty && !handled_changed {
+        if !self.storage_ok || (!dirty && !handled_changed) {
             return;
         }
-        let mut changed = !self.persisted.emitted;
         if dirty {
-            changed |= self.contacts_part_changed();
+            let entries: Vec<(&ContactId, PersistedContact)> = self
+                .contacts
+                .values()
+                .filter_map(|c| persisted_entry(&c.state).map(|e| (&c.id, e)))
+                .collect();
+            let borrowed: Vec<(&ContactId, &PersistedContact)> = entries.iter().map(|(id, e)| (*id, e)).collect();
+            let text = persist::contacts_text(&borrowed);
+            if self.persisted.contacts != text {
+                self.persisted.contacts.clone_from(&text);
+                self.trace(None, "persist", format!("contacts: {} bytes", text.len()));
+                // A `createSession` queued by this input must not leave before the text saying it is in flight
+                // is stored: a reload between the two would otherwise leave only Dynamics knowing. So the
+                // contacts slot goes before it.
+                let protects = self.commands.iter().position(|c| {
+                    matches!(
+                        c,
+                        Command::Cif {
+                            call: crate::command::CifCall::CreateSession { .. },
+                            ..
+                        }
+                    )
+                });
+                let command = Command::Persist {
+                    slot: PersistSlot::Contacts,
+                    text,
+                };
+                match protects {
+                    Some(at) => self.commands.insert(at, command),
+                    None => self.commands.push_back(command),
+                }
+            }
         }
         if handled_changed {
             self.persisted.handled_gen = handled_gen;
-            let mut text = String::with_capacity(self.persisted.handled_json.len() + 64);
-            persist::write_handled(&mut text, self.handled.iter());
-            if text != self.persisted.handled_json {
-                self.persisted.handled_json = text;
-                changed = true;
-            }
-        }
-        if !changed {
-            return;
-        }
-        self.persisted.emitted = true;
-        let text = persist::assemble(&self.persisted.contacts_json, &self.persisted.handled_json);
-        self.trace(None, "persist", format!("{} bytes", text.len()));
-        // A `createSession` queued by this input must not leave before the text saying it is in flight is
-        // stored: a reload between the two would otherwise send a second one. So Persist goes before it.
-        let protects = self.commands.iter().position(|c| {
-            matches!(
-                c,
-                Command::Cif {
-                    call: crate::command::CifCall::CreateSession { .. },
-                    ..
-                }
-            )
-        });
-        match protects {
-            Some(at) => self.commands.insert(at, Command::Persist(text)),
-            None => self.commands.push_back(Command::Persist(text)),
+            let text = persist::handled_text(self.handled.iter());
+            self.trace(None, "persist", format!("handled: {} bytes", text.len()));
+            self.commands.push_back(Command::Persist {
+                slot: PersistSlot::Handled,
+                text,
+            });
         }
     }
 
-    /// Re-renders the contacts part into the cache; whether it differs from the last one persisted.
-    fn contacts_part_changed(&mut self) -> bool {
-        let mut text = String::with_capacity(self.persisted.contacts_json.len() + 16);
-        let entries: Vec<(&ContactId, PersistedContact)> = self
-            .contacts
-            .values()
-            .filter_map(|c| persisted_entry(&c.state).map(|e| (&c.id, e)))
-            .collect();
-        persist::write_contacts(&mut text, entries.iter().map(|(id, e)| (*id, e)));
-        if text == self.persisted.contacts_json {
-            return false;
+    /// The state a persisted contact resumes in.
+    fn restored_state(&mut self, pc: &PersistedContact) -> Option<PopState> {
+        if pc.closed {
+            Some(PopState::SessionClosed)
+        } else if let Some(session_id) = &pc.session_id {
+            Some(PopState::Popped {
+                session_id: session_id.clone(),
+                tabs: pc.tabs.iter().map(|k| (*k, TabStatus::Done)).collect(),
+            })
+        } else if pc.creating {
+            Some(self.session_unknown())
+        } else if pc.declined {
+            Some(PopState::Declined)
+        } else {
+            pc.token
+                .as_ref()
+                .map(|t| PopState::RestoredRinging { token: t.clone() })
         }
-        self.persisted.contacts_json = text;
-        true
+    }
+
+    /// A [`PopState::SessionUnknown`] with its orphan deadline armed.
+    pub(super) fn session_unknown(&mut self) -> PopState {
+        let watch = self.next_request_id();
+        self.timers
+            .insert(self.now.plus(self.config.session_orphan_ms), TimerKey::Orphan(watch));
+        PopState::SessionUnknown { watch }
     }
 }
 
-/// The last persisted text, in its two parts, so neither is rendered again unless its inputs changed.
-#[derive(Debug)]
+/// The last persisted texts, so neither slot is rendered or written again unless its inputs changed.
+#[derive(Debug, Default)]
 pub(super) struct PersistCache {
-    /// The `contacts` object last rendered.
-    contacts_json: String,
-    /// The `handled` array last rendered.
-    handled_json: String,
-    /// [`crate::handled::HandledIds::generation`] when `handled_json` was rendered.
+    /// The contacts slot last emitted (empty before the first).
+    contacts: String,
+    /// [`crate::handled::HandledIds::generation`] when the handled slot was last emitted (an empty set, generation
+    /// 0, is never written).
     handled_gen: u64,
-    /// Whether anything was persisted yet (the first flush always persists, replacing an older page's text).
-    emitted: bool,
-}
-
-impl Default for PersistCache {
-    fn default() -> Self {
-        PersistCache {
-            contacts_json: "{}".to_owned(),
-            handled_json: "[]".to_owned(),
-            handled_gen: 0,
-            emitted: false,
-        }
-    }
 }
 
 /// What a contact in `state` leaves for a reloaded page, if anything.
@@ -163,8 +246,7 @@ fn persisted_entry(state: &PopState) -> Option<PersistedContact> {
         },
         PopState::Popped { session_id, tabs } => PersistedContact {
             session_id: Some(session_id.clone()),
-            // Only tabs actually requested: a tab still deferred at a reload is not opened after it
-            // (a missing tab rather than a doubled one: the reloaded page cannot know what CIF did).
+            // Only tabs actually requested: a tab still deferred at a reload opens after it.
             tabs: tabs
                 .iter()
                 .filter(|(_, s)| **s != TabStatus::Deferred)
@@ -172,7 +254,7 @@ fn persisted_entry(state: &PopState) -> Option<PersistedContact> {
                 .collect(),
             ..Default::default()
         },
-        PopState::CreatingSession { .. } | PopState::SessionUnknown => PersistedContact {
+        PopState::CreatingSession { .. } | PopState::SessionUnknown { .. } => PersistedContact {
             creating: true,
             ..Default::default()
         },
@@ -186,24 +268,4 @@ fn persisted_entry(state: &PopState) -> Option<PersistedContact> {
         },
         _ => return None,
     })
-}
-
-/// The state a persisted contact resumes in.
-fn restored_state(pc: &PersistedContact) -> Option<PopState> {
-    if pc.closed {
-        Some(PopState::SessionClosed)
-    } else if let Some(session_id) = &pc.session_id {
-        Some(PopState::Popped {
-            session_id: session_id.clone(),
-            tabs: pc.tabs.iter().map(|k| (*k, TabStatus::Done)).collect(),
-        })
-    } else if pc.creating {
-        Some(PopState::SessionUnknown)
-    } else if pc.declined {
-        Some(PopState::Declined)
-    } else {
-        pc.token
-            .as_ref()
-            .map(|t| PopState::RestoredRinging { token: t.clone() })
-    }
 }

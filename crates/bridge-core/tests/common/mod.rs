@@ -223,12 +223,35 @@ impl Pair {
 
     pub fn last_persist(&self) -> Option<String> {
         self.log.iter().rev().find_map(|c| {
-            if let Command::Persist(s) = c {
-                Some(s.clone())
+            if let Command::Persist {
+                slot: PersistSlot::Contacts,
+                text,
+            } = c
+            {
+                Some(text.clone())
             } else {
                 None
             }
         })
+    }
+
+    /// The most recent handled-ids slot persisted.
+    pub fn last_handled_persist(&self) -> Option<String> {
+        self.log.iter().rev().find_map(|c| match c {
+            Command::Persist {
+                slot: PersistSlot::Handled,
+                text,
+            } => Some(text.clone()),
+            _ => None,
+        })
+    }
+
+    /// What a reloaded page reads back: both slots as last persisted by `self`.
+    pub fn stored(&self) -> RestoredState {
+        RestoredState {
+            contacts: self.last_persist(),
+            handled: self.last_handled_persist(),
+        }
     }
 
     /// The seed's happy path up to the notification: ringing voice contact.
@@ -275,11 +298,7 @@ pub fn describe(c: &Command) -> Option<String> {
                 if template_parameters.contains_key("entityId") {
                     format!("createTab {template_name} {} {}", p("entityName"), p("entityId"))
                 } else {
-                    format!(
-                        "createTab {template_name} search {} {}",
-                        p("searchType"),
-                        p("searchText")
-                    )
+                    format!("createTab {template_name} search {}", p("searchText"))
                 }
             }
             CifCall::RenderSearchPage {

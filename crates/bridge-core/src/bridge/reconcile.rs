@@ -1,0 +1,435 @@
+//! Dynamics is the source of truth for sessions: which sessions are open (`getAllSessions`) and which contact
+//! each belongs to (`getSession`, whose context carries the `contactId` the bridge put in `templateParameters`).
+//!
+//! Reconciliation runs after a reload (before any pop), when web storage cannot be trusted, after a
+//! `createSession` got no answer (our deadline, or CIF's own time limit) and once more when such a request is
+//! orphaned (`sessionOrphanMs`). It adopts every session Dynamics attributes to a contact, so a contact never
+//! gets a second session, and it frees what a session that never appeared held, so no slot stays counted.
+
+use crate::command::{CifCall, Severity};
+use crate::contact::{PopState, TabStatus};
+use crate::ids::{ContactId, RequestId};
+use crate::input::CifOutcome;
+use crate::persist::TabKind;
+use crate::reply::{self, SessionFacts};
+use crate::text;
+use crate::vecmap::{VecMap, VecSet};
+
+use super::{Bridge, CifState, Pending, Purpose, TimerKey};
+
+/// How many reconciled `createSession` requests are remembered so that their late answers are recognised.
+const ADOPTED_CREATES_CAPACITY: usize = 16;
+
+impl Bridge {
+    /// Asks Dynamics which sessions are open; a reconciliation already under way runs once more afterwards.
+    pub(super) fn start_reconcile(&mut self) {
+        if self.cif != CifState::Ready {
+            return;
+        }
+        if self.reconcile.is_some() || !self.identifying.is_empty() {
+            self.reconcile_again = true;
+            return;
+        }
+        let r = self.send_cif(None, Purpose::Reconcile, CifCall::GetAllSessions, 0);
+        self.reconcile = Some(r);
+    }
+
+    /// Whether pops may start: a page that must ask Dynamics first has had its answer.
+    pub(super) fn reconciled_enough(&self) -> bool {
+        !self.reconcile_first || self.first_reconcile_done
+    }
+
+    pub(super) fn on_reconcile_reply(&mut self, request: RequestId, p: &Pending, outcome: CifOutcome) {
+        if self.reconcile == Some(request) {
+            self.reconcile = None;
+        }
+        let list = match outcome {
+            CifOutcome::Resolved(v) => reply::session_list(&v),
+            _ => None,
+        };
+        let Some(alive) = list else {
+            self.fail(request, p.clone(), "getAllSessions failed or returned no list");
+            return;
+        };
+        let alive: VecSet<String> = alive.into_iter().collect();
+        // Restored sessions the agent closed meanwhile.
+        for sid in std::mem::take(&mut self.unverified_sessions) {
+            if !alive.contains(&sid) {
+                self.close_session(&sid, "closed before the page reloaded");
+            }
+        }
+        // Sessions counted that Dynamics no longer lists, whose contact is gone: closed meanwhile.
+        let vanished: Vec<String> = self
+            .sessions
+            .iter()
+            .filter(|(sid, owner)| owner.is_none() && !alive.contains(*sid))
+            .map(|(sid, _)| sid.clone())
+            .collect();
+        for sid in vanished {
+            self.sessions.remove(&sid);
+        }
+        // Sessions the bridge does not know: counted at once, and Dynamics is asked whose they are.
+        let unknown: Vec<String> = alive
+            .iter()
+            .filter(|s| !self.sessions.contains_key(*s))
+            .cloned()
+            .collect();
+        for sid in unknown {
+            self.sessions.insert(sid.clone(), None);
+            let r = self.send_cif(
+                None,
+                Purpose::Identify,
+                CifCall::GetSession {
+                    session_id: sid.clone(),
+                },
+                0,
+            );
+            self.identifying.insert(r, sid);
+        }
+        self.dirty = true;
+        if self.identifying.is_empty() {
+            self.finish_reconcile();
+        }
+    }
+
+    pub(super) fn on_identify_reply(&mut self, request: RequestId, p: Pending, outcome: CifOutcome) {
+        let Some(sid) = self.identifying.remove(&request) else {
+            return;
+        };
+        let facts = match &outcome {
+            CifOutcome::Resolved(v) => reply::session_facts(v),
+            CifOutcome::Rejected(v) => {
+                let why = format!(
+                    "getSession rejected: {}",
+                    crate::reply::CifError::from_rejection(v).message
+                );
+                self.fail(request, p, &why);
+                return;
+            }
+            CifOutcome::Threw(m) => {
+                self.fail(request, p, &format!("getSession threw: {}", text::excerpt(m)));
+                return;
+            }
+        };
+        let Some(facts) = facts else {
+            self.fail(request, p, "getSession result is not a session");
+            return;
+        };
+        let owner = facts.contact_id.as_deref().and_then(ContactId::parse);
+        match owner {
+            Some(id) => self.attribute_session(&id, &sid, facts),
+            None => {
+                self.trace(
+                    None,
+                    "reconcile",
+                    format!("session {} carries no contact id", text::excerpt(&sid)),
+                );
+                self.unattributed.insert(sid);
+            }
+        }
+        self.finish_reconcile_if_answered();
+    }
+
+    /// A `getSession` given up on after its retries: the session stays counted, owner unknown. A contact that
+    /// waits for its pop then pops: a missing screen costs the conversation, a second one only a close.
+    pub(super) fn on_identify_given_up(&mut self, session_id: &str, why: &str) {
+        self.unattributed.insert(session_id.to_owned());
+        self.report(
+            Severity::Warning,
+            None,
+            "cif.getSession.failed",
+            format!(
+                "Dynamics did not say which contact session {} belongs to ({why})",
+                text::excerpt(session_id)
+            ),
+            false,
+        );
+        self.finish_reconcile_if_answered();
+    }
+
+    /// Ends the reconciliation once neither `getAllSessions` nor any `getSession` (or its retry) is pending.
+    pub(super) fn finish_reconcile_if_answered(&mut self) {
+        let retrying = self.retries.values().any(|j| j.purpose == Purpose::Identify);
+        if self.identifying.is_empty() && self.reconcile.is_none() && !retrying {
+            self.finish_reconcile();
+        }
+    }
+
+    /// Dynamics says `sid` belongs to contact `id`.
+    fn attribute_session(&mut self, id: &ContactId, sid: &str, facts: SessionFacts) {
+        if !self.contacts.contains_key(id) {
+            if self.handled.contains(id) {
+                return;
+            }
+            // Streams has not delivered it (yet): adopt the session if it comes, never create another.
+            self.trace(
+                Some(id),
+                "reconcile",
+                format!("session {} belongs to a contact not seen yet", text::excerpt(sid)),
+            );
+            self.dynamics_owners.insert(id.clone(), (sid.to_owned(), facts));
+            return;
+        }
+        self.sessions.insert(sid.to_owned(), Some(id.clone()));
+        self.adopt_session(id, sid.to_owned(), &facts);
+    }
+
+    /// Moves a contact whose session Dynamics found to `Popped`, whatever it was doing to get one.
+    pub(super) fn adopt_session(&mut self, id: &ContactId, sid: String, facts: &SessionFacts) {
+        let Some(state) = self.contacts.get(id).map(|c| c.state.clone()) else {
+            return;
+        };
+        match state {
+            PopState::Popped { session_id, .. } if session_id == sid => return,
+            PopState::Popped { session_id, .. } => {
+                self.report(
+                    Severity::Warning,
+                    Some(id),
+                    "session.duplicate",
+                    format!(
+                        "contact {id} has a second Dynamics session ({}) besides {}; nothing is written to it",
+                        text::excerpt(&sid),
+                        text::excerpt(&session_id)
+                    ),
+                    false,
+                );
+                return;
+            }
+            PopState::SessionClosed | PopState::Declined | PopState::Abandoned => return,
+            PopState::Notifying { request, token, .. } => {
+                // Answered before the reload (its session exists): the toast this page raised goes.
+                self.forget_request(request);
+                self.send_cif(
+                    Some(id),
+                    Purpose::Cancel,
+                    CifCall::CancelEvent {
+                        cancellation_token: token,
+                    },
+                    0,
+                );
+            }
+            PopState::CheckingCapacity { request } => {
+                self.forget_request(request);
+            }
+            PopState::CreatingSession { request, .. } => {
+                self.untrack_request(request);
+                // Its own answer may still come: recognise it then instead of counting a second session.
+                if self.adopted_creates.len() >= ADOPTED_CREATES_CAPACITY {
+                    if let Some(evicted) = self.adopted_creates.pop_first() {
+                        self.commands
+                            .push_back(crate::command::Command::Forget { request: evicted });
+                    }
+                }
+                self.adopted_creates.insert(request);
+            }
+            PopState::SessionUnknown { watch } => {
+                self.orphan_due.remove(&watch);
+                self.timers.remove(TimerKey::Orphan(watch));
+            }
+            _ => {}
+        }
+        self.trace(
+            Some(id),
+            "decision",
+            format!(
+                "session {} found in Dynamics: adopted, none created",
+                text::excerpt(&sid)
+            ),
+        );
+        if facts.focused == Some(true) && !self.switch_seen.iter().any(|s| *s == sid) {
+            self.focused_session = Some(sid.clone());
+        }
+        let done: VecSet<TabKind> = facts
+            .tabs
+            .as_deref()
+            .unwrap_or("")
+            .split(',')
+            .filter_map(|t| TabKind::parse(t.trim()))
+            .collect();
+        let seen = self.contacts.get(id).is_some_and(|c| c.seen);
+        let next = if seen {
+            self.open_tabs(id, sid, &done)
+        } else {
+            // Slugs unknown until Streams delivers the contact: its tabs are planned then.
+            PopState::Popped {
+                session_id: sid,
+                tabs: done.iter().map(|k| (*k, TabStatus::Done)).collect(),
+            }
+        };
+        self.set_state(id, next);
+        self.record_tabs_in_dynamics(id);
+        if let Some(c) = self.contacts.get_mut(id) {
+            c.tabs_unplanned = !seen;
+        }
+    }
+
+    /// Everything Dynamics said is in: settle orphans, unblock pops, run again if asked meanwhile.
+    fn finish_reconcile(&mut self) {
+        if self.reconcile_first && !self.first_reconcile_done {
+            self.first_reconcile_done = true;
+            self.trace(None, "reconcile", "first reconciliation done: pops may start".into());
+        }
+        self.adopt_single_unattributed();
+        self.settle_orphans();
+        self.dirty = true;
+        if std::mem::take(&mut self.reconcile_again) {
+            self.start_reconcile();
+        }
+        let ids: Vec<ContactId> = self.contacts.keys().cloned().collect();
+        for id in ids {
+            self.drive(&id);
+        }
+        self.pump_waiting();
+    }
+
+    /// A CIF build whose `getSession` context lacks the contact id: an unattributed new session is adopted
+    /// only when exactly one contact's `createSession` went unanswered and no other is still expected.
+    fn adopt_single_unattributed(&mut self) {
+        let unattributed: Vec<String> = std::mem::take(&mut self.unattributed)
+            .into_iter()
+            .filter(|sid| self.sessions.get(sid).is_some_and(Option::is_none))
+            .collect();
+        let waiting: Vec<ContactId> = self
+            .contacts
+            .values()
+            .filter(|c| {
+                matches!(
+                    c.state,
+                    PopState::CreatingSession { overdue: true, .. } | PopState::SessionUnknown { .. }
+                )
+            })
+            .map(|c| c.id.clone())
+            .collect();
+        let in_flight = self
+            .pending
+            .iter()
+            .any(|(r, p)| p.purpose == Purpose::CreateSession && !self.overdue.contains(r));
+        if let ([sid], [id], false) = (unattributed.as_slice(), waiting.as_slice(), in_flight) {
+            let (sid, id) = (sid.clone(), id.clone());
+            self.sessions.insert(sid.clone(), Some(id.clone()));
+            self.adopt_session(&id, sid, &SessionFacts::default());
+        }
+    }
+
+    /// `createSession`s past `sessionOrphanMs` that this reconciliation did not find: the session was never
+    /// created. Its slot is freed; the contact pops once more, or is reported if that already happened.
+    fn settle_orphans(&mut self) {
+        let due: Vec<RequestId> = self.orphan_due.iter().copied().collect();
+        for request in due {
+            self.orphan_due.remove(&request);
+            let owner = self.contacts.values().find_map(|c| match c.state {
+                PopState::CreatingSession { request: r, .. } | PopState::SessionUnknown { watch: r }
+                    if r == request =>
+                {
+                    Some(c.id.clone())
+                }
+                _ => None,
+            });
+            self.forget_request(request);
+            let Some(id) = owner else { continue };
+            if self.contacts.get(&id).is_some_and(|c| !c.seen) {
+                // Restored and not delivered again: it pops like any new contact if Streams brings it back.
+                self.set_state(&id, PopState::AwaitingCif);
+                continue;
+            }
+            let retried = self.contacts.get(&id).is_some_and(|c| c.session_retried);
+            if retried {
+                self.report(
+                    Severity::Error,
+                    Some(&id),
+                    "cif.createSession.orphaned",
+                    format!("contact {id}: Dynamics never created its session (asked twice); open the customer's record by hand"),
+                    true,
+                );
+                self.set_state(&id, PopState::Failed);
+            } else {
+                self.report(
+                    Severity::Warning,
+                    Some(&id),
+                    "cif.createSession.orphaned",
+                    format!("contact {id}: Dynamics never created its session; opening it once more"),
+                    true,
+                );
+                if let Some(c) = self.contacts.get_mut(&id) {
+                    c.session_retried = true;
+                }
+                let next = self.request_pop(&id);
+                self.set_state(&id, next);
+            }
+        }
+    }
+
+    /// `sessionOrphanMs` passed for an unanswered `createSession` (or a restored one): ask Dynamics once more.
+    pub(super) fn on_orphan_due(&mut self, request: RequestId) {
+        let watched = self
+            .pending
+            .get(&request)
+            .is_some_and(|p| p.purpose == Purpose::CreateSession)
+            || self
+                .contacts
+                .values()
+                .any(|c| c.state == PopState::SessionUnknown { watch: request });
+        if !watched {
+            return;
+        }
+        self.trace(
+            None,
+            "deadline",
+            format!("{request}: no session after sessionOrphanMs; asking Dynamics a last time"),
+        );
+        self.orphan_due.insert(request);
+        self.start_reconcile();
+    }
+
+    /// `popTurnMs` passed without an answer to a `createSession`: the next contact may start its pop.
+    pub(super) fn release_turn(&mut self, request: RequestId) {
+        if self
+            .pending
+            .get(&request)
+            .is_some_and(|p| p.purpose == Purpose::CreateSession)
+        {
+            self.trace(
+                None,
+                "turn",
+                format!("{request}: createSession still unanswered after popTurnMs; the next pop may start"),
+            );
+            self.turn_released.insert(request);
+        }
+    }
+
+    /// While web storage is unavailable, the tabs requested in a contact's session are written into the
+    /// session's own context (`ccbTabs`), where `getSession` finds them after a reload.
+    pub(super) fn record_tabs_in_dynamics(&mut self, id: &ContactId) {
+        if self.storage_ok {
+            return;
+        }
+        let Some(PopState::Popped { session_id, tabs }) = self.contacts.get(id).map(|c| c.state.clone()) else {
+            return;
+        };
+        let requested: Vec<&str> = tabs
+            .iter()
+            .filter(|(_, s)| **s != TabStatus::Deferred)
+            .map(|(k, _)| k.as_str())
+            .collect();
+        if requested.is_empty() {
+            return;
+        }
+        let mut input = serde_json::Map::new();
+        input.insert("ccbTabs".into(), serde_json::Value::String(requested.join(",")));
+        self.send_cif(
+            Some(id),
+            Purpose::RecordTabs,
+            CifCall::UpdateContext {
+                session_id: session_id.clone(),
+                input,
+            },
+            0,
+        );
+    }
+
+    /// Sessions Dynamics attributed to contacts not yet seen: forget those whose session closed.
+    pub(super) fn forget_owner_of(&mut self, session_id: &str) {
+        let owners: VecMap<ContactId, (String, SessionFacts)> = std::mem::take(&mut self.dynamics_owners);
+        self.dynamics_owners = owners.into_iter().filter(|(_, (s, _))| s != session_id).collect();
+    }
+}

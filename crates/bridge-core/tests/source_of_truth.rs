@@ -1,0 +1,333 @@
+//! §3.14: Dynamics is the source of truth for sessions. A page reloaded at any step of a pop — with web storage
+//! working or blocked — ends with exactly one session and its tabs; nothing is left counted or held.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use bridge_core::*;
+use common::*;
+use serde_json::{json, Map, Value};
+
+/// One session in the stand-in: id, contact id, tabs opened, context written by `updateContext`.
+type OrgSession = (String, String, Vec<String>, Map<String, Value>);
+
+/// A Dynamics stand-in that carries out what the bridge asks at once (as a healthy org does) and remembers
+/// every session with the contact id and the tabs opened in it.
+#[derive(Default)]
+struct Org {
+    sessions: Vec<OrgSession>,
+    focused: Option<String>,
+}
+
+impl Org {
+    /// Answers every CIF call in `p`'s log from `from` on, except those `hold` says to leave unanswered
+    /// (their effect still happens in Dynamics: the page reloads before the answer arrives).
+    fn serve(&mut self, p: &mut Pair, hold: impl Fn(&CifCall) -> bool) {
+        let mut seen = 0;
+        loop {
+            let calls: Vec<(RequestId, Option<ContactId>, CifCall)> = p.log[seen..]
+                .iter()
+                .filter_map(|c| match c {
+                    Command::Cif {
+                        request, contact, call, ..
+                    } => Some((*request, contact.clone(), call.clone())),
+                    _ => None,
+                })
+                .collect();
+            seen = p.log.len();
+            if calls.is_empty() {
+                return;
+            }
+            for (request, _, call) in calls {
+                let answer = self.carry_out(&call);
+                if !hold(&call) {
+                    p.resolve(request, answer);
+                }
+            }
+        }
+    }
+
+    fn carry_out(&mut self, call: &CifCall) -> Value {
+        match call {
+            CifCall::NotifyEvent { .. } => json!("{\"actionName\":\"Accept\",\"responseReason\":\"Accept\"}"),
+            CifCall::CanCreateSession => json!(true),
+            CifCall::CreateSession {
+                template_parameters, ..
+            } => {
+                let id = format!("session-{}", self.sessions.len() + 1);
+                let contact = template_parameters["contactId"].as_str().unwrap().to_owned();
+                self.sessions.push((id.clone(), contact, Vec::new(), Map::new()));
+                self.focused = Some(id.clone());
+                json!(id)
+            }
+            CifCall::CreateTab { .. } | CifCall::RenderSearchPage { .. } => {
+                let focused = self.focused.clone();
+                if let Some(s) = self.sessions.iter_mut().find(|s| Some(&s.0) == focused.as_ref()) {
+                    s.2.push(
+                        describe(&Command::Cif {
+                            request: RequestId(0),
+                            contact: None,
+                            correlation_id: String::new(),
+                            call: call.clone(),
+                        })
+                        .unwrap(),
+                    );
+                }
+                json!("tab")
+            }
+            CifCall::GetAllSessions => json!(self.sessions.iter().map(|s| s.0.clone()).collect::<Vec<_>>()),
+            CifCall::GetSession { session_id } => {
+                let s = self.sessions.iter().find(|s| s.0 == *session_id).unwrap();
+                let mut context = s.3.clone();
+                context.insert("templateParameters".into(), json!({"contactId": s.1}));
+                // The CIF sample reads a Map; the shell hands the core an object.
+                json!({"sessionId": s.0, "context": context, "isFocused": self.focused.as_ref() == Some(&s.0)})
+            }
+            CifCall::UpdateContext { session_id, input } => {
+                if let Some(s) = self.sessions.iter_mut().find(|s| s.0 == *session_id) {
+                    s.3.extend(input.clone());
+                }
+                json!("ok")
+            }
+            _ => json!("ok"),
+        }
+    }
+
+    fn sessions_of(&self, contact: &str) -> Vec<&OrgSession> {
+        self.sessions.iter().filter(|s| s.1 == contact).collect()
+    }
+}
+
+/// Where the first page is when it reloads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    Notified,
+    Accepted,
+    CreateSessionInFlight,
+    SessionCreated,
+    CreateTabInFlight,
+    TabsOpen,
+}
+
+const STEPS: [Step; 6] = [
+    Step::Notified,
+    Step::Accepted,
+    Step::CreateSessionInFlight,
+    Step::SessionCreated,
+    Step::CreateTabInFlight,
+    Step::TabsOpen,
+];
+
+fn page(nonce: &str, storage: bool) -> Pair {
+    let layer = ConfigLayer {
+        source: ConfigSource::Url,
+        values: json!({"customerRecordTab": "tab"}).as_object().cloned().unwrap(),
+    };
+    let mut p = Pair::new(Config::resolve(&[layer]).0);
+    p.bridge = Bridge::new(p.bridge.config().clone(), p.now).with_page_nonce(nonce);
+    if !storage {
+        p.input(Input::StorageUnavailable {
+            reason: "SecurityError: The operation is insecure.".into(),
+        });
+    }
+    p
+}
+
+/// Runs the seed's single-match call on a first page up to `step`, reloads, and lets the second page finish.
+fn reload_at(step: Step, storage: bool) -> (Org, Pair) {
+    let mut org = Org::default();
+    let mut first = page("first", storage);
+    first.ready();
+    first.ring(CONTACT_ID, Scenario::Single);
+    let hold_notify = step == Step::Notified;
+    org.serve(&mut first, |c| match c {
+        CifCall::NotifyEvent { .. } => hold_notify,
+        CifCall::CanCreateSession => step == Step::Accepted,
+        CifCall::CreateSession { .. } => step == Step::CreateSessionInFlight,
+        CifCall::CreateTab { .. } => matches!(step, Step::SessionCreated | Step::CreateTabInFlight),
+        _ => false,
+    });
+    if step == Step::SessionCreated {
+        // The tabs were not even sent: the page reloads right after createSession answered.
+        let sent_tabs = org.sessions.first().map_or(0, |s| s.2.len());
+        assert!(sent_tabs <= 2);
+    }
+    let connected = step != Step::Notified;
+    let mut second = page("second", storage);
+    if storage {
+        second.input(Input::Restore(first.stored()));
+    }
+    let state = if connected { "connected" } else { "connecting" };
+    second.event(
+        CONTACT_ID,
+        ContactEventKind::Existing,
+        Some(voice(state, Scenario::Single)),
+    );
+    second.ready();
+    org.serve(&mut second, |_| false);
+    (org, second)
+}
+
+#[test]
+fn a_reload_at_every_step_ends_with_one_session_and_each_tab_once_with_storage() {
+    for step in STEPS {
+        let (org, second) = reload_at(step, true);
+        let sessions = org.sessions_of(CONTACT_ID);
+        assert_eq!(sessions.len(), 1, "{step:?}: {:?}", org.sessions);
+        let tabs = &sessions[0].2;
+        let expected = [
+            format!("createTab extn_entity_record phonecall {ACTIVITY_ID}"),
+            format!("createTab extn_entity_record contact {CUSTOMER_ID}"),
+        ];
+        for tab in &expected {
+            assert_eq!(tabs.iter().filter(|t| *t == tab).count(), 1, "{step:?}: {tabs:?}");
+        }
+        assert_eq!(
+            second.bridge.session_of(CONTACT_ID),
+            Some(sessions[0].0.as_str()),
+            "{step:?}"
+        );
+        let counts = second.bridge.debug_counts();
+        assert_eq!(
+            (counts.cif_pending, counts.orphan_due, counts.turn_released),
+            (0, 0, 0),
+            "{step:?} {counts:?}"
+        );
+    }
+}
+
+#[test]
+fn a_reload_at_every_step_ends_with_one_session_and_each_tab_once_with_storage_blocked() {
+    for step in STEPS {
+        let (org, second) = reload_at(step, false);
+        let sessions = org.sessions_of(CONTACT_ID);
+        assert_eq!(sessions.len(), 1, "{step:?}: {:?}", org.sessions);
+        let tabs = &sessions[0].2;
+        for tab in [
+            format!("createTab extn_entity_record phonecall {ACTIVITY_ID}"),
+            format!("createTab extn_entity_record contact {CUSTOMER_ID}"),
+        ] {
+            assert_eq!(tabs.iter().filter(|t| **t == tab).count(), 1, "{step:?}: {tabs:?}");
+        }
+        assert_eq!(
+            second.bridge.session_of(CONTACT_ID),
+            Some(sessions[0].0.as_str()),
+            "{step:?}"
+        );
+        assert!(
+            !second.log.iter().any(|c| matches!(c, Command::Persist { .. })),
+            "{step:?}: nothing is written to a storage that throws"
+        );
+    }
+}
+
+#[test]
+fn with_storage_blocked_the_tabs_requested_are_recorded_in_the_session_context() {
+    let mut org = Org::default();
+    let mut p = page("n1", false);
+    p.ready();
+    p.ring(CONTACT_ID, Scenario::Single);
+    org.serve(&mut p, |_| false);
+    let context = &org.sessions[0].3;
+    assert_eq!(context.get("ccbTabs"), Some(&json!("activity,customer")), "{context:?}");
+}
+
+#[test]
+fn a_reloaded_page_asks_dynamics_before_any_pop_and_a_fresh_one_does_not() {
+    let mut fresh = Pair::default_ready();
+    fresh.event(
+        CONTACT_ID,
+        ContactEventKind::Existing,
+        Some(voice("connected", Scenario::Single)),
+    );
+    assert_eq!(
+        fresh.take(),
+        vec!["canCreateSession"],
+        "nothing stored, storage works: a new tab"
+    );
+    let mut blocked = page("n", false);
+    blocked.event(
+        CONTACT_ID,
+        ContactEventKind::Existing,
+        Some(voice("connected", Scenario::Single)),
+    );
+    blocked.ready();
+    assert_eq!(
+        blocked.take(),
+        vec!["getAllSessions"],
+        "storage blocked: Dynamics first"
+    );
+    assert_eq!(blocked.bridge.contact_state(CONTACT_ID), Some("WaitingForTurn"));
+    let r = blocked.req("getAllSessions");
+    blocked.resolve(r, json!([]));
+    assert_eq!(blocked.take(), vec!["canCreateSession"]);
+}
+
+#[test]
+fn a_restored_contact_streams_never_delivers_again_is_released_after_the_grace_period() {
+    let mut first = Pair::default_ready();
+    first.event(
+        CONTACT_ID,
+        ContactEventKind::Connected,
+        Some(voice("connected", Scenario::Single)),
+    );
+    first.can_create();
+    let mut p = Pair::new(Config::default());
+    p.input(Input::Restore(first.stored()));
+    p.ready();
+    let r = p.req("getAllSessions");
+    p.resolve(r, json!([]));
+    assert_eq!(p.bridge.contact_state(CONTACT_ID), Some("SessionUnknown"));
+    assert_eq!(
+        p.bridge.open_sessions(),
+        1,
+        "its session may still appear: its slot is held"
+    );
+    p.advance(30_000);
+    let r = p.req("getAllSessions");
+    p.resolve(r, json!([]));
+    assert_eq!(
+        p.bridge.open_sessions(),
+        0,
+        "Dynamics says it never came: the slot is free"
+    );
+    assert!(
+        p.all("canCreateSession").is_empty(),
+        "no pop for a contact Streams has not delivered"
+    );
+    p.advance(30_000);
+    assert_eq!(
+        p.bridge.contact_state(CONTACT_ID),
+        None,
+        "released: the contact ended meanwhile"
+    );
+    assert!(p.bridge.was_handled(CONTACT_ID));
+    assert_eq!(p.bridge.open_sessions(), 0);
+    let counts = p.bridge.debug_counts();
+    assert_eq!(
+        (counts.contacts, counts.timers, counts.orphan_due),
+        (0, 0, 0),
+        "{counts:?}"
+    );
+}
+
+#[test]
+fn notification_tokens_and_correlation_ids_never_repeat_across_page_loads() {
+    let tokens_and_correlation = |nonce: &str| {
+        let mut p = Pair::new(Config::default());
+        p.bridge = Bridge::new(Config::default(), p.now).with_page_nonce(nonce);
+        p.ready();
+        p.ring(CONTACT_ID, Scenario::Single);
+        let (_, _, correlation, call) = p.last("notifyEvent");
+        let CifCall::NotifyEvent { cancellation_token, .. } = call else {
+            unreachable!()
+        };
+        (cancellation_token, correlation)
+    };
+    let (t1, c1) = tokens_and_correlation("a1b2");
+    let (t2, c2) = tokens_and_correlation("c3d4");
+    assert_ne!(t1, t2, "the same contact, the same first request: different pages");
+    assert!(t1.contains(CONTACT_ID) && t1.contains("a1b2"), "{t1}");
+    assert_ne!(c1, c2);
+    assert!(Guid::parse(&c1).is_some(), "{c1}");
+}

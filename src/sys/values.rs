@@ -1,0 +1,11 @@
+//! Raw binding to the page's one JS helper (`src/js/values.js`), which turns any JS value into JSON text
+//! faithfully (a `Map` as an object, an `Error` with its message), in one call.
+
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(module = "/src/js/values.js")]
+extern "C" {
+    /// The value's JSON text, or `None` when converting it threw (it is then described by its text).
+    #[wasm_bindgen(js_name = plainJson)]
+    pub fn plain_json(value: &JsValue) -> Option<String>;
+}
