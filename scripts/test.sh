@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test of the project, in order of cost: native core tests (with property tests), lints,
-# wasm-bindgen tests in headless Chromium, the release page build, then end-to-end tests in the workbench.
+# wasm-bindgen tests in headless Chromium, the release page build, the deployment kit's tests, then end-to-end tests in
+# the workbench.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 started=$(date +%s)
 ensure_all
@@ -20,6 +21,9 @@ step "browser tests (wasm-bindgen-test in headless Chromium)"
 cargo test -p connect-cif-bridge --target "$WASM_TARGET" --locked
 
 build_page
+
+step "deployment kit tests (provisioning against a local Dataverse stand-in, smoke-test contact flow)"
+node --test tests/deploy/
 
 step "end-to-end tests (Playwright + Debian chromium, through the workbench)"
 node --test --test-concurrency=2 tests/e2e/

@@ -7,7 +7,7 @@
 // Routes (any origin; the host page decides which origin it uses for what):
 //   /                                         host page (Dynamics stand-in)           www/workbench/index.html
 //   /workbench/…                              the workbench's own assets              www/workbench/…
-//   /templates.json                           the templates the host page knows       www/workbench/templates.json
+//   /templates.json                           the templates the host page knows       deploy/templates.json
 //   /ccp-v2/                                  the fake CCP page                       www/workbench/ccp/index.html
 //   /webresources/Widget/msdyn_ciLibrary.js   the CIF library double                  www/workbench/cif/msdyn_ciLibrary.js
 //   /provider/…                               the built channel provider page         <dist>/…
@@ -139,7 +139,7 @@ export async function startWorkbench({ host = 'localhost', port = 8080, dist = '
       return serveFile(req, res, HERE, 'index.html', { 'Content-Security-Policy': hostCsp(providerOrigin) });
     }
     if (p === '/favicon.ico') return send(res, 204, '');
-    if (p === '/templates.json') return serveFile(req, res, HERE, 'templates.json');
+    if (p === '/templates.json') return serveFile(req, res, path.join(REPO, 'deploy'), 'templates.json');
     if (p === '/workbench/config.json') {
       return send(res, 200, JSON.stringify({ hostOrigin, providerOrigin, port: actualPort, csp, requestHost: reqHost }),
         { 'Content-Type': MIME['.json'] });

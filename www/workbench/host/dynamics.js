@@ -38,7 +38,7 @@ const cifErr = (message, method) => ({ message, msdyn_name: method.charAt(0).toU
 
 export class Dynamics {
   /**
-   * @param {object} templates  templates.json
+   * @param {object} templates  deploy/templates.json (served as /templates.json)
    * @param {{timeoutMs:number, raise:(eventName:string, payload:any, opts?:object)=>void, changed:()=>void,
    *          log:(kind:string, text:string)=>void, origin:string}} env
    */
