@@ -31,7 +31,8 @@ mod plans;
 use std::fmt;
 
 /// Fewest digits (country code included) accepted as a dialable number: shorter ones are service codes,
-/// not customers (the only shorter E.164 numbers are 4-digit lines of Niue, Tokelau and St Helena).
+/// not customers. libphonenumber also allows a few shorter ones (4-digit lines of Niue, Tokelau, St Helena
+/// and Tristan da Cunha, Austrian short numbers such as `01 119`); they are refused with this reason.
 pub const MIN_DIGITS: usize = 8;
 /// Most digits E.164 allows.
 pub const MAX_DIGITS: usize = 15;
