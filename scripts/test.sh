@@ -13,6 +13,9 @@ cargo fmt --all --check
 step "native tests (cargo test --workspace)"
 cargo test --workspace --locked
 
+step "phone metadata drift (node --test tests/phone/)"
+node --test tests/phone/
+
 step "lints (cargo clippy, native and wasm32)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo clippy -p connect-cif-bridge --all-targets --target "$WASM_TARGET" --locked -- -D warnings

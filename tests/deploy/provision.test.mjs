@@ -351,7 +351,7 @@ test('a parameter Dynamics created for the page type under its own unique name i
   assert.equal(r.code, 0, r.err);
   const params = [...s.records.get('msdyn_templateparameters').values()].filter((p) => p._msdyn_applicationtabtemplateid_value === tab);
   assert.deepEqual(params.map((p) => [p.msdyn_uniquename, p.msdyn_name, p.msdyn_value]).sort(), [
-    ['extn_search_searchType', 'searchType', '{searchType}'],
+    ['extn_search_searchType', 'searchType', '0'],
     ['msdyn_auto_searchText_1', 'searchText', '{searchText}'],
   ]);
 }));

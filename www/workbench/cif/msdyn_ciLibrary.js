@@ -4,7 +4,10 @@
 // and settles with its answer, with the real library's habits (reference cif-v2.md):
 //   - notifyEvent resolves a JSON string {"actionName","responseReason"} and has no time limit;
 //   - every other call rejects after 10 s without an answer (?timeoutMs=N on this script's URL, or the host's
-//     hello-ack, changes that), with {message, msdyn_name} (a JSON string when the host chose errorFormat "string");
+//     hello-ack, changes that) with a Map {message, msdyn_name}, as the real library does (JSON.stringify makes
+//     it "{}"); other errors reject with {message, msdyn_name} (a JSON string when the host chose errorFormat
+//     "string");
+//   - getSession resolves a Map whose context is a Map holding the session's template parameters;
 //   - getEnvironment / getAllSessions / CRUD results are JSON strings; createSession / createTab resolve id strings;
 //   - CIFInitDone is a window CustomEvent fired (setTimeout) after a handshake with the host;
 //   - addHandler callbacks receive the event payload as a JSON string.
@@ -66,6 +69,20 @@
     return config.errorFormat === 'string' ? JSON.stringify(err) : err;
   }
 
+  // The real library's own time-limit rejection: a Map, not an object.
+  function timeLimitError(method) {
+    return new Map([
+      ['message', 'Timeout occurred as no response was received from listener window'],
+      ['msdyn_name', method.charAt(0).toUpperCase() + method.slice(1)],
+    ]);
+  }
+
+  function toMap(value) {
+    var m = new Map();
+    Object.keys(value).forEach(function (k) { m.set(k, value[k]); });
+    return m;
+  }
+
   function handlerCounts() {
     var c = {};
     Object.keys(handlers).forEach(function (k) { c[k] = handlers[k].length; });
@@ -83,7 +100,7 @@
           if (!pending[id]) return;
           delete pending[id];
           post({ cif: 'timeout', id: id, method: method });
-          reject(cifError('Timeout occurred as no response was received from listener window', method));
+          reject(timeLimitError(method));
         }, config.timeoutMs);
       }
       // t: when the call reached the library, on a clock comparable across frames (the benchmark, bench/, reads it)
@@ -94,8 +111,8 @@
   function shape(method, value) {
     if (JSON_RESULT[method]) return typeof value === 'string' ? value : JSON.stringify(value === undefined ? null : value);
     if (method === 'getSession' && value && typeof value === 'object' && !(value instanceof Map)) {
-      var m = new Map();
-      Object.keys(value).forEach(function (k) { m.set(k, value[k]); });
+      var m = toMap(value);
+      if (value.context && typeof value.context === 'object') m.set('context', toMap(value.context));
       return m;
     }
     return value;

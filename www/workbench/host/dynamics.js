@@ -289,7 +289,8 @@ export class Dynamics {
   cif_getSession(id) {
     const s = this.session(id);
     if (!s || !s.provider) this.fail('RejectAfterClientError', 'getSession');
-    return { sessionId: s.id, conversationId: null, context: { ...s.params, ...(this.context[s.id] || {}) }, isFocused: this.focusedSessionId === s.id };
+    // The context holds the createSession template parameters and what updateContext wrote.
+    return { sessionId: s.id, conversationId: null, context: { ...(this.context[s.id] || {}), templateParameters: { ...s.params } }, isFocused: this.focusedSessionId === s.id };
   }
   cif_setSessionTitle(input) {
     const s = input && this.session(input.sessionId);
@@ -333,6 +334,13 @@ export class Dynamics {
       else if (!GUID.test(p.entityId)) { tab.title = `${entity} (invalid id)`; tab.kind = 'invalid'; tab.error = `Record not found: ${p.entityId}`; }
       else { tab.title = `${entity} ${p.entityId.replace(/[{}]/g, '').toLowerCase()}`; tab.kind = 'record'; }
     } else if (tpl.pageType === 'entitysearch') {
+      // Dynamics' Search page type: searchType is 0 (relevance) or 1 (categorized), never an entity name.
+      if (p.searchType !== undefined && !/^[01]$/.test(p.searchType)) {
+        tab.kind = 'invalid';
+        tab.title = 'Search (invalid searchType)';
+        tab.error = `searchType must be 0 or 1, got ${JSON.stringify(p.searchType)}`;
+        return tab;
+      }
       tab.title = `Search: ${p.searchText || ''}`;
       tab.kind = 'search';
     } else {
@@ -382,7 +390,7 @@ export class Dynamics {
   cif_renderSearchPage(entityName, searchString) {
     const s = this.focusedSession;
     const tab = { id: this.id('tab-id'), templateName: null, pageType: 'entitysearch', kind: 'search', anchor: false, canClose: true,
-      params: { searchType: String(entityName ?? ''), searchText: String(searchString ?? '') }, title: `Search: ${searchString ?? ''}` };
+      params: { entityName: String(entityName ?? ''), searchText: String(searchString ?? '') }, title: `Search: ${searchString ?? ''}` };
     s.tabs.push(tab);
     s.focusedTabId = tab.id;
     this.env.changed();

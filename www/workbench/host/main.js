@@ -280,7 +280,8 @@ function tabPage(s, t) {
       h('p.muted', `Provider page: ${PROVIDER_URL}`));
   }
   if (t.kind === 'search') {
-    return h('div.page', h('h2', 'Search results'), rows({ 'Search type': t.params.searchType, 'Search text': t.params.searchText }),
+    const how = t.params.searchType === '1' ? 'categorized' : t.params.searchType === '0' ? 'relevance' : undefined;
+    return h('div.page', h('h2', 'Search results'), rows({ Entity: t.params.entityName, 'Search type': how, 'Search text': t.params.searchText }),
       h('p.muted', 'The workbench has no Dataverse records; a real org would list the matches here.'));
   }
   if (t.kind === 'invalid') return h('div.page', h('h2.error', 'Record not found'), h('p', t.error), rows(t.params));
