@@ -9,6 +9,7 @@ export PATH="$CARGO_HOME/bin:$ROOT/node_modules/.bin:$PATH"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}" CARGO_NET_RETRY=5 DEBIAN_FRONTEND=noninteractive
 # Exact tool versions (the wasm-bindgen CLI's comes from Cargo.lock, so it always matches the crate).
 WASM_TARGET=wasm32-unknown-unknown
+WASM_PACK_VERSION=0.15.1
 CHROMIUM_PACKAGES="chromium chromium-driver"
 
 step() { printf '\n==> %s\n' "$*"; }
@@ -46,6 +47,23 @@ ensure_wasm_bindgen_cli() {
   fi
 }
 
+# wasm-pack drives the build and the browser tests. Installed from crates.io; every call passes `--mode no-install`
+# and Cargo.toml turns its wasm-opt off, so it never downloads anything: it uses the wasm-bindgen CLI above and
+# Debian's chromedriver (scripts/build-wasm.sh runs npm's wasm-opt itself).
+ensure_wasm_pack() {
+  local have
+  have="$(wasm-pack --version 2>/dev/null | awk '{print $2}' || true)"
+  if [ "$have" != "$WASM_PACK_VERSION" ]; then
+    step "cargo install wasm-pack $WASM_PACK_VERSION (found: ${have:-none})"
+    retry cargo install wasm-pack --version "=$WASM_PACK_VERSION" --locked --force
+  fi
+  # wasm-pack also asks crates.io's web API for a newer wasm-pack once a day (the registry here does not answer
+  # that, so it warns "failed to get wasm-pack version"); a fresh stamp beside the binary, which it reads first,
+  # naming the pinned version keeps it from asking.
+  printf 'created %s\nversion %s\n' "$(date -u +%Y-%m-%dT%H:%M:%S.%N+00:00)" "$WASM_PACK_VERSION" \
+    > "$(readlink -f "$(command -v wasm-pack)").stamp" 2>/dev/null || true
+}
+
 ensure_chromium() {
   if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
     step "apt-get install $CHROMIUM_PACKAGES (Debian's browser, for the headless tests)"
@@ -69,6 +87,7 @@ ensure_npm_packages() {
 ensure_all() {
   ensure_rust_target
   ensure_wasm_bindgen_cli
+  ensure_wasm_pack
   ensure_npm_packages
   [ "${1:-}" = "--no-browser" ] || ensure_chromium
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every test of the project, in order of cost: native core tests (with property tests), lints,
-# wasm-bindgen tests in headless Chromium, the release page build, the deployment kit's tests, then end-to-end tests in
-# the workbench.
+# wasm-bindgen tests in headless Chromium (wasm-pack test), the release page build, the deployment kit's tests, then
+# end-to-end tests in the workbench.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 started=$(date +%s)
 ensure_all
@@ -20,8 +20,10 @@ step "lints (cargo clippy, native and wasm32)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo clippy -p connect-cif-bridge --all-targets --target "$WASM_TARGET" --locked -- -D warnings
 
-step "browser tests (wasm-bindgen-test in headless Chromium)"
-cargo test -p connect-cif-bridge --target "$WASM_TARGET" --locked
+step "browser tests (wasm-pack test: wasm-bindgen-test in headless Chromium)"
+# Debian's chromedriver (lib.sh exports CHROMEDRIVER); --mode no-install: use the wasm-bindgen-test-runner of the
+# installed CLI, never download one. The runner itself starts Chromium with --headless, --no-sandbox (root).
+wasm-pack test --headless --chrome --chromedriver "$CHROMEDRIVER" --mode no-install -- --locked
 
 build_page
 
