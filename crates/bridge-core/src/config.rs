@@ -136,6 +136,9 @@ pub struct Config {
     /// (`ms_searchType`), for custom search templates that take one; unset (default), the entity is not passed
     /// to the tab (Dynamics' Search page searches its configured entities).
     pub search_tab_entity_parameter: Option<String>,
+    /// `preflight`: once CIF is up, check that every template the configuration names exists in Dynamics, and
+    /// name each missing one before the first contact (default `true`). Never blocks or delays a pop.
+    pub preflight: bool,
     /// `popTurnMs`: how long one contact's unanswered `createSession` holds the pop turn before the next contact
     /// may start its own (its tabs then wait until its session is focused). Default 1500.
     pub pop_turn_ms: u64,
@@ -224,6 +227,7 @@ impl Default for Config {
             search_tab_template: Some(t("extn_search")),
             search_tab_search_type: None,
             search_tab_entity_parameter: None,
+            preflight: true,
             pop_turn_ms: 1_500,
             session_orphan_ms: 30_000,
             restored_contact_grace_ms: 60_000,
@@ -244,7 +248,7 @@ impl Default for Config {
 }
 
 /// Every configuration key, in README order.
-pub const KEYS: [&str; 41] = [
+pub const KEYS: [&str; 42] = [
     "ucilib",
     "crmUrl",
     "ccpUrl",
@@ -271,6 +275,7 @@ pub const KEYS: [&str; 41] = [
     "searchTabTemplate",
     "searchTabSearchType",
     "searchTabEntityParameter",
+    "preflight",
     "popTurnMs",
     "sessionOrphanMs",
     "restoredContactGraceMs",
@@ -418,6 +423,7 @@ impl Config {
                     _ => return Err("a template parameter name (letters, digits, _; at most 64), or \"\""),
                 }
             }
+            "preflight" => self.preflight = boolean(value)?,
             "popTurnMs" => self.pop_turn_ms = number(value, 100, 60_000, "milliseconds from 100 to 60000")?,
             "sessionOrphanMs" => {
                 self.session_orphan_ms = number(value, 5_000, 600_000, "milliseconds from 5000 to 600000")?;

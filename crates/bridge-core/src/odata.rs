@@ -38,12 +38,26 @@ pub fn filter_eq(select: &str, field: &str, value: &str) -> String {
     format!("?$select={select}&$filter={field} eq '{}'", escape_literal(value))
 }
 
+/// A `searchAndOpenRecords` query for records whose `field` is any of `values`:
+/// `?$select=<select>&$filter=<field> eq '<a>' or <field> eq '<b>'`.
+pub fn filter_any_eq<'a>(select: &str, field: &str, values: impl IntoIterator<Item = &'a str>) -> String {
+    let clauses: Vec<String> = values
+        .into_iter()
+        .map(|v| format!("{field} eq '{}'", escape_literal(v)))
+        .collect();
+    format!("?$select={select}&$filter={}", clauses.join(" or "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn quotes_and_query_characters_are_escaped() {
+        assert_eq!(
+            filter_any_eq("msdyn_uniquename", "msdyn_uniquename", ["a_b", "x'y"]),
+            "?$select=msdyn_uniquename&$filter=msdyn_uniquename eq 'a_b' or msdyn_uniquename eq 'x''y'"
+        );
         assert_eq!(escape_literal("O'Brien"), "O''Brien");
         assert_eq!(escape_literal("x' or 1 eq 1 &$top=5#"), "x'' or 1 eq 1 %26$top=5%23");
         assert_eq!(escape_literal("a\u{0}\nb"), "a b");

@@ -500,7 +500,13 @@ fn the_seed_single_match_call_is_traced_step_by_step_under_one_correlation_id() 
         .log
         .iter()
         .filter_map(|c| {
-            if let Command::Cif { correlation_id, .. } = c {
+            // The contact's calls (the page's own preflight searches carry the bridge's id).
+            if let Command::Cif {
+                correlation_id,
+                contact: Some(_),
+                ..
+            } = c
+            {
                 Some(correlation_id.clone())
             } else {
                 None

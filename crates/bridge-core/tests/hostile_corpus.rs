@@ -150,6 +150,7 @@ fn check_commands(p: &Pair, case: &str) {
             CifCall::CreateTab {
                 template_parameters, ..
             } => check_tab(template_parameters, case),
+            CifCall::SearchAndOpenRecords { entity_name, query, .. } => check_odata(entity_name, query, case),
             CifCall::RenderSearchPage { entity_name, .. } => {
                 assert!(
                     LogicalName::parse(entity_name).is_some(),
@@ -167,6 +168,23 @@ fn check_commands(p: &Pair, case: &str) {
         sessions <= 2,
         "{case}: {sessions} createSession (one, plus one template fallback at most)"
     );
+}
+
+/// Every literal of the preflight's OData `$filter` keeps its quotes doubled and the query one parameter.
+fn check_odata(entity: &str, query: &str, case: &str) {
+    assert!(LogicalName::parse(entity).is_some(), "{case}: searchAndOpenRecords entity {entity:?}");
+    let filter = query
+        .strip_prefix("?$select=msdyn_uniquename&$filter=")
+        .unwrap_or_else(|| panic!("{case}: unexpected query {query:?}"));
+    for clause in filter.split(" or msdyn_uniquename eq ") {
+        let literal = clause
+            .trim_start_matches("msdyn_uniquename eq ")
+            .strip_prefix('\'')
+            .and_then(|l| l.strip_suffix('\''))
+            .unwrap_or_else(|| panic!("{case}: unquoted literal in {query:?}"));
+        assert!(!literal.replace("''", "").contains('\''), "{case}: lone quote in {query:?}");
+        assert!(!literal.contains(['&', '#']), "{case}: query-string character in {query:?}");
+    }
 }
 
 fn check_tab(params: &Map<String, Value>, case: &str) {

@@ -301,8 +301,9 @@ impl World {
                         let session = self.bridge.session_of(c.as_str()).map(str::to_owned);
                         prop_assert!(
                             session.is_some() && session == self.focused,
-                            "{call:?} for {c} in session {session:?} while {:?} is focused",
-                            self.focused
+                            "{call:?} for {c} in session {session:?} while {:?} is focused{}",
+                            self.focused,
+                            trace_tail(&self.bridge, 40)
                         );
                         let sig = World::tab_signature(&call);
                         let opened = self

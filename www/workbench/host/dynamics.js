@@ -34,6 +34,13 @@ export function fillSlugs(text, params) {
   });
 }
 
+/** The template entities, and where deploy/templates.json keeps each kind. */
+const TEMPLATE_TABLES = {
+  msdyn_notificationtemplate: 'notificationTemplates',
+  msdyn_sessiontemplate: 'sessionTemplates',
+  msdyn_applicationtabtemplate: 'applicationTabTemplates',
+};
+
 const cifErr = (message, method) => ({ message, msdyn_name: method.charAt(0).toUpperCase() + method.slice(1) });
 
 export class Dynamics {
@@ -397,9 +404,35 @@ export class Dynamics {
     return null;
   }
   cif_searchAndOpenRecords(entityName, query, searchOnly) {
-    // the workbench has no records: an empty result; searchOnly=false opens the search page
+    // The template entities answer from the templates this Dynamics holds (the bridge's preflight looks its
+    // templates up this way); the workbench has no other records: an empty result. searchOnly=false opens the
+    // search page.
+    const table = TEMPLATE_TABLES[entityName];
+    if (table) {
+      const names = [...String(query).matchAll(/msdyn_uniquename eq '((?:[^']|'')*)'/g)].map((m) => m[1].replace(/''/g, "'"));
+      const held = Object.keys(this.templates[table] || {});
+      return names.filter((n) => held.some((h) => h.toLowerCase() === n.toLowerCase())).map((n) => ({ msdyn_uniquename: n }));
+    }
     if (!searchOnly) this.cif_renderSearchPage(entityName, query);
     return [];
+  }
+
+  /** Deletes a template from this Dynamics (by unique name, any kind), as an admin might by mistake. */
+  deleteTemplate(name) {
+    for (const table of Object.values(TEMPLATE_TABLES)) {
+      if (this.templates[table] && this.templates[table][name]) {
+        delete this.templates[table][name];
+        this.env.log('warn', `template ${name} deleted from Dynamics (${table})`);
+        this.env.changed();
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Every template unique name this Dynamics holds, by kind. */
+  templateNames() {
+    return Object.fromEntries(Object.values(TEMPLATE_TABLES).map((t) => [t, Object.keys(this.templates[t] || {})]));
   }
 
   // ---------------------------------------------------------------------------------------------------------

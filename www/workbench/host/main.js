@@ -380,9 +380,12 @@ function buildControls() {
   const customParams = h('textarea#custom-params.mono', { rows: 5, spellcheck: 'false', 'aria-label': 'Custom Parameters' });
   customParams.value = dyn.customParams;
   const cpMsg = h('p.muted');
+  const tplSel = h('select#template-select', { 'aria-label': 'Template to delete' },
+    Object.values(dyn.templateNames()).flat().map((n) => h('option', { value: n }, n)));
+  const tplMsg = h('p.muted');
 
-  const methods = ['notifyEvent', 'cancelEvent', 'canCreateSession', 'createSession', 'createTab', 'getAllSessions', 'getEnvironment',
-    'renderSearchPage', 'searchAndOpenRecords', 'setClickToAct', 'setPresence', 'getPresence', 'updateRecord', 'getFocusedSession'];
+  const methods = ['notifyEvent', 'cancelEvent', 'canCreateSession', 'createSession', 'createTab', 'getAllSessions', 'getSession',
+    'updateContext', 'getEnvironment', 'renderSearchPage', 'searchAndOpenRecords', 'setClickToAct', 'setPresence', 'getPresence', 'updateRecord', 'getFocusedSession'];
   const fMethod = h('select#fault-method', methods.map((m) => h('option', m)));
   const fMode = h('select#fault-mode', Object.entries(FAULT_MODES).map(([k, v]) => h('option', { value: k, title: v }, k)));
   const fScope = h('select#fault-scope', h('option', { value: 'next' }, 'next call'), h('option', { value: 'all' }, 'every call'));
@@ -412,7 +415,9 @@ function buildControls() {
       h('label', 'Custom Parameters (channel provider record; returned by getEnvironment)', customParams),
       h('div.row', h('button.btn', { type: 'button', on: { click: () => { setCustomParams(customParams.value); cpMsg.textContent = 'Saved. Reload the provider page to apply at start-up.'; } } }, 'Save'),
         h('button.btn', { type: 'button', on: { click: () => reloadProvider() } }, 'Reload provider page')),
-      cpMsg),
+      cpMsg,
+      h('div.row', tplSel, h('button.btn', { type: 'button', on: { click: () => { deleteTemplate(tplSel.value); tplMsg.textContent = `Deleted ${tplSel.value}. Reload the provider page: its preflight names it.`; } } }, 'Delete template')),
+      tplMsg),
     section('Faults (CIF)', false,
       h('div.row', fMethod, fMode, fScope),
       h('div.row', h('button.btn', { type: 'button', on: { click: () => { setFault(fMethod.value, fMode.value, { scope: fScope.value }); } } }, 'Arm'),
@@ -451,6 +456,14 @@ const setCcpFault = (name, value) => ccp.command('setFault', { name, value });
 function clickToDial(number, opts) { return dyn.clickToDial(number, opts); }
 function setPresence(text) { return dyn.pickPresence(text); }
 function setFault(method, mode, opts) { dyn.setFault(method, mode, opts); scheduleRender(); log('info', mode ? `fault armed: ${method} → ${mode}` : `fault cleared: ${method}`); }
+/** Deletes a template from the Dynamics stand-in (the provider page's preflight then names it). */
+function deleteTemplate(name) {
+  const done = dyn.deleteTemplate(name);
+  const sel = $('#template-select');
+  if (sel) fill(sel, Object.values(dyn.templateNames()).flat().map((n) => h('option', { value: n }, n)));
+  return done;
+}
+
 function setCustomParams(v) {
   dyn.customParams = typeof v === 'string' ? v : JSON.stringify(v);
   localStorage.setItem('wb-custom-params', dyn.customParams);
@@ -531,6 +544,7 @@ window.workbench = Object.freeze({
   raise: (eventName, payload, opts) => raise(eventName, payload, opts),
   reloadProvider,
   setCustomParams,
+  deleteTemplate,
   setCifTimeout: (ms) => { cifTimeoutMs = ms; toLib({ cif: 'config', config: { timeoutMs: ms } }); },
   setErrorFormat: (fmt) => { errorFormat = fmt; toLib({ cif: 'config', config: { errorFormat: fmt } }); },
   setFocusSpelling: (s) => { dyn.focusSpelling = s; },

@@ -31,6 +31,12 @@ impl Bridge {
                 self.trace(None, "input.cif", "Ready".into());
                 self.cif = CifState::Ready;
                 self.after_ready_or_restore();
+                // After the pops it may have started: the preflight never delays one.
+                self.start_preflight();
+                let ids: Vec<ContactId> = self.contacts.keys().cloned().collect();
+                for id in ids {
+                    self.preflight_contact(&id);
+                }
                 // An agent state read before CIF was ready gets its presence now.
                 self.apply_agent_state_rule();
             }
@@ -113,6 +119,7 @@ impl Bridge {
         match p.purpose {
             Purpose::Reconcile => self.on_reconcile_reply(r.request, &p, r.outcome),
             Purpose::Identify => self.on_identify_reply(r.request, p, r.outcome),
+            Purpose::Preflight => self.on_preflight_reply(r.request, r.outcome),
             Purpose::RecordTabs => {
                 if !matches!(r.outcome, CifOutcome::Resolved(_)) {
                     self.fail(r.request, p, "updateContext failed");
@@ -184,6 +191,7 @@ impl Bridge {
                 Purpose::Cancel
                 | Purpose::Reconcile
                 | Purpose::Identify
+                | Purpose::Preflight
                 | Purpose::RecordTabs
                 | Purpose::Presence
                 | Purpose::UpdateRecord,
@@ -756,6 +764,7 @@ impl Bridge {
                     false,
                 );
             }
+            (Purpose::Preflight, _) => {}
             (Purpose::Identify, _) => {
                 if let CifCall::GetSession { session_id } = &p.call {
                     self.on_identify_given_up(session_id, why);
@@ -800,6 +809,10 @@ impl Bridge {
                         self.drive(&id);
                     }
                 }
+            }
+            Purpose::Preflight => {
+                self.forget_request(request);
+                self.on_preflight_deadline(request);
             }
             Purpose::Identify => {
                 self.forget_request(request);

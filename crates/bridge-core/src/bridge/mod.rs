@@ -5,6 +5,7 @@ mod agent;
 mod cif_replies;
 mod dynamics_handlers;
 mod pop;
+mod preflight;
 mod reconcile;
 mod restore;
 
@@ -43,6 +44,8 @@ enum Purpose {
     Identify,
     /// `updateContext` recording a session's requested tabs in Dynamics (web storage unavailable).
     RecordTabs,
+    /// `searchAndOpenRecords` of the template entities, to name missing templates before the first contact.
+    Preflight,
     /// `setPresence` (presence rules).
     Presence,
     /// `updateRecord` of a contact's activity when it ended.
@@ -215,6 +218,12 @@ pub struct Bridge {
     page_nonce: String,
     /// Notification tokens issued on this page.
     next_token: u64,
+    /// Whether the preflight ran on this page load.
+    preflight_started: bool,
+    /// Template names already checked (or being checked), per template entity.
+    preflight_checked: VecSet<(preflight::TemplateKind, String)>,
+    /// Preflight searches in flight, and the templates each one looks for.
+    preflight: VecMap<RequestId, Vec<preflight::Expected>>,
     commands: VecDeque<Command>,
     trace: Trace,
     /// Set where a contact's persisted fields may have changed; the contacts part is re-rendered only then.
@@ -261,6 +270,9 @@ impl Bridge {
             storage_ok: true,
             page_nonce: "0".to_owned(),
             next_token: 1,
+            preflight_started: false,
+            preflight_checked: VecSet::new(),
+            preflight: VecMap::new(),
             commands: VecDeque::new(),
             dirty: false,
             persisted: restore::PersistCache::default(),
@@ -349,7 +361,9 @@ impl Bridge {
     /// The contact whose session the agent is looking at (from `onSessionSwitched`), if it is one of ours.
     pub fn focused_contact(&self) -> Option<&ContactId> {
         let session = self.focused_session.as_ref()?;
-        self.sessions.get(session)?.as_ref()
+        let owner = self.sessions.get(session)?.as_ref()?;
+        // Only its own session: a second session Dynamics holds for the contact is not where its tabs go.
+        (self.session_of(owner.as_str()) == Some(session.as_str())).then_some(owner)
     }
 
     /// What the page's status line says the agent is looking at, e.g. `chat with M… (contact …950e)`: the

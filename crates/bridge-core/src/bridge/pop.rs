@@ -88,6 +88,7 @@ impl Bridge {
         c.slugs = slugs;
         let new: Vec<_> = errors.iter().filter(|e| !c.slug_errors.contains(e)).cloned().collect();
         c.slug_errors = errors;
+        self.preflight_contact(id);
         for e in new {
             let code = match e.problem {
                 crate::slug::SlugProblem::Truncated { .. } => "slug.truncated",

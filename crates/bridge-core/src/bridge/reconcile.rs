@@ -170,8 +170,10 @@ impl Bridge {
             self.dynamics_owners.insert(id.clone(), (sid.to_owned(), facts));
             return;
         }
-        self.sessions.insert(sid.to_owned(), Some(id.clone()));
         self.adopt_session(id, sid.to_owned(), &facts);
+        // Owned only if it is the contact's session now (a second one stays counted, owned by nobody).
+        let owner = (self.session_of(id.as_str()) == Some(sid)).then(|| id.clone());
+        self.sessions.insert(sid.to_owned(), owner);
     }
 
     /// Moves a contact whose session Dynamics found to `Popped`, whatever it was doing to get one.
@@ -306,8 +308,10 @@ impl Bridge {
             .any(|(r, p)| p.purpose == Purpose::CreateSession && !self.overdue.contains(r));
         if let ([sid], [id], false) = (unattributed.as_slice(), waiting.as_slice(), in_flight) {
             let (sid, id) = (sid.clone(), id.clone());
-            self.sessions.insert(sid.clone(), Some(id.clone()));
-            self.adopt_session(&id, sid, &SessionFacts::default());
+            self.adopt_session(&id, sid.clone(), &SessionFacts::default());
+            if self.session_of(id.as_str()) == Some(sid.as_str()) {
+                self.sessions.insert(sid, Some(id));
+            }
         }
     }
 
