@@ -172,7 +172,10 @@ fn check_commands(p: &Pair, case: &str) {
 
 /// Every literal of the preflight's OData `$filter` keeps its quotes doubled and the query one parameter.
 fn check_odata(entity: &str, query: &str, case: &str) {
-    assert!(LogicalName::parse(entity).is_some(), "{case}: searchAndOpenRecords entity {entity:?}");
+    assert!(
+        LogicalName::parse(entity).is_some(),
+        "{case}: searchAndOpenRecords entity {entity:?}"
+    );
     let filter = query
         .strip_prefix("?$select=msdyn_uniquename&$filter=")
         .unwrap_or_else(|| panic!("{case}: unexpected query {query:?}"));
@@ -182,8 +185,14 @@ fn check_odata(entity: &str, query: &str, case: &str) {
             .strip_prefix('\'')
             .and_then(|l| l.strip_suffix('\''))
             .unwrap_or_else(|| panic!("{case}: unquoted literal in {query:?}"));
-        assert!(!literal.replace("''", "").contains('\''), "{case}: lone quote in {query:?}");
-        assert!(!literal.contains(['&', '#']), "{case}: query-string character in {query:?}");
+        assert!(
+            !literal.replace("''", "").contains('\''),
+            "{case}: lone quote in {query:?}"
+        );
+        assert!(
+            !literal.contains(['&', '#']),
+            "{case}: query-string character in {query:?}"
+        );
     }
 }
 
