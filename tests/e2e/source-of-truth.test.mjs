@@ -6,7 +6,7 @@
 
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { openBridge, cifCalls, waitCifCalls, input, sleep, sessionsFor, waitNotice } from './helpers.mjs';
+import { openBridge, cifCalls, waitCifCalls, input, sleep, sessionsFor, waitNotice, providerStatus } from './helpers.mjs';
 
 const LIMIT_MS = 1500; // the CIF double's time limit in these tests (CIF's own is 10 s)
 
@@ -19,10 +19,17 @@ async function accept(wb, id) {
   await wb.eval((cid) => window.workbench.acceptNotification(cid), id);
 }
 
+/** Reloads the provider page and waits until its CCP is ready again (contacts placed before would be lost). */
 async function reload(wb) {
   const n = await wb.eval(() => window.workbench.cifLoads);
   await wb.eval(() => window.workbench.reloadProvider());
   await wb.waitFor((k) => window.workbench.cifLoads > k, n, 20000);
+  for (let i = 0; i < 150; i++) {
+    const status = await providerStatus(wb).catch(() => ({ ccp: '' }));
+    if (/ready/.test(status.ccp || '')) return;
+    await sleep(100);
+  }
+  throw new Error('the reloaded provider page never said CCP: ready');
 }
 
 /** The contact's one session in Dynamics, each of its tabs once, and the tabs `expected` (entity names) there. */
