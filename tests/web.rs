@@ -512,6 +512,8 @@ async fn abandoned_contacts_leave_nothing_awaiting_their_unsettled_notification(
     fakeCifAutoResolve("getEnvironment", &text("{}"));
     fakeCifAutoResolve("setClickToAct", &JsValue::NULL);
     fakeCifAutoResolve("cancelEvent", &JsValue::NULL);
+    // The preflight's template lookups are answered (none found: warnings, not errors), so nothing stays awaited.
+    fakeCifAutoResolve("searchAndOpenRecords", &text("[]"));
     let shell = start("forget");
     fakeConnectInitAgent();
     fakeCifFireInitDone();

@@ -113,12 +113,14 @@ pub fn cif_methods() -> Vec<String> {
 
 /// The screen-pop calls only (leaving out start-up and bookkeeping calls).
 pub fn pop_calls() -> Vec<Value> {
-    const START_UP: [&str; 5] = [
+    // Start-up calls, the reconciliation and the preflight's template lookups.
+    const START_UP: [&str; 6] = [
         "getEnvironment",
         "addHandler",
         "removeHandler",
         "setClickToAct",
         "getAllSessions",
+        "searchAndOpenRecords",
     ];
     cif_calls()
         .into_iter()

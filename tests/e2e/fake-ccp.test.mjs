@@ -204,16 +204,19 @@ test('CIF double: getEnvironment JSON string with customParams, time limit, faul
   // unknown template → NotificationTemplateNotFoundError
   const bad = await f.evaluate(() => Microsoft.CIFramework.notifyEvent({ templateName: 'nope_x', templateParameters: {} }).then(() => null, (e) => e));
   assert.deepEqual(bad, { message: 'NotificationTemplateNotFoundError', msdyn_name: 'NotifyEvent' });
-  // hang → the library gives up after the (shortened) limit with {message, msdyn_name}
+  // hang → the library gives up after the (shortened) limit with a Map {message, msdyn_name}, as the real one
   await wb.eval(() => window.workbench.setFault('canCreateSession', 'hang'));
   const t0 = Date.now();
-  const hung = await f.evaluate(() => Microsoft.CIFramework.canCreateSession().then(() => null, (e) => e));
+  const hung = await f.evaluate(() => Microsoft.CIFramework.canCreateSession().then(() => null,
+    (e) => ({ isMap: e instanceof Map, asJson: JSON.stringify(e), entries: Object.fromEntries(e) })));
   assert.ok(Date.now() - t0 >= 350);
-  assert.equal(hung.msdyn_name, 'CanCreateSession');
-  assert.match(hung.message, /Timeout/);
+  assert.equal(hung.isMap, true, 'a Map, which JSON.stringify turns into {}');
+  assert.equal(hung.asJson, '{}');
+  assert.equal(hung.entries.msdyn_name, 'CanCreateSession');
+  assert.match(hung.entries.message, /Timeout/);
   // late → Dynamics acts, the library has already rejected
   await wb.eval(() => window.workbench.setFault('createSession', 'late', { delayMs: 700 }));
-  const late = await f.evaluate(() => Microsoft.CIFramework.createSession({ templateName: 'extn_chat_session', templateParameters: { customerName: 'Bo' } }).then(() => null, (e) => e));
+  const late = await f.evaluate(() => Microsoft.CIFramework.createSession({ templateName: 'extn_chat_session', templateParameters: { customerName: 'Bo' } }).then(() => null, (e) => Object.fromEntries(e)));
   assert.match(late.message, /Timeout/);
   assert.equal(await f.evaluate(() => Microsoft.CIFramework.getAllSessions()), '["session-id-1","session-id-2"]');
   // garbage

@@ -282,14 +282,7 @@ impl Bridge {
                         // The toast may be up although CIF gave up waiting: withdraw it before any retry.
                         if let Some(PopState::Notifying { token, .. }) = self.contacts.get(id).map(|c| c.state.clone())
                         {
-                            self.send_cif(
-                                Some(id),
-                                Purpose::Cancel,
-                                CifCall::CancelEvent {
-                                    cancellation_token: token,
-                                },
-                                0,
-                            );
+                            self.cancel_notification(id, token);
                         }
                     }
                     self.fail(request, p, &format!("notifyEvent rejected: {}", e.message));
@@ -797,14 +790,7 @@ impl Bridge {
                             format!("contact {id}: the notification got no answer; the session opens when you answer in the softphone"),
                             true,
                         );
-                        self.send_cif(
-                            Some(&id),
-                            Purpose::Cancel,
-                            CifCall::CancelEvent {
-                                cancellation_token: token,
-                            },
-                            0,
-                        );
+                        self.cancel_notification(&id, token);
                         self.set_state(&id, PopState::AwaitingConnect);
                         self.drive(&id);
                     }

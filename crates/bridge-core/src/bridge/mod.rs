@@ -558,6 +558,14 @@ impl Bridge {
         request
     }
 
+    /// Withdraws a contact's notification (`cancelEvent` with its token); failures retry boundedly.
+    fn cancel_notification(&mut self, id: &ContactId, token: String) {
+        let call = CifCall::CancelEvent {
+            cancellation_token: token,
+        };
+        self.send_cif(Some(id), Purpose::Cancel, call, 0);
+    }
+
     fn send_streams(&mut self, contact: &ContactId, call: StreamsCall) {
         let request = self.next_request_id();
         self.trace(Some(contact), "streams", format!("{request} {call:?}"));

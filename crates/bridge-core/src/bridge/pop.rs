@@ -115,14 +115,7 @@ impl Bridge {
         let next = match state {
             PopState::AwaitingCif => self.start(id, ringing, dead, connected, inbound),
             PopState::RestoredRinging { token } => {
-                self.send_cif(
-                    Some(id),
-                    Purpose::Cancel,
-                    CifCall::CancelEvent {
-                        cancellation_token: token,
-                    },
-                    0,
-                );
+                self.cancel_notification(id, token);
                 self.start(id, ringing, dead, connected, inbound)
             }
             PopState::Notifying {
@@ -132,14 +125,7 @@ impl Bridge {
             } => {
                 if connected || dead {
                     self.forget_request(request);
-                    self.send_cif(
-                        Some(id),
-                        Purpose::Cancel,
-                        CifCall::CancelEvent {
-                            cancellation_token: token,
-                        },
-                        0,
-                    );
+                    self.cancel_notification(id, token);
                     if connected {
                         self.trace(
                             Some(id),
@@ -541,14 +527,7 @@ impl Bridge {
     pub(super) fn release(&mut self, id: &ContactId) {
         if let Some(PopState::Notifying { request, token, .. }) = self.contacts.get(id).map(|c| c.state.clone()) {
             self.forget_request(request);
-            self.send_cif(
-                Some(id),
-                Purpose::Cancel,
-                CifCall::CancelEvent {
-                    cancellation_token: token,
-                },
-                0,
-            );
+            self.cancel_notification(id, token);
         }
         let Some(c) = self.contacts.remove(id) else { return };
         self.trace(

@@ -201,14 +201,7 @@ impl Bridge {
             PopState::Notifying { request, token, .. } => {
                 // Answered before the reload (its session exists): the toast this page raised goes.
                 self.forget_request(request);
-                self.send_cif(
-                    Some(id),
-                    Purpose::Cancel,
-                    CifCall::CancelEvent {
-                        cancellation_token: token,
-                    },
-                    0,
-                );
+                self.cancel_notification(id, token);
             }
             PopState::CheckingCapacity { request } => {
                 self.forget_request(request);

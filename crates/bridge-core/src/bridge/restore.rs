@@ -102,6 +102,10 @@ impl Bridge {
         for id in popped {
             self.record_tabs_in_dynamics(&id);
         }
+        // What this page knows is still right; asking Dynamics now settles anything a failed write left open.
+        if self.cif == CifState::Ready {
+            self.start_reconcile();
+        }
     }
 
     /// CIF became ready, or a restore arrived after it: reconcile first where the page cannot know, and give
