@@ -170,6 +170,7 @@ function installDriver({ providerOrigin, hostOrigin }) {
   const wb = window.workbench;
   const now = () => performance.timeOrigin + performance.now();
   const recs = new Map();
+  const byCorrelation = new Map();
   const POP = new Set(['createTab', 'renderSearchPage', 'searchAndOpenRecords']);
   const stray = { calls: 0 };
   const wake = (rec) => { for (const w of rec.waiters.splice(0)) w(); };
@@ -180,7 +181,12 @@ function installDriver({ providerOrigin, hostOrigin }) {
     if (!m) return;
     if (e.origin === providerOrigin && m.cif === 'call') {
       const args = Array.isArray(m.args) ? m.args : [];
-      const cid = String(args[args.length - 1] ?? '').replace(/[{}]/g, '').toLowerCase();
+      // A contact's calls share one correlation id (derived from the contact id and the page load); the first
+      // call naming the contact in its templateParameters (notifyEvent, createSession) ties the two together.
+      const correlation = String(args[args.length - 1] ?? '').replace(/[{}]/g, '').toLowerCase();
+      const named = args[0] && typeof args[0] === 'object' && args[0].templateParameters && args[0].templateParameters.contactId;
+      if (named && !byCorrelation.has(correlation)) byCorrelation.set(correlation, String(named).replace(/[{}]/g, '').toLowerCase());
+      const cid = byCorrelation.get(correlation) ?? correlation;
       const rec = recs.get(cid);
       if (!rec) { stray.calls += 1; return; }
       rec.calls.push(m.method);
