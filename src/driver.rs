@@ -14,8 +14,8 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::rc::{Rc, Weak};
 
 use bridge_core::{
-    Bridge, CifAvailability, CifOutcome, CifReply, Command, Config, ContactEventKind, DynamicsEvent, DynamicsHandler,
-    Input, Millis, RequestId, StreamsCall, StreamsReply,
+    Bridge, CcpFailure, CifAvailability, CifOutcome, CifReply, Command, Config, ContactEventKind, DynamicsEvent,
+    DynamicsHandler, Input, Millis, RequestId, StreamsCall, StreamsReply,
 };
 use gloo::timers::callback::Timeout;
 use js_sys::{Function, Promise};
@@ -106,6 +106,8 @@ enum CcpEvent {
     IframeRetriesExhausted,
     AuthFail,
     AccessDenied,
+    /// The CCP posted `terminated` (`connect.EventType.TERMINATED`): the Connect session ended.
+    Terminated,
 }
 
 impl Driver {
@@ -195,6 +197,10 @@ impl Driver {
                 ),
                 CcpEvent::AuthFail => ("connect.core.onAuthFail", sys_streams::on_auth_fail(f)),
                 CcpEvent::AccessDenied => ("connect.core.onAccessDenied", sys_streams::on_access_denied(f)),
+                CcpEvent::Terminated => (
+                    "connect.core.getEventBus().subscribe(terminated)",
+                    sys_streams::get_event_bus().and_then(|bus| bus.subscribe("terminated", f)),
+                ),
             };
             match result {
                 Ok(returned) => guards.extend(SubscriptionGuard::from_returned(returned, name)),
@@ -333,6 +339,7 @@ impl Callbacks {
             CcpEvent::IframeRetriesExhausted,
             CcpEvent::AuthFail,
             CcpEvent::AccessDenied,
+            CcpEvent::Terminated,
         ]
         .into_iter()
         .map(|event| {
@@ -603,24 +610,19 @@ impl Inner {
     }
 
     fn on_ccp_event(&self, event: CcpEvent) {
-        let status = match event {
-            CcpEvent::Initialized => CcpStatus::Ready,
-            CcpEvent::IframeRetriesExhausted => CcpStatus::Failed(
-                "the CCP did not answer (iframe retries exhausted): check ccpUrl and that this page's origin is an \
-                 approved origin of the Amazon Connect instance"
-                    .to_owned(),
-            ),
-            CcpEvent::AuthFail => {
-                CcpStatus::Failed("not signed in to Amazon Connect (authentication failed)".to_owned())
+        let failure = match event {
+            CcpEvent::Initialized => {
+                self.page.set_ccp(&CcpStatus::Ready);
+                return;
             }
-            CcpEvent::AccessDenied => {
-                CcpStatus::Failed("access denied: the user lacks Amazon Connect CCP permissions".to_owned())
-            }
+            CcpEvent::IframeRetriesExhausted => CcpFailure::IframeRetriesExhausted,
+            CcpEvent::AuthFail => CcpFailure::AuthFail,
+            CcpEvent::AccessDenied => CcpFailure::AccessDenied,
+            CcpEvent::Terminated => CcpFailure::Terminated,
         };
-        if let CcpStatus::Failed(why) = &status {
-            console::error(&format!("CCP: {why}"));
-        }
-        self.page.set_ccp(&status);
+        let why = failure.message();
+        console::error(&format!("{}: CCP: {why}", failure.code()));
+        self.page.set_ccp(&CcpStatus::Failed(why));
     }
 }
 

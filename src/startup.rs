@@ -8,7 +8,9 @@
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
-use bridge_core::{Bridge, CifOutcome, Config, ConfigError, ConfigLayer, ConfigSource, Input, RestoredState};
+use bridge_core::{
+    Bridge, CcpFailure, CifOutcome, Config, ConfigError, ConfigLayer, ConfigSource, Input, RestoredState,
+};
 use gloo::events::EventListener;
 use gloo::timers::callback::Timeout;
 use js_sys::{Function, Reflect};
@@ -391,6 +393,7 @@ impl CifStartup {
             show_error(&self.page, &e.to_string());
             let why = match e {
                 StartupError::CcpUrl { .. } => "no valid ccpUrl configured".to_owned(),
+                StartupError::Ccp(failure) => failure.message(),
                 other => other.to_string(),
             };
             self.page.set_ccp(&CcpStatus::Failed(why));
@@ -429,9 +432,17 @@ impl CifStartup {
             call: "initCCP parameters",
             detail: e.to_string(),
         })?;
-        sys::streams::init_ccp(self.page.ccp_container(), &params).map_err(|e| StartupError::MissingGlobal {
-            name: "connect.core.initCCP",
-            detail: crate::convert::js_text(&e),
+        sys::streams::init_ccp(self.page.ccp_container(), &params).map_err(|e| {
+            // The fact (what was thrown: its name and message); the core says what it means.
+            let name = Reflect::get(&e, &JsValue::from_str("name"))
+                .ok()
+                .and_then(|n| n.as_string())
+                .unwrap_or_default();
+            let message = Reflect::get(&e, &JsValue::from_str("message"))
+                .ok()
+                .and_then(|m| m.as_string())
+                .unwrap_or_else(|| crate::convert::js_text(&e));
+            StartupError::Ccp(CcpFailure::from_init_error(&name, &message))
         })?;
         self.page.set_ccp(&CcpStatus::Loading);
         if let Some(driver) = self.driver.upgrade() {

@@ -32,6 +32,20 @@ extern "C" {
     #[wasm_bindgen(js_namespace = ["connect", "core"], js_name = onAccessDenied, catch)]
     pub fn on_access_denied(f: &Function) -> Result<JsValue, JsValue>;
 
+    /// `connect.core.getEventBus()`: the page's Streams bus, onto which every event the CCP iframe posts is
+    /// re-triggered (`terminated` has no `onX` method of its own).
+    #[wasm_bindgen(js_namespace = ["connect", "core"], js_name = getEventBus, catch)]
+    pub fn get_event_bus() -> Result<EventBus, JsValue>;
+
+    /// Streams' event bus.
+    #[wasm_bindgen(extends = js_sys::Object)]
+    #[derive(Debug, Clone)]
+    pub type EventBus;
+
+    /// `bus.subscribe(event, f)`: returns `{unsubscribe()}`.
+    #[wasm_bindgen(method, catch)]
+    pub fn subscribe(this: &EventBus, event: &str, f: &Function) -> Result<JsValue, JsValue>;
+
     // ---- connect ------------------------------------------------------------------------------------------
 
     /// `connect.contact(f)`: `f(contact)` for each contact added to the agent's snapshot; no replay.

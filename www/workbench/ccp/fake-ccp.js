@@ -282,7 +282,11 @@ function addContact(spec = {}) {
     channelContext: type === 'task' ? { scheduledTime: null, taskTemplateId: null, taskTemplateVersion: null } : {},
     segmentAttributes: { 'connect:Subtype': { ValueString: type === 'chat' ? 'connect:Chat' : type === 'task' ? 'connect:Task' : type === 'email' ? 'connect:Email' : 'connect:Telephony' } },
   };
-  if (type === 'email') contact.customerEndpoint = connections[1].endpoint;
+  if (type === 'email') {
+    contact.customerEndpoint = connections[1].endpoint;
+    // the subject travels as a segment attribute (Streams: getSegmentAttributes()['connect:EmailSubject'])
+    if (spec.subject != null) contact.segmentAttributes['connect:EmailSubject'] = { ValueString: String(spec.subject) };
+  }
   if (initialState === 'connected') for (const k of connections) k.state = { type: 'connected', timestamp: t };
   state.contacts.push(contact);
   if (voiceLike && outbound) setAgent('CallingCustomer');
@@ -586,6 +590,8 @@ const commands = {
   },
   authFail: () => { toPage('auth_fail'); return true; },
   accessDenied: () => { toPage('access_denied'); return true; },
+  /** the Connect session ended (logout elsewhere, expiry): the worker posts `terminated` */
+  terminated: () => { toPage('terminated'); return true; },
   /** make the next (once) or every api_request of `method` fail */
   apiError: ({ method, type, message, once = true }) => {
     if (type === null) delete state.apiErrors[method]; else state.apiErrors[method] = { type, message, once };
