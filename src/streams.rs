@@ -302,6 +302,7 @@ pub fn perform(
         StreamsCall::Dial {
             phone_number,
             queue_arn,
+            timeout_ms,
         } => {
             let agent = agent.ok_or("dial: the agent is not known to Streams yet")?;
             let endpoint = sys::endpoint_by_phone_number(phone_number).map_err(|e| js_text(&e))?;
@@ -309,6 +310,8 @@ pub fn perform(
             if let Some(arn) = queue_arn {
                 let _ = Reflect::set(params, &"queueARN".into(), &JsValue::from_str(arn));
             }
+            // Streams 2.28.1+ calls `failure` after this long without an answer; older versions ignore it.
+            let _ = Reflect::set(params, &"timeout".into(), &JsValue::from_f64(*timeout_ms as f64));
             agent.connect(&endpoint, params).map_err(|e| js_text(&e))
         }
         StreamsCall::SetAgentState { state_name } => {

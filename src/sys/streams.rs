@@ -183,7 +183,7 @@ extern "C" {
     /// `agent.setState(state, {success, failure})`.
     #[wasm_bindgen(method, catch, js_name = setState)]
     pub fn set_state(this: &Agent, state: &JsValue, callbacks: &JsValue) -> Result<(), JsValue>;
-    /// `agent.connect(endpoint, {queueARN, success, failure})`.
+    /// `agent.connect(endpoint, {queueARN, success, failure, timeout})`.
     #[wasm_bindgen(method, catch, js_name = connect)]
     pub fn connect(this: &Agent, endpoint: &JsValue, params: &JsValue) -> Result<(), JsValue>;
 
