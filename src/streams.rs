@@ -216,6 +216,25 @@ pub fn read_snapshot(contact: &Contact, id: &str, reading: Reading) -> Option<Co
         ),
         _ => (None, None),
     };
+    // Email only: the sender, the segment attributes (the subject) and who started it (a draft is the agent's).
+    let (email_address, segment_attributes, initiation_method) = if channel == "email" && reading == Reading::Full {
+        let address = getter(id, "getCustomerEndpoint()", "an email endpoint", || {
+            contact.get_customer_endpoint()
+        })
+        .and_then(|e| optional_string_field(&e, "emailAddress", id, "getCustomerEndpoint().emailAddress"));
+        let segments = getter(id, "getSegmentAttributes()", "a segment attribute map", || {
+            contact.get_segment_attributes()
+        })
+        .map(|v| to_json(&v))
+        .unwrap_or(serde_json::Value::Null);
+        let method = getter(id, "getInitiationMethod()", "a string", || {
+            contact.get_initiation_method()
+        })
+        .and_then(|v| string_or_report(&v, id, "getInitiationMethod()", "a string"));
+        (address, segments, method)
+    } else {
+        (None, serde_json::Value::Null, None)
+    };
     Some(ContactSnapshot {
         channel,
         state,
@@ -224,6 +243,9 @@ pub fn read_snapshot(contact: &Contact, id: &str, reading: Reading) -> Option<Co
         phone_number,
         customer_name,
         attributes,
+        email_address,
+        segment_attributes,
+        initiation_method,
     })
 }
 

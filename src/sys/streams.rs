@@ -92,6 +92,15 @@ extern "C" {
     /// `contact.getInitialConnection()`: throws for a task without TaskJS.
     #[wasm_bindgen(method, catch, js_name = getInitialConnection)]
     pub fn get_initial_connection(this: &Contact) -> Result<Connection, JsValue>;
+    /// `contact.getCustomerEndpoint()`: email, `{emailAddress, …}` of the sender.
+    #[wasm_bindgen(method, catch, js_name = getCustomerEndpoint)]
+    pub fn get_customer_endpoint(this: &Contact) -> Result<JsValue, JsValue>;
+    /// `contact.getSegmentAttributes()`: `{"connect:EmailSubject": {ValueString}, …}`.
+    #[wasm_bindgen(method, catch, js_name = getSegmentAttributes)]
+    pub fn get_segment_attributes(this: &Contact) -> Result<JsValue, JsValue>;
+    /// `contact.getInitiationMethod()`: `inbound`, `outbound`, `agent_reply`, ….
+    #[wasm_bindgen(method, catch, js_name = getInitiationMethod)]
+    pub fn get_initiation_method(this: &Contact) -> Result<JsValue, JsValue>;
     /// `contact.getName()` (tasks).
     #[wasm_bindgen(method, catch, js_name = getName)]
     pub fn get_name(this: &Contact) -> Result<JsValue, JsValue>;
