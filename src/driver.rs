@@ -108,6 +108,8 @@ enum CcpEvent {
     AccessDenied,
     /// The CCP posted `terminated` (`connect.EventType.TERMINATED`): the Connect session ended.
     Terminated,
+    /// `connect.globalResiliency.onFailoverDetected`: the CCP moved to the other region (Streams 2.27+).
+    FailoverDetected,
 }
 
 impl Driver {
@@ -201,6 +203,18 @@ impl Driver {
                     "connect.core.getEventBus().subscribe(terminated)",
                     sys_streams::get_event_bus().and_then(|bus| bus.subscribe("terminated", f)),
                 ),
+                CcpEvent::FailoverDetected => {
+                    let name = "connect.globalResiliency.onFailoverDetected";
+                    match sys_streams::on_failover_detected(f) {
+                        Ok(returned) => guards.extend(SubscriptionGuard::from_returned(returned, name)),
+                        // An older Streams has no global resiliency: nothing to follow, nothing wrong.
+                        Err(e) => console::info(&format!(
+                            "{name} is not available ({}); failovers are not shown",
+                            js_text(&e)
+                        )),
+                    }
+                    continue;
+                }
             };
             match result {
                 Ok(returned) => guards.extend(SubscriptionGuard::from_returned(returned, name)),
@@ -340,6 +354,7 @@ impl Callbacks {
             CcpEvent::AuthFail,
             CcpEvent::AccessDenied,
             CcpEvent::Terminated,
+            CcpEvent::FailoverDetected,
         ]
         .into_iter()
         .map(|event| {
@@ -613,6 +628,13 @@ impl Inner {
         let failure = match event {
             CcpEvent::Initialized => {
                 self.page.set_ccp(&CcpStatus::Ready);
+                return;
+            }
+            CcpEvent::FailoverDetected => {
+                // Contacts are the core's and Streams keeps their ids across regions: nothing is released, so each
+                // keeps its pop state; the agent is told why the softphone reconnected.
+                console::warn("CCP: global resiliency failover detected (the CCP switched regions)");
+                self.page.set_ccp(&CcpStatus::FailedOver);
                 return;
             }
             CcpEvent::IframeRetriesExhausted => CcpFailure::IframeRetriesExhausted,

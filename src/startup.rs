@@ -418,8 +418,22 @@ impl CifStartup {
     }
 
     fn init_ccp(&self, url: &str, config: &Config) -> Result<(), StartupError> {
+        // The secondary CCP is loaded into this page too: held to the same sink checks as ccpUrl.
+        let secondary = config
+            .secondary_ccp_url
+            .as_deref()
+            .filter(|u| acceptable_ccp_url(u) && config.connect_origin_allowed(u));
+        if config.enable_global_resiliency && secondary.is_none() {
+            show_error(
+                &self.page,
+                "enableGlobalResiliency is on but no acceptable secondaryCCPUrl is configured: the CCP starts in one \
+                 region only",
+            );
+        }
         let params = CcpParams {
             ccp_url: url,
+            secondary_ccp_url: secondary,
+            enable_global_resiliency: config.enable_global_resiliency && secondary.is_some(),
             region: config.region.as_deref(),
             login_popup: config.login_popup,
             login_popup_auto_close: config.login_popup_auto_close,
@@ -582,6 +596,10 @@ fn show_error(page: &Page, text: &str) {
 #[serde(rename_all = "camelCase")]
 struct CcpParams<'a> {
     ccp_url: &'a str,
+    #[serde(rename = "secondaryCCPUrl", skip_serializing_if = "Option::is_none")]
+    secondary_ccp_url: Option<&'a str>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    enable_global_resiliency: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     region: Option<&'a str>,
     login_popup: bool,

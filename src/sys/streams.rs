@@ -46,6 +46,10 @@ extern "C" {
     #[wasm_bindgen(method, catch)]
     pub fn subscribe(this: &EventBus, event: &str, f: &Function) -> Result<JsValue, JsValue>;
 
+    /// `connect.globalResiliency.onFailoverDetected(f)` (Streams 2.27+): the CCP moved to the other region.
+    #[wasm_bindgen(js_namespace = ["connect", "globalResiliency"], js_name = onFailoverDetected, catch)]
+    pub fn on_failover_detected(f: &Function) -> Result<JsValue, JsValue>;
+
     // ---- connect ------------------------------------------------------------------------------------------
 
     /// `connect.contact(f)`: `f(contact)` for each contact added to the agent's snapshot; no replay.
