@@ -57,7 +57,8 @@ enum Work {
 #[derive(Debug)]
 struct Inner {
     contacts: RefCell<HashMap<String, ContactSubscriptions>>,
-    agent_subscription: RefCell<Option<SubscriptionGuard>>,
+    /// `agent.onStateChange` and `agent.onClearedNextState`.
+    agent_subscription: RefCell<Vec<SubscriptionGuard>>,
     global_subscriptions: RefCell<Vec<SubscriptionGuard>>,
     cif_handlers: RefCell<Vec<HandlerGuard>>,
     timer: RefCell<Option<(Millis, Timeout)>>,
@@ -117,7 +118,7 @@ impl Driver {
     pub fn new(bridge: Bridge, page: Page, storage_key: String) -> Driver {
         let inner = Rc::new_cyclic(|weak: &Weak<Inner>| Inner {
             contacts: RefCell::new(HashMap::new()),
-            agent_subscription: RefCell::new(None),
+            agent_subscription: RefCell::new(Vec::new()),
             global_subscriptions: RefCell::new(Vec::new()),
             cif_handlers: RefCell::new(Vec::new()),
             timer: RefCell::new(None),
@@ -266,7 +267,7 @@ impl Driver {
     /// The core keeps its contacts, so none is lost and none pops twice.
     pub fn release_streams(&self) {
         let contacts = std::mem::take(&mut *self.inner.contacts.borrow_mut());
-        let agent = self.inner.agent_subscription.borrow_mut().take();
+        let agent = std::mem::take(&mut *self.inner.agent_subscription.borrow_mut());
         let global = std::mem::take(&mut *self.inner.global_subscriptions.borrow_mut());
         let view = self.inner.agent.borrow_mut().take();
         drop((contacts, agent, global, view));
@@ -607,14 +608,22 @@ impl Inner {
         let agent: sys_streams::Agent = agent.unchecked_into();
         *self.agent.borrow_mut() = Some(agent.clone());
         let f: &Function = self.callbacks.agent_state.as_ref().unchecked_ref();
+        let mut guards = Vec::new();
         match agent.on_state_change(f) {
-            Ok(returned) => {
-                let guard = SubscriptionGuard::from_returned(returned, "agent.onStateChange");
-                let old = std::mem::replace(&mut *self.agent_subscription.borrow_mut(), guard);
-                drop(old);
-            }
+            Ok(returned) => guards.extend(SubscriptionGuard::from_returned(returned, "agent.onStateChange")),
             Err(e) => console::error(&format!("agent.onStateChange failed: {}", js_text(&e))),
         }
+        // A cleared next state (streams#1063, Streams 2.28.1) is an agent-state fact too: the state is read again
+        // and fed to the presence rules (the core ignores a state it already has).
+        match agent.on_cleared_next_state(f) {
+            Ok(returned) => guards.extend(SubscriptionGuard::from_returned(returned, "agent.onClearedNextState")),
+            Err(e) => console::info(&format!(
+                "agent.onClearedNextState is not available ({}); presence follows state changes only",
+                js_text(&e)
+            )),
+        }
+        let old = std::mem::replace(&mut *self.agent_subscription.borrow_mut(), guards);
+        drop(old);
         // onStateChange only reports changes: the state the agent is in now drives the presence rules too.
         if let Some(event) = streams::agent_event(&JsValue::UNDEFINED, Some(&agent)) {
             self.push(Input::Agent(event));

@@ -249,32 +249,47 @@ pub fn read_snapshot(contact: &Contact, id: &str, reading: Reading) -> Option<Co
     })
 }
 
-/// The agent's state from an `onStateChange` payload `{agent, newState}` (or the given agent's `getState()`).
+/// The agent's state from an `onStateChange` payload `{agent, newState}`, else the agent's
+/// `getAvailabilityState().state`, else (a Streams without it) the deprecated `getState().name`.
 pub fn agent_event(payload: &JsValue, fallback: Option<&Agent>) -> Option<AgentEvent> {
     let agent = Reflect::get(payload, &"agent".into())
         .ok()
         .filter(|a| a.is_object())
         .map(JsCast::unchecked_into::<Agent>)
         .or_else(|| fallback.cloned())?;
+    let from_payload = Reflect::get(payload, &"newState".into())
+        .ok()
+        .and_then(|v| v.as_string());
+    if let Some(state_name) = from_payload.or_else(|| availability_state(&agent)) {
+        // The type comes only with the deprecated getState(); the core uses it for the trace alone.
+        return Some(AgentEvent {
+            state_name,
+            state_type: String::new(),
+        });
+    }
     let state = match agent.get_state() {
         Ok(s) => s,
         Err(e) => {
             console::error(&format!(
-                "agent: could not read getState() (expected {{name, type}}): {}",
+                "agent: could not read getAvailabilityState() nor getState() (expected {{state}} / {{name, type}}): {}",
                 js_text(&e)
             ));
             return None;
         }
     };
     let read = |key: &str| Reflect::get(&state, &key.into()).ok().and_then(|v| v.as_string());
-    let state_name = Reflect::get(payload, &"newState".into())
-        .ok()
-        .and_then(|v| v.as_string())
-        .or_else(|| read("name"))?;
     Some(AgentEvent {
-        state_name,
+        state_name: read("name")?,
         state_type: read("type").unwrap_or_default(),
     })
+}
+
+/// `agent.getAvailabilityState().state`, or `None` when this Streams has no such method or it gives no name.
+fn availability_state(agent: &Agent) -> Option<String> {
+    let f = agent.get_availability_state_fn().ok()?;
+    let f = f.dyn_ref::<Function>()?;
+    let value = f.call0(agent).ok()?;
+    Reflect::get(&value, &"state".into()).ok()?.as_string()
 }
 
 /// The contacts `agent.getContacts()` lists (late start), as views.

@@ -187,6 +187,12 @@ extern "C" {
     /// `agent.getState()`: `{name, type, …}`.
     #[wasm_bindgen(method, catch, js_name = getState)]
     pub fn get_state(this: &Agent) -> Result<JsValue, JsValue>;
+    /// `agent.getAvailabilityState()`: `{state, timeStamp}` (the successor of the deprecated `getState()`).
+    #[wasm_bindgen(method, getter, catch, js_name = getAvailabilityState)]
+    pub fn get_availability_state_fn(this: &Agent) -> Result<JsValue, JsValue>;
+    /// `agent.onClearedNextState(f)` (Streams 2.28.1+): the enqueued next state was cleared.
+    #[wasm_bindgen(method, catch, js_name = onClearedNextState)]
+    pub fn on_cleared_next_state(this: &Agent, f: &Function) -> Result<JsValue, JsValue>;
     /// `agent.getAgentStates()`: `[{agentStateARN, type, name}]`.
     #[wasm_bindgen(method, catch, js_name = getAgentStates)]
     pub fn get_agent_states(this: &Agent) -> Result<JsValue, JsValue>;

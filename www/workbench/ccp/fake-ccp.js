@@ -148,7 +148,7 @@ function buildSnapshot() {
       state: structuredClone(state.agent),
       status: undefined,
       nextState: state.nextState ? structuredClone(state.nextState) : null,
-      agentAvailabilityState: { state: state.agent.name, timeStamp: state.agent.startTimestamp },
+      agentAvailabilityState: { state: state.availability || state.agent.name, timeStamp: state.agent.startTimestamp },
       snapshotTimestamp: t,
       localTimestamp: t.getTime(),
       skew: 0,
@@ -307,6 +307,7 @@ function setAgent(name) {
   const known = AGENT_STATES.find((s) => s.name === name);
   const type = known ? known.type : SYSTEM_STATES[name] || 'not_routable';
   state.agent = { agentStateARN: known ? known.agentStateARN : null, name, type, startTimestamp: now() };
+  state.availability = null;
 }
 const isVoice = (c) => c.type === 'voice' || c.type === 'queue_callback';
 /** Agent state after a voice contact left the agent: back to Available unless another voice contact is active. */
@@ -590,6 +591,21 @@ const commands = {
   },
   authFail: () => { toPage('auth_fail'); return true; },
   accessDenied: () => { toPage('access_denied'); return true; },
+  /** enqueue a next state (what putAgentState with enqueueNextState does while a contact is live) */
+  enqueueNextState: ({ name }) => {
+    const s = AGENT_STATES.find((x) => x.name === name) || { agentStateARN: null, type: 'not_routable', name };
+    state.nextState = { ...s, startTimestamp: now() };
+    scheduleSnapshot();
+    return true;
+  },
+  /** clear the enqueued next state (Streams fires agent::cleared_next_state, streams#1063); `availability` sets
+   *  agentAvailabilityState.state in the same snapshot while the CTI state (snapshot.state) stays as it is */
+  clearNextState: ({ availability = null } = {}) => {
+    state.nextState = null;
+    state.availability = availability;
+    scheduleSnapshot();
+    return true;
+  },
   /** the Connect session ended (logout elsewhere, expiry): the worker posts `terminated` */
   terminated: () => { toPage('terminated'); return true; },
   /** make the next (once) or every api_request of `method` fail */
