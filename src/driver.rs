@@ -18,7 +18,7 @@ use bridge_core::{
     DynamicsHandler, Input, Millis, RequestId, StreamsCall, StreamsReply,
 };
 use gloo::timers::callback::Timeout;
-use js_sys::{Function, Promise};
+use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -62,6 +62,8 @@ struct Inner {
     global_subscriptions: RefCell<Vec<SubscriptionGuard>>,
     cif_handlers: RefCell<Vec<HandlerGuard>>,
     timer: RefCell<Option<(Millis, Timeout)>>,
+    /// After a sign-in failure: the check whether Streams' login pop-up was blocked.
+    popup_check: RefCell<Option<Timeout>>,
     /// The CIF requests whose settlement the core still wants; `Command::Forget` removes one, and a promise
     /// that settles later is then ignored.
     awaiting: RefCell<HashSet<RequestId>>,
@@ -122,6 +124,7 @@ impl Driver {
             global_subscriptions: RefCell::new(Vec::new()),
             cif_handlers: RefCell::new(Vec::new()),
             timer: RefCell::new(None),
+            popup_check: RefCell::new(None),
             awaiting: RefCell::new(HashSet::new()),
             bridge: RefCell::new(bridge),
             queue: RefCell::new(VecDeque::new()),
@@ -654,8 +657,37 @@ impl Inner {
         let why = failure.message();
         console::error(&format!("{}: CCP: {why}", failure.code()));
         self.page.set_ccp(&CcpStatus::Failed(why));
+        if matches!(failure, CcpFailure::AuthFail | CcpFailure::Terminated) && self.bridge.borrow().config().login_popup
+        {
+            self.check_login_popup_later();
+        }
+    }
+
+    /// Streams opens the login pop-up `ccpAckTimeout` (3 s) after a sign-in failure; a blocked one leaves its
+    /// `connect.core.loginWindow` at `null` (never set: `undefined`, e.g. another tab holds the pop-up).
+    fn check_login_popup_later(&self) {
+        let weak = self.self_weak();
+        let check = Timeout::new(LOGIN_POPUP_CHECK_MS, move || {
+            let Some(inner) = weak.upgrade() else { return };
+            let blocked = Reflect::get(&js_sys::global(), &JsValue::from_str("connect"))
+                .and_then(|c| Reflect::get(&c, &JsValue::from_str("core")))
+                .and_then(|core| Reflect::get(&core, &JsValue::from_str("loginWindow")))
+                .is_ok_and(|w| w.is_null());
+            let still_failed = inner.page.status().1.starts_with("failed");
+            if blocked && still_failed {
+                let failure = CcpFailure::LoginPopupBlocked;
+                let why = failure.message();
+                console::error(&format!("{}: CCP: {why}", failure.code()));
+                inner.page.set_ccp(&CcpStatus::Failed(why));
+            }
+        });
+        let old = self.popup_check.borrow_mut().replace(check);
+        drop(old);
     }
 }
+
+/// When to look at Streams' login pop-up after a sign-in failure: its `ccpAckTimeout` (3 s) plus time to open it.
+const LOGIN_POPUP_CHECK_MS: u32 = 5_500;
 
 fn request_id(value: &JsValue) -> Option<RequestId> {
     let n = value.as_f64()?;

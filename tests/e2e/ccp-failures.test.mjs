@@ -56,3 +56,21 @@ for (const [cmd, re] of [
     await wb.assertNoPageErrors();
   });
 }
+
+test('auth_fail with the login pop-up blocked by the browser → the page names the blocked pop-up', async (t) => {
+  const wb = await openBridge(t);
+  // the browser's pop-up blocker: window.open gives no window in the provider frame
+  await wb.context.addInitScript((providerOrigin) => {
+    if (location.origin !== providerOrigin) return;
+    window.open = () => null;
+  }, wb.server.providerOrigin);
+  await wb.eval(() => window.workbench.reloadProvider());
+  await wb.waitFor(() => window.workbench.cifLoads >= 2, null, 20000);
+  await waitCcpStatus(wb, /ready/, 20000);
+  await wb.eval(() => window.workbench.ccpCommand('authFail'));
+  await waitCcpStatus(wb, /not signed in/);
+  const status = await waitCcpStatus(wb, /failed: the browser blocked the Amazon Connect login pop-up/, 15000);
+  assert.match(status.ccp, /allow pop-ups for this page's origin.*Retry/);
+  assert.ok(status.retryVisible);
+  await wb.shot('ccp-login-popup-blocked');
+});

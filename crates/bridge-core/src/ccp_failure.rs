@@ -28,6 +28,9 @@ pub enum CcpFailure {
     IframeRetriesExhausted,
     /// The CCP sent `terminated`: the Connect session ended (logout elsewhere, expiry).
     Terminated,
+    /// After a sign-in failure Streams tried to open the Connect login pop-up and the browser refused it
+    /// (`window.open` gave no window: Streams' `connect.core.loginWindow` is `null`).
+    LoginPopupBlocked,
 }
 
 impl CcpFailure {
@@ -63,6 +66,7 @@ impl CcpFailure {
             CcpFailure::AccessDenied => "ccp.access_denied",
             CcpFailure::IframeRetriesExhausted => "ccp.iframe_retries_exhausted",
             CcpFailure::Terminated => "ccp.terminated",
+            CcpFailure::LoginPopupBlocked => "ccp.login_popup_blocked",
         }
     }
 
@@ -95,6 +99,10 @@ impl CcpFailure {
             CcpFailure::Terminated => "the Amazon Connect session ended (signed out, or the sign-in expired): sign \
                                        in again in the Connect login pop-up — if none appeared, allow pop-ups for \
                                        this page's origin — then press Retry"
+                .to_owned(),
+            CcpFailure::LoginPopupBlocked => "the browser blocked the Amazon Connect login pop-up, so you cannot sign \
+                                              in: allow pop-ups for this page's origin (the address bar's blocked \
+                                              pop-up icon), then press Retry"
                 .to_owned(),
         }
     }

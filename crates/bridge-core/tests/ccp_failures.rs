@@ -73,3 +73,18 @@ fn a_silent_frame_names_approved_origins_frame_ancestors_and_referrer_policy() {
     assert!(m.contains("frame-ancestors"), "{m}");
     assert!(m.contains("Referrer-Policy"), "{m}");
 }
+
+#[test]
+fn a_blocked_login_pop_up_is_named_with_what_to_allow() {
+    let f = CcpFailure::LoginPopupBlocked;
+    assert_eq!(f.code(), "ccp.login_popup_blocked");
+    let m = f.message();
+    assert!(
+        m.starts_with("the browser blocked the Amazon Connect login pop-up"),
+        "{m}"
+    );
+    assert!(
+        m.contains("allow pop-ups for this page's origin") && m.contains("Retry"),
+        "{m}"
+    );
+}
