@@ -14,11 +14,11 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::rc::{Rc, Weak};
 
 use bridge_core::{
-    Bridge, CifAvailability, CifOutcome, CifReply, Command, Config, ContactEventKind, DynamicsEvent, DynamicsHandler,
-    Input, Millis, RequestId, StreamsCall, StreamsReply,
+    Bridge, CcpFailure, CifAvailability, CifOutcome, CifReply, Command, Config, ContactEventKind, DynamicsEvent,
+    DynamicsHandler, Input, Millis, RequestId, StreamsCall, StreamsReply,
 };
 use gloo::timers::callback::Timeout;
-use js_sys::{Function, Promise};
+use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -57,10 +57,13 @@ enum Work {
 #[derive(Debug)]
 struct Inner {
     contacts: RefCell<HashMap<String, ContactSubscriptions>>,
-    agent_subscription: RefCell<Option<SubscriptionGuard>>,
+    /// `agent.onStateChange` and `agent.onClearedNextState`.
+    agent_subscription: RefCell<Vec<SubscriptionGuard>>,
     global_subscriptions: RefCell<Vec<SubscriptionGuard>>,
     cif_handlers: RefCell<Vec<HandlerGuard>>,
     timer: RefCell<Option<(Millis, Timeout)>>,
+    /// After a sign-in failure: the check whether Streams' login pop-up was blocked.
+    popup_check: RefCell<Option<Timeout>>,
     /// The CIF requests whose settlement the core still wants; `Command::Forget` removes one, and a promise
     /// that settles later is then ignored.
     awaiting: RefCell<HashSet<RequestId>>,
@@ -106,6 +109,10 @@ enum CcpEvent {
     IframeRetriesExhausted,
     AuthFail,
     AccessDenied,
+    /// The CCP posted `terminated` (`connect.EventType.TERMINATED`): the Connect session ended.
+    Terminated,
+    /// `connect.globalResiliency.onFailoverDetected`: the CCP moved to the other region (Streams 2.27+).
+    FailoverDetected,
 }
 
 impl Driver {
@@ -113,10 +120,11 @@ impl Driver {
     pub fn new(bridge: Bridge, page: Page, storage_key: String) -> Driver {
         let inner = Rc::new_cyclic(|weak: &Weak<Inner>| Inner {
             contacts: RefCell::new(HashMap::new()),
-            agent_subscription: RefCell::new(None),
+            agent_subscription: RefCell::new(Vec::new()),
             global_subscriptions: RefCell::new(Vec::new()),
             cif_handlers: RefCell::new(Vec::new()),
             timer: RefCell::new(None),
+            popup_check: RefCell::new(None),
             awaiting: RefCell::new(HashSet::new()),
             bridge: RefCell::new(bridge),
             queue: RefCell::new(VecDeque::new()),
@@ -195,6 +203,22 @@ impl Driver {
                 ),
                 CcpEvent::AuthFail => ("connect.core.onAuthFail", sys_streams::on_auth_fail(f)),
                 CcpEvent::AccessDenied => ("connect.core.onAccessDenied", sys_streams::on_access_denied(f)),
+                CcpEvent::Terminated => (
+                    "connect.core.getEventBus().subscribe(terminated)",
+                    sys_streams::get_event_bus().and_then(|bus| bus.subscribe("terminated", f)),
+                ),
+                CcpEvent::FailoverDetected => {
+                    let name = "connect.globalResiliency.onFailoverDetected";
+                    match sys_streams::on_failover_detected(f) {
+                        Ok(returned) => guards.extend(SubscriptionGuard::from_returned(returned, name)),
+                        // An older Streams has no global resiliency: nothing to follow, nothing wrong.
+                        Err(e) => console::info(&format!(
+                            "{name} is not available ({}); failovers are not shown",
+                            js_text(&e)
+                        )),
+                    }
+                    continue;
+                }
             };
             match result {
                 Ok(returned) => guards.extend(SubscriptionGuard::from_returned(returned, name)),
@@ -246,7 +270,7 @@ impl Driver {
     /// The core keeps its contacts, so none is lost and none pops twice.
     pub fn release_streams(&self) {
         let contacts = std::mem::take(&mut *self.inner.contacts.borrow_mut());
-        let agent = self.inner.agent_subscription.borrow_mut().take();
+        let agent = std::mem::take(&mut *self.inner.agent_subscription.borrow_mut());
         let global = std::mem::take(&mut *self.inner.global_subscriptions.borrow_mut());
         let view = self.inner.agent.borrow_mut().take();
         drop((contacts, agent, global, view));
@@ -333,6 +357,8 @@ impl Callbacks {
             CcpEvent::IframeRetriesExhausted,
             CcpEvent::AuthFail,
             CcpEvent::AccessDenied,
+            CcpEvent::Terminated,
+            CcpEvent::FailoverDetected,
         ]
         .into_iter()
         .map(|event| {
@@ -585,14 +611,22 @@ impl Inner {
         let agent: sys_streams::Agent = agent.unchecked_into();
         *self.agent.borrow_mut() = Some(agent.clone());
         let f: &Function = self.callbacks.agent_state.as_ref().unchecked_ref();
+        let mut guards = Vec::new();
         match agent.on_state_change(f) {
-            Ok(returned) => {
-                let guard = SubscriptionGuard::from_returned(returned, "agent.onStateChange");
-                let old = std::mem::replace(&mut *self.agent_subscription.borrow_mut(), guard);
-                drop(old);
-            }
+            Ok(returned) => guards.extend(SubscriptionGuard::from_returned(returned, "agent.onStateChange")),
             Err(e) => console::error(&format!("agent.onStateChange failed: {}", js_text(&e))),
         }
+        // A cleared next state (streams#1063, Streams 2.28.1) is an agent-state fact too: the state is read again
+        // and fed to the presence rules (the core ignores a state it already has).
+        match agent.on_cleared_next_state(f) {
+            Ok(returned) => guards.extend(SubscriptionGuard::from_returned(returned, "agent.onClearedNextState")),
+            Err(e) => console::info(&format!(
+                "agent.onClearedNextState is not available ({}); presence follows state changes only",
+                js_text(&e)
+            )),
+        }
+        let old = std::mem::replace(&mut *self.agent_subscription.borrow_mut(), guards);
+        drop(old);
         // onStateChange only reports changes: the state the agent is in now drives the presence rules too.
         if let Some(event) = streams::agent_event(&JsValue::UNDEFINED, Some(&agent)) {
             self.push(Input::Agent(event));
@@ -603,26 +637,57 @@ impl Inner {
     }
 
     fn on_ccp_event(&self, event: CcpEvent) {
-        let status = match event {
-            CcpEvent::Initialized => CcpStatus::Ready,
-            CcpEvent::IframeRetriesExhausted => CcpStatus::Failed(
-                "the CCP did not answer (iframe retries exhausted): check ccpUrl and that this page's origin is an \
-                 approved origin of the Amazon Connect instance"
-                    .to_owned(),
-            ),
-            CcpEvent::AuthFail => {
-                CcpStatus::Failed("not signed in to Amazon Connect (authentication failed)".to_owned())
+        let failure = match event {
+            CcpEvent::Initialized => {
+                self.page.set_ccp(&CcpStatus::Ready);
+                return;
             }
-            CcpEvent::AccessDenied => {
-                CcpStatus::Failed("access denied: the user lacks Amazon Connect CCP permissions".to_owned())
+            CcpEvent::FailoverDetected => {
+                // Contacts are the core's and Streams keeps their ids across regions: nothing is released, so each
+                // keeps its pop state; the agent is told why the softphone reconnected.
+                console::warn("CCP: global resiliency failover detected (the CCP switched regions)");
+                self.page.set_ccp(&CcpStatus::FailedOver);
+                return;
             }
+            CcpEvent::IframeRetriesExhausted => CcpFailure::IframeRetriesExhausted,
+            CcpEvent::AuthFail => CcpFailure::AuthFail,
+            CcpEvent::AccessDenied => CcpFailure::AccessDenied,
+            CcpEvent::Terminated => CcpFailure::Terminated,
         };
-        if let CcpStatus::Failed(why) = &status {
-            console::error(&format!("CCP: {why}"));
+        let why = failure.message();
+        console::error(&format!("{}: CCP: {why}", failure.code()));
+        self.page.set_ccp(&CcpStatus::Failed(why));
+        if matches!(failure, CcpFailure::AuthFail | CcpFailure::Terminated) && self.bridge.borrow().config().login_popup
+        {
+            self.check_login_popup_later();
         }
-        self.page.set_ccp(&status);
+    }
+
+    /// Streams opens the login pop-up `ccpAckTimeout` (3 s) after a sign-in failure; a blocked one leaves its
+    /// `connect.core.loginWindow` at `null` (never set: `undefined`, e.g. another tab holds the pop-up).
+    fn check_login_popup_later(&self) {
+        let weak = self.self_weak();
+        let check = Timeout::new(LOGIN_POPUP_CHECK_MS, move || {
+            let Some(inner) = weak.upgrade() else { return };
+            let blocked = Reflect::get(&js_sys::global(), &JsValue::from_str("connect"))
+                .and_then(|c| Reflect::get(&c, &JsValue::from_str("core")))
+                .and_then(|core| Reflect::get(&core, &JsValue::from_str("loginWindow")))
+                .is_ok_and(|w| w.is_null());
+            let still_failed = inner.page.status().1.starts_with("failed");
+            if blocked && still_failed {
+                let failure = CcpFailure::LoginPopupBlocked;
+                let why = failure.message();
+                console::error(&format!("{}: CCP: {why}", failure.code()));
+                inner.page.set_ccp(&CcpStatus::Failed(why));
+            }
+        });
+        let old = self.popup_check.borrow_mut().replace(check);
+        drop(old);
     }
 }
+
+/// When to look at Streams' login pop-up after a sign-in failure: its `ccpAckTimeout` (3 s) plus time to open it.
+const LOGIN_POPUP_CHECK_MS: u32 = 5_500;
 
 fn request_id(value: &JsValue) -> Option<RequestId> {
     let n = value.as_f64()?;

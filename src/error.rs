@@ -64,6 +64,8 @@ pub enum StartupError {
         /// The JS error text.
         detail: String,
     },
+    /// `connect.core.initCCP` threw; the core named the cause (blocked storage, or something else).
+    Ccp(bridge_core::CcpFailure),
     /// The page lacks something the shell must have (`window`, `document`).
     NoDocument,
 }
@@ -101,6 +103,7 @@ impl fmt::Display for StartupError {
                 write!(f, "`{name}` is not available on the page ({detail})")
             }
             StartupError::Js { call, detail } => write!(f, "{call} failed: {detail}"),
+            StartupError::Ccp(failure) => write!(f, "CCP: {}", failure.message()),
             StartupError::NoDocument => f.write_str("no window/document: the bridge must run in a browser page"),
         }
     }

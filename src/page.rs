@@ -33,6 +33,8 @@ pub enum CcpStatus {
     WaitingForConfig,
     /// The CCP acknowledged (`onInitialized`).
     Ready,
+    /// Global resiliency moved the CCP to the instance's other region (`onFailoverDetected`); still working.
+    FailedOver,
     /// The CCP failed or was not loaded, with the reason.
     Failed(String),
 }
@@ -159,6 +161,12 @@ impl Page {
             CcpStatus::Loading => ("loading…".to_owned(), "pending"),
             CcpStatus::WaitingForConfig => ("waiting for configuration from Dynamics…".to_owned(), "pending"),
             CcpStatus::Ready => ("ready".to_owned(), "ok"),
+            CcpStatus::FailedOver => (
+                "ready — failover: Amazon Connect switched this CCP to the other region; every contact keeps its \
+                 notification and session"
+                    .to_owned(),
+                "ok",
+            ),
             CcpStatus::Failed(why) => (format!("failed: {why}"), "bad"),
         };
         set_status(&self.ccp_status, &text, class);

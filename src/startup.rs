@@ -8,7 +8,9 @@
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
-use bridge_core::{Bridge, CifOutcome, Config, ConfigError, ConfigLayer, ConfigSource, Input, RestoredState};
+use bridge_core::{
+    Bridge, CcpFailure, CifOutcome, Config, ConfigError, ConfigLayer, ConfigSource, Input, RestoredState,
+};
 use gloo::events::EventListener;
 use gloo::timers::callback::Timeout;
 use js_sys::{Function, Reflect};
@@ -391,6 +393,7 @@ impl CifStartup {
             show_error(&self.page, &e.to_string());
             let why = match e {
                 StartupError::CcpUrl { .. } => "no valid ccpUrl configured".to_owned(),
+                StartupError::Ccp(failure) => failure.message(),
                 other => other.to_string(),
             };
             self.page.set_ccp(&CcpStatus::Failed(why));
@@ -415,8 +418,22 @@ impl CifStartup {
     }
 
     fn init_ccp(&self, url: &str, config: &Config) -> Result<(), StartupError> {
+        // The secondary CCP is loaded into this page too: held to the same sink checks as ccpUrl.
+        let secondary = config
+            .secondary_ccp_url
+            .as_deref()
+            .filter(|u| acceptable_ccp_url(u) && config.connect_origin_allowed(u));
+        if config.enable_global_resiliency && secondary.is_none() {
+            show_error(
+                &self.page,
+                "enableGlobalResiliency is on but no acceptable secondaryCCPUrl is configured: the CCP starts in one \
+                 region only",
+            );
+        }
         let params = CcpParams {
             ccp_url: url,
+            secondary_ccp_url: secondary,
+            enable_global_resiliency: config.enable_global_resiliency && secondary.is_some(),
             region: config.region.as_deref(),
             login_popup: config.login_popup,
             login_popup_auto_close: config.login_popup_auto_close,
@@ -429,9 +446,17 @@ impl CifStartup {
             call: "initCCP parameters",
             detail: e.to_string(),
         })?;
-        sys::streams::init_ccp(self.page.ccp_container(), &params).map_err(|e| StartupError::MissingGlobal {
-            name: "connect.core.initCCP",
-            detail: crate::convert::js_text(&e),
+        sys::streams::init_ccp(self.page.ccp_container(), &params).map_err(|e| {
+            // The fact (what was thrown: its name and message); the core says what it means.
+            let name = Reflect::get(&e, &JsValue::from_str("name"))
+                .ok()
+                .and_then(|n| n.as_string())
+                .unwrap_or_default();
+            let message = Reflect::get(&e, &JsValue::from_str("message"))
+                .ok()
+                .and_then(|m| m.as_string())
+                .unwrap_or_else(|| crate::convert::js_text(&e));
+            StartupError::Ccp(CcpFailure::from_init_error(&name, &message))
         })?;
         self.page.set_ccp(&CcpStatus::Loading);
         if let Some(driver) = self.driver.upgrade() {
@@ -571,6 +596,10 @@ fn show_error(page: &Page, text: &str) {
 #[serde(rename_all = "camelCase")]
 struct CcpParams<'a> {
     ccp_url: &'a str,
+    #[serde(rename = "secondaryCCPUrl", skip_serializing_if = "Option::is_none")]
+    secondary_ccp_url: Option<&'a str>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    enable_global_resiliency: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     region: Option<&'a str>,
     login_popup: bool,

@@ -216,6 +216,25 @@ pub fn read_snapshot(contact: &Contact, id: &str, reading: Reading) -> Option<Co
         ),
         _ => (None, None),
     };
+    // Email only: the sender, the segment attributes (the subject) and who started it (a draft is the agent's).
+    let (email_address, segment_attributes, initiation_method) = if channel == "email" && reading == Reading::Full {
+        let address = getter(id, "getCustomerEndpoint()", "an email endpoint", || {
+            contact.get_customer_endpoint()
+        })
+        .and_then(|e| optional_string_field(&e, "emailAddress", id, "getCustomerEndpoint().emailAddress"));
+        let segments = getter(id, "getSegmentAttributes()", "a segment attribute map", || {
+            contact.get_segment_attributes()
+        })
+        .map(|v| to_json(&v))
+        .unwrap_or(serde_json::Value::Null);
+        let method = getter(id, "getInitiationMethod()", "a string", || {
+            contact.get_initiation_method()
+        })
+        .and_then(|v| string_or_report(&v, id, "getInitiationMethod()", "a string"));
+        (address, segments, method)
+    } else {
+        (None, serde_json::Value::Null, None)
+    };
     Some(ContactSnapshot {
         channel,
         state,
@@ -224,35 +243,53 @@ pub fn read_snapshot(contact: &Contact, id: &str, reading: Reading) -> Option<Co
         phone_number,
         customer_name,
         attributes,
+        email_address,
+        segment_attributes,
+        initiation_method,
     })
 }
 
-/// The agent's state from an `onStateChange` payload `{agent, newState}` (or the given agent's `getState()`).
+/// The agent's state from an `onStateChange` payload `{agent, newState}`, else the agent's
+/// `getAvailabilityState().state`, else (a Streams without it) the deprecated `getState().name`.
 pub fn agent_event(payload: &JsValue, fallback: Option<&Agent>) -> Option<AgentEvent> {
     let agent = Reflect::get(payload, &"agent".into())
         .ok()
         .filter(|a| a.is_object())
         .map(JsCast::unchecked_into::<Agent>)
         .or_else(|| fallback.cloned())?;
+    let from_payload = Reflect::get(payload, &"newState".into())
+        .ok()
+        .and_then(|v| v.as_string());
+    if let Some(state_name) = from_payload.or_else(|| availability_state(&agent)) {
+        // The type comes only with the deprecated getState(); the core uses it for the trace alone.
+        return Some(AgentEvent {
+            state_name,
+            state_type: String::new(),
+        });
+    }
     let state = match agent.get_state() {
         Ok(s) => s,
         Err(e) => {
             console::error(&format!(
-                "agent: could not read getState() (expected {{name, type}}): {}",
+                "agent: could not read getAvailabilityState() nor getState() (expected {{state}} / {{name, type}}): {}",
                 js_text(&e)
             ));
             return None;
         }
     };
     let read = |key: &str| Reflect::get(&state, &key.into()).ok().and_then(|v| v.as_string());
-    let state_name = Reflect::get(payload, &"newState".into())
-        .ok()
-        .and_then(|v| v.as_string())
-        .or_else(|| read("name"))?;
     Some(AgentEvent {
-        state_name,
+        state_name: read("name")?,
         state_type: read("type").unwrap_or_default(),
     })
+}
+
+/// `agent.getAvailabilityState().state`, or `None` when this Streams has no such method or it gives no name.
+fn availability_state(agent: &Agent) -> Option<String> {
+    let f = agent.get_availability_state_fn().ok()?;
+    let f = f.dyn_ref::<Function>()?;
+    let value = f.call0(agent).ok()?;
+    Reflect::get(&value, &"state".into()).ok()?.as_string()
 }
 
 /// The contacts `agent.getContacts()` lists (late start), as views.
@@ -302,6 +339,7 @@ pub fn perform(
         StreamsCall::Dial {
             phone_number,
             queue_arn,
+            timeout_ms,
         } => {
             let agent = agent.ok_or("dial: the agent is not known to Streams yet")?;
             let endpoint = sys::endpoint_by_phone_number(phone_number).map_err(|e| js_text(&e))?;
@@ -309,6 +347,8 @@ pub fn perform(
             if let Some(arn) = queue_arn {
                 let _ = Reflect::set(params, &"queueARN".into(), &JsValue::from_str(arn));
             }
+            // Streams 2.28.1+ calls `failure` after this long without an answer; older versions ignore it.
+            let _ = Reflect::set(params, &"timeout".into(), &JsValue::from_f64(*timeout_ms as f64));
             agent.connect(&endpoint, params).map_err(|e| js_text(&e))
         }
         StreamsCall::SetAgentState { state_name } => {

@@ -32,6 +32,24 @@ extern "C" {
     #[wasm_bindgen(js_namespace = ["connect", "core"], js_name = onAccessDenied, catch)]
     pub fn on_access_denied(f: &Function) -> Result<JsValue, JsValue>;
 
+    /// `connect.core.getEventBus()`: the page's Streams bus, onto which every event the CCP iframe posts is
+    /// re-triggered (`terminated` has no `onX` method of its own).
+    #[wasm_bindgen(js_namespace = ["connect", "core"], js_name = getEventBus, catch)]
+    pub fn get_event_bus() -> Result<EventBus, JsValue>;
+
+    /// Streams' event bus.
+    #[wasm_bindgen(extends = js_sys::Object)]
+    #[derive(Debug, Clone)]
+    pub type EventBus;
+
+    /// `bus.subscribe(event, f)`: returns `{unsubscribe()}`.
+    #[wasm_bindgen(method, catch)]
+    pub fn subscribe(this: &EventBus, event: &str, f: &Function) -> Result<JsValue, JsValue>;
+
+    /// `connect.globalResiliency.onFailoverDetected(f)` (Streams 2.27+): the CCP moved to the other region.
+    #[wasm_bindgen(js_namespace = ["connect", "globalResiliency"], js_name = onFailoverDetected, catch)]
+    pub fn on_failover_detected(f: &Function) -> Result<JsValue, JsValue>;
+
     // ---- connect ------------------------------------------------------------------------------------------
 
     /// `connect.contact(f)`: `f(contact)` for each contact added to the agent's snapshot; no replay.
@@ -78,6 +96,15 @@ extern "C" {
     /// `contact.getInitialConnection()`: throws for a task without TaskJS.
     #[wasm_bindgen(method, catch, js_name = getInitialConnection)]
     pub fn get_initial_connection(this: &Contact) -> Result<Connection, JsValue>;
+    /// `contact.getCustomerEndpoint()`: email, `{emailAddress, …}` of the sender.
+    #[wasm_bindgen(method, catch, js_name = getCustomerEndpoint)]
+    pub fn get_customer_endpoint(this: &Contact) -> Result<JsValue, JsValue>;
+    /// `contact.getSegmentAttributes()`: `{"connect:EmailSubject": {ValueString}, …}`.
+    #[wasm_bindgen(method, catch, js_name = getSegmentAttributes)]
+    pub fn get_segment_attributes(this: &Contact) -> Result<JsValue, JsValue>;
+    /// `contact.getInitiationMethod()`: `inbound`, `outbound`, `agent_reply`, ….
+    #[wasm_bindgen(method, catch, js_name = getInitiationMethod)]
+    pub fn get_initiation_method(this: &Contact) -> Result<JsValue, JsValue>;
     /// `contact.getName()` (tasks).
     #[wasm_bindgen(method, catch, js_name = getName)]
     pub fn get_name(this: &Contact) -> Result<JsValue, JsValue>;
@@ -160,6 +187,12 @@ extern "C" {
     /// `agent.getState()`: `{name, type, …}`.
     #[wasm_bindgen(method, catch, js_name = getState)]
     pub fn get_state(this: &Agent) -> Result<JsValue, JsValue>;
+    /// `agent.getAvailabilityState()`: `{state, timeStamp}` (the successor of the deprecated `getState()`).
+    #[wasm_bindgen(method, getter, catch, js_name = getAvailabilityState)]
+    pub fn get_availability_state_fn(this: &Agent) -> Result<JsValue, JsValue>;
+    /// `agent.onClearedNextState(f)` (Streams 2.28.1+): the enqueued next state was cleared.
+    #[wasm_bindgen(method, catch, js_name = onClearedNextState)]
+    pub fn on_cleared_next_state(this: &Agent, f: &Function) -> Result<JsValue, JsValue>;
     /// `agent.getAgentStates()`: `[{agentStateARN, type, name}]`.
     #[wasm_bindgen(method, catch, js_name = getAgentStates)]
     pub fn get_agent_states(this: &Agent) -> Result<JsValue, JsValue>;
@@ -169,7 +202,7 @@ extern "C" {
     /// `agent.setState(state, {success, failure})`.
     #[wasm_bindgen(method, catch, js_name = setState)]
     pub fn set_state(this: &Agent, state: &JsValue, callbacks: &JsValue) -> Result<(), JsValue>;
-    /// `agent.connect(endpoint, {queueARN, success, failure})`.
+    /// `agent.connect(endpoint, {queueARN, success, failure, timeout})`.
     #[wasm_bindgen(method, catch, js_name = connect)]
     pub fn connect(this: &Agent, endpoint: &JsValue, params: &JsValue) -> Result<(), JsValue>;
 

@@ -200,6 +200,8 @@ export function fakeConnectInstall() {
       onIframeRetriesExhausted: (f) => subscribe("core::retries", f),
       onAuthFail: (f) => subscribe("core::authfail", f),
       onAccessDenied: (f) => subscribe("core::accessdenied", f),
+      // Streams' page bus: `terminated` is subscribed there (fakeConnectFireCore("terminated") fires it)
+      getEventBus: () => ({ subscribe: (event, f) => subscribe("core::" + event, f) }),
     },
     contact: (f) => subscribe("contact::init", f),
     agent(f) {

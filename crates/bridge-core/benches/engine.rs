@@ -76,6 +76,7 @@ fn snapshot(channel: &str, state: &str, attributes: &Value) -> ContactSnapshot {
         phone_number: (channel == "voice").then(|| PHONE.to_owned()),
         customer_name: (channel == "chat").then(|| "Alex Rivera".to_owned()),
         attributes: attributes.clone(),
+        ..Default::default()
     }
 }
 

@@ -190,12 +190,16 @@ pub enum StreamsCall {
     Reject,
     /// `contact.clear()` on the command's contact.
     Clear,
-    /// `agent.connect(connect.Endpoint.byPhoneNumber(phone_number), {queueARN})`.
+    /// `agent.connect(connect.Endpoint.byPhoneNumber(phone_number), {queueARN, timeout})`.
     Dial {
         /// E.164, e.g. `+15555550100`.
         phone_number: String,
         /// Outbound queue, or the routing profile's default when `None`.
         queue_arn: Option<String>,
+        /// Passed as `timeout` (Streams 2.28.1+, streams#1090): Streams calls `failure` when the CCP never answers
+        /// the `createOutboundContact` request. The core also keeps its own deadline a little later, for a Streams
+        /// that ignores the option.
+        timeout_ms: u64,
     },
     /// `agent.setState(state)` for the agent state with this name.
     SetAgentState {

@@ -92,6 +92,11 @@ pub struct Config {
     pub crm_url: Option<String>,
     /// `ccpUrl`: the Amazon Connect CCP URL (https, or http on localhost / 127.0.0.1).
     pub ccp_url: Option<String>,
+    /// `secondaryCCPUrl`: the CCP URL of the instance's replica in the other region (global resiliency), checked
+    /// like `ccpUrl` (https, and `allowedConnectOrigins` when set): it is loaded into a frame of this page too.
+    pub secondary_ccp_url: Option<String>,
+    /// `enableGlobalResiliency`: ask Streams for the two-region CCP (needs `secondaryCCPUrl`; Streams 2.27+).
+    pub enable_global_resiliency: bool,
     /// `region`: the Amazon Connect instance's AWS region (needed for chat).
     pub region: Option<String>,
     /// `loginPopup`: let Streams open the Connect login pop-up.
@@ -196,6 +201,8 @@ impl Default for Config {
             ucilib: None,
             crm_url: None,
             ccp_url: None,
+            secondary_ccp_url: None,
+            enable_global_resiliency: false,
             region: None,
             login_popup: true,
             login_popup_auto_close: true,
@@ -248,10 +255,12 @@ impl Default for Config {
 }
 
 /// Every configuration key, in README order.
-pub const KEYS: [&str; 42] = [
+pub const KEYS: [&str; 44] = [
     "ucilib",
     "crmUrl",
     "ccpUrl",
+    "secondaryCCPUrl",
+    "enableGlobalResiliency",
     "region",
     "loginPopup",
     "loginPopupAutoClose",
@@ -356,6 +365,10 @@ impl Config {
                 self.crm_url = Some(u.trim_end_matches('/').to_owned());
             }
             "ccpUrl" => self.ccp_url = Some(allowed(url(value)?, &self.allowed_connect_origins, EXPECT_CONNECT)?),
+            "secondaryCCPUrl" => {
+                self.secondary_ccp_url = Some(allowed(url(value)?, &self.allowed_connect_origins, EXPECT_CONNECT)?);
+            }
+            "enableGlobalResiliency" => self.enable_global_resiliency = boolean(value)?,
             "allowedConnectOrigins" | "allowedDynamicsOrigins" => {
                 // Read before the other keys (see `resolve`); only the place it came from is checked here.
                 if source > ConfigSource::ConfigFile {

@@ -163,6 +163,13 @@ pub struct Contact {
     pub phone: Option<Redacted<String>>,
     /// Customer name as Streams knows it.
     pub customer_name: Option<Redacted<String>>,
+    /// Email: the sender's address.
+    pub email_address: Option<Redacted<String>>,
+    /// Email: the subject (segment attribute `connect:EmailSubject`).
+    pub email_subject: Option<Redacted<String>>,
+    /// Started by the agent (an email draft or reply, `initiationMethod` `outbound` / `agent_reply`): it arrives
+    /// already connected and is never announced as an incoming contact.
+    pub agent_started: bool,
     /// The last raw attributes parsed (to skip re-parsing identical refreshes).
     pub attributes: Value,
     /// Parsed slugs.
@@ -248,6 +255,9 @@ impl Contact {
             queue_name: None,
             phone: None,
             customer_name: None,
+            email_address: None,
+            email_subject: None,
+            agent_started: false,
             attributes: Value::Null,
             slugs: SlugData::default(),
             slug_errors: Vec::new(),
@@ -277,6 +287,22 @@ impl Contact {
         }
         if let Some(n) = clean(&s.customer_name, 200) {
             self.customer_name = Some(Redacted::new(n));
+        }
+        if self.channel == "email" {
+            if let Some(a) = clean(&s.email_address, 320) {
+                self.email_address = Some(Redacted::new(a));
+            }
+            if let Some(subject) = clean(&email_subject(&s.segment_attributes), 400) {
+                self.email_subject = Some(Redacted::new(subject));
+            }
+            // Streams' own test for email (`isInbound`): anything the agent started is not inbound; a reply
+            // (`agent_reply`) is started by the agent too, although Streams calls it inbound.
+            if matches!(
+                s.initiation_method.as_deref().map(str::to_ascii_lowercase).as_deref(),
+                Some("outbound" | "agent_reply")
+            ) {
+                self.agent_started = true;
+            }
         }
         if self.attributes != s.attributes {
             self.attributes = s.attributes.clone();
@@ -309,7 +335,7 @@ impl Contact {
 
     /// Whether it gets an incoming notification (inbound or unknown direction).
     pub fn is_inbound(&self) -> bool {
-        self.inbound != Some(false)
+        self.inbound != Some(false) && !self.agent_started
     }
 
     /// Whether customer record ids may reach Dynamics (only for a single match).
@@ -329,6 +355,7 @@ impl Contact {
             .as_ref()
             .or(self.customer_name.as_ref())
             .or(self.phone.as_ref())
+            .or(self.email_address.as_ref())
             .map(|n| n.expose().clone())
             .unwrap_or_default();
         m.insert("customerName".into(), Value::String(name));
@@ -342,6 +369,13 @@ impl Contact {
             Value::String(self.queue_name.clone().unwrap_or_default()),
         );
         m.insert("contactId".into(), Value::String(self.id.as_str().to_owned()));
+        if self.channel == "email" {
+            let text = |v: &Option<Redacted<String>>| {
+                Value::String(v.as_ref().map(|v| v.expose().clone()).unwrap_or_default())
+            };
+            m.insert("emailAddress".into(), text(&self.email_address));
+            m.insert("emailSubject".into(), text(&self.email_subject));
+        }
         m
     }
 
@@ -407,6 +441,17 @@ impl Contact {
             None => "no lookup status",
         }
     }
+}
+
+/// The subject of an email contact from its segment attributes: `{"connect:EmailSubject": {"ValueString": …}}`
+/// (the typings spell it `valueString`; both are read). Anything else is no subject.
+fn email_subject(segment_attributes: &Value) -> Option<String> {
+    let entry = segment_attributes.get("connect:EmailSubject")?;
+    entry
+        .get("ValueString")
+        .or_else(|| entry.get("valueString"))
+        .and_then(Value::as_str)
+        .map(str::to_owned)
 }
 
 #[cfg(test)]

@@ -9,6 +9,10 @@ use serde_json::Value;
 use crate::ids::RequestId;
 
 /// One thing that happened, given to [`crate::Bridge::handle_input`] with the time it was observed.
+///
+/// Contact events are the largest variant (a snapshot's copied getters) and by far the commonest; boxing them
+/// would cost an allocation per Streams event to save bytes on a value that lives for one `handle_input`.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Input {
     /// Streams fired an event for one contact.
@@ -91,6 +95,13 @@ pub struct ContactSnapshot {
     pub customer_name: Option<String>,
     /// `getAttributes()` exactly as Streams returned it: normally `{key: {name, value}}`, but anything may arrive.
     pub attributes: Value,
+    /// Email: `getCustomerEndpoint().emailAddress`, the sender (streams#986).
+    pub email_address: Option<String>,
+    /// Email: `getSegmentAttributes()` exactly as Streams returned it; the subject is `connect:EmailSubject`
+    /// (`{ValueString}`), read by the core.
+    pub segment_attributes: Value,
+    /// `getInitiationMethod()` (`inbound`, `outbound`, `agent_reply`, `api`, …), unvalidated.
+    pub initiation_method: Option<String>,
 }
 
 /// Whether CIF calls can be made at all.

@@ -95,6 +95,7 @@
 //! presence), the contact's end (activity update), and restore/persist.
 
 mod bridge;
+pub mod ccp_failure;
 pub mod command;
 pub mod config;
 pub mod contact;
@@ -117,6 +118,7 @@ pub mod trace;
 pub mod vecmap;
 
 pub use bridge::{Bridge, DebugCounts};
+pub use ccp_failure::CcpFailure;
 pub use command::{CifCall, Command, PersistSlot, Report, Severity, StreamsCall};
 pub use config::{ChannelTemplates, Config, ConfigError, ConfigLayer, ConfigSource, CustomerRecordTab};
 pub use ids::{ContactId, RequestId};

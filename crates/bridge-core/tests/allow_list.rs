@@ -207,3 +207,38 @@ fn origins_are_normalised() {
     assert!(c.dynamics_origin_allowed("https://org.crm4.dynamics.com/webresources/Widget/msdyn_ciLibrary.js"));
     assert!(!c.dynamics_origin_allowed("https://org.crm4.dynamics.com@evil.example/"));
 }
+
+/// Issue 14, global resiliency: `secondaryCCPUrl` is checked like `ccpUrl` (https only, allow-list from
+/// config.json), and `enableGlobalResiliency` is a boolean.
+#[test]
+fn secondary_ccp_url_is_held_to_the_same_rules_as_ccp_url() {
+    let (c, errors) = Config::resolve(&[
+        file_with_lists(),
+        layer(
+            ConfigSource::Url,
+            json!({"secondaryCCPUrl": "https://other.awsapps.com/connect/ccp-v2/", "enableGlobalResiliency": "true"}),
+        ),
+    ]);
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(
+        c.secondary_ccp_url.as_deref(),
+        Some("https://other.awsapps.com/connect/ccp-v2/")
+    );
+    assert!(c.enable_global_resiliency);
+    for bad in [
+        "https://evil.my.connect.aws/ccp-v2/",
+        "http://other.awsapps.com/connect/ccp-v2/",
+        "javascript:alert(1)",
+    ] {
+        let (c, errors) = Config::resolve(&[
+            file_with_lists(),
+            layer(ConfigSource::CustomParams, json!({ "secondaryCCPUrl": bad })),
+        ]);
+        assert_eq!(errors.len(), 1, "{bad}: {errors:?}");
+        assert_eq!(errors[0].key, "secondaryCCPUrl");
+        assert_eq!(c.secondary_ccp_url, None, "{bad}");
+    }
+    let (c, errors) = Config::resolve(&[layer(ConfigSource::Url, json!({"enableGlobalResiliency": "sometimes"}))]);
+    assert_eq!(errors.len(), 1);
+    assert!(!c.enable_global_resiliency);
+}

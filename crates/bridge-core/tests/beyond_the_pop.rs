@@ -27,6 +27,7 @@ fn dials(p: &Pair) -> Vec<(String, Option<String>)> {
                     StreamsCall::Dial {
                         phone_number,
                         queue_arn,
+                        ..
                     },
                 contact: None,
                 ..
@@ -692,4 +693,84 @@ fn new_configuration_keys_are_checked() {
         ])
     );
     assert_eq!(c, Config::default());
+}
+
+// ---------------------------------------------------------------- a dial that never calls back (issue 14)
+
+fn dial_timeout(p: &Pair) -> u64 {
+    p.log
+        .iter()
+        .rev()
+        .find_map(|c| match c {
+            Command::Streams {
+                call: StreamsCall::Dial { timeout_ms, .. },
+                ..
+            } => Some(*timeout_ms),
+            _ => None,
+        })
+        .unwrap()
+}
+
+#[test]
+fn dial_passes_a_timeout_and_a_dial_that_never_calls_back_is_reported() {
+    let mut p = Pair::default_ready();
+    click(&mut p, "(425) 555-0142");
+    let request = streams_request(&p);
+    let timeout = dial_timeout(&p);
+    assert!((5_000..=60_000).contains(&timeout), "{timeout}");
+    p.advance(timeout);
+    assert!(
+        !p.report_codes().contains(&"dial.no_answer"),
+        "Streams' own timeout comes first"
+    );
+    p.advance(5_000);
+    let r = p.reports().into_iter().find(|r| r.code == "dial.no_answer").unwrap();
+    assert!(r.agent_visible);
+    assert!(
+        r.message.contains("did not answer") && r.message.contains("check the softphone"),
+        "{}",
+        r.message
+    );
+    assert!(
+        r.message.contains("42") && !r.message.contains("4255550142"),
+        "{}",
+        r.message
+    );
+    // The late answer changes nothing, and no deadline is left behind.
+    p.input(Input::StreamsReply(StreamsReply {
+        request,
+        outcome: Ok(()),
+    }));
+    assert_eq!(p.report_codes().iter().filter(|c| **c == "dial.no_answer").count(), 1);
+    assert_eq!(p.bridge.poll_timeout(), None);
+    assert_eq!(p.bridge.debug_counts().streams_pending, 0);
+}
+
+#[test]
+fn dial_answered_in_time_arms_no_report() {
+    let mut p = Pair::default_ready();
+    click(&mut p, "(425) 555-0142");
+    let request = streams_request(&p);
+    p.input(Input::StreamsReply(StreamsReply {
+        request,
+        outcome: Ok(()),
+    }));
+    p.advance(120_000);
+    assert!(!p.report_codes().contains(&"dial.no_answer"));
+}
+
+#[test]
+fn streams_own_dial_timeout_failure_is_reported_once_as_a_failed_dial() {
+    let mut p = Pair::default_ready();
+    click(&mut p, "(425) 555-0142");
+    let request = streams_request(&p);
+    p.advance(dial_timeout(&p));
+    p.input(Input::StreamsReply(StreamsReply {
+        request,
+        outcome: Err("Agent.connect timed out after 20000 ms".into()),
+    }));
+    p.advance(60_000);
+    let codes = p.report_codes();
+    assert_eq!(codes.iter().filter(|c| **c == "dial.failed").count(), 1, "{codes:?}");
+    assert!(!codes.contains(&"dial.no_answer"), "{codes:?}");
 }

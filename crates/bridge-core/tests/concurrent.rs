@@ -64,3 +64,57 @@ fn item_08_each_contact_has_its_own_notification() {
     assert_eq!(p.bridge.contact_state("chat-a"), Some("Notifying"));
     assert_eq!(p.bridge.contact_state("chat-b"), Some("CheckingCapacity"));
 }
+
+/// Issue 14 (Streams 2.26 "dual call"): two voice contacts at once, each with its own notification, cancellation
+/// token and session; accepting the second does not touch the first's toast, and the first still pops after.
+#[test]
+fn two_voice_contacts_at_once_each_get_their_own_notification_and_session() {
+    let mut p = Pair::default_ready();
+    p.ring("voice-a", Scenario::Single);
+    p.ring("voice-b", Scenario::NoMatch);
+    let n = p.all("notifyEvent");
+    assert_eq!(n.len(), 2, "one notification per voice contact");
+    let token = |c: &CifCall| match c {
+        CifCall::NotifyEvent { cancellation_token, .. } => cancellation_token.clone(),
+        _ => unreachable!(),
+    };
+    assert_ne!(token(&n[0].2), token(&n[1].2));
+    assert_eq!(n[0].1.as_ref().unwrap().as_str(), "voice-a");
+    assert_eq!(n[1].1.as_ref().unwrap().as_str(), "voice-b");
+    // The agent accepts the second call first.
+    p.resolve(n[1].0, json!({"actionName": "Accept"}));
+    p.event(
+        "voice-b",
+        ContactEventKind::Connected,
+        Some(voice("connected", Scenario::NoMatch)),
+    );
+    assert_eq!(p.bridge.contact_state("voice-a"), Some("Notifying"));
+    let (r, c, _) = p.all("canCreateSession").pop().unwrap();
+    assert_eq!(c.unwrap().as_str(), "voice-b");
+    p.resolve(r, json!(true));
+    let (r, c, _) = p.all("createSession").pop().unwrap();
+    assert_eq!(c.unwrap().as_str(), "voice-b");
+    p.resolve(r, json!("s-b"));
+    assert!(p.all("cancelEvent").is_empty(), "the other toast stays up");
+    // voice-b's tabs (its search tab) answer: the pop turn is free.
+    for (r, c, _) in p.all("createTab") {
+        assert_eq!(c.unwrap().as_str(), "voice-b");
+        p.resolve(r, json!("tab-b"));
+    }
+    // Then the first.
+    p.resolve(n[0].0, json!({"actionName": "Accept"}));
+    p.event(
+        "voice-a",
+        ContactEventKind::Connected,
+        Some(voice("connected", Scenario::Single)),
+    );
+    let (r, c, _) = p.all("canCreateSession").pop().unwrap();
+    assert_eq!(c.unwrap().as_str(), "voice-a");
+    p.resolve(r, json!(true));
+    let (r, c, _) = p.all("createSession").pop().unwrap();
+    assert_eq!(c.unwrap().as_str(), "voice-a");
+    p.resolve(r, json!("s-a"));
+    assert_eq!(p.bridge.session_of("voice-a"), Some("s-a"));
+    assert_eq!(p.bridge.session_of("voice-b"), Some("s-b"));
+    assert_eq!(p.all("createSession").len(), 2);
+}

@@ -103,6 +103,7 @@ fn ring(p: &mut Pair, attributes: Value) {
         phone_number: Some("+15555550100".into()),
         customer_name: None,
         attributes,
+        ..Default::default()
     };
     p.event(CONTACT, ContactEventKind::Connecting, Some(snap.clone()));
     settle(p, None);

@@ -597,6 +597,7 @@ impl World {
             phone_number: Some(common::PHONE.into()),
             customer_name: None,
             attributes: attributes(attrs),
+            ..Default::default()
         });
         let known = self.bridge.contact_state(id).is_some();
         self.bridge.handle_input(

@@ -18,6 +18,7 @@ fn item_13_task_contacts_notify_and_pop_with_task_templates() {
         phone_number: None,
         customer_name: Some("Follow up order 42".into()),
         attributes: serde_json::json!({}),
+        ..Default::default()
     };
     p.event("task-1", ContactEventKind::Incoming, Some(task("incoming")));
     assert_eq!(p.take(), vec!["notifyEvent extn_task_notification"]);

@@ -148,7 +148,7 @@ function buildSnapshot() {
       state: structuredClone(state.agent),
       status: undefined,
       nextState: state.nextState ? structuredClone(state.nextState) : null,
-      agentAvailabilityState: { state: state.agent.name, timeStamp: state.agent.startTimestamp },
+      agentAvailabilityState: { state: state.availability || state.agent.name, timeStamp: state.agent.startTimestamp },
       snapshotTimestamp: t,
       localTimestamp: t.getTime(),
       skew: 0,
@@ -282,7 +282,11 @@ function addContact(spec = {}) {
     channelContext: type === 'task' ? { scheduledTime: null, taskTemplateId: null, taskTemplateVersion: null } : {},
     segmentAttributes: { 'connect:Subtype': { ValueString: type === 'chat' ? 'connect:Chat' : type === 'task' ? 'connect:Task' : type === 'email' ? 'connect:Email' : 'connect:Telephony' } },
   };
-  if (type === 'email') contact.customerEndpoint = connections[1].endpoint;
+  if (type === 'email') {
+    contact.customerEndpoint = connections[1].endpoint;
+    // the subject travels as a segment attribute (Streams: getSegmentAttributes()['connect:EmailSubject'])
+    if (spec.subject != null) contact.segmentAttributes['connect:EmailSubject'] = { ValueString: String(spec.subject) };
+  }
   if (initialState === 'connected') for (const k of connections) k.state = { type: 'connected', timestamp: t };
   state.contacts.push(contact);
   if (voiceLike && outbound) setAgent('CallingCustomer');
@@ -303,6 +307,7 @@ function setAgent(name) {
   const known = AGENT_STATES.find((s) => s.name === name);
   const type = known ? known.type : SYSTEM_STATES[name] || 'not_routable';
   state.agent = { agentStateARN: known ? known.agentStateARN : null, name, type, startTimestamp: now() };
+  state.availability = null;
 }
 const isVoice = (c) => c.type === 'voice' || c.type === 'queue_callback';
 /** Agent state after a voice contact left the agent: back to Available unless another voice contact is active. */
@@ -586,6 +591,23 @@ const commands = {
   },
   authFail: () => { toPage('auth_fail'); return true; },
   accessDenied: () => { toPage('access_denied'); return true; },
+  /** enqueue a next state (what putAgentState with enqueueNextState does while a contact is live) */
+  enqueueNextState: ({ name }) => {
+    const s = AGENT_STATES.find((x) => x.name === name) || { agentStateARN: null, type: 'not_routable', name };
+    state.nextState = { ...s, startTimestamp: now() };
+    scheduleSnapshot();
+    return true;
+  },
+  /** clear the enqueued next state (Streams fires agent::cleared_next_state, streams#1063); `availability` sets
+   *  agentAvailabilityState.state in the same snapshot while the CTI state (snapshot.state) stays as it is */
+  clearNextState: ({ availability = null } = {}) => {
+    state.nextState = null;
+    state.availability = availability;
+    scheduleSnapshot();
+    return true;
+  },
+  /** the Connect session ended (logout elsewhere, expiry): the worker posts `terminated` */
+  terminated: () => { toPage('terminated'); return true; },
   /** make the next (once) or every api_request of `method` fail */
   apiError: ({ method, type, message, once = true }) => {
     if (type === null) delete state.apiErrors[method]; else state.apiErrors[method] = { type, message, once };

@@ -406,6 +406,8 @@ function buildControls() {
         h('button.btn', { type: 'button', on: { click: () => ccp.command('push') } }, 'Re-push snapshot')),
       h('div.row', h('label.check', h('input#ccp-noack', { type: 'checkbox', on: { change: (e) => setCcpFault('noAck', e.target.checked) } }), 'CCP never acknowledges (persists; reload the provider)')),
       h('div.row', h('button.btn', { type: 'button', on: { click: () => ccp.command('authFail') } }, 'Send auth_fail'),
+        h('button.btn', { type: 'button', on: { click: () => ccp.command('accessDenied') } }, 'Send access_denied'),
+        h('button.btn', { type: 'button', on: { click: () => ccp.command('terminated') } }, 'Send terminated'),
         h('button.btn', { type: 'button', on: { click: () => reloadProvider() } }, 'Reload provider page'))),
     section('Dynamics', false,
       h('div.row', c2a, h('button.btn', { type: 'button', on: { click: () => clickToDial(c2a.value) } }, 'Click to dial')),

@@ -38,6 +38,7 @@ fuzz_target!(|data: &[u8]| {
             phone_number: None,
             customer_name: None,
             attributes: value.clone(),
+            ..Default::default()
         }),
     }));
     for _ in 0..8 {

@@ -25,6 +25,13 @@ use super::{Bridge, CifState, Pending, Purpose};
 /// How long a change the bridge made is expected to echo back (Dynamics' `onPresenceChange` after
 /// `setPresence`, Streams' `onStateChange` after `agent.setState`).
 pub(super) const ECHO_WINDOW_MS: u64 = 5_000;
+/// How long Streams may take to call back about a dial (`agent.connect`'s `timeout`, streams#1090): a
+/// `createOutboundContact` answer normally comes within a second; after this the agent is told, rather than left
+/// waiting for a call that may never come.
+pub(super) const DIAL_TIMEOUT_MS: u64 = 20_000;
+/// The core's own deadline for a dial runs this much after Streams' `timeout`, so that Streams' failure (which
+/// names the timeout) normally comes first; the core's covers a Streams that ignores the option.
+pub(super) const DIAL_DEADLINE_GRACE_MS: u64 = 2_000;
 /// How many recent changes are remembered per side (echoes may come back out of order).
 const RECENT_SETS: usize = 8;
 
@@ -96,6 +103,7 @@ impl Bridge {
                 let call = StreamsCall::Dial {
                     phone_number: d.e164,
                     queue_arn,
+                    timeout_ms: DIAL_TIMEOUT_MS,
                 };
                 self.send_agent_streams(call, format!("dial {tail} (E.164) on the {queue}"));
             }
@@ -107,6 +115,27 @@ impl Bridge {
                 true,
             ),
         }
+    }
+
+    /// A dial Streams never called back about (the CCP dropped the `createOutboundContact` answer,
+    /// streams#1090): the agent is told that the call may not have been placed, so that they look at the softphone
+    /// rather than wait, or dial twice blindly. A late answer afterwards is ignored.
+    pub(super) fn on_dial_deadline(&mut self, request: crate::ids::RequestId) {
+        let Some((_, call)) = self.streams_pending.remove(&request) else {
+            return;
+        };
+        let what = describe_streams(&call);
+        self.report(
+            Severity::Error,
+            None,
+            "dial.no_answer",
+            format!(
+                "click-to-dial: Amazon Connect did not answer the request to {what} within {} s; the call may not \
+                 have been placed: check the softphone before dialling again",
+                DIAL_TIMEOUT_MS / 1000
+            ),
+            true,
+        );
     }
 
     /// A Streams agent action failed: tell the agent (a dial that did not happen must not look like one that did).

@@ -140,9 +140,11 @@ impl Bridge {
 
     pub(super) fn on_streams_reply(&mut self, r: StreamsReply) {
         let Some((id, call)) = self.streams_pending.remove(&r.request) else {
+            // Also a dial's late answer after its deadline was reported: it changes nothing now.
             self.trace(None, "reply.ignored", format!("{}: unknown Streams request", r.request));
             return;
         };
+        self.timers.remove(super::TimerKey::StreamsDeadline(r.request));
         let what = describe_streams(&call);
         match (r.outcome, id) {
             (Ok(()), id) => self.trace(id.as_ref(), "reply.streams", format!("{} {what} ok", r.request)),

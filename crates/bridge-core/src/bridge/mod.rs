@@ -92,6 +92,8 @@ enum TimerKey {
     RestoreGrace,
     /// Contacts Dynamics refused a session ask `canCreateSession` again.
     CapacityRecheck,
+    /// A dial (`agent.connect`) that Streams has not called back about by now is reported to the agent.
+    StreamsDeadline(RequestId),
 }
 
 /// What the presence rules need to remember: the current state on each side, and what the bridge itself set
@@ -335,6 +337,7 @@ impl Bridge {
                 TimerKey::Orphan(request) => self.on_orphan_due(request),
                 TimerKey::RestoreGrace => self.release_undelivered(),
                 TimerKey::CapacityRecheck => self.pump_waiting(),
+                TimerKey::StreamsDeadline(request) => self.on_dial_deadline(request),
             }
         }
         self.pump_turns();
@@ -582,6 +585,10 @@ impl Bridge {
     fn send_agent_streams(&mut self, call: StreamsCall, described: String) {
         let request = self.next_request_id();
         self.trace(None, "streams", format!("{request} {described}"));
+        if let StreamsCall::Dial { timeout_ms, .. } = &call {
+            let at = self.now.plus(timeout_ms.saturating_add(agent::DIAL_DEADLINE_GRACE_MS));
+            self.timers.insert(at, TimerKey::StreamsDeadline(request));
+        }
         self.streams_pending.insert(request, (None, call.clone()));
         self.commands.push_back(Command::Streams {
             request,

@@ -69,6 +69,7 @@ pub fn snapshot(channel: &str, state: &str, inbound: Option<bool>, attributes: V
         phone_number: (channel == "voice").then(|| PHONE.to_owned()),
         customer_name: (channel == "chat").then(|| "Chat Customer".to_owned()),
         attributes,
+        ..Default::default()
     }
 }
 

@@ -1,0 +1,130 @@
+//! Why the CCP is not working, in words that name the real cause and what to do about it.
+//!
+//! Why in the core: the agent (or whoever supports them) only sees the status line, and the commonest CCP
+//! failures look alike from the page — a silent iframe can be an unapproved origin, a `frame-ancestors` refusal
+//! or a wrong `ccpUrl`; a thrown `initCCP` can be blocked third-party storage. Which failure a Streams event or a
+//! thrown error stands for, and what the page says about it, is policy: it is decided here and tested natively.
+//! The shell only reports the fact (which Streams event fired, what `initCCP` threw) and shows the text.
+
+/// A CCP failure the page can name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CcpFailure {
+    /// `connect.core.initCCP` threw because the browser denies this frame web storage (third-party storage or
+    /// cookies blocked: Streams clears its softphone settings in `localStorage` before creating the iframe).
+    StorageBlocked {
+        /// What the browser said, shortened.
+        detail: String,
+    },
+    /// `connect.core.initCCP` threw for another reason.
+    InitThrew {
+        /// What was thrown, shortened.
+        detail: String,
+    },
+    /// `onAuthFail`: the agent is not signed in to Amazon Connect (or the sign-in expired).
+    AuthFail,
+    /// `onAccessDenied`: signed in, but the user may not use the CCP.
+    AccessDenied,
+    /// `onIframeRetriesExhausted`: the CCP iframe never acknowledged, after Streams' refreshes.
+    IframeRetriesExhausted,
+    /// The CCP sent `terminated`: the Connect session ended (logout elsewhere, expiry).
+    Terminated,
+    /// After a sign-in failure Streams tried to open the Connect login pop-up and the browser refused it
+    /// (`window.open` gave no window: Streams' `connect.core.loginWindow` is `null`).
+    LoginPopupBlocked,
+}
+
+impl CcpFailure {
+    /// Classifies what `connect.core.initCCP` threw, from the error's `name` and `message` as the shell read them.
+    ///
+    /// A `SecurityError` (a `DOMException`), or any message about storage or `localStorage` access being denied,
+    /// is blocked storage: that is what Chromium, Firefox and Safari throw when a cross-site frame may not use
+    /// web storage.
+    pub fn from_init_error(name: &str, message: &str) -> CcpFailure {
+        let lower = message.to_ascii_lowercase();
+        let storage = name == "SecurityError"
+            || lower.contains("securityerror")
+            || lower.contains("localstorage")
+            || (lower.contains("storage") && (lower.contains("denied") || lower.contains("access")));
+        let detail = crate::text::excerpt(&if name.is_empty() {
+            message.to_owned()
+        } else {
+            format!("{name}: {message}")
+        });
+        if storage {
+            CcpFailure::StorageBlocked { detail }
+        } else {
+            CcpFailure::InitThrew { detail }
+        }
+    }
+
+    /// A stable code for the console and the trace.
+    pub fn code(&self) -> &'static str {
+        match self {
+            CcpFailure::StorageBlocked { .. } => "ccp.storage_blocked",
+            CcpFailure::InitThrew { .. } => "ccp.init_failed",
+            CcpFailure::AuthFail => "ccp.auth_fail",
+            CcpFailure::AccessDenied => "ccp.access_denied",
+            CcpFailure::IframeRetriesExhausted => "ccp.iframe_retries_exhausted",
+            CcpFailure::Terminated => "ccp.terminated",
+            CcpFailure::LoginPopupBlocked => "ccp.login_popup_blocked",
+        }
+    }
+
+    /// What the status line says after `CCP: failed: `: the cause, then what to check or do. Every failure
+    /// offers the page's Retry button, which the texts mention.
+    pub fn message(&self) -> String {
+        match self {
+            CcpFailure::StorageBlocked { detail } => format!(
+                "the browser blocks storage for this frame ({detail}), so the CCP cannot start: allow third-party \
+                 cookies and site data for this page's origin and the Amazon Connect origin (or open the CCP in its \
+                 own window), then press Retry"
+            ),
+            CcpFailure::InitThrew { detail } => {
+                format!("connect.core.initCCP failed ({detail}); press Retry, or reload the page")
+            }
+            CcpFailure::AuthFail => "not signed in to Amazon Connect (authentication failed): sign in in the Connect \
+                                     login pop-up — if none appeared, the browser blocked it: allow pop-ups for this \
+                                     page's origin — then press Retry"
+                .to_owned(),
+            CcpFailure::AccessDenied => "access denied: the user lacks Amazon Connect CCP permissions (security \
+                                         profile); ask an administrator, then press Retry"
+                .to_owned(),
+            CcpFailure::IframeRetriesExhausted => "the CCP did not answer (iframe retries exhausted): check ccpUrl \
+                                                   and that this page's origin is an approved origin of the Amazon \
+                                                   Connect instance; a frame refused by frame-ancestors (the \
+                                                   console says \"Refused to frame\") also ends here — check the \
+                                                   host's Referrer-Policy (strict-origin-when-cross-origin); then \
+                                                   press Retry"
+                .to_owned(),
+            CcpFailure::Terminated => "the Amazon Connect session ended (signed out, or the sign-in expired): sign \
+                                       in again in the Connect login pop-up — if none appeared, allow pop-ups for \
+                                       this page's origin — then press Retry"
+                .to_owned(),
+            CcpFailure::LoginPopupBlocked => "the browser blocked the Amazon Connect login pop-up, so you cannot sign \
+                                              in: allow pop-ups for this page's origin (the address bar's blocked \
+                                              pop-up icon), then press Retry"
+                .to_owned(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn security_error_is_blocked_storage() {
+        let f = CcpFailure::from_init_error(
+            "SecurityError",
+            "Failed to read the 'localStorage' property from 'Window': Access is denied for this document.",
+        );
+        assert!(matches!(f, CcpFailure::StorageBlocked { .. }), "{f:?}");
+        assert!(f.message().contains("blocks storage for this frame"));
+    }
+
+    #[test]
+    fn other_throws_are_not_storage() {
+        let f = CcpFailure::from_init_error("TypeError", "connect.core is undefined");
+        assert!(matches!(f, CcpFailure::InitThrew { .. }), "{f:?}");
+    }
+}

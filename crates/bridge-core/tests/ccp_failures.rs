@@ -1,0 +1,90 @@
+//! Issue 14: CCP failures say their real cause and what to do (blocked third-party storage, sign-in, access,
+//! a silent or refused frame, a terminated session), each ending with the page's Retry.
+#![allow(clippy::unwrap_used)]
+
+use bridge_core::CcpFailure;
+
+#[test]
+fn init_ccp_security_error_names_blocked_storage_and_what_to_allow() {
+    let f = CcpFailure::from_init_error(
+        "SecurityError",
+        "Failed to read the 'localStorage' property from 'Window': Access is denied for this document.",
+    );
+    assert_eq!(f.code(), "ccp.storage_blocked");
+    let m = f.message();
+    assert!(m.contains("the browser blocks storage for this frame"), "{m}");
+    assert!(m.contains("third-party cookies"), "{m}");
+    assert!(m.contains("this page's origin and the Amazon Connect origin"), "{m}");
+    assert!(m.contains("open the CCP in its own window"), "{m}");
+    assert!(m.contains("Retry"), "{m}");
+}
+
+#[test]
+fn init_ccp_storage_message_without_a_name_is_still_blocked_storage() {
+    let f = CcpFailure::from_init_error("", "The operation is insecure: localStorage access denied");
+    assert_eq!(f.code(), "ccp.storage_blocked");
+    let other = CcpFailure::from_init_error("TypeError", "Cannot read properties of undefined (reading 'x')");
+    assert_eq!(other.code(), "ccp.init_failed");
+    assert!(!other.message().contains("storage"), "{}", other.message());
+}
+
+#[test]
+fn init_ccp_error_detail_is_bounded_and_plain_text() {
+    let long = format!("SecurityError {}", "x".repeat(10_000));
+    let m = CcpFailure::from_init_error("SecurityError", &long).message();
+    assert!(m.len() < 1_000, "{}", m.len());
+    let hostile = CcpFailure::from_init_error("SecurityError", "a\u{202e}b\u{0}c").message();
+    assert!(
+        !hostile.contains('\u{202e}') && !hostile.contains('\u{0}'),
+        "{hostile:?}"
+    );
+}
+
+#[test]
+fn every_streams_failure_names_its_cause_and_retry() {
+    let cases = [
+        (CcpFailure::AuthFail, "not signed in to Amazon Connect"),
+        (CcpFailure::AccessDenied, "access denied"),
+        (
+            CcpFailure::IframeRetriesExhausted,
+            "the CCP did not answer (iframe retries exhausted)",
+        ),
+        (CcpFailure::Terminated, "the Amazon Connect session ended"),
+    ];
+    for (f, cause) in cases {
+        let m = f.message();
+        assert!(m.starts_with(cause), "{m}");
+        assert!(m.contains("Retry"), "{m}");
+    }
+}
+
+#[test]
+fn sign_in_failures_name_a_blocked_login_pop_up() {
+    for f in [CcpFailure::AuthFail, CcpFailure::Terminated] {
+        let m = f.message();
+        assert!(m.contains("allow pop-ups for this page's origin"), "{m}");
+    }
+}
+
+#[test]
+fn a_silent_frame_names_approved_origins_frame_ancestors_and_referrer_policy() {
+    let m = CcpFailure::IframeRetriesExhausted.message();
+    assert!(m.contains("approved origin"), "{m}");
+    assert!(m.contains("frame-ancestors"), "{m}");
+    assert!(m.contains("Referrer-Policy"), "{m}");
+}
+
+#[test]
+fn a_blocked_login_pop_up_is_named_with_what_to_allow() {
+    let f = CcpFailure::LoginPopupBlocked;
+    assert_eq!(f.code(), "ccp.login_popup_blocked");
+    let m = f.message();
+    assert!(
+        m.starts_with("the browser blocked the Amazon Connect login pop-up"),
+        "{m}"
+    );
+    assert!(
+        m.contains("allow pop-ups for this page's origin") && m.contains("Retry"),
+        "{m}"
+    );
+}
