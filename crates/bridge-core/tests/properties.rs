@@ -313,8 +313,9 @@ impl World {
                         let excused = session.as_ref().is_some_and(|s| self.tabs_excused.contains(s));
                         prop_assert!(
                             !opened || excused,
-                            "the same tab twice in {session:?}: {call:?}{}",
-                            trace_tail(&self.bridge, 30)
+                            "the same tab twice in {session:?}: {call:?}{}\nDynamics: {:?}",
+                            trace_tail(&self.bridge, 30),
+                            self.dynamics
                         );
                     }
                     match &call {

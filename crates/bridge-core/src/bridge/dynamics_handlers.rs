@@ -19,6 +19,7 @@ impl Bridge {
         let owner = self.sessions.remove(session_id).flatten();
         self.unverified_sessions.remove(session_id);
         self.forget_owner_of(session_id);
+        self.unnamed.remove(session_id);
         if self.focused_session.as_deref() == Some(session_id) {
             self.focused_session = None;
         }

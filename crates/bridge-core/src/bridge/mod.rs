@@ -206,6 +206,9 @@ pub struct Bridge {
     /// Sessions listed by the reconciliation under way whose `getSession` named no contact (an older CIF, or
     /// no answer): candidates for the one-waiting-contact fallback, and only those.
     unattributed: VecSet<String>,
+    /// Listed sessions whose `getSession` never answered (given up after retries): their owner is unknown, so
+    /// no orphaned `createSession` is taken as never made while one is, and the next reconciliation asks again.
+    unnamed: VecSet<String>,
     /// Sessions Dynamics says belong to contacts the page does not hold: adopted if the contact comes
     /// (never a second session), dropped when the session closes.
     dynamics_owners: VecMap<ContactId, (String, crate::reply::SessionFacts)>,
@@ -267,6 +270,7 @@ impl Bridge {
             identifying: VecMap::new(),
             dynamics_owners: VecMap::new(),
             unattributed: VecSet::new(),
+            unnamed: VecSet::new(),
             reconcile_first: false,
             first_reconcile_done: false,
             storage_ok: true,

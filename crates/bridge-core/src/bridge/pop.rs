@@ -436,10 +436,10 @@ impl Bridge {
         // Also deferred while another pop is under way (a late answer after this contact lost the turn): that
         // pop's createSession may move the focus before CIF carries out these tabs.
         let focused = self.focused_session.as_deref() == Some(session_id.as_str()) && !self.turn_busy_except(Some(id));
-        let mut tabs = VecMap::new();
+        // Tabs already opened stay recorded even when the slugs no longer plan them (they may again later).
+        let mut tabs: VecMap<TabKind, TabStatus> = done.iter().map(|k| (*k, TabStatus::Done)).collect();
         for kind in plan {
             if done.contains(&kind) {
-                tabs.insert(kind, TabStatus::Done);
                 continue;
             }
             if kind == TabKind::Search {

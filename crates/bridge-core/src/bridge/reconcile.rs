@@ -26,7 +26,12 @@ impl Bridge {
         if self.cif != CifState::Ready {
             return;
         }
-        if self.reconcile.is_some() || !self.identifying.is_empty() {
+        let retrying = self
+            .retries
+            .values()
+            .any(|j| matches!(j.purpose, Purpose::Reconcile | Purpose::Identify));
+        if self.reconcile.is_some() || !self.identifying.is_empty() || retrying {
+            // One reconciliation at a time (a retry waiting for its backoff is one too): it runs again after.
             self.reconcile_again = true;
             return;
         }
@@ -68,14 +73,16 @@ impl Bridge {
         for sid in vanished {
             self.sessions.remove(&sid);
         }
-        // Sessions the bridge does not know: counted at once, and Dynamics is asked whose they are.
+        // Sessions the bridge does not know (or whose owner Dynamics did not say last time): counted at once, and
+        // Dynamics is asked whose they are.
+        self.unnamed.retain(|s| alive.contains(s));
         let unknown: Vec<String> = alive
             .iter()
-            .filter(|s| !self.sessions.contains_key(*s))
+            .filter(|s| !self.sessions.contains_key(*s) || self.unnamed.contains(*s))
             .cloned()
             .collect();
         for sid in unknown {
-            self.sessions.insert(sid.clone(), None);
+            self.sessions.get_or_insert_with(sid.clone(), || None);
             let r = self.send_cif(
                 None,
                 Purpose::Identify,
@@ -87,9 +94,7 @@ impl Bridge {
             self.identifying.insert(r, sid);
         }
         self.dirty = true;
-        if self.identifying.is_empty() {
-            self.finish_reconcile();
-        }
+        self.finish_reconcile_if_answered();
     }
 
     pub(super) fn on_identify_reply(&mut self, request: RequestId, p: Pending, outcome: CifOutcome) {
@@ -115,6 +120,7 @@ impl Bridge {
             self.fail(request, p, "getSession result is not a session");
             return;
         };
+        self.unnamed.remove(&sid);
         let owner = facts.contact_id.as_deref().and_then(ContactId::parse);
         match owner {
             Some(id) => self.attribute_session(&id, &sid, facts),
@@ -134,6 +140,7 @@ impl Bridge {
     /// waits for its pop then pops: a missing screen costs the conversation, a second one only a close.
     pub(super) fn on_identify_given_up(&mut self, session_id: &str, why: &str) {
         self.unattributed.insert(session_id.to_owned());
+        self.unnamed.insert(session_id.to_owned());
         self.report(
             Severity::Warning,
             None,
@@ -312,6 +319,23 @@ impl Bridge {
     /// created. Its slot is freed; the contact pops once more, or is reported if that already happened.
     fn settle_orphans(&mut self) {
         let due: Vec<RequestId> = self.orphan_due.iter().copied().collect();
+        if !self.unnamed.is_empty() && !due.is_empty() {
+            // A listed session's owner is unknown: it may be one of these. Ask again after another bound.
+            self.trace(
+                None,
+                "reconcile",
+                format!(
+                    "{} session(s) of unknown owner: orphans not settled yet",
+                    self.unnamed.len()
+                ),
+            );
+            for request in due {
+                self.orphan_due.remove(&request);
+                self.timers
+                    .insert(self.now.plus(self.config.session_orphan_ms), TimerKey::Orphan(request));
+            }
+            return;
+        }
         for request in due {
             self.orphan_due.remove(&request);
             let owner = self.contacts.values().find_map(|c| match c.state {
