@@ -131,7 +131,18 @@ fn item_12_get_all_sessions_and_get_session_adopt_the_contacts_session() {
     p.resolve(calls[1].0, json!("{\"sessionId\":\"other\",\"context\":{}}"));
     assert_eq!(p.bridge.session_of(CONTACT_ID), Some("found"));
     assert_eq!(p.all("createSession").len(), 1);
-    assert_eq!(p.bridge.open_sessions(), 2, "the other provider session still counts");
+    assert_eq!(
+        p.bridge.open_sessions(),
+        3,
+        "the other provider's session counts, and so does the unanswered createSession (it may still make one)"
+    );
+    // Dynamics never answers it: at sessionOrphanMs (30 s after it was sent) it frees its slot, nothing created.
+    p.advance(18_000);
+    let r = p.req("getAllSessions");
+    p.resolve(r, json!(["other", "found"]));
+    assert_eq!(p.bridge.open_sessions(), 2);
+    assert_eq!(p.all("createSession").len(), 1);
+    assert_eq!(p.bridge.session_of(CONTACT_ID), Some("found"));
 }
 
 #[test]

@@ -198,8 +198,8 @@ struct World {
     /// reload without storage their tabs may open again (the documented limit of that fallback).
     unrecorded: BTreeSet<String>,
     tabs_excused: BTreeSet<String>,
-    /// Contacts Streams destroyed: never in a later page's snapshot.
-    destroyed: BTreeSet<usize>,
+    /// Contacts Streams destroyed (while the bridge held them), and on which page load: never delivered to a later one.
+    destroyed: BTreeMap<usize, u64>,
     /// The session each tab call in flight was sent into (focused at the time).
     tab_target: BTreeMap<RequestId, Option<String>>,
 }
@@ -235,7 +235,7 @@ impl World {
             gave_up_reconciling: false,
             unrecorded: BTreeSet::new(),
             tabs_excused: BTreeSet::new(),
-            destroyed: BTreeSet::new(),
+            destroyed: BTreeMap::new(),
             tab_target: BTreeMap::new(),
         }
     }
@@ -292,7 +292,8 @@ impl World {
                             };
                             prop_assert!(
                                 !(held && *other != contact),
-                                "{call:?} for {contact:?} while {other_call:?} for {other:?} is under way"
+                                "{call:?} for {contact:?} while {other_call:?} for {other:?} is under way{}",
+                                trace_tail(&self.bridge, 40)
                             );
                         }
                     }
@@ -589,6 +590,11 @@ impl World {
         attrs: usize,
         with_snapshot: bool,
     ) {
+        if self.destroyed.get(&contact).is_some_and(|page| *page != self.page) {
+            // Streams never delivers a destroyed contact to a later page load (late repeats reach only the page
+            // that saw it go).
+            return;
+        }
         let id = IDS[contact];
         let snapshot = with_snapshot.then(|| ContactSnapshot {
             channel: CHANNELS[channel].into(),
@@ -611,13 +617,13 @@ impl World {
         );
         if kind == ContactEventKind::Destroyed {
             self.last_event.remove(&contact);
-            self.destroyed.insert(contact);
             if known {
+                self.destroyed.insert(contact, self.page);
                 // Commands emitted while handling the destroy itself (the cancel) are allowed: drain first.
                 let _ = self.drain();
                 self.forgotten.insert(ContactId::parse(id).unwrap());
             }
-        } else if with_snapshot && !self.destroyed.contains(&contact) {
+        } else if with_snapshot && !self.destroyed.contains_key(&contact) {
             // Streams may repeat events of a destroyed contact on this page, but a reloaded page's snapshot
             // no longer holds it.
             self.last_event.insert(contact, (state, inbound, channel, attrs));

@@ -63,26 +63,6 @@ impl Bridge {
 
     pub(super) fn on_cif_reply(&mut self, r: CifReply) {
         let Some(p) = self.pending.get(&r.request).cloned() else {
-            if self.adopted_creates.remove(&r.request) {
-                if let CifOutcome::Resolved(session_id) = &r.outcome {
-                    if let Some(sid) = reply::session_id(session_id) {
-                        // The reconciled createSession answered after all: count its session, which CIF focused.
-                        self.trace(
-                            None,
-                            "reply.createSession",
-                            format!(
-                                "{} late answer after reconciling: session {} counted",
-                                r.request,
-                                text::excerpt(&sid)
-                            ),
-                        );
-                        self.created_session_focused(&sid);
-                        self.sessions.get_or_insert_with(sid, || None);
-                        self.dirty = true;
-                        return;
-                    }
-                }
-            }
             self.trace(
                 None,
                 "reply.ignored",

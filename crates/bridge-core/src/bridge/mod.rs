@@ -143,8 +143,6 @@ pub struct DebugCounts {
     pub orphan_due: usize,
     /// Sessions Dynamics attributed to contacts the page does not hold (yet).
     pub dynamics_owners: usize,
-    /// Reconciled `createSession`s whose late answer is still recognised (bounded).
-    pub adopted_creates: usize,
     /// Sessions recently named by `onSessionSwitched` (bounded).
     pub switch_seen: usize,
     /// Presence changes the bridge made, remembered to recognise their echoes (bounded).
@@ -189,9 +187,6 @@ pub struct Bridge {
     /// Requests whose deadline passed (or that CIF gave up on) without an answer: they no longer hold the pop
     /// turn, but a late answer is still accepted.
     overdue: VecSet<RequestId>,
-    /// `createSession` requests forgotten when `getAllSessions` found their session (bounded): a late answer
-    /// to one still counts its session and moves the focus.
-    adopted_creates: VecSet<RequestId>,
     /// Next [`PopState::WaitingForTurn`] ticket.
     next_ticket: u64,
     /// Unanswered `createSession` requests that no longer hold the pop turn (`popTurnMs` passed).
@@ -262,7 +257,6 @@ impl Bridge {
             focused_session: None,
             switch_seen: VecDeque::new(),
             overdue: VecSet::new(),
-            adopted_creates: VecSet::new(),
             next_ticket: 1,
             turn_released: VecSet::new(),
             last_create: None,
@@ -667,7 +661,6 @@ impl Bridge {
             turn_released: self.turn_released.len(),
             orphan_due: self.orphan_due.len(),
             dynamics_owners: self.dynamics_owners.len(),
-            adopted_creates: self.adopted_creates.len(),
             switch_seen: self.switch_seen.len(),
             presence_sets: self.presence.dynamics_sets.len() + self.presence.connect_sets.len(),
             queued_commands: self.commands.len(),

@@ -17,9 +17,6 @@ use crate::vecmap::{VecMap, VecSet};
 
 use super::{Bridge, CifState, Pending, Purpose, TimerKey};
 
-/// How many reconciled `createSession` requests are remembered so that their late answers are recognised.
-const ADOPTED_CREATES_CAPACITY: usize = 16;
-
 impl Bridge {
     /// Asks Dynamics which sessions are open; a reconciliation already under way runs once more afterwards.
     pub(super) fn start_reconcile(&mut self) {
@@ -214,15 +211,11 @@ impl Bridge {
                 self.forget_request(request);
             }
             PopState::CreatingSession { request, .. } => {
-                self.untrack_request(request);
-                // Its own answer may still come: recognise it then instead of counting a second session.
-                if self.adopted_creates.len() >= ADOPTED_CREATES_CAPACITY {
-                    if let Some(evicted) = self.adopted_creates.pop_first() {
-                        self.commands
-                            .push_back(crate::command::Command::Forget { request: evicted });
-                    }
+                // Its call may still be carried out and focus a session of its own: it keeps holding the pop turn
+                // while young, and an answer counts that session, owned by nobody (as for a released contact).
+                if let Some(p) = self.pending.get_mut(&request) {
+                    p.contact = None;
                 }
-                self.adopted_creates.insert(request);
             }
             PopState::SessionUnknown { watch } => {
                 self.orphan_due.remove(&watch);
