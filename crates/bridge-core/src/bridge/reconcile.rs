@@ -7,7 +7,7 @@
 //! gets a second session, and it frees what a session that never appeared held, so no slot stays counted.
 
 use crate::command::{CifCall, Severity};
-use crate::contact::{PopState, TabStatus};
+use crate::contact::{Contact, PopState, TabStatus};
 use crate::ids::{ContactId, RequestId};
 use crate::input::CifOutcome;
 use crate::persist::TabKind;
@@ -186,7 +186,21 @@ impl Bridge {
             return;
         };
         match state {
-            PopState::Popped { session_id, .. } if session_id == sid => return,
+            PopState::Popped { session_id, .. } if session_id == sid => {
+                // Adopted before Dynamics named it (or again): tabs its context says were opened are done.
+                for kind in recorded_tabs(facts).iter() {
+                    if let Some(Contact {
+                        state: PopState::Popped { tabs, .. },
+                        ..
+                    }) = self.contacts.get_mut(id)
+                    {
+                        if !matches!(tabs.get(kind), Some(TabStatus::Pending(_))) {
+                            tabs.insert(*kind, TabStatus::Done);
+                        }
+                    }
+                }
+                return;
+            }
             PopState::Popped { session_id, .. } => {
                 self.report(
                     Severity::Warning,
@@ -234,13 +248,7 @@ impl Bridge {
         if facts.focused == Some(true) && !self.switch_seen.iter().any(|s| *s == sid) {
             self.focused_session = Some(sid.clone());
         }
-        let done: VecSet<TabKind> = facts
-            .tabs
-            .as_deref()
-            .unwrap_or("")
-            .split(',')
-            .filter_map(|t| TabKind::parse(t.trim()))
-            .collect();
+        let done = recorded_tabs(facts);
         let seen = self.contacts.get(id).is_some_and(|c| c.seen);
         let next = if seen {
             self.open_tabs(id, sid, &done)
@@ -446,4 +454,15 @@ impl Bridge {
         let owners: VecMap<ContactId, (String, SessionFacts)> = std::mem::take(&mut self.dynamics_owners);
         self.dynamics_owners = owners.into_iter().filter(|(_, (s, _))| s != session_id).collect();
     }
+}
+
+/// The tabs a session's context says the bridge requested in it (`ccbTabs`, written while storage is blocked).
+fn recorded_tabs(facts: &SessionFacts) -> VecSet<TabKind> {
+    facts
+        .tabs
+        .as_deref()
+        .unwrap_or("")
+        .split(',')
+        .filter_map(|t| TabKind::parse(t.trim()))
+        .collect()
 }
