@@ -388,7 +388,7 @@ impl Bridge {
                         let next = self.session_unknown();
                         self.set_state(&id, next);
                     }
-                    self.focus_unknown_after_create();
+                    self.focus_unknown_after_create(request);
                     self.start_reconcile();
                 }
             },
@@ -814,7 +814,7 @@ impl Bridge {
         match p.purpose {
             Purpose::CreateSession => {
                 if first {
-                    self.focus_unknown_after_create();
+                    self.focus_unknown_after_create(request);
                 }
                 if let Some(id) = live {
                     if let Some(Contact {
@@ -858,19 +858,15 @@ impl Bridge {
     /// about it (its events may arrive before or after the answer, and the agent may have moved on).
     pub(super) fn created_session_focused(&mut self, session_id: &str) {
         if !self.switch_seen.iter().any(|s| s == session_id) {
-            self.focused_session = Some(session_id.to_owned());
+            self.set_focus(Some(session_id.to_owned()));
         }
     }
 
-    /// A `createSession` whose outcome is unknown may have created and focused a session: if the bridge thought
-    /// one of its own sessions was focused, it no longer knows (an unknown focused id was probably named by the
-    /// new session's switch event, and is kept). Tabs then wait for the next `onSessionSwitched`.
-    pub(super) fn focus_unknown_after_create(&mut self) {
-        if self
-            .focused_session
-            .as_ref()
-            .is_some_and(|f| self.sessions.contains_key(f))
-        {
+    /// A `createSession` whose outcome is unknown may have created and focused a session: whatever the bridge
+    /// learnt was focused *before* that call was sent is no longer known (what a switch event said after it, about
+    /// the new session, is kept). Tabs then wait for the next `onSessionSwitched`.
+    pub(super) fn focus_unknown_after_create(&mut self, request: RequestId) {
+        if self.focused_session.is_some() && self.focus_learnt_at <= request.0 {
             self.focused_session = None;
         }
     }

@@ -122,7 +122,7 @@ impl Bridge {
         }
         self.switch_seen.push_back(s.session_id.clone());
         if s.focused {
-            self.focused_session = Some(s.session_id);
+            self.set_focus(Some(s.session_id));
         } else if self.focused_session.as_deref() == Some(s.session_id.as_str()) {
             self.focused_session = None;
         }

@@ -181,6 +181,9 @@ pub struct Bridge {
     /// `createSession` answer (CIF focuses the session it creates) unless a switch event already named that
     /// session; `None` when unknown. Tabs are only requested while their contact's session is this one.
     focused_session: Option<String>,
+    /// The request counter when `focused_session` was last learnt: a `createSession` sent after that (with
+    /// no answer) may have moved the focus since.
+    focus_learnt_at: u64,
     /// Sessions recently named by `onSessionSwitched` (bounded), so a `createSession` answer arriving after the
     /// switch events about its session does not override what they said.
     switch_seen: VecDeque<String>,
@@ -255,6 +258,7 @@ impl Bridge {
             reconcile: None,
             reconcile_again: false,
             focused_session: None,
+            focus_learnt_at: 0,
             switch_seen: VecDeque::new(),
             overdue: VecSet::new(),
             next_ticket: 1,
@@ -557,6 +561,12 @@ impl Bridge {
             call,
         });
         request
+    }
+
+    /// Records what Dynamics (a switch event, a `createSession` answer, `getSession`) says is focused, and when.
+    fn set_focus(&mut self, session: Option<String>) {
+        self.focused_session = session;
+        self.focus_learnt_at = self.next_request;
     }
 
     /// Withdraws a contact's notification (`cancelEvent` with its token); failures retry boundedly.

@@ -246,7 +246,7 @@ impl Bridge {
             ),
         );
         if facts.focused == Some(true) && !self.switch_seen.iter().any(|s| *s == sid) {
-            self.focused_session = Some(sid.clone());
+            self.set_focus(Some(sid.clone()));
         }
         let done = recorded_tabs(facts);
         let seen = self.contacts.get(id).is_some_and(|c| c.seen);
