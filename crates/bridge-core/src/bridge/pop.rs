@@ -222,30 +222,24 @@ impl Bridge {
             return self.contacts.get(id).map_or(PopState::Abandoned, |c| c.state.clone());
         }
         if !self.reconciled_enough() {
-            let ticket = self.next_ticket;
-            self.next_ticket += 1;
-            self.trace(
-                Some(id),
-                "decision",
-                "waiting for Dynamics to say which sessions exist before popping".into(),
-            );
-            return PopState::WaitingForTurn { ticket };
+            return self.queue_for_turn(id, "waiting for Dynamics to say which sessions exist before popping");
         }
         let queued = self
             .contacts
             .values()
             .any(|c| c.id != *id && matches!(c.state, PopState::WaitingForTurn { .. }));
         if self.turn_busy() || queued {
-            let ticket = self.next_ticket;
-            self.next_ticket += 1;
-            self.trace(
-                Some(id),
-                "decision",
-                "another contact's session is being opened: waiting for its turn".into(),
-            );
-            return PopState::WaitingForTurn { ticket };
+            return self.queue_for_turn(id, "another contact's session is being opened: waiting for its turn");
         }
         self.start_pop(id)
+    }
+
+    /// The next ticket in the pop queue (first come, first served), with the reason in the trace.
+    fn queue_for_turn(&mut self, id: &ContactId, why: &str) -> PopState {
+        let ticket = self.next_ticket;
+        self.next_ticket += 1;
+        self.trace(Some(id), "decision", why.to_owned());
+        PopState::WaitingForTurn { ticket }
     }
 
     /// Whether a pop holds the turn: a contact is checking capacity or creating its session, or a tab request
