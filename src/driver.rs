@@ -15,8 +15,9 @@ use std::rc::{Rc, Weak};
 
 use bridge_core::{
     Bridge, CcpFailure, CifAvailability, CifOutcome, CifReply, Command, Config, ContactEventKind, DynamicsEvent,
-    DynamicsHandler, Input, Millis, RequestId, StreamsCall, StreamsReply,
+    DynamicsHandler, Input, LeadershipCall, LeadershipInput, Millis, RequestId, StreamsCall, StreamsReply,
 };
+use gloo::events::EventListener;
 use gloo::timers::callback::Timeout;
 use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::closure::Closure;
@@ -24,6 +25,7 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use crate::cif::{self, HandlerGuard};
 use crate::convert::{js_text, to_json};
+use crate::leadership::{self, TabLeadership};
 use crate::page::{CcpStatus, Page};
 use crate::streams::{self, ContactSubscriptions, SubscriptionGuard, PER_CONTACT_KINDS};
 use crate::sys::streams as sys_streams;
@@ -56,6 +58,10 @@ enum Work {
 /// The driver's state. Field order is drop order: guards before the closures they hold functions of.
 #[derive(Debug)]
 struct Inner {
+    /// The Web Lock and channel among the agent's Dynamics tabs, made when the core first seeks the lock.
+    leadership: RefCell<Option<TabLeadership>>,
+    /// "Handle contacts here".
+    _take_over_click: EventListener,
     contacts: RefCell<HashMap<String, ContactSubscriptions>>,
     /// `agent.onStateChange` and `agent.onClearedNextState`.
     agent_subscription: RefCell<Vec<SubscriptionGuard>>,
@@ -119,6 +125,15 @@ impl Driver {
     /// A driver around `bridge`, reporting to `page`, persisting under `storage_key` in sessionStorage.
     pub fn new(bridge: Bridge, page: Page, storage_key: String) -> Driver {
         let inner = Rc::new_cyclic(|weak: &Weak<Inner>| Inner {
+            leadership: RefCell::new(None),
+            _take_over_click: {
+                let w = weak.clone();
+                EventListener::new(page.take_over_button(), "click", move |_| {
+                    if let Some(inner) = w.upgrade() {
+                        inner.push(Input::Leadership(LeadershipInput::TakeOverAsked));
+                    }
+                })
+            },
             contacts: RefCell::new(HashMap::new()),
             agent_subscription: RefCell::new(Vec::new()),
             global_subscriptions: RefCell::new(Vec::new()),
@@ -520,7 +535,49 @@ impl Inner {
                     self.page.show_notice(&report.message, class);
                 }
             }
+            Command::Leadership(call) => self.execute_leadership(call),
         }
+    }
+
+    /// Carries out a leadership command; a JS side that throws becomes `Unavailable` (the core then pops here).
+    fn execute_leadership(&self, call: LeadershipCall) {
+        if let LeadershipCall::Show(view) = call {
+            self.page.set_role(view);
+            return;
+        }
+        if self.leadership.borrow().is_none() {
+            let weak = self.self_weak();
+            let made = TabLeadership::new(move |input| {
+                if let Some(inner) = weak.upgrade() {
+                    inner.push(input);
+                }
+            });
+            match made {
+                Ok(made) => *self.leadership.borrow_mut() = Some(made),
+                Err(reason) => {
+                    self.defer(Input::Leadership(LeadershipInput::Unavailable { reason }));
+                    return;
+                }
+            }
+        }
+        let result = {
+            let held = self.leadership.borrow();
+            let Some(tabs) = held.as_ref() else { return };
+            match &call {
+                LeadershipCall::Seek { lock_name } => tabs.seek(lock_name),
+                LeadershipCall::TakeOver => tabs.take_over(),
+                LeadershipCall::Broadcast { text } => tabs.post(text),
+                LeadershipCall::Show(_) => Ok(()),
+            }
+        };
+        if let Err(reason) = result {
+            self.defer(Input::Leadership(LeadershipInput::Unavailable { reason }));
+        }
+    }
+
+    /// Queues an input for the running pump (commands are being carried out, so the bridge is busy).
+    fn defer(&self, input: Input) {
+        self.queue.borrow_mut().push_back(Work::Input(clock::now(), input));
     }
 
     fn execute_cif(&self, request: RequestId, correlation_id: &str, call: &bridge_core::CifCall) {
@@ -627,6 +684,9 @@ impl Inner {
         }
         let old = std::mem::replace(&mut *self.agent_subscription.borrow_mut(), guards);
         drop(old);
+        // The agent's ids key the lock that elects the one page (of several Dynamics tabs) that pops; told before
+        // the contacts below, which then wait for the lock's answer.
+        self.push(leadership::agent_known(agent.as_ref()));
         // onStateChange only reports changes: the state the agent is in now drives the presence rules too.
         if let Some(event) = streams::agent_event(&JsValue::UNDEFINED, Some(&agent)) {
             self.push(Input::Agent(event));

@@ -28,6 +28,8 @@ pub mod ids;
 #[cfg(target_arch = "wasm32")]
 pub mod layers;
 #[cfg(target_arch = "wasm32")]
+pub mod leadership;
+#[cfg(target_arch = "wasm32")]
 pub mod metrics;
 #[cfg(target_arch = "wasm32")]
 pub mod page;

@@ -4,6 +4,7 @@
 //! class from `style.css`; keeping all DOM writes here makes that easy to check. Elements are found by
 //! `data-bridge` attribute under a root and created when missing, so tests can hand over an empty `<div>`.
 
+use bridge_core::RoleView;
 use web_sys::{Document, Element};
 
 use crate::error::StartupError;
@@ -50,6 +51,9 @@ pub struct Page {
     notices: Element,
     ccp: Element,
     ccp_retry: Element,
+    tabs: Element,
+    tabs_text: Element,
+    take_over: Element,
     copy_trace: Element,
     download_trace: Element,
 }
@@ -108,6 +112,28 @@ impl Page {
                 b
             }
         };
+        // Shown only while another Dynamics tab of the agent handles contacts, with the button that takes over.
+        let tabs = part("tabs", "div", "tabs-line")?;
+        let child = |role: &str, tag: &str, text: &str| -> Result<Element, StartupError> {
+            if let Ok(Some(found)) = tabs.query_selector(&format!("[data-bridge=\"{role}\"]")) {
+                return Ok(found);
+            }
+            let el = document
+                .create_element(tag)
+                .map_err(|e| StartupError::js("createElement", &e))?;
+            let _ = el.set_attribute("data-bridge", role);
+            el.set_text_content(Some(text));
+            let _ = tabs.append_child(&el);
+            Ok(el)
+        };
+        let tabs_text = child(
+            "tabs-status",
+            "span",
+            "Contacts are being handled in another Dynamics tab.",
+        )?;
+        let take_over = child("take-over", "button", "Handle contacts here")?;
+        let _ = take_over.set_attribute("type", "button");
+        let _ = tabs.set_attribute("hidden", "");
         let errors = part("errors", "ul", "errors")?;
         let notices = part("notices", "ul", "notices")?;
         let ccp = part("ccp", "div", "ccp")?;
@@ -136,6 +162,9 @@ impl Page {
             notices,
             ccp,
             ccp_retry,
+            tabs,
+            tabs_text,
+            take_over,
             copy_trace,
             download_trace,
         };
@@ -176,6 +205,25 @@ impl Page {
         } else {
             self.ccp_retry.set_attribute("hidden", "")
         };
+    }
+
+    /// Shows whether this page handles contacts or another Dynamics tab of the agent does (with the button that
+    /// takes over).
+    pub fn set_role(&self, role: RoleView) {
+        let _ = match role {
+            RoleView::Handling => self.tabs.set_attribute("hidden", ""),
+            RoleView::Following => self.tabs.remove_attribute("hidden"),
+        };
+    }
+
+    /// The tabs line's text when shown, else `None` (for tests and diagnostics).
+    pub fn role_text(&self) -> Option<String> {
+        (!self.tabs.has_attribute("hidden")).then(|| self.tabs_text.text_content().unwrap_or_default())
+    }
+
+    /// The "Handle contacts here" button.
+    pub fn take_over_button(&self) -> &Element {
+        &self.take_over
     }
 
     /// Shows which contact the agent is looking at (the core's redacted summary), or "no contact".

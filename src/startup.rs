@@ -501,7 +501,8 @@ fn terminate_streams() {
 }
 
 /// `window.connectCifBridgeDiagnostics()`: read-only counters for support and for the memory test (issue 6):
-/// `{trackedContacts, coreContacts, openSessions, wasmMemoryBytes, awaitedCifRequests, cifPending, heldJsValues}`.
+/// `{trackedContacts, coreContacts, openSessions, wasmMemoryBytes, awaitedCifRequests, cifPending, heldJsValues,
+/// tabRole}`.
 /// Removed when the shell drops.
 struct DiagnosticsHook {
     _closure: Closure<dyn FnMut() -> JsValue>,
@@ -528,6 +529,8 @@ struct Diagnostics {
     cif_pending: usize,
     /// JS values the wasm side holds (wasm-bindgen's externref table): flat while nothing leaks.
     held_js_values: u32,
+    /// This page's part among the agent's Dynamics tabs: `alone`, `seeking`, `leading` or `following`.
+    tab_role: &'static str,
 }
 
 impl DiagnosticsHook {
@@ -546,6 +549,7 @@ impl DiagnosticsHook {
                 awaited_cif_requests: driver.awaited_cif_requests(),
                 cif_pending: driver.inspect(|b| b.debug_counts().cif_pending),
                 held_js_values: wasm_bindgen::externref_heap_live_count(),
+                tab_role: driver.inspect(|b| b.tab_role()),
             };
             crate::convert::to_js(&d).unwrap_or(JsValue::NULL)
         });

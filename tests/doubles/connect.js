@@ -19,6 +19,7 @@ function reset() {
     nextSub: 1,
     contacts: new Map(), // id -> data
     agentInitialised: false,
+    agentConfiguration: null, // getConfiguration(): null until a test gives the agent an identity
     agentState: { name: "Available", type: "routable" },
     agentStates: [
       { name: "Available", type: "routable", agentStateARN: "arn:available" },
@@ -176,6 +177,9 @@ class Agent {
   getAgentStates() {
     return state.agentStates;
   }
+  getConfiguration() {
+    return state.agentConfiguration;
+  }
   onStateChange(f) {
     return subscribe("agent::statechange", f);
   }
@@ -255,6 +259,10 @@ export function fakeConnectRemove(contactId) {
   ok = trigger("contact::destroyed::" + contactId, new ContactSnapshot(Object.assign({}, d))) && ok;
   state.contacts.delete(contactId);
   return ok;
+}
+
+export function fakeConnectSetAgentConfiguration(configuration) {
+  state.agentConfiguration = configuration;
 }
 
 export function fakeConnectInitAgent() {

@@ -18,6 +18,7 @@ extern "C" {
     pub fn fakeConnectFire(contact_id: &str, event: &str) -> bool;
     pub fn fakeConnectRemove(contact_id: &str) -> bool;
     pub fn fakeConnectInitAgent() -> bool;
+    pub fn fakeConnectSetAgentConfiguration(configuration: &JsValue);
     pub fn fakeConnectAgentStateChange(name: &str, kind: &str) -> bool;
     pub fn fakeConnectFireCore(which: &str) -> bool;
     pub fn fakeConnectSetAutoSucceed(on: bool);
@@ -31,6 +32,7 @@ extern "C" {
 #[wasm_bindgen(module = "/tests/doubles/page.js")]
 extern "C" {
     pub fn fakeStorageBlock(blocked: bool);
+    pub fn fakeLocksHide(hidden: bool);
 }
 
 #[wasm_bindgen(module = "/tests/doubles/cif.js")]

@@ -17,3 +17,16 @@ export function fakeStorageBlock(blocked) {
     saved = null;
   }
 }
+
+// A browser (or frame) without the Web Locks API: `navigator.locks` reads as undefined.
+let savedLocks = null;
+
+export function fakeLocksHide(hidden) {
+  if (hidden && !savedLocks) {
+    savedLocks = { value: navigator.locks };
+    Object.defineProperty(navigator, "locks", { configurable: true, get: () => undefined });
+  } else if (!hidden && savedLocks) {
+    delete navigator.locks;
+    savedLocks = null;
+  }
+}

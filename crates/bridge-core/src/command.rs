@@ -4,6 +4,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::ids::{ContactId, RequestId};
+use crate::leadership::LeadershipCall;
 
 /// One thing for the shell to carry out, drained with [`crate::Bridge::poll_command`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -48,6 +49,8 @@ pub enum Command {
     },
     /// Tell the console, the trace and, when `agent_visible`, the agent.
     Report(Report),
+    /// Seek, take or announce the lead among the agent's pages, or show this page's part.
+    Leadership(LeadershipCall),
 }
 
 /// The two independently stored parts of what survives a reload.

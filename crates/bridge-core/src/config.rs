@@ -154,6 +154,13 @@ pub struct Config {
     /// `restoredContactGraceMs`: how long after Dynamics is connected a contact remembered from before a
     /// reload is kept while Streams does not deliver it again (it ended meanwhile). Default 60000.
     pub restored_contact_grace_ms: u64,
+    /// `tabLeadership`: when Dynamics is open in several browser tabs, only one page per agent and org pops
+    /// (elected with a Web Lock); the others follow and offer to take over. Default `true`; `false` makes every
+    /// page pop on its own, as when the browser has no Web Locks.
+    pub tab_leadership: bool,
+    /// `leaderHangMs`: how long the page that pops may leave the others' questions unanswered (its tab frozen
+    /// or hung) before another page takes over. Default 6000.
+    pub leader_hang_ms: u64,
     /// `rejectInConnectOnDecline`: reject the contact in Amazon Connect when the agent declines the toast.
     pub reject_in_connect_on_decline: bool,
     /// `maxSessions`: sessions the bridge keeps open at most (CIF allows 10); further contacts wait.
@@ -238,6 +245,8 @@ impl Default for Config {
             pop_turn_ms: 1_500,
             session_orphan_ms: 30_000,
             restored_contact_grace_ms: 60_000,
+            tab_leadership: true,
+            leader_hang_ms: 6_000,
             reject_in_connect_on_decline: false,
             max_sessions: 10,
             handled_contact_memory: 1000,
@@ -255,7 +264,7 @@ impl Default for Config {
 }
 
 /// Every configuration key, in README order.
-pub const KEYS: [&str; 44] = [
+pub const KEYS: [&str; 46] = [
     "ucilib",
     "crmUrl",
     "ccpUrl",
@@ -288,6 +297,8 @@ pub const KEYS: [&str; 44] = [
     "popTurnMs",
     "sessionOrphanMs",
     "restoredContactGraceMs",
+    "tabLeadership",
+    "leaderHangMs",
     "rejectInConnectOnDecline",
     "maxSessions",
     "handledContactMemory",
@@ -443,6 +454,10 @@ impl Config {
             }
             "restoredContactGraceMs" => {
                 self.restored_contact_grace_ms = number(value, 1_000, 3_600_000, "milliseconds from 1000 to 3600000")?;
+            }
+            "tabLeadership" => self.tab_leadership = boolean(value)?,
+            "leaderHangMs" => {
+                self.leader_hang_ms = number(value, 2_000, 120_000, "milliseconds from 2000 to 120000")?;
             }
             "rejectInConnectOnDecline" => self.reject_in_connect_on_decline = boolean(value)?,
             "maxSessions" => self.max_sessions = number(value, 1, 10, "a whole number from 1 to 10")? as usize,

@@ -92,6 +92,8 @@ pub enum PopState {
     Failed,
     /// The contact ended or was missed before any pop: nothing more to do.
     Abandoned,
+    /// Another Dynamics tab of this agent popped it (its leader said so): never notified or popped here.
+    HandledElsewhere,
 }
 
 impl PopState {
@@ -112,6 +114,7 @@ impl PopState {
             PopState::SessionClosed => "SessionClosed",
             PopState::Failed => "Failed",
             PopState::Abandoned => "Abandoned",
+            PopState::HandledElsewhere => "HandledElsewhere",
         }
     }
 

@@ -7,6 +7,7 @@
 use serde_json::Value;
 
 use crate::ids::RequestId;
+use crate::leadership::LeadershipInput;
 
 /// One thing that happened, given to [`crate::Bridge::handle_input`] with the time it was observed.
 ///
@@ -34,6 +35,8 @@ pub enum Input {
         /// What the browser said, for the trace.
         reason: String,
     },
+    /// The Web Lock, the channel between the agent's pages, or the agent's identity (several Dynamics tabs).
+    Leadership(LeadershipInput),
 }
 
 /// A Streams contact event, with what the contact's getters returned at that moment.

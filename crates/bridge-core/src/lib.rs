@@ -103,6 +103,7 @@ pub mod dynamics;
 pub mod handled;
 pub mod ids;
 pub mod input;
+pub mod leadership;
 pub mod odata;
 pub mod persist;
 pub mod phone;
@@ -126,6 +127,7 @@ pub use input::{
     AgentEvent, CifAvailability, CifOutcome, CifReply, ContactEvent, ContactEventKind, ContactSnapshot, DynamicsEvent,
     DynamicsHandler, Input, RestoredState, StreamsReply,
 };
+pub use leadership::{LeadershipCall, LeadershipInput, PeerMessage, RoleView};
 pub use redact::Redacted;
 pub use slug::{AttributeNames, Guid, LogicalName, LookupStatus, SlugData, SlugError, SlugField, TemplateName};
 pub use time::Millis;

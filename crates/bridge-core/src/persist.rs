@@ -68,6 +68,9 @@ pub struct PersistedContact {
     /// The agent declined its notification.
     #[serde(skip_serializing_if = "is_false")]
     pub declined: bool,
+    /// Another Dynamics tab of the agent popped it: a reloaded page that follows, then leads, never pops it.
+    #[serde(skip_serializing_if = "is_false")]
+    pub elsewhere: bool,
     /// Tabs already requested in its session.
     #[serde(skip_serializing_if = "VecSet::is_empty")]
     pub tabs: VecSet<TabKind>,
@@ -192,6 +195,7 @@ fn read_contact(entry: &Value) -> PersistedContact {
         creating: b("creating"),
         closed: b("closed"),
         declined: b("declined"),
+        elsewhere: b("elsewhere"),
         tabs: entry
             .get("tabs")
             .and_then(Value::as_array)

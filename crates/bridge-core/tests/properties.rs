@@ -430,6 +430,9 @@ impl World {
                         prop_assert!(!r.message.contains(secret), "personal data in report: {}", r.message);
                     }
                 }
+                Command::Leadership(call) => {
+                    prop_assert!(false, "leadership is only sought once the agent is known: {call:?}");
+                }
             }
         }
         Ok(())

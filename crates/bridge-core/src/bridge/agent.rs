@@ -20,7 +20,7 @@ use crate::reply::{self, CifError};
 use crate::text;
 use crate::time::Millis;
 
-use super::{Bridge, CifState, Pending, Purpose};
+use super::{Bridge, Pending, Purpose};
 
 /// How long a change the bridge made is expected to echo back (Dynamics' `onPresenceChange` after
 /// `setPresence`, Streams' `onStateChange` after `agent.setState`).
@@ -196,7 +196,7 @@ impl Bridge {
 
     /// Sets the Dynamics presence that goes with the current Connect state, unless it is already current.
     pub(super) fn apply_agent_state_rule(&mut self) {
-        if self.config.presence_sync() == PresenceSync::Off || self.cif != CifState::Ready {
+        if self.config.presence_sync() == PresenceSync::Off || !self.handles_contacts() {
             return;
         }
         let Some(state) = self.presence.agent_state.clone() else {

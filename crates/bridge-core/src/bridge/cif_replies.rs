@@ -30,15 +30,9 @@ impl Bridge {
                 }
                 self.trace(None, "input.cif", "Ready".into());
                 self.cif = CifState::Ready;
-                self.after_ready_or_restore();
-                // After the pops it may have started: the preflight never delays one.
-                self.start_preflight();
-                let ids: Vec<ContactId> = self.contacts.keys().cloned().collect();
-                for id in ids {
-                    self.preflight_contact(&id);
+                if self.handles_contacts() {
+                    self.start_handling_contacts();
                 }
-                // An agent state read before CIF was ready gets its presence now.
-                self.apply_agent_state_rule();
             }
             CifAvailability::Unavailable { reason } => {
                 self.trace(None, "input.cif", format!("Unavailable: {}", text::excerpt(&reason)));
@@ -57,6 +51,20 @@ impl Bridge {
                 }
             }
         }
+    }
+
+    /// Dynamics is ready and this page pops (alone, or elected among the agent's tabs): start or resume what
+    /// waited for that.
+    pub(super) fn start_handling_contacts(&mut self) {
+        self.after_ready_or_restore();
+        // After the pops it may have started: the preflight never delays one.
+        self.start_preflight();
+        let ids: Vec<ContactId> = self.contacts.keys().cloned().collect();
+        for id in ids {
+            self.preflight_contact(&id);
+        }
+        // An agent state read before CIF was ready gets its presence now.
+        self.apply_agent_state_rule();
     }
 
     // ---------------------------------------------------------------- CIF replies

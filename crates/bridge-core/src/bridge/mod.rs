@@ -4,6 +4,7 @@ mod activity;
 mod agent;
 mod cif_replies;
 mod dynamics_handlers;
+mod leadership;
 mod pop;
 mod preflight;
 mod reconcile;
@@ -94,6 +95,12 @@ enum TimerKey {
     CapacityRecheck,
     /// A dial (`agent.connect`) that Streams has not called back about by now is reported to the agent.
     StreamsDeadline(RequestId),
+    /// A follower asks the leader whether it is alive, and takes over when it has been silent too long.
+    LeaderCheck,
+    /// The Web Lock was asked for and has not answered: pop here rather than wait.
+    LeadershipUnanswered,
+    /// Took the lock from a live leader: stop waiting for its `SteppedDown`.
+    Handover,
 }
 
 /// What the presence rules need to remember: the current state on each side, and what the bridge itself set
@@ -151,6 +158,8 @@ pub struct DebugCounts {
     pub queued_commands: usize,
     /// Released contact ids remembered (bounded by `handledContactMemory`).
     pub handled: usize,
+    /// Contacts another Dynamics tab popped that this page does not hold (bounded).
+    pub claimed_elsewhere: usize,
 }
 
 /// The whole bridge's decisions, over every contact (see the crate docs for the run-loop contract).
@@ -233,6 +242,8 @@ pub struct Bridge {
     dirty: bool,
     /// The persistence cache, so an input that changes nothing persisted costs nothing (see `restore.rs`).
     persisted: restore::PersistCache,
+    /// Which of the agent's pages pops (several Dynamics tabs).
+    leadership: leadership::Leadership,
 }
 
 impl Bridge {
@@ -280,6 +291,7 @@ impl Bridge {
             commands: VecDeque::new(),
             dirty: false,
             persisted: restore::PersistCache::default(),
+            leadership: leadership::Leadership::default(),
         }
     }
 
@@ -319,8 +331,10 @@ impl Bridge {
             Input::Agent(a) => self.on_agent(a),
             Input::Restore(r) => self.on_restore(r),
             Input::StorageUnavailable { reason } => self.on_storage_unavailable(&reason),
+            Input::Leadership(l) => self.on_leadership(l),
         }
         self.pump_turns();
+        self.announce_leading(false);
         self.flush_persist();
     }
 
@@ -340,9 +354,13 @@ impl Bridge {
                 TimerKey::RestoreGrace => self.release_undelivered(),
                 TimerKey::CapacityRecheck => self.pump_waiting(),
                 TimerKey::StreamsDeadline(request) => self.on_dial_deadline(request),
+                TimerKey::LeaderCheck => self.on_leader_check(),
+                TimerKey::LeadershipUnanswered => self.on_leadership_unanswered(),
+                TimerKey::Handover => self.on_handover_due(),
             }
         }
         self.pump_turns();
+        self.announce_leading(false);
         self.flush_persist();
     }
 
@@ -438,6 +456,17 @@ impl Bridge {
             .filter(|p| p.purpose == Purpose::CreateSession && p.contact.is_none())
             .count();
         self.sessions.len() + reserved + orphaned
+    }
+
+    /// This page's part among the agent's Dynamics tabs: `alone`, `seeking`, `leading` or `following`, for
+    /// diagnostics and tests.
+    pub fn tab_role(&self) -> &'static str {
+        match self.leadership.role() {
+            leadership::Role::Alone => "alone",
+            leadership::Role::Seeking => "seeking",
+            leadership::Role::Leading => "leading",
+            leadership::Role::Following => "following",
+        }
     }
 
     /// How many contacts are held (not yet released by `onDestroy`).
@@ -675,6 +704,7 @@ impl Bridge {
             presence_sets: self.presence.dynamics_sets.len() + self.presence.connect_sets.len(),
             queued_commands: self.commands.len(),
             handled: self.handled.len(),
+            claimed_elsewhere: self.leadership.claimed_elsewhere_len(),
         }
     }
 }

@@ -13,7 +13,7 @@ use crate::slug::{LogicalName, SlugData};
 use crate::text;
 use crate::time::Millis;
 
-use super::{Bridge, CifState, Purpose, TimerKey};
+use super::{Bridge, Purpose, TimerKey};
 
 impl Bridge {
     // ---------------------------------------------------------------- contact events
@@ -59,6 +59,7 @@ impl Bridge {
             }
             self.contacts
                 .insert(id.clone(), Contact::new(id.clone(), self.now, &self.page_nonce));
+            self.adopt_claim_elsewhere(&id);
         }
         if let Some(snapshot) = &ev.snapshot {
             let changed = self.contacts.get_mut(&id).is_some_and(|c| c.update_snapshot(snapshot));
@@ -100,7 +101,7 @@ impl Bridge {
 
     /// Moves a contact forward after anything changed (its phase, CIF readiness, capacity).
     pub(super) fn drive(&mut self, id: &ContactId) {
-        if self.cif != CifState::Ready {
+        if !self.handles_contacts() {
             return;
         }
         let Some(c) = self.contacts.get(id) else { return };
@@ -278,7 +279,7 @@ impl Bridge {
     /// Hands the turn on whenever it is free: first to the contact whose session the agent is looking at and
     /// whose tabs were deferred, then to the contact that has waited longest. Runs after every input.
     pub(super) fn pump_turns(&mut self) {
-        while self.cif == CifState::Ready && self.reconciled_enough() && !self.turn_busy() {
+        while self.handles_contacts() && self.reconciled_enough() && !self.turn_busy() {
             if let Some(id) = self.focused_contact().cloned().filter(|id| self.has_deferred_tabs(id)) {
                 self.open_deferred_tabs(&id);
                 continue;

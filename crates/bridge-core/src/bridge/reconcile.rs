@@ -15,12 +15,12 @@ use crate::reply::{self, SessionFacts};
 use crate::text;
 use crate::vecmap::{VecMap, VecSet};
 
-use super::{Bridge, CifState, Pending, Purpose, TimerKey};
+use super::{Bridge, Pending, Purpose, TimerKey};
 
 impl Bridge {
     /// Asks Dynamics which sessions are open; a reconciliation already under way runs once more afterwards.
     pub(super) fn start_reconcile(&mut self) {
-        if self.cif != CifState::Ready {
+        if !self.handles_contacts() {
             return;
         }
         let retrying = self

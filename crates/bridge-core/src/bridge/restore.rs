@@ -11,7 +11,7 @@ use crate::ids::ContactId;
 use crate::input::RestoredState;
 use crate::persist::{self, Persisted, PersistedContact};
 
-use super::{Bridge, CifState, TimerKey};
+use super::{Bridge, TimerKey};
 
 impl Bridge {
     pub(super) fn on_restore(&mut self, r: RestoredState) {
@@ -69,7 +69,7 @@ impl Bridge {
             self.trace(Some(&id), "state", format!("restored as {name}"));
         }
         self.dirty = true;
-        if self.cif == CifState::Ready {
+        if self.handles_contacts() {
             self.after_ready_or_restore();
         }
     }
@@ -103,7 +103,7 @@ impl Bridge {
             self.record_tabs_in_dynamics(&id);
         }
         // What this page knows is still right; asking Dynamics now settles anything a failed write left open.
-        if self.cif == CifState::Ready {
+        if self.handles_contacts() {
             self.start_reconcile();
         }
     }
@@ -215,6 +215,8 @@ impl Bridge {
             Some(self.session_unknown())
         } else if pc.declined {
             Some(PopState::Declined)
+        } else if pc.elsewhere {
+            Some(PopState::HandledElsewhere)
         } else {
             pc.token
                 .as_ref()
@@ -268,6 +270,10 @@ fn persisted_entry(state: &PopState) -> Option<PersistedContact> {
         },
         PopState::Declined => PersistedContact {
             declined: true,
+            ..Default::default()
+        },
+        PopState::HandledElsewhere => PersistedContact {
+            elsewhere: true,
             ..Default::default()
         },
         _ => return None,

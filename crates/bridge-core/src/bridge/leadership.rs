@@ -1,0 +1,467 @@
+//! One popping page per agent: which page leads, what a follower waits for, how the lead changes hands.
+//!
+//! A page pops only while it leads (or is alone: leadership off, or no Web Locks). A follower keeps every
+//! contact Streams gives it in [`PopState::AwaitingCif`], as if Dynamics were not ready, and learns from the
+//! leader which contacts it popped; those become [`PopState::HandledElsewhere`], final, so that when the lead
+//! moves here nothing the old leader popped is popped again, while a contact still ringing, or connected and
+//! not popped, is notified or popped here. Liveness of the leader is asked (`Ping`), never assumed from its
+//! timers: a background tab's timers are throttled, its message handlers are not.
+
+use std::collections::VecDeque;
+
+use crate::command::{Command, Severity};
+use crate::contact::PopState;
+use crate::ids::ContactId;
+use crate::leadership::{lock_name, LeadershipCall, LeadershipInput, PeerMessage, RoleView};
+use crate::text;
+use crate::time::Millis;
+
+use super::{Bridge, CifState, TimerKey};
+
+/// How long a page that took the lock from a live leader waits for its `SteppedDown` (with the contacts it
+/// popped) before popping anything itself.
+const HANDOVER_WAIT_MS: u64 = 1_500;
+/// How long a page may wait for the lock's first answer before it pops on its own (a shell that never answers
+/// must not leave contacts waiting).
+const SEEK_ANSWER_MS: u64 = 3_000;
+/// Contacts another page claimed that this page does not hold (yet) are remembered up to this many.
+const MAX_CLAIMED_ELSEWHERE: usize = 512;
+
+/// This page's part among the agent's pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Role {
+    /// Pops on its own: leadership is off, not started (agent unknown), or the browser cannot coordinate.
+    Alone,
+    /// Asked for the lock; no answer yet. Pops nothing meanwhile.
+    Seeking,
+    /// Holds the lock and pops.
+    Leading,
+    /// Another page leads; this one pops nothing and watches that the leader answers.
+    Following,
+}
+
+/// Why this page asked to take the lock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TakeOver {
+    /// The agent pressed "Handle contacts here": the old leader is alive and will step down.
+    Asked,
+    /// The leader stopped answering (tab frozen, hung or gone without releasing): nothing will come from it.
+    LeaderSilent,
+}
+
+/// Leadership state, in [`Bridge`].
+#[derive(Debug, Clone)]
+pub(super) struct Leadership {
+    role: Role,
+    lock_name: Option<String>,
+    taking_over: Option<TakeOver>,
+    /// The old leader's `SteppedDown` arrived while this page was taking over (it may come before the lock).
+    handed_over: bool,
+    /// Took the lock from a live leader: pops wait for its `SteppedDown` (or [`HANDOVER_WAIT_MS`]).
+    awaiting_handover: bool,
+    /// When the leader was last heard from (or following began).
+    last_heard: Millis,
+    /// This page followed another since it loaded: Dynamics is asked which sessions exist before it pops.
+    has_followed: bool,
+    /// Contacts another page claimed that this page does not hold yet, oldest first.
+    claimed_elsewhere: VecDeque<ContactId>,
+    /// The claim list last posted by this page, to post only changes.
+    announced: Vec<String>,
+    unavailable_reported: bool,
+}
+
+impl Default for Leadership {
+    fn default() -> Leadership {
+        Leadership {
+            role: Role::Alone,
+            lock_name: None,
+            taking_over: None,
+            handed_over: false,
+            awaiting_handover: false,
+            last_heard: Millis(0),
+            has_followed: false,
+            claimed_elsewhere: VecDeque::new(),
+            announced: Vec::new(),
+            unavailable_reported: false,
+        }
+    }
+}
+
+impl Leadership {
+    /// Whether this page may raise notifications, pop, reconcile and set presence.
+    pub(super) fn pops_here(&self) -> bool {
+        matches!(self.role, Role::Alone | Role::Leading) && !self.awaiting_handover
+    }
+
+    /// The role, for diagnostics.
+    pub(super) fn role(&self) -> Role {
+        self.role
+    }
+
+    /// Entries held per contact, for [`Bridge::debug_counts`].
+    pub(super) fn claimed_elsewhere_len(&self) -> usize {
+        self.claimed_elsewhere.len()
+    }
+}
+
+impl Bridge {
+    /// Whether this page may call Dynamics to notify, pop, reconcile or set presence now.
+    pub(super) fn handles_contacts(&self) -> bool {
+        self.cif == CifState::Ready && self.leadership.pops_here()
+    }
+
+    pub(super) fn on_leadership(&mut self, input: LeadershipInput) {
+        match input {
+            LeadershipInput::AgentKnown { agent_arn, username } => {
+                self.seek_leadership(agent_arn.as_deref(), username.as_deref());
+            }
+            LeadershipInput::LockHeld => self.on_lock_held(),
+            LeadershipInput::LockWaiting => self.on_lock_waiting(),
+            LeadershipInput::LockLost { reason } => self.on_lock_lost(&reason),
+            LeadershipInput::Unavailable { reason } => self.on_leadership_unavailable(&reason),
+            LeadershipInput::Peer(value) => match PeerMessage::parse(&value) {
+                Some(message) => self.on_peer(message),
+                None => self.trace(
+                    None,
+                    "leadership",
+                    "a message on the channel that is not the bridge's: ignored".into(),
+                ),
+            },
+            LeadershipInput::TakeOverAsked => {
+                if self.leadership.role == Role::Following {
+                    self.trace(None, "leadership", "the agent asked to handle contacts here".into());
+                    self.take_over(TakeOver::Asked);
+                }
+            }
+        }
+    }
+
+    fn seek_leadership(&mut self, agent_arn: Option<&str>, username: Option<&str>) {
+        if !self.config.tab_leadership || self.leadership.lock_name.is_some() {
+            return;
+        }
+        let origin = self.config.cif_crm_origin();
+        let Some(name) = lock_name(origin.as_deref(), agent_arn, username) else {
+            self.trace(
+                None,
+                "leadership",
+                "the agent has no ARN or username: this page pops on its own".into(),
+            );
+            return;
+        };
+        self.trace(None, "leadership", format!("seeking {}", text::excerpt(&name)));
+        self.leadership.lock_name = Some(name.clone());
+        self.leadership.role = Role::Seeking;
+        self.timers
+            .insert(self.now.plus(SEEK_ANSWER_MS), TimerKey::LeadershipUnanswered);
+        self.commands
+            .push_back(Command::Leadership(LeadershipCall::Seek { lock_name: name }));
+    }
+
+    fn on_lock_held(&mut self) {
+        if self.leadership.lock_name.is_none() || self.leadership.role == Role::Leading {
+            return;
+        }
+        let taking_over = self.leadership.taking_over.take();
+        self.timers.remove(TimerKey::LeadershipUnanswered);
+        self.timers.remove(TimerKey::LeaderCheck);
+        self.leadership.role = Role::Leading;
+        self.leadership.announced.clear();
+        self.trace(None, "leadership", format!("leading ({taking_over:?})"));
+        self.commands
+            .push_back(Command::Leadership(LeadershipCall::Show(RoleView::Handling)));
+        self.announce_leading(true);
+        let handed_over = std::mem::take(&mut self.leadership.handed_over);
+        if taking_over == Some(TakeOver::Asked) && !handed_over {
+            self.leadership.awaiting_handover = true;
+            self.timers.insert(self.now.plus(HANDOVER_WAIT_MS), TimerKey::Handover);
+        } else {
+            self.begin_leading();
+        }
+    }
+
+    /// Pops what is waiting, after asking Dynamics what exists if another page led before.
+    fn begin_leading(&mut self) {
+        self.leadership.awaiting_handover = false;
+        self.timers.remove(TimerKey::Handover);
+        if self.cif != CifState::Ready {
+            return;
+        }
+        if self.leadership.has_followed {
+            // Sessions this page made before it followed may have changed meanwhile: Dynamics says.
+            self.reconcile_first = true;
+            self.first_reconcile_done = false;
+        }
+        self.start_handling_contacts();
+    }
+
+    fn on_lock_waiting(&mut self) {
+        if self.leadership.lock_name.is_none() {
+            return;
+        }
+        self.timers.remove(TimerKey::LeadershipUnanswered);
+        if self.leadership.role != Role::Following {
+            self.trace(
+                None,
+                "leadership",
+                "another Dynamics tab handles contacts: following".into(),
+            );
+            self.leadership.role = Role::Following;
+            self.commands
+                .push_back(Command::Leadership(LeadershipCall::Show(RoleView::Following)));
+        }
+        self.leadership.has_followed = true;
+        self.leadership.last_heard = self.now;
+        self.post(&PeerMessage::Ping {
+            from: self.page_nonce.clone(),
+        });
+        self.arm_leader_check();
+    }
+
+    /// Another page took the lock: withdraw this page's notifications (the new leader raises them again), hand
+    /// over the list of contacts popped here, and wait in line.
+    fn on_lock_lost(&mut self, reason: &str) {
+        if self.leadership.role != Role::Leading {
+            return;
+        }
+        self.trace(
+            None,
+            "leadership",
+            format!("lost the lock ({}): stepping down", text::excerpt(reason)),
+        );
+        self.leadership.role = Role::Following;
+        self.leadership.has_followed = true;
+        self.leadership.awaiting_handover = false;
+        self.leadership.last_heard = self.now;
+        self.timers.remove(TimerKey::Handover);
+        let ids: Vec<ContactId> = self.contacts.keys().cloned().collect();
+        for id in ids {
+            let Some(state) = self.take_state(&id) else { continue };
+            let from = state.name();
+            let next = match state {
+                PopState::Notifying { request, token, .. } => {
+                    self.forget_request(request);
+                    self.cancel_notification(&id, token);
+                    PopState::AwaitingCif
+                }
+                PopState::RestoredRinging { token } => {
+                    self.cancel_notification(&id, token);
+                    PopState::AwaitingCif
+                }
+                PopState::CheckingCapacity { request } => {
+                    self.forget_request(request);
+                    PopState::AwaitingCif
+                }
+                PopState::AwaitingConnect | PopState::WaitingForTurn { .. } | PopState::WaitingForCapacity { .. } => {
+                    PopState::AwaitingCif
+                }
+                kept => kept,
+            };
+            self.replace_state(&id, from, next);
+        }
+        let claimed = self.claimed_ids();
+        self.leadership.announced = claimed.clone();
+        self.post(&PeerMessage::SteppedDown {
+            from: self.page_nonce.clone(),
+            claimed,
+        });
+        self.commands
+            .push_back(Command::Leadership(LeadershipCall::Show(RoleView::Following)));
+        if let Some(name) = self.leadership.lock_name.clone() {
+            self.commands
+                .push_back(Command::Leadership(LeadershipCall::Seek { lock_name: name }));
+        }
+        self.arm_leader_check();
+    }
+
+    fn on_leadership_unavailable(&mut self, reason: &str) {
+        let was = self.leadership.role;
+        self.timers.remove(TimerKey::LeadershipUnanswered);
+        self.timers.remove(TimerKey::LeaderCheck);
+        self.leadership.role = Role::Alone;
+        self.leadership.awaiting_handover = false;
+        if !self.leadership.unavailable_reported {
+            self.leadership.unavailable_reported = true;
+            self.report(
+                Severity::Warning,
+                None,
+                "tabs.leadership.unavailable",
+                format!(
+                    "this page cannot coordinate with other Dynamics tabs ({}): if Dynamics is open in several \
+                     tabs, each one raises its own notifications and sessions",
+                    text::excerpt(reason)
+                ),
+                true,
+            );
+        }
+        self.commands
+            .push_back(Command::Leadership(LeadershipCall::Show(RoleView::Handling)));
+        if was != Role::Alone && was != Role::Leading {
+            self.begin_leading();
+        }
+    }
+
+    fn on_peer(&mut self, message: PeerMessage) {
+        if message.sender() == self.page_nonce {
+            return;
+        }
+        match message {
+            PeerMessage::Ping { .. } => {
+                if self.leadership.role == Role::Leading {
+                    self.announce_leading(true);
+                }
+            }
+            PeerMessage::Leading { claimed, .. } => {
+                self.leadership.last_heard = self.now;
+                self.absorb_claims(&claimed);
+            }
+            PeerMessage::SteppedDown { claimed, .. } => {
+                self.absorb_claims(&claimed);
+                if self.leadership.taking_over.is_some() {
+                    self.leadership.handed_over = true;
+                }
+                if self.leadership.awaiting_handover {
+                    self.trace(None, "leadership", "the old leader stepped down: popping here".into());
+                    self.begin_leading();
+                }
+            }
+        }
+    }
+
+    /// Contacts another page popped are never notified or popped here.
+    fn absorb_claims(&mut self, claimed: &[String]) {
+        for raw in claimed.iter().take(MAX_CLAIMED_ELSEWHERE) {
+            let Some(id) = ContactId::parse(raw) else { continue };
+            match self.contacts.get(&id).map(|c| c.state.clone()) {
+                Some(state) if !state.pop_started_or_final() => {
+                    if let PopState::Notifying { request, token, .. } = state {
+                        self.forget_request(request);
+                        self.cancel_notification(&id, token);
+                    }
+                    self.trace(Some(&id), "decision", "popped in another Dynamics tab".into());
+                    self.set_state(&id, PopState::HandledElsewhere);
+                }
+                Some(_) => {}
+                None if self.handled.contains(&id) || self.leadership.claimed_elsewhere.contains(&id) => {}
+                None => {
+                    if self.leadership.claimed_elsewhere.len() >= MAX_CLAIMED_ELSEWHERE {
+                        self.leadership.claimed_elsewhere.pop_front();
+                    }
+                    self.leadership.claimed_elsewhere.push_back(id);
+                }
+            }
+        }
+    }
+
+    /// A contact this page sees for the first time: if another page popped it, it stays handled there.
+    pub(super) fn adopt_claim_elsewhere(&mut self, id: &ContactId) {
+        if let Some(at) = self.leadership.claimed_elsewhere.iter().position(|c| c == id) {
+            self.leadership.claimed_elsewhere.remove(at);
+            self.trace(Some(id), "decision", "popped in another Dynamics tab".into());
+            self.set_state(id, PopState::HandledElsewhere);
+        }
+    }
+
+    /// The contacts this page must never see popped again elsewhere: popped, being popped, declined or
+    /// given up here, or known popped in another tab.
+    fn claimed_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self
+            .contacts
+            .values()
+            .filter(|c| {
+                matches!(
+                    c.state,
+                    PopState::CreatingSession { .. }
+                        | PopState::Popped { .. }
+                        | PopState::SessionUnknown { .. }
+                        | PopState::SessionClosed
+                        | PopState::Declined
+                        | PopState::Failed
+                        | PopState::HandledElsewhere
+                )
+            })
+            .map(|c| c.id.as_str().to_owned())
+            .chain(self.leadership.claimed_elsewhere.iter().map(|c| c.as_str().to_owned()))
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
+    /// The leader posts its claim list when it changed (after every input), or always when `force`d (an
+    /// answer to a ping, a new lead). Posted in the same turn as the `createSession` it covers.
+    pub(super) fn announce_leading(&mut self, force: bool) {
+        if self.leadership.role != Role::Leading {
+            return;
+        }
+        let claimed = self.claimed_ids();
+        if !force && claimed == self.leadership.announced {
+            return;
+        }
+        self.leadership.announced = claimed.clone();
+        self.post(&PeerMessage::Leading {
+            from: self.page_nonce.clone(),
+            claimed,
+        });
+    }
+
+    /// A follower's check that the leader still answers; a silent leader is taken over.
+    pub(super) fn on_leader_check(&mut self) {
+        if self.leadership.role != Role::Following || self.leadership.taking_over.is_some() {
+            return;
+        }
+        let silent_for = self.now.since(self.leadership.last_heard);
+        if silent_for >= self.config.leader_hang_ms {
+            self.report(
+                Severity::Warning,
+                None,
+                "tabs.leader.silent",
+                format!(
+                    "the Dynamics tab that handled contacts has not answered for {} s: this tab handles them now",
+                    silent_for / 1000
+                ),
+                true,
+            );
+            self.take_over(TakeOver::LeaderSilent);
+            return;
+        }
+        self.post(&PeerMessage::Ping {
+            from: self.page_nonce.clone(),
+        });
+        self.arm_leader_check();
+    }
+
+    /// The first answer about the lock never came: pop here rather than leave contacts waiting.
+    pub(super) fn on_leadership_unanswered(&mut self) {
+        if self.leadership.role == Role::Seeking {
+            self.on_leadership_unavailable("the Web Lock request was not answered");
+        }
+    }
+
+    /// The handover wait is over without word from the old leader.
+    pub(super) fn on_handover_due(&mut self) {
+        if self.leadership.awaiting_handover {
+            self.trace(None, "leadership", "no word from the old leader: popping here".into());
+            self.begin_leading();
+        }
+    }
+
+    fn take_over(&mut self, why: TakeOver) {
+        self.leadership.taking_over = Some(why);
+        self.leadership.handed_over = false;
+        self.timers.remove(TimerKey::LeaderCheck);
+        self.commands.push_back(Command::Leadership(LeadershipCall::TakeOver));
+    }
+
+    fn arm_leader_check(&mut self) {
+        let every = (self.config.leader_hang_ms / 3).max(500);
+        self.timers.remove(TimerKey::LeaderCheck);
+        self.timers.insert(self.now.plus(every), TimerKey::LeaderCheck);
+    }
+
+    fn post(&mut self, message: &PeerMessage) {
+        self.commands.push_back(Command::Leadership(LeadershipCall::Broadcast {
+            text: message.to_text(),
+        }));
+    }
+}

@@ -1,0 +1,137 @@
+//! Several Dynamics tabs, one agent: the words the pages of one agent use to agree which of them pops.
+//!
+//! Amazon Connect delivers every contact to every CCP of the agent, so with Customer Service workspace open in
+//! two tabs each provider page would raise its own notification and session. The pages elect one leader with a
+//! Web Lock keyed by agent and Dynamics org (a lock is released when its page dies), and talk over a
+//! `BroadcastChannel` of the same name. The shell only reports what the lock and the channel did; every
+//! decision (when to seek, when a silent leader counts as hung, what the new leader must not pop again) is the
+//! core's (`bridge/leadership.rs`).
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// What the shell saw of the lock, the channel or the agent.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LeadershipInput {
+    /// Streams knows the agent: the lock is per agent (its ARN, or the username) and per Dynamics org.
+    AgentKnown {
+        /// `agent.getConfiguration().agentARN`, unvalidated.
+        agent_arn: Option<String>,
+        /// `agent.getConfiguration().username`, unvalidated.
+        username: Option<String>,
+    },
+    /// This page holds the lock (granted at once, after waiting in line, or taken over).
+    LockHeld,
+    /// Another page holds the lock; this page now waits in line for it.
+    LockWaiting,
+    /// The lock this page held was taken by another page (`steal`).
+    LockLost {
+        /// What the browser said, for the trace.
+        reason: String,
+    },
+    /// The page cannot use Web Locks or `BroadcastChannel` (missing, or refused in this frame).
+    Unavailable {
+        /// What the browser said.
+        reason: String,
+    },
+    /// A message another page posted on the channel, exactly as it arrived (normally JSON text).
+    Peer(Value),
+    /// The agent pressed "Handle contacts here".
+    TakeOverAsked,
+}
+
+/// What the shell does with the lock and the channel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum LeadershipCall {
+    /// Ask for the lock named `lock_name` if it is free, else wait in line for it; listen on the channel of
+    /// the same name. Repeated after losing the lock, to wait in line again.
+    Seek {
+        /// `connect-cif-bridge:<org origin>:<agent>`.
+        lock_name: String,
+    },
+    /// Take the lock from the page that holds it (`steal`): the agent asked, or that page stopped answering.
+    TakeOver,
+    /// Post this text on the channel.
+    Broadcast {
+        /// A [`PeerMessage`] as JSON.
+        text: String,
+    },
+    /// What the page shows about which tab handles contacts.
+    Show(RoleView),
+}
+
+/// What the status line says about this page's part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum RoleView {
+    /// This page raises notifications and pops (alone, or elected).
+    Handling,
+    /// Another Dynamics tab of this agent handles contacts; this page offers to take over.
+    Following,
+}
+
+/// What the pages of one agent say to each other. Untrusted: any script of the origin may post on the channel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "t", rename_all = "camelCase")]
+pub enum PeerMessage {
+    /// A follower asks whether the leader is alive (answered at once, from the leader's message handler, so a
+    /// leader in a background tab whose timers are throttled still answers).
+    Ping {
+        /// The asking page's nonce.
+        from: String,
+    },
+    /// The leader is alive; these are the contacts it popped or is popping (never to be popped elsewhere).
+    Leading {
+        /// The leader's page nonce.
+        from: String,
+        /// Contact ids.
+        claimed: Vec<String>,
+    },
+    /// The leader lost the lock and stopped; its notifications are withdrawn, these contacts were popped there.
+    SteppedDown {
+        /// The old leader's page nonce.
+        from: String,
+        /// Contact ids.
+        claimed: Vec<String>,
+    },
+}
+
+impl PeerMessage {
+    /// Reads a message as the channel delivered it: JSON text (what this bridge posts) or an object.
+    pub fn parse(value: &Value) -> Option<PeerMessage> {
+        match value {
+            Value::String(text) if text.len() <= MAX_MESSAGE_BYTES => serde_json::from_str(text).ok(),
+            Value::Object(_) => serde_json::from_value(value.clone()).ok(),
+            _ => None,
+        }
+    }
+
+    /// The page that sent it.
+    pub fn sender(&self) -> &str {
+        match self {
+            PeerMessage::Ping { from } | PeerMessage::Leading { from, .. } | PeerMessage::SteppedDown { from, .. } => {
+                from
+            }
+        }
+    }
+
+    /// As posted on the channel.
+    pub fn to_text(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// Larger messages are not from this bridge (a claim list is a few contact ids).
+const MAX_MESSAGE_BYTES: usize = 64 * 1024;
+
+/// The lock (and channel) name for an agent in an org; `None` when the agent is not known by any id.
+pub fn lock_name(org_origin: Option<&str>, agent_arn: Option<&str>, username: Option<&str>) -> Option<String> {
+    let clean = |s: &str| -> Option<String> {
+        let s = s.trim();
+        (!s.is_empty() && s.len() <= 512 && !s.chars().any(char::is_control)).then(|| s.to_owned())
+    };
+    let agent = agent_arn.and_then(clean).or_else(|| username.and_then(clean))?;
+    let org = org_origin.and_then(clean).unwrap_or_default().to_ascii_lowercase();
+    Some(format!("connect-cif-bridge:{org}:{agent}"))
+}
