@@ -9,6 +9,8 @@ use web_sys::{Document, Element};
 
 use crate::error::StartupError;
 
+/// The CCP status text while `initCCP` waits for the CCP's first answer.
+const LOADING: &str = "loading…";
 /// At most this many notices stay on the page (the oldest go first).
 const MAX_NOTICES: u32 = 20;
 /// At most this many errors stay on the page.
@@ -38,6 +40,9 @@ pub enum CcpStatus {
     FailedOver,
     /// The CCP failed or was not loaded, with the reason.
     Failed(String),
+    /// The CCP has not answered for a while after `initCCP` (Streams keeps trying), with what to check; unlike
+    /// `Failed` it may still become ready by itself. Retry is offered.
+    NotAnswering(String),
 }
 
 /// Handles to the page's elements.
@@ -187,7 +192,7 @@ impl Page {
     /// Updates the CCP half of the status line.
     pub fn set_ccp(&self, status: &CcpStatus) {
         let (text, class) = match status {
-            CcpStatus::Loading => ("loading…".to_owned(), "pending"),
+            CcpStatus::Loading => (LOADING.to_owned(), "pending"),
             CcpStatus::WaitingForConfig => ("waiting for configuration from Dynamics…".to_owned(), "pending"),
             CcpStatus::Ready => ("ready".to_owned(), "ok"),
             CcpStatus::FailedOver => (
@@ -197,9 +202,10 @@ impl Page {
                 "ok",
             ),
             CcpStatus::Failed(why) => (format!("failed: {why}"), "bad"),
+            CcpStatus::NotAnswering(why) => (format!("not answering: {why}"), "bad"),
         };
         set_status(&self.ccp_status, &text, class);
-        let failed = matches!(status, CcpStatus::Failed(_));
+        let failed = matches!(status, CcpStatus::Failed(_) | CcpStatus::NotAnswering(_));
         let _ = if failed {
             self.ccp_retry.remove_attribute("hidden")
         } else {
@@ -268,6 +274,11 @@ impl Page {
             self.dynamics.text_content().unwrap_or_default(),
             self.ccp_status.text_content().unwrap_or_default(),
         )
+    }
+
+    /// Whether the CCP half of the status line still says "loading…" (`initCCP` called, no answer, no failure).
+    pub fn ccp_loading(&self) -> bool {
+        self.ccp_status.text_content().as_deref() == Some(LOADING)
     }
 
     /// The element the CCP iframe goes into.

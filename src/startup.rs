@@ -8,8 +8,10 @@
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
+use bridge_core::ccp_failure::CCP_ANSWER_WAIT_MS;
 use bridge_core::{
-    Bridge, CcpFailure, CifOutcome, Config, ConfigError, ConfigLayer, ConfigSource, Input, RestoredState,
+    Bridge, CcpFailure, CifOutcome, Config, ConfigError, ConfigLayer, ConfigSource, GlobalResiliency, Input,
+    RestoredState,
 };
 use gloo::events::EventListener;
 use gloo::timers::callback::Timeout;
@@ -138,6 +140,8 @@ impl Shell {
             state: Cell::new(CifState::Waiting),
             ccp_pending: Cell::new(true),
             timeout: RefCell::new(None),
+            answer_watch: RefCell::new(None),
+            ccp_params: RefCell::new(None),
             listeners: RefCell::new(Vec::new()),
         });
         let weak = Rc::downgrade(&cif);
@@ -156,7 +160,7 @@ impl Shell {
             page.set_ccp(&CcpStatus::WaitingForConfig);
         }
         Ok(Shell {
-            _diagnostics: DiagnosticsHook::install(driver.downgrade()),
+            _diagnostics: DiagnosticsHook::install(driver.downgrade(), Rc::downgrade(&cif)),
             _trace: trace,
             cif,
             driver,
@@ -198,6 +202,10 @@ struct CifStartup {
     state: Cell<CifState>,
     ccp_pending: Cell<bool>,
     timeout: RefCell<Option<Timeout>>,
+    /// Fires [`CCP_ANSWER_WAIT_MS`] after `initCCP`: a CCP still loading then is said to be not answering.
+    answer_watch: RefCell<Option<Timeout>>,
+    /// The parameters the last `initCCP` was given, for `connectCifBridgeDiagnostics()`.
+    ccp_params: RefCell<Option<serde_json::Value>>,
     listeners: RefCell<Vec<EventListener>>,
 }
 
@@ -372,7 +380,7 @@ impl CifStartup {
     }
 
     /// Loads the CCP once, if `ccpUrl` is acceptable; otherwise a clear error and no `initCCP`.
-    fn start_ccp(&self) {
+    fn start_ccp(self: &Rc<Self>) {
         if !self.ccp_pending.replace(false) {
             return;
         }
@@ -403,7 +411,7 @@ impl CifStartup {
     /// The "Retry" button: `connect.core.terminate()`, remove the old iframe, forget the old subscriptions, then
     /// `initCCP` again (Streams reference §1.2: without removing the iframe the next `initCCP` is a no-op). The
     /// page, the core and its contacts stay; the new CCP's first snapshot delivers the live contacts again.
-    fn retry_ccp(&self) {
+    fn retry_ccp(self: &Rc<Self>) {
         console::info("CCP: retrying (terminate Streams, remove the iframe, initCCP again)");
         terminate_streams();
         let container = self.page.ccp_container();
@@ -417,23 +425,28 @@ impl CifStartup {
         self.start_ccp();
     }
 
-    fn init_ccp(&self, url: &str, config: &Config) -> Result<(), StartupError> {
-        // The secondary CCP is loaded into this page too: held to the same sink checks as ccpUrl.
-        let secondary = config
-            .secondary_ccp_url
-            .as_deref()
-            .filter(|u| acceptable_ccp_url(u) && config.connect_origin_allowed(u));
-        if config.enable_global_resiliency && secondary.is_none() {
-            show_error(
-                &self.page,
-                "enableGlobalResiliency is on but no acceptable secondaryCCPUrl is configured: the CCP starts in one \
-                 region only",
-            );
+    fn init_ccp(self: &Rc<Self>, url: &str, config: &Config) -> Result<(), StartupError> {
+        // The secondary CCP is loaded into this page too, and the login pop-up is where the agent types
+        // credentials: both are held to the same sink checks as ccpUrl.
+        let at_sink = |u: &Option<String>| {
+            u.clone()
+                .filter(|u| acceptable_ccp_url(u) && config.connect_origin_allowed(u))
+        };
+        let secondary = at_sink(&config.secondary_ccp_url);
+        let login_url = at_sink(&config.login_url);
+        let resiliency = GlobalResiliency::decide(
+            config.enable_global_resiliency,
+            secondary.is_some(),
+            login_url.is_some(),
+        );
+        if let Some(problem) = resiliency.problem() {
+            show_error(&self.page, &problem);
         }
         let params = CcpParams {
             ccp_url: url,
-            secondary_ccp_url: secondary,
-            enable_global_resiliency: config.enable_global_resiliency && secondary.is_some(),
+            secondary_ccp_url: secondary.as_deref(),
+            enable_global_resiliency: resiliency.enabled(),
+            login_url: login_url.as_deref(),
             region: config.region.as_deref(),
             login_popup: config.login_popup,
             login_popup_auto_close: config.login_popup_auto_close,
@@ -442,6 +455,7 @@ impl CifStartup {
                 disable_ringtone: config.disable_ringtone,
             },
         };
+        *self.ccp_params.borrow_mut() = serde_json::to_value(&params).ok();
         let params = crate::convert::to_js(&params).map_err(|e| StartupError::Js {
             call: "initCCP parameters",
             detail: e.to_string(),
@@ -464,7 +478,27 @@ impl CifStartup {
                 show_error(&self.page, &format!("Amazon Connect Streams subscriptions failed: {e}"));
             }
         }
+        self.watch_for_answer();
         Ok(())
+    }
+
+    /// The iframe exists now, but whether the CCP in it answers only Streams sees (a frame refused by
+    /// `frame-ancestors` is opaque to this page): if the status line still says "loading…" after
+    /// [`CCP_ANSWER_WAIT_MS`], it says the CCP is not answering and what to check (the core's text). A later
+    /// `onInitialized` still makes it ready; a Retry starts a new watch.
+    fn watch_for_answer(self: &Rc<Self>) {
+        let weak = Rc::downgrade(self);
+        let watch = Timeout::new(CCP_ANSWER_WAIT_MS, move || {
+            let Some(me) = weak.upgrade() else { return };
+            if me.page.ccp_loading() {
+                let failure = CcpFailure::NotAnswering;
+                let why = failure.message();
+                console::error(&format!("{}: CCP: {why}", failure.code()));
+                me.page.set_ccp(&CcpStatus::NotAnswering(why));
+            }
+        });
+        let old = self.answer_watch.borrow_mut().replace(watch);
+        drop(old);
     }
 }
 
@@ -502,8 +536,9 @@ fn terminate_streams() {
 
 /// `window.connectCifBridgeDiagnostics()`: read-only counters for support and for the memory test (issue 6):
 /// `{trackedContacts, coreContacts, openSessions, wasmMemoryBytes, awaitedCifRequests, cifPending, heldJsValues,
-/// tabRole}`.
-/// Removed when the shell drops.
+/// initCcpParams, tabRole}`. `initCcpParams` is what the last `connect.core.initCCP` was given (no secrets: URLs
+/// and switches), so support and the end-to-end tests see what Streams was asked for without reading Streams'
+/// internals. Removed when the shell drops.
 struct DiagnosticsHook {
     _closure: Closure<dyn FnMut() -> JsValue>,
 }
@@ -531,10 +566,12 @@ struct Diagnostics {
     held_js_values: u32,
     /// This page's part among the agent's Dynamics tabs: `alone`, `seeking`, `leading` or `following`.
     tab_role: &'static str,
+    /// The parameters the last `initCCP` was given; `null` before the first.
+    init_ccp_params: Option<serde_json::Value>,
 }
 
 impl DiagnosticsHook {
-    fn install(driver: WeakDriver) -> DiagnosticsHook {
+    fn install(driver: WeakDriver, cif: Weak<CifStartup>) -> DiagnosticsHook {
         let closure = Closure::<dyn FnMut() -> JsValue>::new(move || {
             let Some(driver) = driver.upgrade() else {
                 return JsValue::NULL;
@@ -550,6 +587,7 @@ impl DiagnosticsHook {
                 cif_pending: driver.inspect(|b| b.debug_counts().cif_pending),
                 held_js_values: wasm_bindgen::externref_heap_live_count(),
                 tab_role: driver.inspect(|b| b.tab_role()),
+                init_ccp_params: cif.upgrade().and_then(|c| c.ccp_params.borrow().clone()),
             };
             crate::convert::to_js(&d).unwrap_or(JsValue::NULL)
         });
@@ -604,6 +642,8 @@ struct CcpParams<'a> {
     secondary_ccp_url: Option<&'a str>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     enable_global_resiliency: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    login_url: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     region: Option<&'a str>,
     login_popup: bool,

@@ -25,7 +25,7 @@ test('inbound email → extn_email_notification with emailAddress and emailSubje
   await wb.assertNoPageErrors();
 });
 
-test('an agent-started email draft (outbound, arrives connected) never raises a notification; it gets its session', async (t) => {
+test('decision: an agent-started email draft (outbound, arrives connected) never raises a notification but gets its session (README, Email contacts)', async (t) => {
   const wb = await openBridge(t);
   const id = await wb.eval(() => window.workbench.placeContact('email-draft'));
   // like any contact the agent started, it gets its session at once (so the bridge did see it) …

@@ -12,6 +12,10 @@
 //   /webresources/Widget/msdyn_ciLibrary.js   the CIF library double                  www/workbench/cif/msdyn_ciLibrary.js
 //   /provider/…                               the built channel provider page         <dist>/…
 //   /provider-csp/…                           same files, always with the strict CSP (per-request switch for tests)
+//   /provider-fault/<fault>/…                 same files; the HTML gets /workbench/faults/provider-fault.js injected
+//                                             first (fault: storage | popup), to show those failures by hand (issue 14)
+//   /ccp-v2/?…&wbFrameAncestors=self          the fake CCP page sent with `Content-Security-Policy: frame-ancestors
+//                                             'self'`: the provider page (the other loopback name) may not frame it
 //   /workbench/config.json                    origins, port, CSP mode (read by the host page)
 //   POST /workbench/csp-report, GET /workbench/csp-reports   CSP violation reports of the provider page
 
@@ -83,7 +87,17 @@ function safeJoin(root, rel) {
   return p === root || p.startsWith(root + path.sep) ? p : null;
 }
 
-function serveFile(req, res, root, rel, extraHeaders = {}) {
+/** Faults the provider page can be served with (see /provider-fault/ and www/workbench/faults/provider-fault.js). */
+export const PROVIDER_FAULTS = ['storage', 'popup'];
+
+/** The provider page's HTML with the fault script first in <head> (a classic script: it runs before the bundle). */
+export function injectProviderFault(html, fault) {
+  const tag = `<script src="/workbench/faults/provider-fault.js" data-fault="${fault}"></script>`;
+  const at = html.search(/<script|<\/head>/i);
+  return at < 0 ? tag + html : html.slice(0, at) + tag + html.slice(at);
+}
+
+function serveFile(req, res, root, rel, extraHeaders = {}, transformHtml = null) {
   let file = safeJoin(root, decodeURIComponent(rel));
   if (!file) return send(res, 403, 'forbidden', { 'Content-Type': 'text/plain' });
   fs.stat(file, (err, st) => {
@@ -98,9 +112,10 @@ function serveFile(req, res, root, rel, extraHeaders = {}) {
       if (err2) return send(res, 404, `not found: ${rel}`, { 'Content-Type': 'text/plain; charset=utf-8' });
       const type = MIME[path.extname(file).toLowerCase()] || 'application/octet-stream';
       const headers = { 'Content-Type': type, ...extraHeaders };
-      if (!type.startsWith('text/html')) delete headers['Content-Security-Policy'];
+      const html = type.startsWith('text/html');
+      if (!html) delete headers['Content-Security-Policy'];
       if (req.method === 'HEAD') return send(res, 200, '', headers);
-      send(res, 200, buf, headers);
+      send(res, 200, html && transformHtml ? transformHtml(buf.toString('utf8')) : buf, headers);
     });
   });
 }
@@ -150,12 +165,20 @@ export async function startWorkbench({ host = 'localhost', port = 8080, dist = '
     if (p.startsWith('/workbench/')) return serveFile(req, res, HERE, p.slice('/workbench/'.length));
     if (p === '/ccp-v2' || p.startsWith('/ccp-v2/')) {
       const rest = p.slice('/ccp-v2/'.length);
-      return serveFile(req, res, path.join(HERE, 'ccp'), rest === '' ? 'index.html' : rest);
+      // A real instance sends frame-ancestors with its approved origins; 'self' approves none of the provider's.
+      const refuse = u.searchParams.get('wbFrameAncestors') === 'self' ? { 'Content-Security-Policy': "frame-ancestors 'self'" } : {};
+      return serveFile(req, res, path.join(HERE, 'ccp'), rest === '' ? 'index.html' : rest, refuse);
     }
     if (p === '/webresources/Widget/msdyn_ciLibrary.js') {
       return serveFile(req, res, path.join(HERE, 'cif'), 'msdyn_ciLibrary.js');
     }
-    for (const [prefix, strict] of [['/provider/', csp === 'strict'], ['/provider-csp/', true]]) {
+    const faulty = /^\/provider-fault\/([a-z]+)\//.exec(p);
+    if (faulty && !PROVIDER_FAULTS.includes(faulty[1])) {
+      return send(res, 404, `unknown provider fault: ${faulty[1]} (known: ${PROVIDER_FAULTS.join(', ')})`, { 'Content-Type': 'text/plain; charset=utf-8' });
+    }
+    const routes = [['/provider/', csp === 'strict', null], ['/provider-csp/', true, null]];
+    if (faulty) routes.push([faulty[0], csp === 'strict', (html) => injectProviderFault(html, faulty[1])]);
+    for (const [prefix, strict, transform] of routes) {
       if (p === prefix.slice(0, -1)) return send(res, 301, '', { Location: prefix + u.search });
       if (p.startsWith(prefix)) {
         if (!fs.existsSync(path.join(distRoot, 'index.html'))) {
@@ -164,7 +187,7 @@ export async function startWorkbench({ host = 'localhost', port = 8080, dist = '
         }
         const headers = strict ? { 'Content-Security-Policy': providerCsp(hostOrigin) } : {};
         const rest = p.slice(prefix.length);
-        return serveFile(req, res, distRoot, rest === '' ? 'index.html' : rest, headers);
+        return serveFile(req, res, distRoot, rest === '' ? 'index.html' : rest, headers, transform);
       }
     }
     send(res, 404, `not found: ${p}`, { 'Content-Type': 'text/plain; charset=utf-8' });

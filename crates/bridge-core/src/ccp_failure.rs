@@ -6,6 +6,17 @@
 //! thrown error stands for, and what the page says about it, is policy: it is decided here and tested natively.
 //! The shell only reports the fact (which Streams event fired, what `initCCP` threw) and shows the text.
 
+/// How long after `initCCP` the page waits for the CCP's first answer (Streams' `onInitialized`) before it says
+/// that the CCP is not answering and what to check.
+///
+/// Why 15 s: Streams gives the frame 5 s (`ccpLoadTimeout`), then opens the login pop-up and reloads the frame
+/// every 5 s, and only after 10 reloads (about a minute) reports `onIframeRetriesExhausted`. A CCP frame the
+/// instance refuses (`frame-ancestors`: this page's origin is not approved, or the host's `Referrer-Policy`
+/// hides it) never answers, and the page cannot see inside the refused cross-origin frame; a minute of
+/// "loading…" hides the cause. 15 s leaves a working CCP (which answers within 1–3 s) and a quick sign-in time
+/// to finish first; Streams keeps trying afterwards and a late answer still makes the CCP ready.
+pub const CCP_ANSWER_WAIT_MS: u32 = 15_000;
+
 /// A CCP failure the page can name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CcpFailure {
@@ -24,6 +35,10 @@ pub enum CcpFailure {
     AuthFail,
     /// `onAccessDenied`: signed in, but the user may not use the CCP.
     AccessDenied,
+    /// No `onInitialized` within [`CCP_ANSWER_WAIT_MS`] of `initCCP` (the iframe was created; Streams never got
+    /// its handshake): a refused frame, an unapproved origin, a wrong `ccpUrl`, or a sign-in still going on in
+    /// the login pop-up. Streams keeps trying; a late answer makes the CCP ready.
+    NotAnswering,
     /// `onIframeRetriesExhausted`: the CCP iframe never acknowledged, after Streams' refreshes.
     IframeRetriesExhausted,
     /// The CCP sent `terminated`: the Connect session ended (logout elsewhere, expiry).
@@ -64,13 +79,15 @@ impl CcpFailure {
             CcpFailure::InitThrew { .. } => "ccp.init_failed",
             CcpFailure::AuthFail => "ccp.auth_fail",
             CcpFailure::AccessDenied => "ccp.access_denied",
+            CcpFailure::NotAnswering => "ccp.not_answering",
             CcpFailure::IframeRetriesExhausted => "ccp.iframe_retries_exhausted",
             CcpFailure::Terminated => "ccp.terminated",
             CcpFailure::LoginPopupBlocked => "ccp.login_popup_blocked",
         }
     }
 
-    /// What the status line says after `CCP: failed: `: the cause, then what to check or do. Every failure
+    /// What the status line says after `CCP: failed: ` (`CCP: not answering: ` for [`CcpFailure::NotAnswering`],
+    /// which may still end well): the cause, then what to check or do. Every failure
     /// offers the page's Retry button, which the texts mention.
     pub fn message(&self) -> String {
         match self {
@@ -89,6 +106,14 @@ impl CcpFailure {
             CcpFailure::AccessDenied => "access denied: the user lacks Amazon Connect CCP permissions (security \
                                          profile); ask an administrator, then press Retry"
                 .to_owned(),
+            CcpFailure::NotAnswering => format!(
+                "the CCP has not answered for {} s (Amazon Connect Streams keeps trying): if the Connect login \
+                 pop-up is open, sign in there; otherwise the Amazon Connect instance may refuse to be framed by \
+                 this page (frame-ancestors; the browser console says \"Refused to frame\"): check that this \
+                 page's origin is an approved origin of the instance, that ccpUrl is right, and that the host's \
+                 Referrer-Policy keeps the origin (strict-origin-when-cross-origin); then press Retry",
+                CCP_ANSWER_WAIT_MS / 1000
+            ),
             CcpFailure::IframeRetriesExhausted => "the CCP did not answer (iframe retries exhausted): check ccpUrl \
                                                    and that this page's origin is an approved origin of the Amazon \
                                                    Connect instance; a frame refused by frame-ancestors (the \

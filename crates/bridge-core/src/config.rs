@@ -95,8 +95,14 @@ pub struct Config {
     /// `secondaryCCPUrl`: the CCP URL of the instance's replica in the other region (global resiliency), checked
     /// like `ccpUrl` (https, and `allowedConnectOrigins` when set): it is loaded into a frame of this page too.
     pub secondary_ccp_url: Option<String>,
-    /// `enableGlobalResiliency`: ask Streams for the two-region CCP (needs `secondaryCCPUrl`; Streams 2.27+).
+    /// `enableGlobalResiliency`: ask Streams for the two-region CCP (needs `secondaryCCPUrl` and `loginUrl`;
+    /// Streams 2.27+). See [`Config::global_resiliency`].
     pub enable_global_resiliency: bool,
+    /// `loginUrl`: the sign-in page Streams opens in its login pop-up (`loginUrl` of `initCCP`) instead of
+    /// `ccpUrl`: the identity provider's sign-in URL for SAML, or the instance's global sign-in page, which
+    /// Streams requires for global resiliency. Checked like `ccpUrl` (https, and `allowedConnectOrigins` when
+    /// set): the agent types credentials into that pop-up, so a crafted link must not choose where it points.
+    pub login_url: Option<String>,
     /// `region`: the Amazon Connect instance's AWS region (needed for chat).
     pub region: Option<String>,
     /// `loginPopup`: let Streams open the Connect login pop-up.
@@ -210,6 +216,7 @@ impl Default for Config {
             ccp_url: None,
             secondary_ccp_url: None,
             enable_global_resiliency: false,
+            login_url: None,
             region: None,
             login_popup: true,
             login_popup_auto_close: true,
@@ -264,12 +271,13 @@ impl Default for Config {
 }
 
 /// Every configuration key, in README order.
-pub const KEYS: [&str; 46] = [
+pub const KEYS: [&str; 47] = [
     "ucilib",
     "crmUrl",
     "ccpUrl",
     "secondaryCCPUrl",
     "enableGlobalResiliency",
+    "loginUrl",
     "region",
     "loginPopup",
     "loginPopupAutoClose",
@@ -325,7 +333,7 @@ impl Config {
     ///
     /// The origin allow-lists (`allowedConnectOrigins`, `allowedDynamicsOrigins`) are read first, from
     /// `config.json` only (given anywhere else they are refused with an error), and then constrain every
-    /// layer's `ccpUrl`, `ucilib` and `crmUrl`: an endpoint whose origin is not listed is refused like any bad
+    /// layer's `ccpUrl`, `secondaryCCPUrl`, `loginUrl`, `ucilib` and `crmUrl`: an endpoint whose origin is not listed is refused like any bad
     /// value (the lower layer's value stays). A malformed allow-list fails closed: its valid entries (possibly
     /// none) are the list.
     pub fn resolve(layers: &[ConfigLayer]) -> (Config, Vec<ConfigError>) {
@@ -380,6 +388,17 @@ impl Config {
                 self.secondary_ccp_url = Some(allowed(url(value)?, &self.allowed_connect_origins, EXPECT_CONNECT)?);
             }
             "enableGlobalResiliency" => self.enable_global_resiliency = boolean(value)?,
+            "loginUrl" => {
+                self.login_url = match value.as_str().map(str::trim) {
+                    // "" clears a lower layer's value: Streams then signs in at `ccpUrl` again.
+                    Some("") => None,
+                    _ => Some(allowed(
+                        url(value).map_err(|_| EXPECT_LOGIN_URL)?,
+                        &self.allowed_connect_origins,
+                        EXPECT_LOGIN_ORIGIN,
+                    )?),
+                }
+            }
             "allowedConnectOrigins" | "allowedDynamicsOrigins" => {
                 // Read before the other keys (see `resolve`); only the place it came from is checked here.
                 if source > ConfigSource::ConfigFile {
@@ -559,6 +578,16 @@ impl Config {
         }
     }
 
+    /// Whether `initCCP` is asked for the two-region CCP, from this configuration's keys (see
+    /// [`GlobalResiliency::decide`]; the shell decides again after its last checks of the URLs at the sink).
+    pub fn global_resiliency(&self) -> GlobalResiliency {
+        GlobalResiliency::decide(
+            self.enable_global_resiliency,
+            self.secondary_ccp_url.is_some(),
+            self.login_url.is_some(),
+        )
+    }
+
     /// The URL of the CIF library to inject: `ucilib`, else derived from `crmUrl`.
     pub fn cif_library_url(&self) -> Option<String> {
         self.ucilib.clone().or_else(|| {
@@ -589,7 +618,66 @@ impl Config {
     }
 }
 
+/// Whether the CCP starts in two regions (Amazon Connect global resiliency, Streams 2.27+).
+///
+/// Why a decision of its own: Streams 2.28.2 takes the two-region path only when `enableGlobalResiliency` comes
+/// with both `secondaryCCPUrl` and `loginUrl`; with either missing it logs an error (to its own log, which nobody
+/// reads) and starts in one region. The page says so instead, naming the missing key, and passes
+/// `enableGlobalResiliency` only when Streams will honour it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GlobalResiliency {
+    /// Not asked for (`enableGlobalResiliency` off): the CCP starts in one region, nothing to say.
+    Off,
+    /// Asked for and complete: `initCCP` gets `enableGlobalResiliency: true`.
+    On,
+    /// Asked for, but a key Streams needs is missing or was refused: the CCP starts in one region.
+    Incomplete {
+        /// The missing key (or both, joined by "or"), as the configuration spells it.
+        missing: &'static str,
+    },
+}
+
+impl GlobalResiliency {
+    /// Decides from the facts: whether it was asked for, and whether an acceptable `secondaryCCPUrl` and
+    /// `loginUrl` are at hand.
+    pub fn decide(enabled: bool, secondary_ccp_url: bool, login_url: bool) -> GlobalResiliency {
+        match (enabled, secondary_ccp_url, login_url) {
+            (false, _, _) => GlobalResiliency::Off,
+            (true, true, true) => GlobalResiliency::On,
+            (true, false, true) => GlobalResiliency::Incomplete {
+                missing: "secondaryCCPUrl",
+            },
+            (true, true, false) => GlobalResiliency::Incomplete { missing: "loginUrl" },
+            (true, false, false) => GlobalResiliency::Incomplete {
+                missing: "secondaryCCPUrl or loginUrl",
+            },
+        }
+    }
+
+    /// Whether `initCCP` gets `enableGlobalResiliency: true`.
+    pub fn enabled(self) -> bool {
+        self == GlobalResiliency::On
+    }
+
+    /// What the errors box says when global resiliency was asked for and cannot be had; `None` otherwise.
+    pub fn problem(self) -> Option<String> {
+        match self {
+            GlobalResiliency::Incomplete { missing } => Some(format!(
+                "enableGlobalResiliency is on without an acceptable {missing}: Amazon Connect Streams needs both \
+                 secondaryCCPUrl and loginUrl for the two-region CCP, so the CCP starts in one region only"
+            )),
+            GlobalResiliency::Off | GlobalResiliency::On => None,
+        }
+    }
+}
+
 const EXPECT_CONNECT: &str = "a URL whose origin is listed in allowedConnectOrigins (config.json)";
+const EXPECT_LOGIN_URL: &str =
+    "an https:// sign-in URL (the identity provider's SAML sign-in URL or the Amazon Connect \
+                                sign-in page; http:// only for localhost or 127.0.0.1), without credentials, or \"\"";
+const EXPECT_LOGIN_ORIGIN: &str =
+    "a sign-in URL whose origin is listed in allowedConnectOrigins (config.json): add the \
+                                   identity provider's origin to that list";
 const EXPECT_DYNAMICS: &str = "a URL whose origin is listed in allowedDynamicsOrigins (config.json)";
 
 /// The origin of an accepted URL (see [`check_url`]), normalised: lower case, default port dropped

@@ -121,7 +121,9 @@ pub mod vecmap;
 pub use bridge::{Bridge, DebugCounts};
 pub use ccp_failure::CcpFailure;
 pub use command::{CifCall, Command, PersistSlot, Report, Severity, StreamsCall};
-pub use config::{ChannelTemplates, Config, ConfigError, ConfigLayer, ConfigSource, CustomerRecordTab};
+pub use config::{
+    ChannelTemplates, Config, ConfigError, ConfigLayer, ConfigSource, CustomerRecordTab, GlobalResiliency,
+};
 pub use ids::{ContactId, RequestId};
 pub use input::{
     AgentEvent, CifAvailability, CifOutcome, CifReply, ContactEvent, ContactEventKind, ContactSnapshot, DynamicsEvent,

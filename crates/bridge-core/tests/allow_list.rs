@@ -242,3 +242,43 @@ fn secondary_ccp_url_is_held_to_the_same_rules_as_ccp_url() {
     assert_eq!(errors.len(), 1);
     assert!(!c.enable_global_resiliency);
 }
+
+/// Issue 14: `loginUrl` opens a sign-in pop-up the agent types credentials into, so it is held to the Connect
+/// allow-list like `ccpUrl` when `config.json` sets one (the identity provider's origin must be listed there), from
+/// every layer; the refusal names the key and says what to list.
+#[test]
+fn login_url_is_held_to_the_connect_allow_list() {
+    let (c, errors) = Config::resolve(&[
+        file_with_lists(),
+        layer(
+            ConfigSource::Url,
+            json!({"loginUrl": "https://other.awsapps.com/auth/?client_id=x"}),
+        ),
+    ]);
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(
+        c.login_url.as_deref(),
+        Some("https://other.awsapps.com/auth/?client_id=x")
+    );
+    for source in [ConfigSource::ConfigFile, ConfigSource::CustomParams, ConfigSource::Url] {
+        let (c, errors) = Config::resolve(&[
+            file_with_lists(),
+            layer(source, json!({"loginUrl": "https://login.evil.example/saml"})),
+        ]);
+        assert_eq!(errors.len(), 1, "{source:?}: {errors:?}");
+        assert_eq!(errors[0].key, "loginUrl");
+        assert!(
+            errors[0].expected.contains("allowedConnectOrigins") && errors[0].expected.contains("identity provider"),
+            "{}",
+            errors[0].expected
+        );
+        assert_eq!(c.login_url, None);
+    }
+    // without a list, any https sign-in URL (the identity provider's) is accepted
+    let (c, errors) = Config::resolve(&[layer(
+        ConfigSource::Url,
+        json!({"loginUrl": "https://idp.example/saml"}),
+    )]);
+    assert!(errors.is_empty());
+    assert_eq!(c.login_url.as_deref(), Some("https://idp.example/saml"));
+}

@@ -88,3 +88,34 @@ fn a_blocked_login_pop_up_is_named_with_what_to_allow() {
         "{m}"
     );
 }
+
+/// Issue 14: a CCP frame refused by `frame-ancestors` cannot be seen from the page; it is a CCP that never answers.
+/// Both texts for that — after `CCP_ANSWER_WAIT_MS` without an answer, and when Streams gives up — name what to
+/// check: the approved origins, frame-ancestors ("Refused to frame" in the console), the host's Referrer-Policy.
+#[test]
+fn a_ccp_that_never_answers_names_frame_ancestors_approved_origins_and_referrer_policy() {
+    use bridge_core::ccp_failure::CCP_ANSWER_WAIT_MS;
+    assert_eq!(CCP_ANSWER_WAIT_MS, 15_000);
+    let waiting = CcpFailure::NotAnswering;
+    assert_eq!(waiting.code(), "ccp.not_answering");
+    let m = waiting.message();
+    assert!(
+        m.starts_with("the CCP has not answered for 15 s (Amazon Connect Streams keeps trying)"),
+        "{m}"
+    );
+    for f in [waiting, CcpFailure::IframeRetriesExhausted] {
+        let m = f.message();
+        for needle in [
+            "frame-ancestors",
+            "Refused to frame",
+            "approved origin",
+            "ccpUrl",
+            "Referrer-Policy",
+            "strict-origin-when-cross-origin",
+            "Retry",
+        ] {
+            assert!(m.contains(needle), "{f:?} lacks {needle:?}: {m}");
+        }
+    }
+    assert!(CcpFailure::NotAnswering.message().contains("sign in there"));
+}

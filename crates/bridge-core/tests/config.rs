@@ -55,6 +55,10 @@ fn every_bad_value_is_its_own_error() {
         ("ccpUrl", json!("https://good.example\\@evil.example/")),
         ("ccpUrl", json!("http://localhost.evil.example/")),
         ("ccpUrl", json!(42)),
+        ("loginUrl", json!("http://idp.example/saml/login")),
+        ("loginUrl", json!("javascript:alert(1)")),
+        ("loginUrl", json!("https://user:pw@idp.example/")),
+        ("loginUrl", json!(true)),
         ("region", json!("EU-WEST-2")),
         ("region", json!("eu-west")),
         ("loginPopup", json!("yes")),
@@ -211,4 +215,107 @@ fn crm_url_gives_the_library_url() {
         Some("https://contoso.crm.dynamics.com/webresources/Widget/msdyn_ciLibrary.js")
     );
     assert_eq!(c.cif_crm_origin().as_deref(), Some("https://contoso.crm.dynamics.com"));
+}
+
+/// Issue 14: `loginUrl` (the sign-in page of Streams' login pop-up: SAML, global resiliency) is an https URL
+/// (http only on the loopback, as the workbench uses), refused otherwise with an error naming the key and what
+/// was expected; `""` clears a lower layer's value.
+#[test]
+fn login_url_is_an_https_url_like_ccp_url() {
+    for ok in [
+        "https://example.awsapps.com/auth/?client_id=abc&redirect_uri=x",
+        "https://myapps.microsoft.com/signin/Connect/1234?tenantId=5",
+        "http://localhost:8080/ccp-v2/login",
+    ] {
+        let (c, errors) = Config::resolve(&[layer(ConfigSource::Url, json!({ "loginUrl": ok }))]);
+        assert_eq!(errors, vec![], "{ok}");
+        assert_eq!(c.login_url.as_deref(), Some(ok));
+    }
+    for bad in [
+        json!("http://idp.example/saml/login"),
+        json!("data:text/html,<form>"),
+        json!("https://user:pw@idp.example/"),
+        json!("//idp.example/"),
+        json!(["https://idp.example/"]),
+    ] {
+        let errors = one("loginUrl", bad.clone());
+        assert_eq!(errors.len(), 1, "{bad}: {errors:?}");
+        assert_eq!(errors[0].key, "loginUrl");
+        assert!(
+            errors[0].expected.starts_with("an https:// sign-in URL"),
+            "{bad}: {}",
+            errors[0].expected
+        );
+        let shown = errors[0].to_string();
+        assert!(
+            shown.starts_with("configuration key `loginUrl` from CustomParams: value "),
+            "{shown}"
+        );
+    }
+    // "" from a higher layer clears config.json's value: Streams signs in at ccpUrl again.
+    let (c, errors) = Config::resolve(&[
+        layer(
+            ConfigSource::ConfigFile,
+            json!({"loginUrl": "https://idp.example/saml"}),
+        ),
+        layer(ConfigSource::Url, json!({"loginUrl": ""})),
+    ]);
+    assert_eq!(errors, vec![]);
+    assert_eq!(c.login_url, None);
+    // a refused value leaves the lower layer's in force
+    let (c, errors) = Config::resolve(&[
+        layer(
+            ConfigSource::ConfigFile,
+            json!({"loginUrl": "https://idp.example/saml"}),
+        ),
+        layer(ConfigSource::Url, json!({"loginUrl": "http://evil.example/login"})),
+    ]);
+    assert_eq!(errors.len(), 1);
+    assert_eq!(c.login_url.as_deref(), Some("https://idp.example/saml"));
+}
+
+/// Issue 14: Streams takes the two-region path only with `enableGlobalResiliency`, `secondaryCCPUrl` and
+/// `loginUrl` together; with a key missing the page names it and does not ask Streams for it.
+#[test]
+fn global_resiliency_needs_secondary_ccp_url_and_login_url() {
+    let resolve = |v: Value| {
+        Config::resolve(&[layer(ConfigSource::ConfigFile, v)])
+            .0
+            .global_resiliency()
+    };
+    let secondary = "https://replica.my.connect.aws/ccp-v2/";
+    let login = "https://example.awsapps.com/connect/login";
+    assert_eq!(resolve(json!({})), GlobalResiliency::Off);
+    assert_eq!(
+        resolve(json!({"secondaryCCPUrl": secondary, "loginUrl": login})),
+        GlobalResiliency::Off,
+        "not asked for"
+    );
+    let on = resolve(json!({"enableGlobalResiliency": true, "secondaryCCPUrl": secondary, "loginUrl": login}));
+    assert_eq!(on, GlobalResiliency::On);
+    assert!(on.enabled());
+    assert_eq!(on.problem(), None);
+    for (v, missing) in [
+        (
+            json!({"enableGlobalResiliency": true, "loginUrl": login}),
+            "secondaryCCPUrl",
+        ),
+        (
+            json!({"enableGlobalResiliency": true, "secondaryCCPUrl": secondary}),
+            "loginUrl",
+        ),
+        (json!({"enableGlobalResiliency": "true"}), "secondaryCCPUrl or loginUrl"),
+    ] {
+        let g = resolve(v.clone());
+        assert_eq!(g, GlobalResiliency::Incomplete { missing }, "{v}");
+        assert!(!g.enabled());
+        let text = g.problem().unwrap();
+        assert!(
+            text.starts_with(&format!(
+                "enableGlobalResiliency is on without an acceptable {missing}:"
+            )),
+            "{text}"
+        );
+        assert!(text.contains("the CCP starts in one region only"), "{text}");
+    }
 }

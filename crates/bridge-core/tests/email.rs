@@ -118,3 +118,33 @@ fn voice_contacts_are_unaffected_by_email_fields() {
     };
     assert!(template_parameters.get("emailSubject").is_none());
 }
+
+/// Issue 14, the decision the README's "Email contacts" section states: an email the agent started (a draft, or a
+/// reply) never gets a toast, but it does get its Dynamics session once connected, from the email session template
+/// with the recipient and subject — as an outbound call from click-to-dial does. Why: it is a contact the agent is
+/// handling now, and the session is where Dynamics shows whom it is for and where the work is recorded; without one
+/// the agent would have to find the customer by hand. What it must never do is look like a new customer email.
+#[test]
+fn agent_started_email_draft_gets_no_toast_but_its_session() {
+    for initiation in ["outbound", "agent_reply"] {
+        let mut p = Pair::default_ready();
+        let s = email("connected", initiation);
+        p.event(CONTACT_ID, ContactEventKind::Init, Some(s.clone()));
+        p.event(CONTACT_ID, ContactEventKind::Connected, Some(s));
+        p.can_create();
+        assert!(p.all("notifyEvent").is_empty(), "{initiation}: no toast");
+        let sessions = p.all("createSession");
+        assert_eq!(sessions.len(), 1, "{initiation}: one session");
+        let CifCall::CreateSession {
+            template_name,
+            template_parameters,
+        } = &sessions[0].2
+        else {
+            unreachable!()
+        };
+        assert_eq!(template_name, "extn_email_session", "{initiation}");
+        assert_eq!(template_parameters["contactId"], json!(CONTACT_ID));
+        assert_eq!(template_parameters["emailAddress"], json!("alex.rivera@example.com"));
+        assert_eq!(template_parameters["emailSubject"], json!("Where is my parcel?"));
+    }
+}

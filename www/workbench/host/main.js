@@ -9,7 +9,19 @@ import { Dynamics, PRESENCES, FAULT_MODES } from './dynamics.js';
 import { CcpLink } from './ccp-link.js';
 import { PRESETS, presetSpec } from './presets.js';
 
-const RESERVED = new Set(['wbCsp', 'wbCifTimeoutMs', 'wbErrorFormat', 'wbNotifyTimeout', 'wbFocusSpelling', 'wbCustomParams', 'wbEchoPresence', 'wbRun']);
+const RESERVED = new Set(['wbCsp', 'wbCifTimeoutMs', 'wbErrorFormat', 'wbNotifyTimeout', 'wbFocusSpelling', 'wbCustomParams', 'wbEchoPresence', 'wbRun', 'wbProviderFault']);
+/**
+ * Browser conditions the provider page can be loaded under (issue 14), so their status-line texts can be seen by
+ * hand: `storage` and `popup` are served under /provider-fault/<fault>/ (the server injects a small script into
+ * the page's HTML, never into dist/); `frame-ancestors` makes the fake CCP refuse to be framed by the provider page
+ * (`Content-Security-Policy: frame-ancestors 'self'` on ccpUrl, as an instance whose approved origins lack the page).
+ */
+const PROVIDER_FAULTS = {
+  '': 'none',
+  storage: 'third-party storage blocked (localStorage/sessionStorage throw SecurityError)',
+  popup: 'pop-ups blocked (window.open gives no window; then Send auth_fail)',
+  'frame-ancestors': 'CCP frame refused by frame-ancestors (not an approved origin)',
+};
 const query = new URLSearchParams(location.search);
 const HOST_ORIGIN = location.origin;
 const otherHost = location.hostname === 'localhost' ? '127.0.0.1' : 'localhost';
@@ -49,22 +61,32 @@ if (query.get('wbEchoPresence') === '1') dyn.echoPresence = true;
 // ---------------------------------------------------------------------------------------------------------
 // The provider page
 
+const askedFault = query.get('wbProviderFault') || '';
+let providerFault = Object.hasOwn(PROVIDER_FAULTS, askedFault) ? askedFault : '';
+if (askedFault !== providerFault) console.warn(`workbench: unknown wbProviderFault ${JSON.stringify(askedFault)} ignored; known: ${Object.keys(PROVIDER_FAULTS).filter(Boolean).join(', ')}`);
+
+function checkProviderFault(name) {
+  if (!Object.hasOwn(PROVIDER_FAULTS, name)) throw new Error(`unknown provider fault ${JSON.stringify(name)}; known: ${Object.keys(PROVIDER_FAULTS).filter(Boolean).join(', ')}`);
+  return name;
+}
+
 function providerUrl() {
-  const base = query.get('wbCsp') === 'strict' ? '/provider-csp/' : '/provider/';
+  const base = providerFault === 'storage' || providerFault === 'popup' ? `/provider-fault/${providerFault}/`
+    : query.get('wbCsp') === 'strict' ? '/provider-csp/' : '/provider/';
   const p = new URLSearchParams();
   p.set('ucilib', `${HOST_ORIGIN}/webresources/Widget/msdyn_ciLibrary.js`);
-  p.set('ccpUrl', `${HOST_ORIGIN}/ccp-v2/?wbrun=${RUN}`);
+  p.set('ccpUrl', `${HOST_ORIGIN}/ccp-v2/?wbrun=${RUN}${providerFault === 'frame-ancestors' ? '&wbFrameAncestors=self' : ''}`);
   for (const [k, v] of query) if (!RESERVED.has(k)) p.set(k, v); // pass-through (config keys, ucilib/ccpUrl overrides)
   return `${PROVIDER_ORIGIN}${base}?${p}`;
 }
-const PROVIDER_URL = providerUrl();
 const frame = $('#provider');
 
 function loadProvider() {
   store.providerLoads += 1;
   store.handlerCounts = {};
-  log('info', `loading channel provider page (#${store.providerLoads}) ${PROVIDER_URL}`);
-  frame.src = PROVIDER_URL;
+  const url = providerUrl();
+  log(providerFault ? 'warn' : 'info', `loading channel provider page (#${store.providerLoads})${providerFault ? ` with fault "${providerFault}"` : ''} ${url}`);
+  frame.src = url;
   scheduleRender();
 }
 
@@ -277,7 +299,7 @@ function tabPage(s, t) {
     return h('div.page',
       h('h2', 'Customer Service workspace (workbench)'),
       h('p', 'This page plays Dynamics 365 around the real channel provider page on the left. Place a contact from the controls on the right; the provider page receives it from the fake CCP through amazon-connect-streams and drives the notification, session and tabs you see here.'),
-      h('p.muted', `Provider page: ${PROVIDER_URL}`));
+      h('p.muted', `Provider page: ${providerUrl()}`));
   }
   if (t.kind === 'search') {
     const how = t.params.searchType === '1' ? 'categorized' : t.params.searchType === '0' ? 'relevance' : undefined;
@@ -375,6 +397,8 @@ function buildControls() {
     try { await placeContact(presetSel.value, o); } catch (e) { attrErr.textContent = e.message; }
   };
 
+  const faultSel = h('select#provider-fault', { 'aria-label': 'Provider fault' },
+    Object.entries(PROVIDER_FAULTS).map(([k, v]) => h('option', { value: k, selected: k === providerFault }, v)));
   const agentSel = h('select#agent-state', ['Available', 'Break', 'Lunch', 'Training', 'Offline'].map((n) => h('option', n)));
   const c2a = h('input#c2d', { type: 'tel', value: '+14255550142', 'aria-label': 'Number to dial' });
   const customParams = h('textarea#custom-params.mono', { rows: 5, spellcheck: 'false', 'aria-label': 'Custom Parameters' });
@@ -408,7 +432,10 @@ function buildControls() {
       h('div.row', h('button.btn', { type: 'button', on: { click: () => ccp.command('authFail') } }, 'Send auth_fail'),
         h('button.btn', { type: 'button', on: { click: () => ccp.command('accessDenied') } }, 'Send access_denied'),
         h('button.btn', { type: 'button', on: { click: () => ccp.command('terminated') } }, 'Send terminated'),
-        h('button.btn', { type: 'button', on: { click: () => reloadProvider() } }, 'Reload provider page'))),
+        h('button.btn', { type: 'button', on: { click: () => reloadProvider() } }, 'Reload provider page')),
+      h('div.row', h('label', 'Provider fault', faultSel),
+        h('button#provider-fault-load.btn', { type: 'button', on: { click: () => { setProviderFault(faultSel.value); reloadProvider(); } } }, 'Reload provider with it')),
+      h('p.muted', 'Blocked storage shows at once; with pop-ups blocked, Send auth_fail (the text changes after 5.5 s); a refused frame shows "not answering" after 15 s and "did not answer" after about a minute.')),
     section('Dynamics', false,
       h('div.row', c2a, h('button.btn', { type: 'button', on: { click: () => clickToDial(c2a.value) } }, 'Click to dial')),
       h('p.muted#c2a-state', ''),
@@ -472,6 +499,14 @@ function setCustomParams(v) {
   const ta = $('#custom-params');
   if (ta) ta.value = dyn.customParams;
 }
+/** Sets the browser condition the next provider load runs under ('' for none); see PROVIDER_FAULTS. */
+function setProviderFault(name) {
+  providerFault = checkProviderFault(name || '');
+  const sel = $('#provider-fault');
+  if (sel && sel.value !== providerFault) sel.value = providerFault;
+  log('info', providerFault ? `provider fault set: ${providerFault} (${PROVIDER_FAULTS[providerFault]})` : 'provider fault cleared');
+  return providerFault;
+}
 function reloadProvider() {
   loadProvider();
   return new Promise((resolve) => frame.addEventListener('load', () => resolve(store.providerLoads), { once: true }));
@@ -496,7 +531,9 @@ const readyPromise = new Promise((r) => { readyResolve = r; });
 window.workbench = Object.freeze({
   version: 1,
   run: RUN,
-  providerUrl: PROVIDER_URL,
+  get providerUrl() { return providerUrl(); },
+  get providerFault() { return providerFault; },
+  providerFaults: { ...PROVIDER_FAULTS },
   hostOrigin: HOST_ORIGIN,
   providerOrigin: PROVIDER_ORIGIN,
   presets: Object.keys(PRESETS),
@@ -545,6 +582,7 @@ window.workbench = Object.freeze({
   clearFaults: () => { dyn.faults = {}; scheduleRender(); },
   raise: (eventName, payload, opts) => raise(eventName, payload, opts),
   reloadProvider,
+  setProviderFault,
   setCustomParams,
   deleteTemplate,
   setCifTimeout: (ms) => { cifTimeoutMs = ms; toLib({ cif: 'config', config: { timeoutMs: ms } }); },
