@@ -46,6 +46,10 @@ const RELOADS = Number(opt('reloads', QUICK ? 1 : 4));
 const DIST = path.resolve(opt('dist', path.join(REPO, 'dist')));
 const OUT = path.resolve(opt('out', path.join(BENCH, 'out', 'report.json')));
 const ENGINE_JSON = opt('engine-json', path.join(BENCH, 'out', 'engine.json'));
+// `--cpu-profile FILE`: a Chrome CPU profile of the provider frame during the voice run (written to FILE, with the
+// functions taking the most self and total time in the report). Names of wasm functions need a build whose wasm
+// keeps its name section (see bench/README.md).
+const CPU_PROFILE = opt('cpu-profile', null);
 const SAMPLE_CAPACITY = 3 * 400000; // bridge spans recorded by src/metrics.rs (3 numbers each)
 
 // The spec's targets (§6) and the lines of the table that check them.
@@ -467,6 +471,7 @@ async function browserRun() {
     // --- 1,000 voice contacts one after another
     log(`${VOICE} voice contacts (voice-single), one after another`);
     const voiceRows = [];
+    const profiler = CPU_PROFILE ? await startProfile(context, frame) : null;
     const t0 = Date.now();
     for (let done = 0; done < VOICE;) {
       const n = Math.min(250, VOICE - done);
@@ -474,6 +479,7 @@ async function browserRun() {
       done += n;
     }
     const voiceWall = Date.now() - t0;
+    if (profiler) report.cpuProfile = await stopProfile(profiler, CPU_PROFILE);
     let spans = await takeSpans(frame);
     spans.sort((a, b) => a.start - b.start);
     report.latency.voiceSequential = { ...latencyFigures(voiceRows, spans, offset.providerMinusHost), wallMs: voiceWall, ...spanFigures(spans) };
@@ -544,6 +550,50 @@ async function browserRun() {
     await server.close().catch(() => {});
   }
   return report;
+}
+
+/** Starts the CDP sampling profiler in the provider frame (its own renderer process). */
+async function startProfile(context, frame) {
+  const cdp = await context.newCDPSession(frame);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
+  await cdp.send('Profiler.start');
+  return cdp;
+}
+
+/** Stops the profiler, writes the .cpuprofile and returns the top functions by self and by total time (ms). */
+async function stopProfile(cdp, file) {
+  const { profile } = await cdp.send('Profiler.stop');
+  await cdp.detach();
+  fs.writeFileSync(file, JSON.stringify(profile));
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const selfUs = new Map();
+  const deltas = profile.timeDeltas || [];
+  (profile.samples || []).forEach((id, i) => selfUs.set(id, (selfUs.get(id) || 0) + (deltas[i + 1] ?? deltas[i] ?? 0)));
+  const key = (n) => `${n.callFrame.functionName || '(anonymous)'} ${path.basename(n.callFrame.url || '')}`.trim();
+  const self = new Map();
+  const total = new Map();
+  // Self time per function, and each node's subtree time.
+  const walk = (id) => {
+    const n = byId.get(id);
+    let sum = selfUs.get(id) || 0;
+    self.set(key(n), (self.get(key(n)) || 0) + sum);
+    for (const c of n.children || []) sum += walk(c);
+    n.subtreeUs = sum;
+    return sum;
+  };
+  walk(profile.nodes[0].id);
+  // Total time per function: its subtrees' time, counted once per stack (recursion is not double counted).
+  const addTotals = (id, onStack) => {
+    const n = byId.get(id);
+    const k = key(n);
+    if (!onStack.has(k)) total.set(k, (total.get(k) || 0) + n.subtreeUs);
+    const inner = new Set(onStack).add(k);
+    for (const c of n.children || []) addTotals(c, inner);
+  };
+  addTotals(profile.nodes[0].id, new Set());
+  const top = (m) => [...m].sort((a, b) => b[1] - a[1]).slice(0, 40).map(([name, us]) => ({ name, ms: +(us / 1000).toFixed(1) }));
+  return { file, durationMs: +((profile.endTime - profile.startTime) / 1000).toFixed(0), self: top(self), total: top(total) };
 }
 
 /** Per-span figures: each Streams contact callback (with its pump) and each other pump, measured alone. */
