@@ -207,7 +207,10 @@ pub fn read_changes(
         Some(l) => (Some(l.state.as_str()), l.attributes_hash),
         None => (None, f64::NAN),
     };
-    let text = sys::read_contact(contact, reading_code, known_state, known_hash);
+    let text = {
+        let _streams = crate::metrics::span(crate::metrics::Kind::StreamsRead); // bench only
+        sys::read_contact(contact, reading_code, known_state, known_hash)
+    };
     let Ok(serde_json::Value::Object(mut read)) = serde_json::from_str::<serde_json::Value>(&text) else {
         // The helper always returns an object; anything else is reported and read as "nothing new".
         report(&GetterError {
