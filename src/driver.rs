@@ -78,6 +78,8 @@ struct Inner {
     pumping: Cell<bool>,
     cif_ready: Cell<bool>,
     agent: RefCell<Option<sys_streams::Agent>>,
+    /// The focus summary last shown on the page (`None`: nothing shown yet), so an unchanged one costs no DOM work.
+    shown_focus: RefCell<Option<Option<String>>>,
     page: Page,
     storage_key: String,
     me: Weak<Inner>,
@@ -146,6 +148,7 @@ impl Driver {
             pumping: Cell::new(false),
             cif_ready: Cell::new(false),
             agent: RefCell::new(None),
+            shown_focus: RefCell::new(None),
             page,
             storage_key,
             me: weak.clone(),
@@ -459,7 +462,10 @@ impl Inner {
         self.rearm_timer();
         // What the agent is looking at (from the core's focus knowledge), on the status line.
         let focus = self.bridge.borrow().focus_summary();
-        self.page.set_focus(focus.as_deref());
+        if self.shown_focus.borrow().as_ref() != Some(&focus) {
+            self.page.set_focus(focus.as_deref());
+            *self.shown_focus.borrow_mut() = Some(focus);
+        }
         self.pumping.set(false);
     }
 
@@ -641,27 +647,49 @@ impl Inner {
             let subs = ContactSubscriptions::subscribe(view, &id, |k| self.callbacks.for_kind(k));
             self.contacts.borrow_mut().insert(id.clone(), subs);
         }
-        let reading = streams::Reading::for_event(kind);
-        let snapshot = streams::read_snapshot(contact.unchecked_ref(), &id, reading);
-        self.push(Input::Contact(bridge_core::ContactEvent {
-            contact_id: id,
-            kind,
-            snapshot,
-        }));
+        self.read_and_push(contact, id, kind);
     }
 
     fn on_contact_event(&self, kind: ContactEventKind, contact: &JsValue) {
         let _metrics = crate::metrics::span(crate::metrics::Kind::Contact);
-        let Some(event) = streams::read_event(contact, kind) else {
+        let Some(id) = streams::contact_id(contact) else {
             return;
         };
         if kind == ContactEventKind::Destroyed {
             // Streams forgets the contact now: release its subscriptions (unsubscribing mid-dispatch is safe,
             // Streams iterates over a copy of its subscriber list).
-            let released = self.contacts.borrow_mut().remove(&event.contact_id);
+            let released = self.contacts.borrow_mut().remove(&id);
+            let event = bridge_core::ContactEvent {
+                snapshot: streams::read_changes(
+                    contact.unchecked_ref(),
+                    &id,
+                    streams::Reading::for_event(kind),
+                    &mut released.as_ref().and_then(|r| r.last_read.clone()),
+                ),
+                contact_id: id,
+                kind,
+            };
             drop(released);
+            self.push(Input::Contact(event));
+            return;
         }
-        self.push(Input::Contact(event));
+        self.read_and_push(contact, id, kind);
+    }
+
+    /// Reads what changed in `contact` since the shell's last read of it and feeds the event to the core.
+    fn read_and_push(&self, contact: &JsValue, id: String, kind: ContactEventKind) {
+        // Taken out for the read, so no borrow is held while Streams' getters run.
+        let mut last = self.contacts.borrow_mut().get_mut(&id).and_then(|c| c.last_read.take());
+        let reading = streams::Reading::for_event(kind);
+        let snapshot = streams::read_changes(contact.unchecked_ref(), &id, reading, &mut last);
+        if let Some(entry) = self.contacts.borrow_mut().get_mut(&id) {
+            entry.last_read = last;
+        }
+        self.push(Input::Contact(bridge_core::ContactEvent {
+            contact_id: id,
+            kind,
+            snapshot,
+        }));
     }
 
     fn on_agent(&self, agent: JsValue) {

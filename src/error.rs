@@ -15,10 +15,10 @@ use crate::convert::js_text;
 pub struct GetterError {
     /// The contact id (already read), or `?` when even that failed.
     pub contact: String,
-    /// The getter, e.g. `getInitialConnection().getEndpoint().phoneNumber`.
-    pub field: &'static str,
+    /// The getter, e.g. `getInitialConnection().getEndpoint().phoneNumber` (named by `src/js/contact.js`).
+    pub field: String,
     /// What the bridge expected to get.
-    pub expected: &'static str,
+    pub expected: String,
     /// What happened instead (the JS error text, or the type found).
     pub found: String,
 }

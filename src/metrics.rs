@@ -9,7 +9,8 @@
 //! ran (the bench does it with Playwright's `addInitScript`; the configuration system is not involved). When
 //! off, a span is one thread-local read: nothing is allocated, nothing crosses into JS.
 //!
-//! When on, only outermost spans are recorded (a pump inside a contact callback is part of that callback), into
+//! When on, only outermost spans are recorded (a pump inside a contact callback is part of that callback; the
+//! one exception is [`Kind::StreamsRead`], Streams' getters inside them), into
 //! the bench's own preallocated `samples` array, so recording never grows the wasm memory or the JS heap being
 //! measured: `samples[0]` = count, then `[start (ms since the epoch, performance.timeOrigin-based), duration
 //! (ms), kind]` per span. The wasm memory is handed out once as `__bridgeBench.memory`.
@@ -26,6 +27,9 @@ pub enum Kind {
     Contact = 1,
     /// A pump started by anything else: CIF and Streams replies, Dynamics handlers, timers.
     Pump = 2,
+    /// Inside one of the above: Streams' own getters reading a contact (`src/js/contact.js`). Recorded although
+    /// nested, so the bench can tell the bridge's own work from the time Streams takes to answer it.
+    StreamsRead = 3,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,6 +74,12 @@ pub fn span(kind: Kind) -> Span {
             counted: false,
         };
     }
+    if kind == Kind::StreamsRead {
+        return Span {
+            start: now().map(|t| (t, kind)),
+            counted: false,
+        };
+    }
     let outer = DEPTH.with(|d| d.replace(d.get() + 1)) == 0;
     let start = if outer { now().map(|t| (t, kind)) } else { None };
     Span { start, counted: true }
@@ -77,10 +87,9 @@ pub fn span(kind: Kind) -> Span {
 
 impl Drop for Span {
     fn drop(&mut self) {
-        if !self.counted {
-            return;
+        if self.counted {
+            DEPTH.with(|d| d.set(d.get().saturating_sub(1)));
         }
-        DEPTH.with(|d| d.set(d.get().saturating_sub(1)));
         if let Some((start, kind)) = self.start {
             RECORDER.with(|r| {
                 if let Some(rec) = r.borrow_mut().as_mut() {

@@ -10,9 +10,9 @@ use js_sys::{Array, Function, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::console;
-use crate::convert::{js_text, to_json};
+use crate::convert::js_text;
 use crate::error::GetterError;
-use crate::sys::streams::{self as sys, Agent, Connection, Contact};
+use crate::sys::streams::{self as sys, Agent, Contact};
 
 /// The per-contact subscriptions the shell makes, each served by one shared closure for all contacts.
 pub const PER_CONTACT_KINDS: [ContactEventKind; 11] = [
@@ -63,6 +63,8 @@ impl Drop for SubscriptionGuard {
 pub struct ContactSubscriptions {
     /// The Streams view to act on (`accept`, `reject`, `clear`).
     pub view: Contact,
+    /// The shell's last read of the contact, so the next event reads only what changed ([`read_changes`]).
+    pub last_read: Option<LastRead>,
     _subscriptions: Vec<SubscriptionGuard>,
 }
 
@@ -95,6 +97,7 @@ impl ContactSubscriptions {
         }
         ContactSubscriptions {
             view: contact.clone(),
+            last_read: None,
             _subscriptions: subscriptions,
         }
     }
@@ -110,8 +113,8 @@ pub fn contact_id(contact: &JsValue) -> Option<String> {
             None => {
                 report(&GetterError {
                     contact: "?".into(),
-                    field,
-                    expected: "a string",
+                    field: field.into(),
+                    expected: "a string".into(),
                     found: type_name(&v),
                 });
                 None
@@ -120,8 +123,8 @@ pub fn contact_id(contact: &JsValue) -> Option<String> {
         Err(e) => {
             report(&GetterError {
                 contact: "?".into(),
-                field,
-                expected: "a contact id",
+                field: field.into(),
+                expected: "a contact id".into(),
                 found: js_text(&e),
             });
             None
@@ -154,7 +157,8 @@ impl Reading {
     }
 }
 
-/// The event for `kind` on the contact view Streams passed, or `None` when the view has no id.
+/// The event for `kind` on the contact view Streams passed, or `None` when the view has no id. Reads everything
+/// `kind` allows (no earlier read to compare with).
 pub fn read_event(contact: &JsValue, kind: ContactEventKind) -> Option<ContactEvent> {
     let contact_id = contact_id(contact)?;
     let snapshot = read_snapshot(contact.unchecked_ref(), &contact_id, Reading::for_event(kind));
@@ -165,86 +169,108 @@ pub fn read_event(contact: &JsValue, kind: ContactEventKind) -> Option<ContactEv
     })
 }
 
+/// What the shell remembers of its last read of one contact, so the next event reads only what changed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LastRead {
+    /// `getState().type` as last read.
+    state: String,
+    /// The hash `src/js/contact.js` gave the contact's attributes (their JSON text).
+    attributes_hash: f64,
+}
+
 /// Copies the getters of a contact (those `reading` asks for); `None` when Streams no longer knows it (the
 /// type getter throws).
 pub fn read_snapshot(contact: &Contact, id: &str, reading: Reading) -> Option<ContactSnapshot> {
-    let channel = match contact.get_type() {
-        Ok(v) => string_or_report(&v, id, "getType()", "a channel name such as voice or chat"),
-        Err(e) => {
+    read_changes(contact, id, reading, &mut None)
+}
+
+/// Like [`read_snapshot`], but against `last`, the previous read of this contact (updated here).
+///
+/// Why: Streams fires `onRefresh` for every live contact on every agent snapshot, mostly unchanged, and its
+/// connection getters are costly (each builds live connection objects). So the whole contact is read on first
+/// sight and when its state type changed; otherwise only its channel, state and attributes are, and:
+/// * attributes unchanged (same hash) → `None`: nothing new (the core treats a known contact's event without a
+///   snapshot as carrying no new data, exactly as one whose getters all failed);
+/// * attributes changed → a snapshot with the channel, state and attributes only (the core keeps what earlier
+///   snapshots told it for a field given as `None`).
+pub fn read_changes(
+    contact: &Contact,
+    id: &str,
+    reading: Reading,
+    last: &mut Option<LastRead>,
+) -> Option<ContactSnapshot> {
+    let reading_code = match reading {
+        Reading::Full => 1,
+        Reading::OwnData => 0,
+    };
+    let (known_state, known_hash) = match last.as_ref() {
+        Some(l) => (Some(l.state.as_str()), l.attributes_hash),
+        None => (None, f64::NAN),
+    };
+    let text = {
+        let _streams = crate::metrics::span(crate::metrics::Kind::StreamsRead); // bench only
+        sys::read_contact(contact, reading_code, known_state, known_hash)
+    };
+    let Ok(serde_json::Value::Object(mut read)) = serde_json::from_str::<serde_json::Value>(&text) else {
+        // The helper always returns an object; anything else is reported and read as "nothing new".
+        report(&GetterError {
+            contact: id.into(),
+            field: "readContact()".into(),
+            expected: "a JSON object".into(),
+            found: text.chars().take(80).collect(),
+        });
+        return None;
+    };
+    if let Some(serde_json::Value::Array(errors)) = read.remove("err") {
+        for e in errors {
+            let part = |i: usize| {
+                e.get(i)
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned()
+            };
             report(&GetterError {
                 contact: id.into(),
-                field: "getType()",
-                expected: "a channel name",
-                found: js_text(&e),
+                field: part(0),
+                expected: part(1),
+                found: part(2),
             });
-            return None;
         }
-    };
-    let channel = channel.unwrap_or_default();
-    let state = getter(id, "getState().type", "a state object with a string `type`", || {
-        contact.get_state().and_then(|s| Reflect::get(&s, &"type".into()))
-    })
-    .and_then(|v| string_or_report(&v, id, "getState().type", "a string"))
-    .unwrap_or_default();
-    let inbound = match reading {
-        Reading::Full => getter(id, "isInbound()", "a boolean", || contact.is_inbound()),
-        Reading::OwnData => None,
     }
-    .and_then(|v| {
-        let b = v.as_bool();
-        if b.is_none() && !v.is_null() && !v.is_undefined() {
-            report(&GetterError {
-                contact: id.into(),
-                field: "isInbound()",
-                expected: "a boolean",
-                found: type_name(&v),
-            });
-        }
-        b
-    });
-    let queue_name = getter(id, "getQueue().name", "a queue object or null", || contact.get_queue())
-        .and_then(|q| optional_string_field(&q, "name", id, "getQueue().name"));
-    let attributes = getter(id, "getAttributes()", "an attribute map", || contact.get_attributes())
-        .map(|v| to_json(&v))
-        .unwrap_or(serde_json::Value::Null);
-    let (phone_number, customer_name) = match (channel.as_str(), reading) {
-        ("voice" | "queue_callback", Reading::Full) => (phone_number(contact, id), None),
-        ("chat", Reading::Full) => (None, chat_customer_name(contact, id)),
-        ("task", _) => (
-            None,
-            getter(id, "getName()", "a string", || contact.get_name()).and_then(|v| v.as_string()),
-        ),
-        _ => (None, None),
+    if read.contains_key("gone") {
+        return None;
+    }
+    let mut take = |key: &str| match read.remove(key) {
+        Some(serde_json::Value::String(s)) => Some(s),
+        _ => None,
     };
-    // Email only: the sender, the segment attributes (the subject) and who started it (a draft is the agent's).
-    let (email_address, segment_attributes, initiation_method) = if channel == "email" && reading == Reading::Full {
-        let address = getter(id, "getCustomerEndpoint()", "an email endpoint", || {
-            contact.get_customer_endpoint()
-        })
-        .and_then(|e| optional_string_field(&e, "emailAddress", id, "getCustomerEndpoint().emailAddress"));
-        let segments = getter(id, "getSegmentAttributes()", "a segment attribute map", || {
-            contact.get_segment_attributes()
-        })
-        .map(|v| to_json(&v))
-        .unwrap_or(serde_json::Value::Null);
-        let method = getter(id, "getInitiationMethod()", "a string", || {
-            contact.get_initiation_method()
-        })
-        .and_then(|v| string_or_report(&v, id, "getInitiationMethod()", "a string"));
-        (address, segments, method)
-    } else {
-        (None, serde_json::Value::Null, None)
+    let channel = take("c").unwrap_or_default();
+    let state = take("s").unwrap_or_default();
+    let (queue_name, phone_number, customer_name) = (take("q"), take("p"), take("n"));
+    let (email_address, initiation_method) = (take("e"), take("m"));
+    let hash = read.get("h").and_then(serde_json::Value::as_f64).unwrap_or(f64::NAN);
+    let attributes = read.remove("a");
+    let brief = read.contains_key("brief");
+    *last = Some(LastRead {
+        state: state.clone(),
+        attributes_hash: hash,
+    });
+    let attributes = match attributes {
+        Some(a) => a,
+        // Brief and unchanged: nothing new to tell the core.
+        None if brief => return None,
+        None => serde_json::Value::Null,
     };
     Some(ContactSnapshot {
         channel,
         state,
-        inbound,
+        inbound: read.get("i").and_then(serde_json::Value::as_bool),
         queue_name,
         phone_number,
         customer_name,
         attributes,
         email_address,
-        segment_attributes,
+        segment_attributes: read.remove("g").unwrap_or(serde_json::Value::Null),
         initiation_method,
     })
 }
@@ -380,78 +406,6 @@ pub fn contact_by_id(id: &str) -> Option<Contact> {
 /// The agent view (`new connect.Agent()`), or `None` before the first agent snapshot.
 pub fn current_agent() -> Option<Agent> {
     Agent::new().ok()
-}
-
-fn phone_number(contact: &Contact, id: &str) -> Option<String> {
-    let field = "getInitialConnection().getEndpoint().phoneNumber";
-    let endpoint = getter(id, field, "an endpoint with a phone number", || {
-        contact.get_initial_connection().and_then(|c| c.get_endpoint())
-    })?;
-    optional_string_field(&endpoint, "phoneNumber", id, field)
-}
-
-fn chat_customer_name(contact: &Contact, id: &str) -> Option<String> {
-    let field = "getInitialConnection() customer name";
-    let connection: Connection = getter(id, field, "the customer's chat connection", || {
-        contact.get_initial_connection().map(JsValue::from)
-    })?
-    .unchecked_into();
-    if let Ok(f) = connection.participant_name_fn() {
-        if let Some(f) = f.dyn_ref::<Function>() {
-            return getter(id, "getInitialConnection().getParticipantName()", "a string", || {
-                f.call0(&connection)
-            })
-            .and_then(|v| v.as_string());
-        }
-    }
-    let info = getter(id, "getInitialConnection().getMediaInfo()", "chat media info", || {
-        connection.get_media_info()
-    })?;
-    let original = Reflect::get(&info, &"originalInfo".into()).ok()?;
-    optional_string_field(&original, "customerName", id, "chatMediaInfo.customerName")
-}
-
-/// Runs a getter; a throw becomes `None` and a console error naming the contact and field.
-fn getter(
-    id: &str,
-    field: &'static str,
-    expected: &'static str,
-    read: impl FnOnce() -> Result<JsValue, JsValue>,
-) -> Option<JsValue> {
-    match read() {
-        Ok(v) if v.is_null() || v.is_undefined() => None,
-        Ok(v) => Some(v),
-        Err(e) => {
-            report(&GetterError {
-                contact: id.into(),
-                field,
-                expected,
-                found: js_text(&e),
-            });
-            None
-        }
-    }
-}
-
-fn optional_string_field(obj: &JsValue, key: &str, id: &str, field: &'static str) -> Option<String> {
-    let v = Reflect::get(obj, &key.into()).ok()?;
-    if v.is_null() || v.is_undefined() {
-        return None;
-    }
-    string_or_report(&v, id, field, "a string")
-}
-
-fn string_or_report(v: &JsValue, id: &str, field: &'static str, expected: &'static str) -> Option<String> {
-    let s = v.as_string();
-    if s.is_none() {
-        report(&GetterError {
-            contact: id.into(),
-            field,
-            expected,
-            found: type_name(v),
-        });
-    }
-    s
 }
 
 fn report(e: &GetterError) {

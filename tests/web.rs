@@ -322,8 +322,9 @@ fn a_departing_contact_is_read_from_its_own_data_without_touching_its_gone_conne
     assert_eq!(Reading::for_event(ContactEventKind::Ended), Reading::OwnData);
     assert_eq!(Reading::for_event(ContactEventKind::Connecting), Reading::Full);
 
-    // Reading the connections of that snapshot is what Streams punishes: each throw is reported, and (with
-    // wasm-bindgen 0.2.129) costs an externref slot that is never freed, which is why departing reads avoid it.
+    // Reading the connections of that snapshot is what Streams punishes: each throw is reported. The helper
+    // (src/js/contact.js) catches them in JS, so no `catch` import throws and no externref slot is leaked (with
+    // wasm-bindgen 0.2.129 a throwing `catch` import never frees its return slot).
     let full = streams::read_snapshot(snapshot.unchecked_ref(), "c-left", Reading::Full).expect("own data");
     assert_eq!((full.inbound, full.phone_number), (None, None));
     assert_eq!(
@@ -331,10 +332,41 @@ fn a_departing_contact_is_read_from_its_own_data_without_touching_its_gone_conne
         2,
         "isInbound and the initial connection threw"
     );
-    assert!(
-        wasm_bindgen::externref_heap_live_count() > baseline,
-        "wasm-bindgen no longer leaks a slot per throwing catch import: update the note on streams::Reading"
+    assert_eq!(
+        wasm_bindgen::externref_heap_live_count(),
+        baseline,
+        "reading a departed contact's connections holds no JS value"
     );
+}
+
+#[wasm_bindgen_test]
+fn an_unchanged_contact_is_not_read_again_and_a_changed_one_only_for_what_changed() {
+    install_doubles();
+    assert!(fakeConnectAddContact(&voice_contact("c-again", "SingleMatch")));
+    let view = connect_cif_bridge::sys::streams::Contact::new("c-again").expect("connect.Contact");
+    let mut last = None;
+    let first = streams::read_changes(&view, "c-again", Reading::Full, &mut last).expect("first sight: all of it");
+    assert_eq!(first.phone_number.as_deref(), Some("+15555550100"));
+    assert_eq!(
+        streams::read_changes(&view, "c-again", Reading::Full, &mut last),
+        None,
+        "same state, same attributes: nothing new"
+    );
+    fakeConnectSetAttribute("c-again", "LookupSatus", "NoMatch");
+    let brief = streams::read_changes(&view, "c-again", Reading::Full, &mut last).expect("the attributes changed");
+    assert_eq!(brief.attributes["LookupSatus"]["value"], "NoMatch");
+    assert_eq!(
+        (brief.state.as_str(), brief.phone_number),
+        ("connecting", None),
+        "only what a refresh reads"
+    );
+    fakeConnectSetState("c-again", "connected");
+    let full = streams::read_changes(&view, "c-again", Reading::Full, &mut last).expect("a new state: all of it");
+    assert_eq!(
+        (full.state.as_str(), full.phone_number.as_deref()),
+        ("connected", Some("+15555550100"))
+    );
+    assert_eq!(full.attributes["LookupSatus"]["value"], "NoMatch");
 }
 
 // ---- CIF results are copied, not judged -------------------------------------------------------------------

@@ -5,13 +5,16 @@
 
 const MAX_DEPTH = 32;
 const MAX_ENTRIES = 10000;
+const NO_LIMITS = { entries: MAX_ENTRIES, chars: Infinity };
 
 const tag = (v) => Object.prototype.toString.call(v);
 
-function plain(v, depth, seen) {
+// `limits`: at most `entries` per object or array (never more than MAX_ENTRIES), strings cut at `chars`.
+export function plain(v, depth, seen, limits = NO_LIMITS) {
   if (v === undefined || v === null) return null;
   switch (typeof v) {
     case 'string':
+      return v.length > limits.chars ? v.slice(0, limits.chars) : v;
     case 'boolean':
       return v;
     case 'number':
@@ -33,23 +36,23 @@ function plain(v, depth, seen) {
       const out = {};
       let n = 0;
       for (const [key, value] of v) {
-        if (++n > MAX_ENTRIES) break;
-        out[typeof key === 'string' ? key : String(key)] = plain(value, depth + 1, seen);
+        if (++n > limits.entries) break;
+        out[typeof key === 'string' ? key : String(key)] = plain(value, depth + 1, seen, limits);
       }
       return out;
     }
     if (kind === '[object Set]' || Array.isArray(v)) {
-      return Array.from(v, (x) => plain(x, depth + 1, seen) ?? null).slice(0, MAX_ENTRIES);
+      return Array.from(v, (x) => plain(x, depth + 1, seen, limits) ?? null).slice(0, limits.entries);
     }
     const out = {};
     if (kind === '[object Error]' || v instanceof Error) {
       out.name = String(v.name);
       out.message = String(v.message);
     } else if (typeof v.toJSON === 'function') {
-      return plain(v.toJSON(), depth + 1, seen);
+      return plain(v.toJSON(), depth + 1, seen, limits);
     }
-    for (const key of Object.keys(v).slice(0, MAX_ENTRIES)) {
-      const value = plain(v[key], depth + 1, seen);
+    for (const key of Object.keys(v).slice(0, limits.entries)) {
+      const value = plain(v[key], depth + 1, seen, limits);
       if (value !== undefined) out[key] = value;
     }
     return out;

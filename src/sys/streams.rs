@@ -3,6 +3,8 @@
 //! Why raw: Streams objects are duck-typed views (`Contact`, `ContactSnapshot`, `Connection`, `Agent`) whose
 //! getters throw once a contact is gone or when TaskJS is missing. Every import is `catch` and returns what JS
 //! returned, unconverted; [`crate::streams`] decides what the values mean. Nothing here checks `instanceof`.
+//! A contact's getters are read by one JS helper (`src/js/contact.js`), which catches each throw itself: one
+//! crossing per event instead of a dozen, and no externref slot leaked by a throwing `catch` import.
 
 use js_sys::Function;
 use wasm_bindgen::prelude::*;
@@ -78,37 +80,6 @@ extern "C" {
     /// `contact.getContactId()`.
     #[wasm_bindgen(method, catch, js_name = getContactId)]
     pub fn get_contact_id(this: &Contact) -> Result<JsValue, JsValue>;
-    /// `contact.getType()`.
-    #[wasm_bindgen(method, catch, js_name = getType)]
-    pub fn get_type(this: &Contact) -> Result<JsValue, JsValue>;
-    /// `contact.getState()`: `{type, timestamp}`.
-    #[wasm_bindgen(method, catch, js_name = getState)]
-    pub fn get_state(this: &Contact) -> Result<JsValue, JsValue>;
-    /// `contact.getAttributes()`: `{key: {name, value}}`.
-    #[wasm_bindgen(method, catch, js_name = getAttributes)]
-    pub fn get_attributes(this: &Contact) -> Result<JsValue, JsValue>;
-    /// `contact.getQueue()`: `{name, queueARN, queueId}` or null.
-    #[wasm_bindgen(method, catch, js_name = getQueue)]
-    pub fn get_queue(this: &Contact) -> Result<JsValue, JsValue>;
-    /// `contact.isInbound()`: throws for a task without TaskJS.
-    #[wasm_bindgen(method, catch, js_name = isInbound)]
-    pub fn is_inbound(this: &Contact) -> Result<JsValue, JsValue>;
-    /// `contact.getInitialConnection()`: throws for a task without TaskJS.
-    #[wasm_bindgen(method, catch, js_name = getInitialConnection)]
-    pub fn get_initial_connection(this: &Contact) -> Result<Connection, JsValue>;
-    /// `contact.getCustomerEndpoint()`: email, `{emailAddress, …}` of the sender.
-    #[wasm_bindgen(method, catch, js_name = getCustomerEndpoint)]
-    pub fn get_customer_endpoint(this: &Contact) -> Result<JsValue, JsValue>;
-    /// `contact.getSegmentAttributes()`: `{"connect:EmailSubject": {ValueString}, …}`.
-    #[wasm_bindgen(method, catch, js_name = getSegmentAttributes)]
-    pub fn get_segment_attributes(this: &Contact) -> Result<JsValue, JsValue>;
-    /// `contact.getInitiationMethod()`: `inbound`, `outbound`, `agent_reply`, ….
-    #[wasm_bindgen(method, catch, js_name = getInitiationMethod)]
-    pub fn get_initiation_method(this: &Contact) -> Result<JsValue, JsValue>;
-    /// `contact.getName()` (tasks).
-    #[wasm_bindgen(method, catch, js_name = getName)]
-    pub fn get_name(this: &Contact) -> Result<JsValue, JsValue>;
-
     /// `contact.onRefresh(f)`.
     #[wasm_bindgen(method, catch, js_name = onRefresh)]
     pub fn on_refresh(this: &Contact, f: &Function) -> Result<JsValue, JsValue>;
@@ -152,23 +123,6 @@ extern "C" {
     /// `contact.clear({success, failure})`.
     #[wasm_bindgen(method, catch)]
     pub fn clear(this: &Contact, callbacks: &JsValue) -> Result<(), JsValue>;
-
-    // ---- Connection ---------------------------------------------------------------------------------------
-
-    /// A Streams connection view (voice, chat, task flavours).
-    #[wasm_bindgen(extends = js_sys::Object)]
-    #[derive(Debug, Clone)]
-    pub type Connection;
-
-    /// `connection.getEndpoint()`: `{phoneNumber, …}`.
-    #[wasm_bindgen(method, catch, js_name = getEndpoint)]
-    pub fn get_endpoint(this: &Connection) -> Result<JsValue, JsValue>;
-    /// `connection.getMediaInfo()`: for chat, `{…, originalInfo: chatMediaInfo}`.
-    #[wasm_bindgen(method, catch, js_name = getMediaInfo)]
-    pub fn get_media_info(this: &Connection) -> Result<JsValue, JsValue>;
-    /// The `getParticipantName` property (a function on `ChatConnection` in recent Streams, absent before).
-    #[wasm_bindgen(method, getter, catch, js_name = getParticipantName)]
-    pub fn participant_name_fn(this: &Connection) -> Result<JsValue, JsValue>;
 
     // ---- Agent --------------------------------------------------------------------------------------------
 
@@ -216,4 +170,13 @@ extern "C" {
     /// `subscription.unsubscribe()`.
     #[wasm_bindgen(method, catch)]
     pub fn unsubscribe(this: &Subscription) -> Result<(), JsValue>;
+}
+
+#[wasm_bindgen(module = "/src/js/contact.js")]
+extern "C" {
+    /// Everything [`crate::streams::read_snapshot`] needs from a contact view, read in one call and returned as
+    /// JSON text (see `src/js/contact.js` for its fields). Never throws: a getter that throws or returns the
+    /// wrong type is listed in the text's `err`.
+    #[wasm_bindgen(js_name = readContact)]
+    pub fn read_contact(contact: &Contact, reading: u32, known_state: Option<&str>, known_hash: f64) -> String;
 }

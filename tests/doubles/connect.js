@@ -241,6 +241,12 @@ export function fakeConnectSetState(contactId, s) {
   data(contactId).state = s;
 }
 
+// Sets one contact attribute (`{name, value}`), as a flow's Set contact attributes block does.
+export function fakeConnectSetAttribute(contactId, name, value) {
+  const d = data(contactId);
+  d.attributes = { ...d.attributes, [name]: { name, value } };
+}
+
 // Fires a per-contact event ("connecting", "ended", "missed", …) with a live view. False if a handler threw.
 export function fakeConnectFire(contactId, event) {
   const d = state.contacts.get(contactId);

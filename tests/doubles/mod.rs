@@ -15,6 +15,7 @@ extern "C" {
     pub fn fakeConnectAddContact(data: &JsValue) -> bool;
     pub fn fakeConnectPreloadContact(data: &JsValue);
     pub fn fakeConnectSetState(contact_id: &str, state: &str);
+    pub fn fakeConnectSetAttribute(contact_id: &str, name: &str, value: &str);
     pub fn fakeConnectFire(contact_id: &str, event: &str) -> bool;
     pub fn fakeConnectRemove(contact_id: &str) -> bool;
     pub fn fakeConnectInitAgent() -> bool;

@@ -46,7 +46,10 @@ pub struct ContactEvent {
     pub contact_id: String,
     /// Which Streams subscription fired.
     pub kind: ContactEventKind,
-    /// The getters' values; `None` when Streams no longer knows the contact (getters throw after removal).
+    /// The getters' values; `None` when there is nothing new: Streams no longer knows the contact (getters throw
+    /// after removal), or the shell saw neither its state type nor its attributes change since its last read
+    /// (Streams fires `onRefresh` for every live contact on every agent snapshot). For a known contact both mean
+    /// "keep what earlier snapshots said".
     pub snapshot: Option<ContactSnapshot>,
 }
 
