@@ -6,7 +6,7 @@
 //! `JSON.stringify` alone turns into `{}`). Going the other way, command arguments become plain JS objects (not
 //! `Map`s), as CIF expects.
 //!
-//! Both directions go through JSON text (`src/js/values.js` and `JSON.parse` on the JS side, serde_json on
+//! Both directions go through JSON text (`src/js/helpers.js`, values part and `JSON.parse` on the JS side, serde_json on
 //! ours): serde_json is linked anyway, and a second serde data format (serde-wasm-bindgen) monomorphised every
 //! serialisable type a second time in the wasm.
 

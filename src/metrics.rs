@@ -27,7 +27,7 @@ pub enum Kind {
     Contact = 1,
     /// A pump started by anything else: CIF and Streams replies, Dynamics handlers, timers.
     Pump = 2,
-    /// Inside one of the above: Streams' own getters reading a contact (`src/js/contact.js`). Recorded although
+    /// Inside one of the above: Streams' own getters reading a contact (`src/js/helpers.js`, contact part). Recorded although
     /// nested, so the bench can tell the bridge's own work from the time Streams takes to answer it.
     StreamsRead = 3,
 }

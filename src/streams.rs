@@ -174,7 +174,7 @@ pub fn read_event(contact: &JsValue, kind: ContactEventKind) -> Option<ContactEv
 pub struct LastRead {
     /// `getState().type` as last read.
     state: String,
-    /// The hash `src/js/contact.js` gave the contact's attributes (their JSON text).
+    /// The hash `src/js/helpers.js`, contact part gave the contact's attributes (their JSON text).
     attributes_hash: f64,
 }
 

@@ -323,7 +323,7 @@ fn a_departing_contact_is_read_from_its_own_data_without_touching_its_gone_conne
     assert_eq!(Reading::for_event(ContactEventKind::Connecting), Reading::Full);
 
     // Reading the connections of that snapshot is what Streams punishes: each throw is reported. The helper
-    // (src/js/contact.js) catches them in JS, so no `catch` import throws and no externref slot is leaked (with
+    // (src/js/helpers.js, contact part) catches them in JS, so no `catch` import throws and no externref slot is leaked (with
     // wasm-bindgen 0.2.129 a throwing `catch` import never frees its return slot).
     let full = streams::read_snapshot(snapshot.unchecked_ref(), "c-left", Reading::Full).expect("own data");
     assert_eq!((full.inbound, full.phone_number), (None, None));

@@ -1,9 +1,9 @@
-//! Raw binding to `src/js/leadership.js`: the Web Lock and the `BroadcastChannel` shared by the agent's pages.
+//! Raw binding to `src/js/helpers.js`, tabs part: the Web Lock and the `BroadcastChannel` shared by the agent's pages.
 
 use js_sys::Function;
 use wasm_bindgen::prelude::*;
 
-#[wasm_bindgen(module = "/src/js/leadership.js")]
+#[wasm_bindgen(module = "/src/js/helpers.js")]
 extern "C" {
     /// The lock and channel of one page; reports through the function given to `new`.
     #[derive(Debug, Clone)]

@@ -1,5 +1,5 @@
 //! Raw bindings to the JavaScript the page runs beside: Amazon Connect Streams, `Microsoft.CIFramework`, and the
-//! few browser calls web-sys would bind without `catch`, and the page's JS helpers (`src/js/values.js`, `src/js/leadership.js`).
+//! few browser calls web-sys would bind without `catch`, and the page's JS helpers (one module, `src/js/helpers.js`).
 //!
 //! Why a separate layer: these `extern` blocks carry no logic, so every judgement about what JS handed back lives
 //! in the typed adapters (`crate::streams`, `crate::cif`), and every import here is `catch`, so a throwing

@@ -3,7 +3,7 @@
 //! Why raw: Streams objects are duck-typed views (`Contact`, `ContactSnapshot`, `Connection`, `Agent`) whose
 //! getters throw once a contact is gone or when TaskJS is missing. Every import is `catch` and returns what JS
 //! returned, unconverted; [`crate::streams`] decides what the values mean. Nothing here checks `instanceof`.
-//! A contact's getters are read by one JS helper (`src/js/contact.js`), which catches each throw itself: one
+//! A contact's getters are read by one JS helper (`src/js/helpers.js`, contact part), which catches each throw itself: one
 //! crossing per event instead of a dozen, and no externref slot leaked by a throwing `catch` import.
 
 use js_sys::Function;
@@ -172,10 +172,10 @@ extern "C" {
     pub fn unsubscribe(this: &Subscription) -> Result<(), JsValue>;
 }
 
-#[wasm_bindgen(module = "/src/js/contact.js")]
+#[wasm_bindgen(module = "/src/js/helpers.js")]
 extern "C" {
     /// Everything [`crate::streams::read_snapshot`] needs from a contact view, read in one call and returned as
-    /// JSON text (see `src/js/contact.js` for its fields). Never throws: a getter that throws or returns the
+    /// JSON text (see `src/js/helpers.js`, contact part for its fields). Never throws: a getter that throws or returns the
     /// wrong type is listed in the text's `err`.
     #[wasm_bindgen(js_name = readContact)]
     pub fn read_contact(contact: &Contact, reading: u32, known_state: Option<&str>, known_hash: f64) -> String;

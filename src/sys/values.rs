@@ -1,9 +1,9 @@
-//! Raw binding to the page's one JS helper (`src/js/values.js`), which turns any JS value into JSON text
-//! faithfully (a `Map` as an object, an `Error` with its message), in one call.
+//! Raw binding to the values part of the page's JS helpers (`src/js/helpers.js`), which turns any JS value into
+//! JSON text faithfully (a `Map` as an object, an `Error` with its message), in one call.
 
 use wasm_bindgen::prelude::*;
 
-#[wasm_bindgen(module = "/src/js/values.js")]
+#[wasm_bindgen(module = "/src/js/helpers.js")]
 extern "C" {
     /// The value's JSON text, or `None` when converting it threw (it is then described by its text).
     #[wasm_bindgen(js_name = plainJson)]

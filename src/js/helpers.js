@@ -1,0 +1,393 @@
+// The page's JS helpers, in one module: wasm-bindgen gives each bound module its own file, and every file is one
+// more request before the wasm can start (the wasm-bindgen-test runner's server stalls with several at once).
+// Three parts, each with its own reason below: faithful value conversion, reading a Streams contact in one call,
+// and the Web Lock and channel shared by the agent's Dynamics tabs.
+
+// ---------------------------------------------------------------------------------------------- values
+// The JSON text of a value CIF or Streams handed to the page, converted faithfully: a `Map` becomes an object
+// (JSON.stringify alone turns it into `{}`, which hid CIF's time-limit rejection), a `Set` an array, an `Error`
+// its name, message and own fields. Nothing is interpreted here: the Rust core judges every value.
+// Bounded (depth, entries) and cycle-safe, so a hostile value cannot hang or blow the page up.
+
+const MAX_DEPTH = 32;
+const MAX_ENTRIES = 10000;
+const NO_LIMITS = { entries: MAX_ENTRIES, chars: Infinity };
+
+const tag = (v) => Object.prototype.toString.call(v);
+
+// `limits`: at most `entries` per object or array (never more than MAX_ENTRIES), strings cut at `chars`.
+export function plain(v, depth, seen, limits = NO_LIMITS) {
+  if (v === undefined || v === null) return null;
+  switch (typeof v) {
+    case 'string':
+      return v.length > limits.chars ? v.slice(0, limits.chars) : v;
+    case 'boolean':
+      return v;
+    case 'number':
+      return Number.isFinite(v) ? v : null;
+    case 'bigint':
+      return v.toString();
+    case 'function':
+    case 'symbol':
+      return undefined;
+    default:
+      break;
+  }
+  if (depth > MAX_DEPTH) return '[too deep]';
+  if (seen.has(v)) return '[cycle]';
+  seen.add(v);
+  try {
+    const kind = tag(v);
+    if (kind === '[object Map]') {
+      const out = {};
+      let n = 0;
+      for (const [key, value] of v) {
+        if (++n > limits.entries) break;
+        out[typeof key === 'string' ? key : String(key)] = plain(value, depth + 1, seen, limits);
+      }
+      return out;
+    }
+    if (kind === '[object Set]' || Array.isArray(v)) {
+      return Array.from(v, (x) => plain(x, depth + 1, seen, limits) ?? null).slice(0, limits.entries);
+    }
+    const out = {};
+    if (kind === '[object Error]' || v instanceof Error) {
+      out.name = String(v.name);
+      out.message = String(v.message);
+    } else if (typeof v.toJSON === 'function') {
+      return plain(v.toJSON(), depth + 1, seen, limits);
+    }
+    for (const key of Object.keys(v).slice(0, limits.entries)) {
+      const value = plain(v[key], depth + 1, seen, limits);
+      if (value !== undefined) out[key] = value;
+    }
+    return out;
+  } finally {
+    seen.delete(v);
+  }
+}
+
+// `null` when even this fails (a getter that throws, a revoked proxy): the caller falls back to the value's text.
+export function plainJson(value) {
+  try {
+    return JSON.stringify(plain(value, 0, new Set())) ?? 'null';
+  } catch (_) {
+    return null;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- contact
+
+// Reads a Streams contact view in one call, as JSON text: what its getters returned, copied, never judged (the
+// Rust core parses attributes, phone numbers and states). Why one call: each Streams getter re-finds the contact
+// in the agent snapshot, and `getInitialConnection()` builds live connection objects whose media controllers log;
+// a dozen `catch` imports per event cost more than the bridge's decisions. So every getter here runs at most
+// once per read, a throw is caught here (a throwing `catch` import would leak an externref slot), and the
+// expensive ones run only when asked for.
+//
+// `reading`: 0 = the contact's own data (channel, state, queue, attributes, task name: what a snapshot Streams has
+// already dropped still answers), 1 = everything, connections included (number, chat name, direction, email).
+// `knownState` / `knownHash`: the state type and attributes hash of the caller's last read of this contact
+// (`null` / NaN for none). When the state type is unchanged only the channel, state and attributes are read, and
+// the attributes are sent only when their hash changed.
+//
+// The result: `{c, s, h, a?, i?, q?, p?, n?, e?, g?, m?, brief?, err?}` (channel, state type, attributes hash,
+// attributes, inbound, queue name, phone number, customer name, email address, segment attributes, initiation
+// method; `brief` when only the first four were read), `{gone: true}` when `getType()` threw (Streams no longer
+// knows the contact). `err` lists `[field, expected, found]` for each getter that threw or gave the wrong type.
+
+
+// Connect allows 32 KB of attributes per contact; anything far beyond is cut here, before it is copied into wasm.
+// The core's longest attribute field is 2,000 characters, so a cut value still reads as too long there.
+const MAX_ATTRIBUTE_ENTRIES = 500;
+const MAX_ATTRIBUTE_CHARS = 8192;
+const ATTRIBUTE_LIMITS = { entries: MAX_ATTRIBUTE_ENTRIES, chars: MAX_ATTRIBUTE_CHARS };
+
+const typeName = (v) => (v === null ? 'null' : typeof v);
+const thrown = (e) => {
+  if (typeof e === 'string') return e;
+  if (e instanceof Error) return `${e.name}: ${e.message}`;
+  try {
+    return JSON.stringify(e) ?? 'undefined';
+  } catch (_) {
+    return '<unprintable JS value>';
+  }
+};
+
+// cyrb53: a 53-bit string hash (a JS number), so an unchanged attribute map is recognised without copying it.
+function hash53(text) {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ ch, 2654435761);
+    h2 = Math.imul(h2 ^ ch, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+}
+
+export function readContact(contact, reading, knownState, knownHash) {
+  const out = {};
+  const err = [];
+  const fail = (field, expected, found) => err.push([field, expected, found]);
+  // Runs a getter: `undefined` for a throw (reported) and for null/undefined (not an error).
+  const get = (field, expected, read) => {
+    try {
+      const v = read();
+      return v === null || v === undefined ? undefined : v;
+    } catch (e) {
+      fail(field, expected, thrown(e));
+      return undefined;
+    }
+  };
+  const str = (v, field, expected = 'a string') => {
+    if (v === undefined || v === null) return undefined;
+    if (typeof v === 'string') return v;
+    fail(field, expected, typeName(v));
+    return undefined;
+  };
+  // An optional string property of an object a getter returned (reading the property is not reported).
+  const field = (obj, key, name) => {
+    if (obj === undefined) return undefined;
+    let v;
+    try {
+      v = obj[key];
+    } catch (_) {
+      return undefined;
+    }
+    return str(v, name);
+  };
+  // The JSON text of `out`, with the attributes' JSON text spliced in when they are sent.
+  const done = (attributesText) => {
+    if (err.length) out.err = err;
+    const body = JSON.stringify(out);
+    return attributesText === undefined ? body : `${body.slice(0, -1)},"a":${attributesText}}`;
+  };
+
+  let channel;
+  try {
+    channel = contact.getType();
+  } catch (e) {
+    fail('getType()', 'a channel name', thrown(e));
+    return JSON.stringify({ gone: true, err });
+  }
+  out.c = str(channel, 'getType()', 'a channel name such as voice or chat') ?? '';
+  out.s = str(get('getState().type', 'a state object with a string `type`', () => contact.getState().type), 'getState().type') ?? '';
+
+  const attributes = get('getAttributes()', 'an attribute map', () => contact.getAttributes());
+  const text = attributes === undefined ? 'null' : JSON.stringify(plain(attributes, 0, new Set(), ATTRIBUTE_LIMITS)) ?? 'null';
+  out.h = hash53(text);
+  if (knownState !== null && knownState !== undefined && out.s === knownState) {
+    out.brief = true;
+    return done(out.h === knownHash ? undefined : text);
+  }
+
+  const full = reading === 1;
+  if (full) {
+    const inbound = get('isInbound()', 'a boolean', () => contact.isInbound());
+    if (typeof inbound === 'boolean') out.i = inbound;
+    else if (inbound !== undefined) fail('isInbound()', 'a boolean', typeName(inbound));
+  }
+  const queue = get('getQueue().name', 'a queue object or null', () => contact.getQueue());
+  out.q = field(queue, 'name', 'getQueue().name');
+  if (full && (out.c === 'voice' || out.c === 'queue_callback')) {
+    const name = 'getInitialConnection().getEndpoint().phoneNumber';
+    const endpoint = get(name, 'an endpoint with a phone number', () => contact.getInitialConnection().getEndpoint());
+    out.p = field(endpoint, 'phoneNumber', name);
+  } else if (full && out.c === 'chat') {
+    out.n = chatCustomerName(contact, get, field);
+  } else if (out.c === 'task') {
+    const name = get('getName()', 'a string', () => contact.getName());
+    if (typeof name === 'string') out.n = name;
+  }
+  if (full && out.c === 'email') {
+    const endpoint = get('getCustomerEndpoint()', 'an email endpoint', () => contact.getCustomerEndpoint());
+    out.e = field(endpoint, 'emailAddress', 'getCustomerEndpoint().emailAddress');
+    const segments = get('getSegmentAttributes()', 'a segment attribute map', () => contact.getSegmentAttributes());
+    if (segments !== undefined) out.g = plain(segments, 0, new Set(), ATTRIBUTE_LIMITS);
+    out.m = str(get('getInitiationMethod()', 'a string', () => contact.getInitiationMethod()), 'getInitiationMethod()');
+  }
+  return done(text);
+}
+
+// The customer's name on a chat: `getParticipantName()` where this Streams has it, else the chat media info's.
+function chatCustomerName(contact, get, field) {
+  const connection = get('getInitialConnection() customer name', "the customer's chat connection", () => contact.getInitialConnection());
+  if (connection === undefined) return undefined;
+  let named;
+  try {
+    named = connection.getParticipantName;
+  } catch (_) {
+    named = undefined;
+  }
+  if (typeof named === 'function') {
+    const name = get('getInitialConnection().getParticipantName()', 'a string', () => named.call(connection));
+    return typeof name === 'string' ? name : undefined;
+  }
+  const info = get('getInitialConnection().getMediaInfo()', 'chat media info', () => connection.getMediaInfo());
+  if (info === undefined) return undefined;
+  let original;
+  try {
+    original = info.originalInfo;
+  } catch (_) {
+    return undefined;
+  }
+  return field(original === null ? undefined : original, 'customerName', 'chatMediaInfo.customerName');
+}
+
+// ---------------------------------------------------------------------------------------------- tabs
+
+// Several Dynamics tabs, one agent: the Web Lock that elects the one page that pops, and the BroadcastChannel
+// of the same name on which the pages talk. This file decides nothing: it reports what the lock and the channel
+// did to `report(kind, detail)`, and the Rust core decides (crates/bridge-core/src/bridge/leadership.rs).
+//
+// kinds: 'held' (this page holds the lock), 'waiting' (another page holds it; this one waits in line),
+// 'lost' (the lock was taken from this page: detail = what the browser said), 'unavailable' (no Web Locks or
+// BroadcastChannel here, or a request failed: detail), 'message' (detail = what another page posted).
+//
+// A lock is released by the browser when its page dies (closed, crashed, reloaded), so the next page in line
+// gets it without anyone's timer.
+
+export class TabLeadership {
+  constructor(report) {
+    this.report = report;
+    this.name = null;
+    this.channel = null;
+    this.waitingRequest = null;
+    this.releaseHeld = null;
+  }
+
+  /** Ask for the lock if it is free, else wait in line for it; listen on the channel of the same name. */
+  seek(name) {
+    const locks = globalThis.navigator && globalThis.navigator.locks;
+    if (!locks || typeof locks.request !== 'function') {
+      this.report('unavailable', 'navigator.locks is not available in this frame');
+      return;
+    }
+    if (this.name !== name) {
+      this.close();
+      this.name = name;
+      try {
+        this.channel = new BroadcastChannel(name);
+        this.channel.onmessage = (event) => this.report('message', event.data);
+      } catch (e) {
+        this.report('unavailable', describeThrown(e));
+        return;
+      }
+    }
+    this.request({ ifAvailable: true });
+  }
+
+  /** Take the lock from the page that holds it. */
+  takeOver() {
+    if (this.name !== null) {
+      this.request({ steal: true });
+    }
+  }
+
+  /** Post on the channel; a failure is reported, never thrown into the caller. */
+  post(text) {
+    if (this.channel === null) {
+      return;
+    }
+    try {
+      this.channel.postMessage(text);
+    } catch (e) {
+      this.report('unavailable', describeThrown(e));
+    }
+  }
+
+  /** Release everything (the page's driver is going away). */
+  close() {
+    this.withdrawWaiting();
+    if (this.releaseHeld !== null) {
+      this.releaseHeld();
+      this.releaseHeld = null;
+    }
+    if (this.channel !== null) {
+      this.channel.close();
+      this.channel = null;
+    }
+    this.name = null;
+  }
+
+  withdrawWaiting() {
+    if (this.waitingRequest !== null) {
+      this.waitingRequest.abort();
+      this.waitingRequest = null;
+    }
+  }
+
+  request(options) {
+    this.withdrawWaiting();
+    const waiting = !options.ifAvailable && !options.steal;
+    const abort = waiting ? new AbortController() : null;
+    if (abort !== null) {
+      this.waitingRequest = abort;
+    }
+    const name = this.name;
+    let held = false;
+    let granted;
+    try {
+      granted = globalThis.navigator.locks.request(
+        name,
+        { mode: 'exclusive', ...options, ...(abort !== null ? { signal: abort.signal } : {}) },
+        (lock) => {
+          if (lock === null) {
+            // Another page holds it: say so, then wait in line.
+            this.report('waiting');
+            if (this.name === name) {
+              this.request({});
+            }
+            return undefined;
+          }
+          held = true;
+          if (this.waitingRequest === abort) {
+            this.waitingRequest = null;
+          }
+          this.report('held');
+          // Held until this page dies, close() releases it, or another page steals it.
+          return new Promise((resolve) => {
+            this.releaseHeld = resolve;
+          });
+        },
+      );
+    } catch (e) {
+      this.report('unavailable', describeThrown(e));
+      return;
+    }
+    granted.then(
+      () => {},
+      (e) => {
+        if (held) {
+          this.releaseHeld = null;
+          this.report('lost', describeThrown(e));
+        } else if (abort !== null && abort.signal.aborted) {
+          // This page withdrew the request itself (a take-over replaced it, or close()).
+        } else {
+          this.report('unavailable', describeThrown(e));
+        }
+      },
+    );
+  }
+}
+
+/** `{agentArn, username}` from a Streams agent, without letting a throwing getter escape. */
+export function agentIdentity(agent) {
+  try {
+    const configuration = agent.getConfiguration();
+    const text = (v) => (typeof v === 'string' ? v : null);
+    return { agentArn: text(configuration && configuration.agentARN), username: text(configuration && configuration.username) };
+  } catch (e) {
+    return { agentArn: null, username: null };
+  }
+}
+
+function describeThrown(e) {
+  if (e && typeof e === 'object' && 'message' in e) {
+    return `${e.name || 'Error'}: ${e.message}`;
+  }
+  return String(e);
+}
