@@ -116,6 +116,13 @@ export async function openWorkbench(t, opts = {}) {
   if (t && t.after) t.after(close);
   await page.goto(url);
   await page.waitForFunction(() => !!window.workbench, null, { timeout: 10000 });
+  const wb = workbenchHandle({ server, browser, context, page, errors, consoleErrors, url, close });
+  if (opts.waitReady !== false) await waitWorkbenchReady(wb, opts.readyTimeout || 20000);
+  return wb;
+}
+
+/** The test handle of one workbench host page (what openWorkbench returns). */
+function workbenchHandle({ server, browser, context, page, errors, consoleErrors, url, close }) {
   const wb = {
     server, browser, context, page, errors, consoleErrors, url, close,
     /** page.evaluate in the host page; fn uses window.workbench */
@@ -136,14 +143,47 @@ export async function openWorkbench(t, opts = {}) {
       if (all.length) throw new Error(`uncaught page errors:\n${all.map((e) => `  [${e.source}] ${e.message}${e.href ? ` (${e.href})` : ''}`).join('\n')}`);
     },
   };
-  if (opts.waitReady !== false) {
-    await wb.page.waitForFunction(() => window.workbench && window.workbench.cifLoads > 0 && window.workbench.ccp.agentState, null,
-      { timeout: opts.readyTimeout || 20000 }).catch(async (e) => {
-      const s = await page.evaluate(() => ({ cifLoads: window.workbench.cifLoads, ccp: window.workbench.ccp, log: window.workbench.log.slice(-20) })).catch(() => null);
-      throw new Error(`workbench not ready (CIF double loaded and fake CCP snapshot pushed): ${e.message}\n${JSON.stringify(s, null, 1)}`);
-    });
-  }
   return wb;
+}
+
+/** Waits until the host page's CIF double loaded and its fake CCP pushed a snapshot. */
+async function waitWorkbenchReady(wb, timeout) {
+  const { page } = wb;
+  await page.waitForFunction(() => window.workbench && window.workbench.cifLoads > 0 && window.workbench.ccp.agentState, null,
+    { timeout }).catch(async (e) => {
+    const s = await page.evaluate(() => ({ cifLoads: window.workbench.cifLoads, ccp: window.workbench.ccp, log: window.workbench.log.slice(-20) })).catch(() => null);
+    throw new Error(`workbench not ready (CIF double loaded and fake CCP snapshot pushed): ${e.message}\n${JSON.stringify(s, null, 1)}`);
+  });
+}
+
+/**
+ * Another Dynamics tab of the same run (issue 13): a second host page in the same browser context (profile),
+ * whose fake CCP shares the agent and contacts of `wb`'s. via 'button' presses the host control "Open a second
+ * Dynamics tab" in `wb`'s page; via 'url' (default) opens `workbench.sameRunUrl` in a new page. Returns a handle
+ * like openWorkbench's (its close() closes only this page).
+ */
+export async function openSameRunTab(wb, opts = {}) {
+  let page;
+  let watched;
+  if (opts.via === 'button') {
+    const popup = wb.context.waitForEvent('page');
+    await wb.page.locator('details.ctl > summary', { hasText: 'Several Dynamics tabs' }).click();
+    await wb.page.locator('#second-tab').click();
+    page = await popup;
+    watched = watchErrors(page);
+    await page.waitForLoadState('domcontentloaded');
+  } else {
+    const url = await wb.eval(() => window.workbench.sameRunUrl);
+    page = await wb.context.newPage();
+    watched = watchErrors(page);
+    await page.goto(url);
+  }
+  await page.waitForFunction(() => !!window.workbench, null, { timeout: 10000 });
+  const other = workbenchHandle({ server: wb.server, browser: wb.browser, context: wb.context, page, ...watched, url: page.url(),
+    close: () => page.close().catch(() => {}) });
+  if (opts.waitReady !== false) await waitWorkbenchReady(other, opts.readyTimeout || 30000);
+  await sleep(opts.settleMs ?? 300);
+  return other;
 }
 
 /** Open a page directly (no workbench host page), with error collection. */

@@ -11,6 +11,11 @@
 // storage partitioning puts it in a different partition from the top-level host page.)
 // State (agent + contacts) is kept in sessionStorage per run (`?wbrun=` on the CCP URL), so a reloaded
 // provider page — and so a reloaded CCP frame — sees the contacts that already exist, as with the real CCP.
+// Several Dynamics tabs of one run (issue 13; the host's "Open a second Dynamics tab") share the agent and its
+// contacts, as Connect's view is per agent, not per tab: the fake CCP frames of one run talk on the
+// BroadcastChannel `wb-ccp-<run>` (all of them sit in the same storage partition: top-level site of the host,
+// under a cross-site provider frame). Every change is posted as the whole shared state with a revision; a new
+// frame says hello and adopts the newest state it hears; the highest (revision, frame id) wins everywhere.
 
 const params = new URLSearchParams(location.search);
 const RUN = (params.get('wbrun') || 'default').replace(/[^A-Za-z0-9_-]/g, '').slice(0, 40) || 'default';
@@ -77,6 +82,7 @@ const CONFIGURATION = {
 // State and persistence
 
 let state = load() || freshState();
+const FRAME_ID = crypto.randomUUID();
 let snapshotTimer = null;
 let pendingSnapshot = false;
 let ackCount = 0;
@@ -117,6 +123,45 @@ function load() {
 }
 function save() {
   try { sessionStorage.setItem(STORE_KEY, encode(state)); } catch { /* storage may be blocked; state stays in memory */ }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Sharing between tabs (the fake CCP frames of one run in several Dynamics tabs)
+
+/** What Connect knows per agent (shared by every tab); faults, held snapshots, forced API errors and the
+ *  softphone master stay per frame (they are the workbench's knobs on one CCP). */
+const SHARED_KEYS = ['agent', 'nextState', 'availability', 'contacts'];
+let peers = null;
+try { peers = new BroadcastChannel(`wb-ccp-${RUN}`); } catch { peers = null; }
+const rank = (s) => [s.shareRev || 0, s.shareFrom || ''];
+const newer = (a, b) => a[0] !== b[0] ? a[0] > b[0] : a[1] > b[1];
+
+/** A local change: bump the revision and post the shared part of the state to the other tabs. */
+function shareState() {
+  state.shareRev = (state.shareRev || 0) + 1;
+  state.shareFrom = FRAME_ID;
+  postShared('state');
+}
+function postShared(type) {
+  if (!peers) return;
+  const shared = { shareRev: state.shareRev || 0, shareFrom: state.shareFrom || '' };
+  for (const k of SHARED_KEYS) shared[k] = state[k];
+  try { peers.postMessage({ type, from: FRAME_ID, state: encode(shared) }); } catch { /* channel closed */ }
+}
+if (peers) {
+  peers.onmessage = (e) => {
+    const m = e.data;
+    if (!m || m.from === FRAME_ID) return;
+    if (m.type === 'hello') { postShared('state'); return; }
+    if (m.type !== 'state' || typeof m.state !== 'string') return;
+    let incoming;
+    try { incoming = JSON.parse(m.state, reviver); } catch { return; }
+    if (!newer(rank(incoming), rank(state))) return;
+    for (const k of SHARED_KEYS) state[k] = incoming[k] ?? (k === 'contacts' ? [] : null);
+    state.shareRev = incoming.shareRev;
+    state.shareFrom = incoming.shareFrom;
+    scheduleSnapshot(SNAPSHOT_DELAY_MS, { share: false });
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -169,7 +214,8 @@ function pushSnapshot() {
   reportState(at);
 }
 /** Push a snapshot about SNAPSHOT_DELAY_MS after a change (several changes in that window make one snapshot). */
-function scheduleSnapshot(delay = SNAPSHOT_DELAY_MS) {
+function scheduleSnapshot(delay = SNAPSHOT_DELAY_MS, { share = true } = {}) {
+  if (share) shareState();
   save();
   render();
   if (snapshotTimer) return;
@@ -568,7 +614,7 @@ const commands = {
   holdSnapshots: ({ hold }) => {
     state.holdSnapshots = !!hold;
     save();
-    if (!hold && (pendingSnapshot || true)) scheduleSnapshot(0);
+    if (!hold && (pendingSnapshot || true)) scheduleSnapshot(0, { share: false });
     return state.holdSnapshots;
   },
   /** push `count` identical snapshots, `intervalMs` apart (0 = all in one burst) */
@@ -615,7 +661,7 @@ const commands = {
     return true;
   },
   setMaster: ({ isMaster }) => { state.master.isMaster = !!isMaster; save(); return true; },
-  reset: () => { state = freshState(); scheduleSnapshot(); return true; },
+  reset: () => { const rev = state.shareRev || 0; state = freshState(); state.shareRev = rev; scheduleSnapshot(); return true; },
   state: () => ({ agent: state.agent.name, contacts: state.contacts.map(summary) }),
   /** raw event to the page, e.g. {event:'agent::update', data:…} with hostile content */
   raw: ({ event, data }) => { toPage(event, data); return true; },
@@ -664,6 +710,7 @@ function render() {
 function start() {
   render();
   toHost({ type: 'hello', href: location.href });
+  if (peers) peers.postMessage({ type: 'hello', from: FRAME_ID }); // other tabs of this run answer with their state
   if (!isEmbedded) {
     document.getElementById('status').textContent = 'This is the workbench\'s fake CCP; it only works inside a Streams page.';
     return;

@@ -436,6 +436,9 @@ function buildControls() {
       h('div.row', h('label', 'Provider fault', faultSel),
         h('button#provider-fault-load.btn', { type: 'button', on: { click: () => { setProviderFault(faultSel.value); reloadProvider(); } } }, 'Reload provider with it')),
       h('p.muted', 'Blocked storage shows at once; with pop-ups blocked, Send auth_fail (the text changes after 5.5 s); a refused frame shows "not answering" after 15 s and "did not answer" after about a minute.')),
+    section('Several Dynamics tabs', false,
+      h('div.row', h('button#second-tab.btn', { type: 'button', on: { click: () => openSecondTab() } }, 'Open a second Dynamics tab')),
+      h('p.muted', `Opens this page again in a new browser tab with the same run (${RUN}): its fake CCP shares this agent's contacts (Connect's view is per agent), while its Dynamics — toasts, sessions — is its own. Only one tab's provider page pops; the others say so and offer "Handle contacts here".`)),
     section('Dynamics', false,
       h('div.row', c2a, h('button.btn', { type: 'button', on: { click: () => clickToDial(c2a.value) } }, 'Click to dial')),
       h('p.muted#c2a-state', ''),
@@ -481,6 +484,22 @@ const agentState = (name) => ccp.command('agentState', { name });
 const holdSnapshots = (hold) => ccp.command('holdSnapshots', { hold });
 const storm = (count = 50, intervalMs = 0) => ccp.command('storm', { count, intervalMs });
 const setCcpFault = (name, value) => ccp.command('setFault', { name, value });
+
+/** The host URL of this run: the same page and query, with `wbRun` set, so its fake CCP joins this one's. */
+function sameRunUrl() {
+  const u = new URL(location.href);
+  u.searchParams.set('wbRun', RUN);
+  return u.href;
+}
+/** Opens another Dynamics tab of this run (issue 13); returns its URL. This tab's address gets `wbRun` too
+ *  (history.replaceState), so that reloading either tab keeps the shared run. */
+function openSecondTab() {
+  const url = sameRunUrl();
+  if (location.href !== url) history.replaceState(history.state, '', url);
+  window.open(url, '_blank', 'noopener');
+  log('info', `opened another Dynamics tab of run ${RUN}: ${url}`);
+  return url;
+}
 
 function clickToDial(number, opts) { return dyn.clickToDial(number, opts); }
 function setPresence(text) { return dyn.pickPresence(text); }
@@ -532,6 +551,9 @@ window.workbench = Object.freeze({
   version: 1,
   run: RUN,
   get providerUrl() { return providerUrl(); },
+  /** this host page's URL with wbRun set: another tab opened on it shares the fake CCP's agent and contacts */
+  get sameRunUrl() { return sameRunUrl(); },
+  openSecondTab,
   get providerFault() { return providerFault; },
   providerFaults: { ...PROVIDER_FAULTS },
   hostOrigin: HOST_ORIGIN,
