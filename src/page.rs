@@ -11,6 +11,12 @@ use crate::error::StartupError;
 
 /// The CCP status text while `initCCP` waits for the CCP's first answer.
 const LOADING: &str = "loading…";
+/// The tabs line while another Dynamics tab of the agent handles contacts.
+const FOLLOWING_TEXT: &str = "Contacts are being handled in another Dynamics tab.";
+/// The tabs line when the browser gives this page no Web Locks.
+const UNCOORDINATED_TEXT: &str = "This tab cannot coordinate with your other Dynamics tabs (the browser allows no \
+     Web Locks here): if Dynamics is open in several tabs, each one shows its own notifications and sessions.";
+
 /// At most this many notices stay on the page (the oldest go first).
 const MAX_NOTICES: u32 = 20;
 /// At most this many errors stay on the page.
@@ -131,11 +137,7 @@ impl Page {
             let _ = tabs.append_child(&el);
             Ok(el)
         };
-        let tabs_text = child(
-            "tabs-status",
-            "span",
-            "Contacts are being handled in another Dynamics tab.",
-        )?;
+        let tabs_text = child("tabs-status", "span", FOLLOWING_TEXT)?;
         let take_over = child("take-over", "button", "Handle contacts here")?;
         let _ = take_over.set_attribute("type", "button");
         let _ = tabs.set_attribute("hidden", "");
@@ -216,10 +218,21 @@ impl Page {
     /// Shows whether this page handles contacts or another Dynamics tab of the agent does (with the button that
     /// takes over).
     pub fn set_role(&self, role: RoleView) {
-        let _ = match role {
-            RoleView::Handling => self.tabs.set_attribute("hidden", ""),
-            RoleView::Following => self.tabs.remove_attribute("hidden"),
+        let (text, button) = match role {
+            RoleView::Handling => {
+                let _ = self.tabs.set_attribute("hidden", "");
+                return;
+            }
+            RoleView::Following => (FOLLOWING_TEXT, true),
+            RoleView::Uncoordinated => (UNCOORDINATED_TEXT, false),
         };
+        self.tabs_text.set_text_content(Some(text));
+        let _ = if button {
+            self.take_over.remove_attribute("hidden")
+        } else {
+            self.take_over.set_attribute("hidden", "")
+        };
+        let _ = self.tabs.remove_attribute("hidden");
     }
 
     /// The tabs line's text when shown, else `None` (for tests and diagnostics).

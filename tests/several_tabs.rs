@@ -143,14 +143,12 @@ async fn without_web_locks_the_page_pops_alone_and_says_so() {
     settle().await;
     fakeLocksHide(false);
     assert_eq!(role(&only), "alone");
+    let said = only.page().role_text().unwrap_or_default();
     assert!(
-        only.page()
-            .notices()
-            .iter()
-            .any(|n| n.contains("cannot coordinate with other Dynamics tabs")),
-        "{:?}",
-        only.page().notices()
+        said.contains("cannot coordinate with your other Dynamics tabs"),
+        "{said:?}"
     );
+    assert!(only.page().take_over_button().has_attribute("hidden"));
     assert!(fakeConnectAddContact(&voice_contact("c-tabs-4", "SingleMatch")));
     assert!(fakeConnectFire("c-tabs-4", "connecting"));
     settle().await;

@@ -69,6 +69,9 @@ pub enum RoleView {
     Handling,
     /// Another Dynamics tab of this agent handles contacts; this page offers to take over.
     Following,
+    /// This page pops on its own because it cannot coordinate with the agent's other tabs (no Web Locks): said
+    /// once, on the status line, since every open tab would then pop.
+    Uncoordinated,
 }
 
 /// What the pages of one agent say to each other. Untrusted: any script of the origin may post on the channel.

@@ -580,6 +580,11 @@ fn without_web_locks_every_tab_pops_and_says_so_once() {
         .filter(|c| **c == "tabs.leadership.unavailable")
         .collect();
     assert_eq!(said.len(), 1);
+    assert_eq!(
+        b.pages[0].role_view,
+        Some(RoleView::Uncoordinated),
+        "said on the status line"
+    );
     b.ring("c1");
     assert_eq!(b.notifies.get("c1"), Some(&1));
 }

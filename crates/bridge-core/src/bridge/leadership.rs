@@ -291,11 +291,11 @@ impl Bridge {
                      tabs, each one raises its own notifications and sessions",
                     text::excerpt(reason)
                 ),
-                true,
+                false,
             );
+            self.commands
+                .push_back(Command::Leadership(LeadershipCall::Show(RoleView::Uncoordinated)));
         }
-        self.commands
-            .push_back(Command::Leadership(LeadershipCall::Show(RoleView::Handling)));
         if was != Role::Alone && was != Role::Leading {
             self.begin_leading();
         }
