@@ -2,13 +2,19 @@
 
 mod activity;
 mod agent;
+mod cif_availability;
 mod cif_replies;
 mod dynamics_handlers;
 mod leadership;
+mod no_answer;
+mod notify_replies;
 mod pop;
 mod preflight;
 mod reconcile;
 mod restore;
+mod retries;
+mod session_replies;
+mod tab_replies;
 
 use std::collections::VecDeque;
 

@@ -1,0 +1,110 @@
+//! The answer to a `notifyEvent` (the agent's toast in Dynamics): accepted, rejected, refused, timed out, or
+//! garbage, and a rejected template falling back to the channel default. Apart because it is the one reply
+//! that decides whether a contact pops at all.
+
+use crate::command::{Severity, StreamsCall};
+use crate::contact::{Contact, PopState};
+use crate::ids::{ContactId, RequestId};
+use crate::input::CifOutcome;
+use crate::reply::{self, CifError, ErrorKind, NotificationAction};
+use crate::text;
+
+use super::{Bridge, Pending};
+
+impl Bridge {
+    /// The toast's outcome decides the pop: accepted pops (and accepts in the CCP), rejected declines, anything
+    /// else leaves the pop to the agent answering in the softphone.
+    pub(super) fn on_notify_reply(&mut self, id: &ContactId, request: RequestId, p: Pending, outcome: CifOutcome) {
+        let Some(PopState::Notifying { template, .. }) = self.contacts.get(id).map(|c| c.state.clone()) else {
+            return;
+        };
+        match outcome {
+            CifOutcome::Resolved(v) => match reply::notification_action(&v) {
+                Some(NotificationAction::Accept) => {
+                    self.trace(Some(id), "decision", "accepted in Dynamics".into());
+                    if self.contacts.get(id).is_some_and(|c| c.connected_at.is_none()) {
+                        self.send_streams(id, StreamsCall::Accept);
+                    }
+                    let next = self.request_pop(id);
+                    self.transition(id, next);
+                }
+                Some(NotificationAction::Reject) => {
+                    self.trace(Some(id), "decision", "rejected in Dynamics: no session".into());
+                    let ringing = self.contacts.get(id).is_some_and(Contact::is_ringing);
+                    if self.config.reject_in_connect_on_decline && ringing {
+                        self.send_streams(id, StreamsCall::Reject);
+                    }
+                    self.transition(id, PopState::Declined);
+                }
+                Some(NotificationAction::Refused) => {
+                    self.report(
+                        Severity::Warning,
+                        Some(id),
+                        "cif.notifyEvent.refused",
+                        format!("contact {id}: Dynamics could not show the notification (its queue is full); the session opens when you answer in the softphone"),
+                        true,
+                    );
+                    self.transition(id, PopState::AwaitingConnect);
+                    self.drive(id);
+                }
+                Some(NotificationAction::Timeout) => {
+                    self.trace(
+                        Some(id),
+                        "decision",
+                        "notification timed out: the pop runs if answered in the CCP".into(),
+                    );
+                    self.transition(id, PopState::AwaitingConnect);
+                    self.drive(id);
+                }
+                other => {
+                    let what = match other {
+                        Some(NotificationAction::Other(a)) => format!("actionName {a:?}"),
+                        _ => text::describe_json(&v),
+                    };
+                    self.report(
+                        Severity::Warning,
+                        Some(id),
+                        "cif.notifyEvent.garbage",
+                        format!("contact {id}: notifyEvent result {what} refused: expected actionName Accept, Reject or Timeout; the session opens when the contact is answered in the CCP"),
+                        true,
+                    );
+                    self.transition(id, PopState::AwaitingConnect);
+                    self.drive(id);
+                }
+            },
+            CifOutcome::Rejected(v) => {
+                let e = CifError::from_rejection(&v);
+                let default = self
+                    .contacts
+                    .get(id)
+                    .map(|c| self.config.templates_for(&c.channel).notification.clone());
+                if let Some(default) = default.filter(|d| e.is_template_not_found() && *d != template) {
+                    self.report(
+                        Severity::Warning,
+                        Some(id),
+                        "template.notification.fallback",
+                        format!("contact {id}: notification template {template} not found; using the channel default {default}"),
+                        false,
+                    );
+                    let next = self.notify_with(id, default, p.attempt + 1);
+                    self.transition(id, next);
+                } else if e.kind() == ErrorKind::Permanent {
+                    // The channel default is unknown too: the same call would fail again.
+                    self.give_up(p, &format!("notifyEvent rejected: {} (template {template})", e.message));
+                } else {
+                    if e.is_time_limit() {
+                        // The toast may be up although CIF gave up waiting: withdraw it before any retry.
+                        if let Some(PopState::Notifying { token, .. }) = self.contacts.get(id).map(|c| c.state.clone())
+                        {
+                            self.cancel_notification(id, token);
+                        }
+                    }
+                    self.retry_or_give_up(request, p, &format!("notifyEvent rejected: {}", e.message));
+                }
+            }
+            CifOutcome::Threw(m) => {
+                self.retry_or_give_up(request, p, &format!("notifyEvent threw: {}", text::excerpt(&m)))
+            }
+        }
+    }
+}
