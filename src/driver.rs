@@ -10,7 +10,7 @@
 //! driver, so dropping the [`Driver`] releases everything: guards first (they unsubscribe), closures last.
 
 use std::cell::{Cell, RefCell};
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::rc::{Rc, Weak};
 
 use bridge_core::{
@@ -70,9 +70,6 @@ struct Inner {
     timer: RefCell<Option<(Millis, Timeout)>>,
     /// After a sign-in failure: the check whether Streams' login pop-up was blocked.
     popup_check: RefCell<Option<Timeout>>,
-    /// The CIF requests whose settlement the core still wants; `Command::Forget` removes one, and a promise
-    /// that settles later is then ignored.
-    awaiting: RefCell<HashSet<RequestId>>,
     bridge: RefCell<Bridge>,
     queue: RefCell<VecDeque<Work>>,
     pumping: Cell<bool>,
@@ -142,7 +139,6 @@ impl Driver {
             cif_handlers: RefCell::new(Vec::new()),
             timer: RefCell::new(None),
             popup_check: RefCell::new(None),
-            awaiting: RefCell::new(HashSet::new()),
             bridge: RefCell::new(bridge),
             queue: RefCell::new(VecDeque::new()),
             pumping: Cell::new(false),
@@ -271,11 +267,6 @@ impl Driver {
     /// Lets a caller read the core's state (diagnostics, tests) without being able to change it.
     pub fn inspect<R>(&self, read: impl FnOnce(&Bridge) -> R) -> R {
         read(&self.inner.bridge.borrow())
-    }
-
-    /// How many CIF requests the shell still awaits on the core's behalf.
-    pub fn awaited_cif_requests(&self) -> usize {
-        self.inner.awaiting.borrow().len()
     }
 
     /// How many contacts hold subscriptions right now (live contacts).
@@ -519,9 +510,6 @@ impl Inner {
                     ));
                 }
             }
-            Command::Forget { request } => {
-                self.awaiting.borrow_mut().remove(&request);
-            }
             Command::Persist { slot, text } => {
                 if let Err(reason) = storage::write(&self.storage_key, slot, &text) {
                     // From now on the core records what a reload needs in Dynamics itself.
@@ -599,10 +587,7 @@ impl Inner {
             return;
         }
         match cif::invoke(call, correlation_id) {
-            Ok(promise) => {
-                self.awaiting.borrow_mut().insert(request);
-                self.callbacks.await_cif(request, &promise);
-            }
+            Ok(promise) => self.callbacks.await_cif(request, &promise),
             Err(outcome) => {
                 self.queue.borrow_mut().push_back(Work::Input(
                     clock::now(),
@@ -629,11 +614,10 @@ impl Inner {
         }
     }
 
-    /// A CIF promise settled: fed to the core unless it has forgotten the request (or already had its answer).
+    /// A CIF promise settled: every settlement goes to the core, which ignores one it no longer waits for, so the
+    /// shell keeps nothing per request (a promise Dynamics never settles costs it nothing).
     fn on_cif_settled(&self, request: RequestId, outcome: CifOutcome) {
-        if self.awaiting.borrow_mut().remove(&request) {
-            self.push(Input::CifReply(CifReply { request, outcome }));
-        }
+        self.push(Input::CifReply(CifReply { request, outcome }));
     }
 
     fn on_contact_seen(&self, contact: &JsValue, kind: ContactEventKind) {

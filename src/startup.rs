@@ -535,7 +535,7 @@ fn terminate_streams() {
 }
 
 /// `window.connectCifBridgeDiagnostics()`: read-only counters for support and for the memory test (issue 6):
-/// `{trackedContacts, coreContacts, openSessions, wasmMemoryBytes, awaitedCifRequests, cifPending, heldJsValues,
+/// `{trackedContacts, coreContacts, openSessions, wasmMemoryBytes, cifPending, heldJsValues,
 /// initCcpParams, tabRole}`. `initCcpParams` is what the last `connect.core.initCCP` was given (no secrets: URLs
 /// and switches), so support and the end-to-end tests see what Streams was asked for without reading Streams'
 /// internals. Removed when the shell drops.
@@ -558,8 +558,6 @@ struct Diagnostics {
     core_contacts: usize,
     open_sessions: usize,
     wasm_memory_bytes: u32,
-    /// CIF requests the shell still waits on for the core (never more than `cif_pending`).
-    awaited_cif_requests: usize,
     /// CIF requests the core waits for.
     cif_pending: usize,
     /// JS values the wasm side holds (wasm-bindgen's externref table): flat while nothing leaks.
@@ -583,7 +581,6 @@ impl DiagnosticsHook {
                 core_contacts: driver.inspect(|b| b.contact_count()),
                 open_sessions: driver.inspect(|b| b.open_sessions()),
                 wasm_memory_bytes: bytes,
-                awaited_cif_requests: driver.awaited_cif_requests(),
                 cif_pending: driver.inspect(|b| b.debug_counts().cif_pending),
                 held_js_values: wasm_bindgen::externref_heap_live_count(),
                 tab_role: driver.inspect(|b| b.tab_role()),

@@ -168,7 +168,7 @@ impl World {
                     outcome: Ok(()),
                 }));
             }
-            Command::Forget { .. } | Command::Persist { .. } | Command::Report(_) | Command::Leadership(_) => {}
+            Command::Persist { .. } | Command::Report(_) | Command::Leadership(_) => {}
         }
     }
 

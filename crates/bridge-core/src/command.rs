@@ -30,15 +30,6 @@ pub enum Command {
         /// The call.
         call: StreamsCall,
     },
-    /// The core stopped waiting for the reply to this earlier [`Command::Cif`] (a cancelled notification, a
-    /// released contact, a deadline after which a late answer is ignored): the shell may drop whatever awaits
-    /// its promise. Dynamics may never settle it (a `notifyEvent` after `cancelEvent`), and an awaiting task
-    /// kept per such request would grow the page's memory with every contact. Feeding a reply for it anyway is
-    /// harmless (ignored as stale).
-    Forget {
-        /// The request of the [`Command::Cif`] no longer waited for.
-        request: RequestId,
-    },
     /// Store this text under the slot's key (replacing what was stored there) so a reloaded page can be given it
     /// as [`crate::Input::Restore`]. Two slots, so the large handled-ids list is rewritten only when it changes.
     Persist {

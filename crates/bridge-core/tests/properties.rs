@@ -250,7 +250,28 @@ impl World {
         serde_json::to_string(call).unwrap()
     }
 
+    /// Requests the core stopped waiting for without an answer are taken as dropped by Dynamics: never carried
+    /// out, never answered. A stale answer to one (the Stale step) must still be harmless, since the shell
+    /// delivers every settlement.
+    fn drop_given_up(&mut self) {
+        let given_up: Vec<RequestId> = self
+            .outstanding
+            .keys()
+            .filter(|r| !self.bridge.awaits_reply(**r))
+            .copied()
+            .collect();
+        for request in given_up {
+            if let Some((_, CifCall::UpdateContext { session_id, .. })) = self.outstanding.remove(&request) {
+                // Given up on without an answer: as good as refused.
+                self.unrecorded.insert(session_id);
+            }
+            self.sent_at.remove(&request);
+            self.answered.push(request);
+        }
+    }
+
     fn drain(&mut self) -> Result<(), TestCaseError> {
+        self.drop_given_up();
         while let Some(cmd) = self.bridge.poll_command() {
             match cmd {
                 Command::Cif {
@@ -390,18 +411,6 @@ impl World {
                         prop_assert!(!self.forgotten.contains(c), "Streams call for released contact {c}");
                     }
                     self.streams.push(request);
-                }
-                // The shell stops listening to a forgotten request; a stale answer (the Stale step) must still be
-                // harmless, as a shell racing the forget would deliver it.
-                Command::Forget { request } => {
-                    if let Some((_, CifCall::UpdateContext { session_id, .. })) = self.outstanding.get(&request) {
-                        // Given up on without an answer: as good as refused.
-                        self.unrecorded.insert(session_id.clone());
-                    }
-                    if self.outstanding.remove(&request).is_some() {
-                        self.sent_at.remove(&request);
-                        self.answered.push(request);
-                    }
                 }
                 Command::Persist { slot, text } => {
                     prop_assert!(text.len() < 200_000);

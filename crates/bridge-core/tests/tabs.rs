@@ -290,7 +290,6 @@ impl Browser {
                     PersistSlot::Contacts => self.pages[i].stored.contacts = Some(text),
                     PersistSlot::Handled => self.pages[i].stored.handled = Some(text),
                 },
-                Command::Forget { .. } => {}
             }
         }
     }

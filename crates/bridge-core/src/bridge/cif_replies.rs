@@ -37,7 +37,7 @@ impl Bridge {
                 return;
             }
         }
-        self.untrack_request(r.request);
+        self.forget_request(r.request);
         let contact = p.contact.clone();
         let outcome_text = match &r.outcome {
             CifOutcome::Resolved(v) => format!("resolved {}", text::describe_json(v)),

@@ -674,24 +674,24 @@ impl Bridge {
         }
     }
 
-    /// Stops waiting for `request` for good and tells the shell ([`Command::Forget`]) so it drops the task
-    /// awaiting the promise, which Dynamics may never settle.
+    /// Stops waiting for `request` (answered, given up on, or its contact moved on): drops its pending entry,
+    /// overdue and turn marks and timers. The shell keeps nothing per request and delivers every settlement, so
+    /// a reply that still comes (Dynamics may settle late, or never: a `notifyEvent` after `cancelEvent`) reaches
+    /// [`Bridge::handle_input`], which ignores it because the request is no longer pending.
     fn forget_request(&mut self, request: RequestId) {
-        if self.untrack_request(request) {
-            self.commands.push_back(Command::Forget { request });
-        }
-    }
-
-    /// Drops `request`'s bookkeeping (pending entry, overdue mark, deadline) but keeps the shell listening: a
-    /// late answer is still recognised elsewhere (adopted `createSession`s). Whether it was pending.
-    fn untrack_request(&mut self, request: RequestId) -> bool {
         self.overdue.remove(&request);
         self.turn_released.remove(&request);
         self.orphan_due.remove(&request);
         self.timers.remove(TimerKey::Deadline(request));
         self.timers.remove(TimerKey::TurnRelease(request));
         self.timers.remove(TimerKey::Orphan(request));
-        self.pending.remove(&request).is_some()
+        self.pending.remove(&request);
+    }
+
+    /// Whether the core still waits for a reply to `request`; a reply to any other request is ignored (traced as
+    /// `reply.ignored`). For tests and diagnostics: the shell needs no such bookkeeping of its own.
+    pub fn awaits_reply(&self, request: RequestId) -> bool {
+        self.pending.contains_key(&request)
     }
 
     /// How many entries each of the core's tables holds, so tests can check that nothing per contact is left

@@ -137,7 +137,7 @@ impl Bridge {
                         true,
                     );
                     if let Some(id) = live {
-                        self.untrack_request(request);
+                        self.forget_request(request);
                         let next = self.session_unknown();
                         self.transition(&id, next);
                     }
