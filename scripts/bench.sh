@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The benchmark (issue 8): builds the release page, runs the native engine micro-benchmark, then measures the page
+# The benchmark: builds the release page, runs the native engine micro-benchmark, then measures the page
 # in headless Chromium through the workbench (screen-pop latency, the bridge's share, start-up, size, memory).
 # Writes bench/out/report.json and prints a table; targets are reported, never asserted. See bench/README.md.
 # Extra arguments go to bench/bench.mjs (e.g. --quick, --voice 200, --memory 2000).

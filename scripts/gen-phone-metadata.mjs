@@ -341,7 +341,7 @@ function fixtureText(cases) {
       'libphonenumber-js reading input with the main region of cc as default country (parsePhoneNumberWithError, extract: false, then isPossible()): E.164, or ! and why it gives no dialable number',
       'ext: the extension it found, or null',
       'region the number belongs to',
-      'type: mobile (libphonenumber-js example), fixed (drawn from its fixed-line pattern, valid by it), issue (issue 14)',
+      'type: mobile (libphonenumber-js example), fixed (drawn from its fixed-line pattern, valid by it), issue (the cases the click-to-dial requirement names)',
       'shape: intl, nat (national format), digits (national digits only), nsn (without the trunk prefix), exit (dialled with another country\'s exit prefix), nat-ext / intl-ext (with an extension), no-plus (international without +), (0) (+cc (0) ...), short (national, last digit dropped)',
     ],
   };

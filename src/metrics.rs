@@ -1,4 +1,4 @@
-//! Bench-only timing of the bridge's own work (issue 8: `scripts/bench.sh`).
+//! Bench-only timing of the bridge's own work (`scripts/bench.sh`).
 //!
 //! Why: the spec's target "screen-pop work inside the bridge, from a Streams contact event to the CIF call
 //! leaving it, p99 under 1 ms" cannot be read from outside the page, where Streams and postMessage hops dominate.

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Why this file exists: it generates tests/corpus/hostile.json, the hostile-input corpus of issue 6, from the
+// Why this file exists: it generates tests/corpus/hostile.json, the hostile-input corpus, from the
 // hand-written seed lists below (deterministic: no randomness, so the committed JSON is reproducible:
 // `node tests/corpus/generate.mjs && git diff --exit-code tests/corpus/hostile.json`).
 //

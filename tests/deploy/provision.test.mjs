@@ -1,4 +1,4 @@
-// Why this file exists: the tests of deploy/provision.mjs (issue 16): arguments, the choice of sign-in flow and
+// Why this file exists: the tests of deploy/provision.mjs: arguments, the choice of sign-in flow and
 // the MSAL configuration (without reaching Microsoft), the template kit's checks, and whole runs against the
 // local Dataverse stand-in — first run, re-run, a redeploy that overwrote the Channel URL, dry runs, and
 // failures that must name the record and what Dataverse said. Run: node --test tests/deploy/

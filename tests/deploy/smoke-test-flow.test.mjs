@@ -1,4 +1,4 @@
-// Why this file exists: checks the shape of deploy/smoke-test-flow.json (issue 16), the Amazon Connect flow an
+// Why this file exists: checks the shape of deploy/smoke-test-flow.json, the Amazon Connect flow an
 // admin imports to see the Dynamics pop before any lookup integration exists. It must be valid Flow language
 // JSON (Version 2019-10-30, unique identifiers, every transition pointing at an action, every action reachable,
 // each action's documented errors handled), set exactly the slug attributes the bridge reads, with values the

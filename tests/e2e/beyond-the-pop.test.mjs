@@ -1,4 +1,4 @@
-// Why this file exists: end-to-end tests of spec §4 (issue 7) through the workbench: click-to-dial works again
+// Why this file exists: end-to-end tests of spec §4 through the workbench: click-to-dial works again
 // and again with E.164 numbers and the outbound contact pops without a notification; a presence rule round trip
 // settles without a loop; switching and closing sessions change what the provider page says the agent is looking
 // at; the exported trace of the seed's single-match call lists every step under one correlation id (per page load).

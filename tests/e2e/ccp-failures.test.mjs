@@ -1,4 +1,4 @@
-// Why this file exists: issue 14, CCP failures that say their real cause, through the real Streams 2.28.2 and the
+// Why this file exists: CCP failures that say their real cause, through the real Streams 2.28.2 and the
 // workbench's fake CCP: blocked third-party storage (initCCP throws a SecurityError), auth_fail, access_denied,
 // terminated, a blocked login pop-up and a CCP frame refused by frame-ancestors each put a status-line message
 // naming the cause and what to do, with the Retry button — the browser conditions produced by the workbench's own
@@ -19,7 +19,7 @@ async function waitCcpStatus(wb, re, timeout = 15000) {
   throw new Error(`CCP status never matched ${re}: ${JSON.stringify(status)}`);
 }
 
-// The browser conditions below are the workbench's own "Provider fault" control (issue 14: every error text is
+// The browser conditions below are the workbench's own "Provider fault" control (so every error text is
 // shown in the workbench): `wbProviderFault=<fault>` on the host page, or the control panel's select and button.
 // storage/popup serve the provider page under /provider-fault/<fault>/ with a small injected script (never in
 // dist/); frame-ancestors makes the fake CCP refuse to be framed by the provider page.

@@ -1,4 +1,4 @@
-// Why this file exists: issue 14, two voice contacts at once (Streams 2.26 "dual call") through the real Streams
+// Why this file exists: two voice contacts at once (Streams 2.26 "dual call") through the real Streams
 // 2.28.2 and the fake CCP: each has its own notification and its own session, in whatever order they are accepted.
 
 import test from 'node:test';

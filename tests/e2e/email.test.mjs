@@ -1,4 +1,4 @@
-// Why this file exists: issue 14, email contacts through the real Streams 2.28.2 and the fake CCP: an inbound email
+// Why this file exists: email contacts through the real Streams 2.28.2 and the fake CCP: an inbound email
 // notifies with the email templates and carries the sender and subject (`connect:EmailSubject`) as template
 // parameters; an agent-started draft (outbound, arriving connected) is never announced as an incoming contact.
 

@@ -1,4 +1,4 @@
-// Why this file exists: issue 14, global resiliency through the real Streams 2.28.2 and the fake CCP:
+// Why this file exists: global resiliency through the real Streams 2.28.2 and the fake CCP:
 // `secondaryCCPUrl` / `enableGlobalResiliency` / `loginUrl` reach initCCP only when acceptable (same checks as ccpUrl)
 // and complete (Streams needs all three for the two-region CCP), and a
 // failover (`connect.globalResiliency.onFailoverDetected`) shows on the status line while every contact keeps

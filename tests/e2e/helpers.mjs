@@ -157,7 +157,7 @@ async function waitWorkbenchReady(wb, timeout) {
 }
 
 /**
- * Another Dynamics tab of the same run (issue 13): a second host page in the same browser context (profile),
+ * Another Dynamics tab of the same run: a second host page in the same browser context (profile),
  * whose fake CCP shares the agent and contacts of `wb`'s. via 'button' presses the host control "Open a second
  * Dynamics tab" in `wb`'s page; via 'url' (default) opens `workbench.sameRunUrl` in a new page. Returns a handle
  * like openWorkbench's (its close() closes only this page).
@@ -279,7 +279,7 @@ export async function placeAndNotify(wb, preset, overrides) {
 export const normGuid = (g) => String(g).replace(/[{}]/g, '').toLowerCase();
 
 // ---------------------------------------------------------------------------------------------------------
-// Helpers for the reliability tests (issue 6): what the agent sees on the provider page, per contact state.
+// Helpers for the reliability tests: what the agent sees on the provider page, per contact state.
 
 /** The provider page's frame (a Playwright Frame; `frame.locator` reads its DOM). */
 export function provider(wb) {

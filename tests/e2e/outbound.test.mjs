@@ -31,7 +31,7 @@ test('§3.9 an outbound contact placed from the CCP itself: no notification, one
   await wb.assertNoPageErrors();
 });
 
-test('issue 14: a dial the CCP never answers (streams#1090) → agent.connect({timeout}) fails and the agent is told', async (t) => {
+test('a dial the CCP never answers (streams#1090) → agent.connect({timeout}) fails and the agent is told', async (t) => {
   const wb = await openBridge(t);
   await wb.waitFor(() => (window.workbench.handlerCounts.onclicktoact || 0) > 0);
   // the CCP drops the createOutboundContact answer: without a timeout Streams would never call back

@@ -1,4 +1,4 @@
-// Why this file exists: spec §1 Preflight (issue 16). Once CIF is up, the channel provider page looks up every
+// Why this file exists: spec §1 Preflight. Once CIF is up, the channel provider page looks up every
 // template its configuration names (searchAndOpenRecords on the template entities) and names each missing one —
 // with the configuration key that names it and where to create it — on the page and in the console, before the
 // first contact; a template the flow names is checked the first time it is seen. It never blocks a pop.

@@ -1,4 +1,4 @@
-// Why this file exists: issue 14, presence from Streams 2.28.1's agent API through the real library and the fake
+// Why this file exists: presence from Streams 2.28.1's agent API through the real library and the fake
 // CCP: the bridge reads the agent's state with getAvailabilityState() (not the deprecated getState()), and a
 // cleared next state (agent.onClearedNextState, streams#1063) feeds the presence rules even when no state change
 // event fires.

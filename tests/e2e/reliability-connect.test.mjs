@@ -1,4 +1,4 @@
-// Why this file exists: issue 6, Amazon Connect faults through the real Streams 2.28.2 and the fake CCP: a CCP
+// Why this file exists: Amazon Connect faults through the real Streams 2.28.2 and the fake CCP: a CCP
 // that never answers (iframe retries exhausted) → a clear status and a Retry that recovers without reloading the
 // page; snapshot storms during every step of the pop; a contact removed in the middle of its pop; ten concurrent
 // chats plus tasks; and the 10-session limit (the agent is told, and the waiting contacts pop as sessions close).

@@ -1,4 +1,4 @@
-// Why this file exists: issue 6, Dynamics faults. Every CIF call the pop uses (notifyEvent, cancelEvent,
+// Why this file exists: Dynamics faults. Every CIF call the pop uses (notifyEvent, cancelEvent,
 // canCreateSession, createSession, createTab, getAllSessions, getEnvironment) is made to reject
 // (NotificationTemplateNotFoundError, RejectAfterClientError), hang past CIF's time limit (shortened to 1.5 s with
 // wbCifTimeoutMs), answer late, or answer garbage, through the workbench's fault injection. What must hold: bounded

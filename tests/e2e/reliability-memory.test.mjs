@@ -1,4 +1,4 @@
-// Why this file exists: issue 6 (spec §6), memory. 10,000 contacts come and go through the real page, the real
+// Why this file exists: memory (spec §6). 10,000 contacts come and go through the real page, the real
 // Streams 2.28.2 and the fake CCP (batches in flight at once, each batch one snapshot in and one out). Counts, not
 // times, are asserted: after a 2,000-contact warm-up (past the core's bounded memories: 1,000 handled ids, 500
 // trace entries) and after 10,000, the bridge tracks no contact, the core holds none and waits for no CIF

@@ -1,4 +1,4 @@
-// Why this file exists: issue 6, reloads and late start. The channel provider page is reloaded at each step of a
+// Why this file exists: reloads and late start. The channel provider page is reloaded at each step of a
 // contact's life (notified, accepted with createSession in flight, session created with tabs in flight, tabs
 // opened, ended), and started with contacts already ringing, connected and in after-contact work. What must hold:
 // exactly one session per contact, no duplicated tab, no page error, and a ringing contact still pops.

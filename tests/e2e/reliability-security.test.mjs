@@ -1,4 +1,4 @@
-// Why this file exists: issue 6, security. The channel provider page served with the workbench's strict
+// Why this file exists: security. The channel provider page served with the workbench's strict
 // Content-Security-Policy (/provider-csp/: no 'unsafe-inline', no 'unsafe-eval', only 'wasm-unsafe-eval') runs
 // and pops a contact with no CSP violation: no securitypolicyviolation event in any frame, no CSP report to the
 // server's report-uri, no CSP console message. (Allow-lists and https-only endpoints are tested natively in

@@ -1,4 +1,4 @@
-// Why this file exists: end-to-end tests of issue 13 (spec §3.16), one agent with Dynamics open in several
+// Why this file exists: end-to-end tests of spec §3.16, one agent with Dynamics open in several
 // browser tabs: two workbench host pages in ONE browser context (one profile), the same run, so their fake CCPs
 // share the agent's contacts (BroadcastChannel wb-ccp-<run>) while each tab has its own Dynamics (toasts,
 // sessions). Exactly one provider page pops: the Web Lock elects it; the others follow, say so on their tabs line,

@@ -1,4 +1,4 @@
-// Why this file exists: issue 2's smoke test of the built channel provider page (dist/). Loaded at top level and
+// Why this file exists: the smoke test of the built channel provider page (dist/). Loaded at top level and
 // inside the workbench, the page must inject the CIF library from `ucilib` (data-crmurl = its origin,
 // data-cifid="CIFMainLibrary"), create the Streams iframe on `ccpUrl`, and throw nothing; outside Dynamics it says
 // so on its status line; under the strict CSP it runs without violations.

@@ -1,4 +1,4 @@
-//! Native micro-benchmark of the engine (issue 8): what one input costs inside `bridge-core`, with no browser.
+//! Native micro-benchmark of the engine: what one input costs inside `bridge-core`, with no browser.
 //!
 //! `cargo bench -p bridge-core --bench engine` (run by `scripts/bench.sh`). Plain `std::time::Instant` around
 //! each `handle_input` + command drain, the loop the shell runs; a simulated Dynamics and Streams answer every

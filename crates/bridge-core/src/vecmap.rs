@@ -2,7 +2,7 @@
 //!
 //! Why not `BTreeMap`: the core's tables hold a handful of entries (contacts in flight, their requests, their
 //! tabs), and every `BTreeMap<K, V>` monomorphises the B-tree's node code again for each key/value type: in
-//! the wasm that was the largest single share of code. A sorted vector keeps the same deterministic order
+//! this wasm that would be the largest single share of code. A sorted vector keeps the same deterministic order
 //! (iteration is by key) with a binary search per lookup, and its code is mostly shared `Vec` code.
 
 use std::borrow::Borrow;

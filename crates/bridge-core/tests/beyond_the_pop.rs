@@ -1,4 +1,4 @@
-//! Spec §4 (issue 7): click-to-dial, presence rules without loops, session focus, diagnostics with one
+//! Spec §4: click-to-dial, presence rules without loops, session focus, diagnostics with one
 //! correlation id per contact, and the activity update when a contact ends.
 #![allow(clippy::unwrap_used)]
 
@@ -695,7 +695,7 @@ fn new_configuration_keys_are_checked() {
     assert_eq!(c, Config::default());
 }
 
-// ---------------------------------------------------------------- a dial that never calls back (issue 14)
+// ---------------------------------------------------------------- a dial that never calls back
 
 fn dial_timeout(p: &Pair) -> u64 {
     p.log

@@ -1,4 +1,4 @@
-//! Click-to-dial's number rules under untrusted input (issue 14): a phone field holds whatever someone typed
+//! Click-to-dial's number rules under untrusted input: a phone field holds whatever someone typed
 //! or pasted, so normalising never panics nor takes long, whatever the text and default country; what it
 //! dials is always E.164; dialling the result again gives the same number; and a refusal names the number
 //! only by its last two digits.

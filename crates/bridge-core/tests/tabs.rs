@@ -676,7 +676,7 @@ fn live_page(b: &Browser, n: u8) -> Option<usize> {
 }
 
 /// A fixed seed, so the test command checks the same cases every time; `PROPTEST_RNG_SEED=$RANDOM
-/// PROPTEST_CASES=30000` explores (30,000 random cases passed when this was written).
+/// PROPTEST_CASES=30000` explores further.
 fn tabs_config() -> ProptestConfig {
     let base = ProptestConfig::default();
     let rng_seed = if std::env::var_os("PROPTEST_RNG_SEED").is_some() {
