@@ -75,7 +75,7 @@ fn download(page: &Page, text: &str) -> Result<(), String> {
     }
     // Revoked a little later: some browsers start reading the blob after the click returns.
     wasm_bindgen_futures::spawn_local(async move {
-        gloo::timers::future::TimeoutFuture::new(10_000).await;
+        gloo_timers::future::TimeoutFuture::new(10_000).await;
         let _ = Url::revoke_object_url(&url);
     });
     Ok(())

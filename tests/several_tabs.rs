@@ -54,7 +54,7 @@ async fn until(done: impl Fn() -> bool) {
         if done() {
             return;
         }
-        gloo::timers::future::TimeoutFuture::new(20).await;
+        gloo_timers::future::TimeoutFuture::new(20).await;
     }
 }
 

@@ -98,7 +98,7 @@ pub fn console_errors_taken() -> Vec<String> {
 
 /// Lets promises, microtasks and zero-delay timers run.
 pub async fn settle() {
-    gloo::timers::future::TimeoutFuture::new(15).await;
+    gloo_timers::future::TimeoutFuture::new(15).await;
 }
 
 /// Every CIF call the double recorded: `[{method, args}]`.
