@@ -168,7 +168,13 @@ impl World {
                     outcome: Ok(()),
                 }));
             }
-            Command::Forget { .. } | Command::Persist { .. } | Command::Report(_) | Command::Leadership(_) => {}
+            Command::Forget { .. }
+            | Command::Persist { .. }
+            | Command::Report(_)
+            | Command::Leadership(_)
+            | Command::Startup(_)
+            | Command::Status(_)
+            | Command::ShowError { .. } => {}
         }
     }
 

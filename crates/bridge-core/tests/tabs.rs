@@ -291,6 +291,8 @@ impl Browser {
                     PersistSlot::Handled => self.pages[i].stored.handled = Some(text),
                 },
                 Command::Forget { .. } => {}
+                // The status line and the page's start-up are the shell's to show and carry out.
+                Command::Status(_) | Command::Startup(_) | Command::ShowError { .. } => {}
             }
         }
     }
