@@ -94,7 +94,7 @@
 //! [`slug`] (the §2 attribute contract), [`config`], [`contact`] (state machine), [`reply`] (CIF results),
 //! [`dynamics`] (handler payloads), [`odata`] (query escaping), [`redact`] and [`text`] (personal data and
 //! untrusted text), [`persist`], [`trace`], [`timers`], [`retry`], [`handled`], [`phone`] (click-to-dial's E.164
-//! rules), [`presence`] (presence rules), [`vecmap`] (the small ordered map the tables use). The engine itself is split the same way: the pop flow (turns, focus,
+//! rules), [`presence`] (presence rules), [`startup`] and [`status`] (the page's start-up and its status line), [`vecmap`] (the small ordered map the tables use). The engine itself is split the same way: the pop flow (turns, focus,
 //! tabs), CIF replies (retries, deadlines, reconciliation), Dynamics handlers, the agent features (dial,
 //! presence), the contact's end (activity update), and restore/persist.
 
