@@ -318,7 +318,7 @@ impl Bridge {
             CifOutcome::Resolved(_) => {}
             CifOutcome::Rejected(v) => {
                 self.presence.dynamics = None;
-                self.fail(
+                self.retry_or_give_up(
                     request,
                     p,
                     &format!("setPresence rejected: {}", CifError::from_rejection(&v).message),
@@ -326,7 +326,7 @@ impl Bridge {
             }
             CifOutcome::Threw(m) => {
                 self.presence.dynamics = None;
-                self.fail(request, p, &format!("setPresence threw: {}", text::excerpt(&m)));
+                self.retry_or_give_up(request, p, &format!("setPresence threw: {}", text::excerpt(&m)));
             }
         }
     }

@@ -110,12 +110,12 @@ impl Bridge {
             Purpose::Preflight => self.on_preflight_reply(r.request, r.outcome),
             Purpose::RecordTabs => {
                 if !matches!(r.outcome, CifOutcome::Resolved(_)) {
-                    self.fail(r.request, p, "updateContext failed");
+                    self.retry_or_give_up(r.request, p, "updateContext failed");
                 }
             }
             Purpose::Cancel => {
                 if !matches!(r.outcome, CifOutcome::Resolved(_)) {
-                    self.fail(r.request, p, "cancelEvent failed");
+                    self.retry_or_give_up(r.request, p, "cancelEvent failed");
                 }
             }
             Purpose::Presence => self.on_presence_reply(r.request, p, r.outcome),
@@ -128,13 +128,15 @@ impl Bridge {
                     );
                 }
                 CifOutcome::Rejected(v) => {
-                    self.fail(
+                    self.retry_or_give_up(
                         r.request,
                         p,
                         &format!("updateRecord rejected: {}", CifError::from_rejection(&v).message),
                     );
                 }
-                CifOutcome::Threw(m) => self.fail(r.request, p, &format!("updateRecord threw: {}", text::excerpt(&m))),
+                CifOutcome::Threw(m) => {
+                    self.retry_or_give_up(r.request, p, &format!("updateRecord threw: {}", text::excerpt(&m)))
+                }
             },
             Purpose::CreateSession => self.on_create_session_reply(r.request, p, r.outcome),
             _ => {
@@ -200,7 +202,7 @@ impl Bridge {
                         self.send_streams(id, StreamsCall::Accept);
                     }
                     let next = self.request_pop(id);
-                    self.set_state(id, next);
+                    self.transition(id, next);
                 }
                 Some(NotificationAction::Reject) => {
                     self.trace(Some(id), "decision", "rejected in Dynamics: no session".into());
@@ -208,7 +210,7 @@ impl Bridge {
                     if self.config.reject_in_connect_on_decline && ringing {
                         self.send_streams(id, StreamsCall::Reject);
                     }
-                    self.set_state(id, PopState::Declined);
+                    self.transition(id, PopState::Declined);
                 }
                 Some(NotificationAction::Refused) => {
                     self.report(
@@ -218,7 +220,7 @@ impl Bridge {
                         format!("contact {id}: Dynamics could not show the notification (its queue is full); the session opens when you answer in the softphone"),
                         true,
                     );
-                    self.set_state(id, PopState::AwaitingConnect);
+                    self.transition(id, PopState::AwaitingConnect);
                     self.drive(id);
                 }
                 Some(NotificationAction::Timeout) => {
@@ -227,7 +229,7 @@ impl Bridge {
                         "decision",
                         "notification timed out: the pop runs if answered in the CCP".into(),
                     );
-                    self.set_state(id, PopState::AwaitingConnect);
+                    self.transition(id, PopState::AwaitingConnect);
                     self.drive(id);
                 }
                 other => {
@@ -242,7 +244,7 @@ impl Bridge {
                         format!("contact {id}: notifyEvent result {what} refused: expected actionName Accept, Reject or Timeout; the session opens when the contact is answered in the CCP"),
                         true,
                     );
-                    self.set_state(id, PopState::AwaitingConnect);
+                    self.transition(id, PopState::AwaitingConnect);
                     self.drive(id);
                 }
             },
@@ -261,7 +263,7 @@ impl Bridge {
                         false,
                     );
                     let next = self.notify_with(id, default, p.attempt + 1);
-                    self.set_state(id, next);
+                    self.transition(id, next);
                 } else if e.kind() == ErrorKind::Permanent {
                     // The channel default is unknown too: the same call would fail again.
                     self.give_up(p, &format!("notifyEvent rejected: {} (template {template})", e.message));
@@ -273,10 +275,12 @@ impl Bridge {
                             self.cancel_notification(id, token);
                         }
                     }
-                    self.fail(request, p, &format!("notifyEvent rejected: {}", e.message));
+                    self.retry_or_give_up(request, p, &format!("notifyEvent rejected: {}", e.message));
                 }
             }
-            CifOutcome::Threw(m) => self.fail(request, p, &format!("notifyEvent threw: {}", text::excerpt(&m))),
+            CifOutcome::Threw(m) => {
+                self.retry_or_give_up(request, p, &format!("notifyEvent threw: {}", text::excerpt(&m)))
+            }
         }
     }
 
@@ -293,7 +297,7 @@ impl Bridge {
                             format!("session limit reached, contact {id} waiting for a session to close"),
                             true,
                         );
-                        self.set_state(id, PopState::WaitingForCapacity { since: self.now });
+                        self.transition(id, PopState::WaitingForCapacity { since: self.now });
                         return;
                     }
                     let Some(template) = self.contacts.get(id).map(|c| c.session_template(&self.config)) else {
@@ -305,7 +309,7 @@ impl Bridge {
                     } else {
                         self.create_session(id, template, 0)
                     };
-                    self.set_state(id, next);
+                    self.transition(id, next);
                 }
                 Some(false) => {
                     let since = match self.contacts.get(id).map(|c| &c.state) {
@@ -325,26 +329,28 @@ impl Bridge {
                             true,
                         );
                     }
-                    self.set_state(id, PopState::WaitingForCapacity { since });
+                    self.transition(id, PopState::WaitingForCapacity { since });
                     // Sessions of other providers count in Dynamics too, and their closing is never told to us.
                     self.timers.remove(TimerKey::CapacityRecheck);
                     self.timers
                         .insert(self.now.plus(CAPACITY_RECHECK_MS), TimerKey::CapacityRecheck);
                 }
-                None => self.fail(
+                None => self.retry_or_give_up(
                     request,
                     p,
                     &format!("canCreateSession result {} is not a boolean", text::describe_json(&v)),
                 ),
             },
             CifOutcome::Rejected(v) => {
-                self.fail(
+                self.retry_or_give_up(
                     request,
                     p,
                     &format!("canCreateSession rejected: {}", CifError::from_rejection(&v).message),
                 );
             }
-            CifOutcome::Threw(m) => self.fail(request, p, &format!("canCreateSession threw: {}", text::excerpt(&m))),
+            CifOutcome::Threw(m) => {
+                self.retry_or_give_up(request, p, &format!("canCreateSession threw: {}", text::excerpt(&m)))
+            }
         }
     }
 
@@ -370,13 +376,13 @@ impl Bridge {
                                 format!("session {} created", text::excerpt(&session_id)),
                             );
                             let next = self.open_tabs(&id, session_id, &VecSet::new());
-                            self.set_state(&id, next);
+                            self.transition(&id, next);
                             self.record_tabs_in_dynamics(&id);
                         }
                         None => {
                             // The contact was released (or reconciled) meanwhile: count the session, write nothing.
                             self.sessions.get_or_insert_with(session_id, || None);
-                            self.pump_waiting();
+                            self.admit_waiting_for_capacity();
                         }
                     }
                 }
@@ -394,7 +400,7 @@ impl Bridge {
                     if let Some(id) = live {
                         self.untrack_request(request);
                         let next = self.session_unknown();
-                        self.set_state(&id, next);
+                        self.transition(&id, next);
                     }
                     self.focus_unknown_after_create(request);
                     self.start_reconcile();
@@ -403,7 +409,7 @@ impl Bridge {
             CifOutcome::Rejected(v) => {
                 let e = CifError::from_rejection(&v);
                 let Some(id) = live else {
-                    self.pump_waiting();
+                    self.admit_waiting_for_capacity();
                     return;
                 };
                 let template = match self.contacts.get(&id).map(|c| &c.state) {
@@ -429,7 +435,7 @@ impl Bridge {
                         } else {
                             self.create_session(&id, default, p.attempt + 1)
                         };
-                        self.set_state(&id, next);
+                        self.transition(&id, next);
                     }
                     _ if e.kind() == ErrorKind::Permanent => {
                         self.give_up(
@@ -437,14 +443,14 @@ impl Bridge {
                             &format!("createSession rejected: {} (template {template})", e.message),
                         );
                     }
-                    _ => self.fail(request, p, &format!("createSession rejected: {}", e.message)),
+                    _ => self.retry_or_give_up(request, p, &format!("createSession rejected: {}", e.message)),
                 }
             }
             CifOutcome::Threw(m) => {
                 if live.is_some() {
-                    self.fail(request, p, &format!("createSession threw: {}", text::excerpt(&m)));
+                    self.retry_or_give_up(request, p, &format!("createSession threw: {}", text::excerpt(&m)));
                 } else {
-                    self.pump_waiting();
+                    self.admit_waiting_for_capacity();
                 }
             }
         }
@@ -466,10 +472,12 @@ impl Bridge {
                 if e.kind() == ErrorKind::Permanent {
                     self.give_up(p, &why);
                 } else {
-                    self.fail(request, p, &why);
+                    self.retry_or_give_up(request, p, &why);
                 }
             }
-            CifOutcome::Threw(m) => self.fail(request, p, &format!("{} threw: {}", kind.as_str(), text::excerpt(&m))),
+            CifOutcome::Threw(m) => {
+                self.retry_or_give_up(request, p, &format!("{} threw: {}", kind.as_str(), text::excerpt(&m)))
+            }
         }
     }
 
@@ -484,8 +492,8 @@ impl Bridge {
         }
     }
 
-    /// A call failed without side effects: retry with backoff, or give up.
-    pub(super) fn fail(&mut self, request: RequestId, p: Pending, why: &str) {
+    /// A call failed without side effects: retry it after the backoff, or give up once the attempts are spent.
+    pub(super) fn retry_or_give_up(&mut self, request: RequestId, p: Pending, why: &str) {
         let retry = p.attempt + 1;
         match self.retry.delay(retry) {
             Some(delay) => {
@@ -636,7 +644,7 @@ impl Bridge {
                     format!("contact {id}: no Dynamics notification ({why}); the session opens when you answer in the softphone"),
                     true,
                 );
-                self.set_state(&id, PopState::AwaitingConnect);
+                self.transition(&id, PopState::AwaitingConnect);
                 self.drive(&id);
             }
             (Purpose::CanCreate, Some(id)) => {
@@ -655,7 +663,7 @@ impl Bridge {
                 } else {
                     self.create_session(&id, template, 0)
                 };
-                self.set_state(&id, next);
+                self.transition(&id, next);
             }
             (Purpose::CreateSession, Some(id)) => {
                 self.report(
@@ -665,8 +673,8 @@ impl Bridge {
                     format!("contact {id}: no Dynamics session could be created ({why})"),
                     true,
                 );
-                self.set_state(&id, PopState::Failed);
-                self.pump_waiting();
+                self.transition(&id, PopState::Failed);
+                self.admit_waiting_for_capacity();
             }
             (Purpose::Tab(kind), Some(id)) => {
                 self.report(
@@ -779,7 +787,7 @@ impl Bridge {
                             true,
                         );
                         self.cancel_notification(&id, token);
-                        self.set_state(&id, PopState::AwaitingConnect);
+                        self.transition(&id, PopState::AwaitingConnect);
                         self.drive(&id);
                     }
                 }
@@ -791,7 +799,7 @@ impl Bridge {
             Purpose::Identify => {
                 self.forget_request(request);
                 self.identifying.remove(&request);
-                self.fail(request, p, "no answer before the deadline");
+                self.retry_or_give_up(request, p, "no answer before the deadline");
             }
             Purpose::Cancel
             | Purpose::CanCreate
@@ -803,7 +811,7 @@ impl Bridge {
                 if p.purpose == Purpose::Reconcile && self.reconcile == Some(request) {
                     self.reconcile = None;
                 }
-                self.fail(request, p, "no answer before the deadline");
+                self.retry_or_give_up(request, p, "no answer before the deadline");
             }
         }
     }

@@ -45,11 +45,11 @@ impl Bridge {
                     "decision",
                     format!("session closed ({why}): nothing more is written to it"),
                 );
-                self.set_state(&id, PopState::SessionClosed);
+                self.transition(&id, PopState::SessionClosed);
             }
         }
         self.dirty = true;
-        self.pump_waiting();
+        self.admit_waiting_for_capacity();
     }
 
     pub(super) fn on_dynamics(&mut self, d: DynamicsEvent) {
@@ -106,7 +106,7 @@ impl Bridge {
 
     /// `onSessionSwitched` (fires twice per switch: the old session loses focus, the new one gains it): keeps
     /// which session, and so which contact, the agent is looking at; tabs deferred for that contact then open
-    /// (see [`Bridge::pump_turns`]).
+    /// (see [`Bridge::hand_on_turn`]).
     fn on_session_switched(&mut self, s: dynamics::SessionSwitched) {
         let before = self.focused_contact().cloned();
         let owner = self.sessions.get(&s.session_id).cloned().flatten();

@@ -236,7 +236,9 @@ impl Bridge {
         self.timers.remove(TimerKey::Handover);
         let ids: Vec<ContactId> = self.contacts.keys().cloned().collect();
         for id in ids {
-            let Some(state) = self.take_state(&id) else { continue };
+            let Some(state) = self.take_state_for_transition(&id) else {
+                continue;
+            };
             let from = state.name();
             let next = match state {
                 PopState::Notifying { request, token, .. } => {
@@ -257,7 +259,7 @@ impl Bridge {
                 }
                 kept => kept,
             };
-            self.replace_state(&id, from, next);
+            self.finish_transition(&id, from, next);
         }
         let claimed = self.claimed_ids();
         self.leadership.announced = claimed.clone();
@@ -339,7 +341,7 @@ impl Bridge {
                         self.cancel_notification(&id, token);
                     }
                     self.trace(Some(&id), "decision", "popped in another Dynamics tab".into());
-                    self.set_state(&id, PopState::HandledElsewhere);
+                    self.transition(&id, PopState::HandledElsewhere);
                 }
                 Some(_) => {}
                 None if self.handled.contains(&id) || self.leadership.claimed_elsewhere.contains(&id) => {}
@@ -358,7 +360,7 @@ impl Bridge {
         if let Some(at) = self.leadership.claimed_elsewhere.iter().position(|c| c == id) {
             self.leadership.claimed_elsewhere.remove(at);
             self.trace(Some(id), "decision", "popped in another Dynamics tab".into());
-            self.set_state(id, PopState::HandledElsewhere);
+            self.transition(id, PopState::HandledElsewhere);
         }
     }
 

@@ -347,7 +347,7 @@ impl Bridge {
             Input::Startup(s) => self.on_startup(s),
         }
         self.fail_unsent_cif();
-        self.pump_turns();
+        self.hand_on_turn();
         self.announce_leading(false);
         self.flush_persist();
         self.show_focus_if_changed();
@@ -367,7 +367,7 @@ impl Bridge {
                 TimerKey::TurnRelease(request) => self.release_turn(request),
                 TimerKey::Orphan(request) => self.on_orphan_due(request),
                 TimerKey::RestoreGrace => self.release_undelivered(),
-                TimerKey::CapacityRecheck => self.pump_waiting(),
+                TimerKey::CapacityRecheck => self.admit_waiting_for_capacity(),
                 TimerKey::StreamsDeadline(request) => self.on_dial_deadline(request),
                 TimerKey::LeaderCheck => self.on_leader_check(),
                 TimerKey::LeadershipUnanswered => self.on_leadership_unanswered(),
@@ -378,7 +378,7 @@ impl Bridge {
             }
         }
         self.fail_unsent_cif();
-        self.pump_turns();
+        self.hand_on_turn();
         self.announce_leading(false);
         self.flush_persist();
         self.show_focus_if_changed();
@@ -679,7 +679,10 @@ impl Bridge {
         });
     }
 
-    fn set_state(&mut self, id: &ContactId, state: PopState) {
+    /// Moves a contact to its next pop state: the one way to change it in place, so every change is traced and
+    /// marked for persisting. (When the old state's data is moved into the new one, use
+    /// [`Bridge::take_state_for_transition`] and [`Bridge::finish_transition`] instead.)
+    fn transition(&mut self, id: &ContactId, state: PopState) {
         if let Some(c) = self.contacts.get_mut(id) {
             let from = c.state.name();
             let to = state.name();
@@ -691,15 +694,15 @@ impl Bridge {
         }
     }
 
-    /// Takes the state out to consume it; put the next one back with [`Bridge::replace_state`].
-    fn take_state(&mut self, id: &ContactId) -> Option<PopState> {
+    /// Takes the state out to consume it; put the next one back with [`Bridge::finish_transition`].
+    fn take_state_for_transition(&mut self, id: &ContactId) -> Option<PopState> {
         self.contacts
             .get_mut(id)
             .map(|c| mem::replace(&mut c.state, PopState::AwaitingCif))
     }
 
-    /// Puts back a state taken with [`Bridge::take_state`], tracing the transition from `from`.
-    fn replace_state(&mut self, id: &ContactId, from: &'static str, next: PopState) {
+    /// Puts back a state taken with [`Bridge::take_state_for_transition`], tracing the transition from `from`.
+    fn finish_transition(&mut self, id: &ContactId, from: &'static str, next: PopState) {
         let to = next.name();
         if let Some(c) = self.contacts.get_mut(id) {
             c.state = next;

@@ -111,7 +111,9 @@ impl Bridge {
         let (ringing, dead, connected, inbound) =
             (c.is_ringing(), c.is_dead(), c.connected_at.is_some(), c.is_inbound());
         let c_tabs_unplanned = c.tabs_unplanned;
-        let Some(state) = self.take_state(id) else { return };
+        let Some(state) = self.take_state_for_transition(id) else {
+            return;
+        };
         let from = state.name();
         let next = match state {
             PopState::AwaitingCif => self.start(id, ringing, dead, connected, inbound),
@@ -146,7 +148,7 @@ impl Bridge {
                 }
             }
             PopState::Popped { session_id, tabs } if c_tabs_unplanned => {
-                self.replace_state(id, from, PopState::Popped { session_id, tabs });
+                self.finish_transition(id, from, PopState::Popped { session_id, tabs });
                 self.complete_tab_plan(id);
                 return;
             }
@@ -157,7 +159,7 @@ impl Bridge {
             }
             other => other,
         };
-        self.replace_state(id, from, next);
+        self.finish_transition(id, from, next);
     }
 
     /// First decision once CIF is ready and the contact has a snapshot.
@@ -213,12 +215,12 @@ impl Bridge {
     }
 
     /// The contact needs its session: start the pop now if no other pop is under way and nobody waits before
-    /// it, else queue it (first come, first served; [`Bridge::pump_turns`] starts it later).
+    /// it, else queue it (first come, first served; [`Bridge::hand_on_turn`] starts it later).
     pub(super) fn request_pop(&mut self, id: &ContactId) -> PopState {
         if let Some((sid, facts)) = self.dynamics_owners.remove(id) {
             // A session Dynamics already holds for this contact (created before a reload): never a second one.
             self.sessions.insert(sid.clone(), Some(id.clone()));
-            self.set_state(id, PopState::AwaitingCif);
+            self.transition(id, PopState::AwaitingCif);
             self.adopt_session(id, sid, &facts);
             return self.contacts.get(id).map_or(PopState::Abandoned, |c| c.state.clone());
         }
@@ -278,7 +280,7 @@ impl Bridge {
 
     /// Hands the turn on whenever it is free: first to the contact whose session the agent is looking at and
     /// whose tabs were deferred, then to the contact that has waited longest. Runs after every input.
-    pub(super) fn pump_turns(&mut self) {
+    pub(super) fn hand_on_turn(&mut self) {
         while self.handles_contacts() && self.reconciled_enough() && !self.turn_busy() {
             if let Some(id) = self.focused_contact().cloned().filter(|id| self.has_deferred_tabs(id)) {
                 self.open_deferred_tabs(&id);
@@ -293,9 +295,11 @@ impl Bridge {
                 })
                 .min();
             let Some((_, id)) = next else { return };
-            let Some(state) = self.take_state(&id) else { return };
+            let Some(state) = self.take_state_for_transition(&id) else {
+                return;
+            };
             let next = self.start_pop(&id);
-            self.replace_state(&id, state.name(), next);
+            self.finish_transition(&id, state.name(), next);
         }
     }
 
@@ -571,7 +575,7 @@ impl Bridge {
     }
 
     /// Lets waiting contacts pop, first come first served, while capacity lasts.
-    pub(super) fn pump_waiting(&mut self) {
+    pub(super) fn admit_waiting_for_capacity(&mut self) {
         let mut waiting: Vec<(Millis, ContactId)> = self
             .contacts
             .values()

@@ -50,7 +50,7 @@ impl Bridge {
             _ => None,
         };
         let Some(alive) = list else {
-            self.fail(request, p.clone(), "getAllSessions failed or returned no list");
+            self.retry_or_give_up(request, p.clone(), "getAllSessions failed or returned no list");
             return;
         };
         let alive: VecSet<String> = alive.into_iter().collect();
@@ -105,16 +105,16 @@ impl Bridge {
                     "getSession rejected: {}",
                     crate::reply::CifError::from_rejection(v).message
                 );
-                self.fail(request, p, &why);
+                self.retry_or_give_up(request, p, &why);
                 return;
             }
             CifOutcome::Threw(m) => {
-                self.fail(request, p, &format!("getSession threw: {}", text::excerpt(m)));
+                self.retry_or_give_up(request, p, &format!("getSession threw: {}", text::excerpt(m)));
                 return;
             }
         };
         let Some(facts) = facts else {
-            self.fail(request, p, "getSession result is not a session");
+            self.retry_or_give_up(request, p, "getSession result is not a session");
             return;
         };
         self.unnamed.remove(&sid);
@@ -259,7 +259,7 @@ impl Bridge {
                 tabs: done.iter().map(|k| (*k, TabStatus::Done)).collect(),
             }
         };
-        self.set_state(id, next);
+        self.transition(id, next);
         self.record_tabs_in_dynamics(id);
         if let Some(c) = self.contacts.get_mut(id) {
             c.tabs_unplanned = !seen;
@@ -282,7 +282,7 @@ impl Bridge {
         for id in ids {
             self.drive(&id);
         }
-        self.pump_waiting();
+        self.admit_waiting_for_capacity();
     }
 
     /// A CIF build whose `getSession` context lacks the contact id: an unattributed new session is adopted
@@ -351,7 +351,7 @@ impl Bridge {
             let Some(id) = owner else { continue };
             if self.contacts.get(&id).is_some_and(|c| !c.seen) {
                 // Restored and not delivered again: it pops like any new contact if Streams brings it back.
-                self.set_state(&id, PopState::AwaitingCif);
+                self.transition(&id, PopState::AwaitingCif);
                 continue;
             }
             let retried = self.contacts.get(&id).is_some_and(|c| c.session_retried);
@@ -363,7 +363,7 @@ impl Bridge {
                     format!("contact {id}: Dynamics never created its session (asked twice); open the customer's record by hand"),
                     true,
                 );
-                self.set_state(&id, PopState::Failed);
+                self.transition(&id, PopState::Failed);
             } else {
                 self.report(
                     Severity::Warning,
@@ -376,7 +376,7 @@ impl Bridge {
                     c.session_retried = true;
                 }
                 let next = self.request_pop(&id);
-                self.set_state(&id, next);
+                self.transition(&id, next);
             }
         }
     }
