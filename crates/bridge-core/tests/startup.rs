@@ -405,7 +405,9 @@ fn global_resiliency_needs_all_three_parts() {
           secondaryCCPUrl and loginUrl for the two-region CCP, so the CCP starts in one region only"
         ]
     );
-    let params_json = serde_json::to_value(&init_ccps(&no_login)[0]).unwrap();
+    let Ok(params_json) = serde_json::to_value(&init_ccps(&no_login)[0]) else {
+        panic!("initCCP parameters are JSON")
+    };
     assert!(params_json.get("enableGlobalResiliency").is_none(), "{params_json}");
     assert_eq!(params_json["secondaryCCPUrl"], secondary);
 
