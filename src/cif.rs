@@ -68,6 +68,7 @@ pub fn invoke(call: &CifCall, correlation_id: &str) -> Result<Promise, CifOutcom
         CifCall::GetAllSessions => sys::get_all_sessions(cid),
         CifCall::GetSession { session_id } => sys::get_session(session_id, cid),
         CifCall::UpdateContext { session_id, input } => sys::update_context(&args(input)?, session_id, false, cid),
+        CifCall::GetEnvironment => sys::get_environment(cid),
         CifCall::SetClickToAct { value } => sys::set_click_to_act(*value, cid),
         CifCall::SetPresence { presence_text } => sys::set_presence(presence_text, cid),
         CifCall::UpdateRecord { entity_name, id, data } => {
@@ -88,27 +89,6 @@ pub async fn settle(promise: Promise) -> CifOutcome {
     match JsFuture::from(promise).await {
         Ok(value) => CifOutcome::Resolved(to_json(&value)),
         Err(reason) => CifOutcome::Rejected(to_json(&reason)),
-    }
-}
-
-/// `getEnvironment(correlationId)`, which the shell calls itself on `CIFInitDone` to read Custom Parameters.
-pub async fn get_environment(correlation_id: &str) -> CifOutcome {
-    match sys::get_environment(correlation_id) {
-        Ok(v) => settle(Promise::resolve(&v)).await,
-        Err(thrown) => CifOutcome::Threw(js_text(&thrown)),
-    }
-}
-
-/// `setClickToAct(true)`, so `onclicktoact` reaches the bridge; a failure is logged (the privilege may be missing).
-pub async fn enable_click_to_act(correlation_id: &str) {
-    let outcome = match sys::set_click_to_act(true, correlation_id) {
-        Ok(v) => settle(Promise::resolve(&v)).await,
-        Err(thrown) => CifOutcome::Threw(js_text(&thrown)),
-    };
-    if !matches!(outcome, CifOutcome::Resolved(_)) {
-        console::warn(&format!(
-            "setClickToAct(true) failed: {outcome:?}; click-to-dial from Dynamics is off"
-        ));
     }
 }
 

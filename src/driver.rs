@@ -14,22 +14,22 @@ use std::collections::{HashMap, VecDeque};
 use std::rc::{Rc, Weak};
 
 use bridge_core::{
-    Bridge, CcpFailure, CifAvailability, CifOutcome, CifReply, Command, Config, ContactEventKind, DynamicsEvent,
-    DynamicsHandler, Input, LeadershipCall, LeadershipInput, Millis, RequestId, StreamsCall, StreamsReply,
+    Bridge, CcpEvent, CifOutcome, CifReply, Command, ContactEventKind, DynamicsEvent, DynamicsHandler, Input,
+    LeadershipCall, LeadershipInput, Millis, RequestId, StartupCall, StartupInput, StreamsCall, StreamsReply,
 };
 use gloo::events::EventListener;
 use gloo::timers::callback::Timeout;
-use js_sys::{Function, Promise, Reflect};
+use js_sys::{Function, Promise};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::cif::{self, HandlerGuard};
 use crate::convert::{js_text, to_json};
 use crate::leadership::{self, TabLeadership};
-use crate::page::{CcpStatus, Page};
+use crate::page::Page;
 use crate::streams::{self, ContactSubscriptions, SubscriptionGuard, PER_CONTACT_KINDS};
 use crate::sys::streams as sys_streams;
-use crate::{clock, console, storage};
+use crate::{ccp, clock, console, startup, storage};
 
 /// The owner of the bridge and of every JS callback; dropping it unsubscribes and removes everything.
 #[derive(Debug)]
@@ -68,15 +68,14 @@ struct Inner {
     global_subscriptions: RefCell<Vec<SubscriptionGuard>>,
     cif_handlers: RefCell<Vec<HandlerGuard>>,
     timer: RefCell<Option<(Millis, Timeout)>>,
-    /// After a sign-in failure: the check whether Streams' login pop-up was blocked.
-    popup_check: RefCell<Option<Timeout>>,
+    /// The injected CIF library's `error` listener.
+    cif_script: RefCell<Option<EventListener>>,
+    /// The parameters the last `initCCP` was given, for `connectCifBridgeDiagnostics()`.
+    init_ccp_params: RefCell<Option<serde_json::Value>>,
     bridge: RefCell<Bridge>,
     queue: RefCell<VecDeque<Work>>,
     pumping: Cell<bool>,
-    cif_ready: Cell<bool>,
     agent: RefCell<Option<sys_streams::Agent>>,
-    /// The focus summary last shown on the page (`None`: nothing shown yet), so an unchanged one costs no DOM work.
-    shown_focus: RefCell<Option<Option<String>>>,
     page: Page,
     storage_key: String,
     me: Weak<Inner>,
@@ -107,19 +106,6 @@ impl std::fmt::Debug for Callbacks {
     }
 }
 
-/// The CCP lifecycle events the status line shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum CcpEvent {
-    Initialized,
-    IframeRetriesExhausted,
-    AuthFail,
-    AccessDenied,
-    /// The CCP posted `terminated` (`connect.EventType.TERMINATED`): the Connect session ended.
-    Terminated,
-    /// `connect.globalResiliency.onFailoverDetected`: the CCP moved to the other region (Streams 2.27+).
-    FailoverDetected,
-}
-
 impl Driver {
     /// A driver around `bridge`, reporting to `page`, persisting under `storage_key` in sessionStorage.
     pub fn new(bridge: Bridge, page: Page, storage_key: String) -> Driver {
@@ -138,13 +124,12 @@ impl Driver {
             global_subscriptions: RefCell::new(Vec::new()),
             cif_handlers: RefCell::new(Vec::new()),
             timer: RefCell::new(None),
-            popup_check: RefCell::new(None),
+            cif_script: RefCell::new(None),
+            init_ccp_params: RefCell::new(None),
             bridge: RefCell::new(bridge),
             queue: RefCell::new(VecDeque::new()),
             pumping: Cell::new(false),
-            cif_ready: Cell::new(false),
             agent: RefCell::new(None),
-            shown_focus: RefCell::new(None),
             page,
             storage_key,
             me: weak.clone(),
@@ -163,102 +148,6 @@ impl Driver {
         self.inner.push(input);
     }
 
-    /// Replaces the core's configuration (Custom Parameters arrived).
-    pub fn set_config(&self, config: Config) {
-        self.inner.bridge.borrow_mut().set_config(config);
-    }
-
-    /// CIF is usable: CIF commands are carried out from now on, and the core is told.
-    pub fn cif_ready(&self) {
-        self.inner.cif_ready.set(true);
-        self.feed(Input::Cif(CifAvailability::Ready));
-    }
-
-    /// CIF will not come; the core is told (CIF commands keep failing fast with `Threw`).
-    pub fn cif_unavailable(&self, reason: String) {
-        self.feed(Input::Cif(CifAvailability::Unavailable { reason }));
-    }
-
-    /// Registers one handler per [`DynamicsHandler`]; each guard removes its handler when the driver drops.
-    pub fn register_dynamics_handlers(&self) {
-        let mut guards = Vec::new();
-        for handler in DynamicsHandler::ALL {
-            let weak = Rc::downgrade(&self.inner);
-            let registered = HandlerGuard::register(handler, move |payload: JsValue| {
-                if let Some(inner) = weak.upgrade() {
-                    inner.push(Input::Dynamics(DynamicsEvent {
-                        handler,
-                        payload: to_json(&payload),
-                    }));
-                }
-            });
-            match registered {
-                Ok(guard) => guards.push(guard),
-                Err(e) => console::error(&e),
-            }
-        }
-        // Replacing earlier guards (a second CIFInitDone) removes their handlers first.
-        let old = std::mem::replace(&mut *self.inner.cif_handlers.borrow_mut(), guards);
-        drop(old);
-    }
-
-    /// Subscribes `connect.contact`, `connect.agent` and the CCP lifecycle events; call right after `initCCP`.
-    pub fn subscribe_streams(&self) -> Result<(), String> {
-        let cb = &self.inner.callbacks;
-        let mut guards = Vec::new();
-        let mut failures = Vec::new();
-        for (event, closure) in &cb.ccp_events {
-            let f: &Function = closure.as_ref().unchecked_ref();
-            let (name, result) = match event {
-                CcpEvent::Initialized => ("connect.core.onInitialized", sys_streams::on_initialized(f)),
-                CcpEvent::IframeRetriesExhausted => (
-                    "connect.core.onIframeRetriesExhausted",
-                    sys_streams::on_iframe_retries_exhausted(f),
-                ),
-                CcpEvent::AuthFail => ("connect.core.onAuthFail", sys_streams::on_auth_fail(f)),
-                CcpEvent::AccessDenied => ("connect.core.onAccessDenied", sys_streams::on_access_denied(f)),
-                CcpEvent::Terminated => (
-                    "connect.core.getEventBus().subscribe(terminated)",
-                    sys_streams::get_event_bus().and_then(|bus| bus.subscribe("terminated", f)),
-                ),
-                CcpEvent::FailoverDetected => {
-                    let name = "connect.globalResiliency.onFailoverDetected";
-                    match sys_streams::on_failover_detected(f) {
-                        Ok(returned) => guards.extend(SubscriptionGuard::from_returned(returned, name)),
-                        // An older Streams has no global resiliency: nothing to follow, nothing wrong.
-                        Err(e) => console::info(&format!(
-                            "{name} is not available ({}); failovers are not shown",
-                            js_text(&e)
-                        )),
-                    }
-                    continue;
-                }
-            };
-            match result {
-                Ok(returned) => guards.extend(SubscriptionGuard::from_returned(returned, name)),
-                Err(e) => failures.push(format!("{name}: {}", js_text(&e))),
-            }
-        }
-        match sys_streams::contact(cb.contact_added.as_ref().unchecked_ref()) {
-            Ok(returned) => guards.extend(SubscriptionGuard::from_returned(returned, "connect.contact")),
-            Err(e) => failures.push(format!("connect.contact: {}", js_text(&e))),
-        }
-        // Stored before connect.agent: it calls back synchronously when agent data already exists.
-        self.inner.global_subscriptions.borrow_mut().extend(guards);
-        match sys_streams::agent(cb.agent_ready.as_ref().unchecked_ref()) {
-            Ok(returned) => {
-                let guard = SubscriptionGuard::from_returned(returned, "connect.agent");
-                self.inner.global_subscriptions.borrow_mut().extend(guard);
-            }
-            Err(e) => failures.push(format!("connect.agent: {}", js_text(&e))),
-        }
-        if failures.is_empty() {
-            Ok(())
-        } else {
-            Err(failures.join("; "))
-        }
-    }
-
     /// The core's diagnostic trace as JSON text.
     pub fn export_trace(&self) -> String {
         self.inner.bridge.borrow().export_trace()
@@ -274,15 +163,9 @@ impl Driver {
         self.inner.contacts.borrow().len()
     }
 
-    /// Drops every Streams subscription guard and the agent (after `connect.core.terminate()`, before `initCCP`
-    /// again): the new CCP's first snapshot delivers each live contact afresh, and each is subscribed again.
-    /// The core keeps its contacts, so none is lost and none pops twice.
-    pub fn release_streams(&self) {
-        let contacts = std::mem::take(&mut *self.inner.contacts.borrow_mut());
-        let agent = std::mem::take(&mut *self.inner.agent_subscription.borrow_mut());
-        let global = std::mem::take(&mut *self.inner.global_subscriptions.borrow_mut());
-        let view = self.inner.agent.borrow_mut().take();
-        drop((contacts, agent, global, view));
+    /// The parameters the last `initCCP` was given (`None` before the first), for diagnostics.
+    pub fn init_ccp_params(&self) -> Option<serde_json::Value> {
+        self.inner.init_ccp_params.borrow().clone()
     }
 
     /// The page this driver reports to.
@@ -361,25 +244,18 @@ impl Callbacks {
                 inner.on_cif_settled(request, CifOutcome::Rejected(to_json(&reason)));
             }
         });
-        let ccp_events = [
-            CcpEvent::Initialized,
-            CcpEvent::IframeRetriesExhausted,
-            CcpEvent::AuthFail,
-            CcpEvent::AccessDenied,
-            CcpEvent::Terminated,
-            CcpEvent::FailoverDetected,
-        ]
-        .into_iter()
-        .map(|event| {
-            let w = weak.clone();
-            let closure = Closure::<dyn FnMut(JsValue)>::new(move |_data: JsValue| {
-                if let Some(inner) = w.upgrade() {
-                    inner.on_ccp_event(event);
-                }
-            });
-            (event, closure)
-        })
-        .collect();
+        let ccp_events = CcpEvent::ALL
+            .into_iter()
+            .map(|event| {
+                let w = weak.clone();
+                let closure = Closure::<dyn FnMut(JsValue)>::new(move |_data: JsValue| {
+                    if let Some(inner) = w.upgrade() {
+                        inner.push(Input::Startup(StartupInput::Ccp(event)));
+                    }
+                });
+                (event, closure)
+            })
+            .collect();
         Callbacks {
             per_contact,
             contact_added,
@@ -451,12 +327,6 @@ impl Inner {
             }
         }
         self.rearm_timer();
-        // What the agent is looking at (from the core's focus knowledge), on the status line.
-        let focus = self.bridge.borrow().focus_summary();
-        if self.shown_focus.borrow().as_ref() != Some(&focus) {
-            self.page.set_focus(focus.as_deref());
-            *self.shown_focus.borrow_mut() = Some(focus);
-        }
         self.pumping.set(false);
     }
 
@@ -530,6 +400,142 @@ impl Inner {
                 }
             }
             Command::Leadership(call) => self.execute_leadership(call),
+            Command::Startup(call) => self.execute_startup(call),
+            Command::Status(view) => self.page.show_status(&view),
+            Command::ShowError { text } => {
+                console::error(&text);
+                self.page.show_error(&text);
+            }
+        }
+    }
+
+    /// Carries out a start-up command; what went wrong is reported back as a fact.
+    fn execute_startup(&self, call: StartupCall) {
+        match call {
+            StartupCall::LoadCifLibrary { url, crm_origin } => {
+                let me = crate::driver::WeakDriver(self.self_weak());
+                match startup::inject_cif_library(&self.page, &url, &crm_origin, me) {
+                    Ok(listener) => *self.cif_script.borrow_mut() = Some(listener),
+                    Err(e) => self.defer(Input::Startup(StartupInput::CifScriptNotAdded {
+                        reason: e.to_string(),
+                    })),
+                }
+            }
+            StartupCall::RegisterDynamicsHandlers => self.register_dynamics_handlers(),
+            StartupCall::InitCcp(params) => {
+                *self.init_ccp_params.borrow_mut() = serde_json::to_value(&params).ok();
+                match ccp::init(self.page.ccp_container(), &params) {
+                    Ok(()) => {
+                        if let Err(e) = self.subscribe_streams() {
+                            let text = format!("Amazon Connect Streams subscriptions failed: {e}");
+                            console::error(&text);
+                            self.page.show_error(&text);
+                        }
+                    }
+                    Err(threw) => self.defer(Input::Startup(StartupInput::CcpInitThrew {
+                        name: threw.name,
+                        message: threw.message,
+                    })),
+                }
+            }
+            StartupCall::RestartCcp => {
+                ccp::tear_down(self.page.ccp_container());
+                self.release_streams();
+            }
+            StartupCall::CheckLoginWindow => self.defer(Input::Startup(StartupInput::LoginWindow {
+                blocked: ccp::login_window_blocked(),
+            })),
+        }
+    }
+
+    /// Drops every Streams subscription guard and the agent (after `connect.core.terminate()`, before `initCCP`
+    /// again): the new CCP's first snapshot delivers each live contact afresh, and each is subscribed again.
+    /// The core keeps its contacts, so none is lost and none pops twice.
+    fn release_streams(&self) {
+        let contacts = std::mem::take(&mut *self.contacts.borrow_mut());
+        let agent = std::mem::take(&mut *self.agent_subscription.borrow_mut());
+        let global = std::mem::take(&mut *self.global_subscriptions.borrow_mut());
+        let view = self.agent.borrow_mut().take();
+        drop((contacts, agent, global, view));
+    }
+
+    /// Registers one handler per [`DynamicsHandler`]; each guard removes its handler when the driver drops.
+    fn register_dynamics_handlers(&self) {
+        let mut guards = Vec::new();
+        for handler in DynamicsHandler::ALL {
+            let weak = self.self_weak();
+            let registered = HandlerGuard::register(handler, move |payload: JsValue| {
+                if let Some(inner) = weak.upgrade() {
+                    inner.push(Input::Dynamics(DynamicsEvent {
+                        handler,
+                        payload: to_json(&payload),
+                    }));
+                }
+            });
+            match registered {
+                Ok(guard) => guards.push(guard),
+                Err(e) => console::error(&e),
+            }
+        }
+        // Replacing earlier guards (a second CIFInitDone) removes their handlers first.
+        let old = std::mem::replace(&mut *self.cif_handlers.borrow_mut(), guards);
+        drop(old);
+    }
+
+    /// Subscribes `connect.contact`, `connect.agent` and the CCP lifecycle events; call right after `initCCP`.
+    fn subscribe_streams(&self) -> Result<(), String> {
+        let cb = &self.callbacks;
+        let mut guards = Vec::new();
+        let mut failures = Vec::new();
+        for (event, closure) in &cb.ccp_events {
+            let f: &Function = closure.as_ref().unchecked_ref();
+            let (name, result) = match event {
+                CcpEvent::Initialized => ("connect.core.onInitialized", sys_streams::on_initialized(f)),
+                CcpEvent::IframeRetriesExhausted => (
+                    "connect.core.onIframeRetriesExhausted",
+                    sys_streams::on_iframe_retries_exhausted(f),
+                ),
+                CcpEvent::AuthFail => ("connect.core.onAuthFail", sys_streams::on_auth_fail(f)),
+                CcpEvent::AccessDenied => ("connect.core.onAccessDenied", sys_streams::on_access_denied(f)),
+                CcpEvent::Terminated => (
+                    "connect.core.getEventBus().subscribe(terminated)",
+                    sys_streams::get_event_bus().and_then(|bus| bus.subscribe("terminated", f)),
+                ),
+                CcpEvent::FailoverDetected => {
+                    let name = "connect.globalResiliency.onFailoverDetected";
+                    match sys_streams::on_failover_detected(f) {
+                        Ok(returned) => guards.extend(SubscriptionGuard::from_returned(returned, name)),
+                        // An older Streams has no global resiliency: nothing to follow, nothing wrong.
+                        Err(e) => console::info(&format!(
+                            "{name} is not available ({}); failovers are not shown",
+                            js_text(&e)
+                        )),
+                    }
+                    continue;
+                }
+            };
+            match result {
+                Ok(returned) => guards.extend(SubscriptionGuard::from_returned(returned, name)),
+                Err(e) => failures.push(format!("{name}: {}", js_text(&e))),
+            }
+        }
+        match sys_streams::contact(cb.contact_added.as_ref().unchecked_ref()) {
+            Ok(returned) => guards.extend(SubscriptionGuard::from_returned(returned, "connect.contact")),
+            Err(e) => failures.push(format!("connect.contact: {}", js_text(&e))),
+        }
+        // Stored before connect.agent: it calls back synchronously when agent data already exists.
+        self.global_subscriptions.borrow_mut().extend(guards);
+        match sys_streams::agent(cb.agent_ready.as_ref().unchecked_ref()) {
+            Ok(returned) => {
+                let guard = SubscriptionGuard::from_returned(returned, "connect.agent");
+                self.global_subscriptions.borrow_mut().extend(guard);
+            }
+            Err(e) => failures.push(format!("connect.agent: {}", js_text(&e))),
+        }
+        if failures.is_empty() {
+            Ok(())
+        } else {
+            Err(failures.join("; "))
         }
     }
 
@@ -575,17 +581,6 @@ impl Inner {
     }
 
     fn execute_cif(&self, request: RequestId, correlation_id: &str, call: &bridge_core::CifCall) {
-        if !self.cif_ready.get() {
-            let outcome = CifOutcome::Threw(format!(
-                "{} not called: Microsoft.CIFramework is not initialised (no CIFInitDone)",
-                call.method_name()
-            ));
-            self.queue.borrow_mut().push_back(Work::Input(
-                clock::now(),
-                Input::CifReply(CifReply { request, outcome }),
-            ));
-            return;
-        }
         match cif::invoke(call, correlation_id) {
             Ok(promise) => self.callbacks.await_cif(request, &promise),
             Err(outcome) => {
@@ -707,59 +702,7 @@ impl Inner {
             self.on_contact_seen(&contact, ContactEventKind::Existing);
         }
     }
-
-    fn on_ccp_event(&self, event: CcpEvent) {
-        let failure = match event {
-            CcpEvent::Initialized => {
-                self.page.set_ccp(&CcpStatus::Ready);
-                return;
-            }
-            CcpEvent::FailoverDetected => {
-                // Contacts are the core's and Streams keeps their ids across regions: nothing is released, so each
-                // keeps its pop state; the agent is told why the softphone reconnected.
-                console::warn("CCP: global resiliency failover detected (the CCP switched regions)");
-                self.page.set_ccp(&CcpStatus::FailedOver);
-                return;
-            }
-            CcpEvent::IframeRetriesExhausted => CcpFailure::IframeRetriesExhausted,
-            CcpEvent::AuthFail => CcpFailure::AuthFail,
-            CcpEvent::AccessDenied => CcpFailure::AccessDenied,
-            CcpEvent::Terminated => CcpFailure::Terminated,
-        };
-        let why = failure.message();
-        console::error(&format!("{}: CCP: {why}", failure.code()));
-        self.page.set_ccp(&CcpStatus::Failed(why));
-        if matches!(failure, CcpFailure::AuthFail | CcpFailure::Terminated) && self.bridge.borrow().config().login_popup
-        {
-            self.check_login_popup_later();
-        }
-    }
-
-    /// Streams opens the login pop-up `ccpAckTimeout` (3 s) after a sign-in failure; a blocked one leaves its
-    /// `connect.core.loginWindow` at `null` (never set: `undefined`, e.g. another tab holds the pop-up).
-    fn check_login_popup_later(&self) {
-        let weak = self.self_weak();
-        let check = Timeout::new(LOGIN_POPUP_CHECK_MS, move || {
-            let Some(inner) = weak.upgrade() else { return };
-            let blocked = Reflect::get(&js_sys::global(), &JsValue::from_str("connect"))
-                .and_then(|c| Reflect::get(&c, &JsValue::from_str("core")))
-                .and_then(|core| Reflect::get(&core, &JsValue::from_str("loginWindow")))
-                .is_ok_and(|w| w.is_null());
-            let still_failed = inner.page.status().1.starts_with("failed");
-            if blocked && still_failed {
-                let failure = CcpFailure::LoginPopupBlocked;
-                let why = failure.message();
-                console::error(&format!("{}: CCP: {why}", failure.code()));
-                inner.page.set_ccp(&CcpStatus::Failed(why));
-            }
-        });
-        let old = self.popup_check.borrow_mut().replace(check);
-        drop(old);
-    }
 }
-
-/// When to look at Streams' login pop-up after a sign-in failure: its `ccpAckTimeout` (3 s) plus time to open it.
-const LOGIN_POPUP_CHECK_MS: u32 = 5_500;
 
 fn request_id(value: &JsValue) -> Option<RequestId> {
     let n = value.as_f64()?;

@@ -43,13 +43,6 @@ pub enum StartupError {
         /// Why it was refused.
         reason: String,
     },
-    /// `ccpUrl` is missing or not an acceptable CCP URL, so the CCP is not loaded.
-    CcpUrl {
-        /// The value given (empty when missing).
-        value: String,
-        /// What would have been accepted.
-        expected: &'static str,
-    },
     /// A JS global the page needs is absent (e.g. `connect` when Streams was not bundled).
     MissingGlobal {
         /// The global's name.
@@ -64,8 +57,6 @@ pub enum StartupError {
         /// The JS error text.
         detail: String,
     },
-    /// `connect.core.initCCP` threw; the core named the cause (blocked storage, or something else).
-    Ccp(bridge_core::CcpFailure),
     /// The page lacks something the shell must have (`window`, `document`).
     NoDocument,
 }
@@ -89,21 +80,10 @@ impl fmt::Display for StartupError {
                     "configuration file {file} refused: {reason}; expected a JSON object of configuration keys"
                 )
             }
-            StartupError::CcpUrl { value, expected } if value.is_empty() => {
-                write!(
-                    f,
-                    "configuration key `ccpUrl` is missing: expected {expected}; the CCP is not loaded"
-                )
-            }
-            StartupError::CcpUrl { value, expected } => write!(
-                f,
-                "configuration key `ccpUrl`: value {value:?} refused, expected {expected}; the CCP is not loaded"
-            ),
             StartupError::MissingGlobal { name, detail } => {
                 write!(f, "`{name}` is not available on the page ({detail})")
             }
             StartupError::Js { call, detail } => write!(f, "{call} failed: {detail}"),
-            StartupError::Ccp(failure) => write!(f, "CCP: {}", failure.message()),
             StartupError::NoDocument => f.write_str("no window/document: the bridge must run in a browser page"),
         }
     }

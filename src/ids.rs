@@ -1,4 +1,4 @@
-//! Identifiers the shell makes for itself (correlation ids of the calls it makes outside the core).
+//! Identifiers the shell makes for itself (the page load's nonce).
 //!
 //! Why here: the core has no randomness; the few ids the shell needs come from `crypto.randomUUID`, with a
 //! time-and-counter fallback on insecure origins where that API is missing.
@@ -24,9 +24,4 @@ pub fn fresh_id() -> String {
             format!("{}-{n}", clock::now().0)
         }
     }
-}
-
-/// The correlation id of a call the shell makes on its own behalf (start-up), e.g. `shell-getEnvironment-<uuid>`.
-pub fn shell_correlation_id(method: &str) -> String {
-    format!("shell-{method}-{}", fresh_id())
 }

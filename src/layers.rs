@@ -74,50 +74,8 @@ pub async fn from_file(url: &str) -> Result<Option<ConfigLayer>, StartupError> {
     }
 }
 
-/// The Custom Parameters layer from a `getEnvironment()` result (a JSON string or an object) whose
-/// `customParams` is itself JSON text (or, leniently, an object). `Ok(None)` when there are none.
+/// The Custom Parameters layer from a `getEnvironment()` result (see
+/// [`bridge_core::startup::custom_parameters`], which the core applies itself once `CIFInitDone` fired).
 pub fn from_environment(environment: &Value) -> Result<Option<ConfigLayer>, String> {
-    let parsed;
-    let env = match environment {
-        Value::String(text) => {
-            parsed = serde_json::from_str::<Value>(text)
-                .map_err(|e| format!("getEnvironment() returned text that is not JSON: {e}"))?;
-            &parsed
-        }
-        other => other,
-    };
-    let Some(env) = env.as_object() else {
-        return Err(format!(
-            "getEnvironment() returned {}, expected an object",
-            json_kind(env)
-        ));
-    };
-    let values = match env.get("customParams") {
-        None | Some(Value::Null) => return Ok(None),
-        Some(Value::String(text)) if text.trim().is_empty() => return Ok(None),
-        Some(Value::String(text)) => match serde_json::from_str::<Value>(text) {
-            Ok(Value::Object(values)) => values,
-            Ok(other) => {
-                return Err(format!(
-                    "customParams holds {}, expected a JSON object",
-                    json_kind(&other)
-                ))
-            }
-            Err(e) => return Err(format!("customParams is not valid JSON ({e}); expected a JSON object")),
-        },
-        Some(Value::Object(values)) => values.clone(),
-        Some(other) => return Err(format!("customParams is {}, expected JSON text", json_kind(other))),
-    };
-    Ok(Some(ConfigLayer {
-        source: ConfigSource::CustomParams,
-        values,
-    }))
-}
-
-/// The raw value of `key` in the highest-precedence layer that sets it (to tell "missing" from "refused").
-pub fn raw_value(layers: &[ConfigLayer], key: &str) -> Option<String> {
-    layers.iter().rev().find_map(|l| l.values.get(key)).map(|v| match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    })
+    bridge_core::startup::custom_parameters(environment)
 }

@@ -5,12 +5,15 @@
 //! Streams and `Microsoft.CIFramework` calls, sessionStorage writes and console/page reports.
 //!
 //! Layout: `sys/` holds raw `catch` bindings with no logic; `streams`, `cif`, `layers` are typed adapters;
-//! `driver` is the loop; `startup` is the order of things; `page` and `trace` are the DOM.
+//! `driver` is the loop; `startup` gathers what the page starts from and hands it to the core; `ccp` carries out
+//! the core's CCP commands; `page` and `trace` are the DOM; `diagnostics` is the support hook.
 //!
 //! The JS API of the built module is one function, [`start`], which `www/index.js` calls after importing
 //! Streams and TaskJS. Everything is wasm-only: on other targets this crate is empty, so a native
 //! `cargo test` of the workspace still builds.
 
+#[cfg(target_arch = "wasm32")]
+pub mod ccp;
 #[cfg(target_arch = "wasm32")]
 pub mod cif;
 #[cfg(target_arch = "wasm32")]
@@ -19,6 +22,8 @@ pub mod clock;
 pub mod console;
 #[cfg(target_arch = "wasm32")]
 pub mod convert;
+#[cfg(target_arch = "wasm32")]
+pub mod diagnostics;
 #[cfg(target_arch = "wasm32")]
 pub mod driver;
 #[cfg(target_arch = "wasm32")]

@@ -4,13 +4,12 @@
 //! class from `style.css`; keeping all DOM writes here makes that easy to check. Elements are found by
 //! `data-bridge` attribute under a root and created when missing, so tests can hand over an empty `<div>`.
 
-use bridge_core::RoleView;
+pub use bridge_core::{CcpStatus, DynamicsStatus};
+use bridge_core::{RoleView, StatusView};
 use web_sys::{Document, Element};
 
 use crate::error::StartupError;
 
-/// The CCP status text while `initCCP` waits for the CCP's first answer.
-const LOADING: &str = "loading…";
 /// The tabs line while another Dynamics tab of the agent handles contacts.
 const FOLLOWING_TEXT: &str = "Contacts are being handled in another Dynamics tab.";
 /// The tabs line when the browser gives this page no Web Locks.
@@ -21,35 +20,6 @@ const UNCOORDINATED_TEXT: &str = "This tab cannot coordinate with your other Dyn
 const MAX_NOTICES: u32 = 20;
 /// At most this many errors stay on the page.
 const MAX_ERRORS: u32 = 50;
-
-/// What the status line says about Dynamics.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DynamicsStatus {
-    /// Waiting for `CIFInitDone`.
-    Connecting,
-    /// CIF is initialised and the bridge is using it.
-    Connected,
-    /// No CIF: outside Dynamics, library unreachable, or not configured.
-    NotConnected(String),
-}
-
-/// What the status line says about the CCP.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CcpStatus {
-    /// `initCCP` was called; waiting for the CCP to acknowledge.
-    Loading,
-    /// Waiting for Custom Parameters from Dynamics, which may carry `ccpUrl`.
-    WaitingForConfig,
-    /// The CCP acknowledged (`onInitialized`).
-    Ready,
-    /// Global resiliency moved the CCP to the instance's other region (`onFailoverDetected`); still working.
-    FailedOver,
-    /// The CCP failed or was not loaded, with the reason.
-    Failed(String),
-    /// The CCP has not answered for a while after `initCCP` (Streams keeps trying), with what to check; unlike
-    /// `Failed` it may still become ready by itself. Retry is offered.
-    NotAnswering(String),
-}
 
 /// Handles to the page's elements.
 #[derive(Debug, Clone)]
@@ -175,40 +145,31 @@ impl Page {
             copy_trace,
             download_trace,
         };
-        page.set_dynamics(&DynamicsStatus::Connecting);
-        page.set_ccp(&CcpStatus::Loading);
+        // What the core takes the page to show before it says anything.
+        page.set_dynamics(&DynamicsStatus::default());
+        page.set_ccp(&CcpStatus::default());
         page.set_focus(None);
         Ok(page)
     }
 
-    /// Updates the Dynamics half of the status line.
-    pub fn set_dynamics(&self, status: &DynamicsStatus) {
-        let (text, class) = match status {
-            DynamicsStatus::Connecting => ("connecting…".to_owned(), "pending"),
-            DynamicsStatus::Connected => ("connected".to_owned(), "ok"),
-            DynamicsStatus::NotConnected(why) => (format!("not connected ({why})"), "bad"),
-        };
-        set_status(&self.dynamics, &text, class);
+    /// Shows one part of the status line, as the core words it.
+    pub fn show_status(&self, view: &StatusView) {
+        match view {
+            StatusView::Dynamics(status) => self.set_dynamics(status),
+            StatusView::Ccp(status) => self.set_ccp(status),
+            StatusView::Focus(summary) => self.set_focus(summary.as_deref()),
+        }
     }
 
-    /// Updates the CCP half of the status line.
+    /// Updates the Dynamics half of the status line.
+    pub fn set_dynamics(&self, status: &DynamicsStatus) {
+        set_status(&self.dynamics, &status.text(), status.tone().class());
+    }
+
+    /// Updates the CCP half of the status line, with the Retry button while the status offers it.
     pub fn set_ccp(&self, status: &CcpStatus) {
-        let (text, class) = match status {
-            CcpStatus::Loading => (LOADING.to_owned(), "pending"),
-            CcpStatus::WaitingForConfig => ("waiting for configuration from Dynamics…".to_owned(), "pending"),
-            CcpStatus::Ready => ("ready".to_owned(), "ok"),
-            CcpStatus::FailedOver => (
-                "ready — failover: Amazon Connect switched this CCP to the other region; every contact keeps its \
-                 notification and session"
-                    .to_owned(),
-                "ok",
-            ),
-            CcpStatus::Failed(why) => (format!("failed: {why}"), "bad"),
-            CcpStatus::NotAnswering(why) => (format!("not answering: {why}"), "bad"),
-        };
-        set_status(&self.ccp_status, &text, class);
-        let failed = matches!(status, CcpStatus::Failed(_) | CcpStatus::NotAnswering(_));
-        let _ = if failed {
+        set_status(&self.ccp_status, &status.text(), status.tone().class());
+        let _ = if status.offers_retry() {
             self.ccp_retry.remove_attribute("hidden")
         } else {
             self.ccp_retry.set_attribute("hidden", "")
@@ -287,11 +248,6 @@ impl Page {
             self.dynamics.text_content().unwrap_or_default(),
             self.ccp_status.text_content().unwrap_or_default(),
         )
-    }
-
-    /// Whether the CCP half of the status line still says "loading…" (`initCCP` called, no answer, no failure).
-    pub fn ccp_loading(&self) -> bool {
-        self.ccp_status.text_content().as_deref() == Some(LOADING)
     }
 
     /// The element the CCP iframe goes into.

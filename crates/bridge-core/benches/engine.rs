@@ -168,7 +168,12 @@ impl World {
                     outcome: Ok(()),
                 }));
             }
-            Command::Persist { .. } | Command::Report(_) | Command::Leadership(_) => {}
+            Command::Persist { .. }
+            | Command::Report(_)
+            | Command::Leadership(_)
+            | Command::Startup(_)
+            | Command::Status(_)
+            | Command::ShowError { .. } => {}
         }
     }
 

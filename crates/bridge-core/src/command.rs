@@ -5,6 +5,8 @@ use serde_json::{Map, Value};
 
 use crate::ids::{ContactId, RequestId};
 use crate::leadership::LeadershipCall;
+use crate::startup::StartupCall;
+use crate::status::StatusView;
 
 /// One thing for the shell to carry out, drained with [`crate::Bridge::poll_command`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -42,6 +44,16 @@ pub enum Command {
     Report(Report),
     /// Seek, take or announce the lead among the agent's pages, or show this page's part.
     Leadership(LeadershipCall),
+    /// Load the CIF library, register the Dynamics handlers, start or restart the CCP (page start-up).
+    Startup(StartupCall),
+    /// Show this on the status line: emitted only when what the agent sees there changes.
+    Status(StatusView),
+    /// Add this text to the page's errors box (and the console): a configuration value refused, the CCP not
+    /// started, and why.
+    ShowError {
+        /// The text, naming the key or the cause and what was expected.
+        text: String,
+    },
 }
 
 /// The two independently stored parts of what survives a reload.
@@ -132,6 +144,8 @@ pub enum CifCall {
         /// Slug values to add to its context.
         input: Map<String, Value>,
     },
+    /// `getEnvironment()`: the first call after `CIFInitDone`, for the Custom Parameters.
+    GetEnvironment,
     /// `setClickToAct(value)`.
     SetClickToAct {
         /// Whether click-to-act is on.
@@ -167,6 +181,7 @@ impl CifCall {
             CifCall::GetAllSessions => "getAllSessions",
             CifCall::GetSession { .. } => "getSession",
             CifCall::UpdateContext { .. } => "updateContext",
+            CifCall::GetEnvironment => "getEnvironment",
             CifCall::SetClickToAct { .. } => "setClickToAct",
             CifCall::SetPresence { .. } => "setPresence",
             CifCall::UpdateRecord { .. } => "updateRecord",

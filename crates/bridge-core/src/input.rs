@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use crate::ids::RequestId;
 use crate::leadership::LeadershipInput;
+use crate::startup::StartupInput;
 
 /// One thing that happened, given to [`crate::Bridge::handle_input`] with the time it was observed.
 ///
@@ -37,6 +38,8 @@ pub enum Input {
     },
     /// The Web Lock, the channel between the agent's pages, or the agent's identity (several Dynamics tabs).
     Leadership(LeadershipInput),
+    /// A fact about the page's start-up: the CIF library, `CIFInitDone`, the CCP's lifecycle, the Retry button.
+    Startup(StartupInput),
 }
 
 /// A Streams contact event, with what the contact's getters returned at that moment.
@@ -110,7 +113,8 @@ pub struct ContactSnapshot {
     pub initiation_method: Option<String>,
 }
 
-/// Whether CIF calls can be made at all.
+/// Whether CIF calls can be made at all. The page reports start-up facts ([`Input::Startup`]) and the core
+/// decides this itself; a host that does its own start-up (and the tests of the pop flow) may feed it directly.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CifAvailability {
     /// `CIFInitDone` fired; `getEnvironment` may be called.

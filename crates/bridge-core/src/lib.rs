@@ -14,12 +14,16 @@
 //!
 //! # The run-loop contract (for the shell)
 //!
-//! 1. Resolve the configuration with [`Config::resolve`] (defaults → `config.json` → Custom Parameters → URL),
-//!    show every [`ConfigError`], and create the bridge with [`Bridge::new`]. When `getEnvironment` gives the
-//!    Custom Parameters, resolve again and call [`Bridge::set_config`] before feeding `Ready`.
-//! 2. After a reload, feed what was stored as [`Input::Restore`] before [`Input::Cif`]`(Ready)`.
+//! 1. Resolve the configuration with [`Config::resolve`] (defaults → `config.json` → URL), show every
+//!    [`ConfigError`], and create the bridge with [`Bridge::new`].
+//! 2. After a reload, feed what was stored as [`Input::Restore`]; then [`Input::Startup`]`(Begin)` with the
+//!    layers. From there the core runs the start-up (`bridge/startup.rs`): it asks for the CIF library, waits
+//!    for `CIFInitDone` (`cifInitTimeoutMs`), calls `getEnvironment` and re-resolves with the Custom Parameters
+//!    before CIF counts as ready, starts the CCP once, and says what the status line shows; the shell reports
+//!    the facts ([`StartupInput`]) and carries out [`Command::Startup`], [`Command::Status`] and
+//!    [`Command::ShowError`].
 //! 3. Feed every observation with [`Bridge::handle_input`]`(now, input)`: Streams contact events (all kinds,
-//!    repeats included; the core de-duplicates), CIF availability, every settled CIF promise as
+//!    repeats included; the core de-duplicates), start-up facts, every settled CIF promise as
 //!    [`Input::CifReply`] with the [`RequestId`] of the command that made the call (a JS string result stays a
 //!    string: the core parses it), Dynamics handler payloads as given, Streams action outcomes.
 //! 4. After every `handle_*` call, drain [`Bridge::poll_command`] until it returns `None`, carrying out each
@@ -90,7 +94,7 @@
 //! [`slug`] (the §2 attribute contract), [`config`], [`contact`] (state machine), [`reply`] (CIF results),
 //! [`dynamics`] (handler payloads), [`odata`] (query escaping), [`redact`] and [`text`] (personal data and
 //! untrusted text), [`persist`], [`trace`], [`timers`], [`retry`], [`handled`], [`phone`] (click-to-dial's E.164
-//! rules), [`presence`] (presence rules), [`vecmap`] (the small ordered map the tables use). The engine itself is split the same way: the pop flow (turns, focus,
+//! rules), [`presence`] (presence rules), [`startup`] and [`status`] (the page's start-up and its status line), [`vecmap`] (the small ordered map the tables use). The engine itself is split the same way: the pop flow (turns, focus,
 //! tabs), CIF replies (retries, deadlines, reconciliation), Dynamics handlers, the agent features (dial,
 //! presence), the contact's end (activity update), and restore/persist.
 
@@ -112,6 +116,8 @@ pub mod redact;
 pub mod reply;
 pub mod retry;
 pub mod slug;
+pub mod startup;
+pub mod status;
 pub mod text;
 pub mod time;
 pub mod timers;
@@ -132,4 +138,6 @@ pub use input::{
 pub use leadership::{LeadershipCall, LeadershipInput, PeerMessage, RoleView};
 pub use redact::Redacted;
 pub use slug::{AttributeNames, Guid, LogicalName, LookupStatus, SlugData, SlugError, SlugField, TemplateName};
+pub use startup::{CcpEvent, CcpParams, CifLibrary, StartupCall, StartupInput};
+pub use status::{CcpStatus, DynamicsStatus, StatusView};
 pub use time::Millis;

@@ -442,6 +442,16 @@ impl World {
                 Command::Leadership(call) => {
                     prop_assert!(false, "leadership is only sought once the agent is known: {call:?}");
                 }
+                // What the agent is looking at, shown on the status line: no personal data beyond an initial.
+                Command::Status(view) => {
+                    let shown = format!("{view:?}");
+                    for secret in ["5555550100", "Maria", "Campbell"] {
+                        prop_assert!(!shown.contains(secret), "personal data on the status line: {shown}");
+                    }
+                }
+                Command::Startup(_) | Command::ShowError { .. } => {
+                    prop_assert!(false, "the page's start-up is not run in this model: {cmd:?}");
+                }
             }
         }
         Ok(())

@@ -290,6 +290,8 @@ impl Browser {
                     PersistSlot::Contacts => self.pages[i].stored.contacts = Some(text),
                     PersistSlot::Handled => self.pages[i].stored.handled = Some(text),
                 },
+                // The status line and the page's start-up are the shell's to show and carry out.
+                Command::Status(_) | Command::Startup(_) | Command::ShowError { .. } => {}
             }
         }
     }

@@ -14,6 +14,7 @@ mod reconcile;
 mod restore;
 mod retries;
 mod session_replies;
+mod startup;
 mod tab_replies;
 
 use std::collections::VecDeque;
@@ -31,6 +32,7 @@ use crate::ids::{ContactId, RequestId};
 use crate::input::Input;
 use crate::persist::TabKind;
 use crate::retry::RetryPolicy;
+use crate::startup::CifState;
 use crate::time::Millis;
 use crate::timers::TimerTable;
 use crate::trace::Trace;
@@ -107,6 +109,12 @@ enum TimerKey {
     LeadershipUnanswered,
     /// Took the lock from a live leader: stop waiting for its `SteppedDown`.
     Handover,
+    /// `cifInitTimeoutMs` after start-up: without `CIFInitDone` by now, Dynamics is said to be not connected.
+    CifInit,
+    /// `CCP_ANSWER_WAIT_MS` after `initCCP`: a CCP still loading is said to be not answering.
+    CcpAnswer,
+    /// After a sign-in failure: look whether the browser blocked Streams' login pop-up.
+    LoginPopupCheck,
 }
 
 /// What the presence rules need to remember: the current state on each side, and what the bridge itself set
@@ -121,14 +129,6 @@ struct PresenceState {
     dynamics_sets: VecDeque<(String, Millis)>,
     /// Agent states the bridge recently asked Connect for, and when.
     connect_sets: VecDeque<(String, Millis)>,
-}
-
-/// Whether CIF can be called.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum CifState {
-    NotReady,
-    Ready,
-    Unavailable,
 }
 
 /// Sizes of the core's tables ([`Bridge::debug_counts`]).
@@ -250,6 +250,11 @@ pub struct Bridge {
     persisted: restore::PersistCache,
     /// Which of the agent's pages pops (several Dynamics tabs).
     leadership: leadership::Leadership,
+    /// The page's start-up: configuration layers, the CCP, and what the status line shows.
+    startup: startup::Startup,
+    /// CIF requests made while CIF is not ready: never handed to the shell, answered as thrown at the end of the
+    /// input (a contact that ends before `CIFInitDone` still has its activity update retried).
+    unsent_cif: Vec<RequestId>,
 }
 
 impl Bridge {
@@ -298,6 +303,8 @@ impl Bridge {
             dirty: false,
             persisted: restore::PersistCache::default(),
             leadership: leadership::Leadership::default(),
+            startup: startup::Startup::default(),
+            unsent_cif: Vec::new(),
         }
     }
 
@@ -312,7 +319,8 @@ impl Bridge {
         self
     }
 
-    /// Replaces the configuration (e.g. once Custom Parameters arrive); contacts in flight keep their templates.
+    /// Replaces the configuration; contacts in flight keep their templates. The page's start-up does this itself
+    /// when Custom Parameters arrive.
     pub fn set_config(&mut self, config: Config) {
         self.retry = RetryPolicy::from_config(&config);
         self.handled.set_capacity(config.handled_contact_memory);
@@ -331,17 +339,24 @@ impl Bridge {
         match input {
             Input::Contact(ev) => self.on_contact(ev),
             Input::Cif(a) => self.on_cif(a),
-            Input::CifReply(r) => self.on_cif_reply(r),
+            Input::CifReply(r) => {
+                if let Some(r) = self.take_startup_reply(r) {
+                    self.on_cif_reply(r);
+                }
+            }
             Input::Dynamics(d) => self.on_dynamics(d),
             Input::StreamsReply(r) => self.on_streams_reply(r),
             Input::Agent(a) => self.on_agent(a),
             Input::Restore(r) => self.on_restore(r),
             Input::StorageUnavailable { reason } => self.on_storage_unavailable(&reason),
             Input::Leadership(l) => self.on_leadership(l),
+            Input::Startup(s) => self.on_startup(s),
         }
+        self.fail_unsent_cif();
         self.hand_on_turn();
         self.announce_leading(false);
         self.flush_persist();
+        self.show_focus_if_changed();
     }
 
     /// Lets deadlines that are due at `now` fire (CIF answer limits, retries with backoff).
@@ -363,11 +378,16 @@ impl Bridge {
                 TimerKey::LeaderCheck => self.on_leader_check(),
                 TimerKey::LeadershipUnanswered => self.on_leadership_unanswered(),
                 TimerKey::Handover => self.on_handover_due(),
+                TimerKey::CifInit => self.on_cif_init_overdue(),
+                TimerKey::CcpAnswer => self.on_ccp_answer_overdue(),
+                TimerKey::LoginPopupCheck => self.on_login_popup_check(),
             }
         }
+        self.fail_unsent_cif();
         self.hand_on_turn();
         self.announce_leading(false);
         self.flush_persist();
+        self.show_focus_if_changed();
     }
 
     /// The next command to carry out; drain until `None` after every `handle_*` call.
@@ -589,13 +609,38 @@ impl Bridge {
             correlation_id: correlation_id.clone(),
         };
         self.pending.insert(request, pending);
-        self.commands.push_back(Command::Cif {
-            request,
-            contact: contact.cloned(),
-            correlation_id,
-            call,
-        });
+        if self.cif == CifState::Ready {
+            self.commands.push_back(Command::Cif {
+                request,
+                contact: contact.cloned(),
+                correlation_id,
+                call,
+            });
+        } else {
+            self.unsent_cif.push(request);
+        }
         request
+    }
+
+    /// Answers every CIF request made while CIF was not ready as thrown, as the library would have: no call
+    /// reaches the page before `CIFInitDone`, and each request takes its ordinary failure path (retries with
+    /// backoff, so this ends).
+    fn fail_unsent_cif(&mut self) {
+        // A failure path that asked again at once would come back here; a few rounds bound even that.
+        for _ in 0..8 {
+            if self.unsent_cif.is_empty() {
+                return;
+            }
+            for request in mem::take(&mut self.unsent_cif) {
+                let Some(method) = self.pending.get(&request).map(|p| p.call.method_name()) else {
+                    continue;
+                };
+                let outcome = crate::input::CifOutcome::Threw(format!(
+                    "{method} not called: Microsoft.CIFramework is not initialised (no CIFInitDone)"
+                ));
+                self.on_cif_reply(crate::input::CifReply { request, outcome });
+            }
+        }
     }
 
     /// Records what Dynamics (a switch event, a `createSession` answer, `getSession`) says is focused, and when.
@@ -699,7 +744,7 @@ impl Bridge {
     pub fn debug_counts(&self) -> DebugCounts {
         DebugCounts {
             contacts: self.contacts.len(),
-            cif_pending: self.pending.len(),
+            cif_pending: self.pending.len() + self.startup.requests_in_flight(),
             streams_pending: self.streams_pending.len(),
             retries: self.retries.len(),
             timers: self.timers.len(),

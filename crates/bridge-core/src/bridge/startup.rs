@@ -1,0 +1,488 @@
+//! The page's start-up (spec §1): the CIF library and its `CIFInitDone`, Custom Parameters, the CCP, and what the
+//! status line says about them.
+//!
+//! Why these rules:
+//! * Nothing waits forever: CIF gets `cifInitTimeoutMs`, after which Dynamics is said to be not connected and the
+//!   CCP starts anyway; a `CIFInitDone` that comes later still connects (a slow Dynamics is not a broken one).
+//! * `getEnvironment` is the first CIF call, and its Custom Parameters are applied before CIF counts as ready, so
+//!   the first pop already uses them. They rank below the URL and above `config.json`; only their own refused
+//!   values are shown (the others were shown at start-up).
+//! * The CCP starts once, as soon as its URL is known: at start-up from the URL or `config.json`, else after the
+//!   Custom Parameters (or at once when CIF will not come). A `ccpUrl` from Custom Parameters after the CCP
+//!   started is not applied (a second CCP would sign the agent in twice), and the console says so.
+//! * A URL reaches `initCCP` only after a last check at the sink ([`acceptable_ccp_url`]) and the allow-list, and
+//!   the same holds for the secondary CCP and the login pop-up, where the agent types credentials.
+//! * A frame refused by `frame-ancestors` is opaque to the page, so the only fact is time: a CCP still loading
+//!   [`CCP_ANSWER_WAIT_MS`] after `initCCP` is said to be not answering; a later `onInitialized` makes it ready.
+
+use crate::ccp_failure::{CcpFailure, CCP_ANSWER_WAIT_MS};
+use crate::command::{CifCall, Command, Severity};
+use crate::config::{Config, ConfigLayer, ConfigSource, GlobalResiliency};
+use crate::ids::RequestId;
+use crate::input::{CifAvailability, CifOutcome, CifReply};
+use crate::startup::{
+    acceptable_ccp_url, custom_parameters, raw_value, CcpEvent, CcpParams, CifLibrary, CifState, Softphone,
+    StartupCall, StartupInput,
+};
+use crate::status::{CcpStatus, DynamicsStatus, StatusView};
+
+use super::{Bridge, TimerKey, BRIDGE_CORRELATION_ID};
+
+/// When to look at Streams' login pop-up after a sign-in failure: its `ccpAckTimeout` (3 s) plus time to open it.
+const LOGIN_POPUP_CHECK_MS: u64 = 5_500;
+
+/// What the errors box says a CCP URL must be.
+const CCP_URL_EXPECTED: &str = "an https:// Amazon Connect CCP URL such as https://<instance>.my.connect.aws/ccp-v2/ \
+                                (http:// only for localhost or 127.0.0.1), whose origin is in allowedConnectOrigins \
+                                when config.json sets that list";
+
+/// The start-up's own state (CIF's is [`Bridge`]'s `cif`, shared with the pop flow).
+#[derive(Debug, Clone)]
+pub(super) struct Startup {
+    /// Whether [`StartupInput::Begin`] came.
+    begun: bool,
+    /// The layers the configuration was resolved from (Custom Parameters replace their own layer).
+    layers: Vec<ConfigLayer>,
+    /// Whether a `CIFInitDone` can come: a library was asked for (or is on the page).
+    cif_expected: bool,
+    /// The injected library's URL, for the message when it fails to load.
+    library_url: Option<String>,
+    /// The `getEnvironment` in flight.
+    environment: Option<RequestId>,
+    /// The `setClickToAct(true)` in flight.
+    click_to_act: Option<RequestId>,
+    /// Whether the CCP is still to be started (once; again after Retry).
+    ccp_pending: bool,
+    /// What the status line shows.
+    dynamics: DynamicsStatus,
+    ccp: CcpStatus,
+    focus: Option<String>,
+}
+
+impl Default for Startup {
+    fn default() -> Startup {
+        Startup {
+            begun: false,
+            layers: Vec::new(),
+            cif_expected: false,
+            library_url: None,
+            environment: None,
+            click_to_act: None,
+            ccp_pending: true,
+            dynamics: DynamicsStatus::default(),
+            ccp: CcpStatus::default(),
+            focus: None,
+        }
+    }
+}
+
+impl Startup {
+    /// Start-up CIF calls awaiting their answer (counted with the pop flow's in [`Bridge::debug_counts`]).
+    pub(super) fn requests_in_flight(&self) -> usize {
+        usize::from(self.environment.is_some()) + usize::from(self.click_to_act.is_some())
+    }
+}
+
+impl Bridge {
+    pub(super) fn on_startup(&mut self, input: StartupInput) {
+        match input {
+            StartupInput::Begin { layers, cif_library } => self.begin(layers, cif_library),
+            StartupInput::CifInitDone => self.on_cif_init_done(),
+            StartupInput::CifScriptFailed => {
+                let url = self.startup.library_url.clone().unwrap_or_default();
+                self.cif_unavailable(format!("the CIF library could not be loaded from {url}"));
+            }
+            StartupInput::CifScriptNotAdded { reason } => self.cif_unavailable(reason),
+            StartupInput::CcpInitThrew { name, message } => self.on_ccp_init_threw(&name, &message),
+            StartupInput::Ccp(event) => self.on_ccp_event(event),
+            StartupInput::RetryClicked => self.retry_ccp(),
+            StartupInput::LoginWindow { blocked } => {
+                if blocked && matches!(self.startup.ccp, CcpStatus::Failed(_)) {
+                    self.ccp_failed(&CcpFailure::LoginPopupBlocked);
+                }
+            }
+        }
+    }
+
+    /// A CIF reply for the start-up's own calls is handled here; any other is given back.
+    pub(super) fn take_startup_reply(&mut self, reply: CifReply) -> Option<CifReply> {
+        if self.startup.environment == Some(reply.request) {
+            self.startup.environment = None;
+            self.apply_environment(reply.outcome);
+            self.cif_connected();
+            None
+        } else if self.startup.click_to_act == Some(reply.request) {
+            self.startup.click_to_act = None;
+            if !matches!(reply.outcome, CifOutcome::Resolved(_)) {
+                self.report(
+                    Severity::Warning,
+                    None,
+                    "cif.setClickToAct.failed",
+                    format!(
+                        "setClickToAct(true) failed: {:?}; click-to-dial from Dynamics is off",
+                        reply.outcome
+                    ),
+                    false,
+                );
+            }
+            None
+        } else {
+            Some(reply)
+        }
+    }
+
+    /// Which CIF library to load (or why none), the wait for `CIFInitDone`, and the CCP if its URL is known.
+    fn begin(&mut self, layers: Vec<ConfigLayer>, library: CifLibrary) {
+        if self.startup.begun {
+            self.trace(None, "startup", "Begin again: ignored".into());
+            return;
+        }
+        self.startup.begun = true;
+        self.startup.layers = layers;
+        self.trace(None, "startup", format!("begin, CIF library {library:?}"));
+        if self.cif_library_chosen(library) {
+            self.startup.cif_expected = true;
+            self.show(StatusView::Dynamics(DynamicsStatus::Connecting));
+            let wait = self.config.cif_init_timeout_ms;
+            self.timers.insert(self.now.plus(wait), TimerKey::CifInit);
+            if let Some(url) = self.startup.library_url.clone() {
+                let crm_origin = self.config.cif_crm_origin().unwrap_or_default();
+                self.commands
+                    .push_back(Command::Startup(StartupCall::LoadCifLibrary { url, crm_origin }));
+            }
+        }
+        // The CCP starts now when its URL is known; otherwise Custom Parameters (once CIF settles) may bring it.
+        if self.config.ccp_url.is_some() || self.cif != CifState::NotReady {
+            self.start_ccp();
+        } else {
+            self.set_ccp_status(CcpStatus::WaitingForConfig);
+        }
+    }
+
+    /// Whether a CIF library will come; when none can, Dynamics is said to be not connected at once.
+    fn cif_library_chosen(&mut self, library: CifLibrary) -> bool {
+        if library == CifLibrary::AlreadyLoaded {
+            return true;
+        }
+        let refused = match (self.config.cif_library_url(), self.config.cif_crm_origin()) {
+            (Some(url), Some(_)) if !self.config.dynamics_origin_allowed(&url) => {
+                format!("the CIF library URL {url:?} is not in allowedDynamicsOrigins")
+            }
+            (Some(url), Some(_)) => {
+                self.startup.library_url = Some(url);
+                return true;
+            }
+            (Some(url), None) => format!("the CIF library URL {url:?} has no origin"),
+            (None, _) => "no ucilib or crmUrl configured".to_owned(),
+        };
+        self.cif_unavailable(refused);
+        false
+    }
+
+    /// No CIF (timeout, load error, not configured): say so, stop the pop flow waiting, and let the CCP start.
+    fn cif_unavailable(&mut self, reason: String) {
+        if self.cif != CifState::NotReady {
+            return;
+        }
+        self.timers.remove(TimerKey::CifInit);
+        self.report(
+            Severity::Warning,
+            None,
+            "cif.not_connected",
+            format!("Dynamics not connected: {reason}"),
+            false,
+        );
+        self.show(StatusView::Dynamics(DynamicsStatus::NotConnected(reason.clone())));
+        self.on_cif(CifAvailability::Unavailable { reason });
+        self.start_ccp();
+    }
+
+    pub(super) fn on_cif_init_overdue(&mut self) {
+        let wait = self.config.cif_init_timeout_ms;
+        self.cif_unavailable(format!("no CIFInitDone within {wait} ms"));
+    }
+
+    /// `CIFInitDone`: read Custom Parameters first (`getEnvironment` is the first CIF call), then go live. After
+    /// the page gave up waiting it still connects.
+    fn on_cif_init_done(&mut self) {
+        if !self.startup.cif_expected {
+            self.trace(
+                None,
+                "startup",
+                "CIFInitDone without a CIF library asked for: ignored".into(),
+            );
+            return;
+        }
+        match self.cif {
+            CifState::Initialising | CifState::Ready => return,
+            CifState::Unavailable => self.report(
+                Severity::Info,
+                None,
+                "cif.late_init",
+                "CIFInitDone arrived after the bridge had given up waiting; connecting to Dynamics now".into(),
+                false,
+            ),
+            CifState::NotReady => {}
+        }
+        self.cif = CifState::Initialising;
+        self.timers.remove(TimerKey::CifInit);
+        self.startup.environment = Some(self.send_startup_cif(CifCall::GetEnvironment));
+    }
+
+    /// A start-up CIF call: not a contact's, no deadline of the core's (CIF's own time limit answers it).
+    fn send_startup_cif(&mut self, call: CifCall) -> RequestId {
+        let request = self.next_request_id();
+        self.trace(None, &format!("cif.{}", call.method_name()), format!("{request}"));
+        self.commands.push_back(Command::Cif {
+            request,
+            contact: None,
+            correlation_id: BRIDGE_CORRELATION_ID.to_owned(),
+            call,
+        });
+        request
+    }
+
+    /// Custom Parameters: re-layered (their own layer replaced, precedence restored) and resolved again; only
+    /// their own refused values are shown.
+    fn apply_environment(&mut self, outcome: CifOutcome) {
+        let value = match outcome {
+            CifOutcome::Resolved(value) => value,
+            other => {
+                self.report(
+                    Severity::Warning,
+                    None,
+                    "cif.getEnvironment.failed",
+                    format!("getEnvironment() failed ({other:?}); Custom Parameters are not applied"),
+                    false,
+                );
+                return;
+            }
+        };
+        let layer = match custom_parameters(&value) {
+            Ok(Some(layer)) => layer,
+            Ok(None) => return,
+            Err(e) => {
+                self.show_error(format!("Custom Parameters ignored: {e}"));
+                return;
+            }
+        };
+        let mut layers: Vec<ConfigLayer> = self
+            .startup
+            .layers
+            .iter()
+            .filter(|l| l.source != ConfigSource::CustomParams)
+            .cloned()
+            .collect();
+        layers.push(layer);
+        layers.sort_by_key(|l| l.source);
+        let (config, errors) = Config::resolve(&layers);
+        for e in errors.iter().filter(|e| e.source == ConfigSource::CustomParams) {
+            self.show_error(e.to_string());
+        }
+        if !self.startup.ccp_pending && config.ccp_url != self.config.ccp_url {
+            self.report(
+                Severity::Warning,
+                None,
+                "config.ccp_url_not_applied",
+                "ccpUrl from Custom Parameters is not applied: the CCP was already loaded from the page's own \
+                 configuration (URL or config.json)"
+                    .into(),
+                false,
+            );
+        }
+        self.startup.layers = layers;
+        self.trace(None, "startup", "Custom Parameters applied".into());
+        self.set_config(config);
+    }
+
+    /// CIF is ready (Custom Parameters applied): pops may run, Dynamics' handlers are registered, the CCP starts
+    /// if it waited, and click-to-act is switched on.
+    fn cif_connected(&mut self) {
+        self.on_cif(CifAvailability::Ready);
+        self.commands
+            .push_back(Command::Startup(StartupCall::RegisterDynamicsHandlers));
+        self.show(StatusView::Dynamics(DynamicsStatus::Connected));
+        self.start_ccp();
+        self.startup.click_to_act = Some(self.send_startup_cif(CifCall::SetClickToAct { value: true }));
+    }
+
+    /// Loads the CCP once, if `ccpUrl` is acceptable; otherwise a clear error and no `initCCP`.
+    fn start_ccp(&mut self) {
+        if !std::mem::replace(&mut self.startup.ccp_pending, false) {
+            return;
+        }
+        match self.config.ccp_url.clone() {
+            Some(url) if acceptable_ccp_url(&url) && self.config.connect_origin_allowed(&url) => self.init_ccp(url),
+            Some(url) => self.ccp_url_refused(&url),
+            None => {
+                let raw = raw_value(&self.startup.layers, "ccpUrl").unwrap_or_default();
+                self.ccp_url_refused(&raw);
+            }
+        }
+    }
+
+    fn ccp_url_refused(&mut self, value: &str) {
+        let text = if value.is_empty() {
+            format!("configuration key `ccpUrl` is missing: expected {CCP_URL_EXPECTED}; the CCP is not loaded")
+        } else {
+            format!(
+                "configuration key `ccpUrl`: value {value:?} refused, expected {CCP_URL_EXPECTED}; the CCP is not \
+                 loaded"
+            )
+        };
+        self.show_error(text);
+        self.set_ccp_status(CcpStatus::Failed("no valid ccpUrl configured".into()));
+    }
+
+    /// `initCCP`'s parameters, and the watch for the CCP's first answer.
+    fn init_ccp(&mut self, ccp_url: String) {
+        // The secondary CCP is loaded into this page too, and the login pop-up is where the agent types
+        // credentials: both are held to the same sink checks as ccpUrl.
+        let config = &self.config;
+        let at_sink = |u: &Option<String>| {
+            u.clone()
+                .filter(|u| acceptable_ccp_url(u) && config.connect_origin_allowed(u))
+        };
+        let secondary_ccp_url = at_sink(&config.secondary_ccp_url);
+        let login_url = at_sink(&config.login_url);
+        let resiliency = GlobalResiliency::decide(
+            config.enable_global_resiliency,
+            secondary_ccp_url.is_some(),
+            login_url.is_some(),
+        );
+        let params = CcpParams {
+            ccp_url,
+            secondary_ccp_url,
+            enable_global_resiliency: resiliency.enabled(),
+            login_url,
+            region: config.region.clone(),
+            login_popup: config.login_popup,
+            login_popup_auto_close: config.login_popup_auto_close,
+            softphone: Softphone {
+                allow_framed_softphone: config.allow_framed_softphone,
+                disable_ringtone: config.disable_ringtone,
+            },
+        };
+        if let Some(problem) = resiliency.problem() {
+            self.show_error(problem);
+        }
+        self.trace(None, "startup", "initCCP".into());
+        self.commands.push_back(Command::Startup(StartupCall::InitCcp(params)));
+        self.set_ccp_status(CcpStatus::Loading);
+        self.timers
+            .insert(self.now.plus(u64::from(CCP_ANSWER_WAIT_MS)), TimerKey::CcpAnswer);
+    }
+
+    fn on_ccp_init_threw(&mut self, name: &str, message: &str) {
+        let failure = CcpFailure::from_init_error(name, message);
+        self.timers.remove(TimerKey::CcpAnswer);
+        self.show_error(format!("CCP: {}", failure.message()));
+        self.set_ccp_status(CcpStatus::Failed(failure.message()));
+    }
+
+    /// No `onInitialized` yet: say that the CCP is not answering and what to check (Streams keeps trying).
+    pub(super) fn on_ccp_answer_overdue(&mut self) {
+        if self.startup.ccp != CcpStatus::Loading {
+            return;
+        }
+        let failure = CcpFailure::NotAnswering;
+        self.report_ccp_failure(&failure);
+        self.set_ccp_status(CcpStatus::NotAnswering(failure.message()));
+    }
+
+    fn on_ccp_event(&mut self, event: CcpEvent) {
+        let failure = match event {
+            CcpEvent::Initialized => {
+                self.set_ccp_status(CcpStatus::Ready);
+                return;
+            }
+            CcpEvent::FailoverDetected => {
+                // Contacts are the core's and Streams keeps their ids across regions: nothing is released, so each
+                // keeps its pop state; the agent is told why the softphone reconnected.
+                self.report(
+                    Severity::Warning,
+                    None,
+                    "ccp.failover",
+                    "CCP: global resiliency failover detected (the CCP switched regions)".into(),
+                    false,
+                );
+                self.set_ccp_status(CcpStatus::FailedOver);
+                return;
+            }
+            CcpEvent::IframeRetriesExhausted => CcpFailure::IframeRetriesExhausted,
+            CcpEvent::AuthFail => CcpFailure::AuthFail,
+            CcpEvent::AccessDenied => CcpFailure::AccessDenied,
+            CcpEvent::Terminated => CcpFailure::Terminated,
+        };
+        self.ccp_failed(&failure);
+        if matches!(failure, CcpFailure::AuthFail | CcpFailure::Terminated) && self.config.login_popup {
+            // Streams opens the login pop-up `ccpAckTimeout` (3 s) after a sign-in failure.
+            self.timers
+                .insert(self.now.plus(LOGIN_POPUP_CHECK_MS), TimerKey::LoginPopupCheck);
+        }
+    }
+
+    pub(super) fn on_login_popup_check(&mut self) {
+        if matches!(self.startup.ccp, CcpStatus::Failed(_)) {
+            self.commands.push_back(Command::Startup(StartupCall::CheckLoginWindow));
+        }
+    }
+
+    /// The Retry button: restart Streams and `initCCP` again. The page, the core and its contacts stay.
+    fn retry_ccp(&mut self) {
+        self.report(
+            Severity::Info,
+            None,
+            "ccp.retry",
+            "CCP: retrying (terminate Streams, remove the iframe, initCCP again)".into(),
+            false,
+        );
+        self.commands.push_back(Command::Startup(StartupCall::RestartCcp));
+        self.startup.ccp_pending = true;
+        self.start_ccp();
+    }
+
+    fn ccp_failed(&mut self, failure: &CcpFailure) {
+        self.report_ccp_failure(failure);
+        self.set_ccp_status(CcpStatus::Failed(failure.message()));
+    }
+
+    fn report_ccp_failure(&mut self, failure: &CcpFailure) {
+        self.report(
+            Severity::Error,
+            None,
+            failure.code(),
+            format!("CCP: {}", failure.message()),
+            false,
+        );
+    }
+
+    fn set_ccp_status(&mut self, status: CcpStatus) {
+        self.show(StatusView::Ccp(status));
+    }
+
+    /// Emits a status part only when it differs from what the page shows.
+    fn show(&mut self, view: StatusView) {
+        let changed = match &view {
+            StatusView::Dynamics(s) => std::mem::replace(&mut self.startup.dynamics, s.clone()) != *s,
+            StatusView::Ccp(s) => std::mem::replace(&mut self.startup.ccp, s.clone()) != *s,
+            StatusView::Focus(s) => std::mem::replace(&mut self.startup.focus, s.clone()) != *s,
+        };
+        if changed {
+            self.commands.push_back(Command::Status(view));
+        }
+    }
+
+    /// What the agent is looking at (from the core's focus knowledge), on the status line when it changed.
+    pub(super) fn show_focus_if_changed(&mut self) {
+        let focus = self.focus_summary();
+        if focus != self.startup.focus {
+            self.show(StatusView::Focus(focus));
+        }
+    }
+
+    fn show_error(&mut self, text: String) {
+        self.trace(None, "startup.error", text.clone());
+        self.commands.push_back(Command::ShowError { text });
+    }
+}

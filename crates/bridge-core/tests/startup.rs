@@ -1,0 +1,566 @@
+//! The page's start-up, driven as the shell drives it: `Begin` with the configuration layers, then the facts the
+//! page sees (`CIFInitDone`, the script's error, `initCCP` throwing, the CCP's events, Retry, the login window).
+//! Checks which CIF library is loaded, the wait for `CIFInitDone`, Custom Parameters, when and with what the CCP
+//! starts, and what the status line says (only when it changes).
+
+mod common;
+
+use bridge_core::*;
+use common::*;
+use serde_json::{json, Value};
+
+const CCP: &str = "https://example.my.connect.aws/ccp-v2/";
+const UCILIB: &str = "https://org.crm4.dynamics.com/webresources/Widget/msdyn_ciLibrary.js";
+
+/// A layer of `source` from JSON values.
+fn layer(source: ConfigSource, values: Value) -> ConfigLayer {
+    ConfigLayer {
+        source,
+        values: values.as_object().cloned().unwrap_or_default(),
+    }
+}
+
+/// A bridge resolved from a URL layer, begun as the page begins it (`Restore` first would go before this).
+fn begin_with(url_values: Value, library: CifLibrary) -> Pair {
+    let layers = vec![
+        layer(ConfigSource::Defaults, json!({})),
+        layer(ConfigSource::Url, url_values),
+    ];
+    let (config, errors) = Config::resolve(&layers);
+    assert!(errors.is_empty(), "{errors:?}");
+    let mut p = Pair::new(config);
+    p.input(Input::Startup(StartupInput::Begin {
+        layers,
+        cif_library: library,
+    }));
+    p
+}
+
+fn fact(p: &mut Pair, input: StartupInput) {
+    p.input(Input::Startup(input));
+}
+
+fn startup_calls(p: &Pair) -> Vec<StartupCall> {
+    p.log
+        .iter()
+        .filter_map(|c| match c {
+            Command::Startup(call) => Some(call.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn init_ccps(p: &Pair) -> Vec<CcpParams> {
+    startup_calls(p)
+        .into_iter()
+        .filter_map(|c| match c {
+            StartupCall::InitCcp(params) => Some(params),
+            _ => None,
+        })
+        .collect()
+}
+
+fn statuses(p: &Pair) -> Vec<StatusView> {
+    p.log
+        .iter()
+        .filter_map(|c| match c {
+            Command::Status(v) => Some(v.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// What the status line shows now: (Dynamics, CCP, focus), starting from what the page shows before the core
+/// says anything.
+fn shown(p: &Pair) -> (DynamicsStatus, CcpStatus, Option<String>) {
+    let mut now = (DynamicsStatus::default(), CcpStatus::default(), None);
+    for v in statuses(p) {
+        match v {
+            StatusView::Dynamics(d) => now.0 = d,
+            StatusView::Ccp(c) => now.1 = c,
+            StatusView::Focus(f) => now.2 = f,
+        }
+    }
+    now
+}
+
+fn errors(p: &Pair) -> Vec<String> {
+    p.log
+        .iter()
+        .filter_map(|c| match c {
+            Command::ShowError { text } => Some(text.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn cif_methods(p: &Pair) -> Vec<&'static str> {
+    p.log
+        .iter()
+        .filter_map(|c| match c {
+            Command::Cif { call, .. } => Some(call.method_name()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `CIFInitDone` and the `getEnvironment` answer carrying these Custom Parameters (`None`: none set).
+fn cif_comes_up(p: &mut Pair, custom: Option<Value>) {
+    fact(p, StartupInput::CifInitDone);
+    let env = match custom {
+        Some(values) => json!({"appId": "a", "customParams": values.to_string()}).to_string(),
+        None => json!({"appId": "a"}).to_string(),
+    };
+    let request = p.req("getEnvironment");
+    p.resolve(request, Value::String(env));
+}
+
+#[test]
+fn cif_comes_up_get_environment_first_then_handlers_connected_and_click_to_act() {
+    let mut p = begin_with(json!({"ccpUrl": CCP}), CifLibrary::AlreadyLoaded);
+    assert_eq!(init_ccps(&p).len(), 1, "the CCP starts at once: its URL is known");
+    assert!(cif_methods(&p).is_empty(), "no CIF call before CIFInitDone");
+    cif_comes_up(&mut p, None);
+    let methods = cif_methods(&p);
+    assert_eq!(methods.first(), Some(&"getEnvironment"), "{methods:?}");
+    assert_eq!(methods.last(), Some(&"setClickToAct"), "{methods:?}");
+    assert!(startup_calls(&p).contains(&StartupCall::RegisterDynamicsHandlers));
+    assert_eq!(shown(&p).0, DynamicsStatus::Connected);
+    assert_eq!(init_ccps(&p).len(), 1, "the CCP starts once");
+    // The pop flow runs now.
+    p.ring(CONTACT_ID, Scenario::Single);
+    assert!(cif_methods(&p).contains(&"notifyEvent"));
+}
+
+#[test]
+fn without_cif_init_done_in_time_dynamics_is_not_connected_and_a_late_one_still_connects() {
+    let mut p = begin_with(
+        json!({"ccpUrl": CCP, "cifInitTimeoutMs": "2000"}),
+        CifLibrary::AlreadyLoaded,
+    );
+    assert_eq!(shown(&p).0, DynamicsStatus::Connecting);
+    p.advance(1_999);
+    assert_eq!(shown(&p).0, DynamicsStatus::Connecting);
+    p.advance(1);
+    match shown(&p).0 {
+        DynamicsStatus::NotConnected(why) => assert!(why.contains("no CIFInitDone within 2000 ms"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(p.report_codes().contains(&"cif.unavailable"));
+    // A contact that ends meanwhile: its activity update is not sent, it fails as CIF would (and is retried).
+    p.ring(CONTACT_ID, Scenario::Single);
+    assert!(
+        cif_methods(&p).is_empty(),
+        "nothing reaches Dynamics while it is not connected"
+    );
+
+    cif_comes_up(&mut p, None);
+    assert!(p.report_codes().contains(&"cif.late_init"));
+    assert_eq!(shown(&p).0, DynamicsStatus::Connected);
+    assert!(
+        cif_methods(&p).contains(&"notifyEvent"),
+        "the waiting contact is notified now"
+    );
+}
+
+#[test]
+fn a_script_that_fails_to_load_leaves_dynamics_unavailable_and_the_ccp_starts() {
+    let mut p = begin_with(json!({"ucilib": UCILIB}), CifLibrary::FromConfig);
+    assert_eq!(
+        startup_calls(&p),
+        [StartupCall::LoadCifLibrary {
+            url: UCILIB.into(),
+            crm_origin: "https://org.crm4.dynamics.com".into()
+        }]
+    );
+    assert_eq!(
+        shown(&p).1,
+        CcpStatus::WaitingForConfig,
+        "no ccpUrl yet: Custom Parameters may bring it"
+    );
+    fact(&mut p, StartupInput::CifScriptFailed);
+    match shown(&p).0 {
+        DynamicsStatus::NotConnected(why) => assert!(why.contains(UCILIB), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    // CIF will not come, so the CCP starts with what there is: no ccpUrl at all.
+    assert!(init_ccps(&p).is_empty());
+    assert!(
+        errors(&p).iter().any(|e| e.contains("`ccpUrl` is missing")),
+        "{:?}",
+        errors(&p)
+    );
+    assert_eq!(shown(&p).1, CcpStatus::Failed("no valid ccpUrl configured".into()));
+}
+
+#[test]
+fn a_failed_script_with_a_ccp_url_still_starts_the_ccp_and_the_timeout_is_moot() {
+    let mut p = begin_with(json!({"ucilib": UCILIB, "ccpUrl": CCP}), CifLibrary::FromConfig);
+    fact(
+        &mut p,
+        StartupInput::CifScriptNotAdded {
+            reason: "appendChild(script) failed: no".into(),
+        },
+    );
+    assert_eq!(init_ccps(&p).len(), 1);
+    assert!(matches!(shown(&p).0, DynamicsStatus::NotConnected(ref why) if why.contains("appendChild")));
+    let dynamics = shown(&p).0;
+    let reports = p.report_codes().len();
+    p.advance(60_000);
+    assert_eq!(shown(&p).0, dynamics, "the given-up wait does not fire again");
+    assert!(!p.report_codes()[reports..].contains(&"cif.not_connected"));
+}
+
+#[test]
+fn without_ucilib_or_crm_url_dynamics_is_not_connected_at_once() {
+    let mut p = begin_with(json!({"ccpUrl": CCP}), CifLibrary::FromConfig);
+    assert!(matches!(shown(&p).0, DynamicsStatus::NotConnected(ref why) if why == "no ucilib or crmUrl configured"));
+    assert!(startup_calls(&p)
+        .iter()
+        .all(|c| !matches!(c, StartupCall::LoadCifLibrary { .. })));
+    assert_eq!(init_ccps(&p).len(), 1);
+    // No library was asked for: a CIFInitDone (someone else's) connects nothing.
+    fact(&mut p, StartupInput::CifInitDone);
+    assert!(cif_methods(&p).is_empty());
+}
+
+#[test]
+fn a_library_url_outside_allowed_dynamics_origins_is_not_loaded() {
+    let layers = vec![
+        layer(ConfigSource::Defaults, json!({})),
+        layer(
+            ConfigSource::ConfigFile,
+            json!({"allowedDynamicsOrigins": ["https://other.crm.dynamics.com"]}),
+        ),
+        layer(ConfigSource::Url, json!({"ccpUrl": CCP})),
+    ];
+    let (mut config, errors) = Config::resolve(&layers);
+    assert!(errors.is_empty(), "{errors:?}");
+    // As if the value had been given by a host that resolved it itself: the sink checks again.
+    config.ucilib = Some(UCILIB.into());
+    let mut p = Pair::new(config);
+    fact(
+        &mut p,
+        StartupInput::Begin {
+            layers,
+            cif_library: CifLibrary::FromConfig,
+        },
+    );
+    assert!(startup_calls(&p)
+        .iter()
+        .all(|c| !matches!(c, StartupCall::LoadCifLibrary { .. })));
+    match shown(&p).0 {
+        DynamicsStatus::NotConnected(why) => assert!(why.contains("is not in allowedDynamicsOrigins"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(init_ccps(&p).len(), 1);
+}
+
+#[test]
+fn custom_parameters_bring_the_ccp_url_when_none_was_configured() {
+    let mut p = begin_with(json!({}), CifLibrary::AlreadyLoaded);
+    assert!(init_ccps(&p).is_empty(), "waits for Custom Parameters");
+    assert_eq!(shown(&p).1, CcpStatus::WaitingForConfig);
+    cif_comes_up(&mut p, Some(json!({"ccpUrl": CCP, "region": "eu-west-2"})));
+    let params = init_ccps(&p);
+    assert_eq!(params.len(), 1);
+    assert_eq!(params[0].ccp_url, CCP);
+    assert_eq!(params[0].region.as_deref(), Some("eu-west-2"));
+    assert_eq!(p.bridge.config().region.as_deref(), Some("eu-west-2"));
+    assert_eq!(shown(&p).1, CcpStatus::Loading);
+}
+
+#[test]
+fn custom_parameters_rank_below_the_url() {
+    let mut p = begin_with(json!({"ccpUrl": CCP, "region": "us-east-1"}), CifLibrary::AlreadyLoaded);
+    cif_comes_up(&mut p, Some(json!({"region": "eu-west-2", "loginPopup": false})));
+    assert_eq!(p.bridge.config().region.as_deref(), Some("us-east-1"));
+    assert!(!p.bridge.config().login_popup);
+}
+
+#[test]
+fn a_ccp_url_from_custom_parameters_after_the_ccp_started_is_not_applied_and_the_console_says_so() {
+    // config.json's ccpUrl ranks below Custom Parameters, but the CCP started from it before they came.
+    let layers = vec![
+        layer(ConfigSource::Defaults, json!({})),
+        layer(ConfigSource::ConfigFile, json!({"ccpUrl": CCP})),
+    ];
+    let (config, _) = Config::resolve(&layers);
+    let mut p = Pair::new(config);
+    fact(
+        &mut p,
+        StartupInput::Begin {
+            layers,
+            cif_library: CifLibrary::AlreadyLoaded,
+        },
+    );
+    cif_comes_up(&mut p, Some(json!({"ccpUrl": "https://other.my.connect.aws/ccp-v2/"})));
+    assert_eq!(init_ccps(&p).len(), 1);
+    assert_eq!(init_ccps(&p)[0].ccp_url, CCP);
+    assert!(p.report_codes().contains(&"config.ccp_url_not_applied"));
+}
+
+#[test]
+fn refused_custom_parameters_are_shown_and_only_those() {
+    let layers = vec![
+        layer(ConfigSource::Defaults, json!({})),
+        layer(ConfigSource::Url, json!({"ccpUrl": CCP, "region": "nowhere"})),
+    ];
+    let (config, _url_errors) = Config::resolve(&layers);
+    let mut p = Pair::new(config);
+    fact(
+        &mut p,
+        StartupInput::Begin {
+            layers,
+            cif_library: CifLibrary::AlreadyLoaded,
+        },
+    );
+    cif_comes_up(&mut p, Some(json!({"maxSessions": "lots"})));
+    let shown_errors = errors(&p);
+    assert_eq!(shown_errors.len(), 1, "{shown_errors:?}");
+    assert!(shown_errors[0].contains("maxSessions"), "{shown_errors:?}");
+    assert!(
+        !shown_errors[0].contains("region"),
+        "the page's own errors were shown at start-up"
+    );
+
+    // Custom Parameters that are not JSON are ignored as a whole, with the reason.
+    let mut q = begin_with(json!({"ccpUrl": CCP}), CifLibrary::AlreadyLoaded);
+    fact(&mut q, StartupInput::CifInitDone);
+    let request = q.req("getEnvironment");
+    q.resolve(request, json!({"customParams": "{not json"}));
+    assert!(errors(&q)
+        .iter()
+        .any(|e| e.starts_with("Custom Parameters ignored: customParams")));
+    assert_eq!(shown(&q).0, DynamicsStatus::Connected, "CIF is ready all the same");
+
+    // A failed getEnvironment: a warning, and CIF is ready all the same.
+    let mut r = begin_with(json!({"ccpUrl": CCP}), CifLibrary::AlreadyLoaded);
+    fact(&mut r, StartupInput::CifInitDone);
+    let request = r.req("getEnvironment");
+    r.reject(request, json!({"message": "no"}));
+    assert!(r.report_codes().contains(&"cif.getEnvironment.failed"));
+    assert_eq!(shown(&r).0, DynamicsStatus::Connected);
+}
+
+#[test]
+fn unacceptable_ccp_urls_never_reach_init_ccp() {
+    for url in [
+        "http://evil.example/ccp-v2/",
+        "javascript:alert(1)",
+        "https://user:pw@example.my.connect.aws/ccp-v2/",
+        "data:text/html,<p>hi</p>",
+    ] {
+        // Refused at resolution already, so the error names the raw value; the sink refuses it too.
+        let mut p = begin_with(json!({}), CifLibrary::FromConfig);
+        assert!(init_ccps(&p).is_empty(), "{url}");
+        let mut config = p.bridge.config().clone();
+        config.ccp_url = Some(url.into());
+        let layers = vec![layer(ConfigSource::Url, json!({"ccpUrl": url}))];
+        p = Pair::new(config);
+        fact(
+            &mut p,
+            StartupInput::Begin {
+                layers,
+                cif_library: CifLibrary::FromConfig,
+            },
+        );
+        assert!(init_ccps(&p).is_empty(), "{url}: initCCP must not be called");
+        assert!(
+            errors(&p).iter().any(|e| e.contains("ccpUrl")),
+            "{url}: {:?}",
+            errors(&p)
+        );
+        assert!(matches!(shown(&p).1, CcpStatus::Failed(_)), "{url}");
+    }
+    assert!(startup::acceptable_ccp_url("https://example.my.connect.aws/ccp-v2/"));
+    assert!(startup::acceptable_ccp_url("http://localhost:8081/fake-ccp.html"));
+    assert!(startup::acceptable_ccp_url("http://127.0.0.1:9000/ccp-v2/"));
+    assert!(!startup::acceptable_ccp_url("ccp-v2/"));
+}
+
+#[test]
+fn global_resiliency_needs_all_three_parts() {
+    let secondary = "https://example-replica.my.connect.aws/ccp-v2/";
+    let login = "https://idp.example.com/saml";
+    let full = begin_with(
+        json!({"ccpUrl": CCP, "secondaryCCPUrl": secondary, "loginUrl": login, "enableGlobalResiliency": "true"}),
+        CifLibrary::AlreadyLoaded,
+    );
+    let params = &init_ccps(&full)[0];
+    assert!(params.enable_global_resiliency);
+    assert_eq!(params.secondary_ccp_url.as_deref(), Some(secondary));
+    assert_eq!(params.login_url.as_deref(), Some(login));
+    assert!(errors(&full).is_empty(), "{:?}", errors(&full));
+
+    let no_login = begin_with(
+        json!({"ccpUrl": CCP, "secondaryCCPUrl": secondary, "enableGlobalResiliency": "true"}),
+        CifLibrary::AlreadyLoaded,
+    );
+    assert!(!init_ccps(&no_login)[0].enable_global_resiliency);
+    assert_eq!(
+        errors(&no_login),
+        [
+            "enableGlobalResiliency is on without an acceptable loginUrl: Amazon Connect Streams needs both \
+          secondaryCCPUrl and loginUrl for the two-region CCP, so the CCP starts in one region only"
+        ]
+    );
+    let Ok(params_json) = serde_json::to_value(&init_ccps(&no_login)[0]) else {
+        panic!("initCCP parameters are JSON")
+    };
+    assert!(params_json.get("enableGlobalResiliency").is_none(), "{params_json}");
+    assert_eq!(params_json["secondaryCCPUrl"], secondary);
+
+    let not_asked = begin_with(json!({"ccpUrl": CCP, "loginUrl": login}), CifLibrary::AlreadyLoaded);
+    assert!(!init_ccps(&not_asked)[0].enable_global_resiliency);
+    assert!(errors(&not_asked).is_empty());
+}
+
+#[test]
+fn a_ccp_that_does_not_answer_is_said_so_unless_it_answered_first() {
+    let mut p = begin_with(json!({"ccpUrl": CCP}), CifLibrary::AlreadyLoaded);
+    p.advance(u64::from(ccp_failure::CCP_ANSWER_WAIT_MS) - 1);
+    assert_eq!(shown(&p).1, CcpStatus::Loading);
+    p.advance(1);
+    assert_eq!(shown(&p).1, CcpStatus::NotAnswering(CcpFailure::NotAnswering.message()));
+    assert!(p.report_codes().contains(&"ccp.not_answering"));
+    // A late answer still makes it ready.
+    fact(&mut p, StartupInput::Ccp(CcpEvent::Initialized));
+    assert_eq!(shown(&p).1, CcpStatus::Ready);
+
+    let mut q = begin_with(json!({"ccpUrl": CCP}), CifLibrary::AlreadyLoaded);
+    fact(&mut q, StartupInput::Ccp(CcpEvent::Initialized));
+    q.advance(60_000);
+    assert_eq!(shown(&q).1, CcpStatus::Ready);
+    assert!(!q.report_codes().contains(&"ccp.not_answering"));
+}
+
+#[test]
+fn init_ccp_throwing_is_named_and_no_answer_watch_runs() {
+    let mut p = begin_with(json!({"ccpUrl": CCP}), CifLibrary::AlreadyLoaded);
+    fact(
+        &mut p,
+        StartupInput::CcpInitThrew {
+            name: "SecurityError".into(),
+            message: "Failed to read the 'localStorage' property".into(),
+        },
+    );
+    let CcpStatus::Failed(why) = shown(&p).1 else {
+        panic!("{:?}", shown(&p))
+    };
+    assert!(why.contains("blocks storage for this frame"), "{why}");
+    assert!(errors(&p)
+        .iter()
+        .any(|e| e.starts_with("CCP: the browser blocks storage")));
+    p.advance(60_000);
+    assert!(!p.report_codes().contains(&"ccp.not_answering"));
+}
+
+#[test]
+fn retry_restarts_streams_and_starts_a_new_init_ccp_and_watch() {
+    let mut p = begin_with(json!({"ccpUrl": CCP}), CifLibrary::AlreadyLoaded);
+    fact(&mut p, StartupInput::Ccp(CcpEvent::IframeRetriesExhausted));
+    assert!(matches!(shown(&p).1, CcpStatus::Failed(_)));
+    p.advance(10_000);
+    fact(&mut p, StartupInput::RetryClicked);
+    let calls = startup_calls(&p);
+    assert_eq!(calls.len(), 3, "{calls:?}");
+    assert!(matches!(calls[0], StartupCall::InitCcp(_)));
+    assert_eq!(calls[1], StartupCall::RestartCcp);
+    assert!(matches!(calls[2], StartupCall::InitCcp(_)));
+    assert_eq!(shown(&p).1, CcpStatus::Loading);
+    // The new watch counts from the retry, not from the first initCCP.
+    p.advance(u64::from(ccp_failure::CCP_ANSWER_WAIT_MS) - 1);
+    assert_eq!(shown(&p).1, CcpStatus::Loading);
+    p.advance(1);
+    assert!(matches!(shown(&p).1, CcpStatus::NotAnswering(_)));
+}
+
+#[test]
+fn the_login_pop_up_is_checked_after_a_sign_in_failure_while_the_ccp_is_still_failed() {
+    let mut p = begin_with(json!({"ccpUrl": CCP}), CifLibrary::AlreadyLoaded);
+    fact(&mut p, StartupInput::Ccp(CcpEvent::AuthFail));
+    p.advance(5_499);
+    assert!(!startup_calls(&p).contains(&StartupCall::CheckLoginWindow));
+    p.advance(1);
+    assert!(startup_calls(&p).contains(&StartupCall::CheckLoginWindow));
+    fact(&mut p, StartupInput::LoginWindow { blocked: true });
+    assert_eq!(shown(&p).1, CcpStatus::Failed(CcpFailure::LoginPopupBlocked.message()));
+
+    // Signed in meanwhile: no look, and a late "blocked" changes nothing.
+    let mut q = begin_with(json!({"ccpUrl": CCP}), CifLibrary::AlreadyLoaded);
+    fact(&mut q, StartupInput::Ccp(CcpEvent::Terminated));
+    fact(&mut q, StartupInput::Ccp(CcpEvent::Initialized));
+    q.advance(10_000);
+    assert!(!startup_calls(&q).contains(&StartupCall::CheckLoginWindow));
+    fact(&mut q, StartupInput::LoginWindow { blocked: true });
+    assert_eq!(shown(&q).1, CcpStatus::Ready);
+
+    // Access denied is not a sign-in failure; with loginPopup off nothing is looked at either.
+    let mut r = begin_with(json!({"ccpUrl": CCP, "loginPopup": "false"}), CifLibrary::AlreadyLoaded);
+    fact(&mut r, StartupInput::Ccp(CcpEvent::AuthFail));
+    fact(&mut r, StartupInput::Ccp(CcpEvent::AccessDenied));
+    r.advance(10_000);
+    assert!(!startup_calls(&r).contains(&StartupCall::CheckLoginWindow));
+}
+
+#[test]
+fn a_failover_is_shown_and_changes_nothing_else() {
+    let mut p = begin_with(json!({"ccpUrl": CCP}), CifLibrary::AlreadyLoaded);
+    fact(&mut p, StartupInput::Ccp(CcpEvent::Initialized));
+    fact(&mut p, StartupInput::Ccp(CcpEvent::FailoverDetected));
+    assert_eq!(shown(&p).1, CcpStatus::FailedOver);
+    assert!(!shown(&p).1.offers_retry());
+    assert!(CcpStatus::NotAnswering(String::new()).offers_retry());
+}
+
+#[test]
+fn status_parts_are_emitted_only_when_they_change() {
+    let mut p = begin_with(json!({"ccpUrl": CCP}), CifLibrary::AlreadyLoaded);
+    // The page starts at "connecting…" and "loading…": nothing to say yet.
+    assert_eq!(statuses(&p), []);
+    fact(&mut p, StartupInput::Ccp(CcpEvent::Initialized));
+    fact(&mut p, StartupInput::Ccp(CcpEvent::Initialized));
+    assert_eq!(statuses(&p), [StatusView::Ccp(CcpStatus::Ready)]);
+
+    // The focus summary: once when the agent looks at the contact's session, once when they look away.
+    let mut q = Pair::default_ready();
+    q.ring(CONTACT_ID, Scenario::Single);
+    q.accept_toast();
+    q.can_create();
+    q.session_created("session-1");
+    q.dynamics(
+        DynamicsHandler::SessionSwitched,
+        json!({"sessionId": "session-1", "focused": true}),
+    );
+    q.dynamics(
+        DynamicsHandler::SessionSwitched,
+        json!({"sessionId": "session-1", "focused": true}),
+    );
+    let focus: Vec<StatusView> = statuses(&q);
+    assert_eq!(focus.len(), 1, "{focus:?}");
+    let StatusView::Focus(Some(summary)) = &focus[0] else {
+        panic!("{focus:?}")
+    };
+    assert!(summary.starts_with("voice with M…"), "{summary}");
+    assert!(!summary.contains("Maria"), "no personal data: {summary}");
+    q.dynamics(
+        DynamicsHandler::SessionSwitched,
+        json!({"sessionId": "session-elsewhere", "focused": true}),
+    );
+    assert_eq!(statuses(&q).last(), Some(&StatusView::Focus(None)));
+    assert_eq!(statuses(&q).len(), 2);
+}
+
+#[test]
+fn status_texts_are_what_the_agent_reads() {
+    assert_eq!(DynamicsStatus::Connecting.text(), "connecting…");
+    assert_eq!(DynamicsStatus::NotConnected("x".into()).text(), "not connected (x)");
+    assert_eq!(CcpStatus::Loading.text(), "loading…");
+    assert_eq!(CcpStatus::Failed("y".into()).text(), "failed: y");
+    assert_eq!(CcpStatus::NotAnswering("z".into()).text(), "not answering: z");
+    assert_eq!(
+        CcpStatus::WaitingForConfig.text(),
+        "waiting for configuration from Dynamics…"
+    );
+}

@@ -1,0 +1,78 @@
+//! Carrying out the core's CCP commands: `initCCP` with the core's parameters, the restart before a retry, and a
+//! look at Streams' login pop-up.
+//!
+//! Why apart from the driver: these reach into Streams' globals (`connect.core`) beyond the raw bindings, and each
+//! only reports what happened; which parameters, when to restart and what a blocked pop-up means are the core's.
+
+use bridge_core::CcpParams;
+use js_sys::{Function, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::Element;
+
+use crate::convert::{js_text, to_js};
+use crate::{console, sys};
+
+/// What `initCCP` threw: its `name` and `message` (the core says what it means).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InitThrew {
+    /// The error's `name`, empty when it had none.
+    pub name: String,
+    /// The error's `message`, or the thrown value's text.
+    pub message: String,
+}
+
+/// `connect.core.initCCP(container, params)`.
+pub fn init(container: &Element, params: &CcpParams) -> Result<(), InitThrew> {
+    let params = to_js(params).map_err(|e| InitThrew {
+        name: String::new(),
+        message: format!("initCCP parameters could not be built: {e}"),
+    })?;
+    sys::streams::init_ccp(container, &params).map_err(|e| {
+        let text = |key: &str| {
+            Reflect::get(&e, &JsValue::from_str(key))
+                .ok()
+                .and_then(|v| v.as_string())
+        };
+        InitThrew {
+            name: text("name").unwrap_or_default(),
+            message: text("message").unwrap_or_else(|| js_text(&e)),
+        }
+    })
+}
+
+/// `connect.core.terminate()` (unsubscribes everything, resets Streams' initialised flags), plus what it leaves
+/// behind: the iframe refresh timer and attempt counter, so a retried CCP gets its full refresh budget again; then
+/// the old iframe goes (Streams reference §1.2: without removing it the next `initCCP` is a no-op).
+pub fn tear_down(container: &Element) {
+    let get = |target: &JsValue, key: &str| Reflect::get(target, &JsValue::from_str(key)).ok();
+    if let Some(core) = get(&js_sys::global(), "connect").and_then(|c| get(&c, "core")) {
+        if let Some(f) = get(&core, "terminate").and_then(|f| f.dyn_into::<Function>().ok()) {
+            if let Err(e) = f.call0(&core) {
+                console::warn(&format!("connect.core.terminate() failed: {}", js_text(&e)));
+            }
+        }
+        if let (Some(window), Some(handle)) = (
+            web_sys::window(),
+            get(&core, "iframeRefreshTimeout").and_then(|t| t.as_f64()),
+        ) {
+            window.clear_timeout_with_handle(handle as i32);
+        }
+        let _ = Reflect::set(
+            &core,
+            &JsValue::from_str("iframeRefreshAttempt"),
+            &JsValue::from_f64(0.0),
+        );
+    }
+    while let Some(child) = container.first_element_child() {
+        child.remove();
+    }
+}
+
+/// Whether the browser refused Streams' login pop-up: `connect.core.loginWindow` is `null` (never set is
+/// `undefined`, e.g. another tab holds the pop-up).
+pub fn login_window_blocked() -> bool {
+    Reflect::get(&js_sys::global(), &JsValue::from_str("connect"))
+        .and_then(|c| Reflect::get(&c, &JsValue::from_str("core")))
+        .and_then(|core| Reflect::get(&core, &JsValue::from_str("loginWindow")))
+        .is_ok_and(|w| w.is_null())
+}
