@@ -1,0 +1,156 @@
+//! The fixed set of JS callbacks handed to Streams and CIF, made once per driver (none per contact or call).
+//!
+//! Each holds only a `Weak` to the driver, so a callback that fires after the driver dropped does nothing. Replies
+//! to actions and CIF promises share one closure per kind, bound to the request id with `Function.bind` (a
+//! JS-side wrapper). A `JsFuture` per call would leak its state and two closures whenever Dynamics never settles
+//! the promise, as it does for a withdrawn notifyEvent; a promise Dynamics drops is collected by JS with its bound
+//! functions.
+
+use std::rc::Weak;
+
+use bridge_core::{CcpEvent, CifOutcome, ContactEventKind, Input, RequestId, StartupInput, StreamsReply};
+use js_sys::{Function, Promise};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+
+use super::Inner;
+use crate::convert::{js_text, to_json};
+use crate::streams::{self, PER_CONTACT_KINDS};
+
+/// A one-argument JS callback owned by Rust.
+pub(super) type JsCallback = Closure<dyn FnMut(JsValue)>;
+
+/// A JS callback for a settled request: the request id (bound) and what settled it.
+type SettlementCallback = Closure<dyn FnMut(JsValue, JsValue)>;
+
+/// The fixed set of closures handed to Streams, created once per driver.
+pub(super) struct Callbacks {
+    pub(super) per_contact: Vec<(ContactEventKind, JsCallback)>,
+    pub(super) contact_added: JsCallback,
+    pub(super) agent_ready: JsCallback,
+    pub(super) agent_state: JsCallback,
+    streams_success: SettlementCallback,
+    streams_failure: SettlementCallback,
+    cif_resolved: SettlementCallback,
+    cif_rejected: SettlementCallback,
+    pub(super) ccp_events: Vec<(CcpEvent, JsCallback)>,
+}
+
+impl std::fmt::Debug for Callbacks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Callbacks")
+            .field("per_contact", &self.per_contact.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Callbacks {
+    pub(super) fn new(weak: &Weak<Inner>) -> Callbacks {
+        Callbacks {
+            per_contact: PER_CONTACT_KINDS
+                .into_iter()
+                .map(|kind| {
+                    (
+                        kind,
+                        reaching(weak, move |inner, contact| inner.on_contact_event(kind, &contact)),
+                    )
+                })
+                .collect(),
+            contact_added: reaching(weak, |inner, contact| {
+                inner.on_contact_seen(&contact, ContactEventKind::Init)
+            }),
+            agent_ready: reaching(weak, |inner, agent| inner.on_agent(agent)),
+            agent_state: reaching(weak, |inner, change| inner.on_agent_state(&change)),
+            streams_success: settling(weak, |inner, request, _| {
+                inner.push(Input::StreamsReply(StreamsReply {
+                    request,
+                    outcome: Ok(()),
+                }))
+            }),
+            streams_failure: settling(weak, |inner, request, err| {
+                inner.push(Input::StreamsReply(StreamsReply {
+                    request,
+                    outcome: Err(failure_text(&err)),
+                }))
+            }),
+            cif_resolved: settling(weak, |inner, request, value| {
+                inner.on_cif_settled(request, CifOutcome::Resolved(to_json(&value)))
+            }),
+            cif_rejected: settling(weak, |inner, request, reason| {
+                inner.on_cif_settled(request, CifOutcome::Rejected(to_json(&reason)))
+            }),
+            ccp_events: CcpEvent::ALL
+                .into_iter()
+                .map(|event| {
+                    let report = move |inner: &Inner, _| inner.push(Input::Startup(StartupInput::Ccp(event)));
+                    (event, reaching(weak, report))
+                })
+                .collect(),
+        }
+    }
+
+    /// The shared callback for one per-contact event kind, as the function Streams is given.
+    pub(super) fn for_kind(&self, kind: ContactEventKind) -> Option<Function> {
+        self.per_contact
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map(|(_, c)| c.as_ref().unchecked_ref::<Function>().clone())
+    }
+
+    /// `{success, failure}` bound to `request`.
+    pub(super) fn reply_callbacks(&self, request: RequestId) -> JsValue {
+        let success = bound_to(request, self.streams_success.as_ref());
+        let failure = bound_to(request, self.streams_failure.as_ref());
+        streams::callbacks(&success, &failure)
+    }
+
+    /// Hands `promise`'s settlement to the shared CIF closures, bound to `request`.
+    pub(super) fn await_cif(&self, request: RequestId, promise: &Promise) {
+        let settling: &crate::sys::cif::Settling = promise.unchecked_ref();
+        let _derived = settling.then(
+            &bound_to(request, self.cif_resolved.as_ref()),
+            &bound_to(request, self.cif_rejected.as_ref()),
+        );
+    }
+}
+
+/// A one-argument callback that hands its argument to the driver, if the driver still exists.
+fn reaching(weak: &Weak<Inner>, on: impl Fn(&Inner, JsValue) + 'static) -> JsCallback {
+    let weak = weak.clone();
+    Closure::new(move |argument: JsValue| {
+        if let Some(inner) = weak.upgrade() {
+            on(&inner, argument);
+        }
+    })
+}
+
+/// A settlement callback: its first argument is the request id [`bound_to`] it, the second what settled it.
+fn settling(weak: &Weak<Inner>, on: impl Fn(&Inner, RequestId, JsValue) + 'static) -> SettlementCallback {
+    let weak = weak.clone();
+    Closure::new(move |request: JsValue, settled: JsValue| {
+        if let (Some(inner), Some(request)) = (weak.upgrade(), request_id(&request)) {
+            on(&inner, request, settled);
+        }
+    })
+}
+
+/// `callback` with `request` bound as its first argument: a JS-side wrapper, so nothing is made in Rust per call.
+fn bound_to(request: RequestId, callback: &JsValue) -> Function {
+    let callback: &Function = callback.unchecked_ref();
+    callback
+        .bind1(&JsValue::NULL, &JsValue::from_f64(request.0 as f64))
+        .unchecked_into()
+}
+
+fn request_id(value: &JsValue) -> Option<RequestId> {
+    let n = value.as_f64()?;
+    (n.is_finite() && n >= 0.0).then_some(RequestId(n as u64))
+}
+
+fn failure_text(err: &JsValue) -> String {
+    if err.is_undefined() || err.is_null() {
+        "Streams reported a failure without details".to_owned()
+    } else {
+        js_text(err)
+    }
+}
