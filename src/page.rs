@@ -43,93 +43,37 @@ impl Page {
     /// Finds (or creates) the page's parts under `root`.
     pub fn attach(root: &Element) -> Result<Page, StartupError> {
         let document = root.owner_document().ok_or(StartupError::NoDocument)?;
-        let part = |role: &str, tag: &str, class: &str| -> Result<Element, StartupError> {
-            if let Ok(Some(found)) = root.query_selector(&format!("[data-bridge=\"{role}\"]")) {
-                return Ok(found);
-            }
-            let el = document
-                .create_element(tag)
-                .map_err(|e| StartupError::js("document.createElement", &e))?;
-            let _ = el.set_attribute("data-bridge", role);
-            el.set_class_name(class);
-            root.append_child(&el)
-                .map_err(|e| StartupError::js("appendChild", &e))?;
-            Ok(el)
+        let part = |parent: &Element, role: &str, tag: &str, class: &str, text: &str| {
+            part(&document, parent, role, tag, class, text)
         };
-        let status = part("status", "div", "status-line")?;
-        let sub = |parent: &Element, role: &str, label: &str| -> Result<Element, StartupError> {
-            if let Ok(Some(found)) = parent.query_selector(&format!("[data-bridge=\"{role}\"]")) {
-                return Ok(found);
+        let status = part(root, "status", "div", "status-line", "")?;
+        // Each status value sits in a labelled item ("CCP: <value>"), made with it when the page has none.
+        let status_value = |role: &str, label: &str| -> Result<Element, StartupError> {
+            match find(&status, role) {
+                Some(found) => Ok(found),
+                None => {
+                    let item = add(&document, &status, "span", "status-item", label)?;
+                    part(&item, role, "span", "", "")
+                }
             }
-            let wrap = document
-                .create_element("span")
-                .map_err(|e| StartupError::js("createElement", &e))?;
-            wrap.set_class_name("status-item");
-            wrap.set_text_content(Some(label));
-            let value = document
-                .create_element("span")
-                .map_err(|e| StartupError::js("createElement", &e))?;
-            let _ = value.set_attribute("data-bridge", role);
-            let _ = wrap.append_child(&value);
-            let _ = parent.append_child(&wrap);
-            Ok(value)
         };
-        let dynamics = sub(&status, "dynamics-status", "Dynamics: ")?;
-        let ccp_status = sub(&status, "ccp-status", "CCP: ")?;
+        let dynamics = status_value("dynamics-status", "Dynamics: ")?;
+        let ccp_status = status_value("ccp-status", "CCP: ")?;
         // Which contact's session the agent is looking at in Dynamics (none until a session is focused).
-        let focus = sub(&status, "focus-status", "Looking at: ")?;
+        let focus = status_value("focus-status", "Looking at: ")?;
         // "Retry" beside the CCP status, shown only while the CCP has failed (the `hidden` attribute needs no CSS).
-        let ccp_retry = match status.query_selector("[data-bridge=\"ccp-retry\"]") {
-            Ok(Some(found)) => found,
-            _ => {
-                let b = document
-                    .create_element("button")
-                    .map_err(|e| StartupError::js("createElement", &e))?;
-                let _ = b.set_attribute("type", "button");
-                let _ = b.set_attribute("data-bridge", "ccp-retry");
-                b.set_class_name("ccp-retry");
-                b.set_text_content(Some("Retry"));
-                let _ = status.append_child(&b);
-                b
-            }
-        };
+        let ccp_retry = part(&status, "ccp-retry", "button", "ccp-retry", "Retry")?;
         // Shown only while another Dynamics tab of the agent handles contacts, with the button that takes over.
-        let tabs = part("tabs", "div", "tabs-line")?;
-        let child = |role: &str, tag: &str, text: &str| -> Result<Element, StartupError> {
-            if let Ok(Some(found)) = tabs.query_selector(&format!("[data-bridge=\"{role}\"]")) {
-                return Ok(found);
-            }
-            let el = document
-                .create_element(tag)
-                .map_err(|e| StartupError::js("createElement", &e))?;
-            let _ = el.set_attribute("data-bridge", role);
-            el.set_text_content(Some(text));
-            let _ = tabs.append_child(&el);
-            Ok(el)
-        };
-        let tabs_text = child("tabs-status", "span", FOLLOWING_TEXT)?;
-        let take_over = child("take-over", "button", "Handle contacts here")?;
-        let _ = take_over.set_attribute("type", "button");
+        let tabs = part(root, "tabs", "div", "tabs-line", "")?;
+        let tabs_text = part(&tabs, "tabs-status", "span", "", FOLLOWING_TEXT)?;
+        let take_over = part(&tabs, "take-over", "button", "", "Handle contacts here")?;
         let _ = tabs.set_attribute("hidden", "");
-        let errors = part("errors", "ul", "errors")?;
-        let notices = part("notices", "ul", "notices")?;
-        let ccp = part("ccp", "div", "ccp")?;
-        let diagnostics = part("diagnostics", "div", "diagnostics")?;
-        let button = |role: &str, label: &str| -> Result<Element, StartupError> {
-            if let Ok(Some(found)) = diagnostics.query_selector(&format!("[data-bridge=\"{role}\"]")) {
-                return Ok(found);
-            }
-            let b = document
-                .create_element("button")
-                .map_err(|e| StartupError::js("createElement", &e))?;
-            let _ = b.set_attribute("type", "button");
-            let _ = b.set_attribute("data-bridge", role);
-            b.set_text_content(Some(label));
-            let _ = diagnostics.append_child(&b);
-            Ok(b)
-        };
-        let copy_trace = button("copy-trace", "Copy trace")?;
-        let download_trace = button("download-trace", "Download trace")?;
+        let errors = part(root, "errors", "ul", "errors", "")?;
+        let notices = part(root, "notices", "ul", "notices", "")?;
+        let ccp = part(root, "ccp", "div", "ccp", "")?;
+        let diagnostics = part(root, "diagnostics", "div", "diagnostics", "")?;
+        let copy_trace = part(&diagnostics, "copy-trace", "button", "", "Copy trace")?;
+        let download_trace = part(&diagnostics, "download-trace", "button", "", "Download trace")?;
         let page = Page {
             document,
             dynamics,
@@ -289,6 +233,51 @@ impl Page {
             }
         }
     }
+}
+
+/// The element marked `data-bridge=role` under `parent`, or a new `tag` of `class` with `text`, so marked and
+/// appended (buttons get `type=button`, so none ever submits a form of the host page).
+fn part(
+    document: &Document,
+    parent: &Element,
+    role: &str,
+    tag: &str,
+    class: &str,
+    text: &str,
+) -> Result<Element, StartupError> {
+    if let Some(found) = find(parent, role) {
+        return Ok(found);
+    }
+    let el = add(document, parent, tag, class, text)?;
+    let _ = el.set_attribute("data-bridge", role);
+    if tag == "button" {
+        let _ = el.set_attribute("type", "button");
+    }
+    Ok(el)
+}
+
+fn find(parent: &Element, role: &str) -> Option<Element> {
+    parent
+        .query_selector(&format!("[data-bridge=\"{role}\"]"))
+        .ok()
+        .flatten()
+}
+
+/// A new `tag` of `class` with `text` (either may be empty), appended to `parent`.
+fn add(document: &Document, parent: &Element, tag: &str, class: &str, text: &str) -> Result<Element, StartupError> {
+    let el = document
+        .create_element(tag)
+        .map_err(|e| StartupError::js("document.createElement", &e))?;
+    if !class.is_empty() {
+        el.set_class_name(class);
+    }
+    if !text.is_empty() {
+        el.set_text_content(Some(text));
+    }
+    parent
+        .append_child(&el)
+        .map_err(|e| StartupError::js("appendChild", &e))?;
+    Ok(el)
 }
 
 fn set_status(el: &Element, text: &str, class: &str) {
