@@ -1,4 +1,5 @@
-//! The configuration layers the shell gathers: `config.json`, the URL query, and Custom Parameters.
+//! The configuration layers the shell gathers: `config.json` and the URL query. (Custom Parameters arrive
+//! through CIF's `getEnvironment()`, which the core reads itself: `bridge_core::startup::custom_parameters`.)
 //!
 //! Why here: fetching and unwrapping are I/O and JS shapes; which values are valid is the core's
 //! `Config::resolve`. URL values stay strings, JSON values keep their types.
@@ -72,10 +73,4 @@ pub async fn from_file(url: &str) -> Result<Option<ConfigLayer>, StartupError> {
         Ok(other) => Err(refused(format!("it holds {}, not an object", json_kind(&other)))),
         Err(e) => Err(refused(format!("invalid JSON: {e}"))),
     }
-}
-
-/// The Custom Parameters layer from a `getEnvironment()` result (see
-/// [`bridge_core::startup::custom_parameters`], which the core applies itself once `CIFInitDone` fired).
-pub fn from_environment(environment: &Value) -> Result<Option<ConfigLayer>, String> {
-    bridge_core::startup::custom_parameters(environment)
 }

@@ -11,7 +11,6 @@ use gloo::events::EventListener;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlScriptElement};
 
-pub use bridge_core::startup::acceptable_ccp_url;
 pub use bridge_core::CifLibrary;
 
 use crate::diagnostics::DiagnosticsHook;

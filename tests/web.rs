@@ -9,8 +9,7 @@
 #[path = "doubles/mod.rs"]
 mod doubles;
 
-use bridge_core::{CifCall, CifOutcome, Config, ConfigLayer, ConfigSource, ContactEventKind};
-use connect_cif_bridge::startup::acceptable_ccp_url;
+use bridge_core::{CifCall, CifOutcome, Config, ConfigSource, ContactEventKind};
 use connect_cif_bridge::streams::Reading;
 use connect_cif_bridge::{cif, convert, layers, streams, CifLibrary, Shell};
 use doubles::*;
@@ -126,18 +125,6 @@ async fn http_and_javascript_ccp_urls_are_refused_with_a_clear_error() {
             shell.page().status()
         );
     }
-}
-
-#[wasm_bindgen_test]
-fn only_https_or_loopback_http_ccp_urls_are_acceptable() {
-    assert!(acceptable_ccp_url("https://example.my.connect.aws/ccp-v2/"));
-    assert!(acceptable_ccp_url("http://localhost:8081/fake-ccp.html"));
-    assert!(acceptable_ccp_url("http://127.0.0.1:9000/ccp-v2/"));
-    assert!(!acceptable_ccp_url("http://evil.example/ccp-v2/"));
-    assert!(!acceptable_ccp_url("javascript:alert(1)"));
-    assert!(!acceptable_ccp_url("data:text/html,<p>hi</p>"));
-    assert!(!acceptable_ccp_url("https://user:pw@example.my.connect.aws/ccp-v2/"));
-    assert!(!acceptable_ccp_url("ccp-v2/"));
 }
 
 #[wasm_bindgen_test]
@@ -454,22 +441,6 @@ fn query_parameters_become_a_url_layer_of_strings() {
     assert_eq!(layer.source, ConfigSource::Url);
     assert_eq!(layer.values["ccpUrl"], "https://a.my.connect.aws/ccp-v2/");
     assert_eq!(layer.values["region"], "eu-west-2", "the first of a repeated key wins");
-}
-
-#[wasm_bindgen_test]
-fn custom_parameters_are_read_from_json_text_or_objects() {
-    let as_text = json!({"appid": "a", "customParams": "{\"region\":\"eu-west-2\"}"}).to_string();
-    let layer = layers::from_environment(&Value::String(as_text))
-        .expect("ok")
-        .expect("a layer");
-    assert_eq!(layer.source, ConfigSource::CustomParams);
-    assert_eq!(layer.values["region"], "eu-west-2");
-    let as_object = json!({"customParams": "{\"loginPopup\":false}"});
-    let layer: ConfigLayer = layers::from_environment(&as_object).expect("ok").expect("a layer");
-    assert_eq!(layer.values["loginPopup"], false);
-    assert_eq!(layers::from_environment(&json!({"appid": "a"})), Ok(None));
-    let bad = layers::from_environment(&json!({"customParams": "{not json"})).expect_err("refused");
-    assert!(bad.contains("customParams"), "{bad}");
 }
 
 #[wasm_bindgen_test]
