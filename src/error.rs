@@ -43,13 +43,6 @@ pub enum StartupError {
         /// Why it was refused.
         reason: String,
     },
-    /// A JS global the page needs is absent (e.g. `connect` when Streams was not bundled).
-    MissingGlobal {
-        /// The global's name.
-        name: &'static str,
-        /// The JS error text.
-        detail: String,
-    },
     /// A JS call the shell needs threw.
     Js {
         /// What the shell was doing, e.g. `connect.core.initCCP`.
@@ -79,9 +72,6 @@ impl fmt::Display for StartupError {
                     f,
                     "configuration file {file} refused: {reason}; expected a JSON object of configuration keys"
                 )
-            }
-            StartupError::MissingGlobal { name, detail } => {
-                write!(f, "`{name}` is not available on the page ({detail})")
             }
             StartupError::Js { call, detail } => write!(f, "{call} failed: {detail}"),
             StartupError::NoDocument => f.write_str("no window/document: the bridge must run in a browser page"),

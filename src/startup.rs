@@ -9,7 +9,7 @@
 use bridge_core::{Bridge, Config, ConfigError, ConfigLayer, Input, RestoredState, StartupInput};
 use gloo::events::EventListener;
 use wasm_bindgen::JsCast;
-use web_sys::{Element, HtmlScriptElement};
+use web_sys::{Element, EventTarget, HtmlScriptElement};
 
 pub use bridge_core::CifLibrary;
 
@@ -80,7 +80,7 @@ impl Shell {
         }
         all.push(layers::from_query(&options.query));
         let (config, errors) = Config::resolve(&all);
-        Shell::start_inner(config, all, errors, restored, options)
+        Shell::start_inner(page, config, all, errors, restored, options)
     }
 
     /// Starts from an already resolved configuration: `layers` (defaults, file, URL) are kept by the core to
@@ -92,17 +92,18 @@ impl Shell {
         options: ShellOptions,
     ) -> Result<Shell, StartupError> {
         let restored = read_storage(&options.storage_key);
-        Shell::start_inner(config, layers, errors, restored, options)
+        let page = Page::attach(&options.root)?;
+        Shell::start_inner(page, config, layers, errors, restored, options)
     }
 
     fn start_inner(
+        page: Page,
         config: Config,
         layers: Vec<ConfigLayer>,
         errors: Vec<ConfigError>,
         restored: Result<RestoredState, String>,
         options: ShellOptions,
     ) -> Result<Shell, StartupError> {
-        let page = Page::attach(&options.root)?;
         for e in &errors {
             show_error(&page, &e.to_string());
         }
@@ -121,16 +122,18 @@ impl Shell {
         let mut listeners = vec![reporting(
             page.ccp_retry_button(),
             "click",
+            Fires::EveryTime,
             driver.downgrade(),
             StartupInput::RetryClicked,
         )];
         if let Some(window) = web_sys::window() {
-            let weak = driver.downgrade();
-            listeners.push(EventListener::once(&window, "CIFInitDone", move |_| {
-                if let Some(driver) = weak.upgrade() {
-                    driver.feed(Input::Startup(StartupInput::CifInitDone));
-                }
-            }));
+            listeners.push(reporting(
+                &window,
+                "CIFInitDone",
+                Fires::Once,
+                driver.downgrade(),
+                StartupInput::CifInitDone,
+            ));
         }
         driver.feed(Input::Startup(StartupInput::Begin {
             layers,
@@ -161,13 +164,33 @@ impl Shell {
     }
 }
 
-/// A listener that reports `fact` to the core each time `event` fires on `target`.
-fn reporting(target: &Element, event: &'static str, driver: WeakDriver, fact: StartupInput) -> EventListener {
-    EventListener::new(target, event, move |_| {
+/// Whether a [`reporting`] listener reports its event once (then stays silent until dropped) or every time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fires {
+    /// `CIFInitDone` and the script's `error` happen once per page; a second one is not a new fact.
+    Once,
+    /// The Retry button can be clicked again after each failure.
+    EveryTime,
+}
+
+/// A listener that reports `fact` to the core when `event` fires on `target`, if the driver is still there (the
+/// listener holds it weakly, so a dropped [`Shell`] is not kept alive by the page's events).
+fn reporting(
+    target: &EventTarget,
+    event: &'static str,
+    fires: Fires,
+    driver: WeakDriver,
+    fact: StartupInput,
+) -> EventListener {
+    let report = move |_: &web_sys::Event| {
         if let Some(driver) = driver.upgrade() {
             driver.feed(Input::Startup(fact.clone()));
         }
-    })
+    };
+    match fires {
+        Fires::Once => EventListener::once(target, event, report),
+        Fires::EveryTime => EventListener::new(target, event, report),
+    }
 }
 
 /// Adds `<script src=url data-crmurl=crm_origin data-cifid="CIFMainLibrary">` to the page's head; the returned
@@ -186,11 +209,7 @@ pub fn inject_cif_library(
     script.set_src(url);
     let _ = script.set_attribute("data-crmurl", crm_origin);
     let _ = script.set_attribute("data-cifid", "CIFMainLibrary");
-    let on_error = EventListener::once(&script, "error", move |_| {
-        if let Some(driver) = driver.upgrade() {
-            driver.feed(Input::Startup(StartupInput::CifScriptFailed));
-        }
-    });
+    let on_error = reporting(&script, "error", Fires::Once, driver, StartupInput::CifScriptFailed);
     let parent: Element = match document.head() {
         Some(head) => head.into(),
         None => page.ccp_container().clone(),
