@@ -762,10 +762,6 @@ fn origin_list(key: &str, value: &Value, source: ConfigSource, errors: &mut Vec<
     list
 }
 
-fn as_text(value: &Value) -> Option<&str> {
-    value.as_str()
-}
-
 /// Accepts an https URL, or http on `localhost` / `127.0.0.1` (any port); refuses credentials, whitespace,
 /// control characters and backslashes anywhere.
 pub fn check_url(raw: &str) -> bool {
@@ -803,7 +799,7 @@ pub fn check_url(raw: &str) -> bool {
 }
 
 fn url(value: &Value) -> Result<String, &'static str> {
-    let s = as_text(value).ok_or(EXPECT_URL)?.trim();
+    let s = value.as_str().ok_or(EXPECT_URL)?.trim();
     check_url(s).then(|| s.to_owned()).ok_or(EXPECT_URL)
 }
 
@@ -823,7 +819,7 @@ pub fn check_region(s: &str) -> bool {
 
 fn region(value: &Value) -> Result<String, &'static str> {
     const EXPECTED: &str = "an AWS region such as eu-west-2 (^[a-z]{2}(-[a-z]+)+-\\d$)";
-    let s = as_text(value).ok_or(EXPECTED)?.trim();
+    let s = value.as_str().ok_or(EXPECTED)?.trim();
     check_region(s).then(|| s.to_owned()).ok_or(EXPECTED)
 }
 
@@ -870,5 +866,5 @@ fn number(value: &Value, min: u64, max: u64, expected: &'static str) -> Result<u
 }
 
 fn template(value: &Value) -> Result<TemplateName, &'static str> {
-    as_text(value).and_then(TemplateName::parse).ok_or(EXPECT_TEMPLATE)
+    value.as_str().and_then(TemplateName::parse).ok_or(EXPECT_TEMPLATE)
 }

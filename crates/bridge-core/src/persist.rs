@@ -23,8 +23,10 @@ pub const MAX_RAW_CHARS: usize = 1_000_000;
 pub const MAX_CONTACTS: usize = 200;
 
 /// An application tab the bridge opens in a contact's session.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "camelCase")]
+///
+/// Its spelling is written once, in [`TabKind::as_str`]: storage, the console and context records all use it, and
+/// reading is lenient per entry ([`TabKind::parse`]), so serde only writes it (a derive would be a second list).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum TabKind {
     /// The timeline activity record (`CreateTimeline`).
     Activity,
@@ -49,6 +51,12 @@ impl TabKind {
         [TabKind::Activity, TabKind::Customer, TabKind::Search]
             .into_iter()
             .find(|k| k.as_str() == s)
+    }
+}
+
+impl Serialize for TabKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
     }
 }
 
