@@ -494,7 +494,7 @@ async fn ccp_lifecycle_events_drive_the_status_line() {
     assert_eq!(shell.page().status().1, "ready");
     assert!(fakeConnectFireCore("authfail"));
     assert!(shell.page().status().1.contains("not signed in"));
-    // Issue 14: `terminated` (on Streams' page bus) names the ended session too.
+    // `terminated` (on Streams' page bus) names the ended session too.
     assert!(fakeConnectFireCore("init"));
     assert!(fakeConnectFireCore("terminated"));
     assert!(shell

@@ -1,4 +1,4 @@
-// Issue 14: click-to-dial's numbering-plan table and its agreement fixture are generated from the
+// Click-to-dial's numbering-plan table and its agreement fixture are generated from the
 // libphonenumber-js version pinned in package.json. This fails when the committed files are not what
 // `node scripts/gen-phone-metadata.mjs` makes now (the table was edited by hand, or the pin moved without
 // regenerating), and checks that the generator refuses patterns the core's matcher would not understand.

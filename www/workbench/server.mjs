@@ -1,4 +1,4 @@
-// Why this file exists: the workbench's one local server (issue 5). It serves the Dynamics stand-in host page
+// Why this file exists: the workbench's one local server. It serves the Dynamics stand-in host page
 // on one loopback name and the built channel provider page from `dist/` on the *other* loopback name, so the
 // provider page is cross-origin to "Dynamics" and to the fake CCP exactly as in production. No dependencies.
 //
@@ -13,7 +13,7 @@
 //   /provider/…                               the built channel provider page         <dist>/…
 //   /provider-csp/…                           same files, always with the strict CSP (per-request switch for tests)
 //   /provider-fault/<fault>/…                 same files; the HTML gets /workbench/faults/provider-fault.js injected
-//                                             first (fault: storage | popup), to show those failures by hand (issue 14)
+//                                             first (fault: storage | popup), to show those failures by hand
 //   /ccp-v2/?…&wbFrameAncestors=self          the fake CCP page sent with `Content-Security-Policy: frame-ancestors
 //                                             'self'`: the provider page (the other loopback name) may not frame it
 //   /workbench/config.json                    origins, port, CSP mode (read by the host page)

@@ -29,7 +29,8 @@ impl<K: Ord + Copy> TimerTable<K> {
         self.by_key.remove(&key);
     }
 
-    /// The earliest deadline and its key (the smallest key among equal deadlines, as a time-ordered set had).
+    /// The earliest deadline and its key: among equal deadlines the smallest key, so that deadlines falling
+    /// together fire in one fixed order.
     fn earliest(&self) -> Option<(Millis, K)> {
         self.by_key.iter().map(|(k, at)| (*at, *k)).min()
     }

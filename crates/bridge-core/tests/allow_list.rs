@@ -1,4 +1,4 @@
-//! Issue 6, security: https-only endpoints and the optional origin allow-lists (`allowedConnectOrigins`,
+//! Security: https-only endpoints and the optional origin allow-lists (`allowedConnectOrigins`,
 //! `allowedDynamicsOrigins`). The allow-lists are honoured from `config.json` only and then constrain the
 //! endpoints given by every layer, the URL query included (anyone can craft a link).
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
@@ -208,7 +208,7 @@ fn origins_are_normalised() {
     assert!(!c.dynamics_origin_allowed("https://org.crm4.dynamics.com@evil.example/"));
 }
 
-/// Issue 14, global resiliency: `secondaryCCPUrl` is checked like `ccpUrl` (https only, allow-list from
+/// Global resiliency: `secondaryCCPUrl` is checked like `ccpUrl` (https only, allow-list from
 /// config.json), and `enableGlobalResiliency` is a boolean.
 #[test]
 fn secondary_ccp_url_is_held_to_the_same_rules_as_ccp_url() {
@@ -243,7 +243,7 @@ fn secondary_ccp_url_is_held_to_the_same_rules_as_ccp_url() {
     assert!(!c.enable_global_resiliency);
 }
 
-/// Issue 14: `loginUrl` opens a sign-in pop-up the agent types credentials into, so it is held to the Connect
+/// `loginUrl` opens a sign-in pop-up the agent types credentials into, so it is held to the Connect
 /// allow-list like `ccpUrl` when `config.json` sets one (the identity provider's origin must be listed there), from
 /// every layer; the refusal names the key and says what to list.
 #[test]

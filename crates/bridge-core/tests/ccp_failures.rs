@@ -1,4 +1,4 @@
-//! Issue 14: CCP failures say their real cause and what to do (blocked third-party storage, sign-in, access,
+//! CCP failures say their real cause and what to do (blocked third-party storage, sign-in, access,
 //! a silent or refused frame, a terminated session), each ending with the page's Retry.
 #![allow(clippy::unwrap_used)]
 
@@ -89,7 +89,7 @@ fn a_blocked_login_pop_up_is_named_with_what_to_allow() {
     );
 }
 
-/// Issue 14: a CCP frame refused by `frame-ancestors` cannot be seen from the page; it is a CCP that never answers.
+/// A CCP frame refused by `frame-ancestors` cannot be seen from the page; it is a CCP that never answers.
 /// Both texts for that — after `CCP_ANSWER_WAIT_MS` without an answer, and when Streams gives up — name what to
 /// check: the approved origins, frame-ancestors ("Refused to frame" in the console), the host's Referrer-Policy.
 #[test]

@@ -65,7 +65,7 @@ fn item_08_each_contact_has_its_own_notification() {
     assert_eq!(p.bridge.contact_state("chat-b"), Some("CheckingCapacity"));
 }
 
-/// Issue 14 (Streams 2.26 "dual call"): two voice contacts at once, each with its own notification, cancellation
+/// Streams 2.26's "dual call": two voice contacts at once, each with its own notification, cancellation
 /// token and session; accepting the second does not touch the first's toast, and the first still pops after.
 #[test]
 fn two_voice_contacts_at_once_each_get_their_own_notification_and_session() {

@@ -217,7 +217,7 @@ fn crm_url_gives_the_library_url() {
     assert_eq!(c.cif_crm_origin().as_deref(), Some("https://contoso.crm.dynamics.com"));
 }
 
-/// Issue 14: `loginUrl` (the sign-in page of Streams' login pop-up: SAML, global resiliency) is an https URL
+/// `loginUrl` (the sign-in page of Streams' login pop-up: SAML, global resiliency) is an https URL
 /// (http only on the loopback, as the workbench uses), refused otherwise with an error naming the key and what
 /// was expected; `""` clears a lower layer's value.
 #[test]
@@ -274,7 +274,7 @@ fn login_url_is_an_https_url_like_ccp_url() {
     assert_eq!(c.login_url.as_deref(), Some("https://idp.example/saml"));
 }
 
-/// Issue 14: Streams takes the two-region path only with `enableGlobalResiliency`, `secondaryCCPUrl` and
+/// Streams takes the two-region path only with `enableGlobalResiliency`, `secondaryCCPUrl` and
 /// `loginUrl` together; with a key missing the page names it and does not ask Streams for it.
 #[test]
 fn global_resiliency_needs_secondary_ccp_url_and_login_url() {

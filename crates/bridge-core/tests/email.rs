@@ -1,4 +1,4 @@
-//! Issue 14: email contacts get the email templates with the sender and subject as template parameters; an
+//! Email contacts get the email templates with the sender and subject as template parameters; an
 //! agent-started draft (outbound, arriving connected) is never announced as an incoming contact.
 #![allow(clippy::unwrap_used)]
 
@@ -119,7 +119,7 @@ fn voice_contacts_are_unaffected_by_email_fields() {
     assert!(template_parameters.get("emailSubject").is_none());
 }
 
-/// Issue 14, the decision the README's "Email contacts" section states: an email the agent started (a draft, or a
+/// The decision the README's "Email contacts" section states: an email the agent started (a draft, or a
 /// reply) never gets a toast, but it does get its Dynamics session once connected, from the email session template
 /// with the recipient and subject — as an outbound call from click-to-dial does. Why: it is a contact the agent is
 /// handling now, and the session is where Dynamics shows whom it is for and where the work is recorded; without one

@@ -1,4 +1,4 @@
-//! Issue 14: click-to-dial's E.164 rules held to libphonenumber itself, not to themselves.
+//! Click-to-dial's E.164 rules held to libphonenumber itself, not to themselves.
 //!
 //! `tests/fixtures/phone-numbers.json` is written by `node scripts/gen-phone-metadata.mjs` from the pinned
 //! libphonenumber-js: real-format numbers of every region it knows (its mobile examples, and fixed-line

@@ -11,7 +11,7 @@
 // storage partitioning puts it in a different partition from the top-level host page.)
 // State (agent + contacts) is kept in sessionStorage per run (`?wbrun=` on the CCP URL), so a reloaded
 // provider page — and so a reloaded CCP frame — sees the contacts that already exist, as with the real CCP.
-// Several Dynamics tabs of one run (issue 13; the host's "Open a second Dynamics tab") share the agent and its
+// Several Dynamics tabs of one run (the host's "Open a second Dynamics tab") share the agent and its
 // contacts, as Connect's view is per agent, not per tab: the fake CCP frames of one run talk on the
 // BroadcastChannel `wb-ccp-<run>` (all of them sit in the same storage partition: top-level site of the host,
 // under a cross-site provider frame). Every change is posted as the whole shared state with a revision; a new

@@ -1,4 +1,4 @@
-// Why this file exists: issue 14 — browser conditions a person cannot set from the workbench's control panel, made
+// Why this file exists: browser conditions a person cannot set from the workbench's control panel, made
 // real inside the channel provider page so its status-line texts can be seen by hand. The workbench server injects
 // this classic script at the top of the provider page's HTML, before the bundle, ONLY when the page is served
 // under /provider-fault/<fault>/ (the host page's "Provider fault" control, or ?wbProviderFault=<fault>). dist/

@@ -11,7 +11,7 @@ import { PRESETS, presetSpec } from './presets.js';
 
 const RESERVED = new Set(['wbCsp', 'wbCifTimeoutMs', 'wbErrorFormat', 'wbNotifyTimeout', 'wbFocusSpelling', 'wbCustomParams', 'wbEchoPresence', 'wbRun', 'wbProviderFault']);
 /**
- * Browser conditions the provider page can be loaded under (issue 14), so their status-line texts can be seen by
+ * Browser conditions the provider page can be loaded under so their status-line texts can be seen by
  * hand: `storage` and `popup` are served under /provider-fault/<fault>/ (the server injects a small script into
  * the page's HTML, never into dist/); `frame-ancestors` makes the fake CCP refuse to be framed by the provider page
  * (`Content-Security-Policy: frame-ancestors 'self'` on ccpUrl, as an instance whose approved origins lack the page).
@@ -491,7 +491,7 @@ function sameRunUrl() {
   u.searchParams.set('wbRun', RUN);
   return u.href;
 }
-/** Opens another Dynamics tab of this run (issue 13); returns its URL. This tab's address gets `wbRun` too
+/** Opens another Dynamics tab of this run; returns its URL. This tab's address gets `wbRun` too
  *  (history.replaceState), so that reloading either tab keeps the shared run. */
 function openSecondTab() {
   const url = sameRunUrl();
