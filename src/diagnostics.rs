@@ -28,9 +28,16 @@ impl std::fmt::Debug for DiagnosticsHook {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Diagnostics {
+    /// Contacts the shell holds Streams subscriptions for: zero whenever no contact is in progress, or a
+    /// subscription was left behind.
     tracked_contacts: usize,
+    /// Contacts the core remembers: it lets one go on Streams' `onDestroy`, so this falls back with
+    /// `tracked_contacts`; a gap between the two is a contact one side forgot.
     core_contacts: usize,
+    /// Sessions the core counts against Dynamics' session limit (open, being created, or created for a contact
+    /// already gone): what decides whether the next contact pops.
     open_sessions: usize,
+    /// Size of the wasm linear memory, which never shrinks: flat across many contacts, or the bridge leaks.
     wasm_memory_bytes: u32,
     /// CIF requests the core waits for.
     cif_pending: usize,
