@@ -25,14 +25,25 @@ type SettlementCallback = Closure<dyn FnMut(JsValue, JsValue)>;
 
 /// The fixed set of closures handed to Streams, created once per driver.
 pub(super) struct Callbacks {
+    /// One per contact event kind, shared by every contact: the contact comes as the argument, so subscribing a
+    /// new contact makes no closure.
     pub(super) per_contact: Vec<(ContactEventKind, JsCallback)>,
+    /// `connect.contact`: each contact Streams delivers, new or already there when the agent loaded.
     pub(super) contact_added: JsCallback,
+    /// `connect.agent`: the agent, whose state and contacts are subscribed from it.
     pub(super) agent_ready: JsCallback,
+    /// `agent.onStateChange` / `onClearedNextState`: the state is read again for the presence rules.
     pub(super) agent_state: JsCallback,
+    /// Streams' `success` for an action, bound per request by [`Callbacks::reply_callbacks`].
     streams_success: SettlementCallback,
+    /// Streams' `failure` for an action, bound likewise.
     streams_failure: SettlementCallback,
+    /// A CIF promise's fulfilment, bound per request by [`Callbacks::await_cif`].
     cif_resolved: SettlementCallback,
+    /// A CIF promise's rejection, bound likewise.
     cif_rejected: SettlementCallback,
+    /// One per CCP lifecycle event (`connect.core.onInitialized`, `onAuthFail`, …): each only reports the event,
+    /// since what it means for the status line and Retry is the core's.
     pub(super) ccp_events: Vec<(CcpEvent, JsCallback)>,
 }
 
@@ -45,6 +56,8 @@ impl std::fmt::Debug for Callbacks {
 }
 
 impl Callbacks {
+    /// Makes the whole set at once, when the driver is made: every later subscription, action and CIF call reuses
+    /// these, so their number stays fixed however many contacts come and go.
     pub(super) fn new(weak: &Weak<Inner>) -> Callbacks {
         Callbacks {
             per_contact: PER_CONTACT_KINDS
@@ -142,11 +155,15 @@ fn bound_to(request: RequestId, callback: &JsValue) -> Function {
         .unchecked_into()
 }
 
+/// The request id a settlement callback was bound to; `None` for anything else, since JS could call the bound
+/// function with a first argument of its own.
 fn request_id(value: &JsValue) -> Option<RequestId> {
     let n = value.as_f64()?;
     (n.is_finite() && n >= 0.0).then_some(RequestId(n as u64))
 }
 
+/// Streams' failure argument as text for the core's report; Streams sometimes fails an action with no argument,
+/// and the report should still say that Streams failed it.
 fn failure_text(err: &JsValue) -> String {
     if err.is_undefined() || err.is_null() {
         "Streams reported a failure without details".to_owned()
