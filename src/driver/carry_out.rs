@@ -79,7 +79,7 @@ impl Inner {
     /// Carries out a leadership command; a JS side that throws becomes `Unavailable` (the core then pops here).
     pub(super) fn execute_leadership(&self, call: LeadershipCall) {
         if let LeadershipCall::Show(view) = call {
-            self.page.set_role(view);
+            self.page.show_role(view);
             return;
         }
         if self.leadership.borrow().is_none() {

@@ -72,8 +72,8 @@ fn statuses(p: &Pair) -> Vec<StatusView> {
 
 /// What the status line shows now: (Dynamics, CCP, focus), starting from what the page shows before the core
 /// says anything.
-fn shown(p: &Pair) -> (DynamicsStatus, CcpStatus, Option<String>) {
-    let mut now = (DynamicsStatus::default(), CcpStatus::default(), None);
+fn shown(p: &Pair) -> (DynamicsStatus, CcpStatus, FocusStatus) {
+    let mut now = (DynamicsStatus::default(), CcpStatus::default(), FocusStatus::default());
     for v in statuses(p) {
         match v {
             StatusView::Dynamics(d) => now.0 = d,
@@ -539,7 +539,7 @@ fn status_parts_are_emitted_only_when_they_change() {
     );
     let focus: Vec<StatusView> = statuses(&q);
     assert_eq!(focus.len(), 1, "{focus:?}");
-    let StatusView::Focus(Some(summary)) = &focus[0] else {
+    let StatusView::Focus(FocusStatus::Contact(summary)) = &focus[0] else {
         panic!("{focus:?}")
     };
     assert!(summary.starts_with("voice with M…"), "{summary}");
@@ -548,7 +548,7 @@ fn status_parts_are_emitted_only_when_they_change() {
         DynamicsHandler::SessionSwitched,
         json!({"sessionId": "session-elsewhere", "focused": true}),
     );
-    assert_eq!(statuses(&q).last(), Some(&StatusView::Focus(None)));
+    assert_eq!(statuses(&q).last(), Some(&StatusView::Focus(FocusStatus::NoContact)));
     assert_eq!(statuses(&q).len(), 2);
 }
 
@@ -563,4 +563,10 @@ fn status_texts_are_what_the_agent_reads() {
         CcpStatus::WaitingForConfig.text(),
         "waiting for configuration from Dynamics…"
     );
+    assert_eq!(FocusStatus::default().text(), "no contact");
+    assert_eq!(FocusStatus::default().tone(), status::Tone::Pending);
+    let looking = FocusStatus::of(Some("chat with M… (contact …950e)".into()));
+    assert_eq!(looking.text(), "chat with M… (contact …950e)");
+    assert_eq!(looking.tone(), status::Tone::Ok);
+    assert_eq!(FocusStatus::of(None), FocusStatus::NoContact);
 }

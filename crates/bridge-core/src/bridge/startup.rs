@@ -24,7 +24,7 @@ use crate::startup::{
     acceptable_ccp_url, custom_parameters, raw_value, CcpEvent, CcpParams, CifLibrary, CifState, Softphone,
     StartupCall, StartupInput,
 };
-use crate::status::{CcpStatus, DynamicsStatus, StatusView};
+use crate::status::{CcpStatus, DynamicsStatus, FocusStatus, StatusView};
 
 use super::{Bridge, TimerKey, BRIDGE_CORRELATION_ID};
 
@@ -55,8 +55,10 @@ pub(super) struct Startup {
     ccp_pending: bool,
     /// What the status line shows.
     dynamics: DynamicsStatus,
+    /// What the status line shows about the CCP; also what Retry and the login pop-up check go by.
     ccp: CcpStatus,
-    focus: Option<String>,
+    /// What the status line shows about the focused contact, so a switch to the same one says nothing.
+    focus: FocusStatus,
 }
 
 impl Default for Startup {
@@ -71,7 +73,7 @@ impl Default for Startup {
             ccp_pending: true,
             dynamics: DynamicsStatus::default(),
             ccp: CcpStatus::default(),
-            focus: None,
+            focus: FocusStatus::default(),
         }
     }
 }
@@ -475,7 +477,7 @@ impl Bridge {
 
     /// What the agent is looking at (from the core's focus knowledge), on the status line when it changed.
     pub(super) fn show_focus_if_changed(&mut self) {
-        let focus = self.focus_summary();
+        let focus = FocusStatus::of(self.focus_summary());
         if focus != self.startup.focus {
             self.show(StatusView::Focus(focus));
         }
