@@ -505,6 +505,32 @@ fn the_login_pop_up_is_checked_after_a_sign_in_failure_while_the_ccp_is_still_fa
 }
 
 #[test]
+fn a_login_pop_up_check_from_before_a_retry_does_not_reword_the_new_failure() {
+    let mut p = begin_with(json!({"ccpUrl": CCP}), CifLibrary::AlreadyLoaded);
+    fact(&mut p, StartupInput::Ccp(CcpEvent::AuthFail));
+    p.advance(1_000);
+    fact(&mut p, StartupInput::RetryClicked);
+    fact(&mut p, StartupInput::Ccp(CcpEvent::IframeRetriesExhausted));
+    let failed = shown(&p).1;
+    assert_eq!(failed, CcpStatus::Failed(CcpFailure::IframeRetriesExhausted.message()));
+    p.advance(10_000);
+    assert!(
+        !startup_calls(&p).contains(&StartupCall::CheckLoginWindow),
+        "the check belonged to the CCP before the retry"
+    );
+    assert_eq!(shown(&p).1, failed);
+}
+
+#[test]
+fn a_ccp_that_answered_with_a_failure_is_not_said_to_be_not_answering() {
+    let mut p = begin_with(json!({"ccpUrl": CCP}), CifLibrary::AlreadyLoaded);
+    fact(&mut p, StartupInput::Ccp(CcpEvent::AccessDenied));
+    p.advance(60_000);
+    assert!(!p.report_codes().contains(&"ccp.not_answering"));
+    assert_eq!(shown(&p).1, CcpStatus::Failed(CcpFailure::AccessDenied.message()));
+}
+
+#[test]
 fn a_failover_is_shown_and_changes_nothing_else() {
     let mut p = begin_with(json!({"ccpUrl": CCP}), CifLibrary::AlreadyLoaded);
     fact(&mut p, StartupInput::Ccp(CcpEvent::Initialized));

@@ -395,6 +395,9 @@ impl Bridge {
     fn on_ccp_event(&mut self, event: CcpEvent) {
         let failure = match event {
             CcpEvent::Initialized => {
+                // Signed in and answering: neither watch has anything left to find.
+                self.timers.remove(TimerKey::CcpAnswer);
+                self.timers.remove(TimerKey::LoginPopupCheck);
                 self.set_ccp_status(CcpStatus::Ready);
                 return;
             }
@@ -440,11 +443,15 @@ impl Bridge {
             false,
         );
         self.commands.push_back(Command::Startup(StartupCall::RestartCcp));
+        // A look at the old CCP's login pop-up would judge the new CCP by it.
+        self.timers.remove(TimerKey::LoginPopupCheck);
         self.startup.ccp_pending = true;
         self.start_ccp();
     }
 
     fn ccp_failed(&mut self, failure: &CcpFailure) {
+        // The CCP answered, if only with a failure: "not answering" would be wrong from now on.
+        self.timers.remove(TimerKey::CcpAnswer);
         self.report_ccp_failure(failure);
         self.set_ccp_status(CcpStatus::Failed(failure.message()));
     }
