@@ -344,6 +344,51 @@ fn refused_custom_parameters_are_shown_and_only_those() {
 }
 
 #[test]
+fn a_get_environment_that_never_answers_lets_cif_go_live_without_custom_parameters() {
+    let mut p = begin_with(json!({"cifInitTimeoutMs": "2000"}), CifLibrary::AlreadyLoaded);
+    fact(&mut p, StartupInput::CifInitDone);
+    let request = p.req("getEnvironment");
+    assert_eq!(p.bridge.debug_counts().cif_pending, 1);
+    p.advance(1_999);
+    assert_eq!(shown(&p).0, DynamicsStatus::Connecting);
+    assert_eq!(shown(&p).1, CcpStatus::WaitingForConfig);
+    let before_deadline = p.log.len();
+    p.advance(1);
+    assert!(p.report_codes().contains(&"cif.getEnvironment.unanswered"));
+    assert_eq!(shown(&p).0, DynamicsStatus::Connected);
+    assert!(startup_calls(&p).contains(&StartupCall::RegisterDynamicsHandlers));
+    // No ccpUrl anywhere: the CCP is no longer waiting, it is said to have none.
+    assert_eq!(shown(&p).1, CcpStatus::Failed("no valid ccpUrl configured".into()));
+    let sent_since = p.log[before_deadline..]
+        .iter()
+        .filter(|c| matches!(c, Command::Cif { .. }))
+        .count();
+    assert_eq!(
+        p.bridge.debug_counts().cif_pending,
+        sent_since,
+        "getEnvironment is no longer awaited, only what CIF going live sent"
+    );
+    p.ring(CONTACT_ID, Scenario::Single);
+    assert!(cif_methods(&p).contains(&"notifyEvent"), "pops run");
+
+    // The late answer changes nothing.
+    let before = p.log.len();
+    let env = json!({"customParams": json!({"ccpUrl": CCP, "region": "eu-west-2"}).to_string()});
+    let pending = p.bridge.debug_counts().cif_pending;
+    p.resolve(request, Value::String(env.to_string()));
+    assert_eq!(p.bridge.debug_counts().cif_pending, pending);
+    assert!(init_ccps(&p).is_empty());
+    assert_eq!(p.bridge.config().region, None);
+    assert!(
+        !p.log[before..]
+            .iter()
+            .any(|c| matches!(c, Command::Status(_) | Command::ShowError { .. })),
+        "{:?}",
+        &p.log[before..]
+    );
+}
+
+#[test]
 fn unacceptable_ccp_urls_never_reach_init_ccp() {
     for url in [
         "http://evil.example/ccp-v2/",

@@ -110,6 +110,7 @@ impl Bridge {
     pub(super) fn take_startup_reply(&mut self, reply: CifReply) -> Option<CifReply> {
         if self.startup.environment == Some(reply.request) {
             self.startup.environment = None;
+            self.timers.remove(TimerKey::EnvironmentOverdue);
             self.apply_environment(reply.outcome);
             self.cif_connected();
             None
@@ -229,6 +230,25 @@ impl Bridge {
         self.cif = CifState::Initialising;
         self.timers.remove(TimerKey::CifInit);
         self.startup.environment = Some(self.send_startup_cif(CifCall::GetEnvironment));
+        let wait = self.config.cif_init_timeout_ms;
+        self.timers.insert(self.now.plus(wait), TimerKey::EnvironmentOverdue);
+    }
+
+    /// `getEnvironment` never answered: Custom Parameters are only a refinement, so rather than keep the pops
+    /// (and a CCP that waits for its URL) stuck, CIF goes live without them; a late answer is then ignored.
+    pub(super) fn on_environment_overdue(&mut self) {
+        if self.startup.environment.take().is_none() {
+            return;
+        }
+        let wait = self.config.cif_init_timeout_ms;
+        self.report(
+            Severity::Warning,
+            None,
+            "cif.getEnvironment.unanswered",
+            format!("getEnvironment() did not answer within {wait} ms; Custom Parameters are not applied"),
+            false,
+        );
+        self.cif_connected();
     }
 
     /// A start-up CIF call: not a contact's, no deadline of the core's (CIF's own time limit answers it).
