@@ -389,6 +389,33 @@ fn a_get_environment_that_never_answers_lets_cif_go_live_without_custom_paramete
 }
 
 #[test]
+fn start_up_cif_calls_carry_correlation_ids_unique_to_the_page_load() {
+    let ids = |nonce: &str| {
+        let layers = vec![layer(ConfigSource::Url, json!({"ccpUrl": CCP}))];
+        let (config, _) = Config::resolve(&layers);
+        let mut p = Pair::new(config);
+        p.bridge = Bridge::new(p.bridge.config().clone(), p.now).with_page_nonce(nonce);
+        fact(
+            &mut p,
+            StartupInput::Begin {
+                layers,
+                cif_library: CifLibrary::AlreadyLoaded,
+            },
+        );
+        cif_comes_up(&mut p, None);
+        (p.last("getEnvironment").2, p.last("setClickToAct").2)
+    };
+    let (environment, click_to_act) = ids("pageOne");
+    let (environment_again, _) = ids("pageOne");
+    let (reloaded, reloaded_click_to_act) = ids("pageTwo");
+    assert_eq!(environment, environment_again, "derived, not random");
+    assert_ne!(environment, reloaded, "a reloaded page's calls are told apart");
+    assert_ne!(click_to_act, reloaded_click_to_act);
+    assert_ne!(environment, click_to_act, "one id per call");
+    assert!(Guid::parse(&environment).is_some(), "GUID-shaped: {environment}");
+}
+
+#[test]
 fn unacceptable_ccp_urls_never_reach_init_ccp() {
     for url in [
         "http://evil.example/ccp-v2/",

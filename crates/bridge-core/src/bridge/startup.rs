@@ -18,6 +18,7 @@
 use crate::ccp_failure::{CcpFailure, CCP_ANSWER_WAIT_MS};
 use crate::command::{CifCall, Command, Severity};
 use crate::config::{Config, ConfigLayer, ConfigSource, GlobalResiliency};
+use crate::contact::page_guid;
 use crate::ids::RequestId;
 use crate::input::{CifAvailability, CifOutcome, CifReply};
 use crate::startup::{
@@ -26,7 +27,7 @@ use crate::startup::{
 };
 use crate::status::{CcpStatus, DynamicsStatus, FocusStatus, StatusView};
 
-use super::{Bridge, TimerKey, BRIDGE_CORRELATION_ID};
+use super::{Bridge, TimerKey};
 
 /// When to look at Streams' login pop-up after a sign-in failure: its `ccpAckTimeout` (3 s) plus time to open it.
 const LOGIN_POPUP_CHECK_MS: u64 = 5_500;
@@ -251,14 +252,17 @@ impl Bridge {
         self.cif_connected();
     }
 
-    /// A start-up CIF call: not a contact's, no deadline of the core's (CIF's own time limit answers it).
+    /// A start-up CIF call: not a contact's, no deadline of the pop flow's. Its correlation id is unique to the
+    /// method and the page load (the key holds a space, which no contact id does, so it never names a contact's).
     fn send_startup_cif(&mut self, call: CifCall) -> RequestId {
         let request = self.next_request_id();
-        self.trace(None, &format!("cif.{}", call.method_name()), format!("{request}"));
+        let method = call.method_name();
+        self.trace(None, &format!("cif.{method}"), format!("{request}"));
+        let correlation_id = page_guid(&format!("startup {method}"), &self.page_nonce);
         self.commands.push_back(Command::Cif {
             request,
             contact: None,
-            correlation_id: BRIDGE_CORRELATION_ID.to_owned(),
+            correlation_id,
             call,
         });
         request
