@@ -298,6 +298,41 @@ fn a_ccp_url_from_custom_parameters_after_the_ccp_started_is_not_applied_and_the
     assert_eq!(init_ccps(&p).len(), 1);
     assert_eq!(init_ccps(&p)[0].ccp_url, CCP);
     assert!(p.report_codes().contains(&"config.ccp_url_not_applied"));
+    assert_eq!(
+        p.bridge.config().ccp_url.as_deref(),
+        Some(CCP),
+        "the configuration says what is in force"
+    );
+    // A Retry restarts the CCP it was: the message said the other URL is not applied.
+    fact(&mut p, StartupInput::Ccp(CcpEvent::IframeRetriesExhausted));
+    fact(&mut p, StartupInput::RetryClicked);
+    let params = init_ccps(&p);
+    assert_eq!(params.len(), 2);
+    assert_eq!(params[1].ccp_url, CCP);
+}
+
+#[test]
+fn retry_is_ignored_unless_the_ccp_status_offers_it() {
+    // Waiting for Custom Parameters: a Retry must not start the CCP without the URL they bring.
+    let mut p = begin_with(json!({"ucilib": UCILIB}), CifLibrary::FromConfig);
+    assert_eq!(shown(&p).1, CcpStatus::WaitingForConfig);
+    fact(&mut p, StartupInput::RetryClicked);
+    assert!(init_ccps(&p).is_empty());
+    assert!(!startup_calls(&p).contains(&StartupCall::RestartCcp));
+    assert!(errors(&p).is_empty(), "{:?}", errors(&p));
+    assert_eq!(shown(&p).1, CcpStatus::WaitingForConfig);
+    cif_comes_up(&mut p, Some(json!({"ccpUrl": CCP})));
+    let params = init_ccps(&p);
+    assert_eq!(params.len(), 1);
+    assert_eq!(params[0].ccp_url, CCP);
+
+    // Loading or ready: nothing to retry either.
+    fact(&mut p, StartupInput::RetryClicked);
+    fact(&mut p, StartupInput::Ccp(CcpEvent::Initialized));
+    fact(&mut p, StartupInput::RetryClicked);
+    assert_eq!(init_ccps(&p).len(), 1);
+    assert!(!startup_calls(&p).contains(&StartupCall::RestartCcp));
+    assert!(!p.report_codes().contains(&"ccp.retry"));
 }
 
 #[test]

@@ -301,11 +301,17 @@ impl Bridge {
             .collect();
         layers.push(layer);
         layers.sort_by_key(|l| l.source);
-        let (config, errors) = Config::resolve(&layers);
+        let (mut config, errors) = Config::resolve(&layers);
         for e in errors.iter().filter(|e| e.source == ConfigSource::CustomParams) {
             self.show_error(e.to_string());
         }
         if !self.startup.ccp_pending && config.ccp_url != self.config.ccp_url {
+            // The URL in force stays the one the CCP started with, so a Retry and the diagnostics agree with the
+            // message below.
+            config.ccp_url = self.config.ccp_url.clone();
+            if let Some(custom) = layers.iter_mut().find(|l| l.source == ConfigSource::CustomParams) {
+                custom.values.remove("ccpUrl");
+            }
             self.report(
                 Severity::Warning,
                 None,
@@ -457,8 +463,14 @@ impl Bridge {
         }
     }
 
-    /// The Retry button: restart Streams and `initCCP` again. The page, the core and its contacts stay.
+    /// The Retry button: restart Streams and `initCCP` again. The page, the core and its contacts stay. Only while
+    /// the status offers it: before the CCP started (waiting for Custom Parameters) a Retry would start it without
+    /// the URL they may bring, and a working CCP has nothing to retry.
     fn retry_ccp(&mut self) {
+        if !self.startup.ccp.offers_retry() {
+            self.trace(None, "startup", "Retry while the CCP offers none: ignored".into());
+            return;
+        }
         self.report(
             Severity::Info,
             None,
