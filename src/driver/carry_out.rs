@@ -31,10 +31,8 @@ impl Inner {
                 *self.init_ccp_params.borrow_mut() = serde_json::to_value(&params).ok();
                 match ccp::init(self.page.ccp_container(), &params) {
                     Ok(()) => {
-                        if let Err(e) = self.subscribe_streams() {
-                            let text = format!("Amazon Connect Streams subscriptions failed: {e}");
-                            console::error(&text);
-                            self.page.show_error(&text);
+                        if let Err(detail) = self.subscribe_streams() {
+                            self.defer(Input::Startup(StartupInput::StreamsSubscriptionsFailed { detail }));
                         }
                     }
                     Err(threw) => self.defer(Input::Startup(StartupInput::CcpInitThrew {

@@ -638,6 +638,23 @@ fn a_ccp_that_answered_with_a_failure_is_not_said_to_be_not_answering() {
 }
 
 #[test]
+fn failed_streams_subscriptions_are_worded_by_the_core() {
+    let mut p = begin_with(json!({"ccpUrl": CCP}), CifLibrary::AlreadyLoaded);
+    fact(
+        &mut p,
+        StartupInput::StreamsSubscriptionsFailed {
+            detail: "connect.contact: TypeError: x".into(),
+        },
+    );
+    assert_eq!(
+        errors(&p),
+        ["Amazon Connect Streams subscriptions failed: connect.contact: TypeError: x"]
+    );
+    assert!(p.report_codes().contains(&"streams.subscriptions_failed"));
+    assert_eq!(shown(&p).1, CcpStatus::Loading, "the CCP itself may still come up");
+}
+
+#[test]
 fn a_failover_is_shown_and_changes_nothing_else() {
     let mut p = begin_with(json!({"ccpUrl": CCP}), CifLibrary::AlreadyLoaded);
     fact(&mut p, StartupInput::Ccp(CcpEvent::Initialized));

@@ -97,6 +97,17 @@ impl Bridge {
             }
             StartupInput::CifScriptNotAdded { reason } => self.cif_unavailable(reason),
             StartupInput::CcpInitThrew { name, message } => self.on_ccp_init_threw(&name, &message),
+            StartupInput::StreamsSubscriptionsFailed { detail } => {
+                let text = format!("Amazon Connect Streams subscriptions failed: {detail}");
+                self.report(
+                    Severity::Error,
+                    None,
+                    "streams.subscriptions_failed",
+                    text.clone(),
+                    false,
+                );
+                self.show_error(text);
+            }
             StartupInput::Ccp(event) => self.on_ccp_event(event),
             StartupInput::RetryClicked => self.retry_ccp(),
             StartupInput::LoginWindow { blocked } => {
