@@ -7,7 +7,7 @@ use bridge_core::{
 };
 use wasm_bindgen::JsValue;
 
-use super::{Inner, WeakDriver};
+use super::{feeder, Inner, WeakDriver};
 use crate::cif::{self, HandlerGuard};
 use crate::convert::to_json;
 use crate::leadership::TabLeadership;
@@ -55,14 +55,12 @@ impl Inner {
     pub(super) fn register_dynamics_handlers(&self) {
         let mut guards = Vec::new();
         for handler in DynamicsHandler::ALL {
-            let weak = self.self_weak();
+            let feed = feeder(self.self_weak());
             let registered = HandlerGuard::register(handler, move |payload: JsValue| {
-                if let Some(inner) = weak.upgrade() {
-                    inner.push(Input::Dynamics(DynamicsEvent {
-                        handler,
-                        payload: to_json(&payload),
-                    }));
-                }
+                feed(Input::Dynamics(DynamicsEvent {
+                    handler,
+                    payload: to_json(&payload),
+                }));
             });
             match registered {
                 Ok(guard) => guards.push(guard),
@@ -81,12 +79,7 @@ impl Inner {
             return;
         }
         if self.leadership.borrow().is_none() {
-            let weak = self.self_weak();
-            let made = TabLeadership::new(move |input| {
-                if let Some(inner) = weak.upgrade() {
-                    inner.push(input);
-                }
-            });
+            let made = TabLeadership::new(feeder(self.self_weak()));
             match made {
                 Ok(made) => *self.leadership.borrow_mut() = Some(made),
                 Err(reason) => {
