@@ -6,10 +6,14 @@
 //!   CCP starts anyway; a `CIFInitDone` that comes later still connects (a slow Dynamics is not a broken one).
 //! * `getEnvironment` is the first CIF call, and its Custom Parameters are applied before CIF counts as ready, so
 //!   the first pop already uses them. They rank below the URL and above `config.json`; only their own refused
-//!   values are shown (the others were shown at start-up).
+//!   values are shown (the others were shown at start-up). `getEnvironment` gets `cifInitTimeoutMs` too: a
+//!   Dynamics that never answers it goes live without Custom Parameters rather than keep the pops waiting.
 //! * The CCP starts once, as soon as its URL is known: at start-up from the URL or `config.json`, else after the
 //!   Custom Parameters (or at once when CIF will not come). A `ccpUrl` from Custom Parameters after the CCP
-//!   started is not applied (a second CCP would sign the agent in twice), and the console says so.
+//!   started is not applied (a second CCP would sign the agent in twice), and the console says so; the
+//!   configuration keeps the URL the CCP started with, so Retry restarts that one.
+//! * Retry counts only while the CCP status offers it: before the CCP started it would start without the URL
+//!   Custom Parameters may still bring.
 //! * A URL reaches `initCCP` only after a last check at the sink ([`acceptable_ccp_url`]) and the allow-list, and
 //!   the same holds for the secondary CCP and the login pop-up, where the agent types credentials.
 //! * A frame refused by `frame-ancestors` is opaque to the page, so the only fact is time: a CCP still loading
@@ -48,13 +52,13 @@ pub(super) struct Startup {
     cif_expected: bool,
     /// The injected library's URL, for the message when it fails to load.
     library_url: Option<String>,
-    /// The `getEnvironment` in flight.
+    /// The `getEnvironment` in flight (forgotten at its deadline, so a late answer is ignored).
     environment: Option<RequestId>,
     /// The `setClickToAct(true)` in flight.
     click_to_act: Option<RequestId>,
     /// Whether the CCP is still to be started (once; again after Retry).
     ccp_pending: bool,
-    /// What the status line shows.
+    /// What the status line shows about Dynamics, so only a change is emitted.
     dynamics: DynamicsStatus,
     /// What the status line shows about the CCP; also what Retry and the login pop-up check go by.
     ccp: CcpStatus,
@@ -87,6 +91,8 @@ impl Startup {
 }
 
 impl Bridge {
+    /// The shell reports what it saw and nothing else, so every start-up fact is judged here, against the state
+    /// the core already holds (whether CIF was asked for, what the CCP status offers).
     pub(super) fn on_startup(&mut self, input: StartupInput) {
         match input {
             StartupInput::Begin { layers, cif_library } => self.begin(layers, cif_library),
@@ -212,6 +218,7 @@ impl Bridge {
         self.start_ccp();
     }
 
+    /// The wait for `CIFInitDone` is over: a missing Dynamics must not keep the CCP from starting.
     pub(super) fn on_cif_init_overdue(&mut self) {
         let wait = self.config.cif_init_timeout_ms;
         self.cif_unavailable(format!("no CIFInitDone within {wait} ms"));
@@ -364,6 +371,8 @@ impl Bridge {
         }
     }
 
+    /// Says in the errors box which value was refused (or that none was given) and what is expected, since the
+    /// CCP's status alone cannot tell the admin what to fix.
     fn ccp_url_refused(&mut self, value: &str) {
         let text = if value.is_empty() {
             format!("configuration key `ccpUrl` is missing: expected {CCP_URL_EXPECTED}; the CCP is not loaded")
@@ -416,6 +425,8 @@ impl Bridge {
             .insert(self.now.plus(u64::from(CCP_ANSWER_WAIT_MS)), TimerKey::CcpAnswer);
     }
 
+    /// A throwing `initCCP` never answers, so there is no point waiting for it; the failure is named by its cause
+    /// (storage blocked, …) rather than by Streams' wording.
     fn on_ccp_init_threw(&mut self, name: &str, message: &str) {
         let failure = CcpFailure::from_init_error(name, message);
         self.timers.remove(TimerKey::CcpAnswer);
@@ -433,6 +444,8 @@ impl Bridge {
         self.set_ccp_status(CcpStatus::NotAnswering(failure.message()));
     }
 
+    /// The CCP's lifecycle decides its status; after a sign-in failure Streams may open its login pop-up, which
+    /// the browser may block without telling anyone, hence the later look.
     fn on_ccp_event(&mut self, event: CcpEvent) {
         let failure = match event {
             CcpEvent::Initialized => {
@@ -468,6 +481,7 @@ impl Bridge {
         }
     }
 
+    /// Only a CCP still failed has a pop-up worth looking for: once it answered, the agent signed in somehow.
     pub(super) fn on_login_popup_check(&mut self) {
         if matches!(self.startup.ccp, CcpStatus::Failed(_)) {
             self.commands.push_back(Command::Startup(StartupCall::CheckLoginWindow));
@@ -496,6 +510,7 @@ impl Bridge {
         self.start_ccp();
     }
 
+    /// A failure is both reported (console, trace) and shown with Retry beside it.
     fn ccp_failed(&mut self, failure: &CcpFailure) {
         // The CCP answered, if only with a failure: "not answering" would be wrong from now on.
         self.timers.remove(TimerKey::CcpAnswer);
@@ -503,6 +518,7 @@ impl Bridge {
         self.set_ccp_status(CcpStatus::Failed(failure.message()));
     }
 
+    /// One report per CCP failure, under the failure's own code, so support can tell them apart in the trace.
     fn report_ccp_failure(&mut self, failure: &CcpFailure) {
         self.report(
             Severity::Error,
@@ -513,6 +529,7 @@ impl Bridge {
         );
     }
 
+    /// The CCP part of the status line, which Retry and the login pop-up check also go by.
     fn set_ccp_status(&mut self, status: CcpStatus) {
         self.show(StatusView::Ccp(status));
     }
@@ -537,6 +554,7 @@ impl Bridge {
         }
     }
 
+    /// An error the admin must act on goes to the errors box, and to the trace so an exported trace shows it.
     fn show_error(&mut self, text: String) {
         self.trace(None, "startup.error", text.clone());
         self.commands.push_back(Command::ShowError { text });
