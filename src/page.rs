@@ -5,16 +5,10 @@
 //! `data-bridge` attribute under a root and created when missing, so tests can hand over an empty `<div>`.
 
 pub use bridge_core::{CcpStatus, DynamicsStatus};
-use bridge_core::{RoleView, StatusView};
+use bridge_core::{FocusStatus, RoleView, StatusView};
 use web_sys::{Document, Element};
 
 use crate::error::StartupError;
-
-/// The tabs line while another Dynamics tab of the agent handles contacts.
-const FOLLOWING_TEXT: &str = "Contacts are being handled in another Dynamics tab.";
-/// The tabs line when the browser gives this page no Web Locks.
-const UNCOORDINATED_TEXT: &str = "This tab cannot coordinate with your other Dynamics tabs (the browser allows no \
-     Web Locks here): if Dynamics is open in several tabs, each one shows its own notifications and sessions.";
 
 /// At most this many notices stay on the page (the oldest go first).
 const MAX_NOTICES: u32 = 20;
@@ -65,7 +59,7 @@ impl Page {
         let ccp_retry = part(&status, "ccp-retry", "button", "ccp-retry", "Retry")?;
         // Shown only while another Dynamics tab of the agent handles contacts, with the button that takes over.
         let tabs = part(root, "tabs", "div", "tabs-line", "")?;
-        let tabs_text = part(&tabs, "tabs-status", "span", "", FOLLOWING_TEXT)?;
+        let tabs_text = part(&tabs, "tabs-status", "span", "", "")?;
         let take_over = part(&tabs, "take-over", "button", "", "Handle contacts here")?;
         let _ = tabs.set_attribute("hidden", "");
         let errors = part(root, "errors", "ul", "errors", "")?;
@@ -92,7 +86,7 @@ impl Page {
         // What the core takes the page to show before it says anything.
         page.set_dynamics(&DynamicsStatus::default());
         page.set_ccp(&CcpStatus::default());
-        page.set_focus(None);
+        page.set_focus(&FocusStatus::default());
         Ok(page)
     }
 
@@ -101,17 +95,16 @@ impl Page {
         match view {
             StatusView::Dynamics(status) => self.set_dynamics(status),
             StatusView::Ccp(status) => self.set_ccp(status),
-            StatusView::Focus(summary) => self.set_focus(summary.as_deref()),
+            StatusView::Focus(status) => self.set_focus(status),
         }
     }
 
-    /// Updates the Dynamics half of the status line.
-    pub fn set_dynamics(&self, status: &DynamicsStatus) {
+    fn set_dynamics(&self, status: &DynamicsStatus) {
         set_status(&self.dynamics, &status.text(), status.tone().class());
     }
 
-    /// Updates the CCP half of the status line, with the Retry button while the status offers it.
-    pub fn set_ccp(&self, status: &CcpStatus) {
+    /// The CCP's part comes with the Retry button while the status offers it.
+    fn set_ccp(&self, status: &CcpStatus) {
         set_status(&self.ccp_status, &status.text(), status.tone().class());
         let _ = if status.offers_retry() {
             self.ccp_retry.remove_attribute("hidden")
@@ -120,19 +113,14 @@ impl Page {
         };
     }
 
-    /// Shows whether this page handles contacts or another Dynamics tab of the agent does (with the button that
-    /// takes over).
-    pub fn set_role(&self, role: RoleView) {
-        let (text, button) = match role {
-            RoleView::Handling => {
-                let _ = self.tabs.set_attribute("hidden", "");
-                return;
-            }
-            RoleView::Following => (FOLLOWING_TEXT, true),
-            RoleView::Uncoordinated => (UNCOORDINATED_TEXT, false),
+    /// Shows the tabs line (and the take-over button) as the core words it for this page's role.
+    pub fn show_role(&self, role: RoleView) {
+        let Some(text) = role.text() else {
+            let _ = self.tabs.set_attribute("hidden", "");
+            return;
         };
         self.tabs_text.set_text_content(Some(text));
-        let _ = if button {
+        let _ = if role.offers_take_over() {
             self.take_over.remove_attribute("hidden")
         } else {
             self.take_over.set_attribute("hidden", "")
@@ -150,18 +138,11 @@ impl Page {
         &self.take_over
     }
 
-    /// Shows which contact the agent is looking at (the core's redacted summary), or "no contact".
-    pub fn set_focus(&self, summary: Option<&str>) {
-        if self.focus.text_content().as_deref() != Some(summary.unwrap_or("no contact")) {
-            set_status(
-                &self.focus,
-                summary.unwrap_or("no contact"),
-                if summary.is_some() { "ok" } else { "pending" },
-            );
-        }
+    fn set_focus(&self, status: &FocusStatus) {
+        set_status(&self.focus, status.text(), status.tone().class());
     }
 
-    /// The status line's focus value ("no contact", or what [`Page::set_focus`] was given).
+    /// The status line's focus value, as the core worded it.
     pub fn focus(&self) -> String {
         self.focus.text_content().unwrap_or_default()
     }

@@ -7,7 +7,7 @@ use bridge_core::{
 };
 use wasm_bindgen::JsValue;
 
-use super::{Inner, WeakDriver};
+use super::{feeder, Inner, WeakDriver};
 use crate::cif::{self, HandlerGuard};
 use crate::convert::to_json;
 use crate::leadership::TabLeadership;
@@ -31,10 +31,8 @@ impl Inner {
                 *self.init_ccp_params.borrow_mut() = serde_json::to_value(&params).ok();
                 match ccp::init(self.page.ccp_container(), &params) {
                     Ok(()) => {
-                        if let Err(e) = self.subscribe_streams() {
-                            let text = format!("Amazon Connect Streams subscriptions failed: {e}");
-                            console::error(&text);
-                            self.page.show_error(&text);
+                        if let Err(detail) = self.subscribe_streams() {
+                            self.defer(Input::Startup(StartupInput::StreamsSubscriptionsFailed { detail }));
                         }
                     }
                     Err(threw) => self.defer(Input::Startup(StartupInput::CcpInitThrew {
@@ -57,14 +55,12 @@ impl Inner {
     pub(super) fn register_dynamics_handlers(&self) {
         let mut guards = Vec::new();
         for handler in DynamicsHandler::ALL {
-            let weak = self.self_weak();
+            let feed = feeder(self.self_weak());
             let registered = HandlerGuard::register(handler, move |payload: JsValue| {
-                if let Some(inner) = weak.upgrade() {
-                    inner.push(Input::Dynamics(DynamicsEvent {
-                        handler,
-                        payload: to_json(&payload),
-                    }));
-                }
+                feed(Input::Dynamics(DynamicsEvent {
+                    handler,
+                    payload: to_json(&payload),
+                }));
             });
             match registered {
                 Ok(guard) => guards.push(guard),
@@ -79,16 +75,11 @@ impl Inner {
     /// Carries out a leadership command; a JS side that throws becomes `Unavailable` (the core then pops here).
     pub(super) fn execute_leadership(&self, call: LeadershipCall) {
         if let LeadershipCall::Show(view) = call {
-            self.page.set_role(view);
+            self.page.show_role(view);
             return;
         }
         if self.leadership.borrow().is_none() {
-            let weak = self.self_weak();
-            let made = TabLeadership::new(move |input| {
-                if let Some(inner) = weak.upgrade() {
-                    inner.push(input);
-                }
-            });
+            let made = TabLeadership::new(feeder(self.self_weak()));
             match made {
                 Ok(made) => *self.leadership.borrow_mut() = Some(made),
                 Err(reason) => {

@@ -87,11 +87,9 @@ impl Driver {
         let inner = Rc::new_cyclic(|weak: &Weak<Inner>| Inner {
             leadership: RefCell::new(None),
             _take_over_click: {
-                let w = weak.clone();
+                let feed = feeder(weak.clone());
                 EventListener::new(page.take_over_button(), "click", move |_| {
-                    if let Some(inner) = w.upgrade() {
-                        inner.push(Input::Leadership(LeadershipInput::TakeOverAsked));
-                    }
+                    feed(Input::Leadership(LeadershipInput::TakeOverAsked));
                 })
             },
             contacts: RefCell::new(HashMap::new()),
@@ -146,6 +144,16 @@ impl Driver {
     /// The page this driver reports to.
     pub fn page(&self) -> &Page {
         &self.inner.page
+    }
+}
+
+/// What a JS callback calls with the input it observed: fed to the driver if it still exists, else dropped (the
+/// page is going away, nothing is left to tell).
+fn feeder(driver: Weak<Inner>) -> impl Fn(Input) + 'static {
+    move |input| {
+        if let Some(inner) = driver.upgrade() {
+            inner.push(input);
+        }
     }
 }
 

@@ -228,9 +228,14 @@ pub fn observe_event(kind: ContactEventKind, snapshot: Option<&ContactSnapshot>)
 /// The correlation id of a contact's CIF calls on one page load: a GUID-shaped hash of the contact id and the
 /// page's nonce, so one contact's calls group together and a reloaded page's calls are told apart.
 pub fn correlation_id(id: &ContactId, page_nonce: &str) -> String {
+    page_guid(id.as_str(), page_nonce)
+}
+
+/// A GUID-shaped hash of `key` and the page's nonce: the same key gives the same id on one page load, and a
+/// reloaded page (a new nonce) gives new ones.
+pub(crate) fn page_guid(key: &str, page_nonce: &str) -> String {
     let fnv = |seed: u64| {
-        id.as_str()
-            .bytes()
+        key.bytes()
             .chain([b'/'])
             .chain(page_nonce.bytes())
             .fold(seed, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))

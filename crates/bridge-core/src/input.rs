@@ -19,7 +19,9 @@ use crate::startup::StartupInput;
 pub enum Input {
     /// Streams fired an event for one contact.
     Contact(ContactEvent),
-    /// The CIF library became usable (`CIFInitDone`) or will not come.
+    /// Whether CIF may be called, decided by whoever feeds it: a shortcut for hosts and harnesses (native tests, the
+    /// bench) that skip the start-up. The page never sends it; it reports [`Input::Startup`] facts and the core
+    /// decides this itself.
     Cif(CifAvailability),
     /// A `Microsoft.CIFramework` promise settled, or the call threw.
     CifReply(CifReply),

@@ -74,6 +74,29 @@ pub enum RoleView {
     Uncoordinated,
 }
 
+/// The tabs line while another Dynamics tab of the agent handles contacts.
+const FOLLOWING_TEXT: &str = "Contacts are being handled in another Dynamics tab.";
+/// The tabs line when the browser gives this page no Web Locks.
+const UNCOORDINATED_TEXT: &str = "This tab cannot coordinate with your other Dynamics tabs (the browser allows no \
+     Web Locks here): if Dynamics is open in several tabs, each one shows its own notifications and sessions.";
+
+impl RoleView {
+    /// The tabs line's text, `None` while the line is hidden: a page that handles contacts has nothing to explain.
+    pub fn text(self) -> Option<&'static str> {
+        match self {
+            RoleView::Handling => None,
+            RoleView::Following => Some(FOLLOWING_TEXT),
+            RoleView::Uncoordinated => Some(UNCOORDINATED_TEXT),
+        }
+    }
+
+    /// Whether "Handle contacts here" is offered: only a follower has a leader to take over from; an uncoordinated
+    /// page already handles contacts, and there is no lock to take.
+    pub fn offers_take_over(self) -> bool {
+        self == RoleView::Following
+    }
+}
+
 /// What the pages of one agent say to each other. Untrusted: any script of the origin may post on the channel.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "t", rename_all = "camelCase")]

@@ -139,5 +139,5 @@ pub use leadership::{LeadershipCall, LeadershipInput, PeerMessage, RoleView};
 pub use redact::Redacted;
 pub use slug::{AttributeNames, Guid, LogicalName, LookupStatus, SlugData, SlugError, SlugField, TemplateName};
 pub use startup::{CcpEvent, CcpParams, CifLibrary, StartupCall, StartupInput};
-pub use status::{CcpStatus, DynamicsStatus, StatusView};
+pub use status::{CcpStatus, DynamicsStatus, FocusStatus, StatusView};
 pub use time::Millis;

@@ -66,6 +66,12 @@ pub enum StartupInput {
         /// The error's `message`, or the thrown value's text.
         message: String,
     },
+    /// After `initCCP`, some Streams subscriptions (`connect.contact`, `connect.agent`, the CCP's events) could
+    /// not be made: the CCP may work while the bridge misses what it would report.
+    StreamsSubscriptionsFailed {
+        /// Which subscriptions, and what Streams threw.
+        detail: String,
+    },
     /// A CCP lifecycle event fired.
     Ccp(CcpEvent),
     /// The agent pressed the CCP's Retry button.

@@ -93,6 +93,40 @@ impl CcpStatus {
     }
 }
 
+/// What the status line says about the contact the agent is looking at in Dynamics.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", content = "summary", rename_all = "camelCase")]
+pub enum FocusStatus {
+    /// No session of the bridge's contacts is focused (what the page shows before the core says anything).
+    #[default]
+    NoContact,
+    /// The focused contact's summary ([`crate::Bridge::focus_summary`]): no personal data, so it may be shown.
+    Contact(String),
+}
+
+impl FocusStatus {
+    /// The status for a summary, `None` meaning no contact is focused.
+    pub fn of(summary: Option<String>) -> FocusStatus {
+        summary.map_or(FocusStatus::NoContact, FocusStatus::Contact)
+    }
+
+    /// The text after "Looking at: ".
+    pub fn text(&self) -> &str {
+        match self {
+            FocusStatus::NoContact => "no contact",
+            FocusStatus::Contact(summary) => summary,
+        }
+    }
+
+    /// How it looks: looking at nothing is not a fault, only something to wait for.
+    pub fn tone(&self) -> Tone {
+        match self {
+            FocusStatus::NoContact => Tone::Pending,
+            FocusStatus::Contact(_) => Tone::Ok,
+        }
+    }
+}
+
 /// How a status part looks (a class in `style.css`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -124,7 +158,6 @@ pub enum StatusView {
     Dynamics(DynamicsStatus),
     /// "CCP: …", with the Retry button while [`CcpStatus::offers_retry`].
     Ccp(CcpStatus),
-    /// "Looking at: …": the summary of the focused contact ([`crate::Bridge::focus_summary`]), `None` for "no
-    /// contact".
-    Focus(Option<String>),
+    /// "Looking at: …".
+    Focus(FocusStatus),
 }

@@ -72,8 +72,8 @@ fn statuses(p: &Pair) -> Vec<StatusView> {
 
 /// What the status line shows now: (Dynamics, CCP, focus), starting from what the page shows before the core
 /// says anything.
-fn shown(p: &Pair) -> (DynamicsStatus, CcpStatus, Option<String>) {
-    let mut now = (DynamicsStatus::default(), CcpStatus::default(), None);
+fn shown(p: &Pair) -> (DynamicsStatus, CcpStatus, FocusStatus) {
+    let mut now = (DynamicsStatus::default(), CcpStatus::default(), FocusStatus::default());
     for v in statuses(p) {
         match v {
             StatusView::Dynamics(d) => now.0 = d,
@@ -298,6 +298,41 @@ fn a_ccp_url_from_custom_parameters_after_the_ccp_started_is_not_applied_and_the
     assert_eq!(init_ccps(&p).len(), 1);
     assert_eq!(init_ccps(&p)[0].ccp_url, CCP);
     assert!(p.report_codes().contains(&"config.ccp_url_not_applied"));
+    assert_eq!(
+        p.bridge.config().ccp_url.as_deref(),
+        Some(CCP),
+        "the configuration says what is in force"
+    );
+    // A Retry restarts the CCP it was: the message said the other URL is not applied.
+    fact(&mut p, StartupInput::Ccp(CcpEvent::IframeRetriesExhausted));
+    fact(&mut p, StartupInput::RetryClicked);
+    let params = init_ccps(&p);
+    assert_eq!(params.len(), 2);
+    assert_eq!(params[1].ccp_url, CCP);
+}
+
+#[test]
+fn retry_is_ignored_unless_the_ccp_status_offers_it() {
+    // Waiting for Custom Parameters: a Retry must not start the CCP without the URL they bring.
+    let mut p = begin_with(json!({"ucilib": UCILIB}), CifLibrary::FromConfig);
+    assert_eq!(shown(&p).1, CcpStatus::WaitingForConfig);
+    fact(&mut p, StartupInput::RetryClicked);
+    assert!(init_ccps(&p).is_empty());
+    assert!(!startup_calls(&p).contains(&StartupCall::RestartCcp));
+    assert!(errors(&p).is_empty(), "{:?}", errors(&p));
+    assert_eq!(shown(&p).1, CcpStatus::WaitingForConfig);
+    cif_comes_up(&mut p, Some(json!({"ccpUrl": CCP})));
+    let params = init_ccps(&p);
+    assert_eq!(params.len(), 1);
+    assert_eq!(params[0].ccp_url, CCP);
+
+    // Loading or ready: nothing to retry either.
+    fact(&mut p, StartupInput::RetryClicked);
+    fact(&mut p, StartupInput::Ccp(CcpEvent::Initialized));
+    fact(&mut p, StartupInput::RetryClicked);
+    assert_eq!(init_ccps(&p).len(), 1);
+    assert!(!startup_calls(&p).contains(&StartupCall::RestartCcp));
+    assert!(!p.report_codes().contains(&"ccp.retry"));
 }
 
 #[test]
@@ -341,6 +376,78 @@ fn refused_custom_parameters_are_shown_and_only_those() {
     r.reject(request, json!({"message": "no"}));
     assert!(r.report_codes().contains(&"cif.getEnvironment.failed"));
     assert_eq!(shown(&r).0, DynamicsStatus::Connected);
+}
+
+#[test]
+fn a_get_environment_that_never_answers_lets_cif_go_live_without_custom_parameters() {
+    let mut p = begin_with(json!({"cifInitTimeoutMs": "2000"}), CifLibrary::AlreadyLoaded);
+    fact(&mut p, StartupInput::CifInitDone);
+    let request = p.req("getEnvironment");
+    assert_eq!(p.bridge.debug_counts().cif_pending, 1);
+    p.advance(1_999);
+    assert_eq!(shown(&p).0, DynamicsStatus::Connecting);
+    assert_eq!(shown(&p).1, CcpStatus::WaitingForConfig);
+    let before_deadline = p.log.len();
+    p.advance(1);
+    assert!(p.report_codes().contains(&"cif.getEnvironment.unanswered"));
+    assert_eq!(shown(&p).0, DynamicsStatus::Connected);
+    assert!(startup_calls(&p).contains(&StartupCall::RegisterDynamicsHandlers));
+    // No ccpUrl anywhere: the CCP is no longer waiting, it is said to have none.
+    assert_eq!(shown(&p).1, CcpStatus::Failed("no valid ccpUrl configured".into()));
+    let sent_since = p.log[before_deadline..]
+        .iter()
+        .filter(|c| matches!(c, Command::Cif { .. }))
+        .count();
+    assert_eq!(
+        p.bridge.debug_counts().cif_pending,
+        sent_since,
+        "getEnvironment is no longer awaited, only what CIF going live sent"
+    );
+    p.ring(CONTACT_ID, Scenario::Single);
+    assert!(cif_methods(&p).contains(&"notifyEvent"), "pops run");
+
+    // The late answer changes nothing.
+    let before = p.log.len();
+    let env = json!({"customParams": json!({"ccpUrl": CCP, "region": "eu-west-2"}).to_string()});
+    let pending = p.bridge.debug_counts().cif_pending;
+    p.resolve(request, Value::String(env.to_string()));
+    assert_eq!(p.bridge.debug_counts().cif_pending, pending);
+    assert!(init_ccps(&p).is_empty());
+    assert_eq!(p.bridge.config().region, None);
+    assert!(
+        !p.log[before..]
+            .iter()
+            .any(|c| matches!(c, Command::Status(_) | Command::ShowError { .. })),
+        "{:?}",
+        &p.log[before..]
+    );
+}
+
+#[test]
+fn start_up_cif_calls_carry_correlation_ids_unique_to_the_page_load() {
+    let ids = |nonce: &str| {
+        let layers = vec![layer(ConfigSource::Url, json!({"ccpUrl": CCP}))];
+        let (config, _) = Config::resolve(&layers);
+        let mut p = Pair::new(config);
+        p.bridge = Bridge::new(p.bridge.config().clone(), p.now).with_page_nonce(nonce);
+        fact(
+            &mut p,
+            StartupInput::Begin {
+                layers,
+                cif_library: CifLibrary::AlreadyLoaded,
+            },
+        );
+        cif_comes_up(&mut p, None);
+        (p.last("getEnvironment").2, p.last("setClickToAct").2)
+    };
+    let (environment, click_to_act) = ids("pageOne");
+    let (environment_again, _) = ids("pageOne");
+    let (reloaded, reloaded_click_to_act) = ids("pageTwo");
+    assert_eq!(environment, environment_again, "derived, not random");
+    assert_ne!(environment, reloaded, "a reloaded page's calls are told apart");
+    assert_ne!(click_to_act, reloaded_click_to_act);
+    assert_ne!(environment, click_to_act, "one id per call");
+    assert!(Guid::parse(&environment).is_some(), "GUID-shaped: {environment}");
 }
 
 #[test]
@@ -505,6 +612,49 @@ fn the_login_pop_up_is_checked_after_a_sign_in_failure_while_the_ccp_is_still_fa
 }
 
 #[test]
+fn a_login_pop_up_check_from_before_a_retry_does_not_reword_the_new_failure() {
+    let mut p = begin_with(json!({"ccpUrl": CCP}), CifLibrary::AlreadyLoaded);
+    fact(&mut p, StartupInput::Ccp(CcpEvent::AuthFail));
+    p.advance(1_000);
+    fact(&mut p, StartupInput::RetryClicked);
+    fact(&mut p, StartupInput::Ccp(CcpEvent::IframeRetriesExhausted));
+    let failed = shown(&p).1;
+    assert_eq!(failed, CcpStatus::Failed(CcpFailure::IframeRetriesExhausted.message()));
+    p.advance(10_000);
+    assert!(
+        !startup_calls(&p).contains(&StartupCall::CheckLoginWindow),
+        "the check belonged to the CCP before the retry"
+    );
+    assert_eq!(shown(&p).1, failed);
+}
+
+#[test]
+fn a_ccp_that_answered_with_a_failure_is_not_said_to_be_not_answering() {
+    let mut p = begin_with(json!({"ccpUrl": CCP}), CifLibrary::AlreadyLoaded);
+    fact(&mut p, StartupInput::Ccp(CcpEvent::AccessDenied));
+    p.advance(60_000);
+    assert!(!p.report_codes().contains(&"ccp.not_answering"));
+    assert_eq!(shown(&p).1, CcpStatus::Failed(CcpFailure::AccessDenied.message()));
+}
+
+#[test]
+fn failed_streams_subscriptions_are_worded_by_the_core() {
+    let mut p = begin_with(json!({"ccpUrl": CCP}), CifLibrary::AlreadyLoaded);
+    fact(
+        &mut p,
+        StartupInput::StreamsSubscriptionsFailed {
+            detail: "connect.contact: TypeError: x".into(),
+        },
+    );
+    assert_eq!(
+        errors(&p),
+        ["Amazon Connect Streams subscriptions failed: connect.contact: TypeError: x"]
+    );
+    assert!(p.report_codes().contains(&"streams.subscriptions_failed"));
+    assert_eq!(shown(&p).1, CcpStatus::Loading, "the CCP itself may still come up");
+}
+
+#[test]
 fn a_failover_is_shown_and_changes_nothing_else() {
     let mut p = begin_with(json!({"ccpUrl": CCP}), CifLibrary::AlreadyLoaded);
     fact(&mut p, StartupInput::Ccp(CcpEvent::Initialized));
@@ -539,7 +689,7 @@ fn status_parts_are_emitted_only_when_they_change() {
     );
     let focus: Vec<StatusView> = statuses(&q);
     assert_eq!(focus.len(), 1, "{focus:?}");
-    let StatusView::Focus(Some(summary)) = &focus[0] else {
+    let StatusView::Focus(FocusStatus::Contact(summary)) = &focus[0] else {
         panic!("{focus:?}")
     };
     assert!(summary.starts_with("voice with M…"), "{summary}");
@@ -548,7 +698,7 @@ fn status_parts_are_emitted_only_when_they_change() {
         DynamicsHandler::SessionSwitched,
         json!({"sessionId": "session-elsewhere", "focused": true}),
     );
-    assert_eq!(statuses(&q).last(), Some(&StatusView::Focus(None)));
+    assert_eq!(statuses(&q).last(), Some(&StatusView::Focus(FocusStatus::NoContact)));
     assert_eq!(statuses(&q).len(), 2);
 }
 
@@ -563,4 +713,10 @@ fn status_texts_are_what_the_agent_reads() {
         CcpStatus::WaitingForConfig.text(),
         "waiting for configuration from Dynamics…"
     );
+    assert_eq!(FocusStatus::default().text(), "no contact");
+    assert_eq!(FocusStatus::default().tone(), status::Tone::Pending);
+    let looking = FocusStatus::of(Some("chat with M… (contact …950e)".into()));
+    assert_eq!(looking.text(), "chat with M… (contact …950e)");
+    assert_eq!(looking.tone(), status::Tone::Ok);
+    assert_eq!(FocusStatus::of(None), FocusStatus::NoContact);
 }

@@ -591,6 +591,30 @@ fn without_web_locks_every_tab_pops_and_says_so_once() {
 }
 
 #[test]
+fn the_tabs_line_says_why_and_offers_take_over_only_to_a_follower() {
+    assert_eq!(
+        RoleView::Handling.text(),
+        None,
+        "a page that handles contacts hides the line"
+    );
+    assert!(!RoleView::Handling.offers_take_over());
+    assert_eq!(
+        RoleView::Following.text(),
+        Some("Contacts are being handled in another Dynamics tab.")
+    );
+    assert!(RoleView::Following.offers_take_over());
+    let alone = RoleView::Uncoordinated.text().unwrap_or_default();
+    assert!(
+        alone.contains("cannot coordinate") && alone.contains("Web Locks"),
+        "{alone}"
+    );
+    assert!(
+        !RoleView::Uncoordinated.offers_take_over(),
+        "no lock to take: the page already handles contacts"
+    );
+}
+
+#[test]
 fn with_tab_leadership_off_the_page_never_seeks_the_lock() {
     let mut b = Browser::with_config(2, json!({"preflight": false, "tabLeadership": false}));
     assert!(b.holder.is_none());

@@ -111,6 +111,9 @@ enum TimerKey {
     Handover,
     /// `cifInitTimeoutMs` after start-up: without `CIFInitDone` by now, Dynamics is said to be not connected.
     CifInit,
+    /// `cifInitTimeoutMs` after `getEnvironment`: without its answer by now, CIF goes live without Custom
+    /// Parameters.
+    EnvironmentOverdue,
     /// `CCP_ANSWER_WAIT_MS` after `initCCP`: a CCP still loading is said to be not answering.
     CcpAnswer,
     /// After a sign-in failure: look whether the browser blocked Streams' login pop-up.
@@ -379,6 +382,7 @@ impl Bridge {
                 TimerKey::LeadershipUnanswered => self.on_leadership_unanswered(),
                 TimerKey::Handover => self.on_handover_due(),
                 TimerKey::CifInit => self.on_cif_init_overdue(),
+                TimerKey::EnvironmentOverdue => self.on_environment_overdue(),
                 TimerKey::CcpAnswer => self.on_ccp_answer_overdue(),
                 TimerKey::LoginPopupCheck => self.on_login_popup_check(),
             }

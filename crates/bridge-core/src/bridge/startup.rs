@@ -6,10 +6,14 @@
 //!   CCP starts anyway; a `CIFInitDone` that comes later still connects (a slow Dynamics is not a broken one).
 //! * `getEnvironment` is the first CIF call, and its Custom Parameters are applied before CIF counts as ready, so
 //!   the first pop already uses them. They rank below the URL and above `config.json`; only their own refused
-//!   values are shown (the others were shown at start-up).
+//!   values are shown (the others were shown at start-up). `getEnvironment` gets `cifInitTimeoutMs` too: a
+//!   Dynamics that never answers it goes live without Custom Parameters rather than keep the pops waiting.
 //! * The CCP starts once, as soon as its URL is known: at start-up from the URL or `config.json`, else after the
 //!   Custom Parameters (or at once when CIF will not come). A `ccpUrl` from Custom Parameters after the CCP
-//!   started is not applied (a second CCP would sign the agent in twice), and the console says so.
+//!   started is not applied (a second CCP would sign the agent in twice), and the console says so; the
+//!   configuration keeps the URL the CCP started with, so Retry restarts that one.
+//! * Retry counts only while the CCP status offers it: before the CCP started it would start without the URL
+//!   Custom Parameters may still bring.
 //! * A URL reaches `initCCP` only after a last check at the sink ([`acceptable_ccp_url`]) and the allow-list, and
 //!   the same holds for the secondary CCP and the login pop-up, where the agent types credentials.
 //! * A frame refused by `frame-ancestors` is opaque to the page, so the only fact is time: a CCP still loading
@@ -18,15 +22,16 @@
 use crate::ccp_failure::{CcpFailure, CCP_ANSWER_WAIT_MS};
 use crate::command::{CifCall, Command, Severity};
 use crate::config::{Config, ConfigLayer, ConfigSource, GlobalResiliency};
+use crate::contact::page_guid;
 use crate::ids::RequestId;
 use crate::input::{CifAvailability, CifOutcome, CifReply};
 use crate::startup::{
     acceptable_ccp_url, custom_parameters, raw_value, CcpEvent, CcpParams, CifLibrary, CifState, Softphone,
     StartupCall, StartupInput,
 };
-use crate::status::{CcpStatus, DynamicsStatus, StatusView};
+use crate::status::{CcpStatus, DynamicsStatus, FocusStatus, StatusView};
 
-use super::{Bridge, TimerKey, BRIDGE_CORRELATION_ID};
+use super::{Bridge, TimerKey};
 
 /// When to look at Streams' login pop-up after a sign-in failure: its `ccpAckTimeout` (3 s) plus time to open it.
 const LOGIN_POPUP_CHECK_MS: u64 = 5_500;
@@ -47,16 +52,18 @@ pub(super) struct Startup {
     cif_expected: bool,
     /// The injected library's URL, for the message when it fails to load.
     library_url: Option<String>,
-    /// The `getEnvironment` in flight.
+    /// The `getEnvironment` in flight (forgotten at its deadline, so a late answer is ignored).
     environment: Option<RequestId>,
     /// The `setClickToAct(true)` in flight.
     click_to_act: Option<RequestId>,
     /// Whether the CCP is still to be started (once; again after Retry).
     ccp_pending: bool,
-    /// What the status line shows.
+    /// What the status line shows about Dynamics, so only a change is emitted.
     dynamics: DynamicsStatus,
+    /// What the status line shows about the CCP; also what Retry and the login pop-up check go by.
     ccp: CcpStatus,
-    focus: Option<String>,
+    /// What the status line shows about the focused contact, so a switch to the same one says nothing.
+    focus: FocusStatus,
 }
 
 impl Default for Startup {
@@ -71,7 +78,7 @@ impl Default for Startup {
             ccp_pending: true,
             dynamics: DynamicsStatus::default(),
             ccp: CcpStatus::default(),
-            focus: None,
+            focus: FocusStatus::default(),
         }
     }
 }
@@ -84,6 +91,8 @@ impl Startup {
 }
 
 impl Bridge {
+    /// The shell reports what it saw and nothing else, so every start-up fact is judged here, against the state
+    /// the core already holds (whether CIF was asked for, what the CCP status offers).
     pub(super) fn on_startup(&mut self, input: StartupInput) {
         match input {
             StartupInput::Begin { layers, cif_library } => self.begin(layers, cif_library),
@@ -94,6 +103,17 @@ impl Bridge {
             }
             StartupInput::CifScriptNotAdded { reason } => self.cif_unavailable(reason),
             StartupInput::CcpInitThrew { name, message } => self.on_ccp_init_threw(&name, &message),
+            StartupInput::StreamsSubscriptionsFailed { detail } => {
+                let text = format!("Amazon Connect Streams subscriptions failed: {detail}");
+                self.report(
+                    Severity::Error,
+                    None,
+                    "streams.subscriptions_failed",
+                    text.clone(),
+                    false,
+                );
+                self.show_error(text);
+            }
             StartupInput::Ccp(event) => self.on_ccp_event(event),
             StartupInput::RetryClicked => self.retry_ccp(),
             StartupInput::LoginWindow { blocked } => {
@@ -108,6 +128,7 @@ impl Bridge {
     pub(super) fn take_startup_reply(&mut self, reply: CifReply) -> Option<CifReply> {
         if self.startup.environment == Some(reply.request) {
             self.startup.environment = None;
+            self.timers.remove(TimerKey::EnvironmentOverdue);
             self.apply_environment(reply.outcome);
             self.cif_connected();
             None
@@ -197,6 +218,7 @@ impl Bridge {
         self.start_ccp();
     }
 
+    /// The wait for `CIFInitDone` is over: a missing Dynamics must not keep the CCP from starting.
     pub(super) fn on_cif_init_overdue(&mut self) {
         let wait = self.config.cif_init_timeout_ms;
         self.cif_unavailable(format!("no CIFInitDone within {wait} ms"));
@@ -227,16 +249,38 @@ impl Bridge {
         self.cif = CifState::Initialising;
         self.timers.remove(TimerKey::CifInit);
         self.startup.environment = Some(self.send_startup_cif(CifCall::GetEnvironment));
+        let wait = self.config.cif_init_timeout_ms;
+        self.timers.insert(self.now.plus(wait), TimerKey::EnvironmentOverdue);
     }
 
-    /// A start-up CIF call: not a contact's, no deadline of the core's (CIF's own time limit answers it).
+    /// `getEnvironment` never answered: Custom Parameters are only a refinement, so rather than keep the pops
+    /// (and a CCP that waits for its URL) stuck, CIF goes live without them; a late answer is then ignored.
+    pub(super) fn on_environment_overdue(&mut self) {
+        if self.startup.environment.take().is_none() {
+            return;
+        }
+        let wait = self.config.cif_init_timeout_ms;
+        self.report(
+            Severity::Warning,
+            None,
+            "cif.getEnvironment.unanswered",
+            format!("getEnvironment() did not answer within {wait} ms; Custom Parameters are not applied"),
+            false,
+        );
+        self.cif_connected();
+    }
+
+    /// A start-up CIF call: not a contact's, no deadline of the pop flow's. Its correlation id is unique to the
+    /// method and the page load (the key holds a space, which no contact id does, so it never names a contact's).
     fn send_startup_cif(&mut self, call: CifCall) -> RequestId {
         let request = self.next_request_id();
-        self.trace(None, &format!("cif.{}", call.method_name()), format!("{request}"));
+        let method = call.method_name();
+        self.trace(None, &format!("cif.{method}"), format!("{request}"));
+        let correlation_id = page_guid(&format!("startup {method}"), &self.page_nonce);
         self.commands.push_back(Command::Cif {
             request,
             contact: None,
-            correlation_id: BRIDGE_CORRELATION_ID.to_owned(),
+            correlation_id,
             call,
         });
         request
@@ -275,11 +319,17 @@ impl Bridge {
             .collect();
         layers.push(layer);
         layers.sort_by_key(|l| l.source);
-        let (config, errors) = Config::resolve(&layers);
+        let (mut config, errors) = Config::resolve(&layers);
         for e in errors.iter().filter(|e| e.source == ConfigSource::CustomParams) {
             self.show_error(e.to_string());
         }
         if !self.startup.ccp_pending && config.ccp_url != self.config.ccp_url {
+            // The URL in force stays the one the CCP started with, so a Retry and the diagnostics agree with the
+            // message below.
+            config.ccp_url = self.config.ccp_url.clone();
+            if let Some(custom) = layers.iter_mut().find(|l| l.source == ConfigSource::CustomParams) {
+                custom.values.remove("ccpUrl");
+            }
             self.report(
                 Severity::Warning,
                 None,
@@ -321,6 +371,8 @@ impl Bridge {
         }
     }
 
+    /// Says in the errors box which value was refused (or that none was given) and what is expected, since the
+    /// CCP's status alone cannot tell the admin what to fix.
     fn ccp_url_refused(&mut self, value: &str) {
         let text = if value.is_empty() {
             format!("configuration key `ccpUrl` is missing: expected {CCP_URL_EXPECTED}; the CCP is not loaded")
@@ -373,6 +425,8 @@ impl Bridge {
             .insert(self.now.plus(u64::from(CCP_ANSWER_WAIT_MS)), TimerKey::CcpAnswer);
     }
 
+    /// A throwing `initCCP` never answers, so there is no point waiting for it; the failure is named by its cause
+    /// (storage blocked, …) rather than by Streams' wording.
     fn on_ccp_init_threw(&mut self, name: &str, message: &str) {
         let failure = CcpFailure::from_init_error(name, message);
         self.timers.remove(TimerKey::CcpAnswer);
@@ -390,9 +444,14 @@ impl Bridge {
         self.set_ccp_status(CcpStatus::NotAnswering(failure.message()));
     }
 
+    /// The CCP's lifecycle decides its status; after a sign-in failure Streams may open its login pop-up, which
+    /// the browser may block without telling anyone, hence the later look.
     fn on_ccp_event(&mut self, event: CcpEvent) {
         let failure = match event {
             CcpEvent::Initialized => {
+                // Signed in and answering: neither watch has anything left to find.
+                self.timers.remove(TimerKey::CcpAnswer);
+                self.timers.remove(TimerKey::LoginPopupCheck);
                 self.set_ccp_status(CcpStatus::Ready);
                 return;
             }
@@ -422,14 +481,21 @@ impl Bridge {
         }
     }
 
+    /// Only a CCP still failed has a pop-up worth looking for: once it answered, the agent signed in somehow.
     pub(super) fn on_login_popup_check(&mut self) {
         if matches!(self.startup.ccp, CcpStatus::Failed(_)) {
             self.commands.push_back(Command::Startup(StartupCall::CheckLoginWindow));
         }
     }
 
-    /// The Retry button: restart Streams and `initCCP` again. The page, the core and its contacts stay.
+    /// The Retry button: restart Streams and `initCCP` again. The page, the core and its contacts stay. Only while
+    /// the status offers it: before the CCP started (waiting for Custom Parameters) a Retry would start it without
+    /// the URL they may bring, and a working CCP has nothing to retry.
     fn retry_ccp(&mut self) {
+        if !self.startup.ccp.offers_retry() {
+            self.trace(None, "startup", "Retry while the CCP offers none: ignored".into());
+            return;
+        }
         self.report(
             Severity::Info,
             None,
@@ -438,15 +504,21 @@ impl Bridge {
             false,
         );
         self.commands.push_back(Command::Startup(StartupCall::RestartCcp));
+        // A look at the old CCP's login pop-up would judge the new CCP by it.
+        self.timers.remove(TimerKey::LoginPopupCheck);
         self.startup.ccp_pending = true;
         self.start_ccp();
     }
 
+    /// A failure is both reported (console, trace) and shown with Retry beside it.
     fn ccp_failed(&mut self, failure: &CcpFailure) {
+        // The CCP answered, if only with a failure: "not answering" would be wrong from now on.
+        self.timers.remove(TimerKey::CcpAnswer);
         self.report_ccp_failure(failure);
         self.set_ccp_status(CcpStatus::Failed(failure.message()));
     }
 
+    /// One report per CCP failure, under the failure's own code, so support can tell them apart in the trace.
     fn report_ccp_failure(&mut self, failure: &CcpFailure) {
         self.report(
             Severity::Error,
@@ -457,6 +529,7 @@ impl Bridge {
         );
     }
 
+    /// The CCP part of the status line, which Retry and the login pop-up check also go by.
     fn set_ccp_status(&mut self, status: CcpStatus) {
         self.show(StatusView::Ccp(status));
     }
@@ -475,12 +548,13 @@ impl Bridge {
 
     /// What the agent is looking at (from the core's focus knowledge), on the status line when it changed.
     pub(super) fn show_focus_if_changed(&mut self) {
-        let focus = self.focus_summary();
+        let focus = FocusStatus::of(self.focus_summary());
         if focus != self.startup.focus {
             self.show(StatusView::Focus(focus));
         }
     }
 
+    /// An error the admin must act on goes to the errors box, and to the trace so an exported trace shows it.
     fn show_error(&mut self, text: String) {
         self.trace(None, "startup.error", text.clone());
         self.commands.push_back(Command::ShowError { text });
