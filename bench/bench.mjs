@@ -50,6 +50,8 @@ const ENGINE_JSON = opt('engine-json', path.join(BENCH, 'out', 'engine.json'));
 // functions taking the most self and total time in the report). Names of wasm functions need a build whose wasm
 // keeps its name section (see bench/README.md).
 const CPU_PROFILE = opt('cpu-profile', null);
+// The provider's streamsConsoleLevel (default: the page's own, WARN); `INFO` measures Streams' default echo.
+const STREAMS_CONSOLE_LEVEL = opt('streams-console-level', null);
 const SAMPLE_CAPACITY = 3 * 400000; // bridge spans recorded by src/metrics.rs (3 numbers each)
 
 // The spec's targets (§6) and the lines of the table that check them.
@@ -430,6 +432,7 @@ async function browserRun() {
     // The fake CCP pushes snapshots at once (default: 50 ms after a change), so contacts flow as fast as they can.
     const ccpUrl = `${server.hostOrigin}/ccp-v2/?wbrun=bench&wbSnapshotDelayMs=0`;
     const q = new URLSearchParams({ wbRun: 'bench', ccpUrl });
+    if (STREAMS_CONSOLE_LEVEL) q.set('streamsConsoleLevel', STREAMS_CONSOLE_LEVEL);
     log(`workbench ${server.url}  (Chromium ${browser.version()})`);
     await page.goto(`${server.url}?${q}`);
     await page.waitForFunction(() => !!window.workbench, null, { timeout: 15000 });

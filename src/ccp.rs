@@ -21,13 +21,15 @@ pub struct InitThrew {
     pub message: String,
 }
 
-/// `connect.core.initCCP(container, params)`.
+/// `connect.core.initCCP(container, params)`, with Streams' console echo level set first.
 pub fn init(container: &Element, params: &CcpParams) -> Result<(), InitThrew> {
-    let params = to_js(params).map_err(|e| InitThrew {
+    let js_params = to_js(params).map_err(|e| InitThrew {
         name: String::new(),
         message: format!("initCCP parameters could not be built: {e}"),
     })?;
-    sys::streams::init_ccp(container, &params).map_err(|e| {
+    // Before initCCP, so the lines Streams logs while it starts are held to the level too.
+    set_console_level(params.streams_console_level);
+    sys::streams::init_ccp(container, &js_params).map_err(|e| {
         let text = |key: &str| {
             Reflect::get(&e, &JsValue::from_str(key))
                 .ok()
@@ -38,6 +40,31 @@ pub fn init(container: &Element, params: &CcpParams) -> Result<(), InitThrew> {
             message: text("message").unwrap_or_else(|| js_text(&e)),
         }
     })
+}
+
+/// `connect.getLog().setEchoLevel(level)`: which of Streams' log lines reach the console. A Streams without it
+/// keeps its own default; that is worth a console line, not a failure.
+fn set_console_level(level: &str) {
+    let get = |target: &JsValue, key: &str| Reflect::get(target, &JsValue::from_str(key)).ok();
+    let log = get(&js_sys::global(), "connect")
+        .and_then(|c| get(&c, "getLog"))
+        .and_then(|f| f.dyn_into::<Function>().ok())
+        .and_then(|f| f.call0(&JsValue::NULL).ok());
+    let set = log
+        .as_ref()
+        .and_then(|l| get(l, "setEchoLevel"))
+        .and_then(|f| f.dyn_into::<Function>().ok());
+    match (log, set) {
+        (Some(log), Some(set)) => {
+            if let Err(e) = set.call1(&log, &JsValue::from_str(level)) {
+                console::warn(&format!(
+                    "connect.getLog().setEchoLevel({level}) failed: {}",
+                    js_text(&e)
+                ));
+            }
+        }
+        _ => console::info("connect.getLog().setEchoLevel is not available; Streams echoes its default levels"),
+    }
 }
 
 /// `connect.core.terminate()` (unsubscribes everything, resets Streams' initialised flags), plus what it leaves

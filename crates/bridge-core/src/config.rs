@@ -113,6 +113,10 @@ pub struct Config {
     pub allow_framed_softphone: bool,
     /// `disableRingtone`.
     pub disable_ringtone: bool,
+    /// `streamsConsoleLevel`: the lowest level of Streams' log lines echoed to the browser console. Streams echoes
+    /// every INFO line by default, synchronously and inside the page's handling of each contact event; its log
+    /// buffer (the CCP's "Download logs") keeps every level whatever this says.
+    pub streams_console_level: &'static str,
     /// `cifInitTimeoutMs`: how long to wait for `CIFInitDone` before saying "Dynamics not connected".
     pub cif_init_timeout_ms: u64,
     /// `cifCallTimeoutMs`: deadline of a CIF call (CIF gives up after 10 s; default 12 s leaves a margin).
@@ -222,6 +226,7 @@ impl Default for Config {
             login_popup_auto_close: true,
             allow_framed_softphone: true,
             disable_ringtone: false,
+            streams_console_level: "WARN",
             cif_init_timeout_ms: 15_000,
             cif_call_timeout_ms: 12_000,
             notification_timeout_ms: 600_000,
@@ -271,7 +276,7 @@ impl Default for Config {
 }
 
 /// Every configuration key, in README order.
-pub const KEYS: [&str; 47] = [
+pub const KEYS: [&str; 48] = [
     "ucilib",
     "crmUrl",
     "ccpUrl",
@@ -283,6 +288,7 @@ pub const KEYS: [&str; 47] = [
     "loginPopupAutoClose",
     "allowFramedSoftphone",
     "disableRingtone",
+    "streamsConsoleLevel",
     "cifInitTimeoutMs",
     "cifCallTimeoutMs",
     "notificationTimeoutMs",
@@ -411,6 +417,7 @@ impl Config {
             "loginPopupAutoClose" => self.login_popup_auto_close = boolean(value)?,
             "allowFramedSoftphone" => self.allow_framed_softphone = boolean(value)?,
             "disableRingtone" => self.disable_ringtone = boolean(value)?,
+            "streamsConsoleLevel" => self.streams_console_level = streams_log_level(value)?,
             "cifInitTimeoutMs" => {
                 self.cif_init_timeout_ms = number(value, 100, 600_000, "milliseconds from 100 to 600000")?;
             }
@@ -840,6 +847,17 @@ pub fn check_queue_arn(s: &str) -> bool {
         && account.len() == 12
         && account.bytes().all(|b| b.is_ascii_digit())
         && matches!(path.as_slice(), ["instance", i, "queue", q] if id(i) && id(q))
+}
+
+/// One of Streams' `connect.LogLevel` names, in upper case (what `Logger.setEchoLevel` accepts).
+fn streams_log_level(value: &Value) -> Result<&'static str, &'static str> {
+    const LEVELS: [&str; 8] = ["TEST", "TRACE", "DEBUG", "INFO", "LOG", "WARN", "ERROR", "CRITICAL"];
+    const EXPECTED: &str = "one of Streams' log levels: TRACE, DEBUG, INFO, LOG, WARN, ERROR or CRITICAL";
+    let s = value.as_str().ok_or(EXPECTED)?.trim();
+    LEVELS
+        .into_iter()
+        .find(|level| level.eq_ignore_ascii_case(s))
+        .ok_or(EXPECTED)
 }
 
 fn boolean(value: &Value) -> Result<bool, &'static str> {

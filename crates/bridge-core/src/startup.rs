@@ -162,6 +162,10 @@ pub struct CcpParams {
     pub login_popup_auto_close: bool,
     /// The softphone's options.
     pub softphone: Softphone,
+    /// The lowest Streams log level echoed to the console, set with `connect.getLog().setEchoLevel` right after
+    /// `initCCP` (not an `initCCP` parameter: Streams 2.28 does not read its `logConfig`).
+    #[serde(skip)]
+    pub streams_console_level: &'static str,
 }
 
 /// `initCCP`'s `softphone` options.

@@ -319,3 +319,20 @@ fn global_resiliency_needs_secondary_ccp_url_and_login_url() {
         assert!(text.contains("the CCP starts in one region only"), "{text}");
     }
 }
+
+#[test]
+fn streams_console_level_is_one_of_streams_levels_and_warn_by_default() {
+    assert_eq!(Config::default().streams_console_level, "WARN");
+    let resolved = |v: Value| Config::resolve(&[layer(ConfigSource::Url, json!({ "streamsConsoleLevel": v }))]);
+    let (config, errors) = resolved(json!(" info "));
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(config.streams_console_level, "INFO");
+    // null (like every key's) clears a lower layer's value back to the default.
+    assert_eq!(resolved(json!(null)).0.streams_console_level, "WARN");
+    for bad in [json!("verbose"), json!(3), json!(true)] {
+        let (config, errors) = resolved(bad.clone());
+        assert_eq!(errors.len(), 1, "{bad}: {errors:?}");
+        assert!(errors[0].to_string().contains("Streams' log levels"), "{}", errors[0]);
+        assert_eq!(config.streams_console_level, "WARN", "{bad}");
+    }
+}

@@ -720,3 +720,27 @@ fn status_texts_are_what_the_agent_reads() {
     assert_eq!(looking.tone(), status::Tone::Ok);
     assert_eq!(FocusStatus::of(None), FocusStatus::NoContact);
 }
+
+#[test]
+fn the_ccp_is_started_with_the_configured_streams_console_level() {
+    let p = begin_with(json!({"ccpUrl": CCP}), CifLibrary::AlreadyLoaded);
+    assert_eq!(
+        init_ccps(&p)
+            .iter()
+            .map(|c| c.streams_console_level)
+            .collect::<Vec<_>>(),
+        ["WARN"]
+    );
+    let p = begin_with(
+        json!({"ccpUrl": CCP, "streamsConsoleLevel": "info"}),
+        CifLibrary::AlreadyLoaded,
+    );
+    let started = init_ccps(&p);
+    assert_eq!(
+        started.iter().map(|c| c.streams_console_level).collect::<Vec<_>>(),
+        ["INFO"]
+    );
+    // Not an initCCP parameter: Streams is told through its logger instead.
+    let json = serde_json::to_value(&started[0]).unwrap_or_default();
+    assert!(json.get("streamsConsoleLevel").is_none(), "{json}");
+}

@@ -414,6 +414,7 @@ impl Bridge {
                 allow_framed_softphone: config.allow_framed_softphone,
                 disable_ringtone: config.disable_ringtone,
             },
+            streams_console_level: config.streams_console_level,
         };
         if let Some(problem) = resiliency.problem() {
             self.show_error(problem);
