@@ -30,11 +30,7 @@ pub fn init(container: &Element, params: &CcpParams) -> Result<(), InitThrew> {
     // Before initCCP, so the lines Streams logs while it starts are held to the level too.
     set_console_level(params.streams_console_level);
     sys::streams::init_ccp(container, &js_params).map_err(|e| {
-        let text = |key: &str| {
-            Reflect::get(&e, &JsValue::from_str(key))
-                .ok()
-                .and_then(|v| v.as_string())
-        };
+        let text = |key: &str| property(&e, key).and_then(|v| v.as_string());
         InitThrew {
             name: text("name").unwrap_or_default(),
             message: text("message").unwrap_or_else(|| js_text(&e)),
@@ -45,15 +41,8 @@ pub fn init(container: &Element, params: &CcpParams) -> Result<(), InitThrew> {
 /// `connect.getLog().setEchoLevel(level)`: which of Streams' log lines reach the console. A Streams without it
 /// keeps its own default; that is worth a console line, not a failure.
 fn set_console_level(level: &str) {
-    let get = |target: &JsValue, key: &str| Reflect::get(target, &JsValue::from_str(key)).ok();
-    let log = get(&js_sys::global(), "connect")
-        .and_then(|c| get(&c, "getLog"))
-        .and_then(|f| f.dyn_into::<Function>().ok())
-        .and_then(|f| f.call0(&JsValue::NULL).ok());
-    let set = log
-        .as_ref()
-        .and_then(|l| get(l, "setEchoLevel"))
-        .and_then(|f| f.dyn_into::<Function>().ok());
+    let log = streams_global("connect").and_then(|connect| method(&connect, "getLog")?.call0(&connect).ok());
+    let set = log.as_ref().and_then(|log| method(log, "setEchoLevel"));
     match (log, set) {
         (Some(log), Some(set)) => {
             if let Err(e) = set.call1(&log, &JsValue::from_str(level)) {
@@ -71,16 +60,15 @@ fn set_console_level(level: &str) {
 /// behind: the iframe refresh timer and attempt counter, so a retried CCP gets its full refresh budget again; then
 /// the old iframe goes (Streams reference §1.2: without removing it the next `initCCP` is a no-op).
 pub fn tear_down(container: &Element) {
-    let get = |target: &JsValue, key: &str| Reflect::get(target, &JsValue::from_str(key)).ok();
-    if let Some(core) = get(&js_sys::global(), "connect").and_then(|c| get(&c, "core")) {
-        if let Some(f) = get(&core, "terminate").and_then(|f| f.dyn_into::<Function>().ok()) {
+    if let Some(core) = streams_global("connect").and_then(|c| property(&c, "core")) {
+        if let Some(f) = method(&core, "terminate") {
             if let Err(e) = f.call0(&core) {
                 console::warn(&format!("connect.core.terminate() failed: {}", js_text(&e)));
             }
         }
         if let (Some(window), Some(handle)) = (
             web_sys::window(),
-            get(&core, "iframeRefreshTimeout").and_then(|t| t.as_f64()),
+            property(&core, "iframeRefreshTimeout").and_then(|t| t.as_f64()),
         ) {
             window.clear_timeout_with_handle(handle as i32);
         }
@@ -98,8 +86,23 @@ pub fn tear_down(container: &Element) {
 /// Whether the browser refused Streams' login pop-up: `connect.core.loginWindow` is `null` (never set is
 /// `undefined`, e.g. another tab holds the pop-up).
 pub fn login_window_blocked() -> bool {
-    Reflect::get(&js_sys::global(), &JsValue::from_str("connect"))
-        .and_then(|c| Reflect::get(&c, &JsValue::from_str("core")))
-        .and_then(|core| Reflect::get(&core, &JsValue::from_str("loginWindow")))
-        .is_ok_and(|w| w.is_null())
+    streams_global("connect")
+        .and_then(|c| property(&c, "core"))
+        .and_then(|core| property(&core, "loginWindow"))
+        .is_some_and(|w| w.is_null())
+}
+
+/// A global of the page (`connect`, once Streams is loaded).
+fn streams_global(name: &str) -> Option<JsValue> {
+    property(&js_sys::global(), name)
+}
+
+/// `target[key]`, if reading it does not throw.
+fn property(target: &JsValue, key: &str) -> Option<JsValue> {
+    Reflect::get(target, &JsValue::from_str(key)).ok()
+}
+
+/// `target[key]` when it is a function.
+fn method(target: &JsValue, key: &str) -> Option<Function> {
+    property(target, key)?.dyn_into::<Function>().ok()
 }
