@@ -37,6 +37,21 @@ pub struct ConfigLayer {
     pub values: Map<String, Value>,
 }
 
+/// Puts `layer` after every layer of lower or equal precedence, so that a list built this way is in
+/// precedence order (later wins) with ties kept in arrival order. An insertion, not a sort: these lists hold a
+/// handful of layers, and std's sort costs kilobytes of wasm per element type.
+pub fn insert_by_source<L: AsRef<ConfigLayer>>(layers: &mut Vec<L>, layer: L) {
+    let source = layer.as_ref().source;
+    let at = layers.partition_point(|l| l.as_ref().source <= source);
+    layers.insert(at, layer);
+}
+
+impl AsRef<ConfigLayer> for ConfigLayer {
+    fn as_ref(&self) -> &ConfigLayer {
+        self
+    }
+}
+
 /// A configuration value that was refused; the default (or a lower layer's value) stays in force.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError {
@@ -345,8 +360,10 @@ impl Config {
     pub fn resolve(layers: &[ConfigLayer]) -> (Config, Vec<ConfigError>) {
         let mut config = Config::default();
         let mut errors = Vec::new();
-        let mut ordered: Vec<&ConfigLayer> = layers.iter().collect();
-        ordered.sort_by_key(|l| l.source);
+        let mut ordered: Vec<&ConfigLayer> = Vec::with_capacity(layers.len());
+        for layer in layers {
+            insert_by_source(&mut ordered, layer);
+        }
         for layer in ordered.iter().filter(|l| l.source <= ConfigSource::ConfigFile) {
             for (key, slot) in [
                 ("allowedConnectOrigins", &mut config.allowed_connect_origins),

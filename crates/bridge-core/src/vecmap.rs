@@ -146,18 +146,14 @@ impl<K, V> VecMap<K, V> {
 }
 
 impl<K: Ord, V> FromIterator<(K, V)> for VecMap<K, V> {
+    /// Inserts one by one (the last value of equal keys wins, as with repeated inserts). Not a sort: a stable
+    /// sort is monomorphised again for every `(K, V)` and cost ~3 KB of wasm each; these maps hold a few entries.
     fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
-        let mut entries: Vec<(K, V)> = iter.into_iter().collect();
-        // Stable sort, then keep the last value of equal keys (as repeated inserts would).
-        entries.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut out: Vec<(K, V)> = Vec::with_capacity(entries.len());
-        for e in entries {
-            match out.last_mut() {
-                Some(last) if last.0 == e.0 => *last = e,
-                _ => out.push(e),
-            }
+        let mut map = VecMap::new();
+        for (k, v) in iter {
+            map.insert(k, v);
         }
-        VecMap { entries: out }
+        map
     }
 }
 

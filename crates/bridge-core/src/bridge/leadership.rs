@@ -15,6 +15,7 @@ use crate::ids::ContactId;
 use crate::leadership::{lock_name, LeadershipCall, LeadershipInput, PeerMessage, RoleView};
 use crate::text;
 use crate::time::Millis;
+use crate::vecmap::VecSet;
 
 use super::{Bridge, CifState, TimerKey};
 
@@ -367,8 +368,7 @@ impl Bridge {
     /// The contacts this page must never see popped again elsewhere: popped, being popped, declined or
     /// given up here, or known popped in another tab.
     fn claimed_ids(&self) -> Vec<String> {
-        let mut ids: Vec<String> = self
-            .contacts
+        self.contacts
             .values()
             .filter(|c| {
                 matches!(
@@ -384,10 +384,9 @@ impl Bridge {
             })
             .map(|c| c.id.as_str().to_owned())
             .chain(self.leadership.claimed_elsewhere.iter().map(|c| c.as_str().to_owned()))
-            .collect();
-        ids.sort_unstable();
-        ids.dedup();
-        ids
+            .collect::<VecSet<String>>()
+            .into_iter()
+            .collect()
     }
 
     /// The leader posts its claim list when it changed (after every input), or always when `force`d (an

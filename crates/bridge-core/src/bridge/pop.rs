@@ -1,6 +1,6 @@
 //! The pop flow: contact events, the first decision, the notification, the pop turn, the session and its tabs.
 
-use crate::vecmap::VecMap;
+use crate::vecmap::{VecMap, VecSet};
 
 use serde_json::{Map, Value};
 
@@ -576,7 +576,8 @@ impl Bridge {
 
     /// Lets waiting contacts pop, first come first served, while capacity lasts.
     pub(super) fn admit_waiting_for_capacity(&mut self) {
-        let mut waiting: Vec<(Millis, ContactId)> = self
+        // A set ordered by (since, id): first come first served without monomorphising a sort.
+        let waiting: VecSet<(Millis, ContactId)> = self
             .contacts
             .values()
             .filter_map(|c| match c.state {
@@ -584,7 +585,6 @@ impl Bridge {
                 _ => None,
             })
             .collect();
-        waiting.sort();
         for (_, id) in waiting {
             if self.open_sessions() >= self.config.max_sessions {
                 break;

@@ -21,7 +21,7 @@
 
 use crate::ccp_failure::{CcpFailure, CCP_ANSWER_WAIT_MS};
 use crate::command::{CifCall, Command, Severity};
-use crate::config::{Config, ConfigLayer, ConfigSource, GlobalResiliency};
+use crate::config::{insert_by_source, Config, ConfigLayer, ConfigSource, GlobalResiliency};
 use crate::contact::page_guid;
 use crate::ids::RequestId;
 use crate::input::{CifAvailability, CifOutcome, CifReply};
@@ -310,15 +310,16 @@ impl Bridge {
                 return;
             }
         };
-        let mut layers: Vec<ConfigLayer> = self
+        let mut layers: Vec<ConfigLayer> = Vec::with_capacity(self.startup.layers.len() + 1);
+        for kept in self
             .startup
             .layers
             .iter()
             .filter(|l| l.source != ConfigSource::CustomParams)
-            .cloned()
-            .collect();
-        layers.push(layer);
-        layers.sort_by_key(|l| l.source);
+        {
+            insert_by_source(&mut layers, kept.clone());
+        }
+        insert_by_source(&mut layers, layer);
         let (mut config, errors) = Config::resolve(&layers);
         for e in errors.iter().filter(|e| e.source == ConfigSource::CustomParams) {
             self.show_error(e.to_string());
