@@ -7,7 +7,7 @@
 //! decision (when to seek, when a silent leader counts as hung, what the new leader must not pop again) is the
 //! core's (`bridge/leadership.rs`).
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 
 /// What the shell saw of the lock, the channel or the agent.
@@ -98,7 +98,7 @@ impl RoleView {
 }
 
 /// What the pages of one agent say to each other. Untrusted: any script of the origin may post on the channel.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "t", rename_all = "camelCase")]
 pub enum PeerMessage {
     /// A follower asks whether the leader is alive (answered at once, from the leader's message handler, so a
@@ -125,10 +125,37 @@ pub enum PeerMessage {
 
 impl PeerMessage {
     /// Reads a message as the channel delivered it: JSON text (what this bridge posts) or an object.
+    /// Read through `Value` like every other outside input: a `#[serde(tag)]` derive of `Deserialize` would
+    /// buffer through serde's `Content` and cost ~12 KB of wasm for three small shapes.
     pub fn parse(value: &Value) -> Option<PeerMessage> {
-        match value {
-            Value::String(text) if text.len() <= MAX_MESSAGE_BYTES => serde_json::from_str(text).ok(),
-            Value::Object(_) => serde_json::from_value(value.clone()).ok(),
+        let parsed;
+        let object = match value {
+            Value::String(text) if text.len() <= MAX_MESSAGE_BYTES => {
+                parsed = serde_json::from_str::<Value>(text).ok()?;
+                parsed.as_object()?
+            }
+            Value::Object(object) => object,
+            _ => return None,
+        };
+        let from = object.get("from")?.as_str()?.to_owned();
+        let claimed = || -> Option<Vec<String>> {
+            object
+                .get("claimed")?
+                .as_array()?
+                .iter()
+                .map(|id| id.as_str().map(str::to_owned))
+                .collect()
+        };
+        match object.get("t")?.as_str()? {
+            "ping" => Some(PeerMessage::Ping { from }),
+            "leading" => Some(PeerMessage::Leading {
+                from,
+                claimed: claimed()?,
+            }),
+            "steppedDown" => Some(PeerMessage::SteppedDown {
+                from,
+                claimed: claimed()?,
+            }),
             _ => None,
         }
     }
@@ -160,4 +187,53 @@ pub fn lock_name(org_origin: Option<&str>, agent_arn: Option<&str>, username: Op
     let agent = agent_arn.and_then(clean).or_else(|| username.and_then(clean))?;
     let org = org_origin.and_then(clean).unwrap_or_default().to_ascii_lowercase();
     Some(format!("connect-cif-bridge:{org}:{agent}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn messages() -> [PeerMessage; 3] {
+        [
+            PeerMessage::Ping { from: "p1".into() },
+            PeerMessage::Leading {
+                from: "p2".into(),
+                claimed: vec!["c1".into(), "c2".into()],
+            },
+            PeerMessage::SteppedDown {
+                from: "p3".into(),
+                claimed: vec![],
+            },
+        ]
+    }
+
+    #[test]
+    fn what_a_page_posts_is_read_back_as_text_or_as_an_object() {
+        for message in messages() {
+            let text = serde_json::to_string(&message).unwrap_or_default();
+            assert_eq!(PeerMessage::parse(&Value::String(text.clone())), Some(message.clone()));
+            let object: Value = serde_json::from_str(&text).unwrap_or_default();
+            assert_eq!(PeerMessage::parse(&object), Some(message));
+        }
+    }
+
+    #[test]
+    fn malformed_messages_are_refused_whole() {
+        for bad in [
+            json!({"t": "leading", "from": "p", "claimed": ["c1", 7]}),
+            json!({"t": "leading", "from": "p"}),
+            json!({"t": "steppedDown", "from": "p", "claimed": "c1"}),
+            json!({"t": "ping"}),
+            json!({"t": "ping", "from": 1}),
+            json!({"t": "Ping", "from": "p"}),
+            json!({"from": "p"}),
+            json!(["ping"]),
+            json!(42),
+            Value::String("{\"t\":\"ping\"".into()),
+            Value::String(format!("{{\"t\":\"ping\",\"from\":\"{}\"}}", "x".repeat(MAX_MESSAGE_BYTES))),
+        ] {
+            assert_eq!(PeerMessage::parse(&bad), None, "{bad}");
+        }
+    }
 }
