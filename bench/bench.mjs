@@ -414,6 +414,9 @@ function latencyFigures(rows, allSpans, offset) {
     bridgeMsAcceptToLastTab: dist(bridgeAccept),
     streamsReadMsSnapshotToNotify: dist(readsIncoming),
     bridgeOwnMsSnapshotToNotify: dist(bridgeIncoming.map((b, i) => b - readsIncoming[i])),
+    // The five slowest, with their place in the run: tells a cold start (the first few) from noise spread over it.
+    bridgeSlowestSnapshotToNotify: bridgeIncoming.map((ms, index) => ({ index, ms: +ms.toFixed(2) }))
+      .sort((a, b) => b.ms - a.ms).slice(0, 5),
     bridgeShareSnapshotToNotify: +(sum(bridgeIncoming) / Math.max(1e-9, sum(incoming))).toFixed(4),
     bridgeShareAcceptToLastTab: +(sum(bridgeAccept) / Math.max(1e-9, sum(toLastTab))).toFixed(4),
   };

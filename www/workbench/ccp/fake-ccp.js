@@ -217,7 +217,7 @@ function pushSnapshot() {
 function scheduleSnapshot(delay = SNAPSHOT_DELAY_MS, { share = true } = {}) {
   if (share) shareState();
   save();
-  render();
+  scheduleRender();
   if (snapshotTimer) return;
   snapshotTimer = setTimeout(pushSnapshot, delay);
 }
@@ -683,6 +683,18 @@ function onHostMessage(e) {
 
 // ---------------------------------------------------------------------------------------------------------
 // Tiny UI (textContent only: contact data is hostile input)
+
+// Redrawn at most every RENDER_EVERY_MS: the CCP frame shares the host page's thread (same origin), and a
+// redraw per API request would delay Dynamics' answers to the provider in a burst.
+const RENDER_EVERY_MS = 100;
+let renderQueued = false;
+let lastRenderAt = -Infinity;
+function scheduleRender() {
+  if (renderQueued) return;
+  renderQueued = true;
+  const wait = Math.max(0, lastRenderAt + RENDER_EVERY_MS - performance.now());
+  setTimeout(() => { renderQueued = false; lastRenderAt = performance.now(); render(); }, wait);
+}
 
 function render() {
   const st = document.getElementById('agent-state');

@@ -237,11 +237,17 @@ function redrawLog() {
 // ---------------------------------------------------------------------------------------------------------
 // Rendering
 
+// The host redraws at most every RENDER_EVERY_MS: a full redraw costs the host's thread several ms, and
+// Dynamics' answers to the provider wait behind it. A burst of calls (ten chats accepted at once) would
+// otherwise measure the workbench's drawing instead of the bridge.
+const RENDER_EVERY_MS = 100;
 let renderQueued = false;
+let lastRenderAt = -Infinity;
 function scheduleRender() {
   if (renderQueued) return;
   renderQueued = true;
-  setTimeout(() => { renderQueued = false; render(); }, 0);
+  const wait = Math.max(0, lastRenderAt + RENDER_EVERY_MS - performance.now());
+  setTimeout(() => { renderQueued = false; lastRenderAt = performance.now(); render(); }, wait);
 }
 
 const ICON = { voice: '☎', chat: '💬', task: '✔', email: '✉', queue_callback: '↺', home: '⌂' };
