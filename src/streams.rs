@@ -176,6 +176,9 @@ pub struct LastRead {
     state: String,
     /// The hash `src/js/helpers.js`, contact part gave the contact's attributes (their JSON text).
     attributes_hash: f64,
+    /// A full read returned the contact's connection facts (direction, and the customer's number or chat name)
+    /// with no getter failing: later reads leave the connections alone.
+    connections_read: bool,
 }
 
 /// Copies the getters of a contact (those `reading` asks for); `None` when Streams no longer knows it (the
@@ -193,12 +196,21 @@ pub fn read_snapshot(contact: &Contact, id: &str, reading: Reading) -> Option<Co
 ///   snapshot as carrying no new data, exactly as one whose getters all failed);
 /// * attributes changed → a snapshot with the channel, state and attributes only (the core keeps what earlier
 ///   snapshots told it for a field given as `None`).
+///
+/// The connections themselves are read until one full read got them: what they tell (direction, the
+/// customer's number or chat name) does not change over a contact's life, and each read makes Streams build
+/// every connection object again (for a chat whose agent connection has no media info yet, each build also
+/// logs an error).
 pub fn read_changes(
     contact: &Contact,
     id: &str,
     reading: Reading,
     last: &mut Option<LastRead>,
 ) -> Option<ContactSnapshot> {
+    let reading = match last.as_ref() {
+        Some(l) if l.connections_read => Reading::OwnData,
+        _ => reading,
+    };
     let reading_code = match reading {
         Reading::Full => 1,
         Reading::OwnData => 0,
@@ -221,6 +233,17 @@ pub fn read_changes(
         });
         return None;
     };
+    // Complete: the direction, and the customer's number (voice) or name (chat), each read without a failure;
+    // anything missing is asked again on the next state change, as before the first full read.
+    let has = |key: &str| read.get(key).is_some_and(|v| !v.is_null());
+    let connections_complete = reading == Reading::Full
+        && !read.contains_key("err")
+        && has("i")
+        && match read.get("c").and_then(serde_json::Value::as_str) {
+            Some("voice" | "queue_callback") => has("p"),
+            Some("chat") => has("n"),
+            _ => true,
+        };
     if let Some(serde_json::Value::Array(errors)) = read.remove("err") {
         for e in errors {
             let part = |i: usize| {
@@ -251,9 +274,11 @@ pub fn read_changes(
     let hash = read.get("h").and_then(serde_json::Value::as_f64).unwrap_or(f64::NAN);
     let attributes = read.remove("a");
     let brief = read.contains_key("brief");
+    let connections_read = last.as_ref().is_some_and(|l| l.connections_read) || connections_complete;
     *last = Some(LastRead {
         state: state.clone(),
         attributes_hash: hash,
+        connections_read,
     });
     let attributes = match attributes {
         Some(a) => a,

@@ -347,13 +347,44 @@ fn an_unchanged_contact_is_not_read_again_and_a_changed_one_only_for_what_change
         ("connecting", None),
         "only what a refresh reads"
     );
+    let reads = fakeConnectConnectionReads();
     fakeConnectSetState("c-again", "connected");
-    let full = streams::read_changes(&view, "c-again", Reading::Full, &mut last).expect("a new state: all of it");
+    let full = streams::read_changes(&view, "c-again", Reading::Full, &mut last).expect("a new state");
     assert_eq!(
-        (full.state.as_str(), full.phone_number.as_deref()),
-        ("connected", Some("+15555550100"))
+        (full.state.as_str(), full.phone_number, full.inbound),
+        ("connected", None, None),
+        "the connections were read at first sight: the core keeps what they told"
     );
     assert_eq!(full.attributes["LookupSatus"]["value"], "NoMatch");
+    assert_eq!(
+        fakeConnectConnectionReads(),
+        reads,
+        "no connection getter on a state change"
+    );
+}
+
+#[wasm_bindgen_test]
+fn connections_are_read_again_on_a_state_change_until_a_read_got_them() {
+    install_doubles();
+    assert!(fakeConnectAddContact(&voice_contact("c-late-number", "SingleMatch")));
+    fakeConnectSetPhoneNumber("c-late-number", None);
+    let view = connect_cif_bridge::sys::streams::Contact::new("c-late-number").expect("connect.Contact");
+    let mut last = None;
+    let first = streams::read_changes(&view, "c-late-number", Reading::Full, &mut last).expect("first sight");
+    assert_eq!((first.inbound, first.phone_number), (Some(true), None));
+    fakeConnectSetPhoneNumber("c-late-number", Some("+15555550123".into()));
+    fakeConnectSetState("c-late-number", "connected");
+    let second = streams::read_changes(&view, "c-late-number", Reading::Full, &mut last).expect("a new state");
+    assert_eq!(
+        second.phone_number.as_deref(),
+        Some("+15555550123"),
+        "the number is asked again"
+    );
+    let reads = fakeConnectConnectionReads();
+    fakeConnectSetState("c-late-number", "ended");
+    let third = streams::read_changes(&view, "c-late-number", Reading::Full, &mut last).expect("a new state");
+    assert_eq!(third.phone_number, None);
+    assert_eq!(fakeConnectConnectionReads(), reads, "complete now: not read again");
 }
 
 // ---- CIF results are copied, not judged -------------------------------------------------------------------

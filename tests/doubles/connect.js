@@ -27,6 +27,7 @@ function reset() {
     ],
     calls: [],
     threw: 0,
+    connectionReads: 0, // isInbound() and getInitialConnection() calls: each makes Streams build every connection
     autoSucceed: true,
   };
 }
@@ -112,11 +113,13 @@ class Contact {
     return this._data().name ?? null;
   }
   isInbound() {
+    state.connectionReads++;
     const d = data(this.contactId);
     if (d.type === "task" && d.withoutTaskJs) throw new TypeError("Cannot read properties of undefined (reading 'create')");
     return d.inbound !== false;
   }
   getInitialConnection() {
+    state.connectionReads++;
     const d = data(this.contactId);
     if (d.type === "task" && d.withoutTaskJs) throw new TypeError("Cannot read properties of undefined (reading 'create')");
     return new Connection(d);
@@ -239,6 +242,16 @@ export function fakeConnectPreloadContact(d) {
 
 export function fakeConnectSetState(contactId, s) {
   data(contactId).state = s;
+}
+
+// Sets (or, with null, clears) the customer's phone number on the contact's initial connection.
+export function fakeConnectSetPhoneNumber(contactId, phoneNumber) {
+  data(contactId).phoneNumber = phoneNumber;
+}
+
+// How many times the page called isInbound() or getInitialConnection() so far.
+export function fakeConnectConnectionReads() {
+  return state.connectionReads;
 }
 
 // Sets one contact attribute (`{name, value}`), as a flow's Set contact attributes block does.

@@ -16,6 +16,8 @@ extern "C" {
     pub fn fakeConnectPreloadContact(data: &JsValue);
     pub fn fakeConnectSetState(contact_id: &str, state: &str);
     pub fn fakeConnectSetAttribute(contact_id: &str, name: &str, value: &str);
+    pub fn fakeConnectSetPhoneNumber(contact_id: &str, phone_number: Option<String>);
+    pub fn fakeConnectConnectionReads() -> u32;
     pub fn fakeConnectFire(contact_id: &str, event: &str) -> bool;
     pub fn fakeConnectRemove(contact_id: &str) -> bool;
     pub fn fakeConnectInitAgent() -> bool;
