@@ -231,7 +231,10 @@ mod tests {
             json!(["ping"]),
             json!(42),
             Value::String("{\"t\":\"ping\"".into()),
-            Value::String(format!("{{\"t\":\"ping\",\"from\":\"{}\"}}", "x".repeat(MAX_MESSAGE_BYTES))),
+            Value::String(format!(
+                "{{\"t\":\"ping\",\"from\":\"{}\"}}",
+                "x".repeat(MAX_MESSAGE_BYTES)
+            )),
         ] {
             assert_eq!(PeerMessage::parse(&bad), None, "{bad}");
         }
