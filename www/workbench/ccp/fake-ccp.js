@@ -122,8 +122,18 @@ function load() {
   } catch { return null; }
 }
 function save() {
+  clearTimeout(saveTimer);
+  saveTimer = null;
   try { sessionStorage.setItem(STORE_KEY, encode(state)); } catch { /* storage may be blocked; state stays in memory */ }
 }
+// A change is stored within SAVE_EVERY_MS, and at once when the frame goes (Streams removing it, a reload):
+// storing the whole state on every API request cost the host's thread, which also answers the provider.
+const SAVE_EVERY_MS = 50;
+let saveTimer = null;
+function saveSoon() {
+  if (saveTimer === null) saveTimer = setTimeout(save, SAVE_EVERY_MS);
+}
+addEventListener('pagehide', () => { if (saveTimer !== null) save(); });
 
 // ---------------------------------------------------------------------------------------------------------
 // Sharing between tabs (the fake CCP frames of one run in several Dynamics tabs)
@@ -142,8 +152,11 @@ function shareState() {
   state.shareFrom = FRAME_ID;
   postShared('state');
 }
+// Posted only once another tab's frame has spoken: a frame that comes later says hello and is answered with
+// the whole state, so a lone tab need not encode its state for nobody on every change.
+let peerHeard = false;
 function postShared(type) {
-  if (!peers) return;
+  if (!peers || !peerHeard) return;
   const shared = { shareRev: state.shareRev || 0, shareFrom: state.shareFrom || '' };
   for (const k of SHARED_KEYS) shared[k] = state[k];
   try { peers.postMessage({ type, from: FRAME_ID, state: encode(shared) }); } catch { /* channel closed */ }
@@ -152,6 +165,7 @@ if (peers) {
   peers.onmessage = (e) => {
     const m = e.data;
     if (!m || m.from === FRAME_ID) return;
+    peerHeard = true;
     if (m.type === 'hello') { postShared('state'); return; }
     if (m.type !== 'state' || typeof m.state !== 'string') return;
     let incoming;
@@ -216,7 +230,7 @@ function pushSnapshot() {
 /** Push a snapshot about SNAPSHOT_DELAY_MS after a change (several changes in that window make one snapshot). */
 function scheduleSnapshot(delay = SNAPSHOT_DELAY_MS, { share = true } = {}) {
   if (share) shareState();
-  save();
+  saveSoon();
   scheduleRender();
   if (snapshotTimer) return;
   snapshotTimer = setTimeout(pushSnapshot, delay);

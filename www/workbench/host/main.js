@@ -212,11 +212,20 @@ window.addEventListener('message', (e) => {
 // Log
 
 const LOG_MAX = 2000;
+// Entries wait for the next (throttled) redraw to reach the panel: a DOM change per CIF call or Streams message
+// kept the host's thread, which also answers the provider, busy in a burst.
+let logPending = [];
 function log(kind, text) {
   const entry = { at: Date.now(), kind, text: String(text) };
   store.log.push(entry);
   if (store.log.length > LOG_MAX) store.log.splice(0, store.log.length - LOG_MAX);
-  appendLog(entry);
+  logPending.push(entry);
+  scheduleRender();
+}
+function flushLog() {
+  const entries = logPending.slice(-400);
+  logPending = [];
+  for (const e of entries) appendLog(e);
 }
 
 let logFilter = 'all';
@@ -230,6 +239,7 @@ function appendLog(entry) {
 }
 const logKinds = (f) => ({ cif: ['cif'], ccp: ['ccp'], events: ['event'], problems: ['warn', 'error'] }[f] || []);
 function redrawLog() {
+  logPending = [];
   fill($('#log'));
   for (const e of store.log.slice(-400)) appendLog(e);
 }
@@ -253,6 +263,7 @@ function scheduleRender() {
 const ICON = { voice: '☎', chat: '💬', task: '✔', email: '✉', queue_callback: '↺', home: '⌂' };
 
 function render() {
+  flushLog();
   renderStatus();
   renderSessionBar();
   renderTabs();
