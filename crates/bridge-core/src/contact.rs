@@ -54,8 +54,12 @@ pub enum PopState {
     /// opens a tab in whichever session is focused and `createSession` focuses the session it creates, so pops
     /// run one at a time, first come first served (lowest ticket first).
     WaitingForTurn {
-        /// Arrival order.
+        /// Arrival order; 0 for a contact whose capacity check was answered while the turn was still taken, so
+        /// it goes first (arrivals count from 1).
         ticket: u64,
+        /// Dynamics already said a session may be created (asked ahead, while the previous pop waited only
+        /// for its tabs): its turn starts with `createSession`.
+        capacity_confirmed: bool,
     },
     /// `canCreateSession` sent.
     CheckingCapacity {

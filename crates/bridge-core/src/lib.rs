@@ -51,6 +51,8 @@
 //!  AwaitingConnect ──connected──▶ (pop)       │ abandoned / missed / destroyed ──▶ cancelEvent, Abandoned
 //!
 //!  (pop) = WaitingForTurn{ticket} ──turn free──▶ CheckingCapacity{request} ⇄ WaitingForCapacity{since}
+//!          (or ──only tabs hold the turn──▶ CheckingCapacity ──true, turn taken──▶ WaitingForTurn{0, confirmed}
+//!           ──turn free──▶ CreatingSession)
 //!          CheckingCapacity ──true──▶ CreatingSession{request, template, overdue} ──session id──▶
 //!          Popped{session_id, tabs} ──onSessionClosed──▶ SessionClosed
 //! ```

@@ -59,23 +59,33 @@ fn item_08_pops_take_turns_first_come_first_served() {
     chat(&mut p, "chat-c", 3);
     assert_eq!(p.take(), vec!["canCreateSession"]);
     create(&mut p, "s-a");
-    // a's tab is requested in a's (focused) session; b still waits: the tab's answer is part of a's turn.
+    // a's tab is requested in a's (focused) session. b asks canCreateSession meanwhile (it focuses nothing),
+    // but its createSession waits: the tab's answer is part of a's turn.
     assert_eq!(
         p.take(),
         vec![
             "createSession extn_chat_session".to_owned(),
-            format!("createTab extn_entity_record phonecall {}", activity(1))
+            format!("createTab extn_entity_record phonecall {}", activity(1)),
+            "canCreateSession".to_owned(),
         ]
     );
+    assert_eq!(p.last("canCreateSession").1.unwrap().as_str(), "chat-b");
+    p.can_create();
+    assert!(p.take().is_empty(), "b's createSession waits for a's tab");
     assert_eq!(p.bridge.contact_state("chat-b"), Some("WaitingForTurn"));
+    assert_eq!(p.bridge.contact_state("chat-c"), Some("WaitingForTurn"));
     let tab = p.req("createTab");
     p.resolve(tab, json!("tab-1"));
-    assert_eq!(p.take(), vec!["canCreateSession"]);
-    assert_eq!(p.last("canCreateSession").1.unwrap().as_str(), "chat-b");
-    create(&mut p, "s-b");
+    assert_eq!(
+        p.take(),
+        vec!["createSession extn_chat_session"],
+        "b's turn starts without asking again"
+    );
+    assert_eq!(p.last("createSession").1.unwrap().as_str(), "chat-b");
+    p.session_created("s-b");
+    assert_eq!(p.last("canCreateSession").1.unwrap().as_str(), "chat-c");
     let tab = p.req("createTab");
     p.resolve(tab, json!("tab-2"));
-    assert_eq!(p.last("canCreateSession").1.unwrap().as_str(), "chat-c");
     create(&mut p, "s-c");
     let tabs: Vec<(Option<ContactId>, Value)> = p
         .all("createTab")
@@ -86,6 +96,25 @@ fn item_08_pops_take_turns_first_come_first_served() {
         assert_eq!(tabs[i].0.as_ref().unwrap().as_str(), id);
         assert_eq!(tabs[i].1, json!(activity(i as u8 + 1)));
     }
+    assert_eq!(p.all("canCreateSession").len(), 3, "one capacity check per contact");
+}
+
+#[test]
+fn item_08_a_contact_that_asked_ahead_still_waits_for_capacity_when_dynamics_says_no() {
+    let mut p = Pair::default_ready();
+    chat(&mut p, "chat-a", 1);
+    chat(&mut p, "chat-b", 2);
+    create(&mut p, "s-a");
+    p.take();
+    let ask = p.req("canCreateSession");
+    p.resolve(ask, json!(false));
+    assert_eq!(p.bridge.contact_state("chat-b"), Some("WaitingForCapacity"));
+    let tab = p.req("createTab");
+    p.resolve(tab, json!("tab-1"));
+    assert!(
+        p.take().iter().all(|c| !c.starts_with("createSession")),
+        "no session without capacity"
+    );
 }
 
 #[test]
@@ -154,8 +183,11 @@ fn item_08_a_stuck_tab_holds_the_turn_for_one_deadline_only() {
     chat(&mut p, "chat-b", 2);
     create(&mut p, "s-a");
     p.take();
+    p.can_create();
+    assert!(p.take().is_empty(), "b waits while a's tab is young");
     p.advance(12_000);
-    assert_eq!(p.take(), vec!["canCreateSession"]);
+    assert_eq!(p.take(), vec!["createSession extn_chat_session"]);
+    assert_eq!(p.last("createSession").1.unwrap().as_str(), "chat-b");
     assert!(p.report_codes().contains(&"cif.createTab.timeout"));
 }
 

@@ -242,7 +242,10 @@ impl Bridge {
         let ticket = self.next_ticket;
         self.next_ticket += 1;
         self.trace(Some(id), "decision", why.to_owned());
-        PopState::WaitingForTurn { ticket }
+        PopState::WaitingForTurn {
+            ticket,
+            capacity_confirmed: false,
+        }
     }
 
     /// Whether a pop holds the turn: a contact is checking capacity or creating its session, or a tab request
@@ -256,6 +259,16 @@ impl Bridge {
 
     /// [`Bridge::turn_busy`], not counting what `except` itself has under way.
     pub(super) fn turn_busy_except(&self, except: Option<&ContactId>) -> bool {
+        self.turn_held(except, true)
+    }
+
+    /// Whether a session is being created or asked for (the turn counted without the tabs in flight): while
+    /// only tabs hold the turn, the next contact may already ask `canCreateSession`, which focuses nothing.
+    fn session_turn_busy(&self) -> bool {
+        self.turn_held(None, false)
+    }
+
+    fn turn_held(&self, except: Option<&ContactId>, count_tabs: bool) -> bool {
         // Only a request in flight holds the turn: one waiting for its retry does not (two contacts waiting
         // for retries would otherwise wait for each other forever).
         let live = |r: &RequestId| {
@@ -268,7 +281,9 @@ impl Bridge {
             .any(|c| match &c.state {
                 PopState::CheckingCapacity { request } => self.pending.contains_key(request),
                 PopState::CreatingSession { request, overdue, .. } => !overdue && live(request),
-                PopState::Popped { tabs, .. } => tabs.values().any(|t| matches!(t, TabStatus::Pending(r) if live(r))),
+                PopState::Popped { tabs, .. } => {
+                    count_tabs && tabs.values().any(|t| matches!(t, TabStatus::Pending(r) if live(r)))
+                }
                 _ => false,
             });
         by_contact
@@ -286,21 +301,94 @@ impl Bridge {
                 self.open_deferred_tabs(&id);
                 continue;
             }
-            let next = self
-                .contacts
-                .values()
-                .filter_map(|c| match c.state {
-                    PopState::WaitingForTurn { ticket } => Some((ticket, c.id.clone())),
-                    _ => None,
-                })
-                .min();
-            let Some((_, id)) = next else { return };
+            let Some((_, id, capacity_confirmed)) = self.next_in_line() else {
+                return;
+            };
             let Some(state) = self.take_state_for_transition(&id) else {
                 return;
             };
-            let next = self.start_pop(&id);
+            let next = if capacity_confirmed {
+                self.start_confirmed_pop(&id)
+            } else {
+                self.start_pop(&id)
+            };
             self.finish_transition(&id, state.name(), next);
         }
+        self.check_capacity_ahead();
+    }
+
+    /// The contact whose turn is next: lowest ticket first.
+    fn next_in_line(&self) -> Option<(u64, ContactId, bool)> {
+        self.contacts
+            .values()
+            .filter_map(|c| match c.state {
+                PopState::WaitingForTurn {
+                    ticket,
+                    capacity_confirmed,
+                } => Some((ticket, c.id.clone(), capacity_confirmed)),
+                _ => None,
+            })
+            .min()
+    }
+
+    /// While the contact holding the turn waits only for its tabs, the next in line asks `canCreateSession`
+    /// (which focuses nothing), so that its `createSession` leaves as soon as the turn is free: one CIF round
+    /// trip less per turn when contacts queue. One contact at a time asks ahead.
+    fn check_capacity_ahead(&mut self) {
+        if !self.handles_contacts() || !self.reconciled_enough() || !self.turn_busy() || self.session_turn_busy() {
+            return;
+        }
+        let asked = self.contacts.values().any(|c| {
+            matches!(
+                c.state,
+                PopState::CheckingCapacity { .. }
+                    | PopState::WaitingForTurn {
+                        capacity_confirmed: true,
+                        ..
+                    }
+            )
+        });
+        if asked || self.open_sessions() >= self.config.max_sessions {
+            return;
+        }
+        let Some((_, id, _)) = self.next_in_line() else {
+            return;
+        };
+        let Some(state) = self.take_state_for_transition(&id) else {
+            return;
+        };
+        self.trace(
+            Some(&id),
+            "decision",
+            "asking canCreateSession while the previous pop waits for its tabs".into(),
+        );
+        let request = self.send_cif(Some(&id), Purpose::CanCreate, CifCall::CanCreateSession, 0);
+        self.finish_transition(&id, state.name(), PopState::CheckingCapacity { request });
+    }
+
+    /// Back in line, first, after Dynamics said yes while the turn was still taken.
+    pub(super) fn wait_with_capacity_confirmed(&mut self, id: &ContactId) -> PopState {
+        self.trace(
+            Some(id),
+            "decision",
+            "Dynamics can create a session: waiting for the turn, first in line".into(),
+        );
+        PopState::WaitingForTurn {
+            ticket: 0,
+            capacity_confirmed: true,
+        }
+    }
+
+    /// The turn of a contact whose capacity check was answered ahead: `createSession`, unless this page's own
+    /// count has since reached the limit.
+    fn start_confirmed_pop(&mut self, id: &ContactId) -> PopState {
+        if self.open_sessions() >= self.config.max_sessions {
+            return self.start_pop(id);
+        }
+        let Some(template) = self.contacts.get(id).map(|c| c.session_template(&self.config)) else {
+            return PopState::Abandoned;
+        };
+        self.create_session(id, template, 0)
     }
 
     fn has_deferred_tabs(&self, id: &ContactId) -> bool {

@@ -40,8 +40,9 @@ impl Bridge {
                         return;
                     };
                     let next = if self.turn_busy_except(Some(id)) {
-                        // Another pop started while this answer was retried: queue up again.
-                        self.request_pop(id)
+                        // Asked ahead while the previous pop waits for its tabs (or another pop started while
+                        // this answer was retried): first in line, without asking again.
+                        self.wait_with_capacity_confirmed(id)
                     } else {
                         self.create_session(id, template, 0)
                     };
