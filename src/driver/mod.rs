@@ -10,7 +10,9 @@
 //! driver, so dropping the [`Driver`] releases everything: guards first (they unsubscribe), closures last.
 
 use std::cell::{Cell, RefCell};
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use bridge_core::vecmap::VecMap;
 use std::rc::{Rc, Weak};
 
 use bridge_core::{Bridge, Command, Input, LeadershipInput, Millis, StreamsReply};
@@ -61,7 +63,9 @@ struct Inner {
     leadership: RefCell<Option<TabLeadership>>,
     /// "Handle contacts here".
     _take_over_click: EventListener,
-    contacts: RefCell<HashMap<String, ContactSubscriptions>>,
+    /// Each live contact's subscriptions and last read, by contact id (a sorted `VecMap`, not a `HashMap`:
+    /// a few entries, and no hasher's code in the wasm).
+    contacts: RefCell<VecMap<String, ContactSubscriptions>>,
     /// `agent.onStateChange` and `agent.onClearedNextState`.
     agent_subscription: RefCell<Vec<SubscriptionGuard>>,
     global_subscriptions: RefCell<Vec<SubscriptionGuard>>,
@@ -92,7 +96,7 @@ impl Driver {
                     feed(Input::Leadership(LeadershipInput::TakeOverAsked));
                 })
             },
-            contacts: RefCell::new(HashMap::new()),
+            contacts: RefCell::new(VecMap::new()),
             agent_subscription: RefCell::new(Vec::new()),
             global_subscriptions: RefCell::new(Vec::new()),
             cif_handlers: RefCell::new(Vec::new()),
