@@ -114,7 +114,7 @@ impl Shell {
             options.storage_key.clone(),
         );
         match restored {
-            Ok(r) if r.contacts.is_some() || r.handled.is_some() => driver.feed(Input::Restore(r)),
+            Ok(r) if r.contacts.is_some() || r.handled.iter().any(Option::is_some) => driver.feed(Input::Restore(r)),
             Ok(_) => {}
             Err(reason) => driver.feed(Input::StorageUnavailable { reason }),
         }

@@ -62,16 +62,42 @@ pub enum Command {
 pub enum PersistSlot {
     /// Live contacts: sessions, tabs, open notification tokens (small, changes with every pop).
     Contacts,
-    /// Ids of released contacts (up to `handledContactMemory`, changes once per contact).
-    Handled,
+    /// One chunk of the ids of released contacts (up to `handledContactMemory` in all): a release rewrites the
+    /// chunk it falls in, a tenth of the memory, not the whole list. Chunks take the slots in turn, a ring of
+    /// [`HANDLED_SLOTS`].
+    Handled(u8),
 }
 
+/// How many slots the handled ids' chunks take in turn: ten chunks of a tenth of the memory each, and one more
+/// being filled.
+pub const HANDLED_SLOTS: usize = 11;
+
+/// Chunk 0 keeps the single slot's old name, so the list an older page stored is read as a chunk.
+const HANDLED_KEYS: [&str; HANDLED_SLOTS] = [
+    "handled",
+    "handled.1",
+    "handled.2",
+    "handled.3",
+    "handled.4",
+    "handled.5",
+    "handled.6",
+    "handled.7",
+    "handled.8",
+    "handled.9",
+    "handled.10",
+];
+
 impl PersistSlot {
+    /// Every slot, as the shell reads them back after a reload.
+    pub fn all() -> impl Iterator<Item = PersistSlot> {
+        std::iter::once(PersistSlot::Contacts).chain((0..HANDLED_SLOTS as u8).map(PersistSlot::Handled))
+    }
+
     /// The suffix of the storage key the shell writes this slot under.
     pub fn key_suffix(self) -> &'static str {
         match self {
             PersistSlot::Contacts => "contacts",
-            PersistSlot::Handled => "handled",
+            PersistSlot::Handled(n) => HANDLED_KEYS.get(usize::from(n)).copied().unwrap_or(HANDLED_KEYS[0]),
         }
     }
 }

@@ -213,6 +213,27 @@ pub struct AgentEvent {
 pub struct RestoredState {
     /// The [`crate::PersistSlot::Contacts`] text, untrusted: any script on the origin may write storage.
     pub contacts: Option<String>,
-    /// The [`crate::PersistSlot::Handled`] text, untrusted too.
-    pub handled: Option<String>,
+    /// The [`crate::PersistSlot::Handled`] texts by slot, untrusted too.
+    pub handled: [Option<String>; crate::command::HANDLED_SLOTS],
+}
+
+impl RestoredState {
+    /// Keeps `text` as what `slot` holds (the last write wins), as storage would.
+    pub fn store(&mut self, slot: crate::PersistSlot, text: String) {
+        match slot {
+            crate::PersistSlot::Contacts => self.contacts = Some(text),
+            crate::PersistSlot::Handled(n) => {
+                if let Some(at) = self.handled.get_mut(usize::from(n)) {
+                    *at = Some(text);
+                }
+            }
+        }
+    }
+
+    /// Whether any slot holds something: the page was loaded before in this tab.
+    pub fn is_empty(&self) -> bool {
+        std::iter::once(&self.contacts)
+            .chain(self.handled.iter())
+            .all(|t| t.as_deref().map_or(true, |t| t.trim().is_empty()))
+    }
 }

@@ -128,7 +128,7 @@ pub mod vecmap;
 
 pub use bridge::{Bridge, DebugCounts};
 pub use ccp_failure::CcpFailure;
-pub use command::{CifCall, Command, PersistSlot, Report, Severity, StreamsCall};
+pub use command::{CifCall, Command, PersistSlot, Report, Severity, StreamsCall, HANDLED_SLOTS};
 pub use config::{
     ChannelTemplates, Config, ConfigError, ConfigLayer, ConfigSource, CustomerRecordTab, GlobalResiliency,
 };

@@ -21,6 +21,8 @@ pub const VERSION: u64 = 2;
 pub const MAX_RAW_CHARS: usize = 1_000_000;
 /// Most contacts restored.
 pub const MAX_CONTACTS: usize = 200;
+/// Most handled ids read from one slot (a chunk holds a tenth of `handledContactMemory`, at most 100,000).
+const MAX_HANDLED_PER_SLOT: usize = 100_000;
 
 /// An application tab the bridge opens in a contact's session.
 ///
@@ -96,8 +98,8 @@ fn is_false(b: &bool) -> bool {
 pub struct Persisted {
     /// Live contacts.
     pub contacts: VecMap<ContactId, PersistedContact>,
-    /// Released contacts, oldest first.
-    pub handled: Vec<ContactId>,
+    /// Released contacts with their sequence numbers, oldest first.
+    pub handled: Vec<(u64, ContactId)>,
 }
 
 /// The contacts slot as written: borrowed, so rendering copies nothing but the text.
@@ -108,10 +110,11 @@ struct ContactsSlot<'a> {
     contacts: &'a [(&'a ContactId, &'a PersistedContact)],
 }
 
-/// The handled slot as written.
+/// One chunk of handled ids as written: `first` is the sequence number of the first id, the others follow.
 #[derive(Serialize)]
 struct HandledSlot<'a> {
     v: u64,
+    first: u64,
     handled: &'a [&'a str],
 }
 
@@ -125,25 +128,35 @@ pub fn contacts_text(contacts: &[(&ContactId, &PersistedContact)]) -> String {
     serde_json::to_string(&ContactsSlot { v: VERSION, contacts }).unwrap_or_default()
 }
 
-/// The handled slot's text.
-pub fn handled_text<'a>(handled: impl Iterator<Item = &'a ContactId>) -> String {
+/// The text of one chunk of handled ids, the first numbered `first`.
+pub fn handled_text<'a>(first: u64, handled: impl Iterator<Item = &'a ContactId>) -> String {
     let ids: Vec<&str> = handled.map(ContactId::as_str).collect();
     serde_json::to_string(&HandledSlot {
         v: VERSION,
+        first,
         handled: &ids,
     })
     .unwrap_or_default()
 }
 
 impl Persisted {
-    /// Both slots' texts: (contacts, handled).
+    /// The contacts slot's text and the handled ids as one chunk's text.
     pub fn to_texts(&self) -> (String, String) {
         let contacts: Vec<(&ContactId, &PersistedContact)> = self.contacts.iter().collect();
-        (contacts_text(&contacts), handled_text(self.handled.iter()))
+        let first = self.handled.first().map_or(0, |(seq, _)| *seq);
+        (
+            contacts_text(&contacts),
+            handled_text(first, self.handled.iter().map(|(_, id)| id)),
+        )
     }
 
-    /// Parses both stored slots; never fails. Returns what was valid and a list of problems for reports.
-    pub fn parse(contacts: Option<&str>, handled: Option<&str>, max_handled: usize) -> (Persisted, Vec<String>) {
+    /// Parses the stored slots (the handled ids' chunks in any order); never fails. Returns what was valid and
+    /// a list of problems for reports.
+    pub fn parse<'a>(
+        contacts: Option<&str>,
+        handled: impl IntoIterator<Item = &'a str>,
+        max_handled: usize,
+    ) -> (Persisted, Vec<String>) {
         let mut out = Persisted::default();
         let mut problems = Vec::new();
         if let Some(v) = contacts.and_then(|raw| read_slot(raw, "contacts", &mut problems)) {
@@ -157,17 +170,25 @@ impl Persisted {
                 }
             }
         }
-        if let Some(v) = handled.and_then(|raw| read_slot(raw, "handled", &mut problems)) {
-            if let Some(handled) = v.get("handled").and_then(Value::as_array) {
-                let skip = handled.len().saturating_sub(max_handled);
-                out.handled = handled
-                    .iter()
-                    .skip(skip)
-                    .filter_map(Value::as_str)
-                    .filter_map(ContactId::parse)
-                    .collect();
+        // By sequence number (a chunk without `first` is the single list an older page wrote: from 0), the
+        // newest `max_handled` kept.
+        let mut numbered: VecMap<u64, ContactId> = VecMap::new();
+        for raw in handled {
+            let Some(v) = read_slot(raw, "handled", &mut problems) else {
+                continue;
+            };
+            let first = v.get("first").and_then(Value::as_u64).unwrap_or(0);
+            let Some(ids) = v.get("handled").and_then(Value::as_array) else {
+                continue;
+            };
+            for (i, id) in ids.iter().take(MAX_HANDLED_PER_SLOT).enumerate() {
+                if let Some(id) = id.as_str().and_then(ContactId::parse) {
+                    numbered.insert(first.saturating_add(i as u64), id);
+                }
             }
         }
+        let skip = numbered.len().saturating_sub(max_handled);
+        out.handled = numbered.into_iter().skip(skip).collect();
         (out, problems)
     }
 }
@@ -227,6 +248,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn handled_chunks_are_read_in_number_order_whatever_the_slots_and_an_old_single_list_too() {
+        let newer = r#"{"v":2,"first":100,"handled":["c100","c101"]}"#;
+        let older = r#"{"v":2,"first":98,"handled":["c98","c99"]}"#;
+        let ids = |p: Persisted| {
+            p.handled
+                .into_iter()
+                .map(|(n, id)| format!("{n}:{id}"))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            ids(Persisted::parse(None, [newer, older], 3).0),
+            vec!["99:c99", "100:c100", "101:c101"],
+            "the newest three"
+        );
+        let single = r#"{"v":2,"handled":["a","b"]}"#;
+        assert_eq!(ids(Persisted::parse(None, [single], 10).0), vec!["0:a", "1:b"]);
+    }
+
+    #[test]
     fn round_trip_and_hostile() {
         let mut p = Persisted::default();
         p.contacts.insert(
@@ -237,14 +277,14 @@ mod tests {
                 ..Default::default()
             },
         );
-        p.handled.push(ContactId::known("c0"));
+        p.handled.push((0, ContactId::known("c0")));
         let (contacts, handled) = p.to_texts();
         assert_eq!(
             contacts,
             r#"{"v":2,"contacts":{"c1":{"sessionId":"s1","tabs":["activity"]}}}"#
         );
-        assert_eq!(handled, r#"{"v":2,"handled":["c0"]}"#);
-        assert_eq!(Persisted::parse(Some(&contacts), Some(&handled), 10).0, p);
+        assert_eq!(handled, r#"{"v":2,"first":0,"handled":["c0"]}"#);
+        assert_eq!(Persisted::parse(Some(&contacts), [handled.as_str()], 10).0, p);
         let hostile = PersistedContact {
             token: Some("a\"b\\c\n\u{1}é".into()),
             closed: true,
@@ -257,7 +297,7 @@ mod tests {
         q.contacts.insert(ContactId::known("c2"), hostile);
         let (text, _) = q.to_texts();
         assert!(serde_json::from_str::<Value>(&text).is_ok(), "{text}");
-        assert_eq!(Persisted::parse(Some(&text), None, 10).0, q);
+        assert_eq!(Persisted::parse(Some(&text), [], 10).0, q);
         for bad in [
             "",
             "nope",
@@ -265,7 +305,7 @@ mod tests {
             "{\"v\":1}",
             "{\"v\":2,\"contacts\":[1],\"handled\":{}}",
         ] {
-            assert_eq!(Persisted::parse(Some(bad), Some(bad), 10).0, Persisted::default());
+            assert_eq!(Persisted::parse(Some(bad), [bad], 10).0, Persisted::default());
         }
     }
 }

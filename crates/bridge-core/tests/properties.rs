@@ -167,8 +167,8 @@ struct World {
     last_carried: u64,
     answered: Vec<RequestId>,
     streams: Vec<RequestId>,
-    persisted: Option<String>,
-    persisted_handled: Option<String>,
+    /// What this page's storage holds (every slot as last written).
+    stored: RestoredState,
     storage_ok: bool,
     dynamics: Vec<DynSession>,
     next_session: u64,
@@ -217,8 +217,7 @@ impl World {
             last_carried: 0,
             answered: Vec::new(),
             streams: Vec::new(),
-            persisted: None,
-            persisted_handled: None,
+            stored: RestoredState::default(),
             storage_ok: true,
             dynamics: Vec::new(),
             next_session: 1,
@@ -415,10 +414,7 @@ impl World {
                 Command::Persist { slot, text } => {
                     prop_assert!(text.len() < 200_000);
                     if self.storage_ok {
-                        match slot {
-                            PersistSlot::Contacts => self.persisted = Some(text),
-                            PersistSlot::Handled => self.persisted_handled = Some(text),
-                        }
+                        self.stored.store(slot, text);
                     }
                 }
                 Command::Report(r) => {
@@ -835,12 +831,8 @@ impl World {
         self.streams.clear();
         // The new page's tokens can be no older toast's: the old toasts time out or are withdrawn.
         if self.storage_ok {
-            if self.persisted.is_some() || self.persisted_handled.is_some() {
-                let restored = RestoredState {
-                    contacts: self.persisted.clone(),
-                    handled: self.persisted_handled.clone(),
-                };
-                self.bridge.handle_input(self.now, Input::Restore(restored));
+            if !self.stored.is_empty() {
+                self.bridge.handle_input(self.now, Input::Restore(self.stored.clone()));
             }
         } else {
             // Storage throws on this page too: there is nothing to restore, the page says so. What only the page
@@ -1078,7 +1070,8 @@ proptest! {
         let _ = bridge_core::reply::session_list(&v);
         let e = bridge_core::reply::CifError::from_rejection(&v);
         prop_assert!(e.message.chars().count() <= 65 || e.message.starts_with("an "));
-        let (p, _) = bridge_core::persist::Persisted::parse(Some(&v.to_string()), Some(&v.to_string()), 10);
+        let text = v.to_string();
+        let (p, _) = bridge_core::persist::Persisted::parse(Some(&text), [text.as_str(), text.as_str()], 10);
         prop_assert!(p.handled.len() <= 10);
     }
 
@@ -1094,7 +1087,9 @@ proptest! {
         for h in DynamicsHandler::ALL {
             b.handle_input(Millis(3), Input::Dynamics(DynamicsEvent { handler: h, payload: payload.clone() }));
         }
-        b.handle_input(Millis(4), Input::Restore(RestoredState { contacts: Some(payload.to_string()), handled: Some(payload.to_string()) }));
+        let mut stored = RestoredState { contacts: Some(payload.to_string()), ..Default::default() };
+        stored.store(PersistSlot::Handled(0), payload.to_string());
+        b.handle_input(Millis(4), Input::Restore(stored));
         b.handle_timeout(Millis(10_000_000));
         while b.poll_command().is_some() {}
     }

@@ -36,7 +36,7 @@ fn item_11_reload_keeps_the_session_and_opens_no_duplicate_tabs() {
     );
     p.input(Input::Restore(RestoredState {
         contacts: Some(stored),
-        handled: None,
+        ..Default::default()
     }));
     p.ready();
     assert_eq!(p.take(), vec!["getAllSessions"]);
@@ -66,7 +66,7 @@ fn item_11_restored_session_closed_during_the_reload_is_never_written_again() {
     let mut p = Pair::new(Config::default());
     p.input(Input::Restore(RestoredState {
         contacts: Some(stored),
-        handled: None,
+        ..Default::default()
     }));
     p.event(
         CONTACT_ID,
@@ -89,7 +89,7 @@ fn item_11_restored_ringing_contact_cancels_the_old_toast_and_notifies_again() {
     let mut p = Pair::new(Config::default());
     p.input(Input::Restore(RestoredState {
         contacts: Some(stored),
-        handled: None,
+        ..Default::default()
     }));
     p.ring(CONTACT_ID, Scenario::Single);
     p.ready();
@@ -122,7 +122,7 @@ fn item_11_create_session_in_flight_at_reload_is_never_repeated() {
     let mut p = Pair::new(Config::default());
     p.input(Input::Restore(RestoredState {
         contacts: Some(stored),
-        handled: None,
+        ..Default::default()
     }));
     p.event(
         CONTACT_ID,
@@ -149,7 +149,7 @@ fn item_11_late_start_picks_up_existing_contacts() {
     );
     p.input(Input::Restore(RestoredState {
         contacts: Some(String::new()),
-        handled: None,
+        ..Default::default()
     }));
     p.ready();
     assert_eq!(
@@ -196,7 +196,7 @@ fn hostile_restore_text_is_reported_not_trusted() {
         let mut p = Pair::new(Config::default());
         p.input(Input::Restore(RestoredState {
             contacts: Some(raw.to_owned()),
-            handled: None,
+            ..Default::default()
         }));
         p.ready();
         p.ring(CONTACT_ID, Scenario::Single);
@@ -261,7 +261,7 @@ fn handled_ids_are_persisted_when_that_set_changes_and_restore_from_them() {
             matches!(
                 c,
                 Command::Persist {
-                    slot: PersistSlot::Handled,
+                    slot: PersistSlot::Handled(_),
                     ..
                 }
             )
@@ -274,4 +274,38 @@ fn handled_ids_are_persisted_when_that_set_changes_and_restore_from_them() {
     let mut q = Pair::new(Config::default());
     q.input(Input::Restore(p.stored()));
     assert!(q.bridge.was_handled("c-one"));
+}
+
+#[test]
+fn a_release_rewrites_one_chunk_of_the_handled_ids_and_a_reload_gets_all_of_them_back() {
+    // 1,000 ids in chunks of 100 over 11 slots: the 1,050th release writes one chunk of 50 ids.
+    let mut p = Pair::default_ready();
+    for n in 0..1_050 {
+        let id = format!("c-{n}");
+        p.ring(&id, Scenario::Single);
+        p.event(&id, ContactEventKind::Destroyed, None);
+    }
+    let last = p.last_handled_persist().unwrap();
+    assert!(
+        last.starts_with("{\"v\":2,\"first\":1000,\"handled\":[\"c-1000\""),
+        "{}",
+        &last[..60]
+    );
+    assert_eq!(last.matches("c-").count(), 50, "one chunk, not the whole memory");
+    let mut q = Pair::new(Config::default());
+    q.input(Input::Restore(p.stored()));
+    assert!(!q.bridge.was_handled("c-49"), "forgotten: beyond handledContactMemory");
+    for n in [50, 99, 100, 567, 999, 1_000, 1_049] {
+        assert!(
+            q.bridge.was_handled(&format!("c-{n}")),
+            "c-{n} remembered across the reload"
+        );
+    }
+    // The reloaded page numbers on from the restored ids: its next release lands in the chunk being filled.
+    q.ready();
+    q.ring("c-next", Scenario::Single);
+    q.event("c-next", ContactEventKind::Destroyed, None);
+    let next = q.last_handled_persist().unwrap();
+    assert!(next.contains("\"first\":1000"), "{}", &next[..40]);
+    assert!(next.contains("c-1049\",\"c-next"));
 }

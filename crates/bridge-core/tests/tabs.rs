@@ -286,10 +286,7 @@ impl Browser {
                 }
                 Command::Leadership(call) => self.lock(i, call),
                 Command::Report(r) => self.pages[i].reports.push(r.code),
-                Command::Persist { slot, text } => match slot {
-                    PersistSlot::Contacts => self.pages[i].stored.contacts = Some(text),
-                    PersistSlot::Handled => self.pages[i].stored.handled = Some(text),
-                },
+                Command::Persist { slot, text } => self.pages[i].stored.store(slot, text),
                 // The status line and the page's start-up are the shell's to show and carry out.
                 Command::Status(_) | Command::Startup(_) | Command::ShowError { .. } => {}
             }

@@ -5,7 +5,7 @@
 
 use std::mem;
 
-use crate::command::{Command, PersistSlot, Severity};
+use crate::command::{Command, PersistSlot, Severity, HANDLED_SLOTS};
 use crate::contact::{Contact, PopState, TabStatus};
 use crate::ids::ContactId;
 use crate::input::RestoredState;
@@ -15,11 +15,10 @@ use super::{Bridge, TimerKey};
 
 impl Bridge {
     pub(super) fn on_restore(&mut self, r: RestoredState) {
-        let reloaded = r.contacts.as_deref().is_some_and(|t| !t.trim().is_empty())
-            || r.handled.as_deref().is_some_and(|t| !t.trim().is_empty());
+        let reloaded = !r.is_empty();
         let (persisted, problems) = Persisted::parse(
             r.contacts.as_deref(),
-            r.handled.as_deref(),
+            r.handled.iter().flatten().map(String::as_str),
             self.config.handled_contact_memory,
         );
         for p in problems {
@@ -37,9 +36,9 @@ impl Bridge {
         if reloaded {
             self.reconcile_first = true;
         }
-        for id in persisted.handled {
+        for (seq, id) in persisted.handled {
             if !self.contacts.contains_key(&id) {
-                self.handled.insert(id);
+                self.handled.restore(seq, id);
             }
         }
         for (id, pc) in persisted.contacts {
@@ -150,14 +149,12 @@ impl Bridge {
 
     /// Emits [`Command::Persist`] for each slot whose text changed, proportional to what changed: the contacts
     /// slot (a few live contacts) is re-rendered only when `dirty` says a contact's persisted fields may have
-    /// changed, the handled slot (up to `handledContactMemory` ids) only when that set changed.
+    /// changed, and of the handled ids (up to `handledContactMemory`) only the chunks that changed.
     pub(super) fn flush_persist(&mut self) {
-        let handled_gen = self.handled.generation();
-        let handled_changed = self.persisted.handled_gen != handled_gen;
-        let dirty = mem::take(&mut self.dirty);
-        if !self.storage_ok || (!dirty && !handled_changed) {
+        if !self.storage_ok {
             return;
         }
+        let dirty = mem::take(&mut self.dirty);
         if dirty {
             let entries: Vec<(&ContactId, PersistedContact)> = self
                 .contacts
@@ -191,12 +188,21 @@ impl Bridge {
                 }
             }
         }
-        if handled_changed {
-            self.persisted.handled_gen = handled_gen;
-            let text = persist::handled_text(self.handled.iter());
-            self.trace(None, "persist", format!("handled: {} bytes", text.len()));
+        let chunks: Vec<(u64, String)> = self
+            .handled
+            .take_changed_chunks()
+            .into_iter()
+            .map(|(chunk, first, ids)| (chunk, persist::handled_text(first, ids.into_iter())))
+            .collect();
+        for (chunk, text) in chunks {
+            let slot = (chunk % HANDLED_SLOTS as u64) as u8;
+            self.trace(
+                None,
+                "persist",
+                format!("handled chunk {chunk} (slot {slot}): {} bytes", text.len()),
+            );
             self.commands.push_back(Command::Persist {
-                slot: PersistSlot::Handled,
+                slot: PersistSlot::Handled(slot),
                 text,
             });
         }
@@ -233,14 +239,11 @@ impl Bridge {
     }
 }
 
-/// The last persisted texts, so neither slot is rendered or written again unless its inputs changed.
+/// The contacts slot as last persisted, so it is written again only when its text changed.
 #[derive(Debug, Default)]
 pub(super) struct PersistCache {
     /// The contacts slot last emitted (empty before the first).
     contacts: String,
-    /// [`crate::handled::HandledIds::generation`] when the handled slot was last emitted (an empty set, generation
-    /// 0, is never written).
-    handled_gen: u64,
 }
 
 /// What a contact in `state` leaves for a reloaded page, if anything.

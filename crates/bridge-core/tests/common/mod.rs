@@ -236,23 +236,26 @@ impl Pair {
         })
     }
 
-    /// The most recent handled-ids slot persisted.
+    /// The most recent handled-ids chunk persisted.
     pub fn last_handled_persist(&self) -> Option<String> {
         self.log.iter().rev().find_map(|c| match c {
             Command::Persist {
-                slot: PersistSlot::Handled,
+                slot: PersistSlot::Handled(_),
                 text,
             } => Some(text.clone()),
             _ => None,
         })
     }
 
-    /// What a reloaded page reads back: both slots as last persisted by `self`.
+    /// What a reloaded page reads back: every slot as last persisted by `self`.
     pub fn stored(&self) -> RestoredState {
-        RestoredState {
-            contacts: self.last_persist(),
-            handled: self.last_handled_persist(),
+        let mut stored = RestoredState::default();
+        for c in &self.log {
+            if let Command::Persist { slot, text } = c {
+                stored.store(*slot, text.clone());
+            }
         }
+        stored
     }
 
     /// The seed's happy path up to the notification: ringing voice contact.
