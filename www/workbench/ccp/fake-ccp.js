@@ -17,6 +17,11 @@
 // under a cross-site provider frame). Every change is posted as the whole shared state with a revision; a new
 // frame says hello and adopts the newest state it hears; the highest (revision, frame id) wins everywhere.
 
+import { throttled } from '/workbench/throttle.js';
+
+// At most every 100 ms (throttle.js says why); `render` is hoisted, so calls made while this module loads work.
+const scheduleRender = throttled(() => render(), 100);
+
 const params = new URLSearchParams(location.search);
 const RUN = (params.get('wbrun') || 'default').replace(/[^A-Za-z0-9_-]/g, '').slice(0, 40) || 'default';
 const STORE_KEY = `wb-fake-ccp:${RUN}`;
@@ -697,18 +702,6 @@ function onHostMessage(e) {
 
 // ---------------------------------------------------------------------------------------------------------
 // Tiny UI (textContent only: contact data is hostile input)
-
-// Redrawn at most every RENDER_EVERY_MS: the CCP frame shares the host page's thread (same origin), and a
-// redraw per API request would delay Dynamics' answers to the provider in a burst.
-const RENDER_EVERY_MS = 100;
-let renderQueued = false;
-let lastRenderAt = -Infinity;
-function scheduleRender() {
-  if (renderQueued) return;
-  renderQueued = true;
-  const wait = Math.max(0, lastRenderAt + RENDER_EVERY_MS - performance.now());
-  setTimeout(() => { renderQueued = false; lastRenderAt = performance.now(); render(); }, wait);
-}
 
 function render() {
   const st = document.getElementById('agent-state');

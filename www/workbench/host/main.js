@@ -8,6 +8,10 @@ import { h, fill, brief, $ } from './dom.js';
 import { Dynamics, PRESENCES, FAULT_MODES } from './dynamics.js';
 import { CcpLink } from './ccp-link.js';
 import { PRESETS, presetSpec } from './presets.js';
+import { throttled } from '../throttle.js';
+
+// At most every 100 ms (../throttle.js says why); `render` is hoisted, so calls made while this module loads work.
+const scheduleRender = throttled(() => render(), 100);
 
 const RESERVED = new Set(['wbCsp', 'wbCifTimeoutMs', 'wbErrorFormat', 'wbNotifyTimeout', 'wbFocusSpelling', 'wbCustomParams', 'wbEchoPresence', 'wbRun', 'wbProviderFault']);
 /**
@@ -246,19 +250,6 @@ function redrawLog() {
 
 // ---------------------------------------------------------------------------------------------------------
 // Rendering
-
-// The host redraws at most every RENDER_EVERY_MS: a full redraw costs the host's thread several ms, and
-// Dynamics' answers to the provider wait behind it. A burst of calls (ten chats accepted at once) would
-// otherwise measure the workbench's drawing instead of the bridge.
-const RENDER_EVERY_MS = 100;
-let renderQueued = false;
-let lastRenderAt = -Infinity;
-function scheduleRender() {
-  if (renderQueued) return;
-  renderQueued = true;
-  const wait = Math.max(0, lastRenderAt + RENDER_EVERY_MS - performance.now());
-  setTimeout(() => { renderQueued = false; lastRenderAt = performance.now(); render(); }, wait);
-}
 
 const ICON = { voice: '☎', chat: '💬', task: '✔', email: '✉', queue_callback: '↺', home: '⌂' };
 
