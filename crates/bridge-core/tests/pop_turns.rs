@@ -51,6 +51,16 @@ fn create(p: &mut Pair, session: &str) {
     p.session_created(session);
 }
 
+/// Chats a and b; a has its session `s-a` (its tab in flight), b is next in line; the commands so far taken.
+fn two_chats_first_popped() -> Pair {
+    let mut p = Pair::default_ready();
+    chat(&mut p, "chat-a", 1);
+    chat(&mut p, "chat-b", 2);
+    create(&mut p, "s-a");
+    p.take();
+    p
+}
+
 #[test]
 fn item_08_pops_take_turns_first_come_first_served() {
     let mut p = Pair::default_ready();
@@ -101,11 +111,7 @@ fn item_08_pops_take_turns_first_come_first_served() {
 
 #[test]
 fn item_08_a_contact_that_asked_ahead_still_waits_for_capacity_when_dynamics_says_no() {
-    let mut p = Pair::default_ready();
-    chat(&mut p, "chat-a", 1);
-    chat(&mut p, "chat-b", 2);
-    create(&mut p, "s-a");
-    p.take();
+    let mut p = two_chats_first_popped();
     let ask = p.req("canCreateSession");
     p.resolve(ask, json!(false));
     assert_eq!(p.bridge.contact_state("chat-b"), Some("WaitingForCapacity"));
@@ -178,11 +184,7 @@ fn item_15_while_a_create_session_is_unanswered_a_new_session_is_attributed_by_d
 
 #[test]
 fn item_08_a_stuck_tab_holds_the_turn_for_one_deadline_only() {
-    let mut p = Pair::default_ready();
-    chat(&mut p, "chat-a", 1);
-    chat(&mut p, "chat-b", 2);
-    create(&mut p, "s-a");
-    p.take();
+    let mut p = two_chats_first_popped();
     p.can_create();
     assert!(p.take().is_empty(), "b waits while a's tab is young");
     p.advance(12_000);
@@ -328,11 +330,7 @@ fn item_12_cif_time_limit_on_create_session_is_no_answer() {
 
 #[test]
 fn item_12_cif_time_limit_on_create_tab_is_not_repeated() {
-    let mut p = Pair::default_ready();
-    chat(&mut p, "chat-a", 1);
-    chat(&mut p, "chat-b", 2);
-    create(&mut p, "s-a");
-    p.take();
+    let mut p = two_chats_first_popped();
     let tab = p.req("createTab");
     time_limit(&mut p, tab, "CreateTab");
     p.advance(600_000);
