@@ -312,6 +312,65 @@ async fn with_storage_blocked_the_page_asks_dynamics_before_its_first_pop() {
     );
 }
 
+#[wasm_bindgen_test]
+async fn what_a_reload_needs_is_stored_after_the_notification_leaves_and_before_the_next_task() {
+    let _shell = ready_shell("write-behind").await;
+    fakeStorageWrites("record");
+    // One Streams dispatch: the contact appears and its first event follows, in the same task.
+    assert!(fakeConnectAddContact(&voice_contact("c-wb", "SingleMatch")));
+    assert!(fakeConnectFire("c-wb", "connecting"));
+    let during_the_task = fakeStorageWritesTaken();
+    let notified = cif_methods().iter().any(|m| m == "notifyEvent");
+    gloo_timers::future::TimeoutFuture::new(0).await;
+    let by_the_next_task = fakeStorageWritesTaken();
+    fakeStorageWrites("off");
+    assert!(
+        notified,
+        "the notification left within the Streams callback: {:?}",
+        cif_methods()
+    );
+    assert_eq!(during_the_task, "", "no storage write holds up the CIF call");
+    let contacts: Vec<&str> = by_the_next_task.lines().filter(|k| k.ends_with(":contacts")).collect();
+    assert_eq!(
+        contacts.len(),
+        1,
+        "the contact's record is stored once, before any other task (a reload) can run: {by_the_next_task:?}"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_write_refused_mid_session_leaves_the_record_with_dynamics() {
+    let _shell = ready_shell("write-refused").await;
+    fakeCifAutoResolve("getAllSessions", &text("[]"));
+    fakeCifAutoResolve("updateContext", &JsValue::NULL);
+    fakeStorageWrites("refuse");
+    ring("c-full", "SingleMatch").await;
+    accept_toast(the_notification(), text("{\"actionName\":\"Accept\"}")).await;
+    settle().await;
+    fakeStorageWrites("off");
+    let calls = cif_calls();
+    assert_eq!(
+        methods(&calls).iter().filter(|m| **m == "createSession").count(),
+        1,
+        "{:?}",
+        methods(&calls)
+    );
+    assert!(
+        methods(&calls).contains(&"getAllSessions"),
+        "Dynamics is asked: {:?}",
+        methods(&calls)
+    );
+    let recorded = calls
+        .iter()
+        .find(|c| c["method"] == "updateContext")
+        .unwrap_or_else(|| panic!("the tabs go into the session's context: {:?}", methods(&calls)));
+    assert!(
+        recorded["args"][0]["ccbTabs"].as_str().is_some_and(|t| !t.is_empty()),
+        "{recorded}"
+    );
+    assert!(console_errors_taken().iter().all(|e| !e.contains("panicked")));
+}
+
 /// The session-related CIF calls, in order, as one comma-separated line.
 fn session_calls() -> String {
     const SESSION: [&str; 6] = [

@@ -15,7 +15,7 @@ use std::collections::VecDeque;
 use bridge_core::vecmap::VecMap;
 use std::rc::{Rc, Weak};
 
-use bridge_core::{Bridge, Command, Input, LeadershipInput, Millis, StreamsReply};
+use bridge_core::{Bridge, Command, Input, LeadershipInput, Millis, PersistSlot, StreamsReply};
 use gloo::events::EventListener;
 use gloo::timers::callback::Timeout;
 
@@ -24,11 +24,12 @@ use crate::leadership::TabLeadership;
 use crate::page::Page;
 use crate::streams::{ContactSubscriptions, SubscriptionGuard};
 use crate::sys::streams as sys_streams;
-use crate::{clock, console, storage};
+use crate::{clock, console};
 
 mod callbacks;
 mod carry_out;
 mod streams_events;
+mod write_behind;
 
 use callbacks::Callbacks;
 
@@ -81,6 +82,10 @@ struct Inner {
     agent: RefCell<Option<sys_streams::Agent>>,
     page: Page,
     storage_key: String,
+    /// `Persist` texts not yet written, one per slot (see `write_behind.rs`).
+    unsaved: RefCell<Vec<(PersistSlot, String)>>,
+    /// Whether the microtask that writes `unsaved` is queued.
+    flush_queued: Cell<bool>,
     me: Weak<Inner>,
     callbacks: Callbacks,
 }
@@ -109,6 +114,8 @@ impl Driver {
             agent: RefCell::new(None),
             page,
             storage_key,
+            unsaved: RefCell::new(Vec::new()),
+            flush_queued: Cell::new(false),
             me: weak.clone(),
             callbacks: Callbacks::new(weak),
         });
@@ -191,11 +198,21 @@ impl Inner {
         self.pumping.set(false);
     }
 
-    /// Keeps the one JS timer on the core's earliest deadline.
+    /// Keeps the one JS timer at or before the core's earliest deadline.
+    ///
+    /// A timer already armed for an earlier time is kept rather than replaced by one for a later deadline: it
+    /// fires early, the core finds nothing due, and the pump then arms the real deadline. Deadlines move with
+    /// almost every input, and a `setTimeout`/`clearTimeout` pair per pump was a twentieth of the pumps' time in
+    /// a profile. With nothing due at all the timer goes, so an idle page holds no callback.
     fn rearm_timer(&self) {
         let deadline = self.bridge.borrow().poll_timeout();
         let armed = self.timer.borrow().as_ref().map(|(at, _)| *at);
-        if deadline == armed {
+        let keep_armed = match (deadline, armed) {
+            (Some(due), Some(at)) => at <= due,
+            (None, armed) => armed.is_none(),
+            (Some(_), None) => false,
+        };
+        if keep_armed {
             return;
         }
         let replacement = deadline.map(|at| {
@@ -241,12 +258,8 @@ impl Inner {
                     }));
                 }
             }
-            Command::Persist { slot, text } => {
-                if let Err(reason) = storage::write(&self.storage_key, slot, &text) {
-                    // From now on the core records what a reload needs in Dynamics itself.
-                    self.defer(Input::StorageUnavailable { reason });
-                }
-            }
+            // A refusal comes back as `StorageUnavailable`: the core then records what a reload needs in Dynamics.
+            Command::Persist { slot, text } => self.persist_later(slot, text),
             Command::Report(report) => {
                 let text = format!("{}: {}", report.code, report.message);
                 console::by_severity(report.severity, &text);

@@ -35,6 +35,8 @@ extern "C" {
 #[wasm_bindgen(module = "/tests/doubles/page.js")]
 extern "C" {
     pub fn fakeStorageBlock(blocked: bool);
+    pub fn fakeStorageWrites(mode: &str);
+    pub fn fakeStorageWritesTaken() -> String;
     pub fn fakeLocksHide(hidden: bool);
 }
 

@@ -30,3 +30,34 @@ export function fakeLocksHide(hidden) {
     savedLocks = null;
   }
 }
+
+// Web storage that is there but refuses or records writes: `"refuse"` makes `setItem` throw as a full quota
+// does (the frame's `Storage` object stays the same, so a page that keeps it still meets the refusal),
+// `"record"` lets writes through and remembers their keys, `"off"` restores the browser's own `setItem`.
+let savedSetItem = null;
+let writes = [];
+
+export function fakeStorageWrites(mode) {
+  if (!savedSetItem) savedSetItem = Storage.prototype.setItem;
+  const original = savedSetItem;
+  writes = [];
+  if (mode === "refuse") {
+    Storage.prototype.setItem = function () {
+      throw new DOMException("The quota has been exceeded.", "QuotaExceededError");
+    };
+  } else if (mode === "record") {
+    Storage.prototype.setItem = function (key, value) {
+      writes.push(String(key));
+      return original.call(this, key, value);
+    };
+  } else {
+    Storage.prototype.setItem = original;
+  }
+}
+
+// The keys written since the last call (mode "record"), in order, one per line.
+export function fakeStorageWritesTaken() {
+  const out = writes.join("\n");
+  writes = [];
+  return out;
+}
