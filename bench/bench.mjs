@@ -43,7 +43,12 @@ const INFLIGHT = Number(opt('inflight', 8)); // ≤ 8: Dynamics shows 10 notific
 // (notifyEvent + cancelEvent + destroyed), which keeps 10,000 contacts inside the time budget.
 const POP_EVERY = Number(opt('pop-every', 4));
 const RELOADS = Number(opt('reloads', QUICK ? 1 : 4));
+const VOICE_BLOCK = 100; // voice contacts per block; the two bridges take turns block by block
 const DIST = path.resolve(opt('dist', path.join(REPO, 'dist')));
+// The plain-JS comparison bridge (spec §6: "against a plain-JavaScript bridge doing the same job in the same run"),
+// built from bench/js-bridge/ into this folder; `--no-js-bridge` leaves it out.
+const JS_BRIDGE_DIST = path.join(BENCH, 'out', 'js-bridge');
+const JS_BRIDGE = !argv.includes('--no-js-bridge');
 const OUT = path.resolve(opt('out', path.join(BENCH, 'out', 'report.json')));
 const ENGINE_JSON = opt('engine-json', path.join(BENCH, 'out', 'engine.json'));
 // `--cpu-profile FILE`: a Chrome CPU profile of the provider frame during the voice run (written to FILE, with the
@@ -124,6 +129,34 @@ async function measureSize() {
       twiggyTop: twiggy,
     },
   };
+}
+
+/** Builds the plain-JS comparison bridge (bench/js-bridge/) with the repository's webpack. */
+async function buildJsBridge() {
+  const webpack = require('webpack');
+  const config = { ...require(path.join(BENCH, 'js-bridge', 'webpack.config.js')), stats: 'none' };
+  await new Promise((resolve, reject) => webpack(config, (err, stats) => (err || stats.hasErrors() ? reject(err || new Error(stats.toString('errors-only'))) : resolve())));
+  return config.output.path;
+}
+
+/** A second workbench whose provider page is the plain-JS bridge, opened beside the first in the same browser. */
+async function openComparison(browser) {
+  const dist = await buildJsBridge();
+  const server = await startWorkbench({ host: 'localhost', port: 0, dist, csp: 'off' });
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  await context.addInitScript(benchInit, { providerOrigin: server.providerOrigin, capacity: SAMPLE_CAPACITY });
+  const page = await context.newPage();
+  const ccpUrl = `${server.hostOrigin}/ccp-v2/?wbrun=bench-js&wbSnapshotDelayMs=0`;
+  await page.goto(`${server.url}?${new URLSearchParams({ wbRun: 'bench-js', ccpUrl })}`);
+  await page.waitForFunction(() => !!window.workbench, null, { timeout: 15000 });
+  const { frame } = await waitStarted(page, server, 0);
+  const offset = await clockOffset(frame, page);
+  await page.evaluate(installDriver, { providerOrigin: server.providerOrigin, hostOrigin: server.hostOrigin });
+  const { popCalls } = await page.evaluate(() => window.__bench.probe('voice-single'));
+  const expect = { 'voice-single': popCalls };
+  await page.evaluate(([e]) => window.__bench.sequential(['voice-single'], 30, e), [expect]);
+  await takeSpans(frame);
+  return { server, page, frame, offset, expect };
 }
 
 /** Minified size of a webpack production bundle that only imports `imports` (their contribution to dist/). */
@@ -393,10 +426,25 @@ function bridgeTimeIn(spans, from, to, offset) {
   return sum;
 }
 
+/** The spec's per-event figure for one CIF call received at `callAt` (the CIF double's stamp, provider frame):
+ * from the start of the bridge's outermost span it was made in (the Streams contact callback, or the pump of a
+ * CIF answer) to the call, from the kind 4 sample recorded as it left. Null when no sample matches. */
+function eventToCall(leaving, callAt, offset) {
+  let best = null;
+  for (const s of leaving) {
+    const start = s.start - offset;
+    const left = start + s.dur;
+    if (start > callAt + 0.5 || left < callAt - 0.5) continue;
+    if (best === null || Math.abs(left - callAt) < Math.abs(best.left - callAt)) best = { start, left };
+  }
+  return best === null ? null : Math.max(0, callAt - best.start);
+}
+
 function latencyFigures(rows, allSpans, offset) {
   // Kind 3 spans are Streams' getters inside the bridge's spans: counted apart, so the bridge's own work shows.
-  const spans = allSpans.filter((s) => s.kind !== 3);
+  const spans = allSpans.filter((s) => s.kind === 1 || s.kind === 2);
   const reads = allSpans.filter((s) => s.kind === 3);
+  const leaving = allSpans.filter((s) => s.kind === 4);
   const ok = rows.filter((r) => r.snapshotAt && r.notifyAt && r.acceptAt && r.createSessionAt);
   const incoming = ok.map((r) => r.notifyAt - r.snapshotAt);
   const toSession = ok.map((r) => r.createSessionAt - r.acceptAt);
@@ -404,12 +452,15 @@ function latencyFigures(rows, allSpans, offset) {
   const bridgeIncoming = ok.map((r) => bridgeTimeIn(spans, r.snapshotAt, r.notifyAt, offset));
   const bridgeAccept = ok.filter((r) => r.lastPopAt).map((r) => bridgeTimeIn(spans, r.acceptAt, r.lastPopAt, offset));
   const readsIncoming = ok.map((r) => bridgeTimeIn(reads, r.snapshotAt, r.notifyAt, offset));
+  const eventToNotify = ok.map((r) => eventToCall(leaving, r.notifyAt, offset)).filter((x) => x !== null);
   const sum = (a) => a.reduce((x, y) => x + y, 0);
   return {
     contacts: ok.length,
     snapshotToNotifyMs: dist(incoming),
     acceptToCreateSessionMs: dist(toSession),
     acceptToLastTabMs: dist(toLastTab),
+    eventToNotifyLeavingMs: dist(eventToNotify),
+    eventToNotifyMatched: eventToNotify.length,
     bridgeMsSnapshotToNotify: dist(bridgeIncoming),
     bridgeMsAcceptToLastTab: dist(bridgeAccept),
     streamsReadMsSnapshotToNotify: dist(readsIncoming),
@@ -426,6 +477,7 @@ async function browserRun() {
   const server = await startWorkbench({ host: 'localhost', port: 0, dist: DIST, csp: 'off' });
   const browser = await launchBrowser();
   const report = { startup: {}, latency: {}, memory: {} };
+  let comparison = null;
   try {
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
     await context.addInitScript(benchInit, { providerOrigin: server.providerOrigin, capacity: SAMPLE_CAPACITY });
@@ -480,22 +532,33 @@ async function browserRun() {
     await page.evaluate(([e]) => window.__bench.sequential(['voice-single'], 30, e), [expect]);
     await takeSpans(frame);
 
-    // --- 1,000 voice contacts one after another
-    log(`${VOICE} voice contacts (voice-single), one after another`);
+    // --- 1,000 voice contacts one after another, in blocks alternating with the plain-JS bridge's own
+    const js = JS_BRIDGE ? await openComparison(browser) : null;
+    if (js) comparison = js;
+    log(`${VOICE} voice contacts (voice-single), one after another${js ? `, and as many through the plain-JS bridge (blocks of ${VOICE_BLOCK} in turn)` : ''}`);
     const voiceRows = [];
+    const jsRows = [];
     const profiler = CPU_PROFILE ? await startProfile(context, frame) : null;
-    const t0 = Date.now();
+    let voiceWall = 0;
     for (let done = 0; done < VOICE;) {
-      const n = Math.min(250, VOICE - done);
+      const n = Math.min(VOICE_BLOCK, VOICE - done);
+      const t0 = Date.now();
       voiceRows.push(...await page.evaluate(([k, e]) => window.__bench.sequential(['voice-single'], k, e), [n, expect]));
+      voiceWall += Date.now() - t0;
+      if (js) jsRows.push(...await js.page.evaluate(([k, e]) => window.__bench.sequential(['voice-single'], k, e), [n, js.expect]));
       done += n;
     }
-    const voiceWall = Date.now() - t0;
     if (profiler) report.cpuProfile = await stopProfile(profiler, CPU_PROFILE);
     let spans = await takeSpans(frame);
     spans.sort((a, b) => a.start - b.start);
     report.latency.voiceSequential = { ...latencyFigures(voiceRows, spans, offset.providerMinusHost), wallMs: voiceWall, ...spanFigures(spans) };
     log(`voice: ${fmtDist(report.latency.voiceSequential.snapshotToNotifyMs)} snapshot→notify; ${(voiceWall / VOICE).toFixed(1)} ms per contact`);
+    if (js) {
+      const jsSpans = (await takeSpans(js.frame)).sort((a, b) => a.start - b.start);
+      report.latency.voiceSequentialPlainJs = { ...latencyFigures(jsRows, jsSpans, js.offset), ...spanFigures(jsSpans) };
+      log(`plain-JS bridge: ${fmtDist(report.latency.voiceSequentialPlainJs.eventToNotifyLeavingMs)} event→notify leaving`);
+      await js.page.close();
+    }
 
     // --- concurrent chats
     log(`${CHAT_ROUNDS} rounds of ${CHATS} concurrent chats`);
@@ -515,7 +578,7 @@ async function browserRun() {
     // createSession and createTab round trips and the next canCreateSession), and the bridge's part of it.
     const turnGaps = [];
     const turnBridge = [];
-    const own = spans.filter((x) => x.kind !== 3);
+    const own = spans.filter((x) => x.kind === 1 || x.kind === 2);
     const acceptSpread = []; // per round: the first Accept → the last Accept
     const lastTabs = []; // per round: the first Accept → the last chat's last tab (spec §6: p50 < 150 ms)
     for (const round of rounds) {
@@ -583,6 +646,7 @@ async function browserRun() {
   } finally {
     await browser.close().catch(() => {});
     await server.close().catch(() => {});
+    if (comparison) await comparison.server.close().catch(() => {});
   }
   return report;
 }
@@ -638,6 +702,7 @@ function spanFigures(spans) {
       contactCallbackMs: dist(spans.filter((s) => s.kind === 1).map((s) => s.dur)),
       otherPumpMs: dist(spans.filter((s) => s.kind === 2).map((s) => s.dur)),
       streamsReadMs: dist(spans.filter((s) => s.kind === 3).map((s) => s.dur)),
+      inputToCifCallMs: dist(spans.filter((s) => s.kind === 4).map((s) => s.dur)),
     },
   };
 }
@@ -660,8 +725,19 @@ function table(r) {
     row(`voice ×${v.contacts}: snapshot → notifyEvent (ms, p50/p99/max)`, trip(v.snapshotToNotifyMs));
     row('voice: Accept → createSession (ms)', trip(v.acceptToCreateSessionMs));
     row('voice: Accept → last createTab (ms)', trip(v.acceptToLastTabMs));
+    const e = v.eventToNotifyLeavingMs;
+    row(`voice: inside the bridge, Streams contact event → notifyEvent leaving (ms; ${v.eventToNotifyMatched} of ${v.contacts} matched)`, trip(e), `p99 < ${TARGET_BRIDGE_P99_MS} ms: ${miss(e.p99 !== null && e.p99 < TARGET_BRIDGE_P99_MS, r.dominates && r.dominates.bridge)}`);
+    const j = r.browser.latency.voiceSequentialPlainJs;
+    if (j) {
+      const je = j.eventToNotifyLeavingMs;
+      const noSlower = e.p50 !== null && je.p50 !== null && e.p50 <= je.p50 && e.p99 <= je.p99;
+      row(`plain-JS bridge, same run (${j.contacts} contacts): Streams contact event → notifyEvent leaving (ms)`, trip(je),
+        `the wasm bridge no slower at p50 and p99: ${miss(noSlower, `p50 ${fmt(e.p50, 2)} vs ${fmt(je.p50, 2)}, p99 ${fmt(e.p99, 2)} vs ${fmt(je.p99, 2)}`)}`);
+      row('plain-JS bridge: snapshot → notifyEvent · Accept → last createTab (ms)', `${trip(j.snapshotToNotifyMs)} · ${trip(j.acceptToLastTabMs)}`, 'bench/js-bridge/: the seed\'s pop and nothing else');
+    }
+    row('every CIF call: the input that caused it → the call leaving (ms)', trip(v.spans.inputToCifCallMs));
     const b = v.bridgeMsSnapshotToNotify;
-    row('voice: inside the bridge, snapshot → notifyEvent (ms)', trip(b), `p99 < ${TARGET_BRIDGE_P99_MS} ms: ${miss(b.p99 !== null && b.p99 < TARGET_BRIDGE_P99_MS, r.dominates && r.dominates.bridge)}`);
+    row('voice: all bridge work between the snapshot and notifyEvent (ms)', trip(b), 'includes the previous contact\'s tail (session closed, destroyed), which the bench overlaps with the next contact');
     row('voice: … of which Streams\' getters (reading the contact) / the bridge\'s own work (ms)', `${trip(v.streamsReadMsSnapshotToNotify)} · ${trip(v.bridgeOwnMsSnapshotToNotify)}`);
     row('voice: inside the bridge, Accept → last createTab (ms)', trip(v.bridgeMsAcceptToLastTab));
     row('voice: bridge share of snapshot → notifyEvent / of Accept → last tab', `${pctS(v.bridgeShareSnapshotToNotify)} / ${pctS(v.bridgeShareAcceptToLastTab)}`, 'rest: Streams, postMessage hops, the doubles');
@@ -674,8 +750,9 @@ function table(r) {
     if (c.acceptSpreadMs) row('chats: first Accept → last Accept, per round (ms)', trip(c.acceptSpreadMs), 'each chat is accepted when its notification shows');
     row(`chats: first Accept → the last chat's last tab, per round (ms)`, trip(c.lastChatLastTabMs), `p50 < 150 ms: ${miss(c.lastChatLastTabMs.p50 !== null && c.lastChatLastTabMs.p50 < 150, 'pop turns (row below)')}`);
     row('chats: one pop turn, createSession → next createSession (ms) · inside the bridge (ms)', `${trip(c.popTurnMs)} · ${trip(c.bridgeMsPerPopTurn)}`, 'pops take turns (one session focused at a time)');
+    row('chats: inside the bridge, Streams contact event → notifyEvent leaving (ms)', trip(c.eventToNotifyLeavingMs));
     const b = c.bridgeMsSnapshotToNotify;
-    row('chats: inside the bridge, snapshot → notifyEvent (ms)', trip(b), `p99 < ${TARGET_BRIDGE_P99_MS} ms: ${miss(b.p99 !== null && b.p99 < TARGET_BRIDGE_P99_MS, 'overlapping windows of concurrent contacts count shared work')}`);
+    row('chats: all bridge work between the snapshot and notifyEvent (ms)', trip(b), 'windows of concurrent contacts overlap: shared work counts in each');
     row('chats: bridge share of snapshot → notifyEvent / of Accept → last tab', `${pctS(c.bridgeShareSnapshotToNotify)} / ${pctS(c.bridgeShareAcceptToLastTab)}`);
   }
   const s = r.browser && r.browser.startup;
@@ -729,6 +806,10 @@ function dominates(r) {
       // and the CIF double that a span includes.
       out.bridge = `engine: ${fmt(seed.nsMean / 1000, 1)} µs per input natively in the seed flow (${fmt(storm.nsMean / 1000, 1)} µs for a refresh that changes nothing), so the in-bridge browser time is dominated by the shell's interop inside each span (Streams getters, JS ⇄ JSON conversion, synchronous calls into Streams and the CIF double), not by the core's decisions`;
     }
+  }
+  const j = r.browser && r.browser.latency.voiceSequentialPlainJs;
+  if (out.bridge && j && j.eventToNotifyLeavingMs.p99 !== null) {
+    out.bridge += `; the plain-JS bridge, which does only the pop, measures p50 ${fmt(j.eventToNotifyLeavingMs.p50, 2)} / p99 ${fmt(j.eventToNotifyLeavingMs.p99, 2)} ms for the same path in the same run`;
   }
   const l = r.size && r.size.wasm.linkerOutput;
   if (l && l.byCrate) out.size = `code by crate: ${l.byCrate.slice(0, 5).map((c) => `${c.crate} ${(c.shareOfCode * 100).toFixed(0)} %`).join(', ')}`;

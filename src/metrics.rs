@@ -10,7 +10,8 @@
 //! off, a span is one thread-local read: nothing is allocated, nothing crosses into JS.
 //!
 //! When on, only outermost spans are recorded (a pump inside a contact callback is part of that callback; the
-//! one exception is [`Kind::StreamsRead`], Streams' getters inside them), into
+//! exceptions are [`Kind::StreamsRead`], Streams' getters inside them, and [`Kind::CifCallLeaving`], a mark as
+//! each CIF call leaves), into
 //! the bench's own preallocated `samples` array, so recording never grows the wasm memory or the JS heap being
 //! measured: `samples[0]` = count, then `[start (ms since the epoch, performance.timeOrigin-based), duration
 //! (ms), kind]` per span. The wasm memory is handed out once as `__bridgeBench.memory`.
@@ -30,6 +31,10 @@ pub enum Kind {
     /// Inside one of the above: Streams' own getters reading a contact (`src/js/helpers.js`, contact part). Recorded although
     /// nested, so the bench can tell the bridge's own work from the time Streams takes to answer it.
     StreamsRead = 3,
+    /// A CIF call about to leave the bridge: `[start of the outermost span it is made in, time until the call]`.
+    /// This is the spec's per-event figure, "from a Streams contact event to the CIF call leaving it", without
+    /// whatever other work shares the window between the CCP's snapshot and the CIF library's stamp.
+    CifCallLeaving = 4,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +56,8 @@ thread_local! {
     static STATE: Cell<State> = const { Cell::new(State::Unknown) };
     static DEPTH: Cell<u32> = const { Cell::new(0) };
     static RECORDER: RefCell<Option<Recorder>> = const { RefCell::new(None) };
+    /// When the outermost span now open started (`performance.now()`), if metrics are on and one is open.
+    static OUTER_START: Cell<Option<f64>> = const { Cell::new(None) };
 }
 
 /// Times the bridge's work until dropped; does nothing unless the bench switched metrics on.
@@ -82,7 +89,25 @@ pub fn span(kind: Kind) -> Span {
     }
     let outer = DEPTH.with(|d| d.replace(d.get() + 1)) == 0;
     let start = if outer { now().map(|t| (t, kind)) } else { None };
+    if let Some((t, _)) = start {
+        OUTER_START.with(|o| o.set(Some(t)));
+    }
     Span { start, counted: true }
+}
+
+/// Records that a CIF call is about to leave: the time since the outermost span began (see [`Kind::CifCallLeaving`]).
+pub fn cif_call_leaving() {
+    if STATE.with(Cell::get) != State::On {
+        return;
+    }
+    let Some(start) = OUTER_START.with(Cell::get) else {
+        return;
+    };
+    RECORDER.with(|r| {
+        if let Some(rec) = r.borrow_mut().as_mut() {
+            rec.record(start, Kind::CifCallLeaving);
+        }
+    });
 }
 
 impl Drop for Span {
@@ -91,6 +116,9 @@ impl Drop for Span {
             DEPTH.with(|d| d.set(d.get().saturating_sub(1)));
         }
         if let Some((start, kind)) = self.start {
+            if kind != Kind::StreamsRead {
+                OUTER_START.with(|o| o.set(None));
+            }
             RECORDER.with(|r| {
                 if let Some(rec) = r.borrow_mut().as_mut() {
                     rec.record(start, kind);

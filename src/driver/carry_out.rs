@@ -105,6 +105,7 @@ impl Inner {
 
     /// Calls CIF; the promise's settlement reaches the core through the shared callbacks, a throw at once.
     pub(super) fn execute_cif(&self, request: RequestId, correlation_id: &str, call: &CifCall) {
+        crate::metrics::cif_call_leaving(); // bench only
         match cif::invoke(call, correlation_id) {
             Ok(promise) => self.callbacks.await_cif(request, &promise),
             Err(outcome) => {
