@@ -67,6 +67,8 @@ struct Inner {
     /// Each live contact's subscriptions and last read, by contact id (a sorted `VecMap`, not a `HashMap`:
     /// a few entries, and no hasher's code in the wasm).
     contacts: RefCell<VecMap<String, ContactSubscriptions>>,
+    /// Counts `release_streams` calls, so a contact callback can tell that the CCP was restarted under it.
+    streams_generation: Cell<u32>,
     /// `agent.onStateChange` and `agent.onClearedNextState`.
     agent_subscription: RefCell<Vec<SubscriptionGuard>>,
     global_subscriptions: RefCell<Vec<SubscriptionGuard>>,
@@ -102,6 +104,7 @@ impl Driver {
                 })
             },
             contacts: RefCell::new(VecMap::new()),
+            streams_generation: Cell::new(0),
             agent_subscription: RefCell::new(Vec::new()),
             global_subscriptions: RefCell::new(Vec::new()),
             cif_handlers: RefCell::new(Vec::new()),

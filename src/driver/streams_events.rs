@@ -73,6 +73,8 @@ impl Inner {
     /// again): the new CCP's first snapshot delivers each live contact afresh, and each is subscribed again.
     /// The core keeps its contacts, so none is lost and none pops twice.
     pub(super) fn release_streams(&self) {
+        self.streams_generation
+            .set(self.streams_generation.get().wrapping_add(1));
         let contacts = std::mem::take(&mut *self.contacts.borrow_mut());
         let agent = std::mem::take(&mut *self.agent_subscription.borrow_mut());
         let global = std::mem::take(&mut *self.global_subscriptions.borrow_mut());
@@ -87,12 +89,28 @@ impl Inner {
             return;
         };
         let known = self.contacts.borrow().contains_key(&id);
-        if !known {
-            let view: &sys_streams::Contact = contact.unchecked_ref();
-            let subs = ContactSubscriptions::subscribe(view, &id, |k| self.callbacks.for_kind(k));
-            self.contacts.borrow_mut().insert(id.clone(), subs);
+        if known {
+            self.read_and_push(contact, id, kind);
+            return;
         }
-        self.read_and_push(contact, id, kind);
+        // Read and fed first, subscribed after: the notification leaves without waiting for a dozen subscriptions.
+        // Nothing is missed meanwhile, as Streams delivers this contact's own events (`connecting`, `refresh`, …)
+        // only after this callback returns, and nothing the bridge does during the pump fires them synchronously.
+        let view: &sys_streams::Contact = contact.unchecked_ref();
+        let mut last = None;
+        let snapshot = streams::read_changes(view, &id, streams::Reading::for_event(kind), &mut last);
+        let generation = self.streams_generation.get();
+        self.push(Input::Contact(ContactEvent {
+            contact_id: id.clone(),
+            kind,
+            snapshot,
+        }));
+        if self.streams_generation.get() != generation {
+            return; // the pump restarted Streams: this view belongs to the CCP that was terminated
+        }
+        let mut subs = ContactSubscriptions::subscribe(view, &id, |k| self.callbacks.for_kind(k));
+        subs.last_read = last;
+        self.contacts.borrow_mut().insert(id, subs);
     }
 
     /// One of a contact's own events; `destroyed` releases its subscriptions as Streams forgets it.
