@@ -190,12 +190,12 @@ test('the shipped kit is valid and names the templates the bridge defaults to', 
   for (const n of ['extn_voice_notification', 'extn_chat_notification', 'extn_task_notification', 'extn_email_notification']) assert.ok(KIT.notificationTemplates[n], n);
   for (const n of ['extn_voice_identified_session', 'extn_chat_session', 'extn_task_session', 'extn_email_session']) assert.ok(KIT.sessionTemplates[n], n);
   for (const n of ['extn_entity_record', 'extn_search']) assert.ok(KIT.applicationTabTemplates[n], n);
-  // The defaults the bridge names (crates/bridge-core/src/config.rs) are all in the kit.
-  const config = fs.readFileSync(path.join(REPO, 'crates/bridge-core/src/config.rs'), 'utf8');
+  // The defaults the bridge names (crates/bridge-core/src/config/mod.rs) are all in the kit.
+  const config = fs.readFileSync(path.join(REPO, 'crates/bridge-core/src/config/mod.rs'), 'utf8');
   const named = [...new Set(config.match(/"extn_[a-z_]+"/g).map((s) => s.slice(1, -1)))];
-  assert.ok(named.length >= 10, `names found in config.rs: ${named}`);
+  assert.ok(named.length >= 10, `names found in config/mod.rs: ${named}`);
   const all = { ...KIT.notificationTemplates, ...KIT.sessionTemplates, ...KIT.applicationTabTemplates };
-  for (const n of named) assert.ok(all[n], `config.rs names ${n}, which deploy/templates.json lacks`);
+  for (const n of named) assert.ok(all[n], `config/mod.rs names ${n}, which deploy/templates.json lacks`);
 });
 
 test('kit problems are all reported, each naming the template', () => {

@@ -45,7 +45,7 @@ impl HandledIds {
         }
     }
 
-    /// Ids per stored chunk: a tenth of the capacity, at least [`MIN_CHUNK`]. Ten full chunks and the one being
+    /// Ids per stored chunk: a tenth of the capacity, at least `MIN_CHUNK` (100). Ten full chunks and the one being
     /// filled hold the whole memory in [`crate::command::HANDLED_SLOTS`] slots.
     pub fn chunk_size(&self) -> u64 {
         (self.capacity as u64).div_ceil(10).max(MIN_CHUNK)
