@@ -452,7 +452,8 @@ function latencyFigures(rows, allSpans, offset) {
   const bridgeIncoming = ok.map((r) => bridgeTimeIn(spans, r.snapshotAt, r.notifyAt, offset));
   const bridgeAccept = ok.filter((r) => r.lastPopAt).map((r) => bridgeTimeIn(spans, r.acceptAt, r.lastPopAt, offset));
   const readsIncoming = ok.map((r) => bridgeTimeIn(reads, r.snapshotAt, r.notifyAt, offset));
-  const eventToNotify = ok.map((r) => eventToCall(leaving, r.notifyAt, offset)).filter((x) => x !== null);
+  const eventToNotifyAt = ok.map((r, index) => ({ index, ms: eventToCall(leaving, r.notifyAt, offset) })).filter((x) => x.ms !== null);
+  const eventToNotify = eventToNotifyAt.map((x) => x.ms);
   const sum = (a) => a.reduce((x, y) => x + y, 0);
   return {
     contacts: ok.length,
@@ -461,6 +462,7 @@ function latencyFigures(rows, allSpans, offset) {
     acceptToLastTabMs: dist(toLastTab),
     eventToNotifyLeavingMs: dist(eventToNotify),
     eventToNotifyMatched: eventToNotify.length,
+    eventToNotifySlowest: eventToNotifyAt.map(({ index, ms }) => ({ index, ms: +ms.toFixed(2) })).sort((a, b) => b.ms - a.ms).slice(0, 5),
     bridgeMsSnapshotToNotify: dist(bridgeIncoming),
     bridgeMsAcceptToLastTab: dist(bridgeAccept),
     streamsReadMsSnapshotToNotify: dist(readsIncoming),

@@ -31,7 +31,7 @@ impl Inner {
     }
 
     /// Writes every pending slot; a refusal tells the core, which then stops relying on storage.
-    pub(super) fn flush_unsaved(&self) {
+    fn flush_unsaved(&self) {
         self.flush_queued.set(false);
         let unsaved = std::mem::take(&mut *self.unsaved.borrow_mut());
         let mut refused = None;
