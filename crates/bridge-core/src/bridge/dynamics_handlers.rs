@@ -53,55 +53,35 @@ impl Bridge {
     }
 
     pub(super) fn on_dynamics(&mut self, d: DynamicsEvent) {
-        match d.handler {
-            DynamicsHandler::SessionSwitched => match dynamics::session_switched(&d.payload) {
-                Ok(s) => self.on_session_switched(s),
-                Err(e) => self.report(
-                    Severity::Warning,
-                    None,
-                    "dynamics.payload.invalid",
-                    e.to_string(),
-                    false,
-                ),
-            },
-            DynamicsHandler::SessionClosed => match dynamics::session_closed(&d.payload) {
-                Ok(s) => {
-                    self.trace(
-                        None,
-                        "input.dynamics",
-                        format!("onSessionClosed {}", text::excerpt(&s.session_id)),
-                    );
-                    self.close_session(&s.session_id, "closed by the agent");
-                }
-                Err(e) => self.report(
-                    Severity::Warning,
-                    None,
-                    "dynamics.payload.invalid",
-                    e.to_string(),
-                    false,
-                ),
-            },
-            DynamicsHandler::ClickToAct => match dynamics::click_to_act(&d.payload) {
-                Ok(c) => self.on_click_to_act(c),
-                Err(e) => self.report(
-                    Severity::Warning,
-                    None,
-                    "dynamics.payload.invalid",
-                    e.to_string(),
-                    false,
-                ),
-            },
-            DynamicsHandler::PresenceChanged => match dynamics::presence_changed(&d.payload) {
-                Ok(p) => self.on_presence_changed(p),
-                Err(e) => self.report(
-                    Severity::Warning,
-                    None,
-                    "dynamics.payload.invalid",
-                    e.to_string(),
-                    false,
-                ),
-            },
+        let handled = match d.handler {
+            DynamicsHandler::SessionSwitched => {
+                dynamics::session_switched(&d.payload).map(|s| self.on_session_switched(s))
+            }
+            DynamicsHandler::SessionClosed => dynamics::session_closed(&d.payload).map(|s| self.on_session_closed(s)),
+            DynamicsHandler::ClickToAct => dynamics::click_to_act(&d.payload).map(|c| self.on_click_to_act(c)),
+            DynamicsHandler::PresenceChanged => {
+                dynamics::presence_changed(&d.payload).map(|p| self.on_presence_changed(p))
+            }
+        };
+        if let Err(e) = handled {
+            self.report(
+                Severity::Warning,
+                None,
+                "dynamics.payload.invalid",
+                e.to_string(),
+                false,
+            );
         }
+    }
+
+    /// `onSessionClosed`: the agent closed a session; its contact's pop is over (see [`Bridge::close_session`]).
+    fn on_session_closed(&mut self, s: dynamics::SessionClosed) {
+        self.trace(
+            None,
+            "input.dynamics",
+            format!("onSessionClosed {}", text::excerpt(&s.session_id)),
+        );
+        self.close_session(&s.session_id, "closed by the agent");
     }
 
     /// `onSessionSwitched` (fires twice per switch: the old session loses focus, the new one gains it): keeps

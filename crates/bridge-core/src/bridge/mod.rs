@@ -775,13 +775,8 @@ fn describe_call(request: RequestId, call: &CifCall, attempt: u32) -> String {
             template_name,
             template_parameters,
             ..
-        } => {
-            format!(
-                "{request} template={template_name} params=[{}]",
-                keys(template_parameters)
-            )
         }
-        CifCall::CreateSession {
+        | CifCall::CreateSession {
             template_name,
             template_parameters,
         } => {
