@@ -488,12 +488,7 @@ fn the_seed_single_match_call_is_traced_step_by_step_under_one_correlation_id() 
     let mut p = Pair::default_ready();
     p.ring(CONTACT_ID, Scenario::Single);
     p.accept_toast();
-    p.event(
-        CONTACT_ID,
-        ContactEventKind::Connected,
-        Some(voice("connected", Scenario::Single)),
-    );
-    p.can_create();
+    p.connected_until_create_session();
     p.session_created("s-1");
     let tab = p.req("createTab");
     p.resolve(tab, json!("tab-1"));
@@ -545,12 +540,7 @@ fn the_seed_single_match_call_is_traced_step_by_step_under_one_correlation_id() 
 // ---------------------------------------------------------------- contact end
 
 fn ended_after(p: &mut Pair, connected_ms: u64) {
-    p.event(
-        CONTACT_ID,
-        ContactEventKind::Connected,
-        Some(voice("connected", Scenario::Single)),
-    );
-    p.can_create();
+    p.connected_until_create_session();
     p.session_created("s-1");
     p.advance(connected_ms);
     p.event(

@@ -73,18 +73,10 @@ fn a_notification_answered_after_the_contact_left_is_ignored() {
 #[test]
 fn a_create_session_answered_after_it_was_taken_as_never_made_is_ignored() {
     let mut p = Pair::default_ready();
-    p.event(
-        CONTACT_ID,
-        ContactEventKind::Connected,
-        Some(voice("connected", Scenario::Single)),
-    );
-    p.can_create();
+    p.connected_until_create_session();
     let first = p.req("createSession");
     // CIF's time limit: no answer, so Dynamics is asked; it lists nothing, now and at sessionOrphanMs.
-    p.reject(
-        first,
-        json!({"message": "Timeout occurred as no response was received from listener window", "msdyn_name": "CreateSession"}),
-    );
+    p.reject_time_limit(first, "CreateSession");
     let r = p.req("getAllSessions");
     p.resolve(r, json!([]));
     p.advance(30_000);

@@ -8,12 +8,7 @@ use common::*;
 use serde_json::json;
 
 fn to_create_session(p: &mut Pair) {
-    p.event(
-        CONTACT_ID,
-        ContactEventKind::Connected,
-        Some(voice("connected", Scenario::Single)),
-    );
-    p.can_create();
+    p.connected_until_create_session();
     p.take();
 }
 
@@ -52,10 +47,7 @@ fn item_12_an_orphaned_create_session_frees_its_slot_and_is_tried_once_more() {
     let mut p = Pair::with_config(json!({"maxSessions": 1}));
     to_create_session(&mut p);
     let first = p.req("createSession");
-    p.reject(
-        first,
-        json!({"message": "Timeout occurred as no response was received from listener window", "msdyn_name": "CreateSession"}),
-    );
+    p.reject_time_limit(first, "CreateSession");
     let r = p.req("getAllSessions");
     p.resolve(r, json!([]));
     assert_eq!(

@@ -10,8 +10,6 @@ use bridge_core::*;
 use common::*;
 use serde_json::{json, Value};
 
-const TIME_LIMIT: &str = "Timeout occurred as no response was received from listener window";
-
 fn activity(n: u8) -> String {
     format!("{n}{n}{n}{n}{n}{n}{n}{n}-{n}{n}{n}{n}-4{n}{n}{n}-8{n}{n}{n}-{n}{n}{n}{n}{n}{n}{n}{n}{n}{n}{n}{n}")
 }
@@ -41,7 +39,9 @@ fn switched(p: &mut Pair, session: &str, focused: bool) {
 fn time_limit(p: &mut Pair, request: RequestId, method: &str) {
     p.reject(
         request,
-        json!(format!("{{\"message\":\"{TIME_LIMIT}\",\"msdyn_name\":\"{method}\"}}")),
+        json!(format!(
+            "{{\"message\":\"{CIF_TIME_LIMIT}\",\"msdyn_name\":\"{method}\"}}"
+        )),
     );
 }
 
@@ -278,16 +278,11 @@ fn item_08_a_closed_session_gets_no_deferred_tab() {
 fn item_12_cif_time_limit_on_create_session_is_no_answer() {
     for as_object in [false, true] {
         let mut p = Pair::default_ready();
-        p.event(
-            CONTACT_ID,
-            ContactEventKind::Connected,
-            Some(voice("connected", Scenario::Single)),
-        );
-        p.can_create();
+        p.connected_until_create_session();
         p.take();
         let create = p.req("createSession");
         if as_object {
-            p.reject(create, json!({"message": TIME_LIMIT, "msdyn_name": "CreateSession"}));
+            p.reject_time_limit(create, "CreateSession");
         } else {
             time_limit(&mut p, create, "CreateSession");
         }

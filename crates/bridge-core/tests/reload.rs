@@ -111,12 +111,7 @@ fn item_11_restored_ringing_contact_cancels_the_old_toast_and_notifies_again() {
 #[test]
 fn item_11_create_session_in_flight_at_reload_is_never_repeated() {
     let mut first = Pair::default_ready();
-    first.event(
-        CONTACT_ID,
-        ContactEventKind::Connected,
-        Some(voice("connected", Scenario::Single)),
-    );
-    first.can_create();
+    first.connected_until_create_session();
     let stored = first.last_persist().unwrap();
     assert!(stored.contains("\"creating\":true"), "{stored}");
     let mut p = Pair::new(Config::default());

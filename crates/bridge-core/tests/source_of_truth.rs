@@ -266,12 +266,7 @@ fn a_reloaded_page_asks_dynamics_before_any_pop_and_a_fresh_one_does_not() {
 #[test]
 fn a_restored_contact_streams_never_delivers_again_is_released_after_the_grace_period() {
     let mut first = Pair::default_ready();
-    first.event(
-        CONTACT_ID,
-        ContactEventKind::Connected,
-        Some(voice("connected", Scenario::Single)),
-    );
-    first.can_create();
+    first.connected_until_create_session();
     let mut p = Pair::new(Config::default());
     p.input(Input::Restore(first.stored()));
     p.ready();

@@ -8,6 +8,8 @@ use serde_json::{json, Map, Value};
 pub const CONTACT_ID: &str = "7c1ed9a6-1f3e-4b5a-9d0e-2a3b4c5d6e7f";
 pub const CUSTOMER_ID: &str = "0f8fad5b-d9cb-469f-a165-70867728950e";
 pub const ACCOUNT_ID: &str = "1a2b3c4d-0000-4000-8000-00000000a001";
+/// CIF's own rejection when Dynamics does not answer within its 10 s time limit (reference: cif-v2.md).
+pub const CIF_TIME_LIMIT: &str = "Timeout occurred as no response was received from listener window";
 pub const ACTIVITY_ID: &str = "9b2c3d4e-1111-4222-8333-444455556666";
 pub const PHONE: &str = "+15555550100";
 
@@ -271,6 +273,22 @@ impl Pair {
     pub fn can_create(&mut self) {
         let r = self.req("canCreateSession");
         self.resolve(r, json!(true));
+    }
+
+    /// The seed's single-match voice contact arriving already connected (accepted in the CCP), with Dynamics
+    /// allowing one more session: `createSession` is the next call.
+    pub fn connected_until_create_session(&mut self) {
+        self.event(
+            CONTACT_ID,
+            ContactEventKind::Connected,
+            Some(voice("connected", Scenario::Single)),
+        );
+        self.can_create();
+    }
+
+    /// Settles `request` with CIF's time-limit rejection, as the object CIF rejects with (`{message, msdyn_name}`).
+    pub fn reject_time_limit(&mut self, request: RequestId, method: &str) {
+        self.reject(request, json!({"message": CIF_TIME_LIMIT, "msdyn_name": method}));
     }
 
     pub fn session_created(&mut self, session: &str) {
