@@ -36,6 +36,7 @@ fn switched(p: &mut Pair, session: &str, focused: bool) {
     );
 }
 
+/// CIF's time-limit rejection in its other shape: the same object as JSON text (`Pair::reject_time_limit` sends the object).
 fn time_limit(p: &mut Pair, request: RequestId, method: &str) {
     p.reject(
         request,
