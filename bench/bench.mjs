@@ -46,8 +46,7 @@ const RELOADS = Number(opt('reloads', QUICK ? 1 : 4));
 const VOICE_BLOCK = 100; // voice contacts per block; the two bridges take turns block by block
 const DIST = path.resolve(opt('dist', path.join(REPO, 'dist')));
 // The plain-JS comparison bridge (spec §6: "against a plain-JavaScript bridge doing the same job in the same run"),
-// built from bench/js-bridge/ into this folder; `--no-js-bridge` leaves it out.
-const JS_BRIDGE_DIST = path.join(BENCH, 'out', 'js-bridge');
+// built from bench/js-bridge/ into bench/out/js-bridge/; `--no-js-bridge` leaves it out.
 const JS_BRIDGE = !argv.includes('--no-js-bridge');
 const OUT = path.resolve(opt('out', path.join(BENCH, 'out', 'report.json')));
 const ENGINE_JSON = opt('engine-json', path.join(BENCH, 'out', 'engine.json'));
@@ -542,8 +541,8 @@ async function browserRun() {
     await takeSpans(frame);
 
     // --- 1,000 voice contacts one after another, in blocks alternating with the plain-JS bridge's own
-    const js = JS_BRIDGE ? await openComparison(browser) : null;
-    if (js) comparison = js;
+    comparison = JS_BRIDGE ? await openComparison(browser) : null;
+    const js = comparison;
     log(`${VOICE} voice contacts (voice-single), one after another${js ? `, and as many through the plain-JS bridge (blocks of ${VOICE_BLOCK} in turn)` : ''}`);
     const voiceRows = [];
     const jsRows = [];
@@ -598,7 +597,8 @@ async function browserRun() {
     const lastTabs = []; // per round: the first Accept → the last chat's last tab (spec §6: p50 < 150 ms)
     for (const round of rounds) {
       const accepted = round.map((r) => r.acceptAt).filter(Number.isFinite);
-      if (Number.isFinite(firstAcceptToLastTab(round))) lastTabs.push(firstAcceptToLastTab(round));
+      const lastTab = firstAcceptToLastTab(round);
+      if (Number.isFinite(lastTab)) lastTabs.push(lastTab);
       // The accepts themselves are spread: each chat is accepted when its own notification shows.
       if (accepted.length) acceptSpread.push(Math.max(...accepted) - Math.min(...accepted));
       const at = round.map((r) => r.createSessionAt).filter(Number.isFinite).sort((a, b) => a - b);
