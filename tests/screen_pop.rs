@@ -339,6 +339,28 @@ async fn what_a_reload_needs_is_stored_after_the_notification_leaves_and_before_
 }
 
 #[wasm_bindgen_test]
+async fn a_new_contacts_notification_leaves_before_its_subscriptions_are_made() {
+    let _shell = ready_shell("notify-first").await;
+    fakeOrderTaken();
+    assert!(fakeConnectAddContact(&voice_contact("c-first", "SingleMatch")));
+    let order = fakeOrderTaken();
+    let notified = order.lines().position(|l| l == "cif notifyEvent");
+    let subscribed = order
+        .lines()
+        .position(|l| l.starts_with("subscribe contact::") && l.ends_with("::c-first"));
+    assert!(
+        notified.is_some() && subscribed.is_some() && notified < subscribed,
+        "notifyEvent first, then the contact's own subscriptions: {order}"
+    );
+    // Subscribed all the same: the contact's next events reach the bridge (the caller hangs up).
+    fakeConnectSetState("c-first", "missed");
+    assert!(fakeConnectFire("c-first", "ended"));
+    assert!(fakeConnectFire("c-first", "missed"));
+    settle().await;
+    assert!(cif_methods().contains(&"cancelEvent".to_owned()), "{:?}", cif_methods());
+}
+
+#[wasm_bindgen_test]
 async fn a_write_refused_mid_session_leaves_the_record_with_dynamics() {
     let _shell = ready_shell("write-refused").await;
     fakeCifAutoResolve("getAllSessions", &text("[]"));

@@ -26,6 +26,7 @@ function copy(v) {
 }
 
 function record(method, args) {
+  (globalThis.fakeOrder ??= []).push(`cif ${method}`);
   const index = state.calls.length;
   state.calls.push({ method, args: args.map(copy) });
   if (state.auto.has(method)) {

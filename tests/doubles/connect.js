@@ -35,6 +35,7 @@ reset();
 
 function subscribe(event, f) {
   if (typeof f !== "function") throw new Error("f must be a function");
+  (globalThis.fakeOrder ??= []).push(`subscribe ${event}`);
   const id = state.nextSub++;
   if (!state.bus.has(event)) state.bus.set(event, new Map());
   state.bus.get(event).set(id, f);
@@ -339,4 +340,12 @@ export function fakeConsoleErrorsTaken() {
     };
   }
   return JSON.stringify(consoleErrors.splice(0));
+}
+
+// What the page did, in order, across the doubles: Streams subscriptions (`subscribe <event>`) and CIF calls
+// (`cif <method>`), one per line, since the last call.
+export function fakeOrderTaken() {
+  const out = (globalThis.fakeOrder ?? []).join("\n");
+  globalThis.fakeOrder = [];
+  return out;
 }

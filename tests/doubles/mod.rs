@@ -10,6 +10,7 @@ use wasm_bindgen::JsCast;
 
 #[wasm_bindgen(module = "/tests/doubles/connect.js")]
 extern "C" {
+    pub fn fakeOrderTaken() -> String;
     pub fn fakeConnectInstall();
     pub fn fakeConnectUninstall();
     pub fn fakeConnectAddContact(data: &JsValue) -> bool;
