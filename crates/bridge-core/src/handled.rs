@@ -63,7 +63,7 @@ impl HandledIds {
     pub fn insert(&mut self, id: ContactId) {
         if self.set.insert(id.clone()) {
             let seq = self.next_seq;
-            self.next_seq += 1;
+            self.next_seq = seq.saturating_add(1);
             self.order.push_back((seq, id));
             self.changed.insert(seq / self.chunk_size());
             self.trim();
@@ -73,7 +73,7 @@ impl HandledIds {
     /// Puts back an id stored under sequence number `seq` (restored in increasing order); nothing to store again.
     pub fn restore(&mut self, seq: u64, id: ContactId) {
         if seq >= self.next_seq && self.set.insert(id.clone()) {
-            self.next_seq = seq + 1;
+            self.next_seq = seq.saturating_add(1);
             self.order.push_back((seq, id));
             self.trim();
         }

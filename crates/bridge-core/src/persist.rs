@@ -110,6 +110,10 @@ struct ContactsSlot<'a> {
     contacts: &'a [(&'a ContactId, &'a PersistedContact)],
 }
 
+/// The highest sequence number of a released contact read back (JavaScript's largest safe integer): numbers
+/// only ever count up from 0, and one beyond this came from something other than a page of this bridge.
+const MAX_SEQUENCE: u64 = (1 << 53) - 1;
+
 /// One chunk of handled ids as written: `first` is the sequence number of the first id, the others follow.
 #[derive(Serialize)]
 struct HandledSlot<'a> {
@@ -178,6 +182,13 @@ impl Persisted {
                 continue;
             };
             let first = v.get("first").and_then(Value::as_u64).unwrap_or(0);
+            if first > MAX_SEQUENCE {
+                // One released contact a second for a million years stays far below: this is not a page's writing.
+                problems.push(format!(
+                    "stored handled ids numbered from {first} ignored: expected at most {MAX_SEQUENCE}"
+                ));
+                continue;
+            }
             let Some(ids) = v.get("handled").and_then(Value::as_array) else {
                 continue;
             };
@@ -264,6 +275,16 @@ mod tests {
         );
         let single = r#"{"v":2,"handled":["a","b"]}"#;
         assert_eq!(ids(Persisted::parse(None, [single], 10).0), vec!["0:a", "1:b"]);
+    }
+
+    #[test]
+    fn a_handled_chunk_numbered_beyond_any_page_is_refused_and_said() {
+        let huge = r#"{"v":2,"first":18446744073709551615,"handled":["c1"]}"#;
+        let fine = r#"{"v":2,"first":9007199254740991,"handled":["c2"]}"#;
+        let (p, problems) = Persisted::parse(None, [huge, fine], 10);
+        assert_eq!(p.handled, vec![(MAX_SEQUENCE, ContactId::known("c2"))]);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].contains("18446744073709551615"), "{problems:?}");
     }
 
     #[test]

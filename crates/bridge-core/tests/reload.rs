@@ -304,3 +304,29 @@ fn a_release_rewrites_one_chunk_of_the_handled_ids_and_a_reload_gets_all_of_them
     assert!(next.contains("\"first\":1000"), "{}", &next[..40]);
     assert!(next.contains("c-1049\",\"c-next"));
 }
+
+#[test]
+fn stored_handled_ids_numbered_beyond_any_page_are_refused_and_contacts_are_still_remembered() {
+    let mut p = Pair::new(Config::default());
+    let mut stored = RestoredState::default();
+    stored.handled[0] = Some(r#"{"v":2,"first":18446744073709551615,"handled":["c1"]}"#.to_owned());
+    p.input(Input::Restore(stored));
+    p.ready();
+    assert!(p.report_codes().contains(&"persist.invalid"), "{:?}", p.report_codes());
+    for id in ["c2", "c3"] {
+        p.event(
+            id,
+            ContactEventKind::Incoming,
+            Some(voice("connecting", Scenario::Single)),
+        );
+        p.event(id, ContactEventKind::Destroyed, None);
+    }
+    p.take();
+    // c2 was released and is remembered: delivered again, it raises nothing.
+    p.event(
+        "c2",
+        ContactEventKind::Incoming,
+        Some(voice("connecting", Scenario::Single)),
+    );
+    assert_eq!(p.take(), Vec::<String>::new());
+}
