@@ -193,7 +193,7 @@ pub struct SessionFacts {
     pub contact_id: Option<String>,
     /// The `ccbTabs` context value the bridge writes while storage is unavailable (tab names, comma-separated).
     pub tabs: Option<String>,
-    /// `isFocused`, when given.
+    /// `isFocused` (the documented name) or `focused` (what the CIF host's own `Map` holds), when given.
     pub focused: Option<bool>,
 }
 
@@ -205,7 +205,9 @@ pub fn session_facts(value: &Value) -> Option<SessionFacts> {
         // Not a session at all: "nobody's" would be a guess.
         return None;
     }
-    let focused = obj.get("isFocused").and_then(boolean);
+    let focused = ["isFocused", "focused", "focussed"]
+        .iter()
+        .find_map(|key| obj.get(*key).and_then(boolean));
     let mut facts = SessionFacts {
         focused,
         ..SessionFacts::default()

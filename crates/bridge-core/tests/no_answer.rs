@@ -406,3 +406,27 @@ fn item_04_the_search_tab_gets_search_text_and_only_a_configured_search_type() {
         }
     );
 }
+
+#[test]
+fn item_12_an_adopted_session_that_dynamics_says_is_focused_gets_its_tabs_whatever_the_flag_is_called() {
+    // The documented `isFocused`, and `focused` as the CIF host's own Map holds it: no onSessionSwitched follows
+    // for a session that is already focused, so the flag is all there is.
+    for flag in ["isFocused", "focused"] {
+        let mut p = Pair::default_ready();
+        p.connected_until_create_session();
+        let first = p.req("createSession");
+        p.reject_time_limit(first, "CreateSession");
+        let r = p.req("getAllSessions");
+        p.resolve(r, json!(["found"]));
+        let r = p.req("getSession");
+        p.resolve(
+            r,
+            json!({"sessionId": "found", flag: true, "context": {"contactId": CONTACT_ID}}),
+        );
+        assert_eq!(p.bridge.session_of(CONTACT_ID), Some("found"), "{flag}");
+        assert!(
+            !p.all("createTab").is_empty(),
+            "{flag}: the tabs open in the focused session"
+        );
+    }
+}
