@@ -223,15 +223,23 @@ pub fn read_changes(
         let _streams = crate::metrics::span(crate::metrics::Kind::StreamsRead); // bench only
         sys::read_contact(contact, reading_code, known_state, known_hash)
     };
-    let Ok(serde_json::Value::Object(mut read)) = serde_json::from_str::<serde_json::Value>(&text) else {
-        // The helper always returns an object; anything else is reported and read as "nothing new".
-        report(&GetterError {
-            contact: id.into(),
-            field: "readContact()".into(),
-            expected: "a JSON object".into(),
-            found: text.chars().take(80).collect(),
-        });
-        return None;
+    let mut read = match serde_json::from_str::<serde_json::Value>(&text) {
+        Ok(serde_json::Value::Object(read)) => read,
+        // The helper always returns an object; anything else is reported (what went wrong, not the text: it
+        // holds the caller's number and name) and read as "nothing new".
+        other => {
+            let found = match other {
+                Ok(_) => format!("{} characters of JSON that are not an object", text.len()),
+                Err(e) => format!("{} characters that are not JSON ({e})", text.len()),
+            };
+            report(&GetterError {
+                contact: id.into(),
+                field: "readContact()".into(),
+                expected: "a JSON object".into(),
+                found,
+            });
+            return None;
+        }
     };
     // Complete: the direction, and the customer's number (voice) or name (chat), each read without a failure;
     // anything missing is asked again on the next state change, as before the first full read.

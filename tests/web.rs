@@ -267,6 +267,38 @@ fn snapshots_copy_getters_and_throwing_getters_become_none() {
     assert_eq!(event.snapshot, None);
 }
 
+#[wasm_bindgen_test]
+fn half_an_emoji_costs_that_character_not_the_contact_or_the_value() {
+    install_doubles();
+    // A lone UTF-16 surrogate ('😀'.slice(0, 1)) in the chat's display name and in an attribute, and a valid
+    // emoji that the helper's 8,192-unit attribute cut would split: JSON.parse of `\ud83d` makes one in JS.
+    let long = format!("{}\\ud83d\\ude00 thanks", "a".repeat(8191));
+    let chat = format!(
+        r#"{{"contactId": "chat-half", "type": "chat", "state": "connecting", "customerName": "Zo\u00eb \ud83d",
+            "attributes": {{"CallReason": {{"name": "CallReason", "value": "help \ud83d"}},
+                           "Long": {{"name": "Long", "value": "{long}"}},
+                           "\udc00key": {{"name": "k", "value": "v"}}}}}}"#
+    );
+    fakeConnectPreloadContact(&js(&chat));
+    let view = connect_cif_bridge::sys::streams::Contact::new("chat-half").expect("connect.Contact");
+    let snap = streams::read_snapshot(&view, "chat-half", Reading::Full).expect("the contact is read");
+    assert_eq!(snap.customer_name.as_deref(), Some("Zoë \u{fffd}"));
+    assert_eq!(snap.attributes["CallReason"]["value"], "help \u{fffd}");
+    let cut = snap.attributes["Long"]["value"].as_str().expect("a string");
+    assert_eq!(
+        (cut.len(), cut.ends_with('a')),
+        (8191, true),
+        "cut before the pair, not inside it"
+    );
+    assert_eq!(snap.attributes["\u{fffd}key"]["value"], "v");
+
+    let value = js(r#"{"message": "bad \ud83d", "nested": ["\ude00"]}"#);
+    assert_eq!(
+        convert::to_json(&value),
+        json!({"message": "bad \u{fffd}", "nested": ["\u{fffd}"]})
+    );
+}
+
 /// `connect.ContactSnapshot` of `data`, as Streams hands to `onEnded`/`onDestroy` of a contact it dropped.
 fn contact_snapshot(data: &Value) -> JsValue {
     let connect = js_sys::Reflect::get(&js_sys::global(), &"connect".into()).expect("connect");

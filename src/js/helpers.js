@@ -15,12 +15,31 @@ const NO_LIMITS = { entries: MAX_ENTRIES, chars: Infinity };
 
 const tag = (v) => Object.prototype.toString.call(v);
 
+// Every string leaves this file well-formed: a lone UTF-16 surrogate (half an emoji, cut by a flow, a chat
+// client or a length limit) would be written by JSON.stringify as a `\udXXX` escape, which is not Unicode, and
+// the Rust side's JSON parser rightly refuses the whole text: one such character would cost the whole value (a
+// contact's every read). It becomes U+FFFD instead.
+const wellFormed =
+  typeof String.prototype.isWellFormed === 'function'
+    ? (s) => (s.isWellFormed() ? s : s.toWellFormed())
+    : (s) => s.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
+
+// The first `max` UTF-16 units of `s`, one fewer when the cut would split a surrogate pair.
+function cut(s, max) {
+  if (s.length <= max) return s;
+  const last = s.charCodeAt(max - 1);
+  return s.slice(0, last >= 0xd800 && last <= 0xdbff ? max - 1 : max);
+}
+
+// For `JSON.stringify(…, wellFormedStrings)` of an object this file built from getters' strings.
+const wellFormedStrings = (_key, v) => (typeof v === 'string' ? wellFormed(v) : v);
+
 // `limits`: at most `entries` per object or array (never more than MAX_ENTRIES), strings cut at `chars`.
 export function plain(v, depth, seen, limits = NO_LIMITS) {
   if (v === undefined || v === null) return null;
   switch (typeof v) {
     case 'string':
-      return v.length > limits.chars ? v.slice(0, limits.chars) : v;
+      return wellFormed(cut(v, limits.chars));
     case 'boolean':
       return v;
     case 'number':
@@ -43,7 +62,7 @@ export function plain(v, depth, seen, limits = NO_LIMITS) {
       let n = 0;
       for (const [key, value] of v) {
         if (++n > limits.entries) break;
-        out[typeof key === 'string' ? key : String(key)] = plain(value, depth + 1, seen, limits);
+        out[wellFormed(typeof key === 'string' ? key : String(key))] = plain(value, depth + 1, seen, limits);
       }
       return out;
     }
@@ -52,14 +71,14 @@ export function plain(v, depth, seen, limits = NO_LIMITS) {
     }
     const out = {};
     if (kind === '[object Error]' || v instanceof Error) {
-      out.name = String(v.name);
-      out.message = String(v.message);
+      out.name = wellFormed(String(v.name));
+      out.message = wellFormed(String(v.message));
     } else if (typeof v.toJSON === 'function') {
       return plain(v.toJSON(), depth + 1, seen, limits);
     }
     for (const key of Object.keys(v).slice(0, limits.entries)) {
       const value = plain(v[key], depth + 1, seen, limits);
-      if (value !== undefined) out[key] = value;
+      if (value !== undefined) out[wellFormed(key)] = value;
     }
     return out;
   } finally {
@@ -162,7 +181,7 @@ export function readContact(contact, reading, knownState, knownHash) {
   // The JSON text of `out`, with the attributes' JSON text spliced in when they are sent.
   const done = (attributesText) => {
     if (err.length) out.err = err;
-    const body = JSON.stringify(out);
+    const body = JSON.stringify(out, wellFormedStrings);
     return attributesText === undefined ? body : `${body.slice(0, -1)},"a":${attributesText}}`;
   };
 
@@ -171,7 +190,7 @@ export function readContact(contact, reading, knownState, knownHash) {
     channel = contact.getType();
   } catch (e) {
     fail('getType()', 'a channel name', thrown(e));
-    return JSON.stringify({ gone: true, err });
+    return JSON.stringify({ gone: true, err }, wellFormedStrings);
   }
   out.c = str(channel, 'getType()', 'a channel name such as voice or chat') ?? '';
   out.s = str(get('getState().type', 'a state object with a string `type`', () => contact.getState().type), 'getState().type') ?? '';
