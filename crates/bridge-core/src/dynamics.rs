@@ -152,11 +152,16 @@ pub fn click_to_act(payload: &Value) -> Result<ClickToAct, PayloadError> {
     const EXPECTED: &str = "{value, name, format, entityLogicalName}";
     let h = DynamicsHandler::ClickToAct;
     let v = object(h, payload, EXPECTED)?;
-    let value = short_string(&v, "value").ok_or_else(|| PayloadError {
-        handler: h,
-        expected: EXPECTED,
-        found: text::describe_json(payload),
-    })?;
+    // As clicked, only trimmed: the phone rules judge every character (a direction mark dropped here would dial a
+    // number other than the one shown) and the length.
+    let value = (v.get("value").and_then(Value::as_str).map(str::trim))
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .ok_or_else(|| PayloadError {
+            handler: h,
+            expected: EXPECTED,
+            found: text::describe_json(payload),
+        })?;
     Ok(ClickToAct {
         value: crate::redact::Redacted::new(value),
         name: short_string(&v, "name"),

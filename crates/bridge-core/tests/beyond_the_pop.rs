@@ -123,6 +123,28 @@ fn an_extension_is_stripped_and_the_agent_told() {
     assert_eq!(dials(&p), vec![("+14255550142".into(), None)]);
     let r = p.reports().into_iter().find(|r| r.code == "dial.extension").unwrap();
     assert!(r.agent_visible && r.severity == Severity::Info);
+    assert!(
+        r.message.contains("key in extension 123 once connected"),
+        "{}",
+        r.message
+    );
+}
+
+#[test]
+fn a_direction_mark_in_a_clicked_number_refuses_it_rather_than_dial_what_is_not_shown() {
+    // U+202E reverses what follows: the field shows 425 241 0555, and dropping the mark would dial a number the
+    // agent never saw.
+    let mut p = Pair::default_ready();
+    for value in [
+        "425\u{202e}5550142",
+        "\u{2067}425 555 0142\u{2069}",
+        "425\u{200f}555 0142",
+    ] {
+        click(&mut p, value);
+    }
+    assert_eq!(dials(&p), Vec::new());
+    let refused: Vec<_> = p.reports().into_iter().filter(|r| r.code == "dial.refused").collect();
+    assert_eq!(refused.len(), 3, "{:?}", p.report_codes());
 }
 
 #[test]
@@ -170,6 +192,22 @@ fn presence(p: &mut Pair, text: &str) {
         DynamicsHandler::PresenceChanged,
         json!(json!({"presenceInfo": {"presenceText": text}}).to_string()),
     );
+}
+
+#[test]
+fn only_the_tab_that_handles_contacts_mirrors_presence_either_way() {
+    // Another Dynamics tab of the agent handles contacts: this one hears both sides but sets neither, so two
+    // tabs never set the agent's state from each other's echoes.
+    let mut p = presence_pair("both");
+    p.input(Input::Leadership(LeadershipInput::AgentKnown {
+        agent_arn: Some("arn:aws:connect:us-east-1:111122223333:instance/i/agent/a".into()),
+        username: None,
+    }));
+    p.input(Input::Leadership(LeadershipInput::LockWaiting));
+    agent(&mut p, "Available");
+    presence(&mut p, "Away");
+    assert_eq!(p.take(), Vec::<String>::new());
+    assert!(p.all("setPresence").is_empty());
 }
 
 #[test]

@@ -88,8 +88,7 @@ impl Bridge {
                         None,
                         "dial.extension",
                         format!(
-                            "click-to-dial: dialling the main number {tail}; key in extension {} once connected",
-                            ext.len().min(9)
+                            "click-to-dial: dialling the main number {tail}; key in extension {ext} once connected"
                         ),
                         true,
                     );
@@ -267,6 +266,16 @@ impl Bridge {
         if previous.is_some_and(|p| presence::same_name(&p, &text_in))
             || self.config.presence_sync() != PresenceSync::Both
         {
+            return;
+        }
+        if !self.handles_contacts() {
+            // Every Dynamics tab hears the change; only the tab that handles contacts mirrors it (as only it
+            // mirrors the Connect side), so two tabs never set the agent's state from each other's echoes.
+            self.trace(
+                None,
+                "decision",
+                "presence not mirrored to Connect: another tab handles contacts".into(),
+            );
             return;
         }
         let rules = &self.config.presence_rules;

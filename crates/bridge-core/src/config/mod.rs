@@ -458,7 +458,7 @@ impl Config {
                 let s = value.as_str().map(|s| s.trim().trim_start_matches('+').to_owned()).or_else(|| value.as_u64().map(|n| n.to_string()));
                 self.default_country_code = s
                     .filter(|s| crate::phone::valid_country_code(s))
-                    .ok_or("a country calling code: 1 to 3 digits, not starting with 0 (e.g. 1, 44, +33)")?;
+                    .ok_or("a country's calling code: 1 to 3 digits, not starting with 0, not a non-geographic code such as +800 (e.g. 1, 44, +33)")?;
             }
             "outboundQueueArn" => {
                 self.outbound_queue_arn = match value.as_str().map(str::trim) {

@@ -122,7 +122,7 @@ impl fmt::Display for PhoneError {
             PhoneError::TooLong => write!(f, "it is longer than {MAX_RAW_CHARS} characters"),
             PhoneError::Character { position } => write!(
                 f,
-                "character {position} is not a digit, a leading +, or layout (space, dash, dot, slash, parentheses, ~)"
+                "character {position} is not a digit, a leading +, or layout (space, dash, dot, slash, brackets, ~)"
             ),
             PhoneError::Length { number, digits } => write!(
                 f,
@@ -167,23 +167,58 @@ impl fmt::Display for PhoneError {
     }
 }
 
-/// Whether `s` is a country calling code with dialling rules: the configuration refuses any other default.
+/// Whether `s` is a country calling code of a country, with dialling rules: the configuration refuses any other
+/// default. Non-geographic codes (libphonenumber's region `001`: +800, +808, +870, +878, +881, +882, +883, +888,
+/// +979) have no national numbers to read with them.
 pub fn valid_country_code(s: &str) -> bool {
     (1..=3).contains(&s.len())
         && s.bytes().all(|b| b.is_ascii_digit())
         && !s.starts_with('0')
-        && plans::find(s).is_some()
+        && plans::find(s).is_some_and(|plan| plan.region != NON_GEOGRAPHIC)
 }
 
-/// Splits off an extension marker (`x`, `ext`, `extension`, `#`, `;ext=`), case-insensitively.
+/// libphonenumber's region of the calling codes that belong to no country.
+const NON_GEOGRAPHIC: &str = "001";
+
+/// The ASCII digit a character stands for, as libphonenumber reads digits (its `VALID_DIGITS`): ASCII,
+/// full-width, Arabic-Indic and Eastern Arabic-Indic.
+fn digit(c: char) -> Option<char> {
+    let zero = match c {
+        '0'..='9' => '0',
+        '\u{ff10}'..='\u{ff19}' => '\u{ff10}',
+        '\u{660}'..='\u{669}' => '\u{660}',
+        '\u{6f0}'..='\u{6f9}' => '\u{6f0}',
+        _ => return None,
+    };
+    char::from_digit(u32::from(c) - u32::from(zero), 10)
+}
+
+/// libphonenumber's `VALID_PUNCTUATION`: the dashes, slashes, dots, spaces, brackets and tildes a written number
+/// may hold between its digits. Nothing else: a direction mark (U+202E…) would make the number shown differ from
+/// the number dialled.
+fn is_layout(c: char) -> bool {
+    matches!(
+        c,
+        '-' | '\u{2010}'
+            ..='\u{2015}' | '\u{2212}' | '\u{30fc}' | '\u{ff0d}' // dashes
+            | '/' | '\u{ff0f}' | '.' | '\u{ff0e}' // slashes, dots
+            | ' ' | '\u{a0}' | '\u{ad}' | '\u{200b}' | '\u{2060}' | '\u{3000}' // spaces
+            | '(' | ')' | '[' | ']' | '\u{ff08}' | '\u{ff09}' | '\u{ff3b}' | '\u{ff3d}' // brackets
+            | '~' | '\u{2053}' | '\u{223c}' | '\u{ff5e}' // tildes
+    )
+}
+
+/// Splits off an extension marker (`x`, `ext`, `extension`, `#`, `;ext=`), case-insensitively, with the comma
+/// or spaces before it (`425 555 0142, ext. 5`).
 fn split_extension(raw: &str) -> (&str, Option<String>) {
     let lower = raw.to_ascii_lowercase();
     let markers = [";ext=", "extension", "ext.", "ext", "x", "#"];
     let cut = markers.iter().filter_map(|m| lower.find(m)).min();
     match cut {
         Some(i) => {
-            let digits: String = raw[i..].chars().filter(char::is_ascii_digit).collect();
-            (&raw[..i], (!digits.is_empty()).then_some(digits))
+            let digits: String = raw[i..].chars().filter_map(digit).collect();
+            let number = raw[..i].trim_end_matches(|c: char| c == ',' || c.is_whitespace());
+            (number, (!digits.is_empty()).then_some(digits))
         }
         None => (raw, None),
     }
@@ -297,10 +332,12 @@ pub fn normalise(raw: &str, default_country_code: &str) -> Result<Dialable, Phon
     let mut plus = false;
     for (i, c) in number.chars().enumerate() {
         match c {
-            '0'..='9' => digits.push(c),
-            '+' if digits.is_empty() && !plus => plus = true,
-            ' ' | '-' | '.' | '/' | '(' | ')' | '~' | '\u{a0}' => {}
-            _ => return Err(PhoneError::Character { position: i + 1 }),
+            '+' | '\u{ff0b}' if digits.is_empty() && !plus => plus = true,
+            c if is_layout(c) => {}
+            c => match digit(c) {
+                Some(d) => digits.push(d),
+                None => return Err(PhoneError::Character { position: i + 1 }),
+            },
         }
     }
     if digits.is_empty() {
@@ -504,6 +541,39 @@ mod tests {
         assert_eq!(normalise(&"1".repeat(65), "1"), Err(PhoneError::TooLong));
         assert!(normalise("x123", "1").is_err());
         assert!(normalise("425\u{202e}5550142", "1").is_err());
+        assert!(normalise("425\u{2066}555\u{2069}0142", "1").is_err());
+    }
+
+    #[test]
+    fn digits_and_layout_as_libphonenumber_reads_them() {
+        let e164 = |raw: &str| normalise(raw, "1").map(|d| d.e164);
+        for raw in [
+            "\u{ff0b}\u{ff11} \u{ff14}\u{ff12}\u{ff15} \u{ff15}\u{ff15}\u{ff15} \u{ff10}\u{ff11}\u{ff14}\u{ff12}", // full-width
+            "425\u{2013}555\u{2013}0142", // en dashes
+            "425\u{2010}555\u{2212}0142", // hyphen, minus sign
+            "[425] 555\u{3000}0142",      // brackets, ideographic space
+            "\u{664}\u{662}\u{665}\u{665}\u{665}\u{665}\u{660}\u{661}\u{664}\u{662}", // Arabic-Indic
+            "\u{6f4}\u{6f2}\u{6f5}\u{6f5}\u{6f5}\u{6f5}\u{6f0}\u{6f1}\u{6f4}\u{6f2}", // Eastern Arabic-Indic
+        ] {
+            assert_eq!(e164(raw).as_deref(), Ok("+14255550142"), "{raw}");
+        }
+        let with_ext = normalise("425-555-0142, ext. 5", "1").unwrap();
+        assert_eq!(
+            (with_ext.e164.as_str(), with_ext.extension.as_deref()),
+            ("+14255550142", Some("5"))
+        );
+        let full_width_ext = normalise("425-555-0142 x\u{ff11}\u{ff12}", "1").unwrap();
+        assert_eq!(full_width_ext.extension.as_deref(), Some("12"));
+    }
+
+    #[test]
+    fn a_non_geographic_calling_code_is_no_default_country() {
+        for code in ["800", "808", "870", "878", "881", "882", "883", "888", "979"] {
+            assert!(!valid_country_code(code), "+{code}");
+        }
+        for code in ["1", "44", "39", "61", "599"] {
+            assert!(valid_country_code(code), "+{code}");
+        }
         assert!(PhoneError::Length {
             number: "…42".into(),
             digits: 4
@@ -522,7 +592,7 @@ mod tests {
                 && !valid_country_code("+1")
                 && !valid_country_code("999")
         );
-        assert!(plans::all().all(|p| valid_country_code(p.cc)));
+        assert!(plans::all().all(|p| valid_country_code(p.cc) == (p.region != NON_GEOGRAPHIC)));
         assert_eq!(tail("+14255550142"), "…42");
     }
 
