@@ -45,6 +45,9 @@ pub enum PopState {
     AwaitingConnect,
     /// The agent rejected the notification: no session, even if the contact is answered in the CCP later.
     Declined,
+    /// Started by the agent (an email draft or reply): never notified and never popped (spec §4). The agent
+    /// started it from where they already are in Dynamics; a new session would pull them away from it.
+    AgentStarted,
     /// The contact needs a session but the session limit is reached; it pops when a session closes.
     WaitingForCapacity {
         /// Since when (first come, first served).
@@ -109,6 +112,7 @@ impl PopState {
             PopState::Notifying { .. } => "Notifying",
             PopState::AwaitingConnect => "AwaitingConnect",
             PopState::Declined => "Declined",
+            PopState::AgentStarted => "AgentStarted",
             PopState::WaitingForCapacity { .. } => "WaitingForCapacity",
             PopState::WaitingForTurn { .. } => "WaitingForTurn",
             PopState::CheckingCapacity { .. } => "CheckingCapacity",
@@ -175,7 +179,7 @@ pub struct Contact {
     /// Email: the subject (segment attribute `connect:EmailSubject`).
     pub email_subject: Option<Redacted<String>>,
     /// Started by the agent (an email draft or reply, `initiationMethod` `outbound` / `agent_reply`): it arrives
-    /// already connected and is never announced as an incoming contact.
+    /// already connected and is neither announced as an incoming contact nor popped.
     pub agent_started: bool,
     /// The last raw attributes parsed (to skip re-parsing identical refreshes).
     pub attributes: Value,

@@ -1,5 +1,5 @@
 //! Email contacts get the email templates with the sender and subject as template parameters; an
-//! agent-started draft (outbound, arriving connected) is never announced as an incoming contact.
+//! agent-started draft or reply (arriving connected) is neither announced as an incoming contact nor popped.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -119,32 +119,39 @@ fn voice_contacts_are_unaffected_by_email_fields() {
     assert!(template_parameters.get("emailSubject").is_none());
 }
 
-/// The decision the README's "Email contacts" section states: an email the agent started (a draft, or a
-/// reply) never gets a toast, but it does get its Dynamics session once connected, from the email session template
-/// with the recipient and subject — as an outbound call from click-to-dial does. Why: it is a contact the agent is
-/// handling now, and the session is where Dynamics shows whom it is for and where the work is recorded; without one
-/// the agent would have to find the customer by hand. What it must never do is look like a new customer email.
+/// Spec §4: "an agent-started draft never pops". An email the agent started (a draft, or a reply) gets no toast
+/// and no session, whatever Streams says next; the agent started it from where they already are in Dynamics.
 #[test]
-fn agent_started_email_draft_gets_no_toast_but_its_session() {
-    for initiation in ["outbound", "agent_reply"] {
+fn agent_started_email_draft_gets_neither_a_toast_nor_a_session() {
+    for initiation in ["outbound", "agent_reply", "OUTBOUND"] {
         let mut p = Pair::default_ready();
         let s = email("connected", initiation);
         p.event(CONTACT_ID, ContactEventKind::Init, Some(s.clone()));
+        p.event(CONTACT_ID, ContactEventKind::Connected, Some(s.clone()));
+        p.event(CONTACT_ID, ContactEventKind::Refresh, Some(s.clone()));
+        p.event(CONTACT_ID, ContactEventKind::Ended, Some(email("ended", initiation)));
+        p.event(CONTACT_ID, ContactEventKind::Destroyed, None);
+        assert_eq!(p.take(), Vec::<String>::new(), "{initiation}: no CIF call at all");
+        // Delivered again after it went (a reload, a second CCP): still nothing.
         p.event(CONTACT_ID, ContactEventKind::Connected, Some(s));
-        p.can_create();
-        assert!(p.all("notifyEvent").is_empty(), "{initiation}: no toast");
-        let sessions = p.all("createSession");
-        assert_eq!(sessions.len(), 1, "{initiation}: one session");
-        let CifCall::CreateSession {
-            template_name,
-            template_parameters,
-        } = &sessions[0].2
-        else {
-            unreachable!()
-        };
-        assert_eq!(template_name, "extn_email_session", "{initiation}");
-        assert_eq!(template_parameters["contactId"], json!(CONTACT_ID));
-        assert_eq!(template_parameters["emailAddress"], json!("alex.rivera@example.com"));
-        assert_eq!(template_parameters["emailSubject"], json!("Where is my parcel?"));
+        assert_eq!(p.take(), Vec::<String>::new(), "{initiation}");
     }
+}
+
+/// A toast raised before Streams said who started the email (its first read had no initiation method) is withdrawn
+/// once it does, and no session follows.
+#[test]
+fn a_toast_raised_before_the_email_was_known_as_agent_started_is_withdrawn() {
+    let mut p = Pair::default_ready();
+    let mut unknown = email("connecting", "inbound");
+    unknown.initiation_method = None;
+    p.event(CONTACT_ID, ContactEventKind::Connecting, Some(unknown));
+    assert_eq!(p.all("notifyEvent").len(), 1);
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Connected,
+        Some(email("connected", "outbound")),
+    );
+    assert_eq!(p.all("cancelEvent").len(), 1, "{:?}", p.take());
+    assert!(p.all("canCreateSession").is_empty() && p.all("createSession").is_empty());
 }

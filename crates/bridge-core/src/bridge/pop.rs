@@ -110,12 +110,14 @@ impl Bridge {
         }
         let (ringing, dead, connected, inbound) =
             (c.is_ringing(), c.is_dead(), c.connected_at.is_some(), c.is_inbound());
+        let agent_started = c.agent_started;
         let c_tabs_unplanned = c.tabs_unplanned;
         let Some(state) = self.take_state_for_transition(id) else {
             return;
         };
         let from = state.name();
         let next = match state {
+            state if agent_started && !state.pop_started_or_final() => self.leave_unpopped(id, state),
             PopState::AwaitingCif => self.start(id, ringing, dead, connected, inbound),
             PopState::RestoredRinging { token } => {
                 self.cancel_notification(id, token);
@@ -160,6 +162,25 @@ impl Bridge {
             other => other,
         };
         self.finish_transition(id, from, next);
+    }
+
+    /// An agent-started contact (an email draft or reply) before its pop: whatever was under way for it goes (a
+    /// toast raised before Streams said who started it is withdrawn), and it never pops.
+    fn leave_unpopped(&mut self, id: &ContactId, state: PopState) -> PopState {
+        match state {
+            PopState::Notifying { request, token, .. } => {
+                self.forget_request(request);
+                self.cancel_notification(id, token);
+            }
+            PopState::RestoredRinging { token } => self.cancel_notification(id, token),
+            _ => {}
+        }
+        self.trace(
+            Some(id),
+            "decision",
+            "started by the agent (an email draft or reply): no notification and no session".into(),
+        );
+        PopState::AgentStarted
     }
 
     /// First decision once CIF is ready and the contact has a snapshot.

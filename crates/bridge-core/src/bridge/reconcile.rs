@@ -215,7 +215,7 @@ impl Bridge {
                 );
                 return;
             }
-            PopState::SessionClosed | PopState::Declined | PopState::Abandoned => return,
+            PopState::SessionClosed | PopState::Declined | PopState::AgentStarted | PopState::Abandoned => return,
             PopState::Notifying { request, token, .. } => {
                 // Answered before the reload (its session exists): the toast this page raised goes.
                 self.forget_request(request);
