@@ -55,10 +55,11 @@ pub enum PopState {
     },
     /// The contact needs a session, but another contact's pop (its `createSession` and tabs) is under way. CIF
     /// opens a tab in whichever session is focused and `createSession` focuses the session it creates, so pops
-    /// run one at a time, first come first served (lowest ticket first).
+    /// run one at a time, first come first served: contacts Dynamics already said yes to first, then the others,
+    /// each lowest ticket first.
     WaitingForTurn {
-        /// Arrival order; 0 for a contact whose capacity check was answered while the turn was still taken, so
-        /// it goes first (arrivals count from 1).
+        /// Arrival order (or, for a contact whose capacity check was answered while the turn was still taken,
+        /// the order of those answers).
         ticket: u64,
         /// Dynamics already said a session may be created (asked ahead, while the previous pop waited only
         /// for its tabs): its turn starts with `createSession`.

@@ -371,3 +371,35 @@ fn item_12_cif_time_limit_on_calls_without_side_effects_keeps_bounded_retries() 
     p.advance(500);
     assert_eq!(p.all("cancelEvent").len(), 2);
 }
+
+/// §3.15: a `canCreateSession` that Dynamics does not answer holds the next contact for `popTurnMs`, not for a
+/// CIF deadline; the slow one goes first again when its "yes" comes.
+#[test]
+fn a_slow_can_create_session_lets_the_next_contact_start_within_the_turn_bound() {
+    let mut p = Pair::default_ready();
+    p.event(
+        "a",
+        ContactEventKind::Connected,
+        Some(voice("connected", Scenario::Single)),
+    );
+    let a_check = p.req("canCreateSession");
+    p.advance(100);
+    p.event(
+        "b",
+        ContactEventKind::Connected,
+        Some(voice("connected", Scenario::Multi)),
+    );
+    p.advance(2_400);
+    let checks = p.all("canCreateSession");
+    assert_eq!(checks.len(), 2, "B asks within 2.5 s of its accept");
+    assert_eq!(checks[1].1.as_ref().map(ContactId::as_str), Some("b"));
+    p.resolve(a_check, json!(true));
+    p.resolve(checks[1].0, json!(true));
+    let creates: Vec<_> = p.all("createSession").iter().map(|(_, c, _)| c.clone()).collect();
+    assert_eq!(creates.len(), 1, "one session at a time");
+    assert_eq!(
+        creates[0].as_ref().map(ContactId::as_str),
+        Some("a"),
+        "the slow one keeps its place"
+    );
+}

@@ -42,10 +42,20 @@ fn item_11_reload_keeps_the_session_and_opens_no_duplicate_tabs() {
     assert_eq!(p.take(), vec!["getAllSessions"]);
     let r = p.req("getAllSessions");
     p.resolve(r, json!("[\"s1\",\"other\"]"));
-    // The unknown session: Dynamics is asked whose it is (another provider's: no contact id of ours).
-    assert_eq!(p.take(), vec!["getSession"]);
-    let r = p.req("getSession");
-    p.resolve(r, json!({"sessionId": "other", "context": {"customer": "x"}}));
+    // The unknown session: Dynamics is asked whose it is (another provider's: no contact id of ours); and the
+    // restored one, whose stored tabs may be stale.
+    assert_eq!(p.take(), vec!["getSession", "getSession"]);
+    for (r, _, call) in p.all("getSession") {
+        let CifCall::GetSession { session_id } = call else {
+            unreachable!()
+        };
+        let answer = if session_id == "other" {
+            json!({"sessionId": "other", "context": {"customer": "x"}})
+        } else {
+            json!({"sessionId": "s1", "context": {"templateParameters": {"contactId": CONTACT_ID}}})
+        };
+        p.resolve(r, answer);
+    }
     p.event(
         CONTACT_ID,
         ContactEventKind::Refresh,
@@ -329,4 +339,31 @@ fn stored_handled_ids_numbered_beyond_any_page_are_refused_and_contacts_are_stil
         Some(voice("connecting", Scenario::Single)),
     );
     assert_eq!(p.take(), Vec::<String>::new());
+}
+
+#[test]
+fn a_toast_raised_before_the_reload_for_a_caller_who_hung_up_meanwhile_is_withdrawn() {
+    let mut first = Pair::default_ready();
+    first.ring(CONTACT_ID, Scenario::Single);
+    let token = match first.last("notifyEvent").3 {
+        CifCall::NotifyEvent { cancellation_token, .. } => cancellation_token,
+        _ => unreachable!(),
+    };
+    let mut p = Pair::new(Config::default());
+    p.input(Input::Restore(first.stored()));
+    p.ready();
+    let r = p.req("getAllSessions");
+    p.resolve(r, json!([]));
+    // Streams never delivers the contact again: it is released after restoredContactGraceMs.
+    p.advance(120_000);
+    let cancelled: Vec<_> = p
+        .all("cancelEvent")
+        .into_iter()
+        .map(|(_, _, c)| match c {
+            CifCall::CancelEvent { cancellation_token } => cancellation_token,
+            _ => unreachable!(),
+        })
+        .collect();
+    assert_eq!(cancelled, vec![token]);
+    assert_eq!(p.bridge.contact_state(CONTACT_ID), None);
 }

@@ -326,3 +326,91 @@ fn notification_tokens_and_correlation_ids_never_repeat_across_page_loads() {
     assert_ne!(c1, c2);
     assert!(Guid::parse(&c1).is_some(), "{c1}");
 }
+
+fn switch(p: &mut Pair, session: &str, focused: bool) {
+    p.dynamics(
+        DynamicsHandler::SessionSwitched,
+        json!({"sessionId": session, "focused": focused}),
+    );
+}
+
+/// Storage that reads but stopped taking writes after the last pop: the record it gives back after a reload says
+/// a tab was still to open, while the session's own context (written because the write failed) says it opened.
+/// Dynamics wins: the tab does not open twice.
+#[test]
+fn a_stale_stored_record_does_not_open_a_tab_the_sessions_context_says_is_open() {
+    let mut p = Pair::default_ready();
+    p.connected_until_create_session();
+    // The agent looks at another session when createSession answers: the tabs wait.
+    switch(&mut p, "s1", true);
+    switch(&mut p, "s1", false);
+    switch(&mut p, "other", true);
+    p.session_created("s1");
+    assert!(p.take().iter().all(|c| !c.starts_with("createTab")), "deferred");
+    let stale = p.stored();
+    p.input(Input::StorageUnavailable {
+        reason: "QuotaExceededError".into(),
+    });
+    switch(&mut p, "other", false);
+    switch(&mut p, "s1", true);
+    assert_eq!(p.take().iter().filter(|c| c.starts_with("createTab")).count(), 1);
+    assert!(!p.all("updateContext").is_empty(), "the tab is recorded in the session");
+
+    let mut q = Pair::new(Config::default());
+    q.input(Input::Restore(stale));
+    q.event(
+        CONTACT_ID,
+        ContactEventKind::Existing,
+        Some(voice("connected", Scenario::Single)),
+    );
+    q.ready();
+    let r = q.req("getAllSessions");
+    q.resolve(r, json!(["s1"]));
+    let g = q.req("getSession");
+    q.resolve(
+        g,
+        json!({"sessionId": "s1", "isFocused": true,
+               "context": {"templateParameters": {"contactId": CONTACT_ID}, "ccbTabs": "activity"}}),
+    );
+    switch(&mut q, "s1", true);
+    assert!(q.take().iter().all(|c| !c.starts_with("createTab")), "no tab twice");
+    assert_eq!(q.bridge.session_of(CONTACT_ID), Some("s1"));
+}
+
+/// The same reload when Dynamics cannot say (getSession keeps failing): what storage said stands, the session
+/// keeps its contact and the tab opens (a missing screen costs more than a second one).
+#[test]
+fn a_restored_session_dynamics_will_not_describe_keeps_its_contact() {
+    let mut p = Pair::default_ready();
+    p.connected_until_create_session();
+    switch(&mut p, "s1", true);
+    switch(&mut p, "s1", false);
+    switch(&mut p, "other", true);
+    p.session_created("s1");
+    let stored = p.stored();
+    let mut q = Pair::new(Config::default());
+    q.input(Input::Restore(stored));
+    q.event(
+        CONTACT_ID,
+        ContactEventKind::Existing,
+        Some(voice("connected", Scenario::Single)),
+    );
+    q.ready();
+    let r = q.req("getAllSessions");
+    q.resolve(r, json!(["s1"]));
+    for _ in 0..10 {
+        if let Some((g, _, _)) = q.all("getSession").last().cloned() {
+            if q.bridge.awaits_reply(g) {
+                q.reject(
+                    g,
+                    json!({"message": "RejectAfterClientError", "msdyn_name": "GetSession"}),
+                );
+            }
+        }
+        q.advance(5_000);
+    }
+    switch(&mut q, "s1", true);
+    assert_eq!(q.bridge.session_of(CONTACT_ID), Some("s1"));
+    assert_eq!(q.all("createSession").len(), 0);
+    assert_eq!(q.take().iter().filter(|c| c.starts_with("createTab")).count(), 1);
+}

@@ -12,10 +12,24 @@ use super::{Bridge, TimerKey};
 /// How many session ids named by `onSessionSwitched` are remembered (more than CIF's 10 sessions).
 const SWITCH_SEEN_CAPACITY: usize = 32;
 
+/// How many closed session ids are remembered: more than can be closed while one CIF call waits for its answer.
+const CLOSED_SESSIONS_CAPACITY: usize = 64;
+
 impl Bridge {
     // ---------------------------------------------------------------- sessions and handlers
 
+    /// Whether `session_id` was closed: an answer naming it came from before the close.
+    pub(super) fn session_was_closed(&self, session_id: &str) -> bool {
+        self.closed_sessions.iter().any(|s| s == session_id)
+    }
+
     pub(super) fn close_session(&mut self, session_id: &str, why: &str) {
+        if !self.session_was_closed(session_id) {
+            if self.closed_sessions.len() >= CLOSED_SESSIONS_CAPACITY {
+                self.closed_sessions.pop_front();
+            }
+            self.closed_sessions.push_back(session_id.to_owned());
+        }
         let owner = self.sessions.remove(session_id).flatten();
         self.unverified_sessions.remove(session_id);
         self.forget_owner_of(session_id);

@@ -205,6 +205,9 @@ pub struct Bridge {
     /// Sessions recently named by `onSessionSwitched` (bounded), so a `createSession` answer arriving after the
     /// switch events about its session does not override what they said.
     switch_seen: VecDeque<String>,
+    /// Sessions closed (bounded): a `createSession`, `getAllSessions` or `getSession` answer that was on its
+    /// way when `onSessionClosed` came names a session that no longer exists, and must not bring it back.
+    closed_sessions: VecDeque<String>,
     /// Requests whose deadline passed (or that CIF gave up on) without an answer: they no longer hold the pop
     /// turn, but a late answer is still accepted.
     overdue: VecSet<RequestId>,
@@ -285,6 +288,7 @@ impl Bridge {
             focused_session: None,
             focus_learnt_at: 0,
             switch_seen: VecDeque::new(),
+            closed_sessions: VecDeque::new(),
             overdue: VecSet::new(),
             next_ticket: 1,
             turn_released: VecSet::new(),
@@ -598,10 +602,13 @@ impl Bridge {
             &format!("cif.{}", call.method_name()),
             describe_call(request, &call, attempt),
         );
-        if purpose == Purpose::CreateSession {
-            self.last_create = Some(request);
+        if matches!(purpose, Purpose::CreateSession | Purpose::CanCreate) {
+            // Both hold the pop turn; neither holds it longer than popTurnMs without an answer (§3.15).
             self.timers
                 .insert(self.now.plus(self.config.pop_turn_ms), TimerKey::TurnRelease(request));
+        }
+        if purpose == Purpose::CreateSession {
+            self.last_create = Some(request);
             self.timers
                 .insert(self.now.plus(self.config.session_orphan_ms), TimerKey::Orphan(request));
         }

@@ -270,10 +270,11 @@ impl Bridge {
     }
 
     /// Whether a pop holds the turn: a contact is checking capacity or creating its session, or a tab request
-    /// (which CIF carries out in the focused session) is in flight or waiting for a retry. A request past its
-    /// deadline (or given up on by CIF) no longer holds it, so a stuck pop blocks the others for one deadline
-    /// (`cifCallTimeoutMs`, times the retries of `canCreateSession`) at most. A `createSession` of a released
-    /// contact still in flight holds it too: CIF will focus the session it creates.
+    /// (which CIF carries out in the focused session) is in flight or waiting for a retry. A `canCreateSession`
+    /// or `createSession` unanswered after `popTurnMs`, and any request past its deadline (or given up on by
+    /// CIF), no longer holds it, so a slow Dynamics holds the next contact for `popTurnMs`, not a CIF deadline.
+    /// A `createSession` of a released contact still in flight holds it too: CIF will focus the session it
+    /// creates.
     pub(super) fn turn_busy(&self) -> bool {
         self.turn_busy_except(None)
     }
@@ -300,7 +301,7 @@ impl Bridge {
             .values()
             .filter(|c| Some(&c.id) != except)
             .any(|c| match &c.state {
-                PopState::CheckingCapacity { request } => self.pending.contains_key(request),
+                PopState::CheckingCapacity { request } => live(request),
                 PopState::CreatingSession { request, overdue, .. } => !overdue && live(request),
                 PopState::Popped { tabs, .. } => {
                     count_tabs && tabs.values().any(|t| matches!(t, TabStatus::Pending(r) if live(r)))
@@ -346,10 +347,11 @@ impl Bridge {
                 PopState::WaitingForTurn {
                     ticket,
                     capacity_confirmed,
-                } => Some((ticket, c.id.clone(), capacity_confirmed)),
+                } => Some((!capacity_confirmed, ticket, c.id.clone())),
                 _ => None,
             })
             .min()
+            .map(|(unconfirmed, ticket, id)| (ticket, id, !unconfirmed))
     }
 
     /// While the contact holding the turn waits only for its tabs, the next in line asks `canCreateSession`
@@ -387,15 +389,31 @@ impl Bridge {
         self.finish_transition(&id, state.name(), PopState::CheckingCapacity { request });
     }
 
-    /// Back in line, first, after Dynamics said yes while the turn was still taken.
+    /// Whether a contact Dynamics said yes to waits for the turn (it goes before any later "yes").
+    pub(super) fn confirmed_in_line(&self) -> bool {
+        self.contacts.values().any(|c| {
+            matches!(
+                c.state,
+                PopState::WaitingForTurn {
+                    capacity_confirmed: true,
+                    ..
+                }
+            )
+        })
+    }
+
+    /// Back in line, ahead of those Dynamics has not said yes to, after Dynamics said yes while the turn was
+    /// still taken.
     pub(super) fn wait_with_capacity_confirmed(&mut self, id: &ContactId) -> PopState {
         self.trace(
             Some(id),
             "decision",
             "Dynamics can create a session: waiting for the turn, first in line".into(),
         );
+        let ticket = self.next_ticket;
+        self.next_ticket += 1;
         PopState::WaitingForTurn {
-            ticket: 0,
+            ticket,
             capacity_confirmed: true,
         }
     }
@@ -633,9 +651,15 @@ impl Bridge {
 
     /// `onDestroy`: cancel an open notification, then forget the contact but remember its id.
     pub(super) fn release(&mut self, id: &ContactId) {
-        if let Some(PopState::Notifying { request, token, .. }) = self.contacts.get(id).map(|c| c.state.clone()) {
-            self.forget_request(request);
-            self.cancel_notification(id, token);
+        match self.contacts.get(id).map(|c| c.state.clone()) {
+            Some(PopState::Notifying { request, token, .. }) => {
+                self.forget_request(request);
+                self.cancel_notification(id, token);
+            }
+            // A toast raised before a reload, for a contact Streams never delivered again (the caller hung up
+            // meanwhile): still up in Dynamics until withdrawn.
+            Some(PopState::RestoredRinging { token }) => self.cancel_notification(id, token),
+            _ => {}
         }
         let Some(c) = self.contacts.remove(id) else { return };
         self.trace(

@@ -53,10 +53,15 @@ impl Bridge {
             self.retry_or_give_up(request, p.clone(), "getAllSessions failed or returned no list");
             return;
         };
-        let alive: VecSet<String> = alive.into_iter().collect();
-        // Restored sessions the agent closed meanwhile.
+        // A session closed while the list was on its way is not alive, whatever the list says.
+        let alive: VecSet<String> = alive.into_iter().filter(|s| !self.session_was_closed(s)).collect();
+        // Restored sessions: closed meanwhile, or asked about like the unknown ones below, because the tabs
+        // stored with them may be stale (a write refused after the last pop) where their own context is not.
+        let mut restored_alive = Vec::new();
         for sid in std::mem::take(&mut self.unverified_sessions) {
-            if !alive.contains(&sid) {
+            if alive.contains(&sid) {
+                restored_alive.push(sid);
+            } else {
                 self.close_session(&sid, "closed before the page reloaded");
             }
         }
@@ -73,11 +78,16 @@ impl Bridge {
         // Sessions the bridge does not know (or whose owner Dynamics did not say last time): counted at once, and
         // Dynamics is asked whose they are.
         self.unnamed.retain(|s| alive.contains(s));
-        let unknown: Vec<String> = alive
+        let mut unknown: Vec<String> = alive
             .iter()
             .filter(|s| !self.sessions.contains_key(*s) || self.unnamed.contains(*s))
             .cloned()
             .collect();
+        for sid in restored_alive {
+            if !unknown.contains(&sid) {
+                unknown.push(sid);
+            }
+        }
         for sid in unknown {
             self.sessions.get_or_insert_with(sid.clone(), || None);
             let r = self.send_cif(
@@ -98,6 +108,37 @@ impl Bridge {
         let Some(sid) = self.identifying.remove(&request) else {
             return;
         };
+        if self.session_was_closed(&sid) {
+            // Closed while its answer was on its way: asking again would only be refused. If it names a contact
+            // that did not know its session, that contact's pop is over: its session was made, and closed.
+            let owner = match &outcome {
+                CifOutcome::Resolved(v) => reply::session_facts(v)
+                    .and_then(|f| f.contact_id)
+                    .and_then(|c| ContactId::parse(&c)),
+                _ => None,
+            };
+            if let Some(id) = owner.filter(|id| {
+                self.contacts.get(id).is_some_and(|c| {
+                    matches!(
+                        c.state,
+                        PopState::SessionUnknown { .. } | PopState::CreatingSession { .. }
+                    )
+                })
+            }) {
+                self.trace(
+                    Some(&id),
+                    "reconcile",
+                    format!(
+                        "its session {} was closed meanwhile: nothing is written to it",
+                        text::excerpt(&sid)
+                    ),
+                );
+                self.transition(&id, PopState::SessionClosed);
+            }
+            self.forget_closed_session(&sid);
+            self.finish_reconcile_if_answered();
+            return;
+        }
         let facts = match &outcome {
             CifOutcome::Resolved(v) => reply::session_facts(v),
             CifOutcome::Rejected(v) => {
@@ -136,6 +177,27 @@ impl Bridge {
     /// A `getSession` given up on after its retries: the session stays counted, owner unknown. A contact that
     /// waits for its pop then pops: a missing screen costs the conversation, a second one only a close.
     pub(super) fn on_identify_given_up(&mut self, session_id: &str, why: &str) {
+        if self.session_was_closed(session_id) {
+            self.forget_closed_session(session_id);
+            self.finish_reconcile_if_answered();
+            return;
+        }
+        if self.sessions.get(session_id).is_some_and(Option::is_some) {
+            // Restored with its contact: what storage said stands (tabs included), rather than an unknown owner
+            // that another contact could be given.
+            self.report(
+                Severity::Warning,
+                None,
+                "cif.getSession.failed",
+                format!(
+                    "Dynamics did not confirm session {} and its tabs ({why}); what this page stored stands",
+                    text::excerpt(session_id)
+                ),
+                false,
+            );
+            self.finish_reconcile_if_answered();
+            return;
+        }
         self.unattributed.insert(session_id.to_owned());
         self.unnamed.insert(session_id.to_owned());
         self.report(
@@ -149,6 +211,14 @@ impl Bridge {
             false,
         );
         self.finish_reconcile_if_answered();
+    }
+
+    /// Drops what a reconciliation counted for a session closed meanwhile.
+    fn forget_closed_session(&mut self, session_id: &str) {
+        self.sessions.remove(session_id);
+        self.unattributed.remove(session_id);
+        self.unnamed.remove(session_id);
+        self.admit_waiting_for_capacity();
     }
 
     /// Ends the reconciliation once neither `getAllSessions` nor any `getSession` (or its retry) is pending.
@@ -403,20 +473,19 @@ impl Bridge {
         self.start_reconcile();
     }
 
-    /// `popTurnMs` passed without an answer to a `createSession`: the next contact may start its pop.
+    /// `popTurnMs` passed without an answer to a `createSession` or `canCreateSession`: the next contact may
+    /// start its pop (a late "yes" puts the slow one first in line again).
     pub(super) fn release_turn(&mut self, request: RequestId) {
-        if self
-            .pending
-            .get(&request)
-            .is_some_and(|p| p.purpose == Purpose::CreateSession)
-        {
-            self.trace(
-                None,
-                "turn",
-                format!("{request}: createSession still unanswered after popTurnMs; the next pop may start"),
-            );
-            self.turn_released.insert(request);
-        }
+        let method = match self.pending.get(&request) {
+            Some(p) if matches!(p.purpose, Purpose::CreateSession | Purpose::CanCreate) => p.call.method_name(),
+            _ => return,
+        };
+        self.trace(
+            None,
+            "turn",
+            format!("{request}: {method} still unanswered after popTurnMs; the next pop may start"),
+        );
+        self.turn_released.insert(request);
     }
 
     /// While web storage is unavailable, the tabs requested in a contact's session are written into the

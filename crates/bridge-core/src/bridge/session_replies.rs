@@ -39,9 +39,10 @@ impl Bridge {
                     let Some(template) = self.contacts.get(id).map(|c| c.session_template(&self.config)) else {
                         return;
                     };
-                    let next = if self.turn_busy_except(Some(id)) {
+                    let next = if self.turn_busy_except(Some(id)) || self.confirmed_in_line() {
                         // Asked ahead while the previous pop waits for its tabs (or another pop started while
-                        // this answer was retried): first in line, without asking again.
+                        // this answer was retried, or another contact's "yes" came first and waits for the
+                        // turn): in line among those Dynamics said yes to, without asking again.
                         self.wait_with_capacity_confirmed(id)
                     } else {
                         self.create_session(id, template, 0)
@@ -101,6 +102,23 @@ impl Bridge {
             .filter(|id| self.awaits(id, Purpose::CreateSession, request));
         match outcome {
             CifOutcome::Resolved(v) => match reply::session_id(&v) {
+                Some(session_id) if self.session_was_closed(&session_id) => {
+                    // The agent closed it before this answer came: nothing to count, nothing to write into.
+                    self.dirty = true;
+                    if let Some(id) = live {
+                        self.forget_request(request);
+                        self.trace(
+                            Some(&id),
+                            "decision",
+                            format!(
+                                "session {} was created and closed before its answer came: nothing is written to it",
+                                text::excerpt(&session_id)
+                            ),
+                        );
+                        self.transition(&id, PopState::SessionClosed);
+                    }
+                    self.admit_waiting_for_capacity();
+                }
                 Some(session_id) => {
                     self.dirty = true;
                     // CIF focuses the session it creates; a later createSession focused its own after this one.
