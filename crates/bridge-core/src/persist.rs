@@ -100,7 +100,13 @@ pub struct Persisted {
     pub contacts: VecMap<ContactId, PersistedContact>,
     /// Released contacts with their sequence numbers, oldest first.
     pub handled: Vec<(u64, ContactId)>,
+    /// Open sessions that belong to no live contact (a released contact's, kept for wrap-up, or another
+    /// provider's): counted again after a reload and never taken for a contact whose session is in doubt.
+    pub other_sessions: Vec<String>,
 }
+
+/// Most sessions of no live contact stored (CIF allows 10 sessions in all).
+pub const MAX_OTHER_SESSIONS: usize = 32;
 
 /// The contacts slot as written: borrowed, so rendering copies nothing but the text.
 #[derive(Serialize)]
@@ -108,6 +114,8 @@ struct ContactsSlot<'a> {
     v: u64,
     #[serde(serialize_with = "as_map")]
     contacts: &'a [(&'a ContactId, &'a PersistedContact)],
+    #[serde(rename = "otherSessions", skip_serializing_if = "<[_]>::is_empty")]
+    other_sessions: &'a [&'a str],
 }
 
 /// The highest sequence number of a released contact read back (JavaScript's largest safe integer): numbers
@@ -127,9 +135,14 @@ fn as_map<S: serde::Serializer>(entries: &&[(&ContactId, &PersistedContact)], s:
 }
 
 /// The contacts slot's text.
-pub fn contacts_text(contacts: &[(&ContactId, &PersistedContact)]) -> String {
+pub fn contacts_text(contacts: &[(&ContactId, &PersistedContact)], other_sessions: &[&str]) -> String {
     // Serialising plain strings, bools and sequences cannot fail; an empty text would only be read as nothing.
-    serde_json::to_string(&ContactsSlot { v: VERSION, contacts }).unwrap_or_default()
+    let slot = ContactsSlot {
+        v: VERSION,
+        contacts,
+        other_sessions,
+    };
+    serde_json::to_string(&slot).unwrap_or_default()
 }
 
 /// The text of one chunk of handled ids, the first numbered `first`.
@@ -147,9 +160,10 @@ impl Persisted {
     /// The contacts slot's text and the handled ids as one chunk's text.
     pub fn to_texts(&self) -> (String, String) {
         let contacts: Vec<(&ContactId, &PersistedContact)> = self.contacts.iter().collect();
+        let others: Vec<&str> = self.other_sessions.iter().map(String::as_str).collect();
         let first = self.handled.first().map_or(0, |(seq, _)| *seq);
         (
-            contacts_text(&contacts),
+            contacts_text(&contacts, &others),
             handled_text(first, self.handled.iter().map(|(_, id)| id)),
         )
     }
@@ -172,6 +186,16 @@ impl Persisted {
                     };
                     out.contacts.insert(id, read_contact(entry));
                 }
+            }
+            if let Some(others) = v.get("otherSessions").and_then(Value::as_array) {
+                out.other_sessions = others
+                    .iter()
+                    .take(MAX_OTHER_SESSIONS)
+                    .filter_map(Value::as_str)
+                    .map(str::trim)
+                    .filter(|s| valid_session_id(s))
+                    .map(str::to_owned)
+                    .collect();
             }
         }
         // By sequence number (a chunk without `first` is the single list an older page wrote: from 0), the
@@ -275,6 +299,22 @@ mod tests {
         );
         let single = r#"{"v":2,"handled":["a","b"]}"#;
         assert_eq!(ids(Persisted::parse(None, [single], 10).0), vec!["0:a", "1:b"]);
+    }
+
+    #[test]
+    fn other_sessions_round_trip_and_only_valid_ids_are_read_back() {
+        let p = Persisted {
+            other_sessions: vec!["sA".into()],
+            ..Persisted::default()
+        };
+        let (contacts, _) = p.to_texts();
+        assert_eq!(contacts, r#"{"v":2,"contacts":{},"otherSessions":["sA"]}"#);
+        assert_eq!(Persisted::parse(Some(&contacts), [], 10).0, p);
+        let hostile = r#"{"v":2,"contacts":{},"otherSessions":["", 7, "a b\u0000", "ok-1", {"x":1}]}"#;
+        assert_eq!(
+            Persisted::parse(Some(hostile), [], 10).0.other_sessions,
+            vec!["ok-1".to_owned()]
+        );
     }
 
     #[test]

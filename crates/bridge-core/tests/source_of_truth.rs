@@ -414,3 +414,62 @@ fn a_restored_session_dynamics_will_not_describe_keeps_its_contact() {
     assert_eq!(q.all("createSession").len(), 0);
     assert_eq!(q.take().iter().filter(|c| c.starts_with("createTab")).count(), 1);
 }
+
+/// A released contact's session stays open for wrap-up; at a reload another contact's `createSession` was in
+/// flight and Dynamics never carried it out. On a CIF whose `getSession` context carries no contact id, the one
+/// session Dynamics lists must not be taken for the contact in doubt: the page stored it as a released contact's.
+#[test]
+fn a_released_contacts_session_is_never_taken_for_the_contact_in_doubt_after_a_reload() {
+    let mut first = Pair::default_ready();
+    first.event(
+        "a",
+        ContactEventKind::Connected,
+        Some(voice("connected", Scenario::Single)),
+    );
+    first.can_create();
+    first.session_created("sA");
+    first.event("a", ContactEventKind::Destroyed, None);
+    first.event(
+        CONTACT_ID,
+        ContactEventKind::Connected,
+        Some(voice("connected", Scenario::Multi)),
+    );
+    first.can_create();
+    let stored = first.stored();
+    assert!(
+        stored
+            .contacts
+            .as_deref()
+            .unwrap_or_default()
+            .contains(r#""otherSessions":["sA"]"#),
+        "{stored:?}"
+    );
+
+    let mut p = Pair::new(Config::default());
+    p.input(Input::Restore(stored));
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Existing,
+        Some(voice("connected", Scenario::Multi)),
+    );
+    p.ready();
+    let r = p.req("getAllSessions");
+    p.resolve(r, json!(["sA"]));
+    assert!(p.all("getSession").is_empty(), "sA is known: nobody's");
+    assert_ne!(p.bridge.session_of(CONTACT_ID), Some("sA"));
+    // Dynamics never made the contact's session: after sessionOrphanMs it is opened once more.
+    p.advance(40_000);
+    if let Some((r, _, _)) = p.all("getAllSessions").last().cloned() {
+        if p.bridge.awaits_reply(r) {
+            p.resolve(r, json!(["sA"]));
+        }
+    }
+    p.advance(40_000);
+    if let Some((r, _, _)) = p.all("canCreateSession").last().cloned() {
+        if p.bridge.awaits_reply(r) {
+            p.resolve(r, json!(true));
+        }
+    }
+    assert_eq!(p.all("createSession").len(), 1, "{:?}", p.take());
+    assert_eq!(p.bridge.open_sessions(), 2, "sA still counts, and the new one");
+}

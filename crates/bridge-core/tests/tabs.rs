@@ -9,7 +9,7 @@ mod common;
 use std::collections::{BTreeMap, VecDeque};
 
 use bridge_core::*;
-use common::{voice, Scenario};
+use common::{voice, Pair, Scenario, CONTACT_ID};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
@@ -555,6 +555,92 @@ fn two_tabs_and_a_reload_of_the_leader() {
     b.accept_toast("c2");
     assert_eq!(b.creates.get("c1"), Some(&1));
     assert_eq!(b.creates.get("c2"), Some(&1));
+}
+
+/// A leader reloaded mid-pop, while the other tab took the lead: the reloaded page follows, but the session it
+/// made is in its own Dynamics, where only it can open the tabs. It asks its Dynamics what is open (its stored
+/// tabs may be stale), then opens them when the agent looks at the session; it creates and notifies nothing.
+fn follower_after_reload(first: &Pair) -> Pair {
+    let mut p = Pair::new(Config::default());
+    p.input(Input::Restore(first.stored()));
+    p.input(Input::Leadership(LeadershipInput::AgentKnown {
+        agent_arn: Some(ARN.into()),
+        username: None,
+    }));
+    p.input(Input::Leadership(LeadershipInput::LockWaiting));
+    p.ready();
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Existing,
+        Some(voice("connected", Scenario::Single)),
+    );
+    // The new leader learnt from this page, before the reload, that the contact was popped here.
+    p.input(Input::Leadership(LeadershipInput::Peer(
+        json!({"t": "leading", "from": "other", "claimed": [CONTACT_ID]}),
+    )));
+    assert_eq!(p.bridge.tab_role(), "following");
+    p
+}
+
+fn switch(p: &mut Pair, session: &str, focused: bool) {
+    p.dynamics(
+        DynamicsHandler::SessionSwitched,
+        json!({"sessionId": session, "focused": focused}),
+    );
+}
+
+/// Answers the reloaded page's questions about its own Dynamics, which holds `s1` for the contact.
+fn answer_own_dynamics(p: &mut Pair) {
+    let r = p.req("getAllSessions");
+    p.resolve(r, json!(["s1"]));
+    let g = p.req("getSession");
+    p.resolve(
+        g,
+        json!({"sessionId": "s1", "context": {"templateParameters": {"contactId": CONTACT_ID}}}),
+    );
+}
+
+#[test]
+fn a_leader_reloaded_while_its_tabs_waited_opens_them_as_a_follower() {
+    let mut first = Pair::default_ready();
+    first.connected_until_create_session();
+    switch(&mut first, "s1", true);
+    switch(&mut first, "s1", false);
+    switch(&mut first, "other", true);
+    first.session_created("s1");
+    assert!(first.take().iter().all(|c| !c.starts_with("createTab")), "deferred");
+    let mut p = follower_after_reload(&first);
+    answer_own_dynamics(&mut p);
+    p.take();
+    switch(&mut p, "s1", true);
+    let calls = p.take();
+    assert_eq!(
+        calls.iter().filter(|c| c.starts_with("createTab")).count(),
+        1,
+        "{calls:?}"
+    );
+    assert!(
+        p.all("createSession").is_empty() && p.all("notifyEvent").is_empty() && p.all("canCreateSession").is_empty()
+    );
+}
+
+#[test]
+fn a_leader_reloaded_while_its_create_session_was_in_flight_finishes_that_pop_as_a_follower() {
+    let mut first = Pair::default_ready();
+    first.connected_until_create_session();
+    let mut p = follower_after_reload(&first);
+    answer_own_dynamics(&mut p);
+    assert_eq!(
+        p.bridge.session_of(CONTACT_ID),
+        Some("s1"),
+        "adopted, not created again"
+    );
+    p.take();
+    switch(&mut p, "s1", true);
+    assert_eq!(p.take().iter().filter(|c| c.starts_with("createTab")).count(), 1);
+    assert!(
+        p.all("createSession").is_empty() && p.all("notifyEvent").is_empty() && p.all("canCreateSession").is_empty()
+    );
 }
 
 #[test]

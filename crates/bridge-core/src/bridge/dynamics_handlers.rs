@@ -31,6 +31,7 @@ impl Bridge {
             self.closed_sessions.push_back(session_id.to_owned());
         }
         let owner = self.sessions.remove(session_id).flatten();
+        self.released_sessions.remove(session_id);
         self.unverified_sessions.remove(session_id);
         self.forget_owner_of(session_id);
         self.unnamed.remove(session_id);

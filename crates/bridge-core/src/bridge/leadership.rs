@@ -111,6 +111,13 @@ impl Bridge {
         self.cif == CifState::Ready && self.leadership.pops_here()
     }
 
+    /// Whether this page finishes the pops it already made in its own Dynamics (their tabs, and asking which of
+    /// its sessions are still open), whatever its role: each Dynamics tab has its own sessions, and no other page
+    /// can open a tab in them.
+    pub(super) fn finishes_own_pops(&self) -> bool {
+        self.cif == CifState::Ready
+    }
+
     pub(super) fn on_leadership(&mut self, input: LeadershipInput) {
         match input {
             LeadershipInput::AgentKnown { agent_arn, username } => {

@@ -228,6 +228,9 @@ pub struct Bridge {
     /// Listed sessions whose `getSession` never answered (given up after retries): their owner is unknown, so
     /// no orphaned `createSession` is taken as never made while one is, and the next reconciliation asks again.
     unnamed: VecSet<String>,
+    /// Open sessions of released contacts (kept for wrap-up): nobody else's, so stored as such, and after a
+    /// reload never taken for a contact whose session is in doubt.
+    released_sessions: VecSet<String>,
     /// Sessions Dynamics says belong to contacts the page does not hold: adopted if the contact comes
     /// (never a second session), dropped when the session closes.
     dynamics_owners: VecMap<ContactId, (String, crate::reply::SessionFacts)>,
@@ -296,6 +299,7 @@ impl Bridge {
             orphan_due: VecSet::new(),
             identifying: VecMap::new(),
             dynamics_owners: VecMap::new(),
+            released_sessions: VecSet::new(),
             unattributed: VecSet::new(),
             unnamed: VecSet::new(),
             reconcile_first: false,

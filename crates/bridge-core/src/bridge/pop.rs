@@ -101,11 +101,16 @@ impl Bridge {
 
     /// Moves a contact forward after anything changed (its phase, CIF readiness, capacity).
     pub(super) fn drive(&mut self, id: &ContactId) {
-        if !self.handles_contacts() {
-            return;
-        }
         let Some(c) = self.contacts.get(id) else { return };
         if !c.seen {
+            return;
+        }
+        if !self.handles_contacts() {
+            // A page that does not pop still finishes the pops it made in its own Dynamics (before it stepped
+            // down, or before a reload that let another tab lead): only it can reach those sessions.
+            if self.finishes_own_pops() {
+                self.complete_tab_plan(id);
+            }
             return;
         }
         let (ringing, dead, connected, inbound) =
@@ -245,6 +250,11 @@ impl Bridge {
             self.adopt_session(id, sid, &facts);
             return self.contacts.get(id).map_or(PopState::Abandoned, |c| c.state.clone());
         }
+        if !self.handles_contacts() {
+            // Another tab handles contacts (this page only finishes its own pops): it waits, as if Dynamics were
+            // not ready, and pops if the lead comes here.
+            return PopState::AwaitingCif;
+        }
         if !self.reconciled_enough() {
             return self.queue_for_turn(id, "waiting for Dynamics to say which sessions exist before popping");
         }
@@ -316,12 +326,17 @@ impl Bridge {
     }
 
     /// Hands the turn on whenever it is free: first to the contact whose session the agent is looking at and
-    /// whose tabs were deferred, then to the contact that has waited longest. Runs after every input.
+    /// whose tabs were deferred (on any page: see [`Bridge::finishes_own_pops`]), then, on the page that handles
+    /// contacts, to the contact that has waited longest. Runs after every input.
     pub(super) fn hand_on_turn(&mut self) {
-        while self.handles_contacts() && self.reconciled_enough() && !self.turn_busy() {
+        self.reconcile_own_sessions_if_following();
+        while self.finishes_own_pops() && self.reconciled_enough() && !self.turn_busy() {
             if let Some(id) = self.focused_contact().cloned().filter(|id| self.has_deferred_tabs(id)) {
                 self.open_deferred_tabs(&id);
                 continue;
+            }
+            if !self.handles_contacts() {
+                return;
             }
             let Some((_, id, capacity_confirmed)) = self.next_in_line() else {
                 return;
@@ -699,9 +714,10 @@ impl Bridge {
             }
         }
         self.streams_pending.retain(|_, (c, _)| c.as_ref() != Some(id));
-        for owner in self.sessions.values_mut() {
+        for (sid, owner) in self.sessions.iter_mut() {
             if owner.as_ref() == Some(id) {
                 *owner = None;
+                self.released_sessions.insert(sid.clone());
             }
         }
         self.dirty = true;

@@ -23,11 +23,36 @@ impl Bridge {
         if !self.handles_contacts() {
             return;
         }
+        self.reconcile_now();
+    }
+
+    fn reconcile_running(&self) -> bool {
         let retrying = self
             .retries
             .values()
             .any(|j| matches!(j.purpose, Purpose::Reconcile | Purpose::Identify));
-        if self.reconcile.is_some() || !self.identifying.is_empty() || retrying {
+        self.reconcile.is_some() || !self.identifying.is_empty() || retrying
+    }
+
+    /// A page that does not pop, reloaded with sessions of its own (it popped them before the reload, then
+    /// another tab took the lead): Dynamics says which are open and what tabs they have before their tabs open.
+    pub(super) fn reconcile_own_sessions_if_following(&mut self) {
+        if self.handles_contacts() || !self.finishes_own_pops() || self.reconciled_enough() || self.reconcile_running()
+        {
+            return;
+        }
+        let own_work = !self.unverified_sessions.is_empty()
+            || self
+                .contacts
+                .values()
+                .any(|c| matches!(c.state, PopState::SessionUnknown { .. }));
+        if own_work {
+            self.reconcile_now();
+        }
+    }
+
+    fn reconcile_now(&mut self) {
+        if self.reconcile_running() {
             // One reconciliation at a time (a retry waiting for its backoff is one too): it runs again after.
             self.reconcile_again = true;
             return;
@@ -74,6 +99,7 @@ impl Bridge {
             .collect();
         for sid in vanished {
             self.sessions.remove(&sid);
+            self.released_sessions.remove(&sid);
         }
         // Sessions the bridge does not know (or whose owner Dynamics did not say last time): counted at once, and
         // Dynamics is asked whose they are.
@@ -216,6 +242,7 @@ impl Bridge {
     /// Drops what a reconciliation counted for a session closed meanwhile.
     fn forget_closed_session(&mut self, session_id: &str) {
         self.sessions.remove(session_id);
+        self.released_sessions.remove(session_id);
         self.unattributed.remove(session_id);
         self.unnamed.remove(session_id);
         self.admit_waiting_for_capacity();

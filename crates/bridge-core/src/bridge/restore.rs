@@ -36,6 +36,11 @@ impl Bridge {
         if reloaded {
             self.reconcile_first = true;
         }
+        for sid in persisted.other_sessions {
+            // Counted, and not asked about again: Dynamics' list drops it if it closed meanwhile.
+            self.sessions.get_or_insert_with(sid.clone(), || None);
+            self.released_sessions.insert(sid);
+        }
         for (seq, id) in persisted.handled {
             if !self.contacts.contains_key(&id) {
                 self.handled.restore(seq, id);
@@ -150,6 +155,17 @@ impl Bridge {
     /// Emits [`Command::Persist`] for each slot whose text changed, proportional to what changed: the contacts
     /// slot (a few live contacts) is re-rendered only when `dirty` says a contact's persisted fields may have
     /// changed, and of the handled ids (up to `handledContactMemory`) only the chunks that changed.
+    /// Open sessions of released contacts still counted. Only those: any other session owned by nobody (a late
+    /// `createSession` answer, one Dynamics has not named yet) may still be a live contact's own.
+    fn settled_other_sessions(&self) -> Vec<&str> {
+        self.sessions
+            .iter()
+            .filter(|(sid, owner)| owner.is_none() && self.released_sessions.contains(*sid))
+            .map(|(sid, _)| sid.as_str())
+            .take(persist::MAX_OTHER_SESSIONS)
+            .collect()
+    }
+
     pub(super) fn flush_persist(&mut self) {
         if !self.storage_ok {
             return;
@@ -162,7 +178,8 @@ impl Bridge {
                 .filter_map(|c| persisted_entry(&c.state).map(|e| (&c.id, e)))
                 .collect();
             let borrowed: Vec<(&ContactId, &PersistedContact)> = entries.iter().map(|(id, e)| (*id, e)).collect();
-            let text = persist::contacts_text(&borrowed);
+            let others = self.settled_other_sessions();
+            let text = persist::contacts_text(&borrowed, &others);
             if self.persisted.contacts != text {
                 self.persisted.contacts.clone_from(&text);
                 self.trace(None, "persist", format!("contacts: {} bytes", text.len()));
