@@ -24,6 +24,11 @@ impl<K: Ord + Copy> TimerTable<K> {
         self.by_key.insert(key, at);
     }
 
+    /// Whether `key` has a deadline.
+    pub fn contains(&self, key: K) -> bool {
+        self.by_key.get(&key).is_some()
+    }
+
     /// Cancels `key`'s deadline, if any.
     pub fn remove(&mut self, key: K) {
         self.by_key.remove(&key);

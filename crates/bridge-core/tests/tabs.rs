@@ -644,6 +644,28 @@ fn a_leader_reloaded_while_its_create_session_was_in_flight_finishes_that_pop_as
 }
 
 #[test]
+fn a_follower_releases_restored_contacts_streams_never_delivers_again_and_withdraws_their_toast() {
+    let mut first = Pair::default_ready();
+    first.ring(CONTACT_ID, Scenario::Single);
+    let mut p = Pair::new(Config::default());
+    p.input(Input::Restore(first.stored()));
+    p.input(Input::Leadership(LeadershipInput::AgentKnown {
+        agent_arn: Some(ARN.into()),
+        username: None,
+    }));
+    p.input(Input::Leadership(LeadershipInput::LockWaiting));
+    p.ready();
+    p.advance(120_000);
+    assert_eq!(p.bridge.contact_state(CONTACT_ID), None, "released");
+    assert_eq!(
+        p.all("cancelEvent").len(),
+        1,
+        "the toast this tab raised before the reload is withdrawn"
+    );
+    assert!(p.all("notifyEvent").is_empty() && p.all("createSession").is_empty());
+}
+
+#[test]
 fn without_web_locks_every_tab_pops_and_says_so_once() {
     let mut b = Browser::new(1);
     b.pages[0]

@@ -329,7 +329,7 @@ impl Bridge {
     /// whose tabs were deferred (on any page: see [`Bridge::finishes_own_pops`]), then, on the page that handles
     /// contacts, to the contact that has waited longest. Runs after every input.
     pub(super) fn hand_on_turn(&mut self) {
-        self.reconcile_own_sessions_if_following();
+        self.finish_own_pops_when_following();
         while self.finishes_own_pops() && self.reconciled_enough() && !self.turn_busy() {
             if let Some(id) = self.focused_contact().cloned().filter(|id| self.has_deferred_tabs(id)) {
                 self.open_deferred_tabs(&id);

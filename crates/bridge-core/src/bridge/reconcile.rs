@@ -35,10 +35,20 @@ impl Bridge {
     }
 
     /// A page that does not pop, reloaded with sessions of its own (it popped them before the reload, then
-    /// another tab took the lead): Dynamics says which are open and what tabs they have before their tabs open.
-    pub(super) fn reconcile_own_sessions_if_following(&mut self) {
-        if self.handles_contacts() || !self.finishes_own_pops() || self.reconciled_enough() || self.reconcile_running()
-        {
+    /// another tab took the lead): Dynamics says which are open and what tabs they have before their tabs open,
+    /// and restored contacts Streams does not deliver again are released, as on the page that pops.
+    pub(super) fn finish_own_pops_when_following(&mut self) {
+        if self.handles_contacts() || !self.finishes_own_pops() {
+            return;
+        }
+        // Restored contacts Streams does not deliver again are released here too, within the same grace.
+        if !self.timers.contains(TimerKey::RestoreGrace) && self.contacts.values().any(|c| !c.seen) {
+            self.timers.insert(
+                self.now.plus(self.config.restored_contact_grace_ms),
+                TimerKey::RestoreGrace,
+            );
+        }
+        if self.reconciled_enough() || self.reconcile_running() {
             return;
         }
         let own_work = !self.unverified_sessions.is_empty()

@@ -152,9 +152,6 @@ impl Bridge {
         }
     }
 
-    /// Emits [`Command::Persist`] for each slot whose text changed, proportional to what changed: the contacts
-    /// slot (a few live contacts) is re-rendered only when `dirty` says a contact's persisted fields may have
-    /// changed, and of the handled ids (up to `handledContactMemory`) only the chunks that changed.
     /// Open sessions of released contacts still counted. Only those: any other session owned by nobody (a late
     /// `createSession` answer, one Dynamics has not named yet) may still be a live contact's own.
     fn settled_other_sessions(&self) -> Vec<&str> {
@@ -166,6 +163,9 @@ impl Bridge {
             .collect()
     }
 
+    /// Emits [`Command::Persist`] for each slot whose text changed, proportional to what changed: the contacts
+    /// slot (a few live contacts) is re-rendered only when `dirty` says a contact's persisted fields may have
+    /// changed, and of the handled ids (up to `handledContactMemory`) only the chunks that changed.
     pub(super) fn flush_persist(&mut self) {
         if !self.storage_ok {
             return;
