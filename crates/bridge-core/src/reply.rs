@@ -115,6 +115,19 @@ pub fn session_list(value: &Value) -> Option<Vec<String>> {
     )
 }
 
+/// Reads a rejection's whole text: the time limit is matched on its stable parts, the unknown template on
+/// CIF's error name (`NotificationTemplateNotFoundError` or similar).
+fn classify(text: &str) -> ErrorKind {
+    let lower = text.to_ascii_lowercase();
+    if lower.contains("timeout occurred") || lower.contains("no response was received") {
+        ErrorKind::NoAnswer
+    } else if text.contains("TemplateNotFound") {
+        ErrorKind::Permanent
+    } else {
+        ErrorKind::Transient
+    }
+}
+
 /// A rejected CIF call: `{message, msdyn_name}` (object or JSON text), or whatever else came.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CifError {
@@ -122,21 +135,28 @@ pub struct CifError {
     pub message: String,
     /// `msdyn_name`, the failing method's name as CIF spells it.
     pub name: Option<String>,
+    /// What it means, read from the whole message (the excerpt may have cut the telling part).
+    kind: ErrorKind,
 }
 
 impl CifError {
     /// Reads a rejection value; never fails.
     pub fn from_rejection(value: &Value) -> CifError {
         let v = unwrap_json(value).unwrap_or(Value::Null);
-        let field = |k: &str| v.get(k).and_then(Value::as_str).map(text::excerpt);
+        let field = |k: &str| v.get(k).and_then(Value::as_str);
         match field("message") {
             Some(message) => CifError {
-                message,
-                name: field("msdyn_name"),
+                message: text::excerpt(message),
+                name: field("msdyn_name").map(text::excerpt),
+                kind: classify(message),
             },
             None => CifError {
                 message: text::describe_json(value),
                 name: None,
+                kind: match &v {
+                    Value::String(s) => classify(s),
+                    other => classify(&other.to_string()),
+                },
             },
         }
     }
@@ -144,28 +164,21 @@ impl CifError {
     /// Whether this is the CIF library giving up on its own time limit (10 s): "Timeout occurred as no response
     /// was received from listener window". That means *no answer*, not *nothing happened*: Dynamics may still
     /// carry the call out (a session may appear later), so the call must not be treated as a clean failure and
-    /// blindly repeated. (The message is matched on its stable part; `excerpt` may cut the tail.)
+    /// blindly repeated.
     pub fn is_time_limit(&self) -> bool {
-        let m = self.message.to_ascii_lowercase();
-        m.contains("timeout occurred") || m.contains("no response was received")
+        self.kind == ErrorKind::NoAnswer
     }
 
     /// Whether CIF said the template name is unknown (`NotificationTemplateNotFoundError` or similar).
     pub fn is_template_not_found(&self) -> bool {
-        self.message.contains("TemplateNotFound")
+        self.kind == ErrorKind::Permanent
     }
 
     /// What the rejection means for the next step: CIF rejects for three different reasons that need three
     /// different answers, and confusing them costs a doubled session (a time limit retried) or a silent agent
     /// (a permanent error retried until the caller hangs up).
     pub fn kind(&self) -> ErrorKind {
-        if self.is_time_limit() {
-            ErrorKind::NoAnswer
-        } else if self.is_template_not_found() {
-            ErrorKind::Permanent
-        } else {
-            ErrorKind::Transient
-        }
+        self.kind
     }
 }
 
@@ -307,5 +320,21 @@ mod tests {
         assert_eq!(string.name.as_deref(), Some("CreateTab"));
         assert!(!CifError::from_rejection(&json!({"message": "RejectAfterClientError"})).is_time_limit());
         assert!(!CifError::from_rejection(&json!("timeout")).is_time_limit());
+    }
+
+    #[test]
+    fn a_long_message_is_classified_whole_though_reported_as_an_excerpt() {
+        let prefix = "CIF: the listener window at https://org.crm.dynamics.com reported: ".repeat(3);
+        let late = CifError::from_rejection(&json!({
+            "message": format!("{prefix}Timeout occurred as no response was received from listener window")
+        }));
+        assert!(late.is_time_limit() && late.kind() == ErrorKind::NoAnswer);
+        assert!(
+            !late.message.contains("Timeout"),
+            "the report keeps an excerpt: {}",
+            late.message
+        );
+        let missing = CifError::from_rejection(&json!(format!("{prefix}SessionTemplateNotFoundError")));
+        assert_eq!(missing.kind(), ErrorKind::Permanent);
     }
 }

@@ -473,3 +473,25 @@ fn a_released_contacts_session_is_never_taken_for_the_contact_in_doubt_after_a_r
     assert_eq!(p.all("createSession").len(), 1, "{:?}", p.take());
     assert_eq!(p.bridge.open_sessions(), 2, "sA still counts, and the new one");
 }
+
+/// Dynamics named a session for a contact Streams has not delivered; the session is then gone from Dynamics'
+/// list: nothing is kept to adopt (the page holds nothing per vanished session).
+#[test]
+fn a_session_named_for_an_undelivered_contact_is_forgotten_when_dynamics_no_longer_lists_it() {
+    let mut first = Pair::default_ready();
+    first.ring("earlier", Scenario::Single);
+    let mut p = Pair::new(Config::default());
+    p.input(Input::Restore(first.stored()));
+    p.ready();
+    let r = p.req("getAllSessions");
+    p.resolve(r, json!(["s9"]));
+    let g = p.req("getSession");
+    p.resolve(g, json!({"sessionId": "s9", "context": {"contactId": "undelivered-1"}}));
+    assert_eq!(p.bridge.debug_counts().dynamics_owners, 1);
+    p.connected_until_create_session();
+    let c = p.req("createSession");
+    p.reject_time_limit(c, "CreateSession");
+    let r = p.req("getAllSessions");
+    p.resolve(r, json!([]));
+    assert_eq!(p.bridge.debug_counts().dynamics_owners, 0);
+}

@@ -13,7 +13,7 @@ use crate::input::CifOutcome;
 use crate::persist::TabKind;
 use crate::reply::{self, SessionFacts};
 use crate::text;
-use crate::vecmap::{VecMap, VecSet};
+use crate::vecmap::VecSet;
 
 use super::{Bridge, Pending, Purpose, TimerKey};
 
@@ -107,6 +107,8 @@ impl Bridge {
             .filter(|(sid, owner)| owner.is_none() && !alive.contains(*sid))
             .map(|(sid, _)| sid.clone())
             .collect();
+        // Sessions named for contacts Streams has not delivered, that Dynamics no longer lists: nothing to adopt.
+        self.dynamics_owners.retain(|_, (s, _)| alive.contains(s));
         for sid in vanished {
             self.sessions.remove(&sid);
             self.released_sessions.remove(&sid);
@@ -557,8 +559,7 @@ impl Bridge {
 
     /// Sessions Dynamics attributed to contacts not yet seen: forget those whose session closed.
     pub(super) fn forget_owner_of(&mut self, session_id: &str) {
-        let owners: VecMap<ContactId, (String, SessionFacts)> = std::mem::take(&mut self.dynamics_owners);
-        self.dynamics_owners = owners.into_iter().filter(|(_, (s, _))| s != session_id).collect();
+        self.dynamics_owners.retain(|_, (s, _)| s != session_id);
     }
 }
 

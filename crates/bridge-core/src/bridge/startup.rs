@@ -25,11 +25,13 @@ use crate::config::{insert_by_source, Config, ConfigLayer, ConfigSource, GlobalR
 use crate::contact::page_guid;
 use crate::ids::RequestId;
 use crate::input::{CifAvailability, CifOutcome, CifReply};
+use crate::reply::CifError;
 use crate::startup::{
     acceptable_ccp_url, custom_parameters, raw_value, CcpEvent, CcpParams, CifLibrary, CifState, Softphone,
     StartupCall, StartupInput,
 };
 use crate::status::{CcpStatus, DynamicsStatus, FocusStatus, StatusView};
+use crate::text;
 
 use super::{Bridge, TimerKey};
 
@@ -292,11 +294,16 @@ impl Bridge {
         let value = match outcome {
             CifOutcome::Resolved(value) => value,
             other => {
+                let why = match &other {
+                    CifOutcome::Rejected(v) => format!("rejected: {}", CifError::from_rejection(v).message),
+                    CifOutcome::Threw(m) => format!("threw: {}", text::excerpt(m)),
+                    CifOutcome::Resolved(_) => String::new(),
+                };
                 self.report(
                     Severity::Warning,
                     None,
                     "cif.getEnvironment.failed",
-                    format!("getEnvironment() failed ({other:?}); Custom Parameters are not applied"),
+                    format!("getEnvironment() {why}; Custom Parameters are not applied"),
                     false,
                 );
                 return;
