@@ -662,6 +662,9 @@ fn a_failover_is_shown_and_changes_nothing_else() {
     assert_eq!(shown(&p).1, CcpStatus::FailedOver);
     assert!(!shown(&p).1.offers_retry());
     assert!(CcpStatus::NotAnswering(String::new()).offers_retry());
+    // Streams initialises the CCP anew in the other region: the line keeps saying where it runs.
+    fact(&mut p, StartupInput::Ccp(CcpEvent::Initialized));
+    assert_eq!(shown(&p).1, CcpStatus::FailedOver);
 }
 
 #[test]

@@ -66,11 +66,15 @@ pub(super) struct Startup {
     ccp: CcpStatus,
     /// What the status line shows about the focused contact, so a switch to the same one says nothing.
     focus: FocusStatus,
+    /// Global resiliency moved the CCP to the other region: the status line keeps saying so once it answers
+    /// again there (Streams initialises the CCP anew after a failover).
+    failed_over: bool,
 }
 
 impl Default for Startup {
     fn default() -> Startup {
         Startup {
+            failed_over: false,
             begun: false,
             layers: Vec::new(),
             cif_expected: false,
@@ -461,7 +465,12 @@ impl Bridge {
                 // Signed in and answering: neither watch has anything left to find.
                 self.timers.remove(TimerKey::CcpAnswer);
                 self.timers.remove(TimerKey::LoginPopupCheck);
-                self.set_ccp_status(CcpStatus::Ready);
+                let ready = if self.startup.failed_over {
+                    CcpStatus::FailedOver
+                } else {
+                    CcpStatus::Ready
+                };
+                self.set_ccp_status(ready);
                 return;
             }
             CcpEvent::FailoverDetected => {
@@ -474,6 +483,7 @@ impl Bridge {
                     "CCP: global resiliency failover detected (the CCP switched regions)".into(),
                     false,
                 );
+                self.startup.failed_over = true;
                 self.set_ccp_status(CcpStatus::FailedOver);
                 return;
             }
