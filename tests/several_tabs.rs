@@ -72,7 +72,9 @@ async fn two_tabs_of_one_agent_elect_one_leader_and_the_follower_says_so() {
     let second = tab("tabs-a2");
     fakeConnectInitAgent();
     fakeCifFireInitDone();
-    until(|| role(&first) != "seeking" && role(&second) != "seeking").await;
+    // Each page knows its agent once its CCP started, which waits for CIF's Custom Parameters: "alone" until then.
+    let settled = |shell: &Shell| !matches!(role(shell), "seeking" | "alone");
+    until(|| settled(&first) && settled(&second)).await;
     assert_eq!((role(&first), role(&second)), ("leading", "following"));
     assert_eq!(first.page().role_text(), None);
     assert_eq!(

@@ -30,6 +30,13 @@ fn start(name: &str) -> Shell {
     Shell::start_with(test_config(), vec![layers::defaults()], Vec::new(), options(name, "")).expect("shell starts")
 }
 
+/// CIF comes up with no Custom Parameters: the CCP, which waited for them, starts.
+async fn cif_up() {
+    fakeCifAutoResolve("getEnvironment", &text("{}"));
+    fakeCifFireInitDone();
+    settle().await;
+}
+
 // ---- (a) no CIF call before CIFInitDone; then getEnvironment first ------------------------------------------
 
 #[wasm_bindgen_test]
@@ -131,6 +138,11 @@ async fn http_and_javascript_ccp_urls_are_refused_with_a_clear_error() {
 async fn a_valid_ccp_url_reaches_init_ccp_with_the_softphone_options() {
     install_doubles();
     let _shell = start("init-ccp");
+    assert!(
+        connect_calls_named("initCCP").is_empty(),
+        "the CCP waits for Custom Parameters"
+    );
+    cif_up().await;
     let calls = connect_calls_named("initCCP");
     assert_eq!(calls.len(), 1);
     let params = &calls[0]["params"];
@@ -145,8 +157,8 @@ async fn a_valid_ccp_url_reaches_init_ccp_with_the_softphone_options() {
 #[wasm_bindgen_test]
 async fn a_hundred_contacts_leave_no_live_subscription_and_dropping_leaves_no_handler() {
     install_doubles();
-    fakeCifAutoResolve("getEnvironment", &text("{}"));
     let shell = start("hundred");
+    cif_up().await;
     fakeConnectInitAgent();
     let global = fakeConnectLiveSubscriptions();
     for i in 0..100 {
@@ -190,6 +202,7 @@ async fn a_hundred_contacts_leave_no_live_subscription_and_dropping_leaves_no_ha
 async fn a_contact_seen_at_start_up_and_again_by_connect_contact_is_subscribed_once() {
     install_doubles();
     let shell = start("late-start");
+    cif_up().await;
     fakeConnectPreloadContact(&voice_contact("c-late", "SingleMatch"));
     fakeConnectInitAgent(); // connect.agent → getContacts() → Existing
     assert_eq!(fakeConnectLiveContactSubscriptions(), 11);
@@ -205,6 +218,7 @@ async fn the_agent_callback_runs_synchronously_when_agent_data_already_exists() 
     fakeConnectInitAgent(); // before the shell subscribes, as after a fast CCP
     fakeConnectPreloadContact(&voice_contact("c-sync", "SingleMatch"));
     let shell = start("agent-sync");
+    cif_up().await;
     assert_eq!(shell.driver().tracked_contacts(), 1);
     assert!(fakeConnectAgentStateChange("Offline", "offline"));
     drop(shell);
@@ -552,6 +566,8 @@ async fn ccp_url_from_custom_parameters_loads_the_ccp_after_cif_init() {
 async fn ccp_lifecycle_events_drive_the_status_line() {
     install_doubles();
     let shell = start("ccp-status");
+    assert_eq!(shell.page().status().1, "loading…");
+    cif_up().await;
     assert_eq!(shell.page().status().1, "loading…");
     assert!(fakeConnectFireCore("init"));
     assert_eq!(shell.page().status().1, "ready");

@@ -36,6 +36,18 @@ fn begin_with(url_values: Value, library: CifLibrary) -> Pair {
     p
 }
 
+/// [`begin_with`] with CIF on its way but no Custom Parameters yet: the CCP starts once its wait for them ends.
+fn ccp_started(url_values: Value) -> Pair {
+    let mut p = begin_with(url_values, CifLibrary::AlreadyLoaded);
+    assert!(
+        init_ccps(&p).is_empty(),
+        "the CCP waits for Custom Parameters while CIF is on its way"
+    );
+    p.advance(3_000);
+    assert_eq!(init_ccps(&p).len(), 1);
+    p
+}
+
 fn fact(p: &mut Pair, input: StartupInput) {
     p.input(Input::Startup(input));
 }
@@ -118,7 +130,10 @@ fn cif_comes_up(p: &mut Pair, custom: Option<Value>) {
 #[test]
 fn cif_comes_up_get_environment_first_then_handlers_connected_and_click_to_act() {
     let mut p = begin_with(json!({"ccpUrl": CCP}), CifLibrary::AlreadyLoaded);
-    assert_eq!(init_ccps(&p).len(), 1, "the CCP starts at once: its URL is known");
+    assert!(
+        init_ccps(&p).is_empty(),
+        "the CCP waits for Custom Parameters while CIF is on its way"
+    );
     assert!(cif_methods(&p).is_empty(), "no CIF call before CIFInitDone");
     cif_comes_up(&mut p, None);
     let methods = cif_methods(&p);
@@ -279,8 +294,9 @@ fn custom_parameters_rank_below_the_url() {
 }
 
 #[test]
-fn a_ccp_url_from_custom_parameters_after_the_ccp_started_is_not_applied_and_the_console_says_so() {
-    // config.json's ccpUrl ranks below Custom Parameters, but the CCP started from it before they came.
+fn ccp_keys_from_custom_parameters_reach_init_ccp_when_dynamics_answers_in_time() {
+    // The page's own ccpUrl (config.json); the region, the sign-in URL and a softphone option from Custom
+    // Parameters, as the README's Channel URL arrangement has it: the CCP waits for them.
     let layers = vec![
         layer(ConfigSource::Defaults, json!({})),
         layer(ConfigSource::ConfigFile, json!({"ccpUrl": CCP})),
@@ -294,10 +310,52 @@ fn a_ccp_url_from_custom_parameters_after_the_ccp_started_is_not_applied_and_the
             cif_library: CifLibrary::AlreadyLoaded,
         },
     );
-    cif_comes_up(&mut p, Some(json!({"ccpUrl": "https://other.my.connect.aws/ccp-v2/"})));
+    p.advance(2_000);
+    assert!(init_ccps(&p).is_empty());
+    let login = "https://idp.example.com/saml";
+    cif_comes_up(
+        &mut p,
+        Some(json!({"region": "eu-west-2", "loginUrl": login, "loginPopup": "false"})),
+    );
+    let params = init_ccps(&p);
+    assert_eq!(params.len(), 1);
+    assert_eq!(params[0].region.as_deref(), Some("eu-west-2"));
+    assert_eq!(params[0].login_url.as_deref(), Some(login));
+    assert!(!params[0].login_popup);
+    assert!(!p.report_codes().contains(&"config.ccp_keys_late"));
+}
+
+#[test]
+fn custom_parameters_after_the_ccp_started_are_reported_and_a_late_ccp_url_is_not_applied() {
+    let layers = vec![
+        layer(ConfigSource::Defaults, json!({})),
+        layer(ConfigSource::ConfigFile, json!({"ccpUrl": CCP})),
+    ];
+    let (config, _) = Config::resolve(&layers);
+    let mut p = Pair::new(config);
+    fact(
+        &mut p,
+        StartupInput::Begin {
+            layers,
+            cif_library: CifLibrary::AlreadyLoaded,
+        },
+    );
+    // Dynamics is slow: the agent's softphone waits no longer than 3 s.
+    p.advance(3_000);
+    assert_eq!(init_ccps(&p).len(), 1);
+    cif_comes_up(
+        &mut p,
+        Some(json!({"ccpUrl": "https://other.my.connect.aws/ccp-v2/", "region": "eu-west-2"})),
+    );
     assert_eq!(init_ccps(&p).len(), 1);
     assert_eq!(init_ccps(&p)[0].ccp_url, CCP);
     assert!(p.report_codes().contains(&"config.ccp_url_not_applied"));
+    let late = p
+        .reports()
+        .into_iter()
+        .find(|r| r.code == "config.ccp_keys_late")
+        .map(|r| r.message.clone());
+    assert!(late.as_deref().is_some_and(|m| m.contains("region")), "{late:?}");
     assert_eq!(
         p.bridge.config().ccp_url.as_deref(),
         Some(CCP),
@@ -490,9 +548,8 @@ fn unacceptable_ccp_urls_never_reach_init_ccp() {
 fn global_resiliency_needs_all_three_parts() {
     let secondary = "https://example-replica.my.connect.aws/ccp-v2/";
     let login = "https://idp.example.com/saml";
-    let full = begin_with(
+    let full = ccp_started(
         json!({"ccpUrl": CCP, "secondaryCCPUrl": secondary, "loginUrl": login, "enableGlobalResiliency": "true"}),
-        CifLibrary::AlreadyLoaded,
     );
     let params = &init_ccps(&full)[0];
     assert!(params.enable_global_resiliency);
@@ -500,10 +557,7 @@ fn global_resiliency_needs_all_three_parts() {
     assert_eq!(params.login_url.as_deref(), Some(login));
     assert!(errors(&full).is_empty(), "{:?}", errors(&full));
 
-    let no_login = begin_with(
-        json!({"ccpUrl": CCP, "secondaryCCPUrl": secondary, "enableGlobalResiliency": "true"}),
-        CifLibrary::AlreadyLoaded,
-    );
+    let no_login = ccp_started(json!({"ccpUrl": CCP, "secondaryCCPUrl": secondary, "enableGlobalResiliency": "true"}));
     assert!(!init_ccps(&no_login)[0].enable_global_resiliency);
     assert_eq!(
         errors(&no_login),
@@ -518,14 +572,14 @@ fn global_resiliency_needs_all_three_parts() {
     assert!(params_json.get("enableGlobalResiliency").is_none(), "{params_json}");
     assert_eq!(params_json["secondaryCCPUrl"], secondary);
 
-    let not_asked = begin_with(json!({"ccpUrl": CCP, "loginUrl": login}), CifLibrary::AlreadyLoaded);
+    let not_asked = ccp_started(json!({"ccpUrl": CCP, "loginUrl": login}));
     assert!(!init_ccps(&not_asked)[0].enable_global_resiliency);
     assert!(errors(&not_asked).is_empty());
 }
 
 #[test]
 fn a_ccp_that_does_not_answer_is_said_so_unless_it_answered_first() {
-    let mut p = begin_with(json!({"ccpUrl": CCP}), CifLibrary::AlreadyLoaded);
+    let mut p = ccp_started(json!({"ccpUrl": CCP}));
     p.advance(u64::from(ccp_failure::CCP_ANSWER_WAIT_MS) - 1);
     assert_eq!(shown(&p).1, CcpStatus::Loading);
     p.advance(1);
@@ -535,7 +589,7 @@ fn a_ccp_that_does_not_answer_is_said_so_unless_it_answered_first() {
     fact(&mut p, StartupInput::Ccp(CcpEvent::Initialized));
     assert_eq!(shown(&p).1, CcpStatus::Ready);
 
-    let mut q = begin_with(json!({"ccpUrl": CCP}), CifLibrary::AlreadyLoaded);
+    let mut q = ccp_started(json!({"ccpUrl": CCP}));
     fact(&mut q, StartupInput::Ccp(CcpEvent::Initialized));
     q.advance(60_000);
     assert_eq!(shown(&q).1, CcpStatus::Ready);
@@ -544,7 +598,7 @@ fn a_ccp_that_does_not_answer_is_said_so_unless_it_answered_first() {
 
 #[test]
 fn init_ccp_throwing_is_named_and_no_answer_watch_runs() {
-    let mut p = begin_with(json!({"ccpUrl": CCP}), CifLibrary::AlreadyLoaded);
+    let mut p = ccp_started(json!({"ccpUrl": CCP}));
     fact(
         &mut p,
         StartupInput::CcpInitThrew {
@@ -565,7 +619,7 @@ fn init_ccp_throwing_is_named_and_no_answer_watch_runs() {
 
 #[test]
 fn retry_restarts_streams_and_starts_a_new_init_ccp_and_watch() {
-    let mut p = begin_with(json!({"ccpUrl": CCP}), CifLibrary::AlreadyLoaded);
+    let mut p = ccp_started(json!({"ccpUrl": CCP}));
     fact(&mut p, StartupInput::Ccp(CcpEvent::IframeRetriesExhausted));
     assert!(matches!(shown(&p).1, CcpStatus::Failed(_)));
     p.advance(10_000);
@@ -585,7 +639,7 @@ fn retry_restarts_streams_and_starts_a_new_init_ccp_and_watch() {
 
 #[test]
 fn the_login_pop_up_is_checked_after_a_sign_in_failure_while_the_ccp_is_still_failed() {
-    let mut p = begin_with(json!({"ccpUrl": CCP}), CifLibrary::AlreadyLoaded);
+    let mut p = ccp_started(json!({"ccpUrl": CCP}));
     fact(&mut p, StartupInput::Ccp(CcpEvent::AuthFail));
     p.advance(5_499);
     assert!(!startup_calls(&p).contains(&StartupCall::CheckLoginWindow));
@@ -595,7 +649,7 @@ fn the_login_pop_up_is_checked_after_a_sign_in_failure_while_the_ccp_is_still_fa
     assert_eq!(shown(&p).1, CcpStatus::Failed(CcpFailure::LoginPopupBlocked.message()));
 
     // Signed in meanwhile: no look, and a late "blocked" changes nothing.
-    let mut q = begin_with(json!({"ccpUrl": CCP}), CifLibrary::AlreadyLoaded);
+    let mut q = ccp_started(json!({"ccpUrl": CCP}));
     fact(&mut q, StartupInput::Ccp(CcpEvent::Terminated));
     fact(&mut q, StartupInput::Ccp(CcpEvent::Initialized));
     q.advance(10_000);
@@ -604,7 +658,7 @@ fn the_login_pop_up_is_checked_after_a_sign_in_failure_while_the_ccp_is_still_fa
     assert_eq!(shown(&q).1, CcpStatus::Ready);
 
     // Access denied is not a sign-in failure; with loginPopup off nothing is looked at either.
-    let mut r = begin_with(json!({"ccpUrl": CCP, "loginPopup": "false"}), CifLibrary::AlreadyLoaded);
+    let mut r = ccp_started(json!({"ccpUrl": CCP, "loginPopup": "false"}));
     fact(&mut r, StartupInput::Ccp(CcpEvent::AuthFail));
     fact(&mut r, StartupInput::Ccp(CcpEvent::AccessDenied));
     r.advance(10_000);
@@ -630,7 +684,7 @@ fn a_login_pop_up_check_from_before_a_retry_does_not_reword_the_new_failure() {
 
 #[test]
 fn a_ccp_that_answered_with_a_failure_is_not_said_to_be_not_answering() {
-    let mut p = begin_with(json!({"ccpUrl": CCP}), CifLibrary::AlreadyLoaded);
+    let mut p = ccp_started(json!({"ccpUrl": CCP}));
     fact(&mut p, StartupInput::Ccp(CcpEvent::AccessDenied));
     p.advance(60_000);
     assert!(!p.report_codes().contains(&"ccp.not_answering"));
@@ -726,7 +780,7 @@ fn status_texts_are_what_the_agent_reads() {
 
 #[test]
 fn the_ccp_is_started_with_the_configured_streams_console_level() {
-    let p = begin_with(json!({"ccpUrl": CCP}), CifLibrary::AlreadyLoaded);
+    let p = ccp_started(json!({"ccpUrl": CCP}));
     assert_eq!(
         init_ccps(&p)
             .iter()
@@ -734,10 +788,7 @@ fn the_ccp_is_started_with_the_configured_streams_console_level() {
             .collect::<Vec<_>>(),
         ["WARN"]
     );
-    let p = begin_with(
-        json!({"ccpUrl": CCP, "streamsConsoleLevel": "info"}),
-        CifLibrary::AlreadyLoaded,
-    );
+    let p = ccp_started(json!({"ccpUrl": CCP, "streamsConsoleLevel": "info"}));
     let started = init_ccps(&p);
     assert_eq!(
         started.iter().map(|c| c.streams_console_level).collect::<Vec<_>>(),
@@ -746,4 +797,28 @@ fn the_ccp_is_started_with_the_configured_streams_console_level() {
     // Not an initCCP parameter: Streams is told through its logger instead.
     let json = serde_json::to_value(&started[0]).unwrap_or_default();
     assert!(json.get("streamsConsoleLevel").is_none(), "{json}");
+}
+
+/// Streams is restarted (Retry) while a contact rings; the new Streams no longer has it (the caller hung up
+/// meanwhile) and never destroys it: it is released within restoredContactGraceMs and its toast withdrawn. A
+/// contact the new Streams delivers again carries on.
+#[test]
+fn contacts_the_restarted_ccp_does_not_deliver_again_are_released_and_their_toasts_withdrawn() {
+    let mut p = Pair::default_ready();
+    p.ring("gone-1", Scenario::Single);
+    p.ring("kept-1", Scenario::Multi);
+    p.input(Input::Startup(StartupInput::Ccp(CcpEvent::Terminated)));
+    p.input(Input::Startup(StartupInput::RetryClicked));
+    p.input(Input::Startup(StartupInput::Ccp(CcpEvent::Initialized)));
+    p.event(
+        "kept-1",
+        ContactEventKind::Existing,
+        Some(voice("connecting", Scenario::Multi)),
+    );
+    p.advance(60_000);
+    assert_eq!(p.bridge.contact_state("gone-1"), None, "released");
+    assert_eq!(p.bridge.contact_state("kept-1"), Some("Notifying"));
+    let cancelled: Vec<_> = p.all("cancelEvent").into_iter().map(|(_, c, _)| c).collect();
+    assert_eq!(cancelled, vec![ContactId::parse("gone-1")]);
+    assert_eq!(p.bridge.debug_counts().contacts, 1);
 }

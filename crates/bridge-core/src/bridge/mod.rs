@@ -92,7 +92,7 @@ struct RetryJob {
 enum TimerKey {
     Deadline(RequestId),
     Retry(u64),
-    /// A `createSession` has held the pop turn for `popTurnMs`: the next contact may start.
+    /// A `canCreateSession` or `createSession` has held the pop turn for `popTurnMs`: the next contact may start.
     TurnRelease(RequestId),
     /// A `createSession` (or a restored one, by its watch id) unanswered for `sessionOrphanMs`: ask Dynamics a
     /// last time, then take the session as never created.
@@ -114,6 +114,9 @@ enum TimerKey {
     /// `cifInitTimeoutMs` after `getEnvironment`: without its answer by now, CIF goes live without Custom
     /// Parameters.
     EnvironmentOverdue,
+    /// `CCP_AWAITS_CUSTOM_PARAMETERS_MS` after start-up: a CCP still waiting for Custom Parameters starts
+    /// with the page's own configuration.
+    CcpStartDue,
     /// `CCP_ANSWER_WAIT_MS` after `initCCP`: a CCP still loading is said to be not answering.
     CcpAnswer,
     /// After a sign-in failure: look whether the browser blocked Streams' login pop-up.
@@ -167,6 +170,8 @@ pub struct DebugCounts {
     pub queued_commands: usize,
     /// Released contact ids remembered (bounded by `handledContactMemory`).
     pub handled: usize,
+    /// Never-popped contacts released moments ago, whose late repeats are ignored (bounded).
+    pub released_unpopped: usize,
     /// Contacts another Dynamics tab popped that this page does not hold (bounded).
     pub claimed_elsewhere: usize,
 }
@@ -180,6 +185,9 @@ pub struct Bridge {
     cif: CifState,
     contacts: VecMap<ContactId, Contact>,
     handled: HandledIds,
+    /// Contacts released moments ago without a pop, with when (bounded): an event for one within
+    /// `REOFFER_QUARANTINE_MS` (5 s) is a late repeat of the offer that went, not a new offer of it.
+    released_unpopped: VecDeque<(ContactId, Millis)>,
     pending: VecMap<RequestId, Pending>,
     /// Streams actions in flight: the contact acted on (`None` for agent actions: dial, agent state).
     streams_pending: VecMap<RequestId, (Option<ContactId>, StreamsCall)>,
@@ -292,6 +300,7 @@ impl Bridge {
             focus_learnt_at: 0,
             switch_seen: VecDeque::new(),
             closed_sessions: VecDeque::new(),
+            released_unpopped: VecDeque::new(),
             overdue: VecSet::new(),
             next_ticket: 1,
             turn_released: VecSet::new(),
@@ -391,6 +400,7 @@ impl Bridge {
                 TimerKey::Handover => self.on_handover_due(),
                 TimerKey::CifInit => self.on_cif_init_overdue(),
                 TimerKey::EnvironmentOverdue => self.on_environment_overdue(),
+                TimerKey::CcpStartDue => self.on_ccp_start_due(),
                 TimerKey::CcpAnswer => self.on_ccp_answer_overdue(),
                 TimerKey::LoginPopupCheck => self.on_login_popup_check(),
             }
@@ -774,6 +784,7 @@ impl Bridge {
             queued_commands: self.commands.len(),
             handled: self.handled.len(),
             claimed_elsewhere: self.leadership.claimed_elsewhere_len(),
+            released_unpopped: self.released_unpopped.len(),
         }
     }
 }

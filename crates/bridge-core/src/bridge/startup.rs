@@ -43,6 +43,10 @@ const CCP_URL_EXPECTED: &str = "an https:// Amazon Connect CCP URL such as https
                                 (http:// only for localhost or 127.0.0.1), whose origin is in allowedConnectOrigins \
                                 when config.json sets that list";
 
+/// How long the CCP waits for Dynamics' Custom Parameters (which may set its region, sign-in URL and softphone
+/// options) before it starts with the page's own configuration. Dynamics usually answers well within it.
+const CCP_AWAITS_CUSTOM_PARAMETERS_MS: u64 = 3_000;
+
 /// The start-up's own state (CIF's is [`Bridge`]'s `cif`, shared with the pop flow).
 #[derive(Debug, Clone)]
 pub(super) struct Startup {
@@ -178,11 +182,28 @@ impl Bridge {
                     .push_back(Command::Startup(StartupCall::LoadCifLibrary { url, crm_origin }));
             }
         }
-        // The CCP starts now when its URL is known; otherwise Custom Parameters (once CIF settles) may bring it.
-        if self.config.ccp_url.is_some() || self.cif != CifState::NotReady {
+        // Custom Parameters may set the CCP's region, sign-in URL and softphone options (or its URL): while CIF is
+        // on its way the CCP waits for them, for CCP_AWAITS_CUSTOM_PARAMETERS_MS at most when its URL is known.
+        if self.cif != CifState::NotReady || self.config.ccp_url.is_some() && !self.startup.cif_expected {
             self.start_ccp();
+        } else if self.config.ccp_url.is_some() {
+            self.set_ccp_status(CcpStatus::Loading);
+            self.timers
+                .insert(self.now.plus(CCP_AWAITS_CUSTOM_PARAMETERS_MS), TimerKey::CcpStartDue);
         } else {
             self.set_ccp_status(CcpStatus::WaitingForConfig);
+        }
+    }
+
+    /// Dynamics has not given its Custom Parameters in time: the agent's softphone waits no longer.
+    pub(super) fn on_ccp_start_due(&mut self) {
+        if self.startup.ccp_pending {
+            self.trace(
+                None,
+                "startup",
+                "no Custom Parameters yet: the CCP starts with the page's own configuration".into(),
+            );
+            self.start_ccp();
         }
     }
 
@@ -352,6 +373,24 @@ impl Bridge {
                 false,
             );
         }
+        if !self.startup.ccp_pending {
+            let late = self.config.ccp_keys_differing(&config);
+            if !late.is_empty() {
+                self.report(
+                    Severity::Warning,
+                    None,
+                    "config.ccp_keys_late",
+                    format!(
+                        "Custom Parameters {} came after the CCP had started (Dynamics answered after {} s): \
+                         they apply after Retry or the next page load; set them in the URL or config.json to \
+                         apply them at once",
+                        late.join(", "),
+                        CCP_AWAITS_CUSTOM_PARAMETERS_MS / 1000
+                    ),
+                    false,
+                );
+            }
+        }
         self.startup.layers = layers;
         self.trace(None, "startup", "Custom Parameters applied".into());
         self.set_config(config);
@@ -373,6 +412,7 @@ impl Bridge {
         if !std::mem::replace(&mut self.startup.ccp_pending, false) {
             return;
         }
+        self.timers.remove(TimerKey::CcpStartDue);
         match self.config.ccp_url.clone() {
             Some(url) if acceptable_ccp_url(&url) && self.config.connect_origin_allowed(&url) => self.init_ccp(url),
             Some(url) => self.ccp_url_refused(&url),
@@ -523,6 +563,17 @@ impl Bridge {
             false,
         );
         self.commands.push_back(Command::Startup(StartupCall::RestartCcp));
+        // The new Streams delivers again the contacts the agent still has; it never destroys those it no longer
+        // has, so, as after a reload, those not delivered within restoredContactGraceMs are released.
+        for c in self.contacts.values_mut() {
+            c.seen = false;
+        }
+        if !self.contacts.is_empty() {
+            self.timers.insert(
+                self.now.plus(self.config.restored_contact_grace_ms),
+                TimerKey::RestoreGrace,
+            );
+        }
         // A look at the old CCP's login pop-up would judge the new CCP by it.
         self.timers.remove(TimerKey::LoginPopupCheck);
         self.startup.ccp_pending = true;

@@ -23,9 +23,9 @@ use crate::slug::{AttributeNames, SlugField, TemplateName};
 use crate::text;
 
 /// Keys that may appear in a layer (mostly the URL query) but are not configuration, so they are ignored
-/// rather than reported as unknown: `cifid`/`data-cifid` and `crmurl` (CIF's own script conventions, which some
-/// hosts append to the channel URL), `trace` (the page's "show the trace panel" switch) and `_` (cache busting).
-pub const NON_CONFIG_KEYS: [&str; 5] = ["cifid", "data-cifid", "crmurl", "trace", "_"];
+/// rather than reported as unknown: `cifid`/`data-cifid` (CIF's own script convention, which some hosts append
+/// to the channel URL) and `_` (cache busting). CIF's `crmurl` is read as `crmUrl` (see [`Config::resolve`]).
+pub const NON_CONFIG_KEYS: [&str; 3] = ["cifid", "data-cifid", "_"];
 
 /// Whether the session template's anchor tab shows the matched customer, or the bridge opens a record tab.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -322,6 +322,13 @@ impl Config {
                 if value.is_null() || NON_CONFIG_KEYS.contains(&key.as_str()) {
                     continue;
                 }
+                // CIF's own spelling (its script's `data-crmurl`), which hosts append to the channel URL: the same
+                // key, unless the layer spells `crmUrl` too.
+                let key = match key.as_str() {
+                    "crmurl" if layer.values.contains_key("crmUrl") => continue,
+                    "crmurl" => "crmUrl",
+                    other => other,
+                };
                 if let Err(expected) = config.apply(key, value, layer.source, &mut errors) {
                     errors.push(ConfigError {
                         key: text::excerpt(key),
@@ -333,6 +340,39 @@ impl Config {
             }
         }
         (config, errors)
+    }
+
+    /// The keys `initCCP` is given whose values differ between `self` and `other`: what a Custom Parameters
+    /// answer arriving after the CCP started would have changed.
+    pub fn ccp_keys_differing(&self, other: &Config) -> Vec<&'static str> {
+        let pairs = [
+            ("region", self.region != other.region),
+            ("loginUrl", self.login_url != other.login_url),
+            ("loginPopup", self.login_popup != other.login_popup),
+            (
+                "loginPopupAutoClose",
+                self.login_popup_auto_close != other.login_popup_auto_close,
+            ),
+            (
+                "allowFramedSoftphone",
+                self.allow_framed_softphone != other.allow_framed_softphone,
+            ),
+            ("disableRingtone", self.disable_ringtone != other.disable_ringtone),
+            (
+                "streamsConsoleLevel",
+                self.streams_console_level != other.streams_console_level,
+            ),
+            ("secondaryCCPUrl", self.secondary_ccp_url != other.secondary_ccp_url),
+            (
+                "enableGlobalResiliency",
+                self.enable_global_resiliency != other.enable_global_resiliency,
+            ),
+        ];
+        pairs
+            .iter()
+            .filter(|(_, differs)| *differs)
+            .map(|(key, _)| *key)
+            .collect()
     }
 
     /// Applies one key; `Err` is the "expected" text (the value is refused and the old one stays).
