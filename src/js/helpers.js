@@ -226,6 +226,10 @@ export function readContact(contact, reading, knownState, knownHash) {
     out.e = field(endpoint, 'emailAddress', 'getCustomerEndpoint().emailAddress');
     const segments = get('getSegmentAttributes()', 'a segment attribute map', () => contact.getSegmentAttributes());
     if (segments !== undefined) out.g = plain(segments, 0, new Set(), ATTRIBUTE_LIMITS);
+  }
+  // How the contact began (any channel): an agent's own email draft or reply, or a supervisor's monitoring. Older
+  // Streams builds lack the getter: then it is simply not known.
+  if (full && typeof contact.getInitiationMethod === 'function') {
     out.m = str(get('getInitiationMethod()', 'a string', () => contact.getInitiationMethod()), 'getInitiationMethod()');
   }
   return done(text);

@@ -45,8 +45,9 @@ pub enum PopState {
     AwaitingConnect,
     /// The agent rejected the notification: no session, even if the contact is answered in the CCP later.
     Declined,
-    /// Started by the agent (an email draft or reply): never notified and never popped (spec §4). The agent
-    /// started it from where they already are in Dynamics; a new session would pull them away from it.
+    /// Started by the agent (an email draft or reply, spec §4; or a supervisor's monitoring of another agent's
+    /// contact): never notified and never popped. The agent started it from where they already are in Dynamics;
+    /// a new session would pull them away from it (and a monitored contact is the other agent's to pop).
     AgentStarted,
     /// The contact needs a session but the session limit is reached; it pops when a session closes.
     WaitingForCapacity {
@@ -127,6 +128,23 @@ impl PopState {
         }
     }
 
+    /// Whether a released contact must be remembered, so that a second delivery of it never pops again: its
+    /// session was (or may have been) created, another tab popped it, or it is not the bridge's to pop at all.
+    /// A contact that never got that far (missed, abandoned, rejected) may be offered again by Connect under the
+    /// same id, and that offer rings anew.
+    pub fn popped_or_decided(&self) -> bool {
+        matches!(
+            self,
+            PopState::CreatingSession { .. }
+                | PopState::Popped { .. }
+                | PopState::SessionUnknown { .. }
+                | PopState::SessionClosed
+                | PopState::Failed
+                | PopState::HandledElsewhere
+                | PopState::AgentStarted
+        )
+    }
+
     /// Whether the contact's pop has started (a session is being or was created, or never will be): events
     /// can no longer cause a notification or a new pop.
     pub fn pop_started_or_final(&self) -> bool {
@@ -179,8 +197,8 @@ pub struct Contact {
     pub email_address: Option<Redacted<String>>,
     /// Email: the subject (segment attribute `connect:EmailSubject`).
     pub email_subject: Option<Redacted<String>>,
-    /// Started by the agent (an email draft or reply, `initiationMethod` `outbound` / `agent_reply`): it arrives
-    /// already connected and is neither announced as an incoming contact nor popped.
+    /// Started by the agent (an email draft or reply, `initiationMethod` `outbound` / `agent_reply`; or a
+    /// supervisor's monitoring, `monitor`): neither announced as an incoming contact nor popped.
     pub agent_started: bool,
     /// The last raw attributes parsed (to skip re-parsing identical refreshes).
     pub attributes: Value,
@@ -202,6 +220,9 @@ pub struct Contact {
     /// Popped before Streams delivered it (restored from storage, or adopted from Dynamics): its tab plan is
     /// completed once its slugs are known.
     pub tabs_unplanned: bool,
+    /// Restored from before a reload past its ringing (answered, popping or popped there): Connect never offers
+    /// it again under its id, so once released it is remembered like any answered contact.
+    pub answered_before_reload: bool,
     /// Whether the agent was told it waits for a free session (said once, however often Dynamics says no).
     pub capacity_reported: bool,
 }
@@ -284,6 +305,7 @@ impl Contact {
             state: PopState::AwaitingCif,
             session_retried: false,
             tabs_unplanned: false,
+            answered_before_reload: false,
             capacity_reported: false,
         }
     }
@@ -299,7 +321,7 @@ impl Contact {
         if let Some(q) = clean(&s.queue_name, 200) {
             self.queue_name = Some(q);
         }
-        if let Some(p) = clean(&s.phone_number, 64) {
+        if let Some(p) = clean(&s.phone_number, 64).and_then(|p| customer_number(&p)) {
             self.phone = Some(Redacted::new(p));
         }
         if let Some(n) = clean(&s.customer_name, 200) {
@@ -320,6 +342,13 @@ impl Contact {
             ) {
                 self.agent_started = true;
             }
+        }
+        // A supervisor monitoring (or barging into) another agent's contact, on any channel: their own doing.
+        if s.initiation_method
+            .as_deref()
+            .is_some_and(|m| m.eq_ignore_ascii_case("monitor"))
+        {
+            self.agent_started = true;
         }
         if self.attributes != s.attributes {
             self.attributes = s.attributes.clone();
@@ -471,11 +500,45 @@ fn email_subject(segment_attributes: &Value) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// The customer's number from a connection's endpoint, or `None` for what Streams puts there when there is none
+/// (`INTERNAL-TRANSFER` on an agent-to-agent transfer, `anonymous` or `restricted` for a withheld number): a
+/// placeholder must not be shown as a number nor searched for. A `sip:`/`tel:` URI gives its user part.
+fn customer_number(raw: &str) -> Option<String> {
+    let lower = raw.to_ascii_lowercase();
+    let unprefixed = ["sip:", "tel:"]
+        .iter()
+        .find_map(|p| lower.starts_with(p).then(|| &raw[p.len()..]))
+        .unwrap_or(raw);
+    let number = unprefixed.split(['@', ';']).next().unwrap_or_default().trim();
+    let digits = number.chars().filter(char::is_ascii_digit).count();
+    let phone_like = number
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '(' | ')' | '.'));
+    (phone_like && digits >= 3).then(|| number.to_owned())
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::slug::Guid;
+
+    #[test]
+    fn only_a_number_is_the_customers_number() {
+        for (raw, number) in [
+            ("+14255550142", Some("+14255550142")),
+            ("(425) 555-0142", Some("(425) 555-0142")),
+            ("sip:+14255550142@carrier.example", Some("+14255550142")),
+            ("TEL:+442079460018;ext=12", Some("+442079460018")),
+            ("INTERNAL-TRANSFER", None),
+            ("anonymous", None),
+            ("Restricted", None),
+            ("+1", None),
+            ("sip:agent@connect.aws", None),
+        ] {
+            assert_eq!(customer_number(raw).as_deref(), number, "{raw}");
+        }
+    }
 
     #[test]
     fn correlation_ids() {

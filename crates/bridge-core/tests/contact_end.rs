@@ -80,14 +80,60 @@ fn item_07_no_call_on_a_session_the_agent_closed() {
 #[test]
 fn handled_memory_is_bounded() {
     let mut p = Pair::with_config(json!({"handledContactMemory": 2}));
-    for id in ["a", "b", "c"] {
-        p.event(
-            id,
-            ContactEventKind::Init,
-            Some(snapshot("chat", "ended", Some(true), attrs(&[]))),
-        );
+    for (n, id) in ["a", "b", "c"].into_iter().enumerate() {
+        let connected = snapshot("chat", "connected", Some(true), attrs(&[]));
+        p.event(id, ContactEventKind::Connected, Some(connected));
+        p.can_create();
+        p.session_created(&format!("session-{n}"));
         p.event(id, ContactEventKind::Destroyed, None);
     }
     assert!(!p.bridge.was_handled("a"));
     assert!(p.bridge.was_handled("b") && p.bridge.was_handled("c"));
+}
+
+/// Connect puts a missed (or rejected) contact back in its queue under the same id, and may offer it to this
+/// agent again: never popped, it was not remembered, so the new offer rings and pops. A popped one stays
+/// remembered: delivered again, it never pops twice.
+#[test]
+fn a_missed_contact_offered_again_rings_again_and_a_popped_one_never_pops_twice() {
+    let mut p = Pair::default_ready();
+    p.ring(CONTACT_ID, Scenario::Single);
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Missed,
+        Some(voice("missed", Scenario::Single)),
+    );
+    p.event(CONTACT_ID, ContactEventKind::Destroyed, None);
+    assert!(!p.bridge.was_handled(CONTACT_ID));
+    p.take();
+    // Moments after it went, an event for it is a late repeat of the offer that went.
+    p.ring(CONTACT_ID, Scenario::Single);
+    assert_eq!(p.take(), Vec::<String>::new());
+    // The agent makes themselves available again, and Connect offers the contact anew.
+    p.advance(20_000);
+    p.ring(CONTACT_ID, Scenario::Single);
+    assert_eq!(
+        p.take(),
+        vec!["notifyEvent extn_voice_notification"],
+        "the new offer rings"
+    );
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Connected,
+        Some(voice("connected", Scenario::Single)),
+    );
+    p.can_create();
+    p.session_created("session-1");
+    p.event(CONTACT_ID, ContactEventKind::Destroyed, None);
+    assert!(p.bridge.was_handled(CONTACT_ID));
+    p.take();
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Connected,
+        Some(voice("connected", Scenario::Single)),
+    );
+    assert!(p
+        .take()
+        .iter()
+        .all(|c| !c.starts_with("createSession") && !c.starts_with("notifyEvent")));
 }

@@ -5,6 +5,7 @@ mod common;
 
 use bridge_core::*;
 use common::*;
+use serde_json::json;
 
 #[test]
 fn item_01_incoming_notifies_once() {
@@ -123,4 +124,35 @@ fn item_10_duplicates_and_any_order_pop_exactly_once() {
     }
     assert_eq!(p.all("createSession").len(), 1);
     assert_eq!(p.all("notifyEvent").len(), 0);
+}
+
+/// Streams puts `INTERNAL-TRANSFER` where the number is on an agent-to-agent transfer: it is no number, so the
+/// toast does not show it and a search never looks for it.
+#[test]
+fn an_internal_transfer_placeholder_is_not_the_customers_number() {
+    let mut p = Pair::with_config(json!({"searchTabTemplate": "extn_search"}));
+    let mut s = voice("connecting", Scenario::NoMatch);
+    s.phone_number = Some("INTERNAL-TRANSFER".into());
+    p.event(CONTACT_ID, ContactEventKind::Connecting, Some(s));
+    let CifCall::NotifyEvent {
+        template_parameters, ..
+    } = p.last("notifyEvent").3
+    else {
+        unreachable!()
+    };
+    let shown = serde_json::to_string(&template_parameters).unwrap();
+    assert!(!shown.contains("INTERNAL-TRANSFER"), "{shown}");
+}
+
+/// A supervisor monitoring (or barging into) another agent's call: the contact is the other agent's to pop.
+#[test]
+fn a_supervisors_monitoring_contact_never_pops() {
+    let mut p = Pair::default_ready();
+    let mut s = voice("connected", Scenario::Single);
+    s.inbound = Some(false);
+    s.initiation_method = Some("monitor".into());
+    p.event(CONTACT_ID, ContactEventKind::Init, Some(s.clone()));
+    p.event(CONTACT_ID, ContactEventKind::Connected, Some(s));
+    assert_eq!(p.take(), Vec::<String>::new());
+    assert_eq!(p.bridge.contact_state(CONTACT_ID), Some("AgentStarted"));
 }

@@ -8,7 +8,8 @@
 //!   it may still be carried out (Dynamics acts within `sessionOrphanMs` or never) — across reloads, with and
 //!   without web storage;
 //! * never the same tab twice in a session, and never a record tab with an absent or invalid `entityId`;
-//! * no command for a contact after it was released (`onDestroy`), nor any write after its session closed
+//! * no command for a contact after it was released (`onDestroy`) — unless, never answered nor popped, it is
+//!   offered again after the late-repeat quarantine — nor any write after its session closed
 //!   (while web storage works: a page without it cannot know either after a reload);
 //! * every `createTab` / `renderSearchPage` is issued while its contact's session is the one Dynamics has
 //!   focused (CIF opens tabs in the focused session; Dynamics focuses sessions in the order `createSession`s
@@ -175,8 +176,8 @@ struct World {
     /// Contact → live notification tokens; every token ever issued.
     live_tokens: BTreeMap<ContactId, BTreeSet<String>>,
     all_tokens: BTreeSet<String>,
-    /// Released contacts.
-    forgotten: BTreeSet<ContactId>,
+    /// Released contacts, and when.
+    forgotten: BTreeMap<ContactId, Millis>,
     /// Contacts whose session the agent closed (while storage works, never written to or created again).
     closed: BTreeSet<ContactId>,
     /// The session Dynamics has focused.
@@ -223,7 +224,7 @@ impl World {
             next_session: 1,
             live_tokens: BTreeMap::new(),
             all_tokens: BTreeSet::new(),
-            forgotten: BTreeSet::new(),
+            forgotten: BTreeMap::new(),
             closed: BTreeSet::new(),
             focused: None,
             last_event: BTreeMap::new(),
@@ -281,7 +282,7 @@ impl World {
                 } => {
                     prop_assert!(!correlation_id.is_empty());
                     if let Some(c) = &contact {
-                        prop_assert!(!self.forgotten.contains(c), "{call:?} for released contact {c}");
+                        prop_assert!(!self.forgotten.contains_key(c), "{call:?} for released contact {c}");
                         if matches!(
                             call,
                             CifCall::CreateSession { .. }
@@ -304,9 +305,9 @@ impl World {
                                 CifCall::CreateSession { .. } => age < POP_TURN_MS,
                                 CifCall::CreateTab { .. } | CifCall::RenderSearchPage { .. } => {
                                     age < CALL_DEADLINE_MS
-                                        && other
-                                            .as_ref()
-                                            .is_some_and(|o| !self.forgotten.contains(o) && !self.closed.contains(o))
+                                        && other.as_ref().is_some_and(|o| {
+                                            !self.forgotten.contains_key(o) && !self.closed.contains(o)
+                                        })
                                 }
                                 _ => false,
                             };
@@ -407,7 +408,7 @@ impl World {
                 }
                 Command::Streams { request, contact, .. } => {
                     if let Some(c) = &contact {
-                        prop_assert!(!self.forgotten.contains(c), "Streams call for released contact {c}");
+                        prop_assert!(!self.forgotten.contains_key(c), "Streams call for released contact {c}");
                     }
                     self.streams.push(request);
                 }
@@ -637,13 +638,28 @@ impl World {
                 snapshot,
             }),
         );
+        let cid = ContactId::parse(id).unwrap();
+        if let Some(released_at) = self.forgotten.get(&cid).copied() {
+            if self.bridge.contact_state(id).is_some() {
+                // Taken as a new offer of a released contact (Connect re-queues a missed one under its id): not
+                // moments after it went (a late repeat of that offer). The invariants above still hold for it:
+                // no second session, whatever Dynamics holds.
+                assert!(
+                    self.now.since(released_at) >= 5_000,
+                    "{id} revived {} ms after its release",
+                    self.now.since(released_at)
+                );
+                self.forgotten.remove(&cid);
+                self.destroyed.remove(&contact);
+            }
+        }
         if kind == ContactEventKind::Destroyed {
             self.last_event.remove(&contact);
             if known {
                 self.destroyed.insert(contact, self.page);
                 // Commands emitted while handling the destroy itself (the cancel) are allowed: drain first.
                 let _ = self.drain();
-                self.forgotten.insert(ContactId::parse(id).unwrap());
+                self.forgotten.insert(ContactId::parse(id).unwrap(), self.now);
             }
         } else if with_snapshot && !self.destroyed.contains_key(&contact) {
             // Streams may repeat events of a destroyed contact on this page, but a reloaded page's snapshot

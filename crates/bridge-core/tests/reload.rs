@@ -256,6 +256,11 @@ fn refresh_that_changes_nothing_persists_nothing() {
 fn handled_ids_are_persisted_when_that_set_changes_and_restore_from_them() {
     let mut p = Pair::default_ready();
     p.ring("c-one", Scenario::Single);
+    p.event(
+        "c-one",
+        ContactEventKind::Connected,
+        Some(voice("connected", Scenario::Single)),
+    );
     p.event("c-one", ContactEventKind::Destroyed, None);
     let stored = p.last_handled_persist().unwrap();
     assert!(stored.contains("\"handled\":[\"c-one\"]"), "{stored}");
@@ -287,7 +292,11 @@ fn a_release_rewrites_one_chunk_of_the_handled_ids_and_a_reload_gets_all_of_them
     let mut p = Pair::default_ready();
     for n in 0..1_050 {
         let id = format!("c-{n}");
-        p.ring(&id, Scenario::Single);
+        p.event(
+            &id,
+            ContactEventKind::Connected,
+            Some(voice("connected", Scenario::Single)),
+        );
         p.event(&id, ContactEventKind::Destroyed, None);
     }
     let last = p.last_handled_persist().unwrap();
@@ -308,7 +317,11 @@ fn a_release_rewrites_one_chunk_of_the_handled_ids_and_a_reload_gets_all_of_them
     }
     // The reloaded page numbers on from the restored ids: its next release lands in the chunk being filled.
     q.ready();
-    q.ring("c-next", Scenario::Single);
+    q.event(
+        "c-next",
+        ContactEventKind::Connected,
+        Some(voice("connected", Scenario::Single)),
+    );
     q.event("c-next", ContactEventKind::Destroyed, None);
     let next = q.last_handled_persist().unwrap();
     assert!(next.contains("\"first\":1000"), "{}", &next[..40]);
@@ -326,17 +339,20 @@ fn stored_handled_ids_numbered_beyond_any_page_are_refused_and_contacts_are_stil
     for id in ["c2", "c3"] {
         p.event(
             id,
-            ContactEventKind::Incoming,
-            Some(voice("connecting", Scenario::Single)),
+            ContactEventKind::Connected,
+            Some(voice("connected", Scenario::Single)),
         );
         p.event(id, ContactEventKind::Destroyed, None);
     }
     p.take();
-    // c2 was released and is remembered: delivered again, it raises nothing.
+    assert!(p.bridge.was_handled("c2") && p.bridge.was_handled("c3"));
+    // c2 was released and is remembered: delivered again, even long after, it raises nothing.
+    p.advance(60_000);
+    p.take();
     p.event(
         "c2",
-        ContactEventKind::Incoming,
-        Some(voice("connecting", Scenario::Single)),
+        ContactEventKind::Connected,
+        Some(voice("connected", Scenario::Single)),
     );
     assert_eq!(p.take(), Vec::<String>::new());
 }

@@ -15,6 +15,13 @@ use crate::time::Millis;
 
 use super::{Bridge, Purpose, TimerKey};
 
+/// How long after a never-popped contact was released an event for it is a late repeat of that offer. A new
+/// offer of the same contact takes longer: Connect re-queues it, and after a missed contact the agent must make
+/// themselves available again first.
+pub(super) const REOFFER_QUARANTINE_MS: u64 = 5_000;
+/// Never-popped contacts remembered for [`REOFFER_QUARANTINE_MS`] at most this many.
+const RELEASED_UNPOPPED_CAPACITY: usize = 64;
+
 impl Bridge {
     // ---------------------------------------------------------------- contact events
 
@@ -46,6 +53,17 @@ impl Bridge {
                     Some(&id),
                     "decision",
                     "already handled and released: ignored".to_owned(),
+                );
+                return;
+            }
+            let now = self.now;
+            self.released_unpopped
+                .retain(|(_, at)| now.since(*at) < REOFFER_QUARANTINE_MS);
+            if self.released_unpopped.iter().any(|(c, _)| *c == id) {
+                self.trace(
+                    Some(&id),
+                    "decision",
+                    "released moments ago: a late repeat of that offer, ignored".to_owned(),
                 );
                 return;
             }
@@ -682,7 +700,23 @@ impl Bridge {
             "contact.released",
             format!("released in state {}", c.state.name()),
         );
-        self.handled.insert(id.clone());
+        if c.state.popped_or_decided() || c.connected_at.is_some() || c.answered_before_reload {
+            self.handled.insert(id.clone());
+        } else {
+            // Never answered and never popped (missed, abandoned, rejected): Connect may offer the same contact
+            // again (back in its queue, same id), and that new offer rings and pops like any; only events
+            // arriving moments after the release are late repeats of the offer that went. An answered contact
+            // is never offered again under its id (a transfer is a new contact).
+            self.trace(
+                Some(id),
+                "decision",
+                "never popped: not remembered, so a new offer of it rings again".into(),
+            );
+            if self.released_unpopped.len() >= RELEASED_UNPOPPED_CAPACITY {
+                self.released_unpopped.pop_front();
+            }
+            self.released_unpopped.push_back((id.clone(), self.now));
+        }
         // Keep only what must outlive the contact: createSession calls (their sessions count) and the update
         // of its activity (not a session call); replies to the others will be ignored.
         let outlives = |p: Purpose| matches!(p, Purpose::CreateSession | Purpose::UpdateRecord);

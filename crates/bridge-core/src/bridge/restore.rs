@@ -66,9 +66,11 @@ impl Bridge {
             }
             let name = state.name();
             let popped = matches!(state, PopState::Popped { .. });
+            let answered = !matches!(state, PopState::RestoredRinging { .. });
             if let Some(c) = self.contacts.get_mut(&id) {
                 c.state = state;
                 c.tabs_unplanned = popped;
+                c.answered_before_reload = answered;
             }
             self.trace(Some(&id), "state", format!("restored as {name}"));
         }
