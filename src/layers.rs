@@ -41,7 +41,8 @@ pub fn from_query(query: &str) -> ConfigLayer {
     }
 }
 
-/// Fetches `config.json` beside the page: a 404 is no layer; anything but a JSON object is an error naming it.
+/// Fetches `config.json` beside the page: a 404 (or the 403 S3 answers for a missing object when the reader may
+/// not list the bucket) is no layer; anything but a JSON object is an error naming it.
 pub async fn from_file(url: &str) -> Result<Option<ConfigLayer>, StartupError> {
     let refused = |reason: String| StartupError::ConfigFile {
         file: url.to_owned(),
@@ -56,7 +57,7 @@ pub async fn from_file(url: &str) -> Result<Option<ConfigLayer>, StartupError> {
     let response: Response = response
         .dyn_into()
         .map_err(|_| refused("fetch gave no Response".into()))?;
-    if response.status() == 404 {
+    if matches!(response.status(), 404 | 403) {
         return Ok(None);
     }
     if !response.ok() {

@@ -75,7 +75,15 @@ impl Shell {
             match layers::from_file(file).await {
                 Ok(Some(layer)) => all.push(layer),
                 Ok(None) => {}
-                Err(e) => show_error(&page, &e.to_string()),
+                Err(e) => {
+                    show_error(
+                        &page,
+                        &format!(
+                            "{e}; until it is fixed, allowedConnectOrigins and allowedDynamicsOrigins allow nothing"
+                        ),
+                    );
+                    all.push(ConfigLayer::unreadable_config_file());
+                }
             }
         }
         all.push(layers::from_query(&options.query));

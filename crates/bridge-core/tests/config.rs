@@ -178,7 +178,6 @@ fn url_strings_are_coerced() {
             "customerRecordTab": "tab",
             "attributeNames": "{\"lookupStatus\":\"Lookup_Status\",\"contactId\":\"crm_contact\"}",
             "ucilib": "https://contoso.crm4.dynamics.com/webresources/Widget/msdyn_ciLibrary.js",
-            "trace": "1",
             "cifid": "CIFMainLibrary"
         }),
     )]);
@@ -335,4 +334,45 @@ fn streams_console_level_is_one_of_streams_levels_and_warn_by_default() {
         assert!(errors[0].to_string().contains("Streams' log levels"), "{}", errors[0]);
         assert_eq!(config.streams_console_level, "WARN", "{bad}");
     }
+}
+
+/// CIF's own spelling of the org URL (its script's `data-crmurl`), as some hosts append it to the channel URL, is
+/// `crmUrl`; a layer that spells both keeps `crmUrl`.
+#[test]
+fn cifs_crmurl_spelling_is_crm_url() {
+    let url = |values: Value| {
+        Config::resolve(&[ConfigLayer {
+            source: ConfigSource::Url,
+            values: values.as_object().cloned().unwrap(),
+        }])
+    };
+    let (c, errors) = url(json!({"crmurl": "https://contoso.crm4.dynamics.com/"}));
+    assert_eq!(errors, vec![]);
+    assert_eq!(c.crm_url.as_deref(), Some("https://contoso.crm4.dynamics.com"));
+    let (c, errors) =
+        url(json!({"crmurl": "https://other.crm.dynamics.com", "crmUrl": "https://contoso.crm4.dynamics.com"}));
+    assert_eq!(errors, vec![]);
+    assert_eq!(c.crm_url.as_deref(), Some("https://contoso.crm4.dynamics.com"));
+    let (_, errors) = url(json!({"trace": "1"}));
+    assert_eq!(errors.len(), 1, "nothing reads `trace`: a key like any unknown one");
+}
+
+/// A config.json that exists but cannot be read must not switch the origin allow-lists off: it stands for
+/// empty lists, and endpoints from the URL are refused until it is fixed.
+#[test]
+fn an_unreadable_config_file_closes_the_allow_lists() {
+    let url = ConfigLayer {
+        source: ConfigSource::Url,
+        values: json!({"ccpUrl": "https://evil.example/ccp-v2/", "ucilib": "https://evil.example/lib.js"})
+            .as_object()
+            .cloned()
+            .unwrap(),
+    };
+    let (open, errors) = Config::resolve(&[url.clone()]);
+    assert_eq!(errors, vec![]);
+    assert!(open.ccp_url.is_some(), "no config.json at all: no allow-list");
+    let (closed, errors) = Config::resolve(&[ConfigLayer::unreadable_config_file(), url]);
+    assert_eq!(closed.ccp_url, None);
+    assert_eq!(closed.ucilib, None);
+    assert_eq!(errors.len(), 2, "{errors:?}");
 }

@@ -36,6 +36,21 @@ pub fn insert_by_source<L: AsRef<ConfigLayer>>(layers: &mut Vec<L>, layer: L) {
     layers.insert(at, layer);
 }
 
+impl ConfigLayer {
+    /// Stands for a `config.json` that exists but cannot be read (a server error, invalid JSON): the origin
+    /// allow-lists it may hold are unknown, so they are taken as empty — nothing from the URL or Custom
+    /// Parameters is allowed until the file is fixed. A typo in the file must not switch the lists off.
+    pub fn unreadable_config_file() -> ConfigLayer {
+        let mut values = Map::new();
+        values.insert("allowedConnectOrigins".into(), Value::Array(Vec::new()));
+        values.insert("allowedDynamicsOrigins".into(), Value::Array(Vec::new()));
+        ConfigLayer {
+            source: ConfigSource::ConfigFile,
+            values,
+        }
+    }
+}
+
 impl AsRef<ConfigLayer> for ConfigLayer {
     fn as_ref(&self) -> &ConfigLayer {
         self
