@@ -368,7 +368,7 @@ fn an_unreadable_config_file_closes_the_allow_lists() {
             .cloned()
             .unwrap(),
     };
-    let (open, errors) = Config::resolve(&[url.clone()]);
+    let (open, errors) = Config::resolve(std::slice::from_ref(&url));
     assert_eq!(errors, vec![]);
     assert!(open.ccp_url.is_some(), "no config.json at all: no allow-list");
     let (closed, errors) = Config::resolve(&[ConfigLayer::unreadable_config_file(), url]);

@@ -334,19 +334,39 @@ fn switch(p: &mut Pair, session: &str, focused: bool) {
     );
 }
 
-/// Storage that reads but stopped taking writes after the last pop: the record it gives back after a reload says
-/// a tab was still to open, while the session's own context (written because the write failed) says it opened.
-/// Dynamics wins: the tab does not open twice.
-#[test]
-fn a_stale_stored_record_does_not_open_a_tab_the_sessions_context_says_is_open() {
+/// The contact popped in `s1` while the agent looked at another session: its tabs wait.
+fn popped_while_the_agent_looks_elsewhere() -> Pair {
     let mut p = Pair::default_ready();
     p.connected_until_create_session();
-    // The agent looks at another session when createSession answers: the tabs wait.
     switch(&mut p, "s1", true);
     switch(&mut p, "s1", false);
     switch(&mut p, "other", true);
     p.session_created("s1");
     assert!(p.take().iter().all(|c| !c.starts_with("createTab")), "deferred");
+    p
+}
+
+/// A page reloaded with `stored`, the contact delivered again, and Dynamics listing `s1`.
+fn reloaded_with_s1_listed(stored: RestoredState) -> Pair {
+    let mut q = Pair::new(Config::default());
+    q.input(Input::Restore(stored));
+    q.event(
+        CONTACT_ID,
+        ContactEventKind::Existing,
+        Some(voice("connected", Scenario::Single)),
+    );
+    q.ready();
+    let r = q.req("getAllSessions");
+    q.resolve(r, json!(["s1"]));
+    q
+}
+
+/// Storage that reads but stopped taking writes after the last pop: the record it gives back after a reload says
+/// a tab was still to open, while the session's own context (written because the write failed) says it opened.
+/// Dynamics wins: the tab does not open twice.
+#[test]
+fn a_stale_stored_record_does_not_open_a_tab_the_sessions_context_says_is_open() {
+    let mut p = popped_while_the_agent_looks_elsewhere();
     let stale = p.stored();
     p.input(Input::StorageUnavailable {
         reason: "QuotaExceededError".into(),
@@ -356,16 +376,7 @@ fn a_stale_stored_record_does_not_open_a_tab_the_sessions_context_says_is_open()
     assert_eq!(p.take().iter().filter(|c| c.starts_with("createTab")).count(), 1);
     assert!(!p.all("updateContext").is_empty(), "the tab is recorded in the session");
 
-    let mut q = Pair::new(Config::default());
-    q.input(Input::Restore(stale));
-    q.event(
-        CONTACT_ID,
-        ContactEventKind::Existing,
-        Some(voice("connected", Scenario::Single)),
-    );
-    q.ready();
-    let r = q.req("getAllSessions");
-    q.resolve(r, json!(["s1"]));
+    let mut q = reloaded_with_s1_listed(stale);
     let g = q.req("getSession");
     q.resolve(
         g,
@@ -381,23 +392,8 @@ fn a_stale_stored_record_does_not_open_a_tab_the_sessions_context_says_is_open()
 /// keeps its contact and the tab opens (a missing screen costs more than a second one).
 #[test]
 fn a_restored_session_dynamics_will_not_describe_keeps_its_contact() {
-    let mut p = Pair::default_ready();
-    p.connected_until_create_session();
-    switch(&mut p, "s1", true);
-    switch(&mut p, "s1", false);
-    switch(&mut p, "other", true);
-    p.session_created("s1");
-    let stored = p.stored();
-    let mut q = Pair::new(Config::default());
-    q.input(Input::Restore(stored));
-    q.event(
-        CONTACT_ID,
-        ContactEventKind::Existing,
-        Some(voice("connected", Scenario::Single)),
-    );
-    q.ready();
-    let r = q.req("getAllSessions");
-    q.resolve(r, json!(["s1"]));
+    let stored = popped_while_the_agent_looks_elsewhere().stored();
+    let mut q = reloaded_with_s1_listed(stored);
     for _ in 0..10 {
         if let Some((g, _, _)) = q.all("getSession").last().cloned() {
             if q.bridge.awaits_reply(g) {

@@ -293,10 +293,8 @@ fn custom_parameters_rank_below_the_url() {
     assert!(!p.bridge.config().login_popup);
 }
 
-#[test]
-fn ccp_keys_from_custom_parameters_reach_init_ccp_when_dynamics_answers_in_time() {
-    // The page's own ccpUrl (config.json); the region, the sign-in URL and a softphone option from Custom
-    // Parameters, as the README's Channel URL arrangement has it: the CCP waits for them.
+/// Started with `ccpUrl` from config.json and the CIF library already on the page.
+fn begin_with_ccp_url_in_config_file() -> Pair {
     let layers = vec![
         layer(ConfigSource::Defaults, json!({})),
         layer(ConfigSource::ConfigFile, json!({"ccpUrl": CCP})),
@@ -310,6 +308,14 @@ fn ccp_keys_from_custom_parameters_reach_init_ccp_when_dynamics_answers_in_time(
             cif_library: CifLibrary::AlreadyLoaded,
         },
     );
+    p
+}
+
+#[test]
+fn ccp_keys_from_custom_parameters_reach_init_ccp_when_dynamics_answers_in_time() {
+    // The page's own ccpUrl (config.json); the region, the sign-in URL and a softphone option from Custom
+    // Parameters, as the README's Channel URL arrangement has it: the CCP waits for them.
+    let mut p = begin_with_ccp_url_in_config_file();
     p.advance(2_000);
     assert!(init_ccps(&p).is_empty());
     let login = "https://idp.example.com/saml";
@@ -327,19 +333,7 @@ fn ccp_keys_from_custom_parameters_reach_init_ccp_when_dynamics_answers_in_time(
 
 #[test]
 fn custom_parameters_after_the_ccp_started_are_reported_and_a_late_ccp_url_is_not_applied() {
-    let layers = vec![
-        layer(ConfigSource::Defaults, json!({})),
-        layer(ConfigSource::ConfigFile, json!({"ccpUrl": CCP})),
-    ];
-    let (config, _) = Config::resolve(&layers);
-    let mut p = Pair::new(config);
-    fact(
-        &mut p,
-        StartupInput::Begin {
-            layers,
-            cif_library: CifLibrary::AlreadyLoaded,
-        },
-    );
+    let mut p = begin_with_ccp_url_in_config_file();
     // Dynamics is slow: the agent's softphone waits no longer than 3 s.
     p.advance(3_000);
     assert_eq!(init_ccps(&p).len(), 1);

@@ -557,10 +557,8 @@ fn two_tabs_and_a_reload_of_the_leader() {
     assert_eq!(b.creates.get("c2"), Some(&1));
 }
 
-/// A leader reloaded mid-pop, while the other tab took the lead: the reloaded page follows, but the session it
-/// made is in its own Dynamics, where only it can open the tabs. It asks its Dynamics what is open (its stored
-/// tabs may be stale), then opens them when the agent looks at the session; it creates and notifies nothing.
-fn follower_after_reload(first: &Pair) -> Pair {
+/// `first`'s page reloaded with what it stored, while another tab holds the lead.
+fn reloaded_as_follower(first: &Pair) -> Pair {
     let mut p = Pair::new(Config::default());
     p.input(Input::Restore(first.stored()));
     p.input(Input::Leadership(LeadershipInput::AgentKnown {
@@ -569,6 +567,14 @@ fn follower_after_reload(first: &Pair) -> Pair {
     }));
     p.input(Input::Leadership(LeadershipInput::LockWaiting));
     p.ready();
+    p
+}
+
+/// A leader reloaded mid-pop, while the other tab took the lead: the reloaded page follows, but the session it
+/// made is in its own Dynamics, where only it can open the tabs. It asks its Dynamics what is open (its stored
+/// tabs may be stale), then opens them when the agent looks at the session; it creates and notifies nothing.
+fn follower_after_reload(first: &Pair) -> Pair {
+    let mut p = reloaded_as_follower(first);
     p.event(
         CONTACT_ID,
         ContactEventKind::Existing,
@@ -647,14 +653,7 @@ fn a_leader_reloaded_while_its_create_session_was_in_flight_finishes_that_pop_as
 fn a_follower_releases_restored_contacts_streams_never_delivers_again_and_withdraws_their_toast() {
     let mut first = Pair::default_ready();
     first.ring(CONTACT_ID, Scenario::Single);
-    let mut p = Pair::new(Config::default());
-    p.input(Input::Restore(first.stored()));
-    p.input(Input::Leadership(LeadershipInput::AgentKnown {
-        agent_arn: Some(ARN.into()),
-        username: None,
-    }));
-    p.input(Input::Leadership(LeadershipInput::LockWaiting));
-    p.ready();
+    let mut p = reloaded_as_follower(&first);
     p.advance(120_000);
     assert_eq!(p.bridge.contact_state(CONTACT_ID), None, "released");
     assert_eq!(
