@@ -41,8 +41,8 @@ pub fn from_query(query: &str) -> ConfigLayer {
     }
 }
 
-/// Fetches `config.json` beside the page: a 404 (or the 403 S3 answers for a missing object when the reader may
-/// not list the bucket) is no layer; anything but a JSON object is an error naming it.
+/// Fetches `config.json` beside the page: a 404 is no layer; anything but a JSON object is an error naming it
+/// (and, in the core, closes the origin allow-lists the file may hold).
 pub async fn from_file(url: &str) -> Result<Option<ConfigLayer>, StartupError> {
     let refused = |reason: String| StartupError::ConfigFile {
         file: url.to_owned(),
@@ -57,8 +57,16 @@ pub async fn from_file(url: &str) -> Result<Option<ConfigLayer>, StartupError> {
     let response: Response = response
         .dyn_into()
         .map_err(|_| refused("fetch gave no Response".into()))?;
-    if matches!(response.status(), 404 | 403) {
+    if response.status() == 404 {
         return Ok(None);
+    }
+    if response.status() == 403 {
+        // S3 answers 403 for a missing object when the reader may not list the bucket: the file may not exist,
+        // but a denied one must not open the allow-lists either.
+        return Err(refused(
+            "HTTP status 403 (a host that answers 403 for a missing file, such as S3 without list permission,              needs a config.json: `{}` at least)"
+                .into(),
+        ));
     }
     if !response.ok() {
         return Err(refused(format!("HTTP status {}", response.status())));

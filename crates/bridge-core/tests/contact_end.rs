@@ -106,8 +106,17 @@ fn a_missed_contact_offered_again_rings_again_and_a_popped_one_never_pops_twice(
     p.event(CONTACT_ID, ContactEventKind::Destroyed, None);
     assert!(!p.bridge.was_handled(CONTACT_ID));
     p.take();
-    // Moments after it went, an event for it is a late repeat of the offer that went.
-    p.ring(CONTACT_ID, Scenario::Single);
+    // Moments after it went, an event for it that does not ring is a late repeat of the offer that went.
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Refresh,
+        Some(voice("missed", Scenario::Single)),
+    );
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Ended,
+        Some(voice("ended", Scenario::Single)),
+    );
     assert_eq!(p.take(), Vec::<String>::new());
     // The agent makes themselves available again, and Connect offers the contact anew.
     p.advance(20_000);
@@ -136,4 +145,88 @@ fn a_missed_contact_offered_again_rings_again_and_a_popped_one_never_pops_twice(
         .take()
         .iter()
         .all(|c| !c.starts_with("createSession") && !c.starts_with("notifyEvent")));
+}
+
+fn decline_toast(p: &mut Pair) {
+    let r = p.req("notifyEvent");
+    p.resolve(r, json!("{\"actionName\":\"Reject\",\"responseReason\":\"Reject\"}"));
+}
+
+/// A contact declined in Dynamics, never answered: Connect re-queues it and a new offer rings, with or without a
+/// reload in between (a restored `Declined` was never answered).
+#[test]
+fn a_declined_contact_restored_after_a_reload_rings_again_when_offered_again() {
+    // Control: no reload.
+    let mut q = Pair::default_ready();
+    q.ring(CONTACT_ID, Scenario::Single);
+    decline_toast(&mut q);
+    q.event(
+        CONTACT_ID,
+        ContactEventKind::Missed,
+        Some(voice("missed", Scenario::Single)),
+    );
+    q.event(CONTACT_ID, ContactEventKind::Destroyed, None);
+    assert!(
+        !q.bridge.was_handled(CONTACT_ID),
+        "control: a declined, unanswered contact is not remembered"
+    );
+
+    // With a reload while it still rang.
+    let mut first = Pair::default_ready();
+    first.ring(CONTACT_ID, Scenario::Single);
+    decline_toast(&mut first);
+    let mut p = Pair::new(Config::default());
+    p.input(Input::Restore(first.stored()));
+    p.ready();
+    let r = p.req("getAllSessions");
+    p.resolve(r, json!([]));
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Connecting,
+        Some(voice("connecting", Scenario::Single)),
+    );
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Missed,
+        Some(voice("missed", Scenario::Single)),
+    );
+    p.event(CONTACT_ID, ContactEventKind::Destroyed, None);
+    p.advance(20_000);
+    p.take();
+    p.ring(CONTACT_ID, Scenario::Single);
+    assert_eq!(
+        p.take(),
+        vec!["notifyEvent extn_voice_notification"],
+        "Connect's new offer of the never-answered contact must ring (handled={})",
+        p.bridge.was_handled(CONTACT_ID)
+    );
+}
+
+/// A contact rejected in Connect on decline (`rejectInConnectOnDecline`) goes back to its queue and, the agent being
+/// still available, can be offered again at once: a snapshot that rings is a new offer even within the late-repeat
+/// quarantine (the shell reads a contact whole only on first sight; its later refreshes bring nothing new).
+#[test]
+fn a_contact_offered_again_at_once_after_a_rejection_rings_again() {
+    let mut p = Pair::with_config(json!({"rejectInConnectOnDecline": "true"}));
+    p.ring(CONTACT_ID, Scenario::Single);
+    decline_toast(&mut p);
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Missed,
+        Some(voice("rejected", Scenario::Single)),
+    );
+    p.event(CONTACT_ID, ContactEventKind::Destroyed, None);
+    p.take();
+    p.advance(2_000);
+    // Connect offers it again: first sight in the shell (full read), then Streams' refreshes (nothing new).
+    p.ring(CONTACT_ID, Scenario::Single);
+    for _ in 0..10 {
+        p.advance(1_000);
+        p.event(CONTACT_ID, ContactEventKind::Refresh, None);
+    }
+    assert_eq!(
+        p.take(),
+        vec!["notifyEvent extn_voice_notification"],
+        "the new offer rings in Dynamics"
+    );
 }

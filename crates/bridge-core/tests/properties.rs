@@ -644,9 +644,10 @@ impl World {
                 // Taken as a new offer of a released contact (Connect re-queues a missed one under its id): not
                 // moments after it went (a late repeat of that offer). The invariants above still hold for it:
                 // no second session, whatever Dynamics holds.
+                let rings = with_snapshot && ["init", "incoming", "pending", "connecting"].contains(&STATES[state]);
                 assert!(
-                    self.now.since(released_at) >= 5_000,
-                    "{id} revived {} ms after its release",
+                    self.now.since(released_at) >= 5_000 || rings,
+                    "{id} revived {} ms after its release by an event that does not ring",
                     self.now.since(released_at)
                 );
                 self.forgotten.remove(&cid);

@@ -816,3 +816,27 @@ fn contacts_the_restarted_ccp_does_not_deliver_again_are_released_and_their_toas
     assert_eq!(cancelled, vec![ContactId::parse("gone-1")]);
     assert_eq!(p.bridge.debug_counts().contacts, 1);
 }
+
+/// After a CCP Retry, contacts the new Streams does not deliver again are released `restoredContactGraceMs` after
+/// the new CCP answered, not after the click: Retry follows sign-in failures, and signing in again may take longer
+/// than that. A live chat delivered by the new CCP is still the agent's.
+#[test]
+fn a_retry_keeps_live_contacts_however_long_the_new_sign_in_takes() {
+    let mut p = Pair::default_ready();
+    let chat = || snapshot("chat", "connected", Some(true), seed_attributes(Scenario::Single));
+    p.event("chat-1", ContactEventKind::Connected, Some(chat()));
+    p.can_create();
+    p.session_created("s1");
+    assert_eq!(p.bridge.contact_state("chat-1"), Some("Popped"));
+    p.input(Input::Startup(StartupInput::Ccp(CcpEvent::AuthFail)));
+    p.input(Input::Startup(StartupInput::RetryClicked));
+    // The agent signs in again in the login pop-up: 70 s.
+    p.advance(70_000);
+    p.input(Input::Startup(StartupInput::Ccp(CcpEvent::Initialized)));
+    p.event("chat-1", ContactEventKind::Existing, Some(chat()));
+    assert_eq!(
+        p.bridge.contact_state("chat-1"),
+        Some("Popped"),
+        "the agent's live chat, delivered by the new CCP, is still theirs"
+    );
+}

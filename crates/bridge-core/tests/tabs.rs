@@ -927,3 +927,33 @@ proptest! {
         }
     }
 }
+
+/// A leader reloaded while its createSession was in flight, with the other tab now leading (which counts the
+/// contact as popped here). Dynamics carries the call out late, after the reloaded page's first getAllSessions: as
+/// on the page that pops, `sessionOrphanMs` asks its own Dynamics a last time, so the late session is found.
+#[test]
+fn a_follower_asks_its_own_dynamics_a_last_time_for_a_late_session() {
+    let mut first = Pair::default_ready();
+    first.connected_until_create_session();
+    let mut p = reloaded_as_follower(&first);
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Existing,
+        Some(voice("connected", Scenario::Single)),
+    );
+    p.input(Input::Leadership(LeadershipInput::Peer(
+        json!({"t": "leading", "from": "other", "claimed": [CONTACT_ID]}),
+    )));
+    assert_eq!(p.bridge.tab_role(), "following");
+    let r = p.req("getAllSessions");
+    p.resolve(r, json!([]));
+    assert_eq!(p.bridge.contact_state(CONTACT_ID), Some("SessionUnknown"));
+    let asked = p.all("getAllSessions").len();
+    p.advance(40_000); // past sessionOrphanMs (30 s); the late session s1 exists by now
+    p.take();
+    assert!(
+        p.all("getAllSessions").len() > asked,
+        "the follower asks its Dynamics a last time for the session its own createSession made (state {:?})",
+        p.bridge.contact_state(CONTACT_ID)
+    );
+}

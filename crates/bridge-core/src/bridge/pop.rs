@@ -22,6 +22,14 @@ pub(super) const REOFFER_QUARANTINE_MS: u64 = 5_000;
 /// Never-popped contacts remembered for [`REOFFER_QUARANTINE_MS`] at most this many.
 const RELEASED_UNPOPPED_CAPACITY: usize = 64;
 
+/// Whether a Streams state type is that of a contact being offered (Streams' `init`, `incoming`, `pending`,
+/// `connecting`).
+fn is_offer_state(state: &str) -> bool {
+    ["init", "incoming", "pending", "connecting"]
+        .iter()
+        .any(|s| state.eq_ignore_ascii_case(s))
+}
+
 impl Bridge {
     // ---------------------------------------------------------------- contact events
 
@@ -59,7 +67,10 @@ impl Bridge {
             let now = self.now;
             self.released_unpopped
                 .retain(|(_, at)| now.since(*at) < REOFFER_QUARANTINE_MS);
-            if self.released_unpopped.iter().any(|(c, _)| *c == id) {
+            // A snapshot that rings is a new offer even moments after the release (a rejected contact offered
+            // again at once); a late repeat of the offer that went reads as gone or over.
+            let rings_anew = ev.snapshot.as_ref().is_some_and(|s| is_offer_state(&s.state));
+            if !rings_anew && self.released_unpopped.iter().any(|(c, _)| *c == id) {
                 self.trace(
                     Some(&id),
                     "decision",

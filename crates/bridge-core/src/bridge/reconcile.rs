@@ -509,7 +509,12 @@ impl Bridge {
             format!("{request}: no session after sessionOrphanMs; asking Dynamics a last time"),
         );
         self.orphan_due.insert(request);
-        self.start_reconcile();
+        if self.handles_contacts() {
+            self.start_reconcile();
+        } else if self.finishes_own_pops() {
+            // A follower's own pop (made before it stopped leading): its own Dynamics is asked as well.
+            self.reconcile_now();
+        }
     }
 
     /// `popTurnMs` passed without an answer to a `createSession` or `canCreateSession`: the next contact may

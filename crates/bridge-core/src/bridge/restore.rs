@@ -66,7 +66,7 @@ impl Bridge {
             }
             let name = state.name();
             let popped = matches!(state, PopState::Popped { .. });
-            let answered = !matches!(state, PopState::RestoredRinging { .. });
+            let answered = !matches!(state, PopState::RestoredRinging { .. } | PopState::Declined);
             if let Some(c) = self.contacts.get_mut(&id) {
                 c.state = state;
                 c.tabs_unplanned = popped;

@@ -73,12 +73,16 @@ pub(super) struct Startup {
     /// Global resiliency moved the CCP to the other region: the status line keeps saying so once it answers
     /// again there (Streams initialises the CCP anew after a failover).
     failed_over: bool,
+    /// A Retry restarted Streams with contacts held: once the new CCP answers, those it does not deliver again
+    /// within `restoredContactGraceMs` are released.
+    grace_after_ccp_answers: bool,
 }
 
 impl Default for Startup {
     fn default() -> Startup {
         Startup {
             failed_over: false,
+            grace_after_ccp_answers: false,
             begun: false,
             layers: Vec::new(),
             cif_expected: false,
@@ -505,6 +509,12 @@ impl Bridge {
                 // Signed in and answering: neither watch has anything left to find.
                 self.timers.remove(TimerKey::CcpAnswer);
                 self.timers.remove(TimerKey::LoginPopupCheck);
+                if std::mem::take(&mut self.startup.grace_after_ccp_answers) {
+                    self.timers.insert(
+                        self.now.plus(self.config.restored_contact_grace_ms),
+                        TimerKey::RestoreGrace,
+                    );
+                }
                 let ready = if self.startup.failed_over {
                     CcpStatus::FailedOver
                 } else {
@@ -564,16 +574,12 @@ impl Bridge {
         );
         self.commands.push_back(Command::Startup(StartupCall::RestartCcp));
         // The new Streams delivers again the contacts the agent still has; it never destroys those it no longer
-        // has, so, as after a reload, those not delivered within restoredContactGraceMs are released.
+        // has, so, as after a reload, those it does not deliver within restoredContactGraceMs of answering (the
+        // sign-in may take its time) are released.
         for c in self.contacts.values_mut() {
             c.seen = false;
         }
-        if !self.contacts.is_empty() {
-            self.timers.insert(
-                self.now.plus(self.config.restored_contact_grace_ms),
-                TimerKey::RestoreGrace,
-            );
-        }
+        self.startup.grace_after_ccp_answers = !self.contacts.is_empty();
         // A look at the old CCP's login pop-up would judge the new CCP by it.
         self.timers.remove(TimerKey::LoginPopupCheck);
         self.startup.ccp_pending = true;
