@@ -935,16 +935,7 @@ proptest! {
 fn a_follower_asks_its_own_dynamics_a_last_time_for_a_late_session() {
     let mut first = Pair::default_ready();
     first.connected_until_create_session();
-    let mut p = reloaded_as_follower(&first);
-    p.event(
-        CONTACT_ID,
-        ContactEventKind::Existing,
-        Some(voice("connected", Scenario::Single)),
-    );
-    p.input(Input::Leadership(LeadershipInput::Peer(
-        json!({"t": "leading", "from": "other", "claimed": [CONTACT_ID]}),
-    )));
-    assert_eq!(p.bridge.tab_role(), "following");
+    let mut p = follower_after_reload(&first);
     let r = p.req("getAllSessions");
     p.resolve(r, json!([]));
     assert_eq!(p.bridge.contact_state(CONTACT_ID), Some("SessionUnknown"));
