@@ -377,18 +377,7 @@ impl Bridge {
     fn claimed_ids(&self) -> Vec<String> {
         self.contacts
             .values()
-            .filter(|c| {
-                matches!(
-                    c.state,
-                    PopState::CreatingSession { .. }
-                        | PopState::Popped { .. }
-                        | PopState::SessionUnknown { .. }
-                        | PopState::SessionClosed
-                        | PopState::Declined
-                        | PopState::Failed
-                        | PopState::HandledElsewhere
-                )
-            })
+            .filter(|c| c.state.popped_or_decided() || c.state == PopState::Declined)
             .map(|c| c.id.as_str().to_owned())
             .chain(self.leadership.claimed_elsewhere.iter().map(|c| c.as_str().to_owned()))
             .collect::<VecSet<String>>()

@@ -43,10 +43,7 @@ impl Bridge {
         }
         // Restored contacts Streams does not deliver again are released here too, within the same grace.
         if !self.timers.contains(TimerKey::RestoreGrace) && self.contacts.values().any(|c| !c.seen) {
-            self.timers.insert(
-                self.now.plus(self.config.restored_contact_grace_ms),
-                TimerKey::RestoreGrace,
-            );
+            self.restart_restore_grace();
         }
         if self.reconciled_enough() || self.reconcile_running() {
             return;

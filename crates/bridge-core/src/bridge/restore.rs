@@ -123,16 +123,21 @@ impl Bridge {
             self.first_reconcile_done = true;
         }
         if self.contacts.values().any(|c| !c.seen) {
-            self.timers.remove(TimerKey::RestoreGrace);
-            self.timers.insert(
-                self.now.plus(self.config.restored_contact_grace_ms),
-                TimerKey::RestoreGrace,
-            );
+            self.restart_restore_grace();
         }
         let ids: Vec<ContactId> = self.contacts.keys().cloned().collect();
         for id in ids {
             self.drive(&id);
         }
+    }
+
+    /// Contacts Streams has not delivered (again) since a reload or a CCP restart get `restoredContactGraceMs`
+    /// from now before they are released.
+    pub(super) fn restart_restore_grace(&mut self) {
+        self.timers.insert(
+            self.now.plus(self.config.restored_contact_grace_ms),
+            TimerKey::RestoreGrace,
+        );
     }
 
     /// Restored contacts Streams did not deliver again within `restoredContactGraceMs` ended meanwhile: release

@@ -510,10 +510,7 @@ impl Bridge {
                 self.timers.remove(TimerKey::CcpAnswer);
                 self.timers.remove(TimerKey::LoginPopupCheck);
                 if std::mem::take(&mut self.startup.grace_after_ccp_answers) {
-                    self.timers.insert(
-                        self.now.plus(self.config.restored_contact_grace_ms),
-                        TimerKey::RestoreGrace,
-                    );
+                    self.restart_restore_grace();
                 }
                 let ready = if self.startup.failed_over {
                     CcpStatus::FailedOver
