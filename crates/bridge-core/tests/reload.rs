@@ -308,6 +308,8 @@ fn a_release_rewrites_one_chunk_of_the_handled_ids_and_a_reload_gets_all_of_them
     assert_eq!(last.matches("c-").count(), 50, "one chunk, not the whole memory");
     let mut q = Pair::new(Config::default());
     q.input(Input::Restore(p.stored()));
+    // Custom Parameters applied (they set nothing here): the configuration is settled, the memory trimmed.
+    q.bridge.set_config(Config::default());
     assert!(!q.bridge.was_handled("c-49"), "forgotten: beyond handledContactMemory");
     for n in [50, 99, 100, 567, 999, 1_000, 1_049] {
         assert!(
@@ -382,4 +384,44 @@ fn a_toast_raised_before_the_reload_for_a_caller_who_hung_up_meanwhile_is_withdr
         .collect();
     assert_eq!(cancelled, vec![token]);
     assert_eq!(p.bridge.contact_state(CONTACT_ID), None);
+}
+
+/// After a reload with storage blocked, a contact Connect still offers (ringing) is missed while Dynamics says it
+/// already has a session (answered before the reload). When Connect offers it again and the agent takes it,
+/// that session is adopted: never a second one.
+#[test]
+fn item_11_a_missed_contact_whose_session_dynamics_holds_adopts_it_when_offered_again() {
+    let mut q = Pair::new(Config::default());
+    q.event(
+        CONTACT_ID,
+        ContactEventKind::Existing,
+        Some(voice("incoming", Scenario::Single)),
+    );
+    q.input(Input::StorageUnavailable {
+        reason: "SecurityError".into(),
+    });
+    q.ready();
+    let r = q.req("getAllSessions");
+    q.resolve(r, json!(["s1"]));
+    let r = q.req("getSession");
+    q.event(CONTACT_ID, ContactEventKind::Missed, None);
+    q.resolve(
+        r,
+        json!({"sessionId": "s1", "context": {"templateParameters": {"contactId": CONTACT_ID}}}),
+    );
+    q.event(CONTACT_ID, ContactEventKind::Destroyed, None);
+    q.advance(12_000);
+    q.take();
+    q.event(
+        CONTACT_ID,
+        ContactEventKind::Init,
+        Some(voice("connected", Scenario::Single)),
+    );
+    q.advance(100);
+    let calls = q.take();
+    assert!(
+        !calls.iter().any(|c| c.starts_with("createSession")),
+        "a second session for the contact: {calls:?}"
+    );
+    assert_eq!(q.bridge.session_of(CONTACT_ID), Some("s1"));
 }

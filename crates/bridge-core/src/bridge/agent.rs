@@ -32,6 +32,8 @@ pub(super) const DIAL_TIMEOUT_MS: u64 = 20_000;
 /// The core's own deadline for a dial runs this much after Streams' `timeout`, so that Streams' failure (which
 /// names the timeout) normally comes first; the core's covers a Streams that ignores the option.
 pub(super) const DIAL_DEADLINE_GRACE_MS: u64 = 2_000;
+/// How long an agent-state change may go unanswered by Streams before it counts as failed.
+pub(super) const AGENT_ACTION_DEADLINE_MS: u64 = 10_000;
 /// How many recent changes are remembered per side (echoes may come back out of order).
 const RECENT_SETS: usize = 8;
 
@@ -118,12 +120,18 @@ impl Bridge {
 
     /// A dial Streams never called back about (the CCP dropped the `createOutboundContact` answer,
     /// streams#1090): the agent is told that the call may not have been placed, so that they look at the softphone
-    /// rather than wait, or dial twice blindly. A late answer afterwards is ignored.
-    pub(super) fn on_dial_deadline(&mut self, request: crate::ids::RequestId) {
+    /// rather than wait, or dial twice blindly. An agent-state change with no answer counts as failed (the presence
+    /// mirror forgets what it asked for). A late answer afterwards is ignored.
+    pub(super) fn on_agent_action_deadline(&mut self, request: crate::ids::RequestId) {
         let Some((_, call)) = self.streams_pending.remove(&request) else {
             return;
         };
         let what = describe_streams(&call);
+        if !matches!(call, StreamsCall::Dial { .. }) {
+            let why = format!("no answer within {} s", AGENT_ACTION_DEADLINE_MS / 1000);
+            self.on_agent_action_failed(&call, &what, &why);
+            return;
+        }
         self.report(
             Severity::Error,
             None,

@@ -7,7 +7,7 @@ use crate::input::{DynamicsEvent, DynamicsHandler, StreamsReply};
 use crate::text;
 
 use super::agent::describe_streams;
-use super::{Bridge, TimerKey};
+use super::{Bridge, Purpose, TimerKey};
 
 /// How many session ids named by `onSessionSwitched` are remembered (more than CIF's 10 sessions).
 const SWITCH_SEEN_CAPACITY: usize = 32;
@@ -48,7 +48,8 @@ impl Bridge {
                 let retry_ids: Vec<u64> = self
                     .retries
                     .iter()
-                    .filter(|(_, j)| j.contact.as_ref() == Some(&id))
+                    // The activity's end-of-contact update outlives its session, as it outlives the contact.
+                    .filter(|(_, j)| j.contact.as_ref() == Some(&id) && j.purpose != Purpose::UpdateRecord)
                     .map(|(k, _)| *k)
                     .collect();
                 for k in retry_ids {

@@ -394,7 +394,7 @@ impl Bridge {
                 TimerKey::Orphan(request) => self.on_orphan_due(request),
                 TimerKey::RestoreGrace => self.release_undelivered(),
                 TimerKey::CapacityRecheck => self.admit_waiting_for_capacity(),
-                TimerKey::StreamsDeadline(request) => self.on_dial_deadline(request),
+                TimerKey::StreamsDeadline(request) => self.on_agent_action_deadline(request),
                 TimerKey::LeaderCheck => self.on_leader_check(),
                 TimerKey::LeadershipUnanswered => self.on_leadership_unanswered(),
                 TimerKey::Handover => self.on_handover_due(),
@@ -698,10 +698,14 @@ impl Bridge {
     fn send_agent_streams(&mut self, call: StreamsCall, described: String) {
         let request = self.next_request_id();
         self.trace(None, "streams", format!("{request} {described}"));
-        if let StreamsCall::Dial { timeout_ms, .. } = &call {
-            let at = self.now.plus(timeout_ms.saturating_add(agent::DIAL_DEADLINE_GRACE_MS));
-            self.timers.insert(at, TimerKey::StreamsDeadline(request));
-        }
+        // Streams calls back neither success nor failure when the CCP never answers (only `connect` has a
+        // timeout of its own): each agent action has a deadline, so none is waited for all day.
+        let deadline = match &call {
+            StreamsCall::Dial { timeout_ms, .. } => timeout_ms.saturating_add(agent::DIAL_DEADLINE_GRACE_MS),
+            _ => agent::AGENT_ACTION_DEADLINE_MS,
+        };
+        self.timers
+            .insert(self.now.plus(deadline), TimerKey::StreamsDeadline(request));
         self.streams_pending.insert(request, (None, call.clone()));
         self.commands.push_back(Command::Streams {
             request,

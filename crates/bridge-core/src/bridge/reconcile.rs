@@ -280,6 +280,17 @@ impl Bridge {
             self.dynamics_owners.insert(id.clone(), (sid.to_owned(), facts));
             return;
         }
+        let resting = self.contacts.get(id).is_some_and(|c| {
+            matches!(
+                c.state,
+                PopState::Declined | PopState::Abandoned | PopState::AgentStarted
+            )
+        });
+        if resting {
+            // Missed or declined here, yet Dynamics holds its session (answered before a reload): if Connect
+            // offers it again, that session is adopted rather than a second one created.
+            self.dynamics_owners.insert(id.clone(), (sid.to_owned(), facts.clone()));
+        }
         self.adopt_session(id, sid.to_owned(), &facts);
         // Owned only if it is the contact's session now (a second one stays counted, owned by nobody).
         let owner = (self.session_of(id.as_str()) == Some(sid)).then(|| id.clone());

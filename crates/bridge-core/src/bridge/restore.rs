@@ -19,7 +19,7 @@ impl Bridge {
         let (persisted, problems) = Persisted::parse(
             r.contacts.as_deref(),
             r.handled.iter().flatten().map(String::as_str),
-            self.config.handled_contact_memory,
+            crate::config::MAX_HANDLED_CONTACT_MEMORY,
         );
         for p in problems {
             self.report(Severity::Warning, None, "persist.invalid", p, false);
@@ -40,6 +40,11 @@ impl Bridge {
             // Counted, and not asked about again: Dynamics' list drops it if it closed meanwhile.
             self.sessions.get_or_insert_with(sid.clone(), || None);
             self.released_sessions.insert(sid);
+        }
+        // Storage is read before Custom Parameters arrive, and they may set a larger memory than the page's own
+        // configuration: every stored id is kept until the configuration is settled ([`Bridge::set_config`]).
+        if persisted.handled.len() > self.config.handled_contact_memory {
+            self.handled.set_capacity(persisted.handled.len());
         }
         for (seq, id) in persisted.handled {
             if !self.contacts.contains_key(&id) {

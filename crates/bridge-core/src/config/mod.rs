@@ -173,6 +173,10 @@ pub struct Config {
 /// Upper bound of the exponential retry backoff.
 pub const MAX_RETRY_BACKOFF_MS: u64 = 30_000;
 
+/// The largest `handledContactMemory`: also how many stored ids a reload reads before the configuration is
+/// settled.
+pub const MAX_HANDLED_CONTACT_MEMORY: usize = 100_000;
+
 impl Default for Config {
     fn default() -> Self {
         let t = TemplateName::known;
@@ -488,7 +492,12 @@ impl Config {
             "rejectInConnectOnDecline" => self.reject_in_connect_on_decline = boolean(value)?,
             "maxSessions" => self.max_sessions = number(value, 1, 10, "a whole number from 1 to 10")? as usize,
             "handledContactMemory" => {
-                self.handled_contact_memory = number(value, 0, 100_000, "a whole number from 0 to 100000")? as usize;
+                self.handled_contact_memory = number(
+                    value,
+                    0,
+                    MAX_HANDLED_CONTACT_MEMORY as u64,
+                    "a whole number from 0 to 100000",
+                )? as usize;
             }
             "traceCapacity" => {
                 self.trace_capacity = number(value, 0, 100_000, "a whole number from 0 to 100000")? as usize;
