@@ -676,14 +676,14 @@ async fn abandoned_contacts_leave_nothing_awaiting_their_unsettled_notification(
 /// deadline of the core is measured on it.
 #[wasm_bindgen_test]
 fn the_page_clock_does_not_follow_a_wall_clock_stepped_back() {
-    let date = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("Date")).unwrap();
-    let real = js_sys::Reflect::get(&date, &JsValue::from_str("now")).unwrap();
+    let date = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("Date")).expect("Date");
+    let real = js_sys::Reflect::get(&date, &JsValue::from_str("now")).expect("Date.now");
     let before = connect_cif_bridge::clock::now();
     let stepped = js_sys::Function::new_no_args("return 0;"); // the wall clock jumps to 1970
-    js_sys::Reflect::set(&date, &JsValue::from_str("now"), &stepped).unwrap();
+    js_sys::Reflect::set(&date, &JsValue::from_str("now"), &stepped).expect("step the clock");
     let start = js_sys::Date::new_0().get_time();
     while js_sys::Date::new_0().get_time() - start < 5.0 {} // 5 ms pass (Date's constructor is untouched)
     let after = connect_cif_bridge::clock::now();
-    js_sys::Reflect::set(&date, &JsValue::from_str("now"), &real).unwrap();
+    js_sys::Reflect::set(&date, &JsValue::from_str("now"), &real).expect("restore the clock");
     assert!(after.0 >= before.0 + 4, "{before:?} → {after:?}");
 }
