@@ -225,6 +225,9 @@ pub struct Contact {
     pub answered_before_reload: bool,
     /// Whether the agent was told it waits for a free session (said once, however often Dynamics says no).
     pub capacity_reported: bool,
+    /// Dynamics does not know the flow's session template: the channel default is used from then on, whenever
+    /// the pop starts again (a permanent error is never retried with the same input).
+    pub session_template_refused: bool,
 }
 
 /// What an event says about a contact's life, whatever order events come in.
@@ -307,6 +310,7 @@ impl Contact {
             tabs_unplanned: false,
             answered_before_reload: false,
             capacity_reported: false,
+            session_template_refused: false,
         }
     }
 
@@ -438,11 +442,12 @@ impl Contact {
         self.slugs
             .session_template
             .clone()
+            .filter(|_| !self.session_template_refused)
             .unwrap_or_else(|| config.templates_for(&self.channel).session.clone())
     }
 
     /// What the search looks for: entity (`ms_searchType`, else the customer entity, else `contact`) and text
-    /// (`ms_searchText`, else the phone number), cleaned and capped. A display name is not searched for: it is
+    /// (`ms_searchText`, else the phone number, else an email's sender address), cleaned and capped. A display name is not searched for: it is
     /// not an identifier, and for tasks it is the task's title.
     pub fn search(&self) -> Option<(LogicalName, Redacted<String>)> {
         let entity = self
@@ -456,6 +461,7 @@ impl Contact {
             .search_text
             .as_ref()
             .or(self.phone.as_ref())
+            .or(self.email_address.as_ref())
             .map(|t| text::clean(t.expose(), crate::slug::MAX_SEARCH_CHARS).0)
             .filter(|t| !t.is_empty())?;
         Some((entity, Redacted::new(text)))
@@ -464,7 +470,10 @@ impl Contact {
     /// The tabs to open once the session exists (§3.4), in order.
     pub fn plan_tabs(&self, config: &Config) -> Vec<TabKind> {
         let mut plan = Vec::new();
-        if self.slugs.create_timeline == Some(true) && self.slugs.activity_record_id().is_some() {
+        if self.slugs.create_timeline == Some(true)
+            && self.slugs.activity_record_id().is_some()
+            && self.activity_entity().is_some()
+        {
             plan.push(TabKind::Activity);
         }
         if self.slugs.is_single_match() && self.slugs.customer_id().is_some() {
@@ -475,6 +484,17 @@ impl Contact {
             plan.push(TabKind::Search);
         }
         plan
+    }
+
+    /// The entity of the timeline activity: `ms_entityrecord_entity_name`, else `phonecall` for a call (the
+    /// seed's flow creates one per call). A chat's or a task's activity is of another entity: never guessed.
+    pub fn activity_entity(&self) -> Option<LogicalName> {
+        if self.slugs.entity_record_entity_refused {
+            return None;
+        }
+        self.slugs.entity_record_entity_name.clone().or_else(|| {
+            matches!(self.channel.as_str(), "voice" | "queue_callback").then(|| LogicalName::known("phonecall"))
+        })
     }
 
     /// Why a search is used instead of the customer record (for the trace and reports).

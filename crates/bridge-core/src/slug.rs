@@ -459,6 +459,11 @@ pub struct SlugData {
     pub entity_record_entity_name: Option<LogicalName>,
     /// `ms_entityrecord_record_id`.
     pub entity_record_record_id: Option<Guid>,
+    /// `ms_customer_entity_name` was given but refused: the customer's id names a record of an entity nobody
+    /// knows, so it is not opened as a record of another (a search is made instead).
+    pub customer_entity_refused: bool,
+    /// `ms_entityrecord_entity_name` was given but refused: the activity is not opened under a guessed entity.
+    pub entity_record_entity_refused: bool,
 }
 
 /// A raw attribute value after the shape check.
@@ -489,7 +494,11 @@ impl SlugData {
             }
         };
         for field in SlugField::ALL {
-            if field == SlugField::LookupStatusFallback && data.lookup_status.is_some() {
+            // The seed's spelling is read when the standard one is absent or says nothing valid (a flow may write
+            // its raw lookup outcome to one and the mapped value to the other).
+            if field == SlugField::LookupStatusFallback
+                && data.lookup_status.is_some_and(|s| s != LookupStatus::Unknown)
+            {
                 continue;
             }
             let attribute = names.get(field);
@@ -565,8 +574,10 @@ impl SlugData {
                     if status == LookupStatus::Unknown {
                         fail(s, invalid);
                     }
-                    data.lookup_status = Some(status);
-                    data.lookup_status_from_fallback = field == SlugField::LookupStatusFallback;
+                    if status != LookupStatus::Unknown || data.lookup_status.is_none() {
+                        data.lookup_status = Some(status);
+                        data.lookup_status_from_fallback = field == SlugField::LookupStatusFallback;
+                    }
                 }
                 FieldKind::Bool => {
                     let t = s.trim();
@@ -594,6 +605,9 @@ impl SlugData {
                 }
             }
         }
+        let refused = |field: SlugField| errors.iter().any(|e| e.attribute == names.get(field));
+        data.customer_entity_refused = refused(SlugField::CustomerEntityName);
+        data.entity_record_entity_refused = refused(SlugField::EntityRecordEntityName);
         (data, errors)
     }
 
@@ -620,8 +634,11 @@ impl SlugData {
         self.lookup_status == Some(LookupStatus::SingleMatch)
     }
 
-    /// The matched customer's record id: `ms_contact_id`, else `ms_id`.
+    /// The matched customer's record id: `ms_contact_id`, else `ms_id`; none when the entity it belongs to was refused.
     pub fn customer_id(&self) -> Option<&Guid> {
+        if self.customer_entity_refused {
+            return None;
+        }
         self.contact_id.as_ref().or(self.id.as_ref())
     }
 

@@ -430,3 +430,52 @@ fn item_12_an_adopted_session_that_dynamics_says_is_focused_gets_its_tabs_whatev
         );
     }
 }
+
+/// §3.12 / §5: an unknown template is never sent again, even when its rejection comes after the contact lost
+/// the pop turn (`popTurnMs`) and it queues for another: at its next turn it uses the channel default.
+#[test]
+fn an_unknown_session_template_rejected_after_the_turn_passed_is_not_sent_again() {
+    let mut p = Pair::default_ready();
+    let a = attrs(&[("ms_session_template", "abc_missing_session")]);
+    p.event(
+        "contact-a",
+        ContactEventKind::Connected,
+        Some(snapshot("voice", "connected", Some(true), a)),
+    );
+    p.can_create();
+    let ra = p.req("createSession");
+    p.advance(2_000); // popTurnMs (1.5 s) passes: A no longer holds the turn
+    p.event(
+        "contact-b",
+        ContactEventKind::Connected,
+        Some(snapshot("voice", "connected", Some(true), attrs(&[]))),
+    );
+    // B now holds the turn (canCreateSession in flight) when A's rejection arrives.
+    p.reject(
+        ra,
+        json!({"message": "SessionTemplateNotFoundError", "msdyn_name": "CreateSession"}),
+    );
+    p.can_create(); // B may create
+    p.session_created("s-b");
+    for (r, _, _) in p.all("createTab") {
+        p.resolve(r, json!("tab"));
+    }
+    // A's turn.
+    if p.all("canCreateSession").len() == 3 {
+        p.can_create();
+    }
+    let a_sessions: Vec<String> = p
+        .all("createSession")
+        .into_iter()
+        .filter(|(_, c, _)| c.as_ref().map(ContactId::as_str) == Some("contact-a"))
+        .map(|(_, _, call)| match call {
+            CifCall::CreateSession { template_name, .. } => template_name,
+            _ => unreachable!(),
+        })
+        .collect();
+    assert_eq!(
+        a_sessions,
+        vec!["abc_missing_session", "extn_voice_identified_session"],
+        "the unknown template was sent again instead of the channel default"
+    );
+}

@@ -117,3 +117,19 @@ fn d_params(id: &ContactId, names: &AttributeNames) -> serde_json::Map<String, s
     );
     d.template_parameters(names, false)
 }
+
+/// §2: both spellings are accepted; a flow may write its raw lookup outcome to `LookupStatus` and the mapped
+/// value to the seed's `LookupSatus`: the valid one counts.
+#[test]
+fn an_invalid_lookup_status_leaves_the_seed_spelling_in_force() {
+    let id = ContactId::parse("c-1").unwrap();
+    let (d, errors) = SlugData::parse(
+        &id,
+        &attrs(&[("LookupStatus", "match"), ("LookupSatus", "SingleMatch")]),
+        &AttributeNames::default(),
+    );
+    assert_eq!(d.lookup_status, Some(LookupStatus::SingleMatch));
+    assert_eq!(errors.len(), 1, "the invalid value is still reported: {errors:?}");
+    let (d, _) = SlugData::parse(&id, &attrs(&[("LookupStatus", "match")]), &AttributeNames::default());
+    assert_eq!(d.lookup_status, Some(LookupStatus::Unknown));
+}

@@ -116,6 +116,13 @@ impl Bridge {
         let Some(c) = self.contacts.get_mut(id) else { return };
         let (slugs, errors): (SlugData, _) = SlugData::parse(id, &c.attributes, &self.config.attribute_names);
         c.slugs = slugs;
+        // Attributes the flow sets after the session exists (an activity created when the agent answered) arrive
+        // on a later refresh: the tabs they plan open too.
+        if let PopState::Popped { tabs, .. } = &c.state {
+            if c.seen && c.plan_tabs(&self.config).iter().any(|k| !tabs.contains_key(k)) {
+                c.tabs_unplanned = true;
+            }
+        }
         let new: Vec<_> = errors.iter().filter(|e| !c.slug_errors.contains(e)).cloned().collect();
         c.slug_errors = errors;
         self.preflight_contact(id);
@@ -145,6 +152,7 @@ impl Bridge {
         let (ringing, dead, connected, inbound) =
             (c.is_ringing(), c.is_dead(), c.connected_at.is_some(), c.is_inbound());
         let agent_started = c.agent_started;
+        let outbound = c.inbound == Some(false);
         let c_tabs_unplanned = c.tabs_unplanned;
         let Some(state) = self.take_state_for_transition(id) else {
             return;
@@ -175,6 +183,17 @@ impl Bridge {
                     } else {
                         PopState::Abandoned
                     }
+                } else if outbound {
+                    // Raised before Streams could tell the direction (no initial connection yet): an outbound
+                    // call is no incoming contact, so its toast goes and it pops when it connects.
+                    self.forget_request(request);
+                    self.cancel_notification(id, token);
+                    self.trace(
+                        Some(id),
+                        "decision",
+                        "outbound after all: notification withdrawn, the pop waits for the call to connect".into(),
+                    );
+                    PopState::AwaitingConnect
                 } else {
                     PopState::Notifying {
                         request,
@@ -501,8 +520,9 @@ impl Bridge {
         self.record_tabs_in_dynamics(id);
     }
 
-    /// A contact popped before Streams delivered it (restored, or adopted from Dynamics) gets its tab plan once
-    /// its slugs are known: planned tabs never requested are deferred (they open when its session is focused).
+    /// A contact popped before Streams delivered it (restored, or adopted from Dynamics), or whose slugs changed
+    /// after its pop, gets its tab plan once its slugs are known: planned tabs never requested are deferred (they
+    /// open when its session is focused).
     pub(super) fn complete_tab_plan(&mut self, id: &ContactId) {
         let Some(c) = self.contacts.get(id).filter(|c| c.seen && c.tabs_unplanned) else {
             return;
@@ -520,7 +540,8 @@ impl Bridge {
                 Some(id),
                 "decision",
                 format!(
-                    "{} tab never requested before the reload: opens when its session is focused",
+                    "{} tab planned after its session opened (restored or adopted, or slugs that came later): opens when \
+                     its session is focused",
                     kind.as_str()
                 ),
             );
@@ -592,6 +613,21 @@ impl Bridge {
         let plan: Vec<TabKind> = c.plan_tabs(&self.config);
         let single_without_id = c.slugs.is_single_match() && c.slugs.customer_id().is_none();
         let search_reason = c.search_reason();
+        let activity_unnamed = c.slugs.create_timeline == Some(true)
+            && c.slugs.activity_record_id().is_some()
+            && c.activity_entity().is_none();
+        if activity_unnamed {
+            self.report(
+                Severity::Warning,
+                Some(id),
+                "pop.activity.unnamed",
+                format!(
+                    "contact {id}: the timeline activity's entity (ms_entityrecord_entity_name) is missing or invalid: \
+                     its tab is not opened under a guessed entity"
+                ),
+                false,
+            );
+        }
         if single_without_id {
             self.report(
                 Severity::Warning,
@@ -649,11 +685,7 @@ impl Bridge {
         };
         match kind {
             TabKind::Activity => {
-                let entity = c
-                    .slugs
-                    .entity_record_entity_name
-                    .clone()
-                    .unwrap_or_else(|| LogicalName::known("phonecall"));
+                let entity = c.activity_entity()?;
                 Some(record_tab(&entity, c.slugs.activity_record_id()?, false))
             }
             TabKind::Customer => {

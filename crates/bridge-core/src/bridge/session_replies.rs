@@ -180,6 +180,9 @@ impl Bridge {
                     .map(|c| self.config.templates_for(&c.channel).session.clone());
                 match default {
                     Some(default) if e.is_template_not_found() && default != template => {
+                        if let Some(c) = self.contacts.get_mut(&id) {
+                            c.session_template_refused = true;
+                        }
                         self.report(
                             Severity::Warning,
                             Some(&id),
