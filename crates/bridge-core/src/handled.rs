@@ -19,6 +19,10 @@ pub struct HandledIds {
     next_seq: u64,
     /// Chunks (sequence number / chunk size) changed since they were last taken for storage.
     changed: VecSet<u64>,
+    /// Stored ids beyond the capacity, oldest first, read at page load: storage is read before Custom Parameters
+    /// settle the capacity, and a larger one takes them back ([`HandledIds::set_capacity`]). Not remembered
+    /// meanwhile, as before a reload.
+    reserve: VecDeque<(u64, ContactId)>,
 }
 
 /// The fewest ids in a chunk: below that, chunking saves nothing worth a storage key.
@@ -38,6 +42,13 @@ impl HandledIds {
     pub fn set_capacity(&mut self, capacity: usize) {
         let before = self.chunk_size();
         self.capacity = capacity;
+        let mut reserve = std::mem::take(&mut self.reserve);
+        while self.order.len() < capacity {
+            let Some((seq, id)) = reserve.pop_back() else { break };
+            if self.set.insert(id.clone()) {
+                self.order.push_front((seq, id));
+            }
+        }
         self.trim();
         if self.chunk_size() != before {
             let size = self.chunk_size();
@@ -71,11 +82,17 @@ impl HandledIds {
     }
 
     /// Puts back an id stored under sequence number `seq` (restored in increasing order); nothing to store again.
+    /// The oldest beyond the capacity are set aside until the capacity is settled.
     pub fn restore(&mut self, seq: u64, id: ContactId) {
         if seq >= self.next_seq && self.set.insert(id.clone()) {
             self.next_seq = seq.saturating_add(1);
             self.order.push_back((seq, id));
-            self.trim();
+            while self.order.len() > self.capacity {
+                if let Some((seq, old)) = self.order.pop_front() {
+                    self.set.remove(&old);
+                    self.reserve.push_back((seq, old));
+                }
+            }
         }
     }
 

@@ -133,3 +133,52 @@ fn a_reload_keeps_the_handled_memory_custom_parameters_set() {
         reloaded.debug_counts().handled
     );
 }
+
+/// Connect reported the state the bridge asked for (its echo came back) while the `setState` callback is slow or
+/// lost: the change is done, and the agent is never told it failed.
+#[test]
+fn an_agent_state_change_connect_reported_is_done_however_late_its_callback() {
+    let mut p = Pair::with_config(json!({
+        "presenceRules": [
+            {"connect": "Available", "dynamics": "Available", "direction": "both"},
+            {"connect": "Busy", "dynamics": "Busy", "direction": "both"}
+        ],
+        "presenceSync": "both",
+    }));
+    p.input(Input::Agent(AgentEvent {
+        state_name: "Available".into(),
+        state_type: "routable".into(),
+    }));
+    let r = p.req("setPresence");
+    p.resolve(r, json!(true));
+    p.dynamics(
+        DynamicsHandler::PresenceChanged,
+        json!({"presenceInfo": {"presenceText": "Busy"}}),
+    );
+    let request = p
+        .log
+        .iter()
+        .rev()
+        .find_map(|c| match c {
+            Command::Streams { request, .. } => Some(*request),
+            _ => None,
+        })
+        .unwrap();
+    p.advance(1_000);
+    // Streams reports the change (the echo): the agent is Busy in Connect.
+    p.input(Input::Agent(AgentEvent {
+        state_name: "Busy".into(),
+        state_type: "not_routable".into(),
+    }));
+    p.advance(10_500);
+    // The callback arrives late.
+    p.input(Input::StreamsReply(StreamsReply {
+        request,
+        outcome: Ok(()),
+    }));
+    let visible: Vec<&str> = p.reports().iter().filter(|r| r.agent_visible).map(|r| r.code).collect();
+    assert!(
+        !visible.contains(&"presence.connect.failed"),
+        "agent told the change failed: {visible:?}"
+    );
+}

@@ -308,8 +308,6 @@ fn a_release_rewrites_one_chunk_of_the_handled_ids_and_a_reload_gets_all_of_them
     assert_eq!(last.matches("c-").count(), 50, "one chunk, not the whole memory");
     let mut q = Pair::new(Config::default());
     q.input(Input::Restore(p.stored()));
-    // Custom Parameters applied (they set nothing here): the configuration is settled, the memory trimmed.
-    q.bridge.set_config(Config::default());
     assert!(!q.bridge.was_handled("c-49"), "forgotten: beyond handledContactMemory");
     for n in [50, 99, 100, 567, 999, 1_000, 1_049] {
         assert!(
@@ -424,4 +422,49 @@ fn item_11_a_missed_contact_whose_session_dynamics_holds_adopts_it_when_offered_
         "a second session for the contact: {calls:?}"
     );
     assert_eq!(q.bridge.session_of(CONTACT_ID), Some("s1"));
+}
+
+fn release_one(p: &mut Pair, id: &str) {
+    p.event(
+        id,
+        ContactEventKind::Connected,
+        Some(voice("connected", Scenario::Single)),
+    );
+    p.event(id, ContactEventKind::Destroyed, None);
+}
+
+/// A page whose configuration is never settled by Custom Parameters (none set, or `getEnvironment` failed) keeps
+/// the stored chunk layout: its next release rewrites one chunk, and the newest stored ids survive the next
+/// reload.
+#[test]
+fn a_reload_without_custom_parameters_keeps_the_stored_layout_and_the_newest_ids() {
+    let mut p = Pair::default_ready();
+    for n in 0..1_050 {
+        release_one(&mut p, &format!("c-{n}"));
+    }
+    // Reload 1: no Custom Parameters, so no set_config.
+    let mut q = Pair::new(Config::default());
+    q.input(Input::Restore(p.stored()));
+    q.ready();
+    release_one(&mut q, "c-next");
+    // Reload 2 (settled config this time).
+    let mut merged = p.stored();
+    for c in &q.log {
+        if let Command::Persist { slot, text } = c {
+            merged.store(*slot, text.clone());
+        }
+    }
+    let mut r = Pair::new(Config::default());
+    r.input(Input::Restore(merged));
+    r.bridge.set_config(Config::default());
+    let lost: Vec<u32> = (1_000..1_050)
+        .filter(|n| !r.bridge.was_handled(&format!("c-{n}")))
+        .collect();
+    assert!(r.bridge.was_handled("c-next"));
+    assert!(
+        lost.is_empty(),
+        "most recent handled ids lost from storage: {} ids ({:?}..)",
+        lost.len(),
+        lost.first()
+    );
 }

@@ -184,6 +184,7 @@ impl Bridge {
             return;
         }
         let previous = self.presence.agent_state.replace(name.clone());
+        self.settle_agent_state_requests(&name);
         if take_echo(&mut self.presence.connect_sets, &name, self.now) {
             self.trace(
                 None,
@@ -199,6 +200,24 @@ impl Bridge {
             return;
         }
         self.apply_agent_state_rule();
+    }
+
+    /// Connect reports the state the bridge asked for: those requests are done, whether or not Streams ever calls
+    /// back about them (it does not when the CCP drops the answer), so their deadline reports nothing.
+    fn settle_agent_state_requests(&mut self, reported: &str) {
+        let done: Vec<crate::ids::RequestId> = self
+            .streams_pending
+            .iter()
+            .filter(|(_, (contact, call))| {
+                contact.is_none()
+                    && matches!(call, StreamsCall::SetAgentState { state_name } if presence::same_name(state_name, reported))
+            })
+            .map(|(request, _)| *request)
+            .collect();
+        for request in done {
+            self.streams_pending.remove(&request);
+            self.timers.remove(super::TimerKey::StreamsDeadline(request));
+        }
     }
 
     /// Sets the Dynamics presence that goes with the current Connect state, unless it is already current.

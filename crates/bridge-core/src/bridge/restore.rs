@@ -42,10 +42,7 @@ impl Bridge {
             self.released_sessions.insert(sid);
         }
         // Storage is read before Custom Parameters arrive, and they may set a larger memory than the page's own
-        // configuration: every stored id is kept until the configuration is settled ([`Bridge::set_config`]).
-        if persisted.handled.len() > self.config.handled_contact_memory {
-            self.handled.set_capacity(persisted.handled.len());
-        }
+        // configuration: the stored ids beyond it are set aside until then ([`Bridge::set_config`]).
         for (seq, id) in persisted.handled {
             if !self.contacts.contains_key(&id) {
                 self.handled.restore(seq, id);
