@@ -79,7 +79,9 @@ pub fn invoke(call: &CifCall, correlation_id: &str) -> Result<Promise, CifOutcom
     };
     match returned {
         // A non-promise result (some CIF builds return plain values) is wrapped, so it settles like one.
-        Ok(value) => Ok(Promise::resolve(&value)),
+        Ok(value) => sys::promise_resolve(&value)
+            .map(JsCast::unchecked_into::<Promise>)
+            .map_err(|e| CifOutcome::Threw(js_text(&e))),
         Err(thrown) => Err(CifOutcome::Threw(js_text(&thrown))),
     }
 }
@@ -98,7 +100,7 @@ pub async fn settle(promise: Promise) -> CifOutcome {
 /// Rust closure apart; removing it first is the only safe order.
 pub struct HandlerGuard {
     handler: DynamicsHandler,
-    closure: Closure<dyn FnMut(JsValue) -> Promise>,
+    closure: Closure<dyn Fn(JsValue) -> Promise>,
 }
 
 impl std::fmt::Debug for HandlerGuard {
@@ -112,11 +114,8 @@ impl std::fmt::Debug for HandlerGuard {
 impl HandlerGuard {
     /// Registers `on_payload` for `handler`; it receives the raw payload and the JS handler returns a resolved
     /// Promise, as CIF expects.
-    pub fn register(
-        handler: DynamicsHandler,
-        mut on_payload: impl FnMut(JsValue) + 'static,
-    ) -> Result<HandlerGuard, String> {
-        let closure = Closure::<dyn FnMut(JsValue) -> Promise>::new(move |payload: JsValue| {
+    pub fn register(handler: DynamicsHandler, on_payload: impl Fn(JsValue) + 'static) -> Result<HandlerGuard, String> {
+        let closure = Closure::<dyn Fn(JsValue) -> Promise>::new(move |payload: JsValue| {
             on_payload(payload);
             Promise::resolve(&JsValue::UNDEFINED)
         });

@@ -12,7 +12,7 @@
 
 use serde::Serialize;
 use serde_json::Value;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 
 use crate::sys;
 
@@ -41,8 +41,10 @@ pub fn js_text(value: &JsValue) -> String {
     if let Some(s) = value.as_string() {
         return s;
     }
-    if let Some(err) = value.dyn_ref::<js_sys::Error>() {
-        return format!("{}: {}", String::from(err.name()), String::from(err.message()));
+    // Not `dyn_ref::<js_sys::Error>`: another frame's Error is no `instanceof Error` here, and js-sys trusts
+    // `name` and `message` to be strings (a number there threw out of the bridge).
+    if let Some(text) = sys::values::error_text(value) {
+        return text;
     }
     match js_sys::JSON::stringify(value) {
         Ok(s) => s.as_string().unwrap_or_else(|| "undefined".to_owned()),

@@ -13,7 +13,7 @@ use crate::sys::leadership as sys;
 /// lock and closes the channel.
 pub struct TabLeadership {
     js: sys::TabLeadership,
-    _report: Closure<dyn FnMut(JsValue, JsValue)>,
+    _report: Closure<dyn Fn(JsValue, JsValue)>,
 }
 
 impl std::fmt::Debug for TabLeadership {
@@ -25,7 +25,7 @@ impl std::fmt::Debug for TabLeadership {
 impl TabLeadership {
     /// Creates the lock holder; `deliver` gets each report as a core input.
     pub fn new(deliver: impl Fn(Input) + 'static) -> Result<TabLeadership, String> {
-        let report = Closure::<dyn FnMut(JsValue, JsValue)>::new(move |kind: JsValue, detail: JsValue| {
+        let report = Closure::<dyn Fn(JsValue, JsValue)>::new(move |kind: JsValue, detail: JsValue| {
             if let Some(input) = input_from(&kind, &detail) {
                 deliver(Input::Leadership(input));
             }

@@ -18,10 +18,10 @@ use crate::convert::{js_text, to_json};
 use crate::streams::{self, PER_CONTACT_KINDS};
 
 /// A one-argument JS callback owned by Rust.
-pub(super) type JsCallback = Closure<dyn FnMut(JsValue)>;
+pub(super) type JsCallback = Closure<dyn Fn(JsValue)>;
 
 /// A JS callback for a settled request: the request id (bound) and what settled it.
-type SettlementCallback = Closure<dyn FnMut(JsValue, JsValue)>;
+type SettlementCallback = Closure<dyn Fn(JsValue, JsValue)>;
 
 /// The fixed set of closures handed to Streams, created once per driver.
 pub(super) struct Callbacks {
@@ -118,12 +118,16 @@ impl Callbacks {
     }
 
     /// Hands `promise`'s settlement to the shared CIF closures, bound to `request`.
-    pub(super) fn await_cif(&self, request: RequestId, promise: &Promise) {
+    /// `Err` (the text of what was thrown) when the promise would not take them: the call then counts as thrown.
+    pub(super) fn await_cif(&self, request: RequestId, promise: &Promise) -> Result<(), String> {
         let settling: &crate::sys::cif::Settling = promise.unchecked_ref();
-        let _derived = settling.then(
-            &bound_to(request, self.cif_resolved.as_ref()),
-            &bound_to(request, self.cif_rejected.as_ref()),
-        );
+        settling
+            .then(
+                &bound_to(request, self.cif_resolved.as_ref()),
+                &bound_to(request, self.cif_rejected.as_ref()),
+            )
+            .map(drop)
+            .map_err(|e| js_text(&e))
     }
 }
 

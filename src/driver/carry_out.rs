@@ -107,7 +107,12 @@ impl Inner {
     pub(super) fn execute_cif(&self, request: RequestId, correlation_id: &str, call: &CifCall) {
         crate::metrics::cif_call_leaving(); // bench only
         match cif::invoke(call, correlation_id) {
-            Ok(promise) => self.callbacks.await_cif(request, &promise),
+            Ok(promise) => {
+                if let Err(thrown) = self.callbacks.await_cif(request, &promise) {
+                    let outcome = CifOutcome::Threw(format!("its promise refused a handler: {thrown}"));
+                    self.defer(Input::CifReply(CifReply { request, outcome }));
+                }
+            }
             Err(outcome) => {
                 self.defer(Input::CifReply(CifReply { request, outcome }));
             }

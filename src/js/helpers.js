@@ -34,8 +34,14 @@ function cut(s, max) {
 // For `JSON.stringify(…, wellFormedStrings)` of an object this file built from getters' strings.
 const wellFormedStrings = (_key, v) => (typeof v === 'string' ? wellFormed(v) : v);
 
-// `limits`: at most `entries` per object or array (never more than MAX_ENTRIES), strings cut at `chars`.
-export function plain(v, depth, seen, limits = NO_LIMITS) {
+// `limits`: at most `entries` per object or array (never more than MAX_ENTRIES), strings cut at `chars`. One part
+// that cannot be read (a getter or `toJSON` that throws, a key `String()` refuses) becomes '[unreadable]' and
+// costs nothing else: a CIF rejection keeps its `message` beside it. A value is walked once per path, and the
+// whole walk visits at most MAX_NODES values (shared sub-objects are visited again on each path).
+const MAX_NODES = 50000;
+const UNREADABLE = '[unreadable]';
+
+export function plain(v, depth, seen, limits = NO_LIMITS, budget = { nodes: MAX_NODES }) {
   if (v === undefined || v === null) return null;
   switch (typeof v) {
     case 'string':
@@ -53,8 +59,23 @@ export function plain(v, depth, seen, limits = NO_LIMITS) {
       break;
   }
   if (depth > MAX_DEPTH) return '[too deep]';
+  if (--budget.nodes < 0) return '[too large]';
   if (seen.has(v)) return '[cycle]';
   seen.add(v);
+  const inner = (x) => {
+    try {
+      return plain(x, depth + 1, seen, limits, budget);
+    } catch (_) {
+      return UNREADABLE;
+    }
+  };
+  const text = (x) => {
+    try {
+      return wellFormed(cut(typeof x === 'string' ? x : String(x), limits.chars));
+    } catch (_) {
+      return UNREADABLE;
+    }
+  };
   try {
     const kind = tag(v);
     if (kind === '[object Map]') {
@@ -62,22 +83,42 @@ export function plain(v, depth, seen, limits = NO_LIMITS) {
       let n = 0;
       for (const [key, value] of v) {
         if (++n > limits.entries) break;
-        out[wellFormed(typeof key === 'string' ? key : String(key))] = plain(value, depth + 1, seen, limits);
+        out[text(key)] = inner(value);
       }
       return out;
     }
-    if (kind === '[object Set]' || Array.isArray(v)) {
-      return Array.from(v, (x) => plain(x, depth + 1, seen, limits) ?? null).slice(0, limits.entries);
+    if (kind === '[object Set]') {
+      const out = [];
+      for (const x of v) {
+        if (out.length >= limits.entries) break;
+        out.push(inner(x) ?? null);
+      }
+      return out;
+    }
+    if (Array.isArray(v)) {
+      // Cut before copying: a sparse array may claim millions of slots.
+      return Array.from(v.slice(0, limits.entries), (x) => inner(x) ?? null);
     }
     const out = {};
     if (kind === '[object Error]' || v instanceof Error) {
-      out.name = wellFormed(String(v.name));
-      out.message = wellFormed(String(v.message));
+      out.name = text(v.name);
+      out.message = text(v.message);
     } else if (typeof v.toJSON === 'function') {
-      return plain(v.toJSON(), depth + 1, seen, limits);
+      let json;
+      try {
+        json = v.toJSON();
+      } catch (_) {
+        return UNREADABLE;
+      }
+      return inner(json);
     }
     for (const key of Object.keys(v).slice(0, limits.entries)) {
-      const value = plain(v[key], depth + 1, seen, limits);
+      let value;
+      try {
+        value = inner(v[key]);
+      } catch (_) {
+        value = UNREADABLE;
+      }
       if (value !== undefined) out[wellFormed(key)] = value;
     }
     return out;
@@ -86,10 +127,29 @@ export function plain(v, depth, seen, limits = NO_LIMITS) {
   }
 }
 
-// `null` when even this fails (a getter that throws, a revoked proxy): the caller falls back to the value's text.
+// `null` when even this fails (a revoked proxy): the caller falls back to the value's text.
 export function plainJson(value) {
   try {
     return JSON.stringify(plain(value, 0, new Set())) ?? 'null';
+  } catch (_) {
+    return null;
+  }
+}
+
+// `name: message` of an Error from any realm (another frame's Error is no `instanceof Error` here), `null` for
+// anything else; never throws, whatever its fields hold.
+export function errorText(value) {
+  try {
+    if (value === null || typeof value !== 'object' || tag(value) !== '[object Error]') return null;
+    const field = (k) => {
+      try {
+        const f = value[k];
+        return wellFormed(typeof f === 'string' ? f : String(f));
+      } catch (_) {
+        return UNREADABLE;
+      }
+    };
+    return `${field('name')}: ${field('message')}`;
   } catch (_) {
     return null;
   }
@@ -125,7 +185,8 @@ const ATTRIBUTE_LIMITS = { entries: MAX_ATTRIBUTE_ENTRIES, chars: MAX_ATTRIBUTE_
 const typeName = (v) => (v === null ? 'null' : typeof v);
 const thrown = (e) => {
   if (typeof e === 'string') return e;
-  if (e instanceof Error) return `${e.name}: ${e.message}`;
+  const error = errorText(e);
+  if (error !== null) return error;
   try {
     return JSON.stringify(e) ?? 'undefined';
   } catch (_) {
@@ -195,8 +256,18 @@ export function readContact(contact, reading, knownState, knownHash) {
   out.c = str(channel, 'getType()', 'a channel name such as voice or chat') ?? '';
   out.s = str(get('getState().type', 'a state object with a string `type`', () => contact.getState().type), 'getState().type') ?? '';
 
+  // A map Streams handed over that cannot be walked at all (a revoked proxy, an iterator that throws) is
+  // reported and read as absent, like a getter that threw.
+  const copied = (value, name, expected) => {
+    try {
+      return JSON.stringify(plain(value, 0, new Set(), ATTRIBUTE_LIMITS)) ?? 'null';
+    } catch (e) {
+      fail(name, expected, thrown(e));
+      return 'null';
+    }
+  };
   const attributes = get('getAttributes()', 'an attribute map', () => contact.getAttributes());
-  const text = attributes === undefined ? 'null' : JSON.stringify(plain(attributes, 0, new Set(), ATTRIBUTE_LIMITS)) ?? 'null';
+  const text = attributes === undefined ? 'null' : copied(attributes, 'getAttributes()', 'an attribute map');
   out.h = hash53(text);
   if (knownState !== null && knownState !== undefined && out.s === knownState) {
     out.brief = true;
@@ -225,7 +296,7 @@ export function readContact(contact, reading, knownState, knownHash) {
     const endpoint = get('getCustomerEndpoint()', 'an email endpoint', () => contact.getCustomerEndpoint());
     out.e = field(endpoint, 'emailAddress', 'getCustomerEndpoint().emailAddress');
     const segments = get('getSegmentAttributes()', 'a segment attribute map', () => contact.getSegmentAttributes());
-    if (segments !== undefined) out.g = plain(segments, 0, new Set(), ATTRIBUTE_LIMITS);
+    if (segments !== undefined) out.g = JSON.parse(copied(segments, 'getSegmentAttributes()', 'a segment attribute map'));
   }
   // How the contact began (any channel): an agent's own email draft or reply, or a supervisor's monitoring. Older
   // Streams builds lack the getter: then it is simply not known.

@@ -94,7 +94,13 @@ extern "C" {
     #[wasm_bindgen(js_name = Promise)]
     pub type Settling;
 
-    /// `promise.then(onResolved, onRejected)`.
-    #[wasm_bindgen(method)]
-    pub fn then(this: &Settling, on_resolved: &Function, on_rejected: &Function) -> JsValue;
+    /// `promise.then(onResolved, onRejected)`; `Err` when the promise's `then` was replaced by something that
+    /// throws.
+    #[wasm_bindgen(method, catch)]
+    pub fn then(this: &Settling, on_resolved: &Function, on_rejected: &Function) -> Result<JsValue, JsValue>;
+
+    /// `Promise.resolve(value)`: a CIF result that is no promise settles like one. `Err` when reading the value's
+    /// `constructor` throws.
+    #[wasm_bindgen(js_namespace = Promise, js_name = resolve, catch)]
+    pub fn promise_resolve(value: &JsValue) -> Result<Settling, JsValue>;
 }

@@ -8,4 +8,9 @@ extern "C" {
     /// The value's JSON text, or `None` when converting it threw (it is then described by its text).
     #[wasm_bindgen(js_name = plainJson)]
     pub fn plain_json(value: &JsValue) -> Option<String>;
+
+    /// `name: message` of an `Error` from any realm (its fields read without trusting them), `None` for anything
+    /// else; never throws.
+    #[wasm_bindgen(js_name = errorText)]
+    pub fn error_text(value: &JsValue) -> Option<String>;
 }

@@ -1,0 +1,253 @@
+//! Browser tests of hostile JS values and events at the shell's edge: Errors whose fields are not strings or come
+//! from another frame, attributes whose getters throw, Maps with keys `String()` refuses, re-entrant callbacks.
+//! None may throw out of a callback, stop the event loop, leak a subscription or cost a value's readable parts.
+
+#![cfg(target_arch = "wasm32")]
+#![allow(clippy::expect_used)]
+
+#[path = "doubles/mod.rs"]
+mod doubles;
+
+use bridge_core::{CifCall, CifOutcome, Config};
+use connect_cif_bridge::{cif, convert, layers, Shell};
+use doubles::*;
+use serde_json::Value;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen(inline_js = r#"
+function thrown(kind) {
+  switch (kind) {
+    case 'plain-error': return new Error('boom');
+    case 'number-message': { const e = new Error('boom'); e.message = 42; return e; }
+    case 'cross-realm': {
+      const f = document.createElement('iframe');
+      document.body.appendChild(f);
+      return new f.contentWindow.Error('boom');
+    }
+  }
+}
+export function reviewThrowOnce(method, kind) {
+  const api = window.Microsoft.CIFramework;
+  const original = api[method];
+  api[method] = function () { api[method] = original; throw thrown(kind); };
+}
+export function reviewThrown(kind) { return thrown(kind); }
+export function reviewMakeHostile(obj) {
+  Object.defineProperty(obj, 'Bad', { enumerable: true, get() { throw new Error('getter threw'); } });
+}
+export function reviewNullProtoKeyMap() {
+  return new Map([['message', 'Timeout occurred as no response was received from listener window'], [Object.create(null), 1]]);
+}
+export function reviewThrowingGetterObject() {
+  return { message: 'RejectAfterClientError', msdyn_name: 'CreateTab', get extra() { throw new Error('x'); } };
+}
+export function reviewCaptureHandlers() {
+  const api = window.Microsoft.CIFramework;
+  const add = api.addHandler;
+  window.__reviewHandlers = {};
+  api.addHandler = (n, f) => { (window.__reviewHandlers[n] ??= []).push(f); return add(n, f); };
+}
+// The first agent.connect (dial) synchronously delivers a second onclicktoact before dialling.
+export function reviewReenterClickFromDial(payload) {
+  const proto = window.connect.Agent.prototype;
+  const orig = proto.connect;
+  let once = true;
+  window.__reviewReentryError = null;
+  proto.connect = function (e, p) {
+    if (once) {
+      once = false;
+      try { for (const f of window.__reviewHandlers.onclicktoact) f(payload); }
+      catch (err) { window.__reviewReentryError = String(err && err.message); }
+    }
+    return orig.call(this, e, p);
+  };
+}
+export function reviewReentryError() { return window.__reviewReentryError; }
+export function hostileShared(depth) { let o = { leaf: 1 }; for (let i = 0; i < depth; i++) o = { a: o, b: o }; return o; }
+"#)]
+extern "C" {
+    fn reviewThrowOnce(method: &str, kind: &str);
+    fn reviewThrown(kind: &str) -> JsValue;
+    fn reviewMakeHostile(obj: &JsValue);
+    fn reviewNullProtoKeyMap() -> JsValue;
+    fn reviewThrowingGetterObject() -> JsValue;
+    fn reviewCaptureHandlers();
+    fn reviewReenterClickFromDial(payload: &JsValue);
+    fn reviewReentryError() -> Option<String>;
+    fn hostileShared(depth: u32) -> JsValue;
+}
+
+async fn ready_shell(name: &str) -> Shell {
+    install_doubles();
+    fakeCifAutoResolve("getEnvironment", &text("{}"));
+    fakeCifAutoResolve("setClickToAct", &JsValue::NULL);
+    fakeCifAutoResolve("canCreateSession", &JsValue::TRUE);
+    fakeCifAutoResolve("createSession", &text("session-1"));
+    fakeCifAutoResolve("createTab", &text("tab-1"));
+    fakeCifAutoResolve("renderSearchPage", &JsValue::NULL);
+    fakeCifAutoResolve("cancelEvent", &text("ok"));
+    reviewCaptureHandlers();
+    let config = Config {
+        ccp_url: Some(CCP.to_owned()),
+        ..Config::default()
+    };
+    let shell = Shell::start_with(config, vec![layers::defaults()], vec![], options(name, "")).expect("starts");
+    fakeConnectInitAgent();
+    fakeCifFireInitDone();
+    settle().await;
+    shell
+}
+
+fn notify_count() -> usize {
+    cif_methods().iter().filter(|m| *m == "notifyEvent").count()
+}
+
+async fn ring(id: &str) {
+    fakeConnectAddContact(&voice_contact(id, "SingleMatch"));
+    fakeConnectFire(id, "connecting");
+    settle().await;
+}
+
+/// A CIF call that throws an ordinary Error: the next contact still gets its toast.
+#[wasm_bindgen_test]
+async fn an_error_thrown_by_notify_event_leaves_the_next_contact_its_toast() {
+    let _shell = ready_shell("hostile-control").await;
+    reviewThrowOnce("notifyEvent", "plain-error");
+    ring("c-1").await;
+    let before = notify_count();
+    ring("c-2").await;
+    assert_eq!(notify_count(), before + 1, "calls: {:?}", cif_methods());
+}
+
+/// The same with an Error whose `message` is a number: reading it must not throw out of the pump (which would
+/// leave every later input queued for good).
+#[wasm_bindgen_test]
+async fn an_error_with_a_numeric_message_thrown_by_cif_leaves_the_next_contact_its_toast() {
+    let shell = ready_shell("hostile-wedge").await;
+    reviewThrowOnce("notifyEvent", "number-message");
+    ring("c-1").await;
+    let before = notify_count();
+    ring("c-2").await;
+    fakeConnectInitAgent();
+    settle().await;
+    assert_eq!(
+        notify_count(),
+        before + 1,
+        "calls: {:?}; handler throws: {}; status {:?}",
+        cif_methods(),
+        fakeConnectHandlerThrows(),
+        shell.page().status()
+    );
+}
+
+/// An attribute whose getter throws is reported as unreadable: the contact is still fed and subscribed.
+#[wasm_bindgen_test]
+async fn a_contact_whose_attribute_getter_throws_is_still_tracked() {
+    let shell = ready_shell("hostile-attr-new").await;
+    let data = voice_contact("c-hostile", "SingleMatch");
+    let attrs = js_sys::Reflect::get(&data, &"attributes".into()).expect("attributes");
+    reviewMakeHostile(&attrs);
+    let ok = fakeConnectAddContact(&data);
+    settle().await;
+    assert!(
+        ok && shell.driver().tracked_contacts() == 1,
+        "connect.contact handler threw: {}; tracked contacts {}; live contact subscriptions {}",
+        !ok,
+        shell.driver().tracked_contacts(),
+        fakeConnectLiveContactSubscriptions()
+    );
+}
+
+/// An attribute that turns hostile before the contact goes: its end is still seen and its eleven subscriptions
+/// are released.
+#[wasm_bindgen_test]
+async fn a_contact_whose_attributes_turn_hostile_is_still_released() {
+    let shell = ready_shell("hostile-attr-destroy").await;
+    let data = voice_contact("c-leaving", "NoMatch");
+    let attrs = js_sys::Reflect::get(&data, &"attributes".into()).expect("attributes");
+    assert!(fakeConnectAddContact(&data));
+    settle().await;
+    assert_eq!(fakeConnectLiveContactSubscriptions(), 11);
+    reviewMakeHostile(&attrs);
+    fakeConnectSetState("c-leaving", "ended");
+    let ok = fakeConnectRemove("c-leaving");
+    settle().await;
+    assert!(
+        ok && fakeConnectLiveContactSubscriptions() == 0,
+        "handler threw: {}; live contact subscriptions after destroy: {}; tracked {}",
+        !ok,
+        fakeConnectLiveContactSubscriptions(),
+        shell.driver().tracked_contacts()
+    );
+}
+
+/// An Error from another frame (no `instanceof Error` here) thrown by a CIF method keeps its message.
+#[wasm_bindgen_test]
+fn an_error_from_another_frame_thrown_by_cif_keeps_its_message() {
+    install_doubles();
+    reviewThrowOnce("getEnvironment", "cross-realm");
+    match cif::invoke(&CifCall::GetEnvironment, "cid") {
+        Err(CifOutcome::Threw(text)) => assert!(text.contains("boom"), "Threw({text:?})"),
+        Err(other) => panic!("unexpected {other:?}"),
+        Ok(_) => panic!("expected a throw"),
+    }
+}
+
+/// A Map with one key `String()` refuses keeps its other entries (CIF's time-limit rejection is a Map).
+#[wasm_bindgen_test]
+fn a_map_with_an_unprintable_key_keeps_its_other_entries() {
+    let v = convert::to_json(&reviewNullProtoKeyMap());
+    assert!(v.get("message").is_some(), "to_json gave {v}");
+}
+
+/// One throwing getter does not cost the rest of a rejection reason.
+#[wasm_bindgen_test]
+fn an_object_with_one_throwing_getter_keeps_its_message() {
+    let v = convert::to_json(&reviewThrowingGetterObject());
+    assert_eq!(
+        v.get("message").and_then(Value::as_str),
+        Some("RejectAfterClientError"),
+        "to_json gave {v}"
+    );
+}
+
+/// `js_text` of an Error whose message is not a string gives its text and throws nothing.
+#[wasm_bindgen_test]
+fn the_text_of_an_error_with_a_numeric_message_is_read_without_throwing() {
+    let text = convert::js_text(&reviewThrown("number-message"));
+    assert!(text.contains("42"), "{text}");
+}
+
+/// A Dynamics event delivered while its own handler is on the stack (re-entrant) is queued, not thrown away.
+#[wasm_bindgen_test]
+async fn a_reentrant_click_to_act_is_queued_not_thrown_away() {
+    let _shell = ready_shell("hostile-reentry").await;
+    let second = text(r#"{"value":"+15555550111","name":"telephone1","format":"phone","entityLogicalName":"contact"}"#);
+    reviewReenterClickFromDial(&second);
+    fakeCifRaise(
+        "onclicktoact",
+        &text(r#"{"value":"+15555550100","name":"telephone1","format":"phone","entityLogicalName":"contact"}"#),
+    );
+    settle().await;
+    let dials = connect_calls_named("connect");
+    assert!(
+        reviewReentryError().is_none() && dials.len() == 2,
+        "re-entry error: {:?}; dials: {dials:?}",
+        reviewReentryError()
+    );
+}
+
+/// A value whose sub-objects are shared (structured clone keeps sharing) is walked once per path: the walk as a
+/// whole is bounded, so 2^30 paths end in "[too large]" instead of blocking the page.
+#[wasm_bindgen_test]
+fn a_value_with_shared_sub_objects_is_bounded_as_a_whole() {
+    let v = convert::to_json(&hostileShared(30));
+    assert!(
+        v.to_string().contains("[too large]"),
+        "{}",
+        &v.to_string()[..200.min(v.to_string().len())]
+    );
+}
