@@ -281,6 +281,7 @@ pub fn read_changes(
     let (email_address, initiation_method) = (take("e"), take("m"));
     let hash = read.get("h").and_then(serde_json::Value::as_f64).unwrap_or(f64::NAN);
     let attributes = read.remove("a");
+    let attributes_unreadable = read.contains_key("au");
     let brief = read.contains_key("brief");
     let connections_read = last.as_ref().is_some_and(|l| l.connections_read) || connections_complete;
     *last = Some(LastRead {
@@ -290,7 +291,7 @@ pub fn read_changes(
     });
     let attributes = match attributes {
         Some(a) => a,
-        // Brief and unchanged: nothing new to tell the core.
+        // Brief and unchanged (or unreadable this time): nothing new to tell the core.
         None if brief => return None,
         None => serde_json::Value::Null,
     };
@@ -305,6 +306,7 @@ pub fn read_changes(
         email_address,
         segment_attributes: read.remove("g").unwrap_or(serde_json::Value::Null),
         initiation_method,
+        attributes_unreadable,
     })
 }
 

@@ -66,6 +66,7 @@ export function reviewReenterClickFromDial(payload) {
   };
 }
 export function reviewReentryError() { return window.__reviewReentryError; }
+export function hostileDomException() { return new DOMException('The operation is insecure.', 'SecurityError'); }
 export function hostileShared(depth) { let o = { leaf: 1 }; for (let i = 0; i < depth; i++) o = { a: o, b: o }; return o; }
 "#)]
 extern "C" {
@@ -78,6 +79,7 @@ extern "C" {
     fn reviewReenterClickFromDial(payload: &JsValue);
     fn reviewReentryError() -> Option<String>;
     fn hostileShared(depth: u32) -> JsValue;
+    fn hostileDomException() -> JsValue;
 }
 
 async fn ready_shell(name: &str) -> Shell {
@@ -241,13 +243,26 @@ async fn a_reentrant_click_to_act_is_queued_not_thrown_away() {
 }
 
 /// A value whose sub-objects are shared (structured clone keeps sharing) is walked once per path: the walk as a
-/// whole is bounded, so 2^30 paths end in "[too large]" instead of blocking the page.
+/// whole is bounded, so 2^30 paths are cut short instead of blocking the page.
 #[wasm_bindgen_test]
 fn a_value_with_shared_sub_objects_is_bounded_as_a_whole() {
-    let v = convert::to_json(&hostileShared(30));
+    // 2^30 paths; the walk stops after its budget of values (50,000), a few hundred KB of JSON.
+    let text = convert::to_json(&hostileShared(30)).to_string();
+    assert!(text.len() < 4_000_000, "{} characters", text.len());
+}
+
+/// A DOMException (blocked storage, the clipboard, Web Locks) is an Error to report by its name and message, not
+/// `{}` (its fields are getters on its prototype).
+#[wasm_bindgen_test]
+fn a_dom_exception_keeps_its_name_and_message() {
+    let text = convert::js_text(&hostileDomException());
+    assert!(text.contains("TypeError") || text.contains("Error:"), "{text}");
+    assert!(!text.contains("{}"), "{text}");
+    let json = convert::to_json(&hostileDomException());
     assert!(
-        v.to_string().contains("[too large]"),
-        "{}",
-        &v.to_string()[..200.min(v.to_string().len())]
+        json.get("message")
+            .and_then(Value::as_str)
+            .is_some_and(|m| !m.is_empty()),
+        "{json}"
     );
 }

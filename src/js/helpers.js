@@ -69,40 +69,62 @@ export function plain(v, depth, seen, limits = NO_LIMITS, budget = { nodes: MAX_
       return UNREADABLE;
     }
   };
-  const text = (x) => {
+  // A field read and made text, or UNREADABLE when reading it or `String()` of it throws.
+  const field = (k) => {
     try {
+      const x = v[k];
       return wellFormed(cut(typeof x === 'string' ? x : String(x), limits.chars));
     } catch (_) {
       return UNREADABLE;
     }
   };
+  // Each entry costs the walk's budget too: one object may hold thousands of references to another.
+  const spend = () => --budget.nodes >= 0;
   try {
     const kind = tag(v);
     if (kind === '[object Map]') {
       const out = {};
       let n = 0;
       for (const [key, value] of v) {
-        if (++n > limits.entries) break;
-        out[text(key)] = inner(value);
+        if (++n > limits.entries || !spend()) break;
+        let k;
+        try {
+          k = wellFormed(typeof key === 'string' ? key : String(key));
+        } catch (_) {
+          k = UNREADABLE;
+        }
+        if (k !== UNREADABLE || !(k in out)) out[k] = inner(value);
       }
       return out;
     }
     if (kind === '[object Set]') {
       const out = [];
       for (const x of v) {
-        if (out.length >= limits.entries) break;
+        if (out.length >= limits.entries || !spend()) break;
         out.push(inner(x) ?? null);
       }
       return out;
     }
     if (Array.isArray(v)) {
-      // Cut before copying: a sparse array may claim millions of slots.
-      return Array.from(v.slice(0, limits.entries), (x) => inner(x) ?? null);
+      // By index, at most `entries`: a sparse array may claim millions of slots, and one element whose getter
+      // throws costs only itself.
+      const out = [];
+      const n = Math.min(v.length, limits.entries);
+      for (let i = 0; i < n && spend(); i++) {
+        let x;
+        try {
+          x = inner(v[i]);
+        } catch (_) {
+          x = UNREADABLE;
+        }
+        out.push(x ?? null);
+      }
+      return out;
     }
     const out = {};
-    if (kind === '[object Error]' || v instanceof Error) {
-      out.name = text(v.name);
-      out.message = text(v.message);
+    if (kind === '[object Error]' || kind === '[object DOMException]' || v instanceof Error) {
+      out.name = field('name');
+      out.message = field('message');
     } else if (typeof v.toJSON === 'function') {
       let json;
       try {
@@ -113,6 +135,7 @@ export function plain(v, depth, seen, limits = NO_LIMITS, budget = { nodes: MAX_
       return inner(json);
     }
     for (const key of Object.keys(v).slice(0, limits.entries)) {
+      if (!spend()) break;
       let value;
       try {
         value = inner(v[key]);
@@ -140,7 +163,9 @@ export function plainJson(value) {
 // anything else; never throws, whatever its fields hold.
 export function errorText(value) {
   try {
-    if (value === null || typeof value !== 'object' || tag(value) !== '[object Error]') return null;
+    if (value === null || typeof value !== 'object') return null;
+    const kind = tag(value);
+    if (kind !== '[object Error]' && kind !== '[object DOMException]' && !(value instanceof Error)) return null;
     const field = (k) => {
       try {
         const f = value[k];
@@ -257,18 +282,27 @@ export function readContact(contact, reading, knownState, knownHash) {
   out.s = str(get('getState().type', 'a state object with a string `type`', () => contact.getState().type), 'getState().type') ?? '';
 
   // A map Streams handed over that cannot be walked at all (a revoked proxy, an iterator that throws) is
-  // reported and read as absent, like a getter that threw.
+  // reported, like a getter that threw; `undefined` then.
   const copied = (value, name, expected) => {
     try {
       return JSON.stringify(plain(value, 0, new Set(), ATTRIBUTE_LIMITS)) ?? 'null';
     } catch (e) {
       fail(name, expected, thrown(e));
-      return 'null';
+      return undefined;
     }
   };
+  const failedBefore = err.length;
   const attributes = get('getAttributes()', 'an attribute map', () => contact.getAttributes());
-  const text = attributes === undefined ? 'null' : copied(attributes, 'getAttributes()', 'an attribute map');
-  out.h = hash53(text);
+  let text = attributes === undefined ? 'null' : copied(attributes, 'getAttributes()', 'an attribute map');
+  if (err.length > failedBefore) {
+    // Unreadable this time: not "no attributes". The caller keeps what it read before (`au`), and the hash
+    // stays the last one so that the next good read is compared with that.
+    out.au = true;
+    text = undefined;
+    out.h = typeof knownHash === 'number' && !Number.isNaN(knownHash) ? knownHash : hash53('null');
+  } else {
+    out.h = hash53(text);
+  }
   if (knownState !== null && knownState !== undefined && out.s === knownState) {
     out.brief = true;
     return done(out.h === knownHash ? undefined : text);
@@ -296,7 +330,8 @@ export function readContact(contact, reading, knownState, knownHash) {
     const endpoint = get('getCustomerEndpoint()', 'an email endpoint', () => contact.getCustomerEndpoint());
     out.e = field(endpoint, 'emailAddress', 'getCustomerEndpoint().emailAddress');
     const segments = get('getSegmentAttributes()', 'a segment attribute map', () => contact.getSegmentAttributes());
-    if (segments !== undefined) out.g = JSON.parse(copied(segments, 'getSegmentAttributes()', 'a segment attribute map'));
+    const segmentsText = segments === undefined ? undefined : copied(segments, 'getSegmentAttributes()', 'a segment attribute map');
+    if (segmentsText !== undefined) out.g = JSON.parse(segmentsText);
   }
   // How the contact began (any channel): an agent's own email draft or reply, or a supervisor's monitoring. Older
   // Streams builds lack the getter: then it is simply not known.

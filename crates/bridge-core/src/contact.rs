@@ -354,7 +354,7 @@ impl Contact {
         {
             self.agent_started = true;
         }
-        if self.attributes != s.attributes {
+        if !s.attributes_unreadable && self.attributes != s.attributes {
             self.attributes = s.attributes.clone();
             true
         } else {

@@ -133,3 +133,26 @@ fn an_unmatched_email_without_search_text_searches_for_its_sender() {
         "no search for the no-match email: {calls:?}"
     );
 }
+
+/// Attributes that could not be read this time (the getter threw, or copying them did) are not "no attributes":
+/// the slugs read before stand, so the pop still opens the matched customer.
+#[test]
+fn attributes_unreadable_for_a_moment_keep_the_slugs_read_before() {
+    let mut p = Pair::with_config(json!({"customerRecordTab": "tab"}));
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Connecting,
+        Some(voice("connecting", Scenario::Single)),
+    );
+    let mut unreadable = voice("connected", Scenario::Single);
+    unreadable.attributes = serde_json::Value::Null;
+    unreadable.attributes_unreadable = true;
+    p.event(CONTACT_ID, ContactEventKind::Connected, Some(unreadable));
+    p.can_create();
+    p.session_created("s1");
+    let calls = p.take();
+    assert!(
+        calls.iter().any(|c| c.contains(&format!("contact {CUSTOMER_ID}"))),
+        "the matched customer was not opened: {calls:?}"
+    );
+}
