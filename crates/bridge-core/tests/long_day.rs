@@ -17,6 +17,29 @@ fn config(values: serde_json::Value) -> Config {
     config
 }
 
+/// Presence mirrored both ways, the agent Available in Connect, then Busy chosen in Dynamics: the bridge has just
+/// asked Streams to set the Connect state to Busy.
+fn busy_asked_from_dynamics() -> Pair {
+    let mut p = Pair::with_config(json!({
+        "presenceRules": [
+            {"connect": "Available", "dynamics": "Available", "direction": "both"},
+            {"connect": "Busy", "dynamics": "Busy", "direction": "both"}
+        ],
+        "presenceSync": "both",
+    }));
+    p.input(Input::Agent(AgentEvent {
+        state_name: "Available".into(),
+        state_type: "routable".into(),
+    }));
+    let r = p.req("setPresence");
+    p.resolve(r, json!(true));
+    p.dynamics(
+        DynamicsHandler::PresenceChanged,
+        json!({"presenceInfo": {"presenceText": "Busy"}}),
+    );
+    p
+}
+
 /// `updateActivityOnEnd`: agents close the session at the end of wrap-up, every contact; a failed activity
 /// update waiting for its retry still gets it, or the phonecall never gets its duration and end.
 #[test]
@@ -69,23 +92,7 @@ fn the_activity_update_is_retried_when_the_session_closes_during_its_backoff() {
 /// rules is given up after a deadline and reported, not waited for all day.
 #[test]
 fn an_unanswered_agent_state_change_is_given_up_and_reported() {
-    let mut p = Pair::with_config(json!({
-        "presenceRules": [
-            {"connect": "Available", "dynamics": "Available", "direction": "both"},
-            {"connect": "Busy", "dynamics": "Busy", "direction": "both"}
-        ],
-        "presenceSync": "both",
-    }));
-    p.input(Input::Agent(AgentEvent {
-        state_name: "Available".into(),
-        state_type: "routable".into(),
-    }));
-    let r = p.req("setPresence");
-    p.resolve(r, json!(true));
-    p.dynamics(
-        DynamicsHandler::PresenceChanged,
-        json!({"presenceInfo": {"presenceText": "Busy"}}),
-    );
+    let mut p = busy_asked_from_dynamics();
     assert_eq!(
         p.take().last().map(String::as_str),
         Some("streams SetAgentState { state_name: \"Busy\" }")
@@ -138,23 +145,7 @@ fn a_reload_keeps_the_handled_memory_custom_parameters_set() {
 /// lost: the change is done, and the agent is never told it failed.
 #[test]
 fn an_agent_state_change_connect_reported_is_done_however_late_its_callback() {
-    let mut p = Pair::with_config(json!({
-        "presenceRules": [
-            {"connect": "Available", "dynamics": "Available", "direction": "both"},
-            {"connect": "Busy", "dynamics": "Busy", "direction": "both"}
-        ],
-        "presenceSync": "both",
-    }));
-    p.input(Input::Agent(AgentEvent {
-        state_name: "Available".into(),
-        state_type: "routable".into(),
-    }));
-    let r = p.req("setPresence");
-    p.resolve(r, json!(true));
-    p.dynamics(
-        DynamicsHandler::PresenceChanged,
-        json!({"presenceInfo": {"presenceText": "Busy"}}),
-    );
+    let mut p = busy_asked_from_dynamics();
     let request = p
         .log
         .iter()
