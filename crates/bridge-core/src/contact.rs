@@ -447,8 +447,8 @@ impl Contact {
     }
 
     /// What the search looks for: entity (`ms_searchType`, else the customer entity, else `contact`) and text
-    /// (`ms_searchText`, else the phone number, else an email's sender address), cleaned and capped. A display name is not searched for: it is
-    /// not an identifier, and for tasks it is the task's title.
+    /// (`ms_searchText`, else the phone number, else an email's sender address), cleaned and capped. A display
+    /// name is not searched for: it is not an identifier, and for tasks it is the task's title.
     pub fn search(&self) -> Option<(LogicalName, Redacted<String>)> {
         let entity = self
             .slugs
