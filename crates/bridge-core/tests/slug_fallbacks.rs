@@ -156,3 +156,39 @@ fn attributes_unreadable_for_a_moment_keep_the_slugs_read_before() {
         "the matched customer was not opened: {calls:?}"
     );
 }
+
+/// A call's activity without its entity name opens as a phonecall, and its end-of-contact update goes to the same
+/// record: the tab and the update never disagree about the entity.
+#[test]
+fn a_calls_activity_without_its_entity_name_is_opened_and_updated_as_a_phonecall() {
+    let mut p = Pair::with_config(json!({"updateActivityOnEnd": true}));
+    let attributes = attrs(&[
+        ("LookupStatus", "SingleMatch"),
+        ("ms_contact_id", CUSTOMER_ID),
+        ("CreateTimeline", "true"),
+        ("ms_activity_id", ACTIVITY_ID),
+    ]);
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Connected,
+        Some(snapshot("voice", "connected", Some(true), attributes.clone())),
+    );
+    p.can_create();
+    p.session_created("s1");
+    let calls = p.take();
+    assert!(
+        calls.iter().any(|c| c.contains(&format!("phonecall {ACTIVITY_ID}"))),
+        "{calls:?}"
+    );
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Ended,
+        Some(snapshot("voice", "ended", Some(true), attributes)),
+    );
+    let updates = p.all("updateRecord");
+    assert_eq!(updates.len(), 1, "{:?}", p.take());
+    let CifCall::UpdateRecord { entity_name, id, .. } = &updates[0].2 else {
+        unreachable!()
+    };
+    assert_eq!((entity_name.as_str(), id.as_str()), ("phonecall", ACTIVITY_ID));
+}

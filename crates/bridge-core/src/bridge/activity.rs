@@ -34,8 +34,8 @@ impl Bridge {
         if !self.config.update_activity_on_end || c.slugs.create_timeline != Some(true) {
             return;
         }
-        let (Some(record), Some(entity)) = (c.slugs.activity_record_id(), c.slugs.entity_record_entity_name.as_ref())
-        else {
+        // The same entity its tab opened under: named by the flow, or a call's phonecall.
+        let (Some(record), Some(entity)) = (c.slugs.activity_record_id(), c.activity_entity()) else {
             self.trace(
                 Some(id),
                 "decision",
