@@ -8,8 +8,8 @@
 #[path = "doubles/mod.rs"]
 mod doubles;
 
-use bridge_core::{CifCall, CifOutcome, Config};
-use connect_cif_bridge::{cif, convert, layers, Shell};
+use bridge_core::{CifCall, CifOutcome};
+use connect_cif_bridge::{cif, convert, Shell};
 use doubles::*;
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
@@ -82,25 +82,9 @@ extern "C" {
     fn hostileDomException() -> JsValue;
 }
 
+/// A shell past `CIFInitDone`, its Dynamics handlers captured so a test can deliver events re-entrantly.
 async fn ready_shell(name: &str) -> Shell {
-    install_doubles();
-    fakeCifAutoResolve("getEnvironment", &text("{}"));
-    fakeCifAutoResolve("setClickToAct", &JsValue::NULL);
-    fakeCifAutoResolve("canCreateSession", &JsValue::TRUE);
-    fakeCifAutoResolve("createSession", &text("session-1"));
-    fakeCifAutoResolve("createTab", &text("tab-1"));
-    fakeCifAutoResolve("renderSearchPage", &JsValue::NULL);
-    fakeCifAutoResolve("cancelEvent", &text("ok"));
-    reviewCaptureHandlers();
-    let config = Config {
-        ccp_url: Some(CCP.to_owned()),
-        ..Config::default()
-    };
-    let shell = Shell::start_with(config, vec![layers::defaults()], vec![], options(name, "")).expect("starts");
-    fakeConnectInitAgent();
-    fakeCifFireInitDone();
-    settle().await;
-    shell
+    ready_shell_with(name, reviewCaptureHandlers).await
 }
 
 fn notify_count() -> usize {

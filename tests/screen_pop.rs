@@ -9,8 +9,7 @@
 #[path = "doubles/mod.rs"]
 mod doubles;
 
-use bridge_core::Config;
-use connect_cif_bridge::{layers, Shell};
+use connect_cif_bridge::Shell;
 use doubles::*;
 use serde_json::{json, Value};
 use wasm_bindgen::JsValue;
@@ -23,23 +22,7 @@ const ACTIVITY: &str = "c4d5e6f7-0a1b-4c2d-8e3f-405162738495";
 
 /// A shell past `CIFInitDone`, with CIF answering everything but `notifyEvent` at once.
 async fn ready_shell(name: &str) -> Shell {
-    install_doubles();
-    fakeCifAutoResolve("getEnvironment", &text("{}"));
-    fakeCifAutoResolve("setClickToAct", &JsValue::NULL);
-    fakeCifAutoResolve("canCreateSession", &JsValue::TRUE);
-    fakeCifAutoResolve("createSession", &text("session-1"));
-    fakeCifAutoResolve("createTab", &text("tab-1"));
-    fakeCifAutoResolve("renderSearchPage", &JsValue::NULL);
-    fakeCifAutoResolve("cancelEvent", &text("ok"));
-    let config = Config {
-        ccp_url: Some(CCP.to_owned()),
-        ..Config::default()
-    };
-    let shell = Shell::start_with(config, vec![layers::defaults()], vec![], options(name, "")).expect("starts");
-    fakeConnectInitAgent();
-    fakeCifFireInitDone();
-    settle().await;
-    shell
+    ready_shell_with(name, || ()).await
 }
 
 /// A ringing inbound voice contact with the seed's attributes, delivered as Streams does.

@@ -3,7 +3,8 @@
 #![allow(dead_code)]
 #![allow(clippy::expect_used)] // a test that cannot set up its page should fail loudly
 
-use connect_cif_bridge::{CifLibrary, ShellOptions};
+use bridge_core::Config;
+use connect_cif_bridge::{layers, CifLibrary, Shell, ShellOptions};
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -189,4 +190,27 @@ pub fn voice_contact(id: &str, lookup: &str) -> JsValue {
 /// Shorthand for `JsValue` → `JsCast` checks in assertions.
 pub fn is_function(v: &JsValue) -> bool {
     v.is_instance_of::<js_sys::Function>()
+}
+
+/// A shell past `CIFInitDone`, with CIF answering everything but `notifyEvent` at once; `prepare` runs on the
+/// doubles just before the shell starts (to wrap what the shell will register with).
+pub async fn ready_shell_with(name: &str, prepare: impl FnOnce()) -> Shell {
+    install_doubles();
+    fakeCifAutoResolve("getEnvironment", &text("{}"));
+    fakeCifAutoResolve("setClickToAct", &JsValue::NULL);
+    fakeCifAutoResolve("canCreateSession", &JsValue::TRUE);
+    fakeCifAutoResolve("createSession", &text("session-1"));
+    fakeCifAutoResolve("createTab", &text("tab-1"));
+    fakeCifAutoResolve("renderSearchPage", &JsValue::NULL);
+    fakeCifAutoResolve("cancelEvent", &text("ok"));
+    prepare();
+    let config = Config {
+        ccp_url: Some(CCP.to_owned()),
+        ..Config::default()
+    };
+    let shell = Shell::start_with(config, vec![layers::defaults()], vec![], options(name, "")).expect("starts");
+    fakeConnectInitAgent();
+    fakeCifFireInitDone();
+    settle().await;
+    shell
 }
