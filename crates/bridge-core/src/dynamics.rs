@@ -125,10 +125,11 @@ pub fn session_switched(payload: &Value) -> Result<SessionSwitched, PayloadError
     let h = DynamicsHandler::SessionSwitched;
     let v = object(h, payload, EXPECTED)?;
     let session_id = session_id(h, &v, payload, EXPECTED)?;
+    // Whichever spelling holds a flag: a host that fills both may leave one of them `null`.
     let focused = v
         .get("focused")
-        .or_else(|| v.get("focussed"))
         .and_then(flag)
+        .or_else(|| v.get("focussed").and_then(flag))
         .ok_or_else(|| PayloadError {
             handler: h,
             expected: EXPECTED,

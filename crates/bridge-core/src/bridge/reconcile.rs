@@ -316,6 +316,8 @@ impl Bridge {
                         }
                     }
                 }
+                // What Dynamics says of focus counts here too: tabs deferred until it is focused may open.
+                self.learn_focus_from(&sid, facts);
                 return;
             }
             PopState::Popped { session_id, .. } => {
@@ -362,9 +364,7 @@ impl Bridge {
                 text::excerpt(&sid)
             ),
         );
-        if facts.focused == Some(true) && !self.switch_seen.iter().any(|s| *s == sid) {
-            self.set_focus(Some(sid.clone()));
-        }
+        self.learn_focus_from(&sid, facts);
         let done = recorded_tabs(facts);
         let seen = self.contacts.get(id).is_some_and(|c| c.seen);
         let next = if seen {
@@ -380,6 +380,14 @@ impl Bridge {
         self.record_tabs_in_dynamics(id);
         if let Some(c) = self.contacts.get_mut(id) {
             c.tabs_unplanned = !seen;
+        }
+    }
+
+    /// `getSession` said this session is focused: believed unless an `onSessionSwitched` already spoke about
+    /// it (the event is newer than the answer).
+    fn learn_focus_from(&mut self, sid: &str, facts: &SessionFacts) {
+        if facts.focused == Some(true) && !self.switch_seen.iter().any(|s| s == sid) {
+            self.set_focus(Some(sid.to_owned()));
         }
     }
 

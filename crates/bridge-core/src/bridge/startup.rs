@@ -25,7 +25,7 @@ use crate::config::{insert_by_source, Config, ConfigLayer, ConfigSource, GlobalR
 use crate::contact::page_guid;
 use crate::ids::RequestId;
 use crate::input::{CifAvailability, CifOutcome, CifReply};
-use crate::reply::CifError;
+use crate::reply::{CifError, ErrorKind};
 use crate::startup::{
     acceptable_ccp_url, custom_parameters, raw_value, CcpEvent, CcpParams, CifLibrary, CifState, Softphone,
     StartupCall, StartupInput,
@@ -141,6 +141,15 @@ impl Bridge {
     /// A CIF reply for the start-up's own calls is handled here; any other is given back.
     pub(super) fn take_startup_reply(&mut self, reply: CifReply) -> Option<CifReply> {
         if self.startup.environment == Some(reply.request) {
+            if let CifOutcome::Rejected(v) = &reply.outcome {
+                if CifError::from_rejection(v).kind() == ErrorKind::NoAnswer {
+                    // CIF's own time limit says nothing of Dynamics, and this call only reads: it is asked again,
+                    // still within the deadline set at `CIFInitDone`.
+                    self.trace(None, "startup", "getEnvironment: CIF's time limit, asking again".into());
+                    self.startup.environment = Some(self.send_startup_cif(CifCall::GetEnvironment));
+                    return None;
+                }
+            }
             self.startup.environment = None;
             self.timers.remove(TimerKey::EnvironmentOverdue);
             self.apply_environment(reply.outcome);
