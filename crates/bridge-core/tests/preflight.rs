@@ -126,7 +126,7 @@ fn the_preflight_never_delays_a_pop_and_its_failures_are_quiet() {
     let mut p = Pair::new(Config::default());
     p.event(
         CONTACT_ID,
-        ContactEventKind::Existing,
+        ContactEventKind::Connected,
         Some(voice("connected", Scenario::Single)),
     );
     p.ready();

@@ -233,8 +233,18 @@ fn with_storage_blocked_the_tabs_requested_are_recorded_in_the_session_context()
 }
 
 #[test]
-fn a_reloaded_page_asks_dynamics_before_any_pop_and_a_fresh_one_does_not() {
+fn a_reloaded_page_asks_dynamics_before_any_pop_and_a_fresh_one_only_for_contacts_answered_before_it() {
     let mut fresh = Pair::default_ready();
+    fresh.event(
+        "ringing",
+        ContactEventKind::Existing,
+        Some(voice("connecting", Scenario::Single)),
+    );
+    assert_eq!(
+        fresh.take(),
+        vec!["notifyEvent extn_voice_notification"],
+        "nothing stored, storage works, the contact still rings: no page before this one popped it"
+    );
     fresh.event(
         CONTACT_ID,
         ContactEventKind::Existing,
@@ -242,9 +252,12 @@ fn a_reloaded_page_asks_dynamics_before_any_pop_and_a_fresh_one_does_not() {
     );
     assert_eq!(
         fresh.take(),
-        vec!["canCreateSession"],
-        "nothing stored, storage works: a new tab"
+        vec!["getAllSessions"],
+        "answered before this page loaded: a page before it may have popped it and lost its storage"
     );
+    let r = fresh.req("getAllSessions");
+    fresh.resolve(r, json!([]));
+    assert_eq!(fresh.take(), vec!["canCreateSession"]);
     let mut blocked = page("n", false);
     blocked.event(
         CONTACT_ID,

@@ -245,6 +245,9 @@ pub struct Bridge {
     /// Whether pops wait for a first reconciliation with Dynamics: the page was reloaded (something was
     /// restored) or cannot trust its storage, so only Dynamics knows which contacts already have a session.
     reconcile_first: bool,
+    /// Whether `getAllSessions` has answered with a list during this page load: after that, a session Dynamics
+    /// holds for a contact Streams has not delivered yet waits in `dynamics_owners`.
+    sessions_listed: bool,
     /// Whether that first reconciliation has ended (answered, or given up on after retries).
     first_reconcile_done: bool,
     /// Whether web storage works; when it does not, requested tabs are recorded in the session's context.
@@ -312,6 +315,7 @@ impl Bridge {
             unattributed: VecSet::new(),
             unnamed: VecSet::new(),
             reconcile_first: false,
+            sessions_listed: false,
             first_reconcile_done: false,
             storage_ok: true,
             page_nonce: "0".to_owned(),

@@ -88,6 +88,9 @@ impl Bridge {
             }
             self.contacts
                 .insert(id.clone(), Contact::new(id.clone(), self.now, &self.page_nonce));
+            if ev.kind == ContactEventKind::Existing && !rings_anew {
+                self.ask_dynamics_before_popping(&id);
+            }
             self.adopt_claim_elsewhere(&id);
         }
         if let Some(snapshot) = &ev.snapshot {

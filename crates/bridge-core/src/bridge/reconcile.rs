@@ -12,6 +12,7 @@ use crate::ids::{ContactId, RequestId};
 use crate::input::CifOutcome;
 use crate::persist::TabKind;
 use crate::reply::{self, SessionFacts};
+use crate::startup::CifState;
 use crate::text;
 use crate::vecmap::VecSet;
 
@@ -45,16 +46,30 @@ impl Bridge {
         if !self.timers.contains(TimerKey::RestoreGrace) && self.contacts.values().any(|c| !c.seen) {
             self.restart_restore_grace();
         }
-        if self.reconciled_enough() || self.reconcile_running() {
+        // Whatever made this page ask first (a reload, storage it cannot trust, a contact answered before it
+        // loaded): the sessions it may have made before are in its own Dynamics only.
+        if !self.reconciled_enough() && !self.reconcile_running() {
+            self.reconcile_now();
+        }
+    }
+
+    /// A contact the agent already had when this page loaded may have been popped by the page before it, whose
+    /// storage may have been blocked, full or lost: Dynamics is asked which sessions exist before any pop,
+    /// unless it already answered during this load (its answer then waits in `dynamics_owners`).
+    pub(super) fn ask_dynamics_before_popping(&mut self, id: &ContactId) {
+        if self.sessions_listed || (self.reconcile_first && !self.first_reconcile_done) {
             return;
         }
-        let own_work = !self.unverified_sessions.is_empty()
-            || self
-                .contacts
-                .values()
-                .any(|c| matches!(c.state, PopState::SessionUnknown { .. }));
-        if own_work {
-            self.reconcile_now();
+        self.trace(
+            Some(id),
+            "decision",
+            "already answered when the page loaded: asking Dynamics which sessions exist before popping".into(),
+        );
+        self.reconcile_first = true;
+        self.first_reconcile_done = false;
+        if self.cif == CifState::Ready {
+            self.start_reconcile();
+            self.finish_own_pops_when_following();
         }
     }
 
@@ -85,6 +100,7 @@ impl Bridge {
             self.retry_or_give_up(request, p.clone(), "getAllSessions failed or returned no list");
             return;
         };
+        self.sessions_listed = true;
         // A session closed while the list was on its way is not alive, whatever the list says.
         let alive: VecSet<String> = alive.into_iter().filter(|s| !self.session_was_closed(s)).collect();
         // Restored sessions: closed meanwhile, or asked about like the unknown ones below, because the tabs
