@@ -79,6 +79,9 @@ enum Step {
     },
     Reload,
     StorageFails,
+    /// A reload after storage refused a write (quota, a moment's block): the next page's storage works, and what
+    /// the earlier page stored before the refusal (possibly nothing) is read back, stale.
+    ReloadRecovered,
 }
 
 const KINDS: [ContactEventKind; 13] = [
@@ -122,6 +125,7 @@ fn step() -> impl Strategy<Value = Step> {
         1 => (any::<usize>(), any::<bool>()).prop_map(|(pick, ok)| Step::Streams { pick, ok }),
         1 => Just(Step::Reload),
         1 => Just(Step::StorageFails),
+        1 => Just(Step::ReloadRecovered),
     ]
 }
 
@@ -800,6 +804,17 @@ impl World {
                 );
             }
             Step::Reload => self.reload(),
+            Step::ReloadRecovered => {
+                if !self.storage_ok {
+                    // What storage lost stays excused as for a blocked storage: toasts that cannot be withdrawn,
+                    // sessions closed before the reload.
+                    self.storage_ok = true;
+                    self.live_tokens.clear();
+                    self.closed.clear();
+                    self.forgotten.clear();
+                }
+                self.reload();
+            }
         }
         self.drain()
     }
