@@ -142,7 +142,8 @@ pub struct CifError {
 impl CifError {
     /// Reads a rejection value; never fails.
     pub fn from_rejection(value: &Value) -> CifError {
-        let v = unwrap_json(value).unwrap_or(Value::Null);
+        // Text that only looks like JSON (`"[CIF] Timeout occurred…"`), or is too long to parse, is read as text.
+        let v = unwrap_json(value).unwrap_or_else(|| value.clone());
         let field = |k: &str| v.get(k).and_then(Value::as_str);
         match field("message") {
             Some(message) => CifError {
@@ -320,6 +321,18 @@ mod tests {
         assert_eq!(string.name.as_deref(), Some("CreateTab"));
         assert!(!CifError::from_rejection(&json!({"message": "RejectAfterClientError"})).is_time_limit());
         assert!(!CifError::from_rejection(&json!("timeout")).is_time_limit());
+    }
+
+    #[test]
+    fn a_bare_string_that_only_looks_like_json_is_classified_by_its_text() {
+        let tagged = json!("[CIF] Timeout occurred as no response was received from listener window");
+        assert_eq!(CifError::from_rejection(&tagged).kind(), ErrorKind::NoAnswer);
+        let braced = json!("{createSession} SessionTemplateNotFoundError: extn_x");
+        assert_eq!(CifError::from_rejection(&braced).kind(), ErrorKind::Permanent);
+        let long = json!(format!("{}Timeout occurred", "x".repeat(MAX_RESULT_CHARS + 1)));
+        let e = CifError::from_rejection(&long);
+        assert_eq!(e.kind(), ErrorKind::NoAnswer);
+        assert!(e.message.len() < 1_000, "reported as an excerpt");
     }
 
     #[test]
