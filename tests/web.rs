@@ -471,6 +471,11 @@ async fn rejections_and_results_in_every_js_shape_reach_the_core_faithfully() {
         convert::to_json(&fakeCifShape("nested")),
         json!({"outer": {"inner": {"1": ["a", "b"]}}, "n": null})
     );
+    // `undefined` is absent, as in JSON; `null` stays.
+    assert_eq!(
+        convert::to_json(&fakeCifShape("undefined-fields")),
+        json!({"sessionId": "s-1", "focussed": true, "context": {"kept": null}})
+    );
     let cycle = convert::to_json(&fakeCifShape("cycle"));
     assert_eq!(cycle["self"], json!("[cycle]"), "{cycle}");
     let session = convert::to_json(&fakeCifSessionMap("s-1", "c-1"));

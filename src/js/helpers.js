@@ -87,6 +87,8 @@ export function plain(v, depth, seen, limits = NO_LIMITS, budget = { nodes: MAX_
       let n = 0;
       for (const [key, value] of v) {
         if (++n > limits.entries || !spend()) break;
+        // As in JSON, an entry holding `undefined` is absent (`get` cannot tell the two apart either).
+        if (value === undefined) continue;
         let k;
         try {
           k = wellFormed(typeof key === 'string' ? key : String(key));
@@ -138,7 +140,11 @@ export function plain(v, depth, seen, limits = NO_LIMITS, budget = { nodes: MAX_
       if (!spend()) break;
       let value;
       try {
-        value = inner(v[key]);
+        const raw = v[key];
+        // As in JSON, a property holding `undefined` is absent: `{focused: undefined, focussed: true}` has one
+        // flag, not a `null` one beside it.
+        if (raw === undefined) continue;
+        value = inner(raw);
       } catch (_) {
         value = UNREADABLE;
       }

@@ -49,6 +49,8 @@ export function fakeCifShape(kind) {
       return Object.assign(new Error("RejectAfterClientError"), { msdyn_name: "CreateTab" });
     case "nested":
       return { outer: new Map([["inner", new Map([[1, new Set(["a", "b"])]])]]), n: NaN, f() {} };
+    case "undefined-fields":
+      return { sessionId: "s-1", focused: undefined, focussed: true, context: new Map([["gone", undefined], ["kept", null]]) };
     case "cycle": {
       const o = { name: "loop" };
       o.self = o;
