@@ -515,8 +515,8 @@ fn email_subject(segment_attributes: &Value) -> Option<String> {
     let entry = segment_attributes.get("connect:EmailSubject")?;
     entry
         .get("ValueString")
-        .or_else(|| entry.get("valueString"))
         .and_then(Value::as_str)
+        .or_else(|| entry.get("valueString").and_then(Value::as_str))
         .map(str::to_owned)
 }
 

@@ -90,7 +90,11 @@ pub fn session_id(value: &Value) -> Option<String> {
     let v = unwrap_json(value)?;
     let s = match &v {
         Value::String(s) => s.trim(),
-        Value::Object(o) => o.get("sessionId").or_else(|| o.get("value"))?.as_str()?.trim(),
+        Value::Object(o) => o
+            .get("sessionId")
+            .and_then(Value::as_str)
+            .or_else(|| o.get("value").and_then(Value::as_str))?
+            .trim(),
         _ => return None,
     };
     valid_session_id(s).then(|| s.to_owned())
@@ -321,6 +325,19 @@ mod tests {
         assert_eq!(string.name.as_deref(), Some("CreateTab"));
         assert!(!CifError::from_rejection(&json!({"message": "RejectAfterClientError"})).is_time_limit());
         assert!(!CifError::from_rejection(&json!("timeout")).is_time_limit());
+    }
+
+    #[test]
+    fn a_session_id_is_read_from_whichever_key_holds_text() {
+        assert_eq!(
+            session_id(&json!({"sessionId": null, "value": "s1"})).as_deref(),
+            Some("s1")
+        );
+        assert_eq!(
+            session_id(&json!({"sessionId": " s2 ", "value": "x"})).as_deref(),
+            Some("s2")
+        );
+        assert_eq!(session_id(&json!({"sessionId": 3})), None);
     }
 
     #[test]

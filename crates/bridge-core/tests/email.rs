@@ -68,7 +68,7 @@ fn inbound_email_uses_the_email_templates_with_sender_and_subject() {
 fn subject_spelt_as_the_typings_spell_it_is_read_too_and_garbage_is_no_subject() {
     let mut p = Pair::default_ready();
     let mut s = email("connecting", "inbound");
-    s.segment_attributes = json!({"connect:EmailSubject": {"valueString": "Refund"}});
+    s.segment_attributes = json!({"connect:EmailSubject": {"ValueString": null, "valueString": "Refund"}});
     p.event(CONTACT_ID, ContactEventKind::Connecting, Some(s));
     let CifCall::NotifyEvent {
         template_parameters, ..
