@@ -278,7 +278,7 @@ pub fn read_changes(
     let channel = take("c").unwrap_or_default();
     let state = take("s").unwrap_or_default();
     let (queue_name, phone_number, customer_name) = (take("q"), take("p"), take("n"));
-    let (email_address, initiation_method) = (take("e"), take("m"));
+    let (email_address, initiation_method, agent_connection_type) = (take("e"), take("m"), take("k"));
     let hash = read.get("h").and_then(serde_json::Value::as_f64).unwrap_or(f64::NAN);
     let attributes = read.remove("a");
     let attributes_unreadable = read.contains_key("au");
@@ -306,43 +306,59 @@ pub fn read_changes(
         email_address,
         segment_attributes: read.remove("g").unwrap_or(serde_json::Value::Null),
         initiation_method,
+        agent_connection_type,
         attributes_unreadable,
     })
 }
 
-/// The agent's state from an `onStateChange` payload `{agent, newState}`, else the agent's
-/// `getAvailabilityState().state`, else (a Streams without it) the deprecated `getState().name`.
+/// The agent's state from an `onStateChange` payload `{agent, newState}`, else the agent's `getState()`: the
+/// same field (`snapshot.state`, system states such as `Busy` included) that `onStateChange` reports, so the
+/// presence rules see one kind of name. `getAvailabilityState().state` is the agent's own choice only
+/// (`Available` during a call) and is read only from a Streams without `getState()`.
 pub fn agent_event(payload: &JsValue, fallback: Option<&Agent>) -> Option<AgentEvent> {
     let agent = Reflect::get(payload, &"agent".into())
         .ok()
         .filter(|a| a.is_object())
         .map(JsCast::unchecked_into::<Agent>)
         .or_else(|| fallback.cloned())?;
-    let from_payload = Reflect::get(payload, &"newState".into())
+    if let Some(state_name) = Reflect::get(payload, &"newState".into())
         .ok()
-        .and_then(|v| v.as_string());
-    if let Some(state_name) = from_payload.or_else(|| availability_state(&agent)) {
-        // The type comes only with the deprecated getState(); the core uses it for the trace alone.
+        .and_then(|v| v.as_string())
+    {
+        // The type comes only with getState(); the core uses it for the trace alone.
         return Some(AgentEvent {
             state_name,
             state_type: String::new(),
         });
     }
-    let state = match agent.get_state() {
-        Ok(s) => s,
-        Err(e) => {
-            console::error(&format!(
-                "agent: could not read getAvailabilityState() nor getState() (expected {{state}} / {{name, type}}): {}",
-                js_text(&e)
-            ));
-            return None;
-        }
+    let state = agent.get_state();
+    let read = |key: &str| {
+        state
+            .as_ref()
+            .ok()
+            .and_then(|s| Reflect::get(s, &key.into()).ok())
+            .and_then(|v| v.as_string())
     };
-    let read = |key: &str| Reflect::get(&state, &key.into()).ok().and_then(|v| v.as_string());
-    Some(AgentEvent {
-        state_name: read("name")?,
-        state_type: read("type").unwrap_or_default(),
-    })
+    if let Some(state_name) = read("name") {
+        return Some(AgentEvent {
+            state_name,
+            state_type: read("type").unwrap_or_default(),
+        });
+    }
+    if let Some(state_name) = availability_state(&agent) {
+        return Some(AgentEvent {
+            state_name,
+            state_type: String::new(),
+        });
+    }
+    let found = match &state {
+        Ok(s) => js_text(s),
+        Err(e) => js_text(e),
+    };
+    console::error(&format!(
+        "agent: could not read getState() nor getAvailabilityState() (expected {{name, type}} / {{state}}): {found}"
+    ));
+    None
 }
 
 /// `agent.getAvailabilityState().state`, or `None` when this Streams has no such method or it gives no name.

@@ -225,6 +225,18 @@ async fn the_agent_callback_runs_synchronously_when_agent_data_already_exists() 
     assert_eq!(fakeConnectLiveSubscriptions(), 0);
 }
 
+#[wasm_bindgen_test]
+fn the_agent_state_read_outside_an_event_is_the_one_on_state_change_reports() {
+    install_doubles();
+    fakeConnectInitAgent();
+    assert!(fakeConnectAgentStateChange("Busy", "system"));
+    let agent = connect_cif_bridge::sys::streams::Agent::new().expect("connect.Agent");
+    // At start-up and on onClearedNextState there is no payload: the agent is on a call (Busy), although the
+    // state the agent chose (getAvailabilityState) is still Available.
+    let read = streams::agent_event(&JsValue::UNDEFINED, Some(&agent)).expect("a state");
+    assert_eq!((read.state_name.as_str(), read.state_type.as_str()), ("Busy", "system"));
+}
+
 // ---- getters that throw never escape a Streams callback ---------------------------------------------------
 
 #[wasm_bindgen_test]
@@ -362,8 +374,8 @@ fn a_departing_contact_is_read_from_its_own_data_without_touching_its_gone_conne
     assert_eq!((full.inbound, full.phone_number), (None, None));
     assert_eq!(
         console_errors_taken().len(),
-        2,
-        "isInbound and the initial connection threw"
+        3,
+        "isInbound, the initial connection and the agent's connection threw"
     );
     assert_eq!(
         wasm_bindgen::externref_heap_live_count(),
@@ -407,6 +419,20 @@ fn an_unchanged_contact_is_not_read_again_and_a_changed_one_only_for_what_change
         reads,
         "no connection getter on a state change"
     );
+}
+
+#[wasm_bindgen_test]
+fn the_connection_the_agent_holds_is_copied_so_a_monitored_call_is_known() {
+    install_doubles();
+    assert!(fakeConnectAddContact(&voice_contact("c-own", "SingleMatch")));
+    assert!(fakeConnectAddContact(&voice_contact("c-monitored", "SingleMatch")));
+    fakeConnectSetMonitoring("c-monitored");
+    let read = |id: &str| {
+        let view = connect_cif_bridge::sys::streams::Contact::new(id).expect("connect.Contact");
+        streams::read_changes(&view, id, Reading::Full, &mut None).expect("first sight")
+    };
+    assert_eq!(read("c-own").agent_connection_type.as_deref(), Some("agent"));
+    assert_eq!(read("c-monitored").agent_connection_type.as_deref(), Some("monitoring"));
 }
 
 #[wasm_bindgen_test]

@@ -201,9 +201,9 @@ export function errorText(value) {
 // (`null` / NaN for none). When the state type is unchanged only the channel, state and attributes are read, and
 // the attributes are sent only when their hash changed.
 //
-// The result: `{c, s, h, a?, i?, q?, p?, n?, e?, g?, m?, brief?, err?}` (channel, state type, attributes hash,
-// attributes, inbound, queue name, phone number, customer name, email address, segment attributes, initiation
-// method; `brief` when only the first four were read), `{gone: true}` when `getType()` threw (Streams no longer
+// The result: `{c, s, h, a?, i?, q?, p?, n?, e?, g?, m?, k?, brief?, err?}` (channel, state type, attributes
+// hash, attributes, inbound, queue name, phone number, customer name, email address, segment attributes,
+// initiation method, the agent's connection type; `brief` when only the first four were read), `{gone: true}` when `getType()` threw (Streams no longer
 // knows the contact). `err` lists `[field, expected, found]` for each getter that threw or gave the wrong type.
 
 
@@ -343,6 +343,14 @@ export function readContact(contact, reading, knownState, knownHash) {
   // Streams builds lack the getter: then it is simply not known.
   if (full && typeof contact.getInitiationMethod === 'function') {
     out.m = str(get('getInitiationMethod()', 'a string', () => contact.getInitiationMethod()), 'getInitiationMethod()');
+  }
+  // Which connection the agent holds (Streams' own `getAgentConnection()`): `monitoring` for a supervisor
+  // listening in, whose snapshot may say nothing else about it (`initiationMethod` null, no queue, no attributes).
+  if (full) {
+    const agentConnection = get('getAgentConnection()', 'a connection or null', () => contact.getAgentConnection());
+    if (agentConnection !== undefined) {
+      out.k = str(get('getAgentConnection().getType()', 'a string', () => agentConnection.getType()), 'getAgentConnection().getType()');
+    }
   }
   return done(text);
 }

@@ -141,7 +141,7 @@ extern "C" {
     /// `agent.getState()`: `{name, type, …}`.
     #[wasm_bindgen(method, catch, js_name = getState)]
     pub fn get_state(this: &Agent) -> Result<JsValue, JsValue>;
-    /// `agent.getAvailabilityState()`: `{state, timeStamp}` (the successor of the deprecated `getState()`).
+    /// `agent.getAvailabilityState()`: `{state, timeStamp}`, the state the agent chose (`Available` during a call).
     #[wasm_bindgen(method, getter, catch, js_name = getAvailabilityState)]
     pub fn get_availability_state_fn(this: &Agent) -> Result<JsValue, JsValue>;
     /// `agent.onClearedNextState(f)` (Streams 2.28.1+): the enqueued next state was cleared.

@@ -88,6 +88,16 @@ class Connection {
   }
 }
 
+// The agent's own connection: `agent`, or `monitoring` for a supervisor listening in.
+class AgentConnection {
+  constructor(d) {
+    this.d = d;
+  }
+  getType() {
+    return this.d.agentConnectionType ?? "agent";
+  }
+}
+
 class Contact {
   constructor(contactId) {
     this.contactId = contactId;
@@ -124,6 +134,12 @@ class Contact {
     const d = data(this.contactId);
     if (d.type === "task" && d.withoutTaskJs) throw new TypeError("Cannot read properties of undefined (reading 'create')");
     return new Connection(d);
+  }
+  getAgentConnection() {
+    state.connectionReads++;
+    const d = data(this.contactId);
+    if (d.type === "task" && d.withoutTaskJs) throw new TypeError("Cannot read properties of undefined (reading 'create')");
+    return new AgentConnection(d);
   }
   accept(cb) {
     this._act("accept", cb);
@@ -177,6 +193,10 @@ class Agent {
   }
   getState() {
     return state.agentState;
+  }
+  // What the agent chose, not the system's state: `Available` during a call, as in Streams' sample snapshots.
+  getAvailabilityState() {
+    return { state: state.agentState.type === "system" ? "Available" : state.agentState.name, timeStamp: new Date() };
   }
   getAgentStates() {
     return state.agentStates;
@@ -250,7 +270,12 @@ export function fakeConnectSetPhoneNumber(contactId, phoneNumber) {
   data(contactId).phoneNumber = phoneNumber;
 }
 
-// How many times the page called isInbound() or getInitialConnection() so far.
+// Makes the agent's connection to a contact a supervisor's `monitoring` one.
+export function fakeConnectSetMonitoring(contactId) {
+  data(contactId).agentConnectionType = "monitoring";
+}
+
+// How many times the page called isInbound(), getInitialConnection() or getAgentConnection() so far.
 export function fakeConnectConnectionReads() {
   return state.connectionReads;
 }

@@ -19,6 +19,7 @@ extern "C" {
     pub fn fakeConnectSetState(contact_id: &str, state: &str);
     pub fn fakeConnectSetAttribute(contact_id: &str, name: &str, value: &str);
     pub fn fakeConnectSetPhoneNumber(contact_id: &str, phone_number: Option<String>);
+    pub fn fakeConnectSetMonitoring(contact_id: &str);
     pub fn fakeConnectConnectionReads() -> u32;
     pub fn fakeConnectFire(contact_id: &str, event: &str) -> bool;
     pub fn fakeConnectRemove(contact_id: &str) -> bool;

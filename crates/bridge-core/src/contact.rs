@@ -347,11 +347,16 @@ impl Contact {
                 self.agent_started = true;
             }
         }
-        // A supervisor monitoring (or barging into) another agent's contact, on any channel: their own doing.
-        if s.initiation_method
+        // A supervisor monitoring (or barging into) another agent's contact, on any channel: the other agent's to
+        // pop. Streams may say so only through the connection the supervisor holds (`initiationMethod` null).
+        let monitoring = s
+            .initiation_method
             .as_deref()
             .is_some_and(|m| m.eq_ignore_ascii_case("monitor"))
-        {
+            || s.agent_connection_type
+                .as_deref()
+                .is_some_and(|t| t.eq_ignore_ascii_case("monitoring"));
+        if monitoring {
             self.agent_started = true;
         }
         if !s.attributes_unreadable && self.attributes != s.attributes {

@@ -113,6 +113,8 @@ pub struct ContactSnapshot {
     pub segment_attributes: Value,
     /// `getInitiationMethod()` (`inbound`, `outbound`, `agent_reply`, `api`, …), unvalidated.
     pub initiation_method: Option<String>,
+    /// `getAgentConnection().getType()`: `agent`, or `monitoring` for a supervisor listening in; unvalidated.
+    pub agent_connection_type: Option<String>,
     /// The attributes could not be read this time (the getter threw, or copying them did): `attributes` says
     /// nothing, and the slugs read before stand rather than being taken as removed.
     pub attributes_unreadable: bool,

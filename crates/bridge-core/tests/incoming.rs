@@ -156,3 +156,22 @@ fn a_supervisors_monitoring_contact_never_pops() {
     assert_eq!(p.take(), Vec::<String>::new());
     assert_eq!(p.bridge.contact_state(CONTACT_ID), Some("AgentStarted"));
 }
+
+/// Streams' own sample of a monitored call (`monitoringVoiceContact`): one connection, of type `monitoring`, no
+/// `initiationMethod`, no queue, no attributes. Only the connection the supervisor holds says whose call it is.
+#[test]
+fn a_monitoring_contact_known_only_by_the_supervisors_connection_never_pops() {
+    let mut p = Pair::default_ready();
+    let s = ContactSnapshot {
+        channel: "voice".into(),
+        state: "connected".into(),
+        inbound: Some(false),
+        attributes: json!({}),
+        agent_connection_type: Some("monitoring".into()),
+        ..Default::default()
+    };
+    p.event(CONTACT_ID, ContactEventKind::Init, Some(s.clone()));
+    p.event(CONTACT_ID, ContactEventKind::Connected, Some(s));
+    assert_eq!(p.take(), Vec::<String>::new());
+    assert_eq!(p.bridge.contact_state(CONTACT_ID), Some("AgentStarted"));
+}
