@@ -223,6 +223,9 @@ pub struct Contact {
     /// Restored from before a reload past its ringing (answered, popping or popped there): Connect never offers
     /// it again under its id, so once released it is remembered like any answered contact.
     pub answered_before_reload: bool,
+    /// Already there when this page loaded (`Existing`): a page before may have popped it, so it pops only after
+    /// Dynamics said which sessions exist. Only this contact waits, never the others.
+    pub awaits_dynamics: bool,
     /// Whether the agent was told it waits for a free session (said once, however often Dynamics says no).
     pub capacity_reported: bool,
     /// Dynamics does not know the flow's session template: the channel default is used from then on, whenever
@@ -309,6 +312,7 @@ impl Contact {
             session_retried: false,
             tabs_unplanned: false,
             answered_before_reload: false,
+            awaits_dynamics: false,
             capacity_reported: false,
             session_template_refused: false,
         }

@@ -209,7 +209,8 @@ const MAX_CONTEXT_DEPTH: usize = 4;
 pub struct SessionFacts {
     /// The bridge's `contactId` parameter, if the context holds one.
     pub contact_id: Option<String>,
-    /// The `ccbTabs` context value the bridge writes while storage is unavailable (tab names, comma-separated).
+    /// The tabs the bridge recorded in the context while storage is unavailable (`ccbTabs` and `ccbTab_<kind>`
+    /// keys), comma-separated.
     pub tabs: Option<String>,
     /// `isFocused` (the documented name) or `focused` (what the CIF host's own `Map` holds), when given.
     pub focused: Option<bool>,
@@ -234,6 +235,18 @@ pub fn session_facts(value: &Value) -> Option<SessionFacts> {
     Some(facts)
 }
 
+/// The context key of one recorded tab: `ccbTab_<kind>` (`activity`, `customer`, `search`).
+pub const TAB_KEY_PREFIX: &str = "ccbTab_";
+
+/// Adds recorded tab kinds (comma-separated) to what the session's context says was requested.
+fn add_tabs(facts: &mut SessionFacts, kinds: &str) {
+    let list = facts.tabs.get_or_insert_with(String::new);
+    if !list.is_empty() && !kinds.is_empty() {
+        list.push(',');
+    }
+    list.push_str(kinds);
+}
+
 fn find_context_values(value: &Value, depth: usize, facts: &mut SessionFacts) {
     if depth > MAX_CONTEXT_DEPTH {
         return;
@@ -251,7 +264,14 @@ fn find_context_values(value: &Value, depth: usize, facts: &mut SessionFacts) {
                     "contactId" if facts.contact_id.is_none() => {
                         facts.contact_id = text().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
                     }
-                    "ccbTabs" if facts.tabs.is_none() => facts.tabs = text(),
+                    "ccbTabs" => {
+                        if let Some(list) = text() {
+                            add_tabs(facts, &list);
+                        }
+                    }
+                    k if k.starts_with(TAB_KEY_PREFIX) => {
+                        add_tabs(facts, k.strip_prefix(TAB_KEY_PREFIX).unwrap_or_default());
+                    }
                     _ => find_context_values(inner, depth + 1, facts),
                 }
             }

@@ -1,5 +1,5 @@
 //! How values coming from Dynamics are read: a payload with both spellings of the focus flag, `getSession`'s
-//! `isFocused` for a restored session, CIF's time limit on `getEnvironment`.
+//! `isFocused` for a restored session (and against newer switch events), CIF's time limit on `getEnvironment`.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -151,4 +151,115 @@ fn get_environment_time_limit_is_no_answer_and_is_asked_again() {
         "CIF's time limit is no answer: getEnvironment is asked again; reports: {:?}",
         p.report_codes()
     );
+}
+
+/// A CIF host may give the time-limit rejection at once, every time (the reference: "reported after frame reloads
+/// and handler registration"): `getEnvironment` is asked again only a bounded number of times.
+#[test]
+fn get_environment_is_asked_again_a_bounded_number_of_times() {
+    let layers = vec![ConfigLayer {
+        source: ConfigSource::Url,
+        values: json!({"ccpUrl": "https://example.my.connect.aws/ccp-v2/"})
+            .as_object()
+            .cloned()
+            .unwrap(),
+    }];
+    let (config, _) = Config::resolve(&layers);
+    let mut p = Pair::new(config);
+    p.input(Input::Startup(StartupInput::Begin {
+        layers,
+        cif_library: CifLibrary::AlreadyLoaded,
+    }));
+    p.input(Input::Startup(StartupInput::CifInitDone));
+    // The host rejects each call with CIF's time-limit message within a few milliseconds.
+    for _ in 0..200 {
+        let r = p.req("getEnvironment");
+        p.advance(5);
+        p.reject_time_limit(r, "GetEnvironment");
+    }
+    let sent = p.all("getEnvironment").len();
+    assert!(
+        sent <= 4,
+        "{sent} getEnvironment calls within one simulated second: the re-send needs a bound or a backoff"
+    );
+}
+
+/// getEnvironment: a time-limit rejection, then an answer: Custom Parameters applied once, Dynamics connected once.
+#[test]
+fn custom_parameters_from_a_repeated_get_environment_are_applied_once() {
+    let layers = vec![ConfigLayer {
+        source: ConfigSource::Url,
+        values: json!({"ccpUrl": "https://example.my.connect.aws/ccp-v2/"})
+            .as_object()
+            .cloned()
+            .unwrap(),
+    }];
+    let (config, _) = Config::resolve(&layers);
+    let mut p = Pair::new(config);
+    p.input(Input::Startup(StartupInput::Begin {
+        layers,
+        cif_library: CifLibrary::AlreadyLoaded,
+    }));
+    p.input(Input::Startup(StartupInput::CifInitDone));
+    let r1 = p.req("getEnvironment");
+    p.advance(10_000);
+    p.reject_time_limit(r1, "GetEnvironment");
+    let r2 = p.req("getEnvironment");
+    assert_ne!(r1, r2);
+    p.resolve(r2, json!({"customParams": "{\"maxSessions\": 3}"}));
+    p.resolve(r2, json!({"customParams": "{\"maxSessions\": 4}"}));
+    p.resolve(r1, json!({"customParams": "{\"maxSessions\": 5}"}));
+    p.advance(10_000);
+    assert_eq!(p.bridge.config().max_sessions, 3);
+    assert_eq!(p.all("setClickToAct").len(), 1);
+    assert_eq!(p.all("getEnvironment").len(), 2);
+}
+
+/// A stale getSession isFocused for a restored popped session does not beat the switch events that came first.
+#[test]
+fn a_get_session_focus_older_than_the_switch_events_loses_to_them() {
+    let mut first = Pair::default_ready();
+    for (id, sid) in [("c1", "s1"), ("c2", "s2")] {
+        first.event(
+            id,
+            ContactEventKind::Connected,
+            Some(snapshot("chat", "connected", Some(true), attrs(&[]))),
+        );
+        first.can_create();
+        first.session_created(sid);
+    }
+    let mut p = Pair::new(Config::default());
+    p.input(Input::Restore(first.stored()));
+    p.ready();
+    for id in ["c1", "c2"] {
+        p.event(
+            id,
+            ContactEventKind::Existing,
+            Some(snapshot("chat", "connected", Some(true), attrs(&[]))),
+        );
+    }
+    let r = p.req("getAllSessions");
+    p.resolve(r, json!(["s1", "s2"]));
+    let gets = p.all("getSession");
+    assert_eq!(gets.len(), 2);
+    p.dynamics(
+        DynamicsHandler::SessionSwitched,
+        json!({"sessionId": "s1", "focused": false}),
+    );
+    p.dynamics(
+        DynamicsHandler::SessionSwitched,
+        json!({"sessionId": "s2", "focused": true}),
+    );
+    for (r, _, call) in gets {
+        let CifCall::GetSession { session_id } = call else {
+            unreachable!()
+        };
+        let c = if session_id == "s1" { "c1" } else { "c2" };
+        p.resolve(
+            r,
+            json!({"sessionId": session_id, "isFocused": session_id == "s1",
+            "context": {"templateParameters": {"contactId": c}}}),
+        );
+    }
+    assert_eq!(p.bridge.focused_contact().map(ContactId::as_str), Some("c2"));
 }

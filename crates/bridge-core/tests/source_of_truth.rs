@@ -233,8 +233,13 @@ fn with_storage_blocked_the_tabs_requested_are_recorded_in_the_session_context()
 }
 
 #[test]
-fn a_reloaded_page_asks_dynamics_before_any_pop_and_a_fresh_one_only_for_contacts_answered_before_it() {
+fn a_reloaded_page_asks_dynamics_before_any_pop_and_a_fresh_one_for_contacts_already_there() {
     let mut fresh = Pair::default_ready();
+    fresh.event(
+        CONTACT_ID,
+        ContactEventKind::Existing,
+        Some(voice("connected", Scenario::Single)),
+    );
     fresh.event(
         "ringing",
         ContactEventKind::Existing,
@@ -242,22 +247,22 @@ fn a_reloaded_page_asks_dynamics_before_any_pop_and_a_fresh_one_only_for_contact
     );
     assert_eq!(
         fresh.take(),
-        vec!["notifyEvent extn_voice_notification"],
-        "nothing stored, storage works, the contact still rings: no page before this one popped it"
-    );
-    fresh.event(
-        CONTACT_ID,
-        ContactEventKind::Existing,
-        Some(voice("connected", Scenario::Single)),
-    );
-    assert_eq!(
-        fresh.take(),
-        vec!["getAllSessions"],
-        "answered before this page loaded: a page before it may have popped it and lost its storage"
+        vec!["getAllSessions", "notifyEvent extn_voice_notification"],
+        "already there when this page loaded: a page before it may have popped them and lost its storage; a \
+         ringing one's toast is raised at once"
     );
     let r = fresh.req("getAllSessions");
     fresh.resolve(r, json!([]));
     assert_eq!(fresh.take(), vec!["canCreateSession"]);
+    fresh.event(
+        "live",
+        ContactEventKind::Connected,
+        Some(voice("connected", Scenario::Single)),
+    );
+    assert!(
+        !fresh.take().iter().any(|c| c == "getAllSessions"),
+        "a contact first seen live is popped without asking again"
+    );
     let mut blocked = page("n", false);
     blocked.event(
         CONTACT_ID,

@@ -88,7 +88,8 @@ impl Bridge {
             }
             self.contacts
                 .insert(id.clone(), Contact::new(id.clone(), self.now, &self.page_nonce));
-            if ev.kind == ContactEventKind::Existing && !rings_anew {
+            if ev.kind == ContactEventKind::Existing {
+                // Even ringing: a toast accepted before the reload may have made its session already.
                 self.ask_dynamics_before_popping(&id);
             }
             self.adopt_claim_elsewhere(&id);
@@ -309,6 +310,9 @@ impl Bridge {
         if !self.reconciled_enough() {
             return self.queue_for_turn(id, "waiting for Dynamics to say which sessions exist before popping");
         }
+        if self.contacts.get(id).is_some_and(|c| c.awaits_dynamics) {
+            return self.queue_for_turn(id, "already there when the page loaded: waiting for Dynamics' sessions");
+        }
         let queued = self
             .contacts
             .values()
@@ -409,6 +413,7 @@ impl Bridge {
     fn next_in_line(&self) -> Option<(u64, ContactId, bool)> {
         self.contacts
             .values()
+            .filter(|c| !c.awaits_dynamics)
             .filter_map(|c| match c.state {
                 PopState::WaitingForTurn {
                     ticket,

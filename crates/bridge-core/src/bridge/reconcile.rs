@@ -48,28 +48,51 @@ impl Bridge {
         }
         // Whatever made this page ask first (a reload, storage it cannot trust, a contact answered before it
         // loaded): the sessions it may have made before are in its own Dynamics only.
-        if !self.reconciled_enough() && !self.reconcile_running() {
+        if (!self.reconciled_enough() || self.awaiting_dynamics()) && !self.reconcile_running() {
             self.reconcile_now();
         }
     }
 
-    /// A contact the agent already had when this page loaded may have been popped by the page before it, whose
-    /// storage may have been blocked, full or lost: Dynamics is asked which sessions exist before any pop,
-    /// unless it already answered during this load (its answer then waits in `dynamics_owners`).
+    /// A contact the agent already had when this page loaded (connected, or still ringing after its toast was
+    /// accepted) may have been popped by the page before it, whose storage may have been blocked, full or lost:
+    /// its toast is raised at once, but it pops only after Dynamics said which sessions exist, unless
+    /// Dynamics already named every session during this load (its owner then waits in `dynamics_owners`).
+    /// Only this contact waits; a reconciliation under way covers it.
     pub(super) fn ask_dynamics_before_popping(&mut self, id: &ContactId) {
-        if self.sessions_listed || (self.reconcile_first && !self.first_reconcile_done) {
+        if self.sessions_listed {
             return;
         }
+        let Some(c) = self.contacts.get_mut(id) else { return };
+        c.awaits_dynamics = true;
         self.trace(
             Some(id),
             "decision",
-            "already answered when the page loaded: asking Dynamics which sessions exist before popping".into(),
+            "already there when the page loaded: it pops once Dynamics says which sessions exist".into(),
         );
-        self.reconcile_first = true;
-        self.first_reconcile_done = false;
-        if self.cif == CifState::Ready {
+        if self.cif == CifState::Ready && !self.reconcile_running() {
             self.start_reconcile();
             self.finish_own_pops_when_following();
+        }
+    }
+
+    /// Whether a contact waits for Dynamics to say which sessions exist.
+    pub(super) fn awaiting_dynamics(&self) -> bool {
+        self.contacts.values().any(|c| c.awaits_dynamics)
+    }
+
+    /// Dynamics answered (or could not): contacts that waited for it may pop.
+    pub(super) fn release_contacts_awaiting_dynamics(&mut self) {
+        let waiting: Vec<ContactId> = self
+            .contacts
+            .values_mut()
+            .filter(|c| c.awaits_dynamics)
+            .map(|c| {
+                c.awaits_dynamics = false;
+                c.id.clone()
+            })
+            .collect();
+        for id in waiting {
+            self.drive(&id);
         }
     }
 
@@ -100,7 +123,6 @@ impl Bridge {
             self.retry_or_give_up(request, p.clone(), "getAllSessions failed or returned no list");
             return;
         };
-        self.sessions_listed = true;
         // A session closed while the list was on its way is not alive, whatever the list says.
         let alive: VecSet<String> = alive.into_iter().filter(|s| !self.session_was_closed(s)).collect();
         // Restored sessions: closed meanwhile, or asked about like the unknown ones below, because the tabs
@@ -233,9 +255,10 @@ impl Bridge {
             self.finish_reconcile_if_answered();
             return;
         }
-        if self.sessions.get(session_id).is_some_and(Option::is_some) {
+        if let Some(Some(owner)) = self.sessions.get(session_id).cloned() {
             // Restored with its contact: what storage said stands (tabs included), rather than an unknown owner
-            // that another contact could be given.
+            // that another contact could be given; without storage, it is what Dynamics keeps from now on.
+            self.record_tabs_in_dynamics(&owner);
             self.report(
                 Severity::Warning,
                 None,
@@ -334,6 +357,8 @@ impl Bridge {
                 }
                 // What Dynamics says of focus counts here too: tabs deferred until it is focused may open.
                 self.learn_focus_from(&sid, facts);
+                // Without storage, the merged list is what Dynamics keeps (a write held back while it was unknown).
+                self.record_tabs_in_dynamics(id);
                 return;
             }
             PopState::Popped { session_id, .. } => {
@@ -415,6 +440,13 @@ impl Bridge {
         }
         self.adopt_single_unattributed();
         self.settle_orphans();
+        // Every session named: a contact Streams delivers later finds its session in `dynamics_owners`.
+        if self.unnamed.is_empty() {
+            self.sessions_listed = true;
+        }
+        for c in self.contacts.values_mut() {
+            c.awaits_dynamics = false;
+        }
         self.dirty = true;
         if std::mem::take(&mut self.reconcile_again) {
             self.start_reconcile();
@@ -567,31 +599,58 @@ impl Bridge {
     /// While web storage is unavailable, the tabs requested in a contact's session are written into the
     /// session's own context (`ccbTabs`), where `getSession` finds them after a reload.
     pub(super) fn record_tabs_in_dynamics(&mut self, id: &ContactId) {
-        if self.storage_ok {
-            return;
+        if let Some(call) = self.tabs_record_call(id) {
+            self.send_cif(Some(id), Purpose::RecordTabs, call, 0);
         }
-        let Some(PopState::Popped { session_id, tabs }) = self.contacts.get(id).map(|c| c.state.clone()) else {
-            return;
+    }
+
+    /// The `updateContext` that records the contact's requested tabs in its session, when storage cannot: `None`
+    /// with working storage, before Dynamics confirmed a restored session, or with no tab. Each tab has a key of
+    /// its own (`ccbTab_<kind>`), which a later write never removes, so two writes carried out in either order
+    /// keep both; `ccbTabs` lists them for people reading the context.
+    pub(super) fn tabs_record_call(&self, id: &ContactId) -> Option<CifCall> {
+        if self.storage_ok {
+            return None;
+        }
+        let Some(PopState::Popped { session_id, tabs }) = self.contacts.get(id).map(|c| &c.state) else {
+            return None;
         };
+        // A restored session Dynamics has not confirmed yet: its context may list more than the stale slot (a
+        // write refused before the reload); it is recorded once `getSession` merged both.
+        if self.confirming(session_id) {
+            return None;
+        }
         let requested: Vec<&str> = tabs
             .iter()
             .filter(|(_, s)| **s != TabStatus::Deferred)
             .map(|(k, _)| k.as_str())
             .collect();
         if requested.is_empty() {
-            return;
+            return None;
         }
         let mut input = serde_json::Map::new();
         input.insert("ccbTabs".into(), serde_json::Value::String(requested.join(",")));
-        self.send_cif(
-            Some(id),
-            Purpose::RecordTabs,
-            CifCall::UpdateContext {
-                session_id: session_id.clone(),
-                input,
-            },
-            0,
-        );
+        for kind in &requested {
+            input.insert(
+                format!("{}{kind}", reply::TAB_KEY_PREFIX),
+                serde_json::Value::String("1".into()),
+            );
+        }
+        Some(CifCall::UpdateContext {
+            session_id: session_id.clone(),
+            input,
+        })
+    }
+
+    /// A restored session whose context Dynamics has not given yet (listed, asked about, or waiting for that
+    /// question's retry).
+    fn confirming(&self, session_id: &str) -> bool {
+        self.unverified_sessions.contains(session_id)
+            || self.identifying.values().any(|s| s == session_id)
+            || self
+                .retries
+                .values()
+                .any(|j| matches!(&j.call, CifCall::GetSession { session_id: s } if s == session_id))
     }
 
     /// Sessions Dynamics attributed to contacts not yet seen: forget those whose session closed.

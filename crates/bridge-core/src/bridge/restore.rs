@@ -119,7 +119,10 @@ impl Bridge {
     /// CIF became ready, or a restore arrived after it: reconcile first where the page cannot know, and give
     /// restored contacts a bound within which Streams must deliver them again.
     pub(super) fn after_ready_or_restore(&mut self) {
-        if self.reconcile_first && !self.first_reconcile_done || !self.unverified_sessions.is_empty() {
+        if self.reconcile_first && !self.first_reconcile_done
+            || !self.unverified_sessions.is_empty()
+            || self.awaiting_dynamics()
+        {
             self.start_reconcile();
         } else {
             self.first_reconcile_done = true;

@@ -108,6 +108,12 @@ impl Bridge {
                     cancellation_token: token,
                 }
             }
+            // The tabs as they are now: the list may have grown while the failed one waited.
+            (Purpose::RecordTabs, call) => job
+                .contact
+                .as_ref()
+                .and_then(|id| self.tabs_record_call(id))
+                .unwrap_or(call),
             (_, call) => call,
         };
         let request = self.send_cif_correlated(
@@ -248,7 +254,17 @@ impl Bridge {
                     format!("could not check which sessions are still open ({why}); restored sessions are trusted"),
                     false,
                 );
+                let trusted: Vec<ContactId> = self
+                    .unverified_sessions
+                    .iter()
+                    .filter_map(|sid| self.sessions.get(sid).cloned().flatten())
+                    .collect();
                 self.unverified_sessions.clear();
+                // Without storage, what the page restored is what Dynamics keeps from now on (held back while
+                // Dynamics could still have said more).
+                for id in trusted {
+                    self.record_tabs_in_dynamics(&id);
+                }
                 // Orphaned createSessions are settled only by an answer: ask again after another bound.
                 let due: Vec<RequestId> = self.orphan_due.iter().copied().collect();
                 for r in due {
@@ -264,6 +280,9 @@ impl Bridge {
                         self.drive(&id);
                     }
                 }
+                // Nor does a contact answered before the page loaded: a missing screen costs more than a
+                // second one.
+                self.release_contacts_awaiting_dynamics();
                 if mem::take(&mut self.reconcile_again) {
                     self.start_reconcile();
                 }

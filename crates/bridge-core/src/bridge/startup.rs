@@ -60,6 +60,9 @@ pub(super) struct Startup {
     library_url: Option<String>,
     /// The `getEnvironment` in flight (forgotten at its deadline, so a late answer is ignored).
     environment: Option<RequestId>,
+    /// How many times `getEnvironment` was asked again after CIF's time limit (bounded: a host may give that
+    /// answer at once, every time).
+    environment_resends: u32,
     /// The `setClickToAct(true)` in flight.
     click_to_act: Option<RequestId>,
     /// Whether the CCP is still to be started (once; again after Retry).
@@ -88,6 +91,7 @@ impl Default for Startup {
             cif_expected: false,
             library_url: None,
             environment: None,
+            environment_resends: 0,
             click_to_act: None,
             ccp_pending: true,
             dynamics: DynamicsStatus::default(),
@@ -103,6 +107,9 @@ impl Startup {
         usize::from(self.environment.is_some()) + usize::from(self.click_to_act.is_some())
     }
 }
+
+/// How many times `getEnvironment` is asked again after CIF's time limit, within `cifInitTimeoutMs`.
+const MAX_ENVIRONMENT_RESENDS: u32 = 2;
 
 impl Bridge {
     /// The shell reports what it saw and nothing else, so every start-up fact is judged here, against the state
@@ -142,7 +149,10 @@ impl Bridge {
     pub(super) fn take_startup_reply(&mut self, reply: CifReply) -> Option<CifReply> {
         if self.startup.environment == Some(reply.request) {
             if let CifOutcome::Rejected(v) = &reply.outcome {
-                if CifError::from_rejection(v).kind() == ErrorKind::NoAnswer {
+                if CifError::from_rejection(v).kind() == ErrorKind::NoAnswer
+                    && self.startup.environment_resends < MAX_ENVIRONMENT_RESENDS
+                {
+                    self.startup.environment_resends += 1;
                     // CIF's own time limit says nothing of Dynamics, and this call only reads: it is asked again,
                     // still within the deadline set at `CIFInitDone`.
                     self.trace(None, "startup", "getEnvironment: CIF's time limit, asking again".into());
