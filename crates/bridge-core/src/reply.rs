@@ -235,7 +235,7 @@ pub fn session_facts(value: &Value) -> Option<SessionFacts> {
     Some(facts)
 }
 
-/// The context key of one recorded tab: `ccbTab_<kind>` (`activity`, `customer`, `search`).
+/// The context key of one recorded tab: `ccbTab_<kind>` (`activity`, `customer`, `search`), `1` once requested.
 pub const TAB_KEY_PREFIX: &str = "ccbTab_";
 
 /// Adds recorded tab kinds (comma-separated) to what the session's context says was requested.
@@ -270,7 +270,9 @@ fn find_context_values(value: &Value, depth: usize, facts: &mut SessionFacts) {
                         }
                     }
                     k if k.starts_with(TAB_KEY_PREFIX) => {
-                        add_tabs(facts, k.strip_prefix(TAB_KEY_PREFIX).unwrap_or_default());
+                        if text().as_deref() == Some("1") {
+                            add_tabs(facts, k.strip_prefix(TAB_KEY_PREFIX).unwrap_or_default());
+                        }
                     }
                     _ => find_context_values(inner, depth + 1, facts),
                 }

@@ -6,7 +6,7 @@ mod common;
 
 use bridge_core::*;
 use common::*;
-use serde_json::json;
+use serde_json::{json, Map, Value};
 
 const ARN: &str = "arn:aws:connect:us-east-1:111122223333:instance/7a3e/agent/4f1c";
 
@@ -131,4 +131,93 @@ fn a_page_reloaded_mid_create_session_without_storage_opens_its_tabs_while_anoth
         );
         assert!(!calls.iter().any(|c| c.starts_with("createSession")), "{calls:?}");
     }
+}
+
+/// s1's context as Dynamics holds it: every `updateContext` merged in order.
+fn context_of(p: &Pair) -> Map<String, Value> {
+    let mut ctx = Map::new();
+    for (_, _, call) in p.all("updateContext") {
+        if let CifCall::UpdateContext { input, .. } = call {
+            for (k, v) in input {
+                ctx.insert(k, v);
+            }
+        }
+    }
+    ctx
+}
+
+fn customer_tabs(p: &Pair) -> usize {
+    p.all("createTab")
+        .into_iter()
+        .filter(|(_, _, c)| {
+            matches!(c, CifCall::CreateTab { template_parameters, .. }
+                if template_parameters.get("entityName") == Some(&json!("contact")))
+        })
+        .count()
+}
+
+/// Storage blocked: the customer tab is recorded in s1's context as requested, its `createTab` fails, and its
+/// retry waits for s1's focus (the agent moved on). A reload then finds the tab recorded as waiting, not as open,
+/// and opens it when s1 is focused.
+#[test]
+fn a_tab_back_to_waiting_after_it_was_recorded_still_opens_after_a_reload() {
+    let cfg = json!({"customerRecordTab": "tab"});
+    let config = || {
+        Config::resolve(&[ConfigLayer {
+            source: ConfigSource::Url,
+            values: cfg.as_object().cloned().unwrap(),
+        }])
+        .0
+    };
+    let customer = || {
+        attrs(&[
+            ("ms_customer_entity_name", "contact"),
+            ("LookupStatus", "SingleMatch"),
+            ("ms_contact_id", CUSTOMER_ID),
+        ])
+    };
+    let mut first = Pair::new(config());
+    first.ready();
+    first.input(storage_blocked());
+    if let Some((r, _, _)) = first.all("getAllSessions").into_iter().last() {
+        first.resolve(r, json!([]));
+    }
+    first.event(
+        CONTACT_ID,
+        ContactEventKind::Connected,
+        Some(snapshot("voice", "connected", Some(true), customer())),
+    );
+    first.can_create();
+    first.session_created("s1");
+    assert_eq!(customer_tabs(&first), 1);
+    let r = first.req("createTab");
+    first.reject(r, json!({"message": "Network request failed"}));
+    first.dynamics(
+        DynamicsHandler::SessionSwitched,
+        json!({"sessionId": "s1", "focused": false}),
+    );
+    first.dynamics(
+        DynamicsHandler::SessionSwitched,
+        json!({"sessionId": "s-other", "focused": true}),
+    );
+    first.advance(10_000);
+    assert_eq!(customer_tabs(&first), 1, "the retry waits for s1's focus");
+    let ctx = context_of(&first);
+
+    let mut p = Pair::new(config());
+    p.input(storage_blocked());
+    p.ready();
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Existing,
+        Some(snapshot("voice", "connected", Some(true), customer())),
+    );
+    let r = p.req("getAllSessions");
+    p.resolve(r, json!(["s1"]));
+    let r = p.req("getSession");
+    let mut context = ctx.clone();
+    context.insert("templateParameters".into(), json!({"contactId": CONTACT_ID}));
+    p.resolve(r, json!({"sessionId": "s1", "isFocused": true, "context": context}));
+    p.advance(5_000);
+    assert_eq!(customer_tabs(&p), 1, "context {ctx:?}");
 }

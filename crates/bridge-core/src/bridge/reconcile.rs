@@ -606,8 +606,8 @@ impl Bridge {
 
     /// The `updateContext` that records the contact's requested tabs in its session, when storage cannot: `None`
     /// with working storage, before Dynamics confirmed a restored session, or with no tab. Each tab has a key of
-    /// its own (`ccbTab_<kind>`), which a later write never removes, so two writes carried out in either order
-    /// keep both; `ccbTabs` lists them for people reading the context.
+    /// its own (`ccbTab_<kind>`: `1` requested, `0` waiting for focus), which a write for another tab never
+    /// removes, so two writes carried out in either order keep both; `ccbTabs` lists the requested ones.
     pub(super) fn tabs_record_call(&self, id: &ContactId) -> Option<CifCall> {
         if self.storage_ok {
             return None;
@@ -620,20 +620,22 @@ impl Bridge {
         if self.confirming(session_id) {
             return None;
         }
+        if tabs.is_empty() {
+            return None;
+        }
         let requested: Vec<&str> = tabs
             .iter()
             .filter(|(_, s)| **s != TabStatus::Deferred)
             .map(|(k, _)| k.as_str())
             .collect();
-        if requested.is_empty() {
-            return None;
-        }
         let mut input = serde_json::Map::new();
         input.insert("ccbTabs".into(), serde_json::Value::String(requested.join(",")));
-        for kind in &requested {
+        // "0" for a tab waiting for its session's focus: it may have been recorded before its request failed.
+        for (kind, status) in tabs.iter() {
+            let requested = if *status == TabStatus::Deferred { "0" } else { "1" };
             input.insert(
-                format!("{}{kind}", reply::TAB_KEY_PREFIX),
-                serde_json::Value::String("1".into()),
+                format!("{}{}", reply::TAB_KEY_PREFIX, kind.as_str()),
+                serde_json::Value::String(requested.into()),
             );
         }
         Some(CifCall::UpdateContext {

@@ -88,6 +88,8 @@ impl Bridge {
                     format!("{} tab retry deferred: its session is not focused", kind.as_str()),
                 );
                 self.set_tab(id, kind, TabStatus::Deferred);
+                // Recorded as requested before its request failed: recorded as waiting now.
+                self.record_tabs_in_dynamics(id);
                 return;
             }
         }
