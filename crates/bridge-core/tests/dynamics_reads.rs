@@ -122,12 +122,8 @@ fn get_session_focus_is_used_for_a_restored_session() {
 
 // ------------------------------------------------------------------ getEnvironment and CIF's time limit
 
-/// CIF's own time-limit rejection says nothing about the call (reference: "reported after frame reloads and
-/// handler registration", i.e. exactly at start-up); `getEnvironment` is read-only, so asking again costs
-/// nothing, whereas going live without Custom Parameters runs the whole shift on the wrong configuration
-/// (templates, presence rules, maxSessions, region).
-#[test]
-fn get_environment_time_limit_is_no_answer_and_is_asked_again() {
+/// A page whose CIF library just said `CIFInitDone`: its first call, `getEnvironment`, is on its way.
+fn asking_for_custom_parameters() -> Pair {
     let layers = vec![ConfigLayer {
         source: ConfigSource::Url,
         values: json!({"ccpUrl": "https://example.my.connect.aws/ccp-v2/"})
@@ -142,6 +138,16 @@ fn get_environment_time_limit_is_no_answer_and_is_asked_again() {
         cif_library: CifLibrary::AlreadyLoaded,
     }));
     p.input(Input::Startup(StartupInput::CifInitDone));
+    p
+}
+
+/// CIF's own time-limit rejection says nothing about the call (reference: "reported after frame reloads and
+/// handler registration", i.e. exactly at start-up); `getEnvironment` is read-only, so asking again costs
+/// nothing, whereas going live without Custom Parameters runs the whole shift on the wrong configuration
+/// (templates, presence rules, maxSessions, region).
+#[test]
+fn get_environment_time_limit_is_no_answer_and_is_asked_again() {
+    let mut p = asking_for_custom_parameters();
     let r = p.req("getEnvironment");
     p.advance(10_000);
     p.reject_time_limit(r, "GetEnvironment");
@@ -157,20 +163,7 @@ fn get_environment_time_limit_is_no_answer_and_is_asked_again() {
 /// and handler registration"): `getEnvironment` is asked again only a bounded number of times.
 #[test]
 fn get_environment_is_asked_again_a_bounded_number_of_times() {
-    let layers = vec![ConfigLayer {
-        source: ConfigSource::Url,
-        values: json!({"ccpUrl": "https://example.my.connect.aws/ccp-v2/"})
-            .as_object()
-            .cloned()
-            .unwrap(),
-    }];
-    let (config, _) = Config::resolve(&layers);
-    let mut p = Pair::new(config);
-    p.input(Input::Startup(StartupInput::Begin {
-        layers,
-        cif_library: CifLibrary::AlreadyLoaded,
-    }));
-    p.input(Input::Startup(StartupInput::CifInitDone));
+    let mut p = asking_for_custom_parameters();
     // The host rejects each call with CIF's time-limit message within a few milliseconds.
     for _ in 0..200 {
         let r = p.req("getEnvironment");
@@ -187,20 +180,7 @@ fn get_environment_is_asked_again_a_bounded_number_of_times() {
 /// getEnvironment: a time-limit rejection, then an answer: Custom Parameters applied once, Dynamics connected once.
 #[test]
 fn custom_parameters_from_a_repeated_get_environment_are_applied_once() {
-    let layers = vec![ConfigLayer {
-        source: ConfigSource::Url,
-        values: json!({"ccpUrl": "https://example.my.connect.aws/ccp-v2/"})
-            .as_object()
-            .cloned()
-            .unwrap(),
-    }];
-    let (config, _) = Config::resolve(&layers);
-    let mut p = Pair::new(config);
-    p.input(Input::Startup(StartupInput::Begin {
-        layers,
-        cif_library: CifLibrary::AlreadyLoaded,
-    }));
-    p.input(Input::Startup(StartupInput::CifInitDone));
+    let mut p = asking_for_custom_parameters();
     let r1 = p.req("getEnvironment");
     p.advance(10_000);
     p.reject_time_limit(r1, "GetEnvironment");
