@@ -597,7 +597,7 @@ impl Bridge {
     }
 
     /// While web storage is unavailable, the tabs requested in a contact's session are written into the
-    /// session's own context (`ccbTabs`), where `getSession` finds them after a reload.
+    /// session's own context ([`Bridge::tabs_record_call`]), where `getSession` finds them after a reload.
     pub(super) fn record_tabs_in_dynamics(&mut self, id: &ContactId) {
         if let Some(call) = self.tabs_record_call(id) {
             self.send_cif(Some(id), Purpose::RecordTabs, call, 0);
