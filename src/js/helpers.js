@@ -203,8 +203,8 @@ export function errorText(value) {
 //
 // The result: `{c, s, h, a?, i?, q?, p?, n?, e?, g?, m?, k?, brief?, err?}` (channel, state type, attributes
 // hash, attributes, inbound, queue name, phone number, customer name, email address, segment attributes,
-// initiation method, the agent's connection type; `brief` when only the first four were read), `{gone: true}` when `getType()` threw (Streams no longer
-// knows the contact). `err` lists `[field, expected, found]` for each getter that threw or gave the wrong type.
+// initiation method, the agent's connection type; `brief` when only the first four were read), `{gone: true}`
+// when `getType()` threw (Streams no longer knows the contact). `err` lists `[field, expected, found]` for each getter that threw or gave the wrong type.
 
 
 // Connect allows 32 KB of attributes per contact; anything far beyond is cut here, before it is copied into wasm.
