@@ -3,7 +3,7 @@
 // (the exact version pinned in package.json's devDependencies):
 //
 //   crates/bridge-core/src/phone/plans.txt          one line per country calling code (see FORMAT below)
-//   crates/bridge-core/tests/fixtures/phone-numbers.json
+//   crates/bridge-core/tests/spec/fixtures/phone-numbers.json
 //       real-format numbers (mobile examples shipped by libphonenumber-js; fixed-line numbers drawn with a fixed
 //       seed from libphonenumber-js's fixed-line patterns and kept only when libphonenumber-js calls them valid
 //       fixed-line numbers), each written in several ways people type them, with libphonenumber-js's own result
@@ -33,7 +33,7 @@ const mobileExamples = require('libphonenumber-js/examples.mobile.json');
 const libVersion = require('libphonenumber-js/package.json').version;
 
 export const PLANS_PATH = 'crates/bridge-core/src/phone/plans.txt';
-export const FIXTURE_PATH = 'crates/bridge-core/tests/fixtures/phone-numbers.json';
+export const FIXTURE_PATH = 'crates/bridge-core/tests/spec/fixtures/phone-numbers.json';
 const COMMAND = 'node scripts/gen-phone-metadata.mjs';
 
 // ---------------------------------------------------------------- the pattern subset

@@ -1,0 +1,133 @@
+//! §5: malformed, missing, oversized or hostile input never crashes or loses a contact; it is reported,
+//! personal data redacted, and the bridge falls back.
+#![allow(clippy::unwrap_used)]
+
+use super::common;
+
+use bridge_core::*;
+use common::*;
+use serde_json::json;
+
+#[test]
+fn rule_5_hostile_attributes_are_reported_and_fall_back() {
+    let mut p = Pair::default_ready();
+    let hostile = json!({
+        "ms_contact_id": {"name": "ms_contact_id", "value": "1 or 1=1"},
+        "LookupStatus": {"name": "LookupStatus", "value": "SingleMatch"},
+        "ms_notify_template": {"name": "x", "value": 42},
+        "ms_customer_name": {"name": "x", "value": format!("Eve\u{202e}{}", "A".repeat(1_000_000))},
+        "CreateTimeline": {"name": "x"},
+        "__proto__": {"name": "__proto__", "value": "polluted"},
+        "ms_searchText": {"name": "x", "value": "+1555'); DROP"},
+    });
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Connecting,
+        Some(snapshot("voice", "connecting", Some(true), hostile)),
+    );
+    assert_eq!(
+        p.take(),
+        vec!["notifyEvent extn_voice_notification"],
+        "default template"
+    );
+    let reports: Vec<String> = p.reports().iter().map(|r| r.message.clone()).collect();
+    assert_eq!(
+        reports,
+        vec![
+            format!("contact {CONTACT_ID}: attribute `ms_contact_id` value \"1 or 1=1\" refused: expected a GUID (8-4-4-4-12 hex digits, braces optional)"),
+            format!("contact {CONTACT_ID}: attribute `ms_customer_name` value \"[redacted]\" too long: cut to 200 characters"),
+            format!("contact {CONTACT_ID}: attribute `ms_notify_template` refused (a number): expected {{name, value}} with a string value"),
+            format!("contact {CONTACT_ID}: attribute `CreateTimeline` refused (an object without `value`): expected {{name, value}} with a string value"),
+        ]
+    );
+    p.accept_toast();
+    p.can_create();
+    p.session_created("s1");
+    // Single match with an invalid id → search, never a record tab with the bad id.
+    assert_eq!(
+        p.take().last().cloned(),
+        Some("createTab extn_search search +1555'); DROP".to_owned())
+    );
+    assert!(p.report_codes().contains(&"pop.fallback.search"));
+}
+
+#[test]
+fn rule_5_attributes_of_the_wrong_shape() {
+    for attributes in [
+        json!("a string"),
+        json!([1, 2]),
+        json!(7),
+        json!(null),
+        json!({"LookupStatus": []}),
+    ] {
+        let mut p = Pair::default_ready();
+        p.event(
+            CONTACT_ID,
+            ContactEventKind::Connected,
+            Some(snapshot("voice", "connected", Some(true), attributes)),
+        );
+        assert_eq!(p.take(), vec!["canCreateSession"]);
+    }
+}
+
+#[test]
+fn rule_5_personal_data_never_reaches_reports_or_the_trace() {
+    let mut p = Pair::default_ready();
+    p.ring(CONTACT_ID, Scenario::Single);
+    p.accept_toast();
+    p.can_create();
+    p.session_created("s1");
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Ended,
+        Some(voice("ended", Scenario::Single)),
+    );
+    let trace = p.bridge.export_trace();
+    for secret in ["5555550100", "Maria", "Campbell", "transcript"] {
+        assert!(!trace.contains(secret), "{secret} leaked into the trace");
+        assert!(
+            p.reports().iter().all(|r| !r.message.contains(secret)),
+            "{secret} leaked into a report"
+        );
+    }
+    let entries: serde_json::Value = serde_json::from_str(&trace).unwrap();
+    let first = &entries[0];
+    for key in ["at", "contact", "correlationId", "kind", "detail"] {
+        assert!(first.get(key).is_some(), "{key} missing in {first}");
+    }
+}
+
+#[test]
+fn rule_5_hostile_cif_results_and_rejections() {
+    let mut p = Pair::default_ready();
+    p.ring(CONTACT_ID, Scenario::Single);
+    let r = p.req("notifyEvent");
+    p.reject(r, json!("x".repeat(100_000)));
+    p.advance(500);
+    let r = p.req("notifyEvent");
+    p.resolve(r, json!({"value": {"actionName": ["Accept"]}}));
+    assert!(p.report_codes().contains(&"cif.notifyEvent.garbage"));
+    assert!(p.reports().iter().all(|r| r.message.len() < 1_000));
+}
+
+#[test]
+fn rule_5_odata_values_are_escaped() {
+    assert_eq!(
+        bridge_core::odata::filter_eq("fullname", "telephone1", "x' or contactid ne null &$top=1"),
+        "?$select=fullname&$filter=telephone1 eq 'x'' or contactid ne null %26$top=1'"
+    );
+}
+
+#[test]
+fn rule_5_trace_is_bounded() {
+    let mut p = Pair::with_config(json!({"traceCapacity": 10}));
+    for i in 0..100 {
+        p.event(
+            &format!("c{i}"),
+            ContactEventKind::Init,
+            Some(snapshot("chat", "ended", Some(true), attrs(&[]))),
+        );
+    }
+    let entries: Vec<serde_json::Value> = serde_json::from_str(&p.bridge.export_trace()).unwrap();
+    assert_eq!(entries.len(), 10);
+}

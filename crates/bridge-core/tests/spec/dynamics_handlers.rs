@@ -1,0 +1,86 @@
+//! Dynamics handlers: session switching (both spellings), closing, and the traced extension points.
+#![allow(clippy::unwrap_used)]
+
+use super::common;
+
+use bridge_core::*;
+use common::*;
+use serde_json::json;
+
+#[test]
+fn session_switched_tracks_the_focused_contact() {
+    let mut p = Pair::default_ready();
+    for (id, sid) in [("c1", "s1"), ("c2", "s2")] {
+        p.event(
+            id,
+            ContactEventKind::Connected,
+            Some(snapshot("chat", "connected", Some(true), attrs(&[]))),
+        );
+        p.can_create();
+        p.session_created(sid);
+    }
+    // A switch fires twice: old session false, new session true (either order, either spelling).
+    p.dynamics(
+        DynamicsHandler::SessionSwitched,
+        json!("{\"sessionId\":\"s2\",\"focussed\":true}"),
+    );
+    p.dynamics(
+        DynamicsHandler::SessionSwitched,
+        json!({"sessionId": "s1", "focused": false}),
+    );
+    assert_eq!(p.bridge.focused_contact().map(ContactId::as_str), Some("c2"));
+    p.dynamics(
+        DynamicsHandler::SessionSwitched,
+        json!({"sessionId": "s2", "focused": false}),
+    );
+    p.dynamics(
+        DynamicsHandler::SessionSwitched,
+        json!({"sessionId": "s1", "focused": "true"}),
+    );
+    assert_eq!(p.bridge.focused_contact().map(ContactId::as_str), Some("c1"));
+    p.dynamics(
+        DynamicsHandler::SessionSwitched,
+        json!({"sessionId": "home", "focused": true}),
+    );
+    assert_eq!(p.bridge.focused_contact(), None, "a session of another provider");
+    p.dynamics(
+        DynamicsHandler::SessionSwitched,
+        json!({"sessionId": "s1", "focused": true}),
+    );
+    p.dynamics(DynamicsHandler::SessionClosed, json!({"sessionId": "s1"}));
+    assert_eq!(p.bridge.focused_contact(), None);
+}
+
+#[test]
+fn bad_handler_payloads_are_reported() {
+    let mut p = Pair::default_ready();
+    for (h, payload) in [
+        (DynamicsHandler::SessionSwitched, json!("not json")),
+        (DynamicsHandler::SessionSwitched, json!({"sessionId": "s1"})),
+        (DynamicsHandler::SessionClosed, json!(42)),
+        (DynamicsHandler::ClickToAct, json!({})),
+        (DynamicsHandler::PresenceChanged, json!([])),
+    ] {
+        p.dynamics(h, payload);
+    }
+    assert_eq!(p.report_codes(), vec!["dynamics.payload.invalid"; 5]);
+    assert!(p.take().is_empty());
+}
+
+#[test]
+fn click_to_act_and_presence_are_traced_without_personal_data() {
+    let mut p = Pair::default_ready();
+    p.dynamics(
+        DynamicsHandler::ClickToAct,
+        json!("{\"value\":\"+15555550123\",\"name\":\"mobilephone\",\"format\":\"phone\"}"),
+    );
+    p.dynamics(
+        DynamicsHandler::PresenceChanged,
+        json!({"presenceInfo": {"presenceText": "Busy"}}),
+    );
+    let trace = p.bridge.export_trace();
+    assert!(trace.contains("onclicktoact field=mobilephone format=phone"));
+    assert!(trace.contains("dial …23 (E.164)"), "{trace}");
+    assert!(!trace.contains("5555550123"));
+    assert!(trace.contains("onPresenceChange"));
+}

@@ -1,0 +1,52 @@
+//! §3.9: outbound contacts get no incoming notification and pop on connect.
+#![allow(clippy::unwrap_used)]
+
+use super::common;
+
+use bridge_core::*;
+use common::*;
+
+#[test]
+fn item_09_outbound_no_notification_pop_on_connect() {
+    let mut p = Pair::default_ready();
+    let out = |state: &str| snapshot("voice", state, Some(false), seed_attributes(Scenario::NoMatch));
+    p.event(CONTACT_ID, ContactEventKind::Init, Some(out("init")));
+    p.event(CONTACT_ID, ContactEventKind::Connecting, Some(out("connecting")));
+    assert_eq!(p.take(), Vec::<String>::new());
+    p.event(CONTACT_ID, ContactEventKind::Connected, Some(out("connected")));
+    assert_eq!(p.take(), vec!["canCreateSession"]);
+}
+
+#[test]
+fn item_09_outbound_that_never_connects_pops_nothing() {
+    let mut p = Pair::default_ready();
+    let out = |state: &str| snapshot("voice", state, Some(false), attrs(&[]));
+    p.event(CONTACT_ID, ContactEventKind::Connecting, Some(out("connecting")));
+    p.event(CONTACT_ID, ContactEventKind::Ended, Some(out("ended")));
+    p.event(CONTACT_ID, ContactEventKind::Destroyed, None);
+    assert_eq!(p.take(), Vec::<String>::new());
+}
+
+/// §3.9: "Outbound contacts … get no incoming notification". The shell reads the direction again when its first
+/// read could not tell (`isInbound()` threw: `inbound: None`, read as "maybe inbound"). Once Streams says the
+/// contact is outbound, the toast raised meanwhile is withdrawn, as it is for an agent-started email.
+#[test]
+fn a_toast_raised_before_the_direction_was_known_goes_when_the_call_is_outbound() {
+    let mut p = Pair::default_ready();
+    let mut first = snapshot("voice", "connecting", None, attrs(&[]));
+    first.phone_number = None;
+    p.event(CONTACT_ID, ContactEventKind::Init, Some(first));
+    assert_eq!(p.all("notifyEvent").len(), 1);
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Connecting,
+        Some(snapshot("voice", "connecting", Some(false), attrs(&[]))),
+    );
+    p.advance(1_000);
+    assert_eq!(
+        p.all("cancelEvent").len(),
+        1,
+        "outbound call still announced as incoming: {:?}",
+        p.take()
+    );
+}

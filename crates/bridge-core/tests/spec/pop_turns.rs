@@ -1,0 +1,405 @@
+//! §3.8 and §3.12 with CIF's real semantics: `createTab` opens in the *focused* session and `createSession`
+//! focuses the session it creates, so pops run one at a time and tabs open only while their contact's session is
+//! focused; and CIF's own 10 s time limit ("Timeout occurred as no response was received from listener window")
+//! means *no answer*, never a reason to repeat a `createSession` or a `createTab`.
+#![allow(clippy::unwrap_used)]
+
+use super::common;
+
+use bridge_core::*;
+use common::*;
+use serde_json::{json, Value};
+
+fn activity(n: u8) -> String {
+    format!("{n}{n}{n}{n}{n}{n}{n}{n}-{n}{n}{n}{n}-4{n}{n}{n}-8{n}{n}{n}-{n}{n}{n}{n}{n}{n}{n}{n}{n}{n}{n}{n}")
+}
+
+/// A connected chat whose flow created an activity (so its pop opens one record tab).
+fn chat(p: &mut Pair, id: &str, n: u8) {
+    let a = activity(n);
+    let attributes = attrs(&[
+        ("CreateTimeline", "true"),
+        ("ms_activity_id", &a),
+        ("ms_entityrecord_entity_name", "phonecall"),
+    ]);
+    p.event(
+        id,
+        ContactEventKind::Connected,
+        Some(snapshot("chat", "connected", Some(true), attributes)),
+    );
+}
+
+fn switched(p: &mut Pair, session: &str, focused: bool) {
+    p.dynamics(
+        DynamicsHandler::SessionSwitched,
+        json!(format!("{{\"sessionId\":\"{session}\",\"focused\":{focused}}}")),
+    );
+}
+
+/// CIF's time-limit rejection in its other shape: the same object as JSON text (`Pair::reject_time_limit` sends the object).
+fn time_limit(p: &mut Pair, request: RequestId, method: &str) {
+    p.reject(
+        request,
+        json!(format!(
+            "{{\"message\":\"{CIF_TIME_LIMIT}\",\"msdyn_name\":\"{method}\"}}"
+        )),
+    );
+}
+
+/// Runs the current turn's contact from canCreateSession to its session `session`.
+fn create(p: &mut Pair, session: &str) {
+    p.can_create();
+    p.session_created(session);
+}
+
+/// Chats a and b; a has its session `s-a` (its tab in flight), b is next in line; the commands so far taken.
+fn two_chats_first_popped() -> Pair {
+    let mut p = Pair::default_ready();
+    chat(&mut p, "chat-a", 1);
+    chat(&mut p, "chat-b", 2);
+    create(&mut p, "s-a");
+    p.take();
+    p
+}
+
+#[test]
+fn item_08_pops_take_turns_first_come_first_served() {
+    let mut p = Pair::default_ready();
+    chat(&mut p, "chat-a", 1);
+    chat(&mut p, "chat-b", 2);
+    chat(&mut p, "chat-c", 3);
+    assert_eq!(p.take(), vec!["canCreateSession"]);
+    create(&mut p, "s-a");
+    // a's tab is requested in a's (focused) session. b asks canCreateSession meanwhile (it focuses nothing),
+    // but its createSession waits: the tab's answer is part of a's turn.
+    assert_eq!(
+        p.take(),
+        vec![
+            "createSession extn_chat_session".to_owned(),
+            format!("createTab extn_entity_record phonecall {}", activity(1)),
+            "canCreateSession".to_owned(),
+        ]
+    );
+    assert_eq!(p.last("canCreateSession").1.unwrap().as_str(), "chat-b");
+    p.can_create();
+    assert!(p.take().is_empty(), "b's createSession waits for a's tab");
+    assert_eq!(p.bridge.contact_state("chat-b"), Some("WaitingForTurn"));
+    assert_eq!(p.bridge.contact_state("chat-c"), Some("WaitingForTurn"));
+    let tab = p.req("createTab");
+    p.resolve(tab, json!("tab-1"));
+    assert_eq!(
+        p.take(),
+        vec!["createSession extn_chat_session"],
+        "b's turn starts without asking again"
+    );
+    assert_eq!(p.last("createSession").1.unwrap().as_str(), "chat-b");
+    p.session_created("s-b");
+    assert_eq!(p.last("canCreateSession").1.unwrap().as_str(), "chat-c");
+    let tab = p.req("createTab");
+    p.resolve(tab, json!("tab-2"));
+    create(&mut p, "s-c");
+    let tabs: Vec<(Option<ContactId>, Value)> = p
+        .all("createTab")
+        .into_iter()
+        .map(|(_, c, call)| (c, params(&call)["entityId"].clone()))
+        .collect();
+    for (i, id) in ["chat-a", "chat-b", "chat-c"].into_iter().enumerate() {
+        assert_eq!(tabs[i].0.as_ref().unwrap().as_str(), id);
+        assert_eq!(tabs[i].1, json!(activity(i as u8 + 1)));
+    }
+    assert_eq!(p.all("canCreateSession").len(), 3, "one capacity check per contact");
+}
+
+#[test]
+fn item_08_a_contact_that_asked_ahead_still_waits_for_capacity_when_dynamics_says_no() {
+    let mut p = two_chats_first_popped();
+    let ask = p.req("canCreateSession");
+    p.resolve(ask, json!(false));
+    assert_eq!(p.bridge.contact_state("chat-b"), Some("WaitingForCapacity"));
+    let tab = p.req("createTab");
+    p.resolve(tab, json!("tab-1"));
+    assert!(
+        p.take().iter().all(|c| !c.starts_with("createSession")),
+        "no session without capacity"
+    );
+}
+
+#[test]
+fn item_15_an_unanswered_create_session_holds_the_turn_for_pop_turn_ms_only() {
+    let mut p = Pair::default_ready();
+    chat(&mut p, "chat-a", 1);
+    chat(&mut p, "chat-b", 2);
+    p.can_create();
+    p.take();
+    p.advance(1_499);
+    assert!(p.take().is_empty(), "b waits while a's createSession is young");
+    p.advance(1);
+    // a keeps waiting for its answer (never repeated); b's turn starts.
+    assert_eq!(p.take(), vec!["canCreateSession"]);
+    assert_eq!(p.bridge.contact_state("chat-a"), Some("CreatingSession"));
+    assert_eq!(p.last("canCreateSession").1.unwrap().as_str(), "chat-b");
+    p.can_create();
+    let a_create = p.all("createSession")[0].0;
+    // b's session answers first and is focused; a's late answer does not say a is focused (CIF focused b
+    // after it), so a's tab waits until the agent looks at a's session.
+    p.session_created("s-b");
+    assert_eq!(p.bridge.focused_contact().map(ContactId::as_str), Some("chat-b"));
+    p.take();
+    p.resolve(a_create, json!("s-a"));
+    assert_eq!(p.bridge.session_of("chat-a"), Some("s-a"));
+    assert!(p.take().is_empty(), "no tab for a while b's session is focused");
+    let b_tab = p.req("createTab");
+    p.resolve(b_tab, json!("tab-b"));
+    switched(&mut p, "s-b", false);
+    switched(&mut p, "s-a", true);
+    assert_eq!(
+        p.take(),
+        vec![format!("createTab extn_entity_record phonecall {}", activity(1))]
+    );
+    assert_eq!(p.all("createSession").len(), 2);
+}
+
+#[test]
+fn item_15_while_a_create_session_is_unanswered_a_new_session_is_attributed_by_dynamics_only() {
+    let mut p = Pair::default_ready();
+    chat(&mut p, "chat-a", 1);
+    chat(&mut p, "chat-b", 2);
+    p.can_create();
+    p.take();
+    p.advance(12_000);
+    // a is overdue (reconciled, never repeated); b started after popTurnMs.
+    assert_eq!(p.bridge.contact_state("chat-a"), Some("CreatingSession"));
+    assert_eq!(p.last("canCreateSession").1.unwrap().as_str(), "chat-b");
+    let reconcile = p.req("getAllSessions");
+    p.can_create();
+    p.resolve(reconcile, json!(["s-maybe-b"]));
+    let ask = p.req("getSession");
+    p.resolve(
+        ask,
+        json!({"sessionId": "s-maybe-b", "context": {"contactId": "chat-b"}}),
+    );
+    assert_eq!(p.bridge.session_of("chat-a"), None);
+    assert_eq!(p.bridge.session_of("chat-b"), Some("s-maybe-b"));
+    assert_eq!(p.all("createSession").len(), 2);
+}
+
+#[test]
+fn item_08_a_stuck_tab_holds_the_turn_for_one_deadline_only() {
+    let mut p = two_chats_first_popped();
+    p.can_create();
+    assert!(p.take().is_empty(), "b waits while a's tab is young");
+    p.advance(12_000);
+    assert_eq!(p.take(), vec!["createSession extn_chat_session"]);
+    assert_eq!(p.last("createSession").1.unwrap().as_str(), "chat-b");
+    assert!(p.report_codes().contains(&"cif.createTab.timeout"));
+}
+
+#[test]
+fn item_08_tabs_wait_while_the_agent_looks_at_another_session() {
+    let mut p = Pair::default_ready();
+    chat(&mut p, "chat-a", 1);
+    p.can_create();
+    // Dynamics focuses the new session, and the agent switches away before the answer arrives.
+    switched(&mut p, "s-a", true);
+    switched(&mut p, "s-a", false);
+    switched(&mut p, "s-other", true);
+    p.take();
+    p.session_created("s-a");
+    assert!(p.take().is_empty(), "no createTab while another session is focused");
+    assert_eq!(p.bridge.contact_state("chat-a"), Some("Popped"));
+    assert_eq!(p.bridge.focused_contact(), None);
+    // Back to a's session: its tab opens now.
+    switched(&mut p, "s-other", false);
+    switched(&mut p, "s-a", true);
+    assert_eq!(
+        p.take(),
+        vec![format!("createTab extn_entity_record phonecall {}", activity(1))]
+    );
+    assert_eq!(p.bridge.focused_contact().map(ContactId::as_str), Some("chat-a"));
+    // Focusing it again opens nothing twice.
+    switched(&mut p, "s-a", false);
+    switched(&mut p, "s-a", true);
+    assert!(p.take().is_empty());
+}
+
+#[test]
+fn item_08_a_deferred_pop_does_not_block_the_next_contact() {
+    let mut p = Pair::default_ready();
+    chat(&mut p, "chat-a", 1);
+    chat(&mut p, "chat-b", 2);
+    p.can_create();
+    switched(&mut p, "s-a", true);
+    switched(&mut p, "s-a", false);
+    p.session_created("s-a");
+    // a's tab is deferred, so b's turn starts at once; b's session takes the focus.
+    assert_eq!(p.last("canCreateSession").1.unwrap().as_str(), "chat-b");
+    p.take();
+    p.can_create();
+    switched(&mut p, "s-a", true);
+    assert!(
+        p.take().iter().all(|c| !c.starts_with("createTab")),
+        "not while b's createSession is in flight: {:?}",
+        p.log
+    );
+    p.session_created("s-b");
+    // b's createSession focused s-b (after a's switch event): b's tab opens, a's waits.
+    let tabs: Vec<String> = p
+        .all("createTab")
+        .into_iter()
+        .map(|(_, c, _)| c.unwrap().to_string())
+        .collect();
+    assert_eq!(tabs, vec!["chat-b"]);
+    let tab = p.req("createTab");
+    p.resolve(tab, json!("t"));
+    switched(&mut p, "s-b", false);
+    switched(&mut p, "s-a", true);
+    let tabs: Vec<String> = p
+        .all("createTab")
+        .into_iter()
+        .map(|(_, c, _)| c.unwrap().to_string())
+        .collect();
+    assert_eq!(tabs, vec!["chat-b", "chat-a"]);
+}
+
+#[test]
+fn item_08_a_closed_session_gets_no_deferred_tab() {
+    let mut p = Pair::default_ready();
+    chat(&mut p, "chat-a", 1);
+    p.can_create();
+    switched(&mut p, "s-a", true);
+    switched(&mut p, "s-a", false);
+    p.session_created("s-a");
+    p.dynamics(DynamicsHandler::SessionClosed, json!({"sessionId": "s-a"}));
+    switched(&mut p, "s-a", true);
+    assert!(p.all("createTab").is_empty());
+    assert_eq!(p.bridge.contact_state("chat-a"), Some("SessionClosed"));
+}
+
+#[test]
+fn item_12_cif_time_limit_on_create_session_is_no_answer() {
+    for as_object in [false, true] {
+        let mut p = Pair::default_ready();
+        p.connected_until_create_session();
+        p.take();
+        let create = p.req("createSession");
+        if as_object {
+            p.reject_time_limit(create, "CreateSession");
+        } else {
+            time_limit(&mut p, create, "CreateSession");
+        }
+        // Never repeated: reconcile instead, and keep waiting.
+        assert_eq!(p.take(), vec!["getAllSessions"]);
+        assert_eq!(p.bridge.contact_state(CONTACT_ID), Some("CreatingSession"));
+        assert!(p.report_codes().contains(&"cif.createSession.timeout"));
+        let r = p.req("getAllSessions");
+        p.resolve(r, json!([]));
+        p.advance(12_000);
+        // Our own deadline looks once more (Dynamics may have been slow), still without repeating.
+        assert_eq!(p.take(), vec!["getAllSessions"]);
+        let r = p.req("getAllSessions");
+        switched(&mut p, "late", true);
+        p.resolve(r, json!("[\"late\"]"));
+        // Dynamics says whose it is: a Map in the CIF sample, an object once the shell converted it.
+        let ask = p.req("getSession");
+        p.resolve(
+            ask,
+            json!({"sessionId": "late", "context": {"templateParameters": {"contactId": CONTACT_ID}}}),
+        );
+        assert_eq!(p.bridge.session_of(CONTACT_ID), Some("late"));
+        assert_eq!(p.all("createSession").len(), 1);
+        assert_eq!(
+            p.take(),
+            vec![
+                "getSession".to_owned(),
+                format!("createTab extn_entity_record phonecall {ACTIVITY_ID}")
+            ]
+        );
+        assert_eq!(
+            p.report_codes()
+                .iter()
+                .filter(|c| **c == "cif.createSession.timeout")
+                .count(),
+            1
+        );
+    }
+}
+
+#[test]
+fn item_12_cif_time_limit_on_create_tab_is_not_repeated() {
+    let mut p = two_chats_first_popped();
+    let tab = p.req("createTab");
+    time_limit(&mut p, tab, "CreateTab");
+    p.advance(600_000);
+    assert_eq!(p.all("createTab").len(), 1, "never repeated");
+    // The turn moved on at once.
+    assert_eq!(p.last("canCreateSession").1.unwrap().as_str(), "chat-b");
+    assert_eq!(
+        p.report_codes()
+            .iter()
+            .filter(|c| **c == "cif.createTab.timeout")
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn item_12_cif_time_limit_on_calls_without_side_effects_keeps_bounded_retries() {
+    let mut p = Pair::default_ready();
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Connected,
+        Some(voice("connected", Scenario::Single)),
+    );
+    for _ in 0..4 {
+        let r = p.req("canCreateSession");
+        time_limit(&mut p, r, "CanCreateSession");
+        p.advance(10_000);
+    }
+    // 1 + 3 retries, then createSession anyway (the existing give-up rule).
+    assert_eq!(p.all("canCreateSession").len(), 4);
+    assert_eq!(p.all("createSession").len(), 1);
+    // cancelEvent too.
+    let mut p = Pair::default_ready();
+    p.ring(CONTACT_ID, Scenario::Single);
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Missed,
+        Some(voice("missed", Scenario::Single)),
+    );
+    let r = p.req("cancelEvent");
+    time_limit(&mut p, r, "CancelEvent");
+    p.advance(500);
+    assert_eq!(p.all("cancelEvent").len(), 2);
+}
+
+/// §3.15: a `canCreateSession` that Dynamics does not answer holds the next contact for `popTurnMs`, not for a
+/// CIF deadline; the slow one goes first again when its "yes" comes.
+#[test]
+fn a_slow_can_create_session_lets_the_next_contact_start_within_the_turn_bound() {
+    let mut p = Pair::default_ready();
+    p.event(
+        "a",
+        ContactEventKind::Connected,
+        Some(voice("connected", Scenario::Single)),
+    );
+    let a_check = p.req("canCreateSession");
+    p.advance(100);
+    p.event(
+        "b",
+        ContactEventKind::Connected,
+        Some(voice("connected", Scenario::Multi)),
+    );
+    p.advance(2_400);
+    let checks = p.all("canCreateSession");
+    assert_eq!(checks.len(), 2, "B asks within 2.5 s of its accept");
+    assert_eq!(checks[1].1.as_ref().map(ContactId::as_str), Some("b"));
+    p.resolve(a_check, json!(true));
+    p.resolve(checks[1].0, json!(true));
+    let creates: Vec<_> = p.all("createSession").iter().map(|(_, c, _)| c.clone()).collect();
+    assert_eq!(creates.len(), 1, "one session at a time");
+    assert_eq!(
+        creates[0].as_ref().map(ContactId::as_str),
+        Some("a"),
+        "the slow one keeps its place"
+    );
+}

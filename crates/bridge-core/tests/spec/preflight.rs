@@ -1,0 +1,171 @@
+//! §1 Preflight: once CIF is up, every template the configuration names is looked up in Dynamics, and each
+//! missing one is named with the key that names it — before the first contact, never delaying a pop.
+#![allow(clippy::unwrap_used)]
+
+use super::common;
+
+use bridge_core::*;
+use common::*;
+use serde_json::json;
+
+/// The preflight searches: (request, entity, query).
+fn searches(p: &Pair) -> Vec<(RequestId, String, String)> {
+    p.all("searchAndOpenRecords")
+        .into_iter()
+        .map(|(r, _, call)| match call {
+            CifCall::SearchAndOpenRecords {
+                entity_name,
+                query,
+                search_only,
+            } => {
+                assert!(search_only, "a preflight search never opens anything");
+                (r, entity_name, query)
+            }
+            _ => unreachable!(),
+        })
+        .collect()
+}
+
+/// Dynamics' answer: a JSON string of the records found, as `searchAndOpenRecords` resolves.
+fn records(names: &[&str]) -> serde_json::Value {
+    let list: Vec<serde_json::Value> = names.iter().map(|n| json!({"msdyn_uniquename": n})).collect();
+    json!(serde_json::to_string(&list).unwrap())
+}
+
+#[test]
+fn every_configured_template_is_looked_up_once_by_unique_name_per_entity() {
+    let p = Pair::default_ready();
+    let s = searches(&p);
+    let entities: Vec<&str> = s.iter().map(|(_, e, _)| e.as_str()).collect();
+    assert_eq!(
+        entities,
+        [
+            "msdyn_notificationtemplate",
+            "msdyn_sessiontemplate",
+            "msdyn_applicationtabtemplate"
+        ]
+    );
+    assert_eq!(
+        s[0].2,
+        "?$select=msdyn_uniquename&$filter=msdyn_uniquename eq 'extn_voice_notification' or msdyn_uniquename eq \
+         'extn_chat_notification' or msdyn_uniquename eq 'extn_task_notification' or msdyn_uniquename eq \
+         'extn_email_notification'"
+    );
+    assert!(s[2].2.contains("'extn_entity_record'") && s[2].2.contains("'extn_search'"));
+    let mut again = p;
+    again.ready();
+    assert_eq!(searches(&again).len(), 3, "once per page load");
+}
+
+#[test]
+fn each_missing_template_is_named_with_its_key_and_where_to_create_it() {
+    let mut p = Pair::default_ready();
+    let s = searches(&p);
+    p.resolve(
+        s[0].0,
+        records(&[
+            "extn_voice_notification",
+            "EXTN_TASK_NOTIFICATION",
+            "extn_email_notification",
+        ]),
+    );
+    p.resolve(s[1].0, json!({"value": [{"msdyn_uniquename": "extn_voice_identified_session"}, {"msdyn_uniquename": "extn_chat_session"}, {"msdyn_uniquename": "extn_task_session"}, {"msdyn_uniquename": "extn_email_session"}]}));
+    p.resolve(s[2].0, records(&["extn_entity_record", "extn_search"]));
+    let missing: Vec<&Report> = p
+        .reports()
+        .into_iter()
+        .filter(|r| r.code == "preflight.template.missing")
+        .collect();
+    assert_eq!(missing.len(), 1, "{missing:#?}");
+    let m = &missing[0];
+    assert!(m.agent_visible);
+    assert!(m.message.contains("extn_chat_notification"), "{}", m.message);
+    assert!(
+        m.message.contains("chatNotificationTemplate"),
+        "the key naming it: {}",
+        m.message
+    );
+    assert!(
+        m.message.contains("Notification templates"),
+        "where to create it: {}",
+        m.message
+    );
+}
+
+#[test]
+fn a_template_the_flow_names_is_checked_the_first_time_it_is_seen() {
+    let mut p = Pair::default_ready();
+    let configured = searches(&p).len();
+    let a = attrs(&[("ms_notify_template", "abc_flow_toast"), ("LookupStatus", "NoMatch")]);
+    p.event(
+        "c-1",
+        ContactEventKind::Connecting,
+        Some(snapshot("voice", "connecting", Some(true), a.clone())),
+    );
+    p.event(
+        "c-2",
+        ContactEventKind::Connecting,
+        Some(snapshot("voice", "connecting", Some(true), a)),
+    );
+    let s = searches(&p);
+    assert_eq!(s.len(), configured + 1, "checked once, not per contact");
+    let (r, entity, query) = s.last().unwrap().clone();
+    assert_eq!(entity, "msdyn_notificationtemplate");
+    assert!(query.ends_with("msdyn_uniquename eq 'abc_flow_toast'"), "{query}");
+    p.resolve(r, json!("[]"));
+    let named = p
+        .reports()
+        .into_iter()
+        .find(|r| r.code == "preflight.template.missing")
+        .unwrap();
+    assert!(named.message.contains("ms_notify_template"), "{}", named.message);
+}
+
+#[test]
+fn the_preflight_never_delays_a_pop_and_its_failures_are_quiet() {
+    let mut p = Pair::new(Config::default());
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Connected,
+        Some(voice("connected", Scenario::Single)),
+    );
+    p.ready();
+    // The pop's first call leaves before the preflight's searches.
+    let methods: Vec<&str> = p
+        .log
+        .iter()
+        .filter_map(|c| match c {
+            Command::Cif { call, .. } => Some(call.method_name()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(methods[0], "canCreateSession", "{methods:?}");
+    for (r, _, _) in searches(&p) {
+        p.reject(
+            r,
+            json!({"message": "Timeout occurred as no response was received from listener window"}),
+        );
+    }
+    p.can_create();
+    p.session_created("s1");
+    assert_eq!(p.bridge.session_of(CONTACT_ID), Some("s1"));
+    let quiet = p
+        .reports()
+        .into_iter()
+        .filter(|r| r.code == "preflight.unavailable")
+        .count();
+    assert_eq!(quiet, 3);
+    assert!(p
+        .reports()
+        .iter()
+        .filter(|r| r.code.starts_with("preflight"))
+        .all(|r| !r.agent_visible));
+    p.advance(600_000);
+    assert_eq!(searches(&p).len(), 3, "never retried");
+}
+
+#[test]
+fn the_preflight_is_off_with_its_key() {
+    let p = Pair::with_config(json!({"preflight": false}));
+    assert!(searches(&p).is_empty());
+}

@@ -1,0 +1,53 @@
+//! The session limit: contacts wait (agent-visible) and pop when a session closes; none is lost.
+#![allow(clippy::unwrap_used)]
+
+use super::common;
+
+use bridge_core::*;
+use common::*;
+use serde_json::json;
+
+fn connect(p: &mut Pair, id: &str) {
+    p.event(
+        id,
+        ContactEventKind::Connected,
+        Some(snapshot("chat", "connected", Some(true), attrs(&[]))),
+    );
+}
+
+#[test]
+fn session_limit_contacts_wait_and_pop_when_a_session_closes() {
+    let mut p = Pair::with_config(json!({"maxSessions": 2}));
+    for (id, sid) in [("c1", "s1"), ("c2", "s2")] {
+        connect(&mut p, id);
+        p.can_create();
+        p.session_created(sid);
+    }
+    p.take();
+    connect(&mut p, "c3");
+    connect(&mut p, "c4");
+    assert!(p.take().is_empty());
+    let limit: Vec<_> = p.reports().into_iter().filter(|r| r.code == "session.limit").collect();
+    assert_eq!(limit.len(), 2);
+    assert!(limit[0].agent_visible && limit[0].message.contains("contact c3 waiting"));
+    p.dynamics(DynamicsHandler::SessionClosed, json!("{\"sessionId\":\"s1\"}"));
+    assert_eq!(p.take(), vec!["canCreateSession"]);
+    assert_eq!(p.bridge.contact_state("c3"), Some("CheckingCapacity"));
+    assert_eq!(p.bridge.contact_state("c4"), Some("WaitingForCapacity"));
+    p.can_create();
+    p.session_created("s3");
+    p.dynamics(DynamicsHandler::SessionClosed, json!({"sessionId": "s2"}));
+    p.can_create();
+    p.session_created("s4");
+    assert_eq!(p.bridge.session_of("c4"), Some("s4"));
+}
+
+#[test]
+fn session_limit_cif_says_no() {
+    let mut p = Pair::default_ready();
+    connect(&mut p, "c1");
+    let r = p.req("canCreateSession");
+    p.resolve(r, json!("false"));
+    assert_eq!(p.bridge.contact_state("c1"), Some("WaitingForCapacity"));
+    assert!(p.reports().iter().any(|r| r.code == "session.limit" && r.agent_visible));
+}

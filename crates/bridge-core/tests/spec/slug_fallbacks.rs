@@ -1,0 +1,194 @@
+//! §2, §3.4, §5: what the tabs use when a slug is refused, missing, or comes after the pop.
+#![allow(clippy::unwrap_used)]
+
+use super::common;
+
+use bridge_core::*;
+use common::*;
+use serde_json::json;
+
+/// Connected contact on `channel` with `attributes`, popped into session `s1`: the tab calls that follow.
+fn pop_on(channel: &str, attributes: serde_json::Value, config: serde_json::Value) -> Vec<String> {
+    let mut p = Pair::with_config(config);
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Connected,
+        Some(snapshot(channel, "connected", Some(true), attributes)),
+    );
+    p.can_create();
+    p.session_created("s1");
+    p.take()
+        .into_iter()
+        .skip_while(|c| !c.starts_with("createSession"))
+        .skip(1)
+        .collect()
+}
+
+/// §3.4 + §5: the customer record tab's entity is `ms_customer_entity_name`; a value §2 refuses leads to the
+/// fallback (a search instead of the record), never to a record of an entity the flow did not name.
+#[test]
+fn a_refused_customer_entity_name_leads_to_a_search_not_a_record_of_another_entity() {
+    let calls = pop_on(
+        "voice",
+        attrs(&[
+            ("LookupStatus", "SingleMatch"),
+            ("ms_customer_entity_name", "Account"), // refused by §2's ^[a-z]… rule
+            ("ms_contact_id", CUSTOMER_ID),         // an *account* id
+            ("ms_searchText", PHONE),
+        ]),
+        json!({"customerRecordTab": "tab"}),
+    );
+    assert!(
+        !calls.iter().any(|c| c.contains(&format!("contact {CUSTOMER_ID}"))),
+        "record tab opened for an entity the flow never named: {calls:?}"
+    );
+    assert!(
+        calls.iter().any(|c| c.contains("search +15555550100")),
+        "no search instead: {calls:?}"
+    );
+}
+
+/// §3.4: the activity tab's `entityName` is `ms_entityrecord_entity_name`. A chat's activity (the seed: "based
+/// off interaction type; phonecall, chat") without that name is not opened as a `phonecall` record: only a
+/// call's activity defaults to `phonecall`.
+#[test]
+fn a_chats_activity_without_its_entity_name_is_not_opened_as_a_phonecall() {
+    let calls = pop_on(
+        "chat",
+        attrs(&[
+            ("LookupStatus", "SingleMatch"),
+            ("ms_contact_id", CUSTOMER_ID),
+            ("CreateTimeline", "true"),
+            ("ms_activity_id", ACTIVITY_ID),
+        ]),
+        json!({}),
+    );
+    assert!(
+        !calls.iter().any(|c| c.contains(&format!("phonecall {ACTIVITY_ID}"))),
+        "a chat's activity opened as a phonecall record: {calls:?}"
+    );
+}
+
+/// §3.4: "CreateTimeline true and a valid activity id → createTab …". Attributes the flow (or an
+/// UpdateContactAttributes call) sets after the session exists arrive on the next refresh (streams#566).
+#[test]
+fn an_activity_the_flow_names_after_the_pop_gets_its_tab() {
+    let mut p = Pair::default_ready();
+    let first = attrs(&[("LookupStatus", "SingleMatch"), ("ms_contact_id", CUSTOMER_ID)]);
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Connected,
+        Some(snapshot("voice", "connected", Some(true), first)),
+    );
+    p.can_create();
+    p.session_created("s1");
+    p.take();
+    let later = attrs(&[
+        ("LookupStatus", "SingleMatch"),
+        ("ms_contact_id", CUSTOMER_ID),
+        ("CreateTimeline", "true"),
+        ("ms_entityrecord_entity_name", "phonecall"),
+        ("ms_entityrecord_record_id", ACTIVITY_ID),
+    ]);
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Refresh,
+        Some(snapshot("voice", "connected", Some(true), later)),
+    );
+    p.advance(5_000);
+    let calls = p.take();
+    assert!(
+        calls.iter().any(|c| c.contains(&format!("phonecall {ACTIVITY_ID}"))),
+        "no activity tab: {calls:?}"
+    );
+}
+
+/// §3.4: "`MultiMatch`, `NoMatch` … → a search … with `searchText`". Without `ms_searchText`, a call searches
+/// for the caller's number and an inbound email for its sender's address (§2: the search text is "phone number
+/// or e-mail").
+#[test]
+fn an_unmatched_email_without_search_text_searches_for_its_sender() {
+    let mut p = Pair::default_ready();
+    let s = ContactSnapshot {
+        channel: "email".into(),
+        state: "connected".into(),
+        inbound: Some(true),
+        queue_name: Some("Customer Service".into()),
+        attributes: attrs(&[("LookupStatus", "NoMatch"), ("ms_searchType", "contact")]),
+        email_address: Some("alex.rivera@example.com".into()),
+        initiation_method: Some("inbound".into()),
+        ..Default::default()
+    };
+    p.event(CONTACT_ID, ContactEventKind::Connected, Some(s));
+    p.can_create();
+    p.session_created("s1");
+    let calls: Vec<String> = p
+        .take()
+        .into_iter()
+        .skip_while(|c| !c.starts_with("createSession"))
+        .skip(1)
+        .collect();
+    assert!(
+        calls.iter().any(|c| c.contains("alex.rivera@example.com")),
+        "no search for the no-match email: {calls:?}"
+    );
+}
+
+/// Attributes that could not be read this time (the getter threw, or copying them did) are not "no attributes":
+/// the slugs read before stand, so the pop still opens the matched customer.
+#[test]
+fn attributes_unreadable_for_a_moment_keep_the_slugs_read_before() {
+    let mut p = Pair::with_config(json!({"customerRecordTab": "tab"}));
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Connecting,
+        Some(voice("connecting", Scenario::Single)),
+    );
+    let mut unreadable = voice("connected", Scenario::Single);
+    unreadable.attributes = serde_json::Value::Null;
+    unreadable.attributes_unreadable = true;
+    p.event(CONTACT_ID, ContactEventKind::Connected, Some(unreadable));
+    p.can_create();
+    p.session_created("s1");
+    let calls = p.take();
+    assert!(
+        calls.iter().any(|c| c.contains(&format!("contact {CUSTOMER_ID}"))),
+        "the matched customer was not opened: {calls:?}"
+    );
+}
+
+/// A call's activity without its entity name opens as a phonecall, and its end-of-contact update goes to the same
+/// record: the tab and the update never disagree about the entity.
+#[test]
+fn a_calls_activity_without_its_entity_name_is_opened_and_updated_as_a_phonecall() {
+    let mut p = Pair::with_config(json!({"updateActivityOnEnd": true}));
+    let attributes = attrs(&[
+        ("LookupStatus", "SingleMatch"),
+        ("ms_contact_id", CUSTOMER_ID),
+        ("CreateTimeline", "true"),
+        ("ms_activity_id", ACTIVITY_ID),
+    ]);
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Connected,
+        Some(snapshot("voice", "connected", Some(true), attributes.clone())),
+    );
+    p.can_create();
+    p.session_created("s1");
+    let calls = p.take();
+    assert!(
+        calls.iter().any(|c| c.contains(&format!("phonecall {ACTIVITY_ID}"))),
+        "{calls:?}"
+    );
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Ended,
+        Some(snapshot("voice", "ended", Some(true), attributes)),
+    );
+    let updates = p.all("updateRecord");
+    assert_eq!(updates.len(), 1, "{:?}", p.take());
+    let CifCall::UpdateRecord { entity_name, id, .. } = &updates[0].2 else {
+        unreachable!()
+    };
+    assert_eq!((entity_name.as_str(), id.as_str()), ("phonecall", ACTIVITY_ID));
+}

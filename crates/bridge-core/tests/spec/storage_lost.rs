@@ -1,0 +1,223 @@
+//! Reloads where what the page's storage holds says less than what the page before it did: a write refused
+//! (quota), or storage blocked in both loads. Dynamics, the source of truth (spec §3.14), is asked first.
+#![allow(clippy::unwrap_used)]
+
+use super::common;
+
+use bridge_core::*;
+use common::*;
+use serde_json::{json, Map, Value};
+
+const ARN: &str = "arn:aws:connect:us-east-1:111122223333:instance/7a3e/agent/4f1c";
+
+/// This tab's Dynamics answers whatever is pending: a free session slot, and session s1 open for the contact.
+fn dynamics_holds_s1(p: &mut Pair) {
+    for _ in 0..5 {
+        let pending = |p: &Pair, method: &str| {
+            p.all(method)
+                .into_iter()
+                .last()
+                .filter(|(r, _, _)| p.bridge.awaits_reply(*r))
+                .map(|(r, _, _)| r)
+        };
+        if let Some(r) = pending(p, "canCreateSession") {
+            p.resolve(r, json!(true));
+        }
+        if let Some(r) = pending(p, "getAllSessions") {
+            p.resolve(r, json!(["s1"]));
+        }
+        if let Some(r) = pending(p, "getSession") {
+            p.resolve(
+                r,
+                json!({"sessionId": "s1", "context": {"templateParameters": {"contactId": CONTACT_ID}}}),
+            );
+        }
+    }
+}
+
+fn storage_blocked() -> Input {
+    Input::StorageUnavailable {
+        reason: "SecurityError: The operation is insecure.".into(),
+    }
+}
+
+/// A page whose storage is blocked has sent `createSession` for a connected contact; the agent reloads while it
+/// is in flight and this tab's Dynamics carries it out as s1.
+fn leader_reloaded_mid_create_session_without_storage() {
+    let mut first = Pair::new(Config::default());
+    first.input(storage_blocked());
+    first.ready();
+    first.event(
+        CONTACT_ID,
+        ContactEventKind::Connected,
+        Some(voice("connected", Scenario::Single)),
+    );
+    let r = first.req("getAllSessions");
+    first.resolve(r, json!([]));
+    first.can_create();
+    assert!(first.take().iter().any(|c| c.starts_with("createSession")));
+}
+
+/// The first contacts-slot write is refused (the start-up probe fitted, the slot did not) just as `createSession`
+/// leaves; the reloaded page finds its storage working and empty, so only the contact's state (answered before
+/// the page loaded) says a page before it may have popped it.
+#[test]
+fn a_reload_after_the_first_write_was_refused_adopts_the_session_instead_of_creating_a_second() {
+    let mut first = Pair::default_ready();
+    first.connected_until_create_session();
+    assert_eq!(
+        first.take(),
+        vec!["canCreateSession", "createSession extn_voice_identified_session"]
+    );
+    first.input(Input::StorageUnavailable {
+        reason: "QuotaExceededError: 120 characters refused".into(),
+    });
+    // The page reloads; its storage works again and holds nothing: no Restore.
+    let mut p = Pair::new(Config::default());
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Existing,
+        Some(voice("connected", Scenario::Single)),
+    );
+    p.ready();
+    dynamics_holds_s1(&mut p);
+    let calls = p.take();
+    assert!(
+        !calls.iter().any(|c| c.starts_with("createSession")),
+        "s1 already carries the contact: adopted, none created; got {calls:?}"
+    );
+    assert_eq!(p.bridge.session_of(CONTACT_ID), Some("s1"));
+}
+
+/// Storage blocked in both loads; after the reload another tab leads and claims the contact. Only this page can
+/// open s1's tabs (they live in its own Dynamics), so it asks its Dynamics although it follows — whether the
+/// agent is known before CIF is ready (the CCP started first) or after.
+#[test]
+fn a_page_reloaded_mid_create_session_without_storage_opens_its_tabs_while_another_tab_leads() {
+    for agent_known_first in [true, false] {
+        leader_reloaded_mid_create_session_without_storage();
+        let mut p = Pair::new(Config::default());
+        p.input(storage_blocked());
+        if !agent_known_first {
+            p.ready();
+        }
+        p.input(Input::Leadership(LeadershipInput::AgentKnown {
+            agent_arn: Some(ARN.into()),
+            username: None,
+        }));
+        p.input(Input::Leadership(LeadershipInput::LockWaiting));
+        p.ready();
+        p.event(
+            CONTACT_ID,
+            ContactEventKind::Existing,
+            Some(voice("connected", Scenario::Single)),
+        );
+        p.input(Input::Leadership(LeadershipInput::Peer(
+            json!({"t": "leading", "from": "other", "claimed": [CONTACT_ID]}),
+        )));
+        assert_eq!(p.bridge.tab_role(), "following");
+        p.advance(5_000);
+        dynamics_holds_s1(&mut p);
+        p.dynamics(
+            DynamicsHandler::SessionSwitched,
+            json!({"sessionId": "s1", "focused": true}),
+        );
+        p.advance(60_000);
+        let calls = p.take();
+        assert!(
+            calls.iter().any(|c| c.starts_with("createTab")),
+            "agent known first: {agent_known_first}; got {calls:?}; state {:?}",
+            p.bridge.contact_state(CONTACT_ID)
+        );
+        assert!(!calls.iter().any(|c| c.starts_with("createSession")), "{calls:?}");
+    }
+}
+
+/// s1's context as Dynamics holds it: every `updateContext` merged in order.
+fn context_of(p: &Pair) -> Map<String, Value> {
+    let mut ctx = Map::new();
+    for (_, _, call) in p.all("updateContext") {
+        if let CifCall::UpdateContext { input, .. } = call {
+            for (k, v) in input {
+                ctx.insert(k, v);
+            }
+        }
+    }
+    ctx
+}
+
+fn customer_tabs(p: &Pair) -> usize {
+    p.all("createTab")
+        .into_iter()
+        .filter(|(_, _, c)| {
+            matches!(c, CifCall::CreateTab { template_parameters, .. }
+                if template_parameters.get("entityName") == Some(&json!("contact")))
+        })
+        .count()
+}
+
+/// Storage blocked: the customer tab is recorded in s1's context as requested, its `createTab` fails, and its
+/// retry waits for s1's focus (the agent moved on). A reload then finds the tab recorded as waiting, not as open,
+/// and opens it when s1 is focused.
+#[test]
+fn a_tab_back_to_waiting_after_it_was_recorded_still_opens_after_a_reload() {
+    let cfg = json!({"customerRecordTab": "tab"});
+    let config = || {
+        Config::resolve(&[ConfigLayer {
+            source: ConfigSource::Url,
+            values: cfg.as_object().cloned().unwrap(),
+        }])
+        .0
+    };
+    let customer = || {
+        attrs(&[
+            ("ms_customer_entity_name", "contact"),
+            ("LookupStatus", "SingleMatch"),
+            ("ms_contact_id", CUSTOMER_ID),
+        ])
+    };
+    let mut first = Pair::new(config());
+    first.ready();
+    first.input(storage_blocked());
+    if let Some((r, _, _)) = first.all("getAllSessions").into_iter().last() {
+        first.resolve(r, json!([]));
+    }
+    first.event(
+        CONTACT_ID,
+        ContactEventKind::Connected,
+        Some(snapshot("voice", "connected", Some(true), customer())),
+    );
+    first.can_create();
+    first.session_created("s1");
+    assert_eq!(customer_tabs(&first), 1);
+    let r = first.req("createTab");
+    first.reject(r, json!({"message": "Network request failed"}));
+    first.dynamics(
+        DynamicsHandler::SessionSwitched,
+        json!({"sessionId": "s1", "focused": false}),
+    );
+    first.dynamics(
+        DynamicsHandler::SessionSwitched,
+        json!({"sessionId": "s-other", "focused": true}),
+    );
+    first.advance(10_000);
+    assert_eq!(customer_tabs(&first), 1, "the retry waits for s1's focus");
+    let ctx = context_of(&first);
+
+    let mut p = Pair::new(config());
+    p.input(storage_blocked());
+    p.ready();
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Existing,
+        Some(snapshot("voice", "connected", Some(true), customer())),
+    );
+    let r = p.req("getAllSessions");
+    p.resolve(r, json!(["s1"]));
+    let r = p.req("getSession");
+    let mut context = ctx.clone();
+    context.insert("templateParameters".into(), json!({"contactId": CONTACT_ID}));
+    p.resolve(r, json!({"sessionId": "s1", "isFocused": true, "context": context}));
+    p.advance(5_000);
+    assert_eq!(customer_tabs(&p), 1, "context {ctx:?}");
+}
