@@ -48,9 +48,11 @@ test('voice: toast Accept (real click) → acceptContact; real Streams events in
   await wb.standin().evaluate((cid) => window.standin.hangup(cid), id);
   await wb.waitEvents(id, ['acw', 'ended']);
   await wb.standin().evaluate((cid) => window.standin.clear(cid), id);
-  const ev = await wb.waitEvents(id, ['destroy']);
-  assert.deepEqual(ev.filter((e) => !e.endsWith('-success') && e !== 'notify-result'),
-    ['init', 'connecting', 'accepted', 'connected', 'acw', 'ended', 'destroy']);
+  const ev = (await wb.waitEvents(id, ['destroy'])).filter((e) => !e.endsWith('-success') && e !== 'notify-result');
+  // onAccepted is the page's own broadcast echoed by the CCP frame, and the snapshot that says "connected" follows
+  // the accept answer by wbSnapshotDelayMs (50 ms): on a loaded machine the echo can come second.
+  const eitherOrder = [...ev.slice(0, 2), ...ev.slice(2, 4).sort(), ...ev.slice(4)];
+  assert.deepEqual(eitherOrder, ['init', 'connecting', 'accepted', 'connected', 'acw', 'ended', 'destroy'], ev.join());
   assert.deepEqual((await api(wb)).filter(Boolean), ['acceptContact', 'destroyConnection', 'clearContact']);
   const cif = await wb.eval(() => window.workbench.cifCalls.map((c) => [c.method, c.status]));
   assert.deepEqual(cif, [['notifyEvent', 'ok']]);

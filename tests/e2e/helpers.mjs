@@ -2,10 +2,13 @@
 // workbench server on a free port (serving the built provider page from dist/, or another directory), launches
 // Debian's /usr/bin/chromium through playwright-core (never a downloaded browser), opens the workbench host page,
 // collects uncaught errors from every frame (a test fails on any), and saves screenshots to tests/e2e/artifacts/.
+// Each test gets its own browser context (its own storage, Web Locks, channels and renderer processes) in one
+// Chromium per test file: a launch costs about 2 CPU-seconds here, and the suite shares two cores.
 
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { startWorkbench } from '../../www/workbench/server.mjs';
@@ -28,23 +31,38 @@ export function requireDist(dist = DIST) {
 
 const EXECUTABLE = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 let featureArgs = null;
+const PLAYWRIGHT_VERSION = JSON.parse(fs.readFileSync(path.join(REPO, 'node_modules/playwright-core/package.json'), 'utf8')).version;
+/** Where the probe's answer is kept for the other test files: it depends on playwright-core's own arguments only. */
+const FEATURE_ARGS_CACHE = path.join(os.tmpdir(), `ccb-e2e-chromium-features-${PLAYWRIGHT_VERSION}.json`);
 
 /**
  * playwright-core launches Chromium with --disable-features=…,ThirdPartyStoragePartitioning,… . With that, and
  * third-party cookies blocked (Chromium's default here), a cross-site iframe — the channel provider page inside
  * Dynamics — gets "Access is denied" for localStorage, which real Chrome (partitioned storage) never does, and
- * Streams' initCCP throws. So we read Playwright's default --disable-features once and relaunch without that item.
+ * Streams' initCCP throws. So we read Playwright's default --disable-features once (a probe launch, its answer
+ * kept in a temporary file for the other test files) and relaunch without that item.
  */
 async function realisticFeatureArgs() {
   if (featureArgs) return featureArgs;
+  try {
+    featureArgs = JSON.parse(fs.readFileSync(FEATURE_ARGS_CACHE, 'utf8'));
+    if (Array.isArray(featureArgs.ignore) && Array.isArray(featureArgs.args)) return featureArgs;
+  } catch { /* not probed yet */ }
   const probe = await chromium.launch({ executablePath: EXECUTABLE, headless: true, args: [...CHROMIUM_ARGS, '--enable-automation'] });
   try {
     const cdp = await probe.newBrowserCDPSession();
     const { arguments: argv } = await cdp.send('Browser.getBrowserCommandLine');
     const dis = argv.find((a) => a.startsWith('--disable-features='));
-    if (!dis) return (featureArgs = { ignore: [], args: [] });
-    const kept = dis.slice('--disable-features='.length).split(',').filter((f) => f && f !== 'ThirdPartyStoragePartitioning');
-    featureArgs = { ignore: [dis], args: [`--disable-features=${kept.join(',')}`] };
+    if (!dis) {
+      featureArgs = { ignore: [], args: [] };
+    } else {
+      const kept = dis.slice('--disable-features='.length).split(',').filter((f) => f && f !== 'ThirdPartyStoragePartitioning');
+      featureArgs = { ignore: [dis], args: [`--disable-features=${kept.join(',')}`] };
+    }
+    // written whole, then renamed: another test file may be reading it
+    const tmp = `${FEATURE_ARGS_CACHE}.${process.pid}`;
+    fs.writeFileSync(tmp, JSON.stringify(featureArgs));
+    fs.renameSync(tmp, FEATURE_ARGS_CACHE);
   } catch {
     featureArgs = { ignore: [], args: [] };
   } finally {
@@ -53,10 +71,30 @@ async function realisticFeatureArgs() {
   return featureArgs;
 }
 
+/** A Chromium of its own (the tests share one: see sharedBrowser). */
 export async function launchBrowser() {
   const f = await realisticFeatureArgs();
   return chromium.launch({ executablePath: EXECUTABLE, headless: true, args: [...CHROMIUM_ARGS, ...f.args], ignoreDefaultArgs: f.ignore });
 }
+
+let shared = null;
+
+/** This test file's Chromium, launched on first use and again if it went away (a crash); closed after the file. */
+export async function sharedBrowser() {
+  if (shared) {
+    const browser = await shared.catch(() => null);
+    if (browser && browser.isConnected()) return browser;
+  }
+  shared = launchBrowser();
+  return shared;
+}
+
+after(async () => {
+  if (!shared) return;
+  const browser = await shared.catch(() => null);
+  shared = null;
+  if (browser) await browser.close().catch(() => {});
+});
 
 /** Marker used by the init script to report uncaught errors of any frame through the console. */
 const UNCAUGHT = '__workbench_uncaught__';
@@ -102,7 +140,7 @@ export function watchErrors(page) {
 export async function openWorkbench(t, opts = {}) {
   const dist = opts.dist || DIST;
   const server = await startWorkbench({ host: 'localhost', port: 0, dist, csp: opts.csp || 'off' });
-  const browser = await launchBrowser();
+  const browser = await sharedBrowser();
   const context = await browser.newContext({ viewport: opts.viewport || { width: 1400, height: 900 } });
   await context.addInitScript(initScript, UNCAUGHT);
   const page = await context.newPage();
@@ -110,7 +148,7 @@ export async function openWorkbench(t, opts = {}) {
   const q = new URLSearchParams(opts.query || {});
   const url = `${server.url}${q.toString() ? '?' + q : ''}`;
   const close = async () => {
-    await browser.close().catch(() => {});
+    await context.close().catch(() => {});
     await server.close().catch(() => {});
   };
   if (t && t.after) t.after(close);
@@ -188,12 +226,12 @@ export async function openSameRunTab(wb, opts = {}) {
 
 /** Open a page directly (no workbench host page), with error collection. */
 export async function openDirect(t, url, opts = {}) {
-  const browser = opts.browser || await launchBrowser();
+  const browser = opts.browser || await sharedBrowser();
   const context = await browser.newContext({ viewport: opts.viewport || { width: 1000, height: 800 } });
   await context.addInitScript(initScript, UNCAUGHT);
   const page = await context.newPage();
   const { errors, consoleErrors } = watchErrors(page);
-  if (t && t.after && !opts.browser) t.after(() => browser.close().catch(() => {}));
+  if (t && t.after) t.after(() => context.close().catch(() => {}));
   await page.goto(url);
   return { browser, context, page, errors, consoleErrors };
 }
