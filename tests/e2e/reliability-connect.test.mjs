@@ -15,12 +15,14 @@ async function createSessionsFor(wb, id) {
 }
 
 test('CCP never answers → "did not answer" status and a Retry that recovers without reloading the page', async (t) => {
-  const wb = await openBridge(t);
+  // ccpLoadTimeoutMs reaches initCCP: Streams refreshes the silent iframe every 2 s (its default is 5 s) up to 10
+  // times, then gives up
+  const wb = await openBridge(t, { query: { ccpLoadTimeoutMs: '2000' } });
+  assert.equal(await provider(wb).evaluate(() => window.connectCifBridgeDiagnostics().initCcpParams.ccpLoadTimeout), 2000);
   await wb.eval(() => window.workbench.setCcpFault('noAck', true));
   await wb.eval(() => window.workbench.reloadProvider());
   await wb.waitFor(() => window.workbench.cifLoads >= 2, null, 20000);
   const loads = await wb.eval(() => window.workbench.providerLoads);
-  // Streams refreshes the silent iframe every ccpLoadTimeout (5 s) up to 10 times, then gives up
   const end = Date.now() + 90000;
   let status;
   while (Date.now() < end) {

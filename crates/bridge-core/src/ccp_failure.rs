@@ -15,7 +15,13 @@
 /// hides it) never answers, and the page cannot see inside the refused cross-origin frame; a minute of
 /// "loading…" hides the cause. 15 s leaves a working CCP (which answers within 1–3 s) and a quick sign-in time
 /// to finish first; Streams keeps trying afterwards and a late answer still makes the CCP ready.
-pub const CCP_ANSWER_WAIT_MS: u32 = 15_000;
+pub const CCP_ANSWER_WAIT_MS: u64 = 15_000;
+
+/// [`CCP_ANSWER_WAIT_MS`], or Streams' own first wait (`ccpLoadTimeoutMs`) when that is longer: a CCP configured to
+/// load slowly is not said to be silent before Streams itself stops waiting for it.
+pub fn ccp_answer_wait_ms(ccp_load_timeout_ms: Option<u64>) -> u64 {
+    ccp_load_timeout_ms.map_or(CCP_ANSWER_WAIT_MS, |t| t.max(CCP_ANSWER_WAIT_MS))
+}
 
 /// A CCP failure the page can name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,10 +41,13 @@ pub enum CcpFailure {
     AuthFail,
     /// `onAccessDenied`: signed in, but the user may not use the CCP.
     AccessDenied,
-    /// No `onInitialized` within [`CCP_ANSWER_WAIT_MS`] of `initCCP` (the iframe was created; Streams never got
+    /// No `onInitialized` within [`ccp_answer_wait_ms`] of `initCCP` (the iframe was created; Streams never got
     /// its handshake): a refused frame, an unapproved origin, a wrong `ccpUrl`, or a sign-in still going on in
     /// the login pop-up. Streams keeps trying; a late answer makes the CCP ready.
-    NotAnswering,
+    NotAnswering {
+        /// Seconds waited, for the agent's message.
+        after_s: u64,
+    },
     /// `onIframeRetriesExhausted`: the CCP iframe never acknowledged, after Streams' refreshes.
     IframeRetriesExhausted,
     /// The CCP sent `terminated`: the Connect session ended (logout elsewhere, expiry).
@@ -79,7 +88,7 @@ impl CcpFailure {
             CcpFailure::InitThrew { .. } => "ccp.init_failed",
             CcpFailure::AuthFail => "ccp.auth_fail",
             CcpFailure::AccessDenied => "ccp.access_denied",
-            CcpFailure::NotAnswering => "ccp.not_answering",
+            CcpFailure::NotAnswering { .. } => "ccp.not_answering",
             CcpFailure::IframeRetriesExhausted => "ccp.iframe_retries_exhausted",
             CcpFailure::Terminated => "ccp.terminated",
             CcpFailure::LoginPopupBlocked => "ccp.login_popup_blocked",
@@ -106,13 +115,12 @@ impl CcpFailure {
             CcpFailure::AccessDenied => "access denied: the user lacks Amazon Connect CCP permissions (security \
                                          profile); ask an administrator, then press Retry"
                 .to_owned(),
-            CcpFailure::NotAnswering => format!(
-                "the CCP has not answered for {} s (Amazon Connect Streams keeps trying): if the Connect login \
+            CcpFailure::NotAnswering { after_s } => format!(
+                "the CCP has not answered for {after_s} s (Amazon Connect Streams keeps trying): if the Connect login \
                  pop-up is open, sign in there; otherwise the Amazon Connect instance may refuse to be framed by \
                  this page (frame-ancestors; the browser console says \"Refused to frame\"): check that this \
                  page's origin is an approved origin of the instance, that ccpUrl is right, and that the host's \
-                 Referrer-Policy keeps the origin (strict-origin-when-cross-origin); then press Retry",
-                CCP_ANSWER_WAIT_MS / 1000
+                 Referrer-Policy keeps the origin (strict-origin-when-cross-origin); then press Retry"
             ),
             CcpFailure::IframeRetriesExhausted => "the CCP did not answer (iframe retries exhausted): check ccpUrl \
                                                    and that this page's origin is an approved origin of the Amazon \

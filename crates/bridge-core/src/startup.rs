@@ -156,6 +156,9 @@ pub struct CcpParams {
     /// The instance's region.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
+    /// `ccpLoadTimeoutMs`, when configured.
+    #[serde(rename = "ccpLoadTimeout", skip_serializing_if = "Option::is_none")]
+    pub ccp_load_timeout: Option<u64>,
     /// Whether Streams opens its login pop-up.
     pub login_popup: bool,
     /// Whether the login pop-up closes itself after the sign-in.

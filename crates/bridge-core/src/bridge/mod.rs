@@ -117,7 +117,7 @@ enum TimerKey {
     /// `CCP_AWAITS_CUSTOM_PARAMETERS_MS` after start-up: a CCP still waiting for Custom Parameters starts
     /// with the page's own configuration.
     CcpStartDue,
-    /// `CCP_ANSWER_WAIT_MS` after `initCCP`: a CCP still loading is said to be not answering.
+    /// `ccp_answer_wait_ms` after `initCCP`: a CCP still loading is said to be not answering.
     CcpAnswer,
     /// After a sign-in failure: look whether the browser blocked Streams' login pop-up.
     LoginPopupCheck,

@@ -17,9 +17,9 @@
 //! * A URL reaches `initCCP` only after a last check at the sink ([`acceptable_ccp_url`]) and the allow-list, and
 //!   the same holds for the secondary CCP and the login pop-up, where the agent types credentials.
 //! * A frame refused by `frame-ancestors` is opaque to the page, so the only fact is time: a CCP still loading
-//!   [`CCP_ANSWER_WAIT_MS`] after `initCCP` is said to be not answering; a later `onInitialized` makes it ready.
+//!   [`ccp_answer_wait_ms`](crate::ccp_failure::ccp_answer_wait_ms) after `initCCP` is said to be not answering; a later `onInitialized` makes it ready.
 
-use crate::ccp_failure::{CcpFailure, CCP_ANSWER_WAIT_MS};
+use crate::ccp_failure::{ccp_answer_wait_ms, CcpFailure};
 use crate::command::{CifCall, Command, Severity};
 use crate::config::{insert_by_source, Config, ConfigLayer, ConfigSource, GlobalResiliency};
 use crate::contact::page_guid;
@@ -483,6 +483,7 @@ impl Bridge {
             enable_global_resiliency: resiliency.enabled(),
             login_url,
             region: config.region.clone(),
+            ccp_load_timeout: config.ccp_load_timeout_ms,
             login_popup: config.login_popup,
             login_popup_auto_close: config.login_popup_auto_close,
             softphone: Softphone {
@@ -497,8 +498,8 @@ impl Bridge {
         self.trace(None, "startup", "initCCP".into());
         self.commands.push_back(Command::Startup(StartupCall::InitCcp(params)));
         self.set_ccp_status(CcpStatus::Loading);
-        self.timers
-            .insert(self.now.plus(u64::from(CCP_ANSWER_WAIT_MS)), TimerKey::CcpAnswer);
+        let wait = ccp_answer_wait_ms(self.config.ccp_load_timeout_ms);
+        self.timers.insert(self.now.plus(wait), TimerKey::CcpAnswer);
     }
 
     /// A throwing `initCCP` never answers, so there is no point waiting for it; the failure is named by its cause
@@ -515,7 +516,9 @@ impl Bridge {
         if self.startup.ccp != CcpStatus::Loading {
             return;
         }
-        let failure = CcpFailure::NotAnswering;
+        let failure = CcpFailure::NotAnswering {
+            after_s: ccp_answer_wait_ms(self.config.ccp_load_timeout_ms) / 1000,
+        };
         self.report_ccp_failure(&failure);
         self.set_ccp_status(CcpStatus::NotAnswering(failure.message()));
     }

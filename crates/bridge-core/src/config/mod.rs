@@ -79,6 +79,11 @@ pub struct Config {
     /// every INFO line by default, synchronously and inside the page's handling of each contact event; its log
     /// buffer (the CCP's "Download logs") keeps every level whatever this says.
     pub streams_console_level: &'static str,
+    /// `ccpLoadTimeoutMs`: how long Streams waits for the CCP frame's first answer, and then between its
+    /// refreshes of a silent frame (`initCCP`'s `ccpLoadTimeout`). Unset, Streams decides (5 s; 10 s with global
+    /// resiliency). Longer suits a CCP that loads slowly (virtual desktops); below the CCP's own load time (1–3 s)
+    /// Streams refreshes a working CCP.
+    pub ccp_load_timeout_ms: Option<u64>,
     /// `cifInitTimeoutMs`: how long to wait for `CIFInitDone` before saying "Dynamics not connected".
     pub cif_init_timeout_ms: u64,
     /// `cifCallTimeoutMs`: deadline of a CIF call (CIF gives up after 10 s; default 12 s leaves a margin).
@@ -193,6 +198,7 @@ impl Default for Config {
             allow_framed_softphone: true,
             disable_ringtone: false,
             streams_console_level: "WARN",
+            ccp_load_timeout_ms: None,
             cif_init_timeout_ms: 15_000,
             cif_call_timeout_ms: 12_000,
             notification_timeout_ms: 600_000,
@@ -242,7 +248,7 @@ impl Default for Config {
 }
 
 /// Every configuration key, in README order.
-pub const KEYS: [&str; 48] = [
+pub const KEYS: [&str; 49] = [
     "ucilib",
     "crmUrl",
     "ccpUrl",
@@ -255,6 +261,7 @@ pub const KEYS: [&str; 48] = [
     "allowFramedSoftphone",
     "disableRingtone",
     "streamsConsoleLevel",
+    "ccpLoadTimeoutMs",
     "cifInitTimeoutMs",
     "cifCallTimeoutMs",
     "notificationTimeoutMs",
@@ -422,6 +429,9 @@ impl Config {
             "allowFramedSoftphone" => self.allow_framed_softphone = boolean(value)?,
             "disableRingtone" => self.disable_ringtone = boolean(value)?,
             "streamsConsoleLevel" => self.streams_console_level = streams_log_level(value)?,
+            "ccpLoadTimeoutMs" => {
+                self.ccp_load_timeout_ms = Some(number(value, 1_000, 120_000, "milliseconds from 1000 to 120000")?);
+            }
             "cifInitTimeoutMs" => {
                 self.cif_init_timeout_ms = number(value, 100, 600_000, "milliseconds from 100 to 600000")?;
             }

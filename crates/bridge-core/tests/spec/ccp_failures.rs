@@ -90,13 +90,15 @@ fn a_blocked_login_pop_up_is_named_with_what_to_allow() {
 }
 
 /// A CCP frame refused by `frame-ancestors` cannot be seen from the page; it is a CCP that never answers.
-/// Both texts for that — after `CCP_ANSWER_WAIT_MS` without an answer, and when Streams gives up — name what to
+/// Both texts for that — after `ccp_answer_wait_ms` without an answer, and when Streams gives up — name what to
 /// check: the approved origins, frame-ancestors ("Refused to frame" in the console), the host's Referrer-Policy.
 #[test]
 fn a_ccp_that_never_answers_names_frame_ancestors_approved_origins_and_referrer_policy() {
-    use bridge_core::ccp_failure::CCP_ANSWER_WAIT_MS;
-    assert_eq!(CCP_ANSWER_WAIT_MS, 15_000);
-    let waiting = CcpFailure::NotAnswering;
+    use bridge_core::ccp_failure::ccp_answer_wait_ms;
+    assert_eq!(ccp_answer_wait_ms(None), 15_000);
+    assert_eq!(ccp_answer_wait_ms(Some(1_000)), 15_000);
+    assert_eq!(ccp_answer_wait_ms(Some(40_000)), 40_000);
+    let waiting = CcpFailure::NotAnswering { after_s: 15 };
     assert_eq!(waiting.code(), "ccp.not_answering");
     let m = waiting.message();
     assert!(
@@ -117,5 +119,7 @@ fn a_ccp_that_never_answers_names_frame_ancestors_approved_origins_and_referrer_
             assert!(m.contains(needle), "{f:?} lacks {needle:?}: {m}");
         }
     }
-    assert!(CcpFailure::NotAnswering.message().contains("sign in there"));
+    assert!(CcpFailure::NotAnswering { after_s: 15 }
+        .message()
+        .contains("sign in there"));
 }

@@ -65,6 +65,8 @@ fn every_bad_value_is_its_own_error() {
         ("loginPopupAutoClose", json!(1)),
         ("allowFramedSoftphone", json!("")),
         ("disableRingtone", json!(null_string())),
+        ("ccpLoadTimeoutMs", json!(999)),
+        ("ccpLoadTimeoutMs", json!("5 s")),
         ("cifInitTimeoutMs", json!(-5)),
         ("cifCallTimeoutMs", json!("12s")),
         ("notificationTimeoutMs", json!(1.5)),

@@ -574,10 +574,13 @@ fn global_resiliency_needs_all_three_parts() {
 #[test]
 fn a_ccp_that_does_not_answer_is_said_so_unless_it_answered_first() {
     let mut p = ccp_started(json!({"ccpUrl": CCP}));
-    p.advance(u64::from(ccp_failure::CCP_ANSWER_WAIT_MS) - 1);
+    p.advance(ccp_failure::CCP_ANSWER_WAIT_MS - 1);
     assert_eq!(shown(&p).1, CcpStatus::Loading);
     p.advance(1);
-    assert_eq!(shown(&p).1, CcpStatus::NotAnswering(CcpFailure::NotAnswering.message()));
+    assert_eq!(
+        shown(&p).1,
+        CcpStatus::NotAnswering(CcpFailure::NotAnswering { after_s: 15 }.message())
+    );
     assert!(p.report_codes().contains(&"ccp.not_answering"));
     // A late answer still makes it ready.
     fact(&mut p, StartupInput::Ccp(CcpEvent::Initialized));
@@ -625,10 +628,36 @@ fn retry_restarts_streams_and_starts_a_new_init_ccp_and_watch() {
     assert!(matches!(calls[2], StartupCall::InitCcp(_)));
     assert_eq!(shown(&p).1, CcpStatus::Loading);
     // The new watch counts from the retry, not from the first initCCP.
-    p.advance(u64::from(ccp_failure::CCP_ANSWER_WAIT_MS) - 1);
+    p.advance(ccp_failure::CCP_ANSWER_WAIT_MS - 1);
     assert_eq!(shown(&p).1, CcpStatus::Loading);
     p.advance(1);
     assert!(matches!(shown(&p).1, CcpStatus::NotAnswering(_)));
+}
+
+/// `ccpLoadTimeoutMs` is Streams' own wait (`ccpLoadTimeout`): passed to `initCCP` when set, left to Streams
+/// when not, and a CCP configured to load slowly is not called silent before Streams stops waiting for it.
+#[test]
+fn ccp_load_timeout_reaches_init_ccp_and_the_not_answering_watch_waits_for_it() {
+    let default = ccp_started(json!({"ccpUrl": CCP}));
+    let Ok(params) = serde_json::to_value(&init_ccps(&default)[0]) else {
+        panic!("initCCP parameters are JSON")
+    };
+    assert!(params.get("ccpLoadTimeout").is_none(), "{params}");
+
+    let quick = ccp_started(json!({"ccpUrl": CCP, "ccpLoadTimeoutMs": "2000"}));
+    let Ok(params) = serde_json::to_value(&init_ccps(&quick)[0]) else {
+        panic!("initCCP parameters are JSON")
+    };
+    assert_eq!(params["ccpLoadTimeout"], 2000);
+
+    let mut slow = ccp_started(json!({"ccpUrl": CCP, "ccpLoadTimeoutMs": 40000}));
+    slow.advance(39_999);
+    assert_eq!(shown(&slow).1, CcpStatus::Loading);
+    slow.advance(1);
+    let CcpStatus::NotAnswering(why) = shown(&slow).1 else {
+        panic!("{:?}", shown(&slow))
+    };
+    assert!(why.starts_with("the CCP has not answered for 40 s"), "{why}");
 }
 
 #[test]
