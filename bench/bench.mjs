@@ -18,7 +18,7 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { startWorkbench } from '../www/workbench/server.mjs';
-import { launchBrowser } from '../tests/e2e/helpers.mjs';
+import { launchBrowser } from '../tests/e2e/browser.mjs';
 import { summarizeWasm } from './wasm-sections.mjs';
 
 const BENCH = path.dirname(fileURLToPath(import.meta.url));

@@ -10,16 +10,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { startWorkbench } from '../../www/workbench/server.mjs';
+import { launchBrowser } from './browser.mjs';
+
+export { CHROMIUM_ARGS, launchBrowser } from './browser.mjs';
 
 export const E2E = path.dirname(fileURLToPath(import.meta.url));
 export const REPO = path.resolve(E2E, '..', '..');
 export const ARTIFACTS = path.join(E2E, 'artifacts');
 export const DIST = process.env.WORKBENCH_DIST ? path.resolve(process.env.WORKBENCH_DIST) : path.join(REPO, 'dist');
-
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 /** Fails fast, with a useful message, when the provider page has not been built. */
 export function requireDist(dist = DIST) {
@@ -27,54 +26,6 @@ export function requireDist(dist = DIST) {
     throw new Error(`${path.join(dist, 'index.html')} is missing: build the channel provider page first (npm run build)`);
   }
   return dist;
-}
-
-const EXECUTABLE = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-let featureArgs = null;
-const PLAYWRIGHT_VERSION = JSON.parse(fs.readFileSync(path.join(REPO, 'node_modules/playwright-core/package.json'), 'utf8')).version;
-/** Where the probe's answer is kept for the other test files: it depends on playwright-core's own arguments only. */
-const FEATURE_ARGS_CACHE = path.join(os.tmpdir(), `ccb-e2e-chromium-features-${PLAYWRIGHT_VERSION}.json`);
-
-/**
- * playwright-core launches Chromium with --disable-features=…,ThirdPartyStoragePartitioning,… . With that, and
- * third-party cookies blocked (Chromium's default here), a cross-site iframe — the channel provider page inside
- * Dynamics — gets "Access is denied" for localStorage, which real Chrome (partitioned storage) never does, and
- * Streams' initCCP throws. So we read Playwright's default --disable-features once (a probe launch, its answer
- * kept in a temporary file for the other test files) and relaunch without that item.
- */
-async function realisticFeatureArgs() {
-  if (featureArgs) return featureArgs;
-  try {
-    featureArgs = JSON.parse(fs.readFileSync(FEATURE_ARGS_CACHE, 'utf8'));
-    if (Array.isArray(featureArgs.ignore) && Array.isArray(featureArgs.args)) return featureArgs;
-  } catch { /* not probed yet */ }
-  const probe = await chromium.launch({ executablePath: EXECUTABLE, headless: true, args: [...CHROMIUM_ARGS, '--enable-automation'] });
-  try {
-    const cdp = await probe.newBrowserCDPSession();
-    const { arguments: argv } = await cdp.send('Browser.getBrowserCommandLine');
-    const dis = argv.find((a) => a.startsWith('--disable-features='));
-    if (!dis) {
-      featureArgs = { ignore: [], args: [] };
-    } else {
-      const kept = dis.slice('--disable-features='.length).split(',').filter((f) => f && f !== 'ThirdPartyStoragePartitioning');
-      featureArgs = { ignore: [dis], args: [`--disable-features=${kept.join(',')}`] };
-    }
-    // written whole, then renamed: another test file may be reading it
-    const tmp = `${FEATURE_ARGS_CACHE}.${process.pid}`;
-    fs.writeFileSync(tmp, JSON.stringify(featureArgs));
-    fs.renameSync(tmp, FEATURE_ARGS_CACHE);
-  } catch {
-    featureArgs = { ignore: [], args: [] };
-  } finally {
-    await probe.close();
-  }
-  return featureArgs;
-}
-
-/** A Chromium of its own (the tests share one: see sharedBrowser). */
-export async function launchBrowser() {
-  const f = await realisticFeatureArgs();
-  return chromium.launch({ executablePath: EXECUTABLE, headless: true, args: [...CHROMIUM_ARGS, ...f.args], ignoreDefaultArgs: f.ignore });
 }
 
 let shared = null;
