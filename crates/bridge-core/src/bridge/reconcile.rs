@@ -605,9 +605,14 @@ impl Bridge {
     }
 
     /// The `updateContext` that records the contact's requested tabs in its session, when storage cannot: `None`
-    /// with working storage, before Dynamics confirmed a restored session, or with no tab. Each tab has a key of
-    /// its own (`ccbTab_<kind>`: `1` requested, `0` waiting for focus), which a write for another tab never
-    /// removes, so two writes carried out in either order keep both; `ccbTabs` lists the requested ones.
+    /// with working storage or with no tab. Each tab has a key of its own (`ccbTab_<kind>`: `1` requested, `0`
+    /// waiting for focus), which a write for another tab never removes, so two writes carried out in either order
+    /// keep both; `ccbTabs` lists the requested ones.
+    ///
+    /// For a restored session Dynamics has not confirmed yet, only the `1`s: its context may say more than the
+    /// stale slot (a write refused before the reload), and a `1` takes nothing back, while a `0` or a shorter list
+    /// could. The whole record follows once `getSession` merged both. Writing the `1`s at once matters when
+    /// storage fails on this page: a reload before `getSession` answers would otherwise find nothing recorded.
     pub(super) fn tabs_record_call(&self, id: &ContactId) -> Option<CifCall> {
         if self.storage_ok {
             return None;
@@ -615,23 +620,24 @@ impl Bridge {
         let Some(PopState::Popped { session_id, tabs }) = self.contacts.get(id).map(|c| &c.state) else {
             return None;
         };
-        // A restored session Dynamics has not confirmed yet: its context may list more than the stale slot (a
-        // write refused before the reload); it is recorded once `getSession` merged both.
-        if self.confirming(session_id) {
-            return None;
-        }
-        if tabs.is_empty() {
-            return None;
-        }
+        let confirming = self.confirming(session_id);
         let requested: Vec<&str> = tabs
             .iter()
             .filter(|(_, s)| **s != TabStatus::Deferred)
             .map(|(k, _)| k.as_str())
             .collect();
+        if tabs.is_empty() || (confirming && requested.is_empty()) {
+            return None;
+        }
         let mut input = serde_json::Map::new();
-        input.insert("ccbTabs".into(), serde_json::Value::String(requested.join(",")));
+        if !confirming {
+            input.insert("ccbTabs".into(), serde_json::Value::String(requested.join(",")));
+        }
         // "0" for a tab waiting for its session's focus: it may have been recorded before its request failed.
         for (kind, status) in tabs.iter() {
+            if confirming && *status == TabStatus::Deferred {
+                continue;
+            }
             let requested = if *status == TabStatus::Deferred { "0" } else { "1" };
             input.insert(
                 format!("{}{}", reply::TAB_KEY_PREFIX, kind.as_str()),

@@ -221,3 +221,60 @@ fn a_tab_back_to_waiting_after_it_was_recorded_still_opens_after_a_reload() {
     p.advance(5_000);
     assert_eq!(customer_tabs(&p), 1, "context {ctx:?}");
 }
+
+/// Storage works while the contact pops (its tab is recorded there only), works again on the reloaded page, and
+/// fails there before Dynamics has said what the restored session holds; the agent reloads once more, and this
+/// last page has no storage at all. The tab the first page opened is in Dynamics' context by then, so it does
+/// not open a second time. (Found by the property test: the page that lost its storage waited for `getSession`
+/// before writing anything.)
+#[test]
+fn storage_failing_before_a_restored_session_is_confirmed_still_records_its_tabs_in_dynamics() {
+    let mut first = Pair::default_ready();
+    first.connected_until_create_session();
+    first.session_created("s1");
+    assert_eq!(first.all("createTab").len(), 1, "the activity tab");
+    assert!(
+        first.all("updateContext").is_empty(),
+        "storage works: tabs are recorded there"
+    );
+
+    let mut second = Pair::new(Config::default());
+    second.input(Input::Restore(first.stored()));
+    second.event(
+        CONTACT_ID,
+        ContactEventKind::Existing,
+        Some(voice("connected", Scenario::Single)),
+    );
+    second.ready();
+    second.input(Input::StorageUnavailable {
+        reason: "QuotaExceededError".into(),
+    });
+    assert!(
+        second.bridge.awaits_reply(second.req("getAllSessions")),
+        "Dynamics not asked yet"
+    );
+    let ctx = context_of(&second);
+    assert_eq!(ctx.get("ccbTab_activity"), Some(&json!("1")), "{ctx:?}");
+    assert!(
+        !ctx.contains_key("ccbTabs"),
+        "no list that could be shorter than the context's: {ctx:?}"
+    );
+
+    let mut third = Pair::new(Config::default());
+    third.input(storage_blocked());
+    third.ready();
+    third.event(
+        CONTACT_ID,
+        ContactEventKind::Existing,
+        Some(voice("connected", Scenario::Single)),
+    );
+    let r = third.req("getAllSessions");
+    third.resolve(r, json!(["s1"]));
+    let r = third.req("getSession");
+    let mut context = ctx.clone();
+    context.insert("templateParameters".into(), json!({"contactId": CONTACT_ID}));
+    third.resolve(r, json!({"sessionId": "s1", "isFocused": true, "context": context}));
+    third.advance(5_000);
+    assert!(third.all("createSession").is_empty());
+    assert!(third.all("createTab").is_empty(), "{:?}", third.all("createTab"));
+}
