@@ -204,22 +204,25 @@ fn a_tab_back_to_waiting_after_it_was_recorded_still_opens_after_a_reload() {
     assert_eq!(customer_tabs(&first), 1, "the retry waits for s1's focus");
     let ctx = context_of(&first);
 
-    let mut p = Pair::new(config());
+    let p = reloaded_without_storage_into_s1(config(), snapshot("voice", "connected", Some(true), customer()), &ctx);
+    assert_eq!(customer_tabs(&p), 1, "context {ctx:?}");
+}
+
+/// A page without storage, reloaded while the contact is connected: Dynamics lists s1, focused, whose context
+/// holds the contact id and `recorded` (what earlier pages wrote with `updateContext`).
+fn reloaded_without_storage_into_s1(config: Config, contact: ContactSnapshot, recorded: &Map<String, Value>) -> Pair {
+    let mut p = Pair::new(config);
     p.input(storage_blocked());
     p.ready();
-    p.event(
-        CONTACT_ID,
-        ContactEventKind::Existing,
-        Some(snapshot("voice", "connected", Some(true), customer())),
-    );
+    p.event(CONTACT_ID, ContactEventKind::Existing, Some(contact));
     let r = p.req("getAllSessions");
     p.resolve(r, json!(["s1"]));
     let r = p.req("getSession");
-    let mut context = ctx.clone();
+    let mut context = recorded.clone();
     context.insert("templateParameters".into(), json!({"contactId": CONTACT_ID}));
     p.resolve(r, json!({"sessionId": "s1", "isFocused": true, "context": context}));
     p.advance(5_000);
-    assert_eq!(customer_tabs(&p), 1, "context {ctx:?}");
+    p
 }
 
 /// Storage works while the contact pops (its tab is recorded there only), works again on the reloaded page, and
@@ -260,21 +263,7 @@ fn storage_failing_before_a_restored_session_is_confirmed_still_records_its_tabs
         "no list that could be shorter than the context's: {ctx:?}"
     );
 
-    let mut third = Pair::new(Config::default());
-    third.input(storage_blocked());
-    third.ready();
-    third.event(
-        CONTACT_ID,
-        ContactEventKind::Existing,
-        Some(voice("connected", Scenario::Single)),
-    );
-    let r = third.req("getAllSessions");
-    third.resolve(r, json!(["s1"]));
-    let r = third.req("getSession");
-    let mut context = ctx.clone();
-    context.insert("templateParameters".into(), json!({"contactId": CONTACT_ID}));
-    third.resolve(r, json!({"sessionId": "s1", "isFocused": true, "context": context}));
-    third.advance(5_000);
+    let third = reloaded_without_storage_into_s1(Config::default(), voice("connected", Scenario::Single), &ctx);
     assert!(third.all("createSession").is_empty());
     assert!(third.all("createTab").is_empty(), "{:?}", third.all("createTab"));
 }
