@@ -17,7 +17,7 @@
 //! * A URL reaches `initCCP` only after a last check at the sink ([`acceptable_ccp_url`]) and the allow-list, and
 //!   the same holds for the secondary CCP and the login pop-up, where the agent types credentials.
 //! * A frame refused by `frame-ancestors` is opaque to the page, so the only fact is time: a CCP still loading
-//!   [`ccp_answer_wait_ms`](crate::ccp_failure::ccp_answer_wait_ms) after `initCCP` is said to be not answering; a later `onInitialized` makes it ready.
+//!   [`ccp_answer_wait_ms`] after `initCCP` is said to be not answering; a later `onInitialized` makes it ready.
 
 use crate::ccp_failure::{ccp_answer_wait_ms, CcpFailure};
 use crate::command::{CifCall, Command, Severity};
