@@ -13,8 +13,6 @@ import { fileURLToPath } from 'node:url';
 import { startWorkbench } from '../../www/workbench/server.mjs';
 import { launchBrowser } from './browser.mjs';
 
-export { CHROMIUM_ARGS, launchBrowser } from './browser.mjs';
-
 export const E2E = path.dirname(fileURLToPath(import.meta.url));
 export const REPO = path.resolve(E2E, '..', '..');
 export const ARTIFACTS = path.join(E2E, 'artifacts');
