@@ -258,8 +258,8 @@ async fn a_time_limit_rejection_as_a_map_is_no_answer_and_dynamics_names_the_ses
     settle().await;
     let pop = session_calls();
     assert_eq!(
-        pop, "canCreateSession,createSession,getAllSessions,getSession,createTab",
-        "never a second createSession: the session Dynamics made anyway is adopted and gets its tab"
+        pop, "canCreateSession,createSession,getAllSessions,getSession,createTab,updateContext",
+        "never a second createSession: the session Dynamics made anyway is adopted, gets its tab and records it"
     );
     let tab = pop_calls()
         .into_iter()

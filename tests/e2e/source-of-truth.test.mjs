@@ -1,8 +1,9 @@
 // Why this file exists: spec §3.12, §3.14, §3.15 — Dynamics, not the page's storage, is the source of truth for
 // which contact has which session. Driven as Dynamics and Connect would: CIF's own time limit rejecting with a
-// Map while Dynamics goes on, reloads with createSession in flight, a provider frame whose web storage throws,
-// one slow createSession beside another chat, an unknown default template, and the Search tab contract. What
-// must hold: exactly one session per contact with each of its tabs once, and nobody waiting on someone else.
+// Map while Dynamics goes on, reloads with createSession in flight, a provider frame whose web storage throws or
+// is emptied between two loads, one slow createSession beside another chat, an unknown default template, and the
+// Search tab contract. What must hold: exactly one session per contact with each of its tabs once, and nobody
+// waiting on someone else.
 
 import test from 'node:test';
 import assert from 'node:assert/strict';
@@ -99,6 +100,31 @@ test('web storage throwing in the provider frame, reloads at each step → one s
   }
   assert.equal((await createSessionsFor(wb, id)).length, 1, 'the reloaded pages asked Dynamics and created nothing');
   assert.ok((await cifCalls(wb, 'updateContext')).length >= 1, 'the tabs were recorded in the session context');
+  const session = await assertOneSessionWithTabs(wb, id, ['phonecall']);
+  assert.ok(session.tabs.some((x) => x.kind === 'search'), 'the search tab is there, once');
+  await wb.assertNoPageErrors();
+});
+
+test('web storage that worked, then found empty and then blocked by reloads → no tab opens twice', async (t) => {
+  const wb = await openBridge(t);
+  const id = await wb.eval(() => window.workbench.placeContact('voice-multi'));
+  await accept(wb, id);
+  await wb.waitFor((cid) => window.workbench.openSessions.some((s) => s.params.contactId === cid && s.tabs.some((x) => x.kind === 'search')), id);
+  await waitCifCalls(wb, 'updateContext', 1); // the page with working storage records its tabs in Dynamics too
+  await sleep(500);
+  const tabsBefore = (await cifCalls(wb, 'createTab')).length;
+  // Cleared between two loads (a sign-out script, the user, a browser that drops it), with no failed write before.
+  await wb.context.addInitScript((origin) => {
+    if (location.origin === origin) sessionStorage.clear();
+  }, wb.server.providerOrigin);
+  await reload(wb);
+  await sleep(2500);
+  // And blocked from the next load on.
+  await blockProviderStorage(wb);
+  await reload(wb);
+  await sleep(2500);
+  assert.equal((await createSessionsFor(wb, id)).length, 1, 'the reloaded pages asked Dynamics and created nothing');
+  assert.equal((await cifCalls(wb, 'createTab')).length, tabsBefore, 'no tab requested again');
   const session = await assertOneSessionWithTabs(wb, id, ['phonecall']);
   assert.ok(session.tabs.some((x) => x.kind === 'search'), 'the search tab is there, once');
   await wb.assertNoPageErrors();

@@ -209,8 +209,8 @@ const MAX_CONTEXT_DEPTH: usize = 4;
 pub struct SessionFacts {
     /// The bridge's `contactId` parameter, if the context holds one.
     pub contact_id: Option<String>,
-    /// The tabs the bridge recorded in the context while storage is unavailable (`ccbTabs` and `ccbTab_<kind>`
-    /// keys), comma-separated.
+    /// The tabs the bridge recorded in the context (`ccbTabs` and `ccbTab_<kind>` keys), comma-separated: what
+    /// a page that lost its storage still knows.
     pub tabs: Option<String>,
     /// `isFocused` (the documented name) or `focused` (what the CIF host's own `Map` holds), when given.
     pub focused: Option<bool>,

@@ -357,8 +357,8 @@ impl Bridge {
                 }
                 // What Dynamics says of focus counts here too: tabs deferred until it is focused may open.
                 self.learn_focus_from(&sid, facts);
-                // Without storage, the merged list is what Dynamics keeps (a write held back while it was unknown).
-                self.record_tabs_in_dynamics(id);
+                // The merged list is what Dynamics keeps (a write held back while it was unknown).
+                self.record_tabs_unless_recorded(id, facts);
                 return;
             }
             PopState::Popped { session_id, .. } => {
@@ -418,7 +418,7 @@ impl Bridge {
             }
         };
         self.transition(id, next);
-        self.record_tabs_in_dynamics(id);
+        self.record_tabs_unless_recorded(id, facts);
         if let Some(c) = self.contacts.get_mut(id) {
             c.tabs_unplanned = !seen;
         }
@@ -596,16 +596,45 @@ impl Bridge {
         self.turn_released.insert(request);
     }
 
-    /// While web storage is unavailable, the tabs requested in a contact's session are written into the
-    /// session's own context ([`Bridge::tabs_record_call`]), where `getSession` finds them after a reload.
+    /// The tabs requested in a contact's session are written into the session's own context
+    /// ([`Bridge::tabs_record_call`]), where `getSession` finds them after a reload, even one that finds the
+    /// page's storage emptied or blocked.
     pub(super) fn record_tabs_in_dynamics(&mut self, id: &ContactId) {
         if let Some(call) = self.tabs_record_call(id) {
             self.send_cif(Some(id), Purpose::RecordTabs, call, 0);
         }
     }
 
-    /// The `updateContext` that records the contact's requested tabs in its session, when storage cannot: `None`
-    /// with working storage or with no tab. Each tab has a key of its own (`ccbTab_<kind>`: `1` requested, `0`
+    /// The same for a session just created: a new context holds nothing to take back, so a session whose tabs
+    /// all wait for its focus gets no write yet.
+    pub(super) fn record_new_session_tabs(&mut self, id: &ContactId) {
+        let requested = matches!(
+            self.contacts.get(id).map(|c| &c.state),
+            Some(PopState::Popped { tabs, .. }) if tabs.values().any(|s| *s != TabStatus::Deferred)
+        );
+        if requested {
+            self.record_tabs_in_dynamics(id);
+        }
+    }
+
+    /// The same after `getSession` told what the context holds: nothing is written when it already lists
+    /// exactly the tabs requested (the usual reload, where the previous page recorded them).
+    fn record_tabs_unless_recorded(&mut self, id: &ContactId, facts: &SessionFacts) {
+        let recorded = recorded_tabs(facts);
+        let same = matches!(
+            self.contacts.get(id).map(|c| &c.state),
+            Some(PopState::Popped { tabs, .. })
+                if tabs.iter().filter(|(_, s)| **s != TabStatus::Deferred).count() == recorded.len()
+                    && recorded.iter().all(|k| tabs.get(k).is_some_and(|s| *s != TabStatus::Deferred))
+        );
+        if !same {
+            self.record_tabs_in_dynamics(id);
+        }
+    }
+
+    /// The `updateContext` that records the contact's requested tabs in its session: `None` with no tab, and for
+    /// a restored session Dynamics has not confirmed yet while storage works (the slot holds the record, and
+    /// storage failing writes it then). Each tab has a key of its own (`ccbTab_<kind>`: `1` requested, `0`
     /// waiting for focus), which a write for another tab never removes, so two writes carried out in either order
     /// keep both; `ccbTabs` lists the requested ones.
     ///
@@ -614,13 +643,13 @@ impl Bridge {
     /// could. The whole record follows once `getSession` merged both. Writing the `1`s at once matters when
     /// storage fails on this page: a reload before `getSession` answers would otherwise find nothing recorded.
     pub(super) fn tabs_record_call(&self, id: &ContactId) -> Option<CifCall> {
-        if self.storage_ok {
-            return None;
-        }
         let Some(PopState::Popped { session_id, tabs }) = self.contacts.get(id).map(|c| &c.state) else {
             return None;
         };
         let confirming = self.confirming(session_id);
+        if confirming && self.storage_ok {
+            return None;
+        }
         let requested: Vec<&str> = tabs
             .iter()
             .filter(|(_, s)| **s != TabStatus::Deferred)
@@ -667,7 +696,7 @@ impl Bridge {
     }
 }
 
-/// The tabs a session's context says the bridge requested in it (`ccbTabs`, written while storage is blocked).
+/// The tabs a session's context says the bridge requested in it (`ccbTabs` and `ccbTab_<kind>`).
 fn recorded_tabs(facts: &SessionFacts) -> VecSet<TabKind> {
     facts
         .tabs

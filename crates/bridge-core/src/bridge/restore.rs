@@ -83,7 +83,8 @@ impl Bridge {
     }
 
     /// The page's web storage throws or refused a write: nothing it holds can be trusted after a reload, so
-    /// the first reconciliation gates pops, and tabs requested from now on are recorded in Dynamics itself.
+    /// the first reconciliation gates pops, and Dynamics' record of each popped session's tabs is written again
+    /// (a restored session's included, before `getSession` confirms it).
     pub(super) fn on_storage_unavailable(&mut self, reason: &str) {
         if !self.storage_ok {
             return;
@@ -100,7 +101,8 @@ impl Bridge {
             ),
             false,
         );
-        // Contacts popped before storage failed: their tabs go into their sessions' context now.
+        // Contacts popped before storage failed: their tabs go into their sessions' context now (a restored
+        // session's `1`s were held back while storage worked).
         let popped: Vec<ContactId> = self
             .contacts
             .values()

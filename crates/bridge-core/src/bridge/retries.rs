@@ -110,12 +110,22 @@ impl Bridge {
                     cancellation_token: token,
                 }
             }
-            // The tabs as they are now: the list may have grown while the failed one waited.
-            (Purpose::RecordTabs, call) => job
-                .contact
-                .as_ref()
-                .and_then(|id| self.tabs_record_call(id))
-                .unwrap_or(call),
+            // The tabs as they are now: the list may have grown while the failed one waited, and a session the
+            // agent closed meanwhile gets no call at all.
+            (Purpose::RecordTabs, call) => match job.contact.as_ref() {
+                Some(id) => match self.tabs_record_call(id) {
+                    Some(call) => call,
+                    None => {
+                        self.trace(
+                            Some(id),
+                            "retry.dropped",
+                            format!("{}: nothing to record", job.replaces),
+                        );
+                        return;
+                    }
+                },
+                None => call,
+            },
             (_, call) => call,
         };
         let request = self.send_cif_correlated(

@@ -135,7 +135,7 @@ impl Bridge {
                             );
                             let next = self.open_tabs(&id, session_id, &VecSet::new());
                             self.transition(&id, next);
-                            self.record_tabs_in_dynamics(&id);
+                            self.record_new_session_tabs(&id);
                         }
                         None => {
                             // The contact was released (or reconciled) meanwhile: count the session, write nothing.

@@ -15,6 +15,8 @@ fn popped(p: &mut Pair, id: &str, session: &str) {
     );
     p.can_create();
     p.session_created(session);
+    let record = p.req("updateContext");
+    p.resolve(record, json!(""));
 }
 
 #[test]
@@ -53,6 +55,24 @@ fn item_07_contact_end_keeps_session_records_end_and_remembers_the_contact() {
     assert_eq!(p.bridge.open_sessions(), 1);
     p.dynamics(DynamicsHandler::SessionClosed, json!("{\"sessionId\":\"s1\"}"));
     assert_eq!(p.bridge.open_sessions(), 0);
+}
+
+#[test]
+fn item_07_a_failed_tab_record_is_not_retried_on_a_session_the_agent_closed() {
+    let mut p = Pair::with_config(json!({"cifRetryBackoffMs": 100}));
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Connected,
+        Some(voice("connected", Scenario::Single)),
+    );
+    p.can_create();
+    p.session_created("s1");
+    let record = p.req("updateContext");
+    p.take();
+    p.dynamics(DynamicsHandler::SessionClosed, json!({"sessionId": "s1"}));
+    p.reject(record, json!({"message": "RejectAfterClientError"}));
+    p.advance(60_000);
+    assert_eq!(p.take(), Vec::<String>::new());
 }
 
 #[test]

@@ -77,6 +77,7 @@ fn item_08_pops_take_turns_first_come_first_served() {
         vec![
             "createSession extn_chat_session".to_owned(),
             format!("createTab extn_entity_record phonecall {}", activity(1)),
+            "updateContext s-a ccbTab_activity=1 ccbTabs=activity".to_owned(),
             "canCreateSession".to_owned(),
         ]
     );
@@ -154,7 +155,10 @@ fn item_15_an_unanswered_create_session_holds_the_turn_for_pop_turn_ms_only() {
     switched(&mut p, "s-a", true);
     assert_eq!(
         p.take(),
-        vec![format!("createTab extn_entity_record phonecall {}", activity(1))]
+        vec![
+            format!("createTab extn_entity_record phonecall {}", activity(1)),
+            "updateContext s-a ccbTab_activity=1 ccbTabs=activity".to_owned()
+        ]
     );
     assert_eq!(p.all("createSession").len(), 2);
 }
@@ -213,7 +217,10 @@ fn item_08_tabs_wait_while_the_agent_looks_at_another_session() {
     switched(&mut p, "s-a", true);
     assert_eq!(
         p.take(),
-        vec![format!("createTab extn_entity_record phonecall {}", activity(1))]
+        vec![
+            format!("createTab extn_entity_record phonecall {}", activity(1)),
+            "updateContext s-a ccbTab_activity=1 ccbTabs=activity".to_owned()
+        ]
     );
     assert_eq!(p.bridge.focused_contact().map(ContactId::as_str), Some("chat-a"));
     // Focusing it again opens nothing twice.
@@ -311,7 +318,8 @@ fn item_12_cif_time_limit_on_create_session_is_no_answer() {
             p.take(),
             vec![
                 "getSession".to_owned(),
-                format!("createTab extn_entity_record phonecall {ACTIVITY_ID}")
+                format!("createTab extn_entity_record phonecall {ACTIVITY_ID}"),
+                "updateContext late ccbTab_activity=1 ccbTabs=activity".to_owned()
             ]
         );
         assert_eq!(

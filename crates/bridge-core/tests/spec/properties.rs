@@ -1,13 +1,14 @@
 //! Property tests: random interleavings, duplications and delays of contact events and CIF replies (replies
-//! for wrong or unknown requests, reloads, web storage failing, CIF time limits with and without a late
-//! session, session closes), against a model of Dynamics that is the source of truth for sessions. Safety:
+//! for wrong or unknown requests, reloads, web storage failing or found empty, CIF time limits with and without
+//! a late session, session closes), against a model of Dynamics that is the source of truth for sessions. Safety:
 //!
 //! * at most one live notification per contact (a new one only after the old one was answered, failed or
 //!   cancelled — across reloads too), and no notification token ever used twice, across reloads;
 //! * never a `createSession` for a contact that has an open session in Dynamics, nor while an earlier one for
 //!   it may still be carried out (Dynamics acts within `sessionOrphanMs` or never) — across reloads, with and
 //!   without web storage;
-//! * never the same tab twice in a session, and never a record tab with an absent or invalid `entityId`;
+//! * never the same tab twice in a session (unless Dynamics refused its record and the reload lost storage), and
+//!   never a record tab with an absent or invalid `entityId`;
 //! * no command for a contact after it was released (`onDestroy`) — unless, never answered nor popped, it is
 //!   offered again after the late-repeat quarantine — nor any write after its session closed
 //!   (while web storage works: a page without it cannot know either after a reload);
@@ -30,7 +31,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use bridge_core::*;
 use proptest::prelude::*;
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 const IDS: [&str; 3] = ["7c1ed9a6-1f3e-4b5a-9d0e-2a3b4c5d6e7f", "chat-2", "task-3"];
 /// Defaults the invariants lean on (`popTurnMs`, `cifCallTimeoutMs`, `sessionOrphanMs`).
@@ -82,6 +83,11 @@ enum Step {
     /// A reload after storage refused a write (quota, a moment's block): the next page's storage works, and what
     /// the earlier page stored before the refusal (possibly nothing) is read back, stale.
     ReloadRecovered,
+    /// A reload that finds storage empty (cleared) or blocked from this load on, although every write of the
+    /// earlier page succeeded: only Dynamics still knows which tabs were opened.
+    ReloadStorageGone {
+        blocked: bool,
+    },
 }
 
 const KINDS: [ContactEventKind; 13] = [
@@ -126,6 +132,7 @@ fn step() -> impl Strategy<Value = Step> {
         1 => Just(Step::Reload),
         1 => Just(Step::StorageFails),
         1 => Just(Step::ReloadRecovered),
+        1 => any::<bool>().prop_map(|blocked| Step::ReloadStorageGone { blocked }),
     ]
 }
 
@@ -199,9 +206,12 @@ struct World {
     /// Whether the bridge gave up asking which sessions are open (storage is trusted then, and a page
     /// without storage pops rather than never).
     gave_up_reconciling: bool,
-    /// Sessions whose tab record (`updateContext`) Dynamics refused and no retry has written yet; after a
-    /// reload without storage their tabs may open again (the documented limit of that fallback).
-    unrecorded: BTreeSet<String>,
+    /// Sessions whose tab record (`updateContext`) Dynamics refused and no later-sent write has carried yet
+    /// (with the send order of the latest refused one); after a reload that lost storage their tabs may open
+    /// again (the documented limit). An earlier write that lands late records less and excuses nothing.
+    unrecorded: BTreeMap<String, u64>,
+    /// Send order of each `updateContext` in flight on this page.
+    write_seq: BTreeMap<RequestId, u64>,
     tabs_excused: BTreeSet<String>,
     /// Contacts Streams destroyed (while the bridge held them), and on which page load: never delivered to a later one.
     destroyed: BTreeMap<usize, u64>,
@@ -237,7 +247,8 @@ impl World {
             identified: BTreeSet::new(),
             unnamed_when_given_up: BTreeSet::new(),
             gave_up_reconciling: false,
-            unrecorded: BTreeSet::new(),
+            unrecorded: BTreeMap::new(),
+            write_seq: BTreeMap::new(),
             tabs_excused: BTreeSet::new(),
             destroyed: BTreeMap::new(),
             tab_target: BTreeMap::new(),
@@ -267,7 +278,7 @@ impl World {
         for request in given_up {
             if let Some((_, CifCall::UpdateContext { session_id, .. })) = self.outstanding.remove(&request) {
                 // Given up on without an answer: as good as refused.
-                self.unrecorded.insert(session_id);
+                self.record_refused(request, session_id);
             }
             self.sent_at.remove(&request);
             self.answered.push(request);
@@ -407,6 +418,10 @@ impl World {
                         // Dynamics receives the call at once and opens the tab in the session focused then.
                         self.tab_target.insert(request, self.focused.clone());
                     }
+                    if matches!(call, CifCall::UpdateContext { .. }) {
+                        self.write_seq.insert(request, self.next_seq);
+                        self.next_seq += 1;
+                    }
                     self.outstanding.insert(request, (contact, call));
                     self.sent_at.insert(request, self.now);
                 }
@@ -496,6 +511,27 @@ impl World {
         }
     }
 
+    /// Dynamics refused (or never answered) the tab record `request` for `session_id`.
+    fn record_refused(&mut self, request: RequestId, session_id: String) {
+        let seq = self.write_seq.get(&request).copied().unwrap_or(0);
+        let latest = self.unrecorded.entry(session_id).or_insert(seq);
+        *latest = (*latest).max(seq);
+    }
+
+    /// Dynamics carried out the tab record `request`: its keys land in the session's context, and it makes up
+    /// for refused writes sent before it (it holds everything they did).
+    fn record_written(&mut self, request: RequestId, session_id: &str, input: &Map<String, Value>) {
+        let seq = self.write_seq.get(&request).copied().unwrap_or(u64::MAX);
+        if self.unrecorded.get(session_id).is_some_and(|refused| *refused < seq) {
+            self.unrecorded.remove(session_id);
+        }
+        if let Some(s) = self.dynamics.iter_mut().find(|s| s.id == session_id) {
+            for (k, v) in input {
+                s.context.insert(k.clone(), v.clone());
+            }
+        }
+    }
+
     fn outcome(&mut self, request: RequestId, call: &CifCall, choice: usize) -> CifOutcome {
         let rejected = |m: &str| CifOutcome::Rejected(json!(format!("{{\"message\":\"{m}\",\"msdyn_name\":\"X\"}}")));
         let time_limit = || {
@@ -546,16 +582,11 @@ impl World {
                 }
             }
             (CifCall::UpdateContext { session_id, .. }, 5..) => {
-                self.unrecorded.insert(session_id.clone());
+                self.record_refused(request, session_id.clone());
                 rejected("RejectAfterClientError")
             }
             (CifCall::UpdateContext { session_id, input }, 0..=4) => {
-                self.unrecorded.remove(session_id);
-                if let Some(s) = self.dynamics.iter_mut().find(|s| s.id == *session_id) {
-                    for (k, v) in input {
-                        s.context.insert(k.clone(), v.clone());
-                    }
-                }
+                self.record_written(request, session_id, input);
                 CifOutcome::Resolved(json!("ok"))
             }
             (_, 8 | 9) => time_limit(),
@@ -803,7 +834,7 @@ impl World {
                     },
                 );
             }
-            Step::Reload => self.reload(),
+            Step::Reload => self.reload(self.storage_ok),
             Step::ReloadRecovered => {
                 if !self.storage_ok {
                     // What storage lost stays excused as for a blocked storage: toasts that cannot be withdrawn,
@@ -813,15 +844,28 @@ impl World {
                     self.closed.clear();
                     self.forgotten.clear();
                 }
-                self.reload();
+                self.reload(false);
+            }
+            Step::ReloadStorageGone { blocked } => {
+                // What only the page knew is gone, as for a blocked storage: toasts that cannot be withdrawn,
+                // released contacts, sessions closed before the reload. Tabs are not excused.
+                self.live_tokens.clear();
+                self.closed.clear();
+                self.forgotten.clear();
+                self.stored = RestoredState::default();
+                if blocked {
+                    self.storage_ok = false;
+                }
+                self.reload(false);
             }
         }
         self.drain()
     }
 
     /// The page reloads: promises in flight die with it, but Dynamics carries out what it was sent (a
-    /// `createSession` or tab among them); Streams re-delivers the live contacts.
-    fn reload(&mut self) {
+    /// `createSession` or tab among them); Streams re-delivers the live contacts. `storage_intact`: the new page
+    /// reads back everything the old one wrote, so a tab record Dynamics refused excuses nothing.
+    fn reload(&mut self, storage_intact: bool) {
         let in_flight: Vec<(RequestId, (Option<ContactId>, CifCall))> =
             std::mem::take(&mut self.outstanding).into_iter().collect();
         let mut creates: Vec<(u64, RequestId, CifCall)> = Vec::new();
@@ -838,11 +882,7 @@ impl World {
                     self.carry_out_tab(request, &call);
                 }
                 CifCall::UpdateContext { session_id, input } => {
-                    if let Some(s) = self.dynamics.iter_mut().find(|s| s.id == *session_id) {
-                        for (k, v) in input {
-                            s.context.insert(k.clone(), v.clone());
-                        }
-                    }
+                    self.record_written(request, session_id, input);
                 }
                 _ => {}
             }
@@ -852,7 +892,11 @@ impl World {
             self.carry_out_create(request, &call);
         }
         self.page += 1;
-        self.tabs_excused.extend(std::mem::take(&mut self.unrecorded));
+        if !storage_intact {
+            self.tabs_excused
+                .extend(std::mem::take(&mut self.unrecorded).into_keys());
+        }
+        self.write_seq.clear();
         self.identified.clear();
         self.unnamed_when_given_up.clear();
         self.gave_up_reconciling = false;

@@ -19,6 +19,27 @@ fn first_instance() -> String {
 
 #[test]
 fn item_11_reload_keeps_the_session_and_opens_no_duplicate_tabs() {
+    let recorded = json!({"ccbTab_activity": "1", "ccbTab_customer": "1", "ccbTabs": "activity,customer"});
+    let (p, after) = reloaded_into_s1(&recorded);
+    assert_eq!(after, Vec::<String>::new(), "Dynamics already holds the record");
+    assert_eq!(p.bridge.session_of(CONTACT_ID), Some("s1"));
+}
+
+/// The first page's record never reached Dynamics (the reload cut its `updateContext` off): the reloaded page
+/// writes what its storage says, once Dynamics confirmed the session.
+#[test]
+fn item_11_reload_records_the_tabs_dynamics_lacks() {
+    let (_, after) = reloaded_into_s1(&json!({}));
+    assert_eq!(
+        after,
+        vec!["updateContext s1 ccbTab_activity=1 ccbTab_customer=1 ccbTabs=activity,customer"]
+    );
+}
+
+/// A page reloaded with its storage while the contact's session s1 is open (its activity and customer tabs
+/// requested); Dynamics lists s1 and another provider's session, and s1's context holds `recorded` besides
+/// the contact id. No second session, no tab twice; returns the page and what it sent once Dynamics answered.
+fn reloaded_into_s1(recorded: &serde_json::Value) -> (Pair, Vec<String>) {
     let stored = first_instance();
     assert!(stored.contains("\"sessionId\":\"s1\""), "{stored}");
     assert!(stored.contains("\"tabs\":[\"activity\",\"customer\"]"), "{stored}");
@@ -52,7 +73,9 @@ fn item_11_reload_keeps_the_session_and_opens_no_duplicate_tabs() {
         let answer = if session_id == "other" {
             json!({"sessionId": "other", "context": {"customer": "x"}})
         } else {
-            json!({"sessionId": "s1", "context": {"templateParameters": {"contactId": CONTACT_ID}}})
+            let mut context = recorded.clone();
+            context["templateParameters"] = json!({"contactId": CONTACT_ID});
+            json!({"sessionId": "s1", "context": context})
         };
         p.resolve(r, answer);
     }
@@ -61,13 +84,15 @@ fn item_11_reload_keeps_the_session_and_opens_no_duplicate_tabs() {
         ContactEventKind::Refresh,
         Some(voice("connected", Scenario::Single)),
     );
-    assert_eq!(p.take(), Vec::<String>::new());
-    assert_eq!(p.bridge.session_of(CONTACT_ID), Some("s1"));
+    let after = p.take();
+    assert!(p.all("createSession").is_empty());
+    assert!(p.all("createTab").is_empty());
     assert_eq!(
         p.bridge.open_sessions(),
         2,
         "the unknown live session counts against the limit"
     );
+    (p, after)
 }
 
 #[test]

@@ -17,11 +17,20 @@ struct Case {
 fn cases() -> Vec<Case> {
     let activity = format!("createTab extn_entity_record phonecall {ACTIVITY_ID}");
     let search = format!("createTab extn_search search {PHONE}");
+    // After the tabs, the session's context records which were requested (Dynamics keeps the record).
+    let record = |kinds: &[&str]| {
+        let keys: Vec<String> = kinds.iter().map(|k| format!("ccbTab_{k}=1")).collect();
+        format!(
+            "updateContext session-id-16 {} ccbTabs={}",
+            keys.join(" "),
+            kinds.join(",")
+        )
+    };
     vec![
         Case {
             scenario: Scenario::Single,
             config: json!({}),
-            tabs: vec![activity.clone()],
+            tabs: vec![activity.clone(), record(&["activity"])],
         },
         Case {
             scenario: Scenario::Single,
@@ -29,22 +38,27 @@ fn cases() -> Vec<Case> {
             tabs: vec![
                 activity.clone(),
                 format!("createTab extn_entity_record contact {CUSTOMER_ID}"),
+                record(&["activity", "customer"]),
             ],
         },
         Case {
             scenario: Scenario::Multi,
             config: json!({}),
-            tabs: vec![activity.clone(), search.clone()],
+            tabs: vec![activity.clone(), search.clone(), record(&["activity", "search"])],
         },
         Case {
             scenario: Scenario::NoMatch,
             config: json!({}),
-            tabs: vec![activity.clone(), search],
+            tabs: vec![activity.clone(), search, record(&["activity", "search"])],
         },
         Case {
             scenario: Scenario::NoMatch,
             config: json!({"searchTabTemplate": ""}),
-            tabs: vec![activity, format!("renderSearchPage contact {PHONE}")],
+            tabs: vec![
+                activity,
+                format!("renderSearchPage contact {PHONE}"),
+                record(&["activity", "search"]),
+            ],
         },
     ]
 }
@@ -146,8 +160,9 @@ fn seed_multi_and_no_match_sessions_withhold_customer_ids() {
             assert!(!params.contains_key(k), "{status}: {k} leaked");
         }
         p.session_created("s1");
+        let calls = p.take();
         assert_eq!(
-            p.take().last().cloned(),
+            calls.get(calls.len().wrapping_sub(2)).cloned(),
             Some(format!("createTab extn_search search {PHONE}"))
         );
     }

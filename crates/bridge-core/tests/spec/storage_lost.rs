@@ -225,21 +225,18 @@ fn reloaded_without_storage_into_s1(config: Config, contact: ContactSnapshot, re
     p
 }
 
-/// Storage works while the contact pops (its tab is recorded there only), works again on the reloaded page, and
-/// fails there before Dynamics has said what the restored session holds; the agent reloads once more, and this
-/// last page has no storage at all. The tab the first page opened is in Dynamics' context by then, so it does
-/// not open a second time. (Found by the property test: the page that lost its storage waited for `getSession`
-/// before writing anything.)
+/// Storage works while the contact pops, and the first page's own record of its tab never reaches Dynamics (the
+/// reload cut it off); storage works again on the reloaded page, and fails there before Dynamics has said what
+/// the restored session holds; the agent reloads once more, and this last page has no storage at all. The tab
+/// the first page opened is in Dynamics' context by then, so it does not open a second time. (Found by the
+/// property test: the page that lost its storage waited for `getSession` before writing anything.)
 #[test]
 fn storage_failing_before_a_restored_session_is_confirmed_still_records_its_tabs_in_dynamics() {
     let mut first = Pair::default_ready();
     first.connected_until_create_session();
     first.session_created("s1");
     assert_eq!(first.all("createTab").len(), 1, "the activity tab");
-    assert!(
-        first.all("updateContext").is_empty(),
-        "storage works: tabs are recorded there"
-    );
+    assert_eq!(first.all("updateContext").len(), 1, "recorded in Dynamics as well");
 
     let mut second = Pair::new(Config::default());
     second.input(Input::Restore(first.stored()));
@@ -266,4 +263,44 @@ fn storage_failing_before_a_restored_session_is_confirmed_still_records_its_tabs
     let third = reloaded_without_storage_into_s1(Config::default(), voice("connected", Scenario::Single), &ctx);
     assert!(third.all("createSession").is_empty());
     assert!(third.all("createTab").is_empty(), "{:?}", third.all("createTab"));
+}
+
+/// Storage worked while the contact popped, and the next page finds it empty (cleared, or blocked from this
+/// load on without a failed write before): Dynamics' context, which the first page wrote too, says the
+/// session and its tabs exist, so nothing opens twice.
+#[test]
+fn storage_emptied_across_a_reload_opens_no_tab_twice() {
+    for blocked in [false, true] {
+        let mut first = Pair::with_config(json!({"customerRecordTab": "tab"}));
+        first.connected_until_create_session();
+        first.session_created("s1");
+        assert_eq!(first.all("createTab").len(), 2);
+        let ctx = context_of(&first);
+
+        let mut p = Pair::with_config(json!({"customerRecordTab": "tab"}));
+        if blocked {
+            p.input(storage_blocked());
+        } else {
+            p.input(Input::Restore(RestoredState::default()));
+        }
+        p.event(
+            CONTACT_ID,
+            ContactEventKind::Existing,
+            Some(voice("connected", Scenario::Single)),
+        );
+        p.ready();
+        assert_eq!(p.take(), vec!["getAllSessions"], "blocked: {blocked}");
+        let r = p.req("getAllSessions");
+        p.resolve(r, json!(["s1"]));
+        assert_eq!(p.take(), vec!["getSession"], "blocked: {blocked}");
+        let r = p.req("getSession");
+        let mut context = ctx.clone();
+        context.insert("templateParameters".into(), json!({"contactId": CONTACT_ID}));
+        p.resolve(r, json!({"sessionId": "s1", "isFocused": true, "context": context}));
+        p.advance(5_000);
+        assert_eq!(p.take(), Vec::<String>::new(), "blocked: {blocked}");
+        assert!(p.all("createSession").is_empty(), "blocked: {blocked}");
+        assert!(p.all("createTab").is_empty(), "blocked: {blocked}");
+        assert_eq!(p.bridge.session_of(CONTACT_ID), Some("s1"));
+    }
 }

@@ -334,6 +334,13 @@ pub fn describe(c: &Command) -> Option<String> {
             } => {
                 format!("renderSearchPage {entity_name} {search_string}")
             }
+            CifCall::UpdateContext { session_id, input } => {
+                let values: Vec<String> = input
+                    .iter()
+                    .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or("?")))
+                    .collect();
+                format!("updateContext {session_id} {}", values.join(" "))
+            }
             other => other.method_name().to_owned(),
         }),
         Command::Streams { call, .. } => Some(format!("streams {call:?}")),
