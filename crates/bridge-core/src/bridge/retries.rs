@@ -304,7 +304,11 @@ impl Bridge {
                     Severity::Warning,
                     id.as_ref(),
                     "cif.updateContext.failed",
-                    format!("the tabs opened could not be recorded in the session ({why}); after a reload they may open again"),
+                    if self.storage_ok {
+                        format!("the tabs opened could not be recorded in the session ({why}); this page's storage holds them, but a reload that finds it emptied may open them again")
+                    } else {
+                        format!("the tabs opened could not be recorded in the session ({why}); after a reload they may open again")
+                    },
                     false,
                 );
             }

@@ -304,3 +304,32 @@ fn storage_emptied_across_a_reload_opens_no_tab_twice() {
         assert_eq!(p.bridge.session_of(CONTACT_ID), Some("s1"));
     }
 }
+
+/// Dynamics refuses the tab record on every attempt: the console says so, and what still holds it (this page's
+/// storage); the pop itself is untouched.
+#[test]
+fn a_tab_record_dynamics_refuses_is_reported_once_with_what_still_holds_it() {
+    let mut p = Pair::with_config(json!({"cifRetryBackoffMs": 100}));
+    p.connected_until_create_session();
+    p.session_created("s1");
+    for _ in 0..10 {
+        let r = p.req("updateContext");
+        if p.bridge.awaits_reply(r) {
+            p.reject(r, json!({"message": "RejectAfterClientError"}));
+        }
+        p.advance(5_000);
+    }
+    let failed: Vec<&Report> = p
+        .reports()
+        .into_iter()
+        .filter(|r| r.code == "cif.updateContext.failed")
+        .collect();
+    assert_eq!(failed.len(), 1, "{:?}", p.report_codes());
+    assert!(!failed[0].agent_visible);
+    assert!(
+        failed[0].message.contains("this page's storage holds them"),
+        "{}",
+        failed[0].message
+    );
+    assert_eq!(p.bridge.contact_state(CONTACT_ID), Some("Popped"));
+}
