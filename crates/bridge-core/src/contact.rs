@@ -12,6 +12,7 @@ use crate::vecmap::VecMap;
 
 use serde_json::{Map, Value};
 
+use crate::command::CifCall;
 use crate::config::{Config, CustomerRecordTab};
 use crate::ids::{ContactId, RequestId};
 use crate::input::{ContactEventKind, ContactSnapshot};
@@ -220,6 +221,8 @@ pub struct Contact {
     /// Popped before Streams delivered it (restored from storage, or adopted from Dynamics): its tab plan is
     /// completed once its slugs are known.
     pub tabs_unplanned: bool,
+    /// The last tab record this page sent into the contact's session: the same record is not sent twice.
+    pub tabs_recorded: Option<CifCall>,
     /// Restored from before a reload past its ringing (answered, popping or popped there): Connect never offers
     /// it again under its id, so once released it is remembered like any answered contact.
     pub answered_before_reload: bool,
@@ -311,6 +314,7 @@ impl Contact {
             state: PopState::AwaitingCif,
             session_retried: false,
             tabs_unplanned: false,
+            tabs_recorded: None,
             answered_before_reload: false,
             awaits_dynamics: false,
             capacity_reported: false,

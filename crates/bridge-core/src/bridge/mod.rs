@@ -51,7 +51,7 @@ enum Purpose {
     Reconcile,
     /// `getSession` of one open session, to learn from its context which contact it belongs to.
     Identify,
-    /// `updateContext` recording a session's requested tabs in Dynamics (web storage unavailable).
+    /// `updateContext` recording a session's tabs in Dynamics, for a page that finds its storage gone.
     RecordTabs,
     /// `searchAndOpenRecords` of the template entities, to name missing templates before the first contact.
     Preflight,
@@ -250,7 +250,8 @@ pub struct Bridge {
     sessions_listed: bool,
     /// Whether that first reconciliation has ended (answered, or given up on after retries).
     first_reconcile_done: bool,
-    /// Whether web storage works; when it does not, requested tabs are recorded in the session's context.
+    /// Whether web storage works: it decides which tabs the session's context records (opened ones while it
+    /// works, requested ones when it does not) and whether a reload must ask Dynamics first.
     storage_ok: bool,
     /// Unique per page load, so notification tokens and correlation ids never repeat across reloads.
     page_nonce: String,

@@ -114,6 +114,7 @@ impl Bridge {
                         ),
                         true,
                     );
+                    self.record_opened_tabs(&id);
                 }
             }
             _ => {}

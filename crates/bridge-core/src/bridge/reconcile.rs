@@ -257,7 +257,7 @@ impl Bridge {
         }
         if let Some(Some(owner)) = self.sessions.get(session_id).cloned() {
             // Restored with its contact: what storage said stands (tabs included), rather than an unknown owner
-            // that another contact could be given; without storage, it is what Dynamics keeps from now on.
+            // that another contact could be given; it is what Dynamics keeps from now on.
             self.record_tabs_in_dynamics(&owner);
             self.report(
                 Severity::Warning,
@@ -596,17 +596,24 @@ impl Bridge {
         self.turn_released.insert(request);
     }
 
-    /// The tabs requested in a contact's session are written into the session's own context
-    /// ([`Bridge::tabs_record_call`]), where `getSession` finds them after a reload, even one that finds the
-    /// page's storage emptied or blocked.
+    /// The contact's tabs are written into its session's own context ([`Bridge::tabs_record_call`]), where
+    /// `getSession` finds them after a reload, even one that finds the page's storage emptied or blocked. A record
+    /// that says what the last write said is not sent again.
     pub(super) fn record_tabs_in_dynamics(&mut self, id: &ContactId) {
-        if let Some(call) = self.tabs_record_call(id) {
-            self.send_cif(Some(id), Purpose::RecordTabs, call, 0);
+        let Some(call) = self.tabs_record_call(id) else {
+            return;
+        };
+        if let Some(c) = self.contacts.get_mut(id) {
+            if c.tabs_recorded.as_ref() == Some(&call) {
+                return;
+            }
+            c.tabs_recorded = Some(call.clone());
         }
+        self.send_cif(Some(id), Purpose::RecordTabs, call, 0);
     }
 
-    /// The same for a session just created: a new context holds nothing to take back, so a session whose tabs
-    /// all wait for its focus gets no write yet.
+    /// The same for a session just created, without storage (with it, tabs are recorded as they open): a new
+    /// context holds nothing to take back, so a session whose tabs all wait for its focus gets no write yet.
     pub(super) fn record_new_session_tabs(&mut self, id: &ContactId) {
         let requested = matches!(
             self.contacts.get(id).map(|c| &c.state),
@@ -617,31 +624,68 @@ impl Bridge {
         }
     }
 
-    /// The same after `getSession` told what the context holds: nothing is written when it already lists
-    /// exactly the tabs requested (the usual reload, where the previous page recorded them).
-    fn record_tabs_unless_recorded(&mut self, id: &ContactId, facts: &SessionFacts) {
-        let recorded = recorded_tabs(facts);
-        let same = matches!(
+    /// A tab of the contact opened, failed or went unanswered: while storage works, the opened ones are recorded
+    /// once none of its other tabs is still young in flight (one write for the pop's tabs; a tab waiting for a
+    /// retry holds nothing back).
+    pub(super) fn record_opened_tabs(&mut self, id: &ContactId) {
+        let in_flight = matches!(
             self.contacts.get(id).map(|c| &c.state),
             Some(PopState::Popped { tabs, .. })
-                if tabs.iter().filter(|(_, s)| **s != TabStatus::Deferred).count() == recorded.len()
-                    && recorded.iter().all(|k| tabs.get(k).is_some_and(|s| *s != TabStatus::Deferred))
+                if tabs.values().any(|s| matches!(s, TabStatus::Pending(r)
+                    if self.pending.contains_key(r) && !self.overdue.contains(r)))
         );
-        if !same {
+        if self.storage_ok && !in_flight {
             self.record_tabs_in_dynamics(id);
         }
     }
 
-    /// The `updateContext` that records the contact's requested tabs in its session: `None` with no tab, and for
-    /// a restored session Dynamics has not confirmed yet while storage works (the slot holds the record, and
-    /// storage failing writes it then). Each tab has a key of its own (`ccbTab_<kind>`: `1` requested, `0`
+    /// The same after `getSession` told what the context holds: nothing is written when it already lists
+    /// exactly the tabs this page would record (the usual reload, where the previous page recorded them).
+    fn record_tabs_unless_recorded(&mut self, id: &ContactId, facts: &SessionFacts) {
+        let recorded = recorded_tabs(facts);
+        let same = match self.contacts.get(id).map(|c| &c.state) {
+            Some(PopState::Popped { tabs, .. }) => {
+                let kept: VecSet<TabKind> = tabs
+                    .iter()
+                    .filter(|(_, s)| self.records(**s))
+                    .map(|(k, _)| *k)
+                    .collect();
+                kept == recorded
+            }
+            _ => false,
+        };
+        if !same {
+            // Dynamics says otherwise, whatever this page sent before.
+            if let Some(c) = self.contacts.get_mut(id) {
+                c.tabs_recorded = None;
+            }
+            self.record_tabs_in_dynamics(id);
+        }
+    }
+
+    /// Whether a tab in this status is written as `1`. While storage works, only opened tabs: storage holds
+    /// the rest, and a `1` for a tab whose request then failed could outlive the `0` taking it back and hide the
+    /// tab from the next page for good. Without storage, every requested tab (a reload must not request again
+    /// what Dynamics may be carrying out).
+    fn records(&self, status: TabStatus) -> bool {
+        if self.storage_ok {
+            status == TabStatus::Done
+        } else {
+            status != TabStatus::Deferred
+        }
+    }
+
+    /// The `updateContext` that records the contact's tabs in its session: `None` with nothing to record, and
+    /// for a restored session Dynamics has not confirmed yet while storage works (it may have been closed during
+    /// the reload; the slot holds the record, and storage failing writes it then). Each tab has a key of its own (`ccbTab_<kind>`: `1` recorded, `0`
     /// waiting for focus), which a write for another tab never removes, so two writes carried out in either order
-    /// keep both; `ccbTabs` lists the requested ones.
+    /// keep both; `ccbTabs` lists the recorded ones.
     ///
     /// For a restored session Dynamics has not confirmed yet, only the `1`s: its context may say more than the
     /// stale slot (a write refused before the reload), and a `1` takes nothing back, while a `0` or a shorter list
-    /// could. The whole record follows once `getSession` merged both. Writing the `1`s at once matters when
-    /// storage fails on this page: a reload before `getSession` answers would otherwise find nothing recorded.
+    /// could. The whole record follows once `getSession` merged both, if it differs. Writing the `1`s at once
+    /// matters when storage fails on this page: a reload before `getSession` answers would otherwise find nothing
+    /// recorded.
     pub(super) fn tabs_record_call(&self, id: &ContactId) -> Option<CifCall> {
         let Some(PopState::Popped { session_id, tabs }) = self.contacts.get(id).map(|c| &c.state) else {
             return None;
@@ -650,27 +694,30 @@ impl Bridge {
         if confirming && self.storage_ok {
             return None;
         }
-        let requested: Vec<&str> = tabs
+        let recorded: Vec<&str> = tabs
             .iter()
-            .filter(|(_, s)| **s != TabStatus::Deferred)
+            .filter(|(_, s)| self.records(**s))
             .map(|(k, _)| k.as_str())
             .collect();
-        if tabs.is_empty() || (confirming && requested.is_empty()) {
+        if recorded.is_empty() && (self.storage_ok || confirming || tabs.is_empty()) {
             return None;
         }
         let mut input = serde_json::Map::new();
         if !confirming {
-            input.insert("ccbTabs".into(), serde_json::Value::String(requested.join(",")));
+            input.insert("ccbTabs".into(), serde_json::Value::String(recorded.join(",")));
         }
-        // "0" for a tab waiting for its session's focus: it may have been recorded before its request failed.
         for (kind, status) in tabs.iter() {
-            if confirming && *status == TabStatus::Deferred {
+            let value = if self.records(*status) {
+                "1"
+            } else if *status == TabStatus::Deferred && !self.storage_ok && !confirming {
+                // Waiting for its session's focus: it may have been recorded before its request failed.
+                "0"
+            } else {
                 continue;
-            }
-            let requested = if *status == TabStatus::Deferred { "0" } else { "1" };
+            };
             input.insert(
                 format!("{}{}", reply::TAB_KEY_PREFIX, kind.as_str()),
-                serde_json::Value::String(requested.into()),
+                serde_json::Value::String(value.into()),
             );
         }
         Some(CifCall::UpdateContext {

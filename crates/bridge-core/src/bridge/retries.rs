@@ -227,6 +227,7 @@ impl Bridge {
                     true,
                 );
                 self.set_tab(&id, kind, TabStatus::Failed);
+                self.record_opened_tabs(&id);
             }
             (Purpose::Cancel, id) => {
                 self.report(
@@ -272,8 +273,8 @@ impl Bridge {
                     .filter_map(|sid| self.sessions.get(sid).cloned().flatten())
                     .collect();
                 self.unverified_sessions.clear();
-                // Without storage, what the page restored is what Dynamics keeps from now on (held back while
-                // Dynamics could still have said more).
+                // What the page restored is what Dynamics keeps from now on (held back while Dynamics could still
+                // have said more).
                 for id in trusted {
                     self.record_tabs_in_dynamics(&id);
                 }
@@ -300,6 +301,10 @@ impl Bridge {
                 }
             }
             (Purpose::RecordTabs, id) => {
+                // Not recorded after all: the next chance writes it again.
+                if let Some(c) = id.as_ref().and_then(|id| self.contacts.get_mut(id)) {
+                    c.tabs_recorded = None;
+                }
                 self.report(
                     Severity::Warning,
                     id.as_ref(),

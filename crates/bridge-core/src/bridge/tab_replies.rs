@@ -35,6 +35,8 @@ impl Bridge {
                 self.retry_or_give_up(request, p, &format!("{} threw: {}", kind.as_str(), text::excerpt(&m)))
             }
         }
+        // Whatever the answer, it may have been the last one the record waited for.
+        self.record_opened_tabs(id);
     }
 
     /// Records a tab's status in the contact's `Popped` state (and marks it for persisting); no-op otherwise.

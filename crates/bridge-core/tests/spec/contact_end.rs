@@ -15,8 +15,6 @@ fn popped(p: &mut Pair, id: &str, session: &str) {
     );
     p.can_create();
     p.session_created(session);
-    let record = p.req("updateContext");
-    p.resolve(record, json!(""));
 }
 
 #[test]
@@ -67,6 +65,8 @@ fn item_07_a_failed_tab_record_is_not_retried_on_a_session_the_agent_closed() {
     );
     p.can_create();
     p.session_created("s1");
+    let tab = p.req("createTab");
+    p.resolve(tab, json!("tab-1"));
     let record = p.req("updateContext");
     p.take();
     p.dynamics(DynamicsHandler::SessionClosed, json!({"sessionId": "s1"}));

@@ -36,13 +36,8 @@ fn item_12_create_session_without_answer_is_never_repeated_while_dynamics_may_st
     assert_eq!(p.all("createSession").len(), 1);
     assert_eq!(
         p.take(),
-        vec![
-            format!("createTab extn_entity_record phonecall {ACTIVITY_ID}"),
-            "updateContext late-session ccbTab_activity=1 ccbTabs=activity".to_owned()
-        ]
+        vec![format!("createTab extn_entity_record phonecall {ACTIVITY_ID}")]
     );
-    let record = p.req("updateContext");
-    p.resolve(record, json!(""));
     p.advance(600_000);
     assert_eq!(p.all("createSession").len(), 1);
 }
@@ -300,8 +295,6 @@ fn item_12_tab_failures_are_retried_but_tab_timeouts_are_not() {
     p.session_created("s1");
     let tabs = p.all("createTab");
     assert_eq!(tabs.len(), 2);
-    let record = p.req("updateContext");
-    p.resolve(record, json!(""));
     p.take();
     p.reject(tabs[0].0, json!({"message": "RejectAfterClientError"}));
     p.advance(500);

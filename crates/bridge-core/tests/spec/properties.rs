@@ -116,6 +116,17 @@ const STATES: [&str; 7] = [
 ];
 const CHANNELS: [&str; 5] = ["voice", "chat", "task", "queue_callback", "email"];
 
+/// What the next page's storage holds after a reload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NextStorage {
+    /// Everything the page before wrote.
+    Intact,
+    /// What was written before a write failed (possibly nothing), or nothing because storage is still blocked.
+    Stale,
+    /// Nothing, although every write of the page before succeeded (cleared, or blocked from this load on).
+    Gone,
+}
+
 fn step() -> impl Strategy<Value = Step> {
     prop_oneof![
         6 => (0..IDS.len(), 0..KINDS.len(), 0..STATES.len(), 0..3usize, 0..CHANNELS.len(), 0..6usize, prop::bool::weighted(0.9))
@@ -210,8 +221,18 @@ struct World {
     /// (with the send order of the latest refused one); after a reload that lost storage their tabs may open
     /// again (the documented limit). An earlier write that lands late records less and excuses nothing.
     unrecorded: BTreeMap<String, u64>,
-    /// Send order of each `updateContext` in flight on this page.
+    /// Send order of each `updateContext` in flight on this page, and of the latest one carried out per session.
     write_seq: BTreeMap<RequestId, u64>,
+    landed: BTreeMap<String, u64>,
+    /// Sessions with a tab the page never heard back about (in flight at a reload, or CIF's time limit): storage
+    /// holds it as requested, Dynamics' context only once a later page restored and recorded it, so a reload
+    /// losing storage may open it again (the documented limit).
+    unconfirmed_tabs: BTreeSet<String>,
+    /// Whether a reload found storage gone (after every write succeeded), and the contacts Streams destroyed
+    /// since: one released before its page heard from Dynamics, then offered again under its id, is new to the
+    /// page, which has neither the stored ids nor an answer yet (the documented limit).
+    storage_lost: bool,
+    released_after_storage_loss: BTreeSet<String>,
     tabs_excused: BTreeSet<String>,
     /// Contacts Streams destroyed (while the bridge held them), and on which page load: never delivered to a later one.
     destroyed: BTreeMap<usize, u64>,
@@ -249,6 +270,10 @@ impl World {
             gave_up_reconciling: false,
             unrecorded: BTreeMap::new(),
             write_seq: BTreeMap::new(),
+            landed: BTreeMap::new(),
+            unconfirmed_tabs: BTreeSet::new(),
+            storage_lost: false,
+            released_after_storage_loss: BTreeSet::new(),
             tabs_excused: BTreeSet::new(),
             destroyed: BTreeMap::new(),
             tab_target: BTreeMap::new(),
@@ -303,6 +328,7 @@ impl World {
                             CifCall::CreateSession { .. }
                                 | CifCall::CreateTab { .. }
                                 | CifCall::RenderSearchPage { .. }
+                                | CifCall::UpdateContext { .. }
                         ) {
                             prop_assert!(!self.closed.contains(c), "{call:?} after the session of {c} closed");
                         }
@@ -380,8 +406,10 @@ impl World {
                         } => {
                             let c = contact.clone().unwrap();
                             prop_assert_eq!(template_parameters.get("contactId"), Some(&json!(c.as_str())));
-                            let excused =
-                                |s: &DynSession| self.gave_up_reconciling || self.unnamed_when_given_up.contains(&s.id);
+                            let reoffered = self.released_after_storage_loss.contains(c.as_str());
+                            let excused = |s: &DynSession| {
+                                self.gave_up_reconciling || self.unnamed_when_given_up.contains(&s.id) || reoffered
+                            };
                             prop_assert!(
                                 self.open_session_of(&c).map_or(true, excused),
                                 "createSession for {c}, which has an open session in Dynamics{}",
@@ -514,6 +542,10 @@ impl World {
     /// Dynamics refused (or never answered) the tab record `request` for `session_id`.
     fn record_refused(&mut self, request: RequestId, session_id: String) {
         let seq = self.write_seq.get(&request).copied().unwrap_or(0);
+        if self.landed.get(&session_id).is_some_and(|landed| *landed > seq) {
+            // A later write, holding everything this one did, was carried out already.
+            return;
+        }
         let latest = self.unrecorded.entry(session_id).or_insert(seq);
         *latest = (*latest).max(seq);
     }
@@ -525,6 +557,8 @@ impl World {
         if self.unrecorded.get(session_id).is_some_and(|refused| *refused < seq) {
             self.unrecorded.remove(session_id);
         }
+        let landed = self.landed.entry(session_id.to_owned()).or_insert(seq);
+        *landed = (*landed).max(seq);
         if let Some(s) = self.dynamics.iter_mut().find(|s| s.id == session_id) {
             for (k, v) in input {
                 s.context.insert(k.clone(), v.clone());
@@ -552,6 +586,10 @@ impl World {
             }
             (CifCall::CreateSession { .. }, 9) => time_limit(),
             (CifCall::CreateTab { .. } | CifCall::RenderSearchPage { .. }, 8) => {
+                // Opened, but the page is told CIF's time limit: it never knows.
+                if let Some(Some(session)) = self.tab_target.get(&request) {
+                    self.unconfirmed_tabs.insert(session.clone());
+                }
                 self.carry_out_tab(request, call);
                 time_limit()
             }
@@ -737,6 +775,9 @@ impl World {
                 attrs,
                 snapshot,
             } => {
+                if KINDS[kind] == ContactEventKind::Destroyed && self.storage_lost {
+                    self.released_after_storage_loss.insert(IDS[contact].to_owned());
+                }
                 self.event(contact, KINDS[kind], state, inbound, channel, attrs, snapshot);
             }
             Step::Ready => {
@@ -834,8 +875,17 @@ impl World {
                     },
                 );
             }
-            Step::Reload => self.reload(self.storage_ok),
+            Step::Reload => self.reload(if self.storage_ok {
+                NextStorage::Intact
+            } else {
+                NextStorage::Stale
+            }),
             Step::ReloadRecovered => {
+                let next = if self.storage_ok {
+                    NextStorage::Intact
+                } else {
+                    NextStorage::Stale
+                };
                 if !self.storage_ok {
                     // What storage lost stays excused as for a blocked storage: toasts that cannot be withdrawn,
                     // sessions closed before the reload.
@@ -844,7 +894,7 @@ impl World {
                     self.closed.clear();
                     self.forgotten.clear();
                 }
-                self.reload(false);
+                self.reload(next);
             }
             Step::ReloadStorageGone { blocked } => {
                 // What only the page knew is gone, as for a blocked storage: toasts that cannot be withdrawn,
@@ -853,19 +903,21 @@ impl World {
                 self.closed.clear();
                 self.forgotten.clear();
                 self.stored = RestoredState::default();
+                self.storage_lost = true;
                 if blocked {
                     self.storage_ok = false;
                 }
-                self.reload(false);
+                self.reload(NextStorage::Gone);
             }
         }
         self.drain()
     }
 
     /// The page reloads: promises in flight die with it, but Dynamics carries out what it was sent (a
-    /// `createSession` or tab among them); Streams re-delivers the live contacts. `storage_intact`: the new page
-    /// reads back everything the old one wrote, so a tab record Dynamics refused excuses nothing.
-    fn reload(&mut self, storage_intact: bool) {
+    /// `createSession` or tab among them); Streams re-delivers the live contacts. What the next page's storage
+    /// holds decides what is excused: a tab record Dynamics refused when it is stale or gone, and when it is gone,
+    /// a tab carried out at a reload and recorded nowhere since (see `unconfirmed_tabs`).
+    fn reload(&mut self, next: NextStorage) {
         let in_flight: Vec<(RequestId, (Option<ContactId>, CifCall))> =
             std::mem::take(&mut self.outstanding).into_iter().collect();
         let mut creates: Vec<(u64, RequestId, CifCall)> = Vec::new();
@@ -879,6 +931,9 @@ impl World {
                 }
                 CifCall::CreateTab { .. } | CifCall::RenderSearchPage { .. } => {
                     let _ = contact;
+                    if let Some(Some(session)) = self.tab_target.get(&request) {
+                        self.unconfirmed_tabs.insert(session.clone());
+                    }
                     self.carry_out_tab(request, &call);
                 }
                 CifCall::UpdateContext { session_id, input } => {
@@ -892,7 +947,10 @@ impl World {
             self.carry_out_create(request, &call);
         }
         self.page += 1;
-        if !storage_intact {
+        if next == NextStorage::Gone {
+            self.tabs_excused.extend(self.unconfirmed_tabs.iter().cloned());
+        }
+        if next != NextStorage::Intact {
             self.tabs_excused
                 .extend(std::mem::take(&mut self.unrecorded).into_keys());
         }

@@ -6,8 +6,6 @@ use super::common;
 use bridge_core::*;
 use common::*;
 
-/// The pop's calls after `createSession`, without the `updateContext` recording the tabs in the session
-/// (`seed_scenarios.rs` checks that one).
 fn pop_with(attributes: serde_json::Value, config: serde_json::Value) -> Vec<String> {
     let mut p = Pair::with_config(config);
     p.event(
@@ -22,7 +20,6 @@ fn pop_with(attributes: serde_json::Value, config: serde_json::Value) -> Vec<Str
         .into_iter()
         .skip_while(|c| !c.starts_with("createSession"))
         .skip(1)
-        .filter(|c| !c.starts_with("updateContext"))
         .collect()
 }
 

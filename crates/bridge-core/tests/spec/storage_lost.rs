@@ -192,14 +192,7 @@ fn a_tab_back_to_waiting_after_it_was_recorded_still_opens_after_a_reload() {
     assert_eq!(customer_tabs(&first), 1);
     let r = first.req("createTab");
     first.reject(r, json!({"message": "Network request failed"}));
-    first.dynamics(
-        DynamicsHandler::SessionSwitched,
-        json!({"sessionId": "s1", "focused": false}),
-    );
-    first.dynamics(
-        DynamicsHandler::SessionSwitched,
-        json!({"sessionId": "s-other", "focused": true}),
-    );
+    agent_looks_at_another_session(&mut first);
     first.advance(10_000);
     assert_eq!(customer_tabs(&first), 1, "the retry waits for s1's focus");
     let ctx = context_of(&first);
@@ -225,9 +218,9 @@ fn reloaded_without_storage_into_s1(config: Config, contact: ContactSnapshot, re
     p
 }
 
-/// Storage works while the contact pops, and the first page's own record of its tab never reaches Dynamics (the
-/// reload cut it off); storage works again on the reloaded page, and fails there before Dynamics has said what
-/// the restored session holds; the agent reloads once more, and this last page has no storage at all. The tab
+/// Storage works while the contact pops, and the first page reloads before its tab's answer (so before it
+/// records the tab in Dynamics); storage works again on the reloaded page, and fails there before Dynamics has
+/// said what the restored session holds; the agent reloads once more, and this last page has no storage at all. The tab
 /// the first page opened is in Dynamics' context by then, so it does not open a second time. (Found by the
 /// property test: the page that lost its storage waited for `getSession` before writing anything.)
 #[test]
@@ -236,7 +229,10 @@ fn storage_failing_before_a_restored_session_is_confirmed_still_records_its_tabs
     first.connected_until_create_session();
     first.session_created("s1");
     assert_eq!(first.all("createTab").len(), 1, "the activity tab");
-    assert_eq!(first.all("updateContext").len(), 1, "recorded in Dynamics as well");
+    assert!(
+        first.all("updateContext").is_empty(),
+        "with storage working, a tab is recorded in Dynamics once it opened"
+    );
 
     let mut second = Pair::new(Config::default());
     second.input(Input::Restore(first.stored()));
@@ -275,6 +271,10 @@ fn storage_emptied_across_a_reload_opens_no_tab_twice() {
         first.connected_until_create_session();
         first.session_created("s1");
         assert_eq!(first.all("createTab").len(), 2);
+        for (tab, _, _) in first.all("createTab") {
+            first.resolve(tab, json!("tab"));
+        }
+        assert_eq!(first.all("updateContext").len(), 1, "one record once both tabs opened");
         let ctx = context_of(&first);
 
         let mut p = Pair::with_config(json!({"customerRecordTab": "tab"}));
@@ -312,6 +312,8 @@ fn a_tab_record_dynamics_refuses_is_reported_once_with_what_still_holds_it() {
     let mut p = Pair::with_config(json!({"cifRetryBackoffMs": 100}));
     p.connected_until_create_session();
     p.session_created("s1");
+    let tab = p.req("createTab");
+    p.resolve(tab, json!("tab-1"));
     for _ in 0..10 {
         let r = p.req("updateContext");
         if p.bridge.awaits_reply(r) {
@@ -332,4 +334,96 @@ fn a_tab_record_dynamics_refuses_is_reported_once_with_what_still_holds_it() {
         failed[0].message
     );
     assert_eq!(p.bridge.contact_state(CONTACT_ID), Some("Popped"));
+    // Storage fails later: the record is tried again, although it says what the refused one said.
+    let before = p.all("updateContext").len();
+    p.input(storage_blocked());
+    assert_eq!(p.all("updateContext").len(), before + 1);
+}
+
+/// With storage working, a tab whose request failed and waits for its session's focus is never recorded in
+/// Dynamics as opened: a reload with its storage then opens it when the session is focused, whatever the order
+/// in which the page's writes reached Dynamics.
+#[test]
+fn a_tab_that_failed_and_waits_for_focus_is_never_recorded_as_opened() {
+    let config = || {
+        Config::resolve(&[ConfigLayer {
+            source: ConfigSource::Url,
+            values: json!({"customerRecordTab": "tab", "cifRetryBackoffMs": 100})
+                .as_object()
+                .cloned()
+                .unwrap(),
+        }])
+        .0
+    };
+    let mut first = Pair::with_config(json!({"customerRecordTab": "tab", "cifRetryBackoffMs": 100}));
+    first.connected_until_create_session();
+    first.session_created("s1");
+    let tabs = first.all("createTab");
+    assert_eq!(tabs.len(), 2, "activity and customer");
+    first.reject(tabs[0].0, json!({"message": "RejectAfterClientError"}));
+    first.resolve(tabs[1].0, json!("tab-customer"));
+    agent_looks_at_another_session(&mut first);
+    first.advance(5_000);
+    assert_eq!(first.all("createTab").len(), 2, "the retry waits for s1's focus");
+    for (_, _, call) in first.all("updateContext") {
+        let CifCall::UpdateContext { input, .. } = call else {
+            unreachable!()
+        };
+        assert_ne!(input.get("ccbTab_activity"), Some(&json!("1")), "{input:?}");
+    }
+    let ctx = context_of(&first);
+
+    let mut p = Pair::new(config());
+    p.input(Input::Restore(first.stored()));
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Existing,
+        Some(voice("connected", Scenario::Single)),
+    );
+    p.ready();
+    let r = p.req("getAllSessions");
+    p.resolve(r, json!(["s1", "s-other"]));
+    for (r, _, call) in p.all("getSession") {
+        let CifCall::GetSession { session_id } = call else {
+            unreachable!()
+        };
+        let answer = if session_id == "s1" {
+            let mut context = ctx.clone();
+            context.insert("templateParameters".into(), json!({"contactId": CONTACT_ID}));
+            json!({"sessionId": "s1", "context": context})
+        } else {
+            json!({"sessionId": "s-other", "isFocused": true, "context": {}})
+        };
+        p.resolve(r, answer);
+    }
+    p.take();
+    p.dynamics(
+        DynamicsHandler::SessionSwitched,
+        json!({"sessionId": "s-other", "focused": false}),
+    );
+    p.dynamics(
+        DynamicsHandler::SessionSwitched,
+        json!({"sessionId": "s1", "focused": true}),
+    );
+    assert_eq!(
+        p.take()
+            .iter()
+            .filter(|c| c.starts_with("createTab extn_entity_record phonecall"))
+            .count(),
+        1,
+        "the activity tab opens once s1 is focused"
+    );
+    assert!(p.all("createTab").iter().all(|(_, _, c)| matches!(c, CifCall::CreateTab { template_parameters, .. } if template_parameters.get("entityName") != Some(&json!("contact")))), "the customer tab is not opened again");
+}
+
+/// The agent switches from s1 to another session (a tab retry for s1 waits then).
+fn agent_looks_at_another_session(p: &mut Pair) {
+    p.dynamics(
+        DynamicsHandler::SessionSwitched,
+        json!({"sessionId": "s1", "focused": false}),
+    );
+    p.dynamics(
+        DynamicsHandler::SessionSwitched,
+        json!({"sessionId": "s-other", "focused": true}),
+    );
 }
