@@ -677,9 +677,9 @@ impl Bridge {
 
     /// The `updateContext` that records the contact's tabs in its session: `None` with nothing to record, and
     /// for a restored session Dynamics has not confirmed yet while storage works (it may have been closed during
-    /// the reload; the slot holds the record, and storage failing writes it then). Each tab has a key of its own (`ccbTab_<kind>`: `1` recorded, `0`
-    /// waiting for focus), which a write for another tab never removes, so two writes carried out in either order
-    /// keep both; `ccbTabs` lists the recorded ones.
+    /// the reload; the slot holds the record, and storage failing writes it then). Each tab has a key of its own
+    /// (`ccbTab_<kind>`: `1` recorded, `0` waiting for focus), which a write for another tab never removes, so two
+    /// writes carried out in either order keep both; `ccbTabs` lists the recorded ones.
     ///
     /// For a restored session Dynamics has not confirmed yet, only the `1`s: its context may say more than the
     /// stale slot (a write refused before the reload), and a `1` takes nothing back, while a `0` or a shorter list
@@ -743,7 +743,7 @@ impl Bridge {
     }
 }
 
-/// The tabs a session's context says the bridge requested in it (`ccbTabs` and `ccbTab_<kind>`).
+/// The tabs a session's context says the bridge recorded in it (`ccbTabs` and `ccbTab_<kind>`).
 fn recorded_tabs(facts: &SessionFacts) -> VecSet<TabKind> {
     facts
         .tabs
