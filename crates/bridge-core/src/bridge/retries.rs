@@ -227,7 +227,6 @@ impl Bridge {
                     true,
                 );
                 self.set_tab(&id, kind, TabStatus::Failed);
-                self.record_opened_tabs(&id);
             }
             (Purpose::Cancel, id) => {
                 self.report(
