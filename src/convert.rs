@@ -36,14 +36,21 @@ pub fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, String> {
     js_sys::JSON::parse(&text).map_err(|e| js_text(&e))
 }
 
-/// `String(value)`, for messages; never throws (an `Error` gives `name: message`, anything else its JSON text).
+/// `String(value)`, for messages; never throws (an `Error` gives `name: message`, anything else its faithful
+/// JSON text: a `Map` thrown by CIF reads as its entries, not `{}`).
 pub fn js_text(value: &JsValue) -> String {
     if let Some(s) = value.as_string() {
         return s;
     }
+    if value.is_undefined() {
+        return "undefined".to_owned();
+    }
     // Not `dyn_ref::<js_sys::Error>`: another frame's Error is no `instanceof Error` here, and js-sys trusts
     // `name` and `message` to be strings (a number there threw out of the bridge).
     if let Some(text) = sys::values::error_text(value) {
+        return text;
+    }
+    if let Some(text) = sys::values::plain_json(value) {
         return text;
     }
     match js_sys::JSON::stringify(value) {

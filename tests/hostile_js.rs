@@ -22,6 +22,7 @@ function thrown(kind) {
   switch (kind) {
     case 'plain-error': return new Error('boom');
     case 'number-message': { const e = new Error('boom'); e.message = 42; return e; }
+    case 'map': return new Map([['message', 'RejectAfterClientError'], ['code', 7]]);
     case 'cross-realm': {
       const f = document.createElement('iframe');
       document.body.appendChild(f);
@@ -205,6 +206,14 @@ fn an_object_with_one_throwing_getter_keeps_its_message() {
 fn the_text_of_an_error_with_a_numeric_message_is_read_without_throwing() {
     let text = convert::js_text(&reviewThrown("number-message"));
     assert!(text.contains("42"), "{text}");
+}
+
+/// A `Map` CIF throws or rejects with reads as its entries in the agent's notice, not as `JSON.stringify`'s `{}`.
+#[wasm_bindgen_test]
+fn the_text_of_a_thrown_map_is_its_entries() {
+    let text = convert::js_text(&reviewThrown("map"));
+    assert!(text.contains("RejectAfterClientError"), "{text}");
+    assert_eq!(convert::js_text(&JsValue::UNDEFINED), "undefined");
 }
 
 /// A Dynamics event delivered while its own handler is on the stack (re-entrant) is queued, not thrown away.

@@ -325,6 +325,49 @@ fn half_an_emoji_costs_that_character_not_the_contact_or_the_value() {
     );
 }
 
+/// Connect allows 32 KB of attributes, room for hundreds of short ones before the flow's slug fields: they all
+/// reach the core. A map beyond the helper's bounds is cut, and the cut is reported with the contact's name.
+#[wasm_bindgen_test]
+fn slug_fields_after_hundreds_of_short_attributes_arrive_and_a_cut_is_reported() {
+    install_doubles();
+    console_errors_taken();
+    let mut attributes = serde_json::Map::new();
+    for i in 0..600 {
+        attributes.insert(format!("ivr_{i}"), json!({"name": format!("ivr_{i}"), "value": "x"}));
+    }
+    attributes.insert(
+        "LookupSatus".into(),
+        json!({"name": "LookupSatus", "value": "SingleMatch"}),
+    );
+    let data = json!({"contactId": "c-many", "type": "voice", "state": "connecting", "attributes": attributes});
+    assert!(fakeConnectAddContact(&js(&data.to_string())));
+    let view = connect_cif_bridge::sys::streams::Contact::new("c-many").expect("connect.Contact");
+    let snap = streams::read_snapshot(&view, "c-many", Reading::Full).expect("the contact is read");
+    assert_eq!(snap.attributes["LookupSatus"]["value"], "SingleMatch");
+    assert_eq!(console_errors_taken(), Vec::<String>::new());
+
+    for i in 600..12_000 {
+        attributes.insert(format!("ivr_{i}"), json!({"name": format!("ivr_{i}"), "value": "x"}));
+    }
+    let data = json!({"contactId": "c-huge", "type": "voice", "state": "connecting", "attributes": attributes});
+    assert!(fakeConnectAddContact(&js(&data.to_string())));
+    let view = connect_cif_bridge::sys::streams::Contact::new("c-huge").expect("connect.Contact");
+    let mut last = None;
+    let snap = streams::read_changes(&view, "c-huge", Reading::Full, &mut last).expect("read");
+    assert_eq!(snap.attributes.as_object().map(serde_json::Map::len), Some(10_000));
+    let errors = console_errors_taken();
+    assert!(
+        errors.len() == 1 && errors[0].contains("c-huge") && errors[0].contains("getAttributes()"),
+        "{errors:?}"
+    );
+    assert_eq!(streams::read_changes(&view, "c-huge", Reading::Full, &mut last), None);
+    assert_eq!(
+        console_errors_taken(),
+        Vec::<String>::new(),
+        "an unchanged map is not reported again"
+    );
+}
+
 /// `connect.ContactSnapshot` of `data`, as Streams hands to `onEnded`/`onDestroy` of a contact it dropped.
 fn contact_snapshot(data: &Value) -> JsValue {
     let connect = js_sys::Reflect::get(&js_sys::global(), &"connect".into()).expect("connect");

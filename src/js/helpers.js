@@ -37,7 +37,8 @@ const wellFormedStrings = (_key, v) => (typeof v === 'string' ? wellFormed(v) : 
 // `limits`: at most `entries` per object or array (never more than MAX_ENTRIES), strings cut at `chars`. One part
 // that cannot be read (a getter or `toJSON` that throws, a key `String()` refuses) becomes '[unreadable]' and
 // costs nothing else: a CIF rejection keeps its `message` beside it. A value is walked once per path, and the
-// whole walk visits at most MAX_NODES values (shared sub-objects are visited again on each path).
+// whole walk visits at most MAX_NODES values (shared sub-objects are visited again on each path). Whenever a
+// limit leaves entries or nested values out, `budget.cut` is set, so that a caller can say so.
 const MAX_NODES = 50000;
 const UNREADABLE = '[unreadable]';
 
@@ -58,8 +59,14 @@ export function plain(v, depth, seen, limits = NO_LIMITS, budget = { nodes: MAX_
     default:
       break;
   }
-  if (depth > MAX_DEPTH) return '[too deep]';
-  if (--budget.nodes < 0) return '[too large]';
+  if (depth > MAX_DEPTH) {
+    budget.cut = true;
+    return '[too deep]';
+  }
+  if (--budget.nodes < 0) {
+    budget.cut = true;
+    return '[too large]';
+  }
   if (seen.has(v)) return '[cycle]';
   seen.add(v);
   const inner = (x) => {
@@ -79,14 +86,26 @@ export function plain(v, depth, seen, limits = NO_LIMITS, budget = { nodes: MAX_
     }
   };
   // Each entry costs the walk's budget too: one object may hold thousands of references to another.
-  const spend = () => --budget.nodes >= 0;
+  const spend = () => {
+    if (--budget.nodes >= 0) return true;
+    budget.cut = true;
+    return false;
+  };
+  const leftOut = () => {
+    budget.cut = true;
+    return true;
+  };
   try {
     const kind = tag(v);
+    // A boxed primitive (`new String('s1')`) is its value, as JSON.stringify has it, not a map of its indices.
+    if (kind === '[object String]' || kind === '[object Number]' || kind === '[object Boolean]') {
+      return inner(v.valueOf());
+    }
     if (kind === '[object Map]') {
       const out = {};
       let n = 0;
       for (const [key, value] of v) {
-        if (++n > limits.entries || !spend()) break;
+        if ((++n > limits.entries && leftOut()) || !spend()) break;
         // As in JSON, an entry holding `undefined` is absent (`get` cannot tell the two apart either).
         if (value === undefined) continue;
         let k;
@@ -102,7 +121,7 @@ export function plain(v, depth, seen, limits = NO_LIMITS, budget = { nodes: MAX_
     if (kind === '[object Set]') {
       const out = [];
       for (const x of v) {
-        if (out.length >= limits.entries || !spend()) break;
+        if ((out.length >= limits.entries && leftOut()) || !spend()) break;
         out.push(inner(x) ?? null);
       }
       return out;
@@ -112,6 +131,7 @@ export function plain(v, depth, seen, limits = NO_LIMITS, budget = { nodes: MAX_
       // throws costs only itself.
       const out = [];
       const n = Math.min(v.length, limits.entries);
+      if (v.length > n) leftOut();
       for (let i = 0; i < n && spend(); i++) {
         let x;
         try {
@@ -136,7 +156,9 @@ export function plain(v, depth, seen, limits = NO_LIMITS, budget = { nodes: MAX_
       }
       return inner(json);
     }
-    for (const key of Object.keys(v).slice(0, limits.entries)) {
+    const keys = Object.keys(v);
+    if (keys.length > limits.entries) leftOut();
+    for (const key of keys.slice(0, limits.entries)) {
       if (!spend()) break;
       let value;
       try {
@@ -204,14 +226,16 @@ export function errorText(value) {
 // The result: `{c, s, h, a?, i?, q?, p?, n?, e?, g?, m?, k?, brief?, err?}` (channel, state type, attributes
 // hash, attributes, inbound, queue name, phone number, customer name, email address, segment attributes,
 // initiation method, the agent's connection type; `brief` when only the first four were read), `{gone: true}`
-// when `getType()` threw (Streams no longer knows the contact). `err` lists `[field, expected, found]` for each getter that threw or gave the wrong type.
+// when `getType()` threw (Streams no longer knows the contact) or the view could not be read at all. `err` lists `[field, expected, found]` for each getter that threw or gave the wrong type.
 
 
 // Connect allows 32 KB of attributes per contact; anything far beyond is cut here, before it is copied into wasm.
-// The core's longest attribute field is 2,000 characters, so a cut value still reads as too long there.
-const MAX_ATTRIBUTE_ENTRIES = 500;
+// The core's longest attribute field is 2,000 characters, so a cut value still reads as too long there. The
+// entries are bounded only by the walk's own limits (10,000 per map, 50,000 values in all): 32 KB may hold
+// thousands of short attributes, and the slug fields come wherever the flow set them. Entries left out are
+// reported as an error of `getAttributes()`.
 const MAX_ATTRIBUTE_CHARS = 8192;
-const ATTRIBUTE_LIMITS = { entries: MAX_ATTRIBUTE_ENTRIES, chars: MAX_ATTRIBUTE_CHARS };
+const ATTRIBUTE_LIMITS = { entries: MAX_ENTRIES, chars: MAX_ATTRIBUTE_CHARS };
 
 const typeName = (v) => (v === null ? 'null' : typeof v);
 const thrown = (e) => {
@@ -240,6 +264,16 @@ function hash53(text) {
 }
 
 export function readContact(contact, reading, knownState, knownHash) {
+  // Nothing may throw into wasm: a part the reads below do not guard (a hostile proxy's `typeof` trap) costs
+  // this read, reported, as if the contact were gone.
+  try {
+    return readContactGetters(contact, reading, knownState, knownHash);
+  } catch (e) {
+    return JSON.stringify({ gone: true, err: [['readContact()', 'a readable contact view', thrown(e)]] }, wellFormedStrings);
+  }
+}
+
+function readContactGetters(contact, reading, knownState, knownHash) {
   const out = {};
   const err = [];
   const fail = (field, expected, found) => err.push([field, expected, found]);
@@ -289,9 +323,13 @@ export function readContact(contact, reading, knownState, knownHash) {
 
   // A map Streams handed over that cannot be walked at all (a revoked proxy, an iterator that throws) is
   // reported, like a getter that threw; `undefined` then.
-  const copied = (value, name, expected) => {
+  // `cut` is told whether the walk's limits left part of the map out.
+  const copied = (value, name, expected, cut = () => {}) => {
+    const budget = { nodes: MAX_NODES, cut: false };
     try {
-      return JSON.stringify(plain(value, 0, new Set(), ATTRIBUTE_LIMITS)) ?? 'null';
+      const text = JSON.stringify(plain(value, 0, new Set(), ATTRIBUTE_LIMITS, budget)) ?? 'null';
+      if (budget.cut) cut();
+      return text;
     } catch (e) {
       fail(name, expected, thrown(e));
       return undefined;
@@ -299,7 +337,13 @@ export function readContact(contact, reading, knownState, knownHash) {
   };
   const failedBefore = err.length;
   const attributes = get('getAttributes()', 'an attribute map', () => contact.getAttributes());
-  let text = attributes === undefined ? 'null' : copied(attributes, 'getAttributes()', 'an attribute map');
+  let attributesCut = false;
+  let text =
+    attributes === undefined
+      ? 'null'
+      : copied(attributes, 'getAttributes()', 'an attribute map', () => {
+          attributesCut = true;
+        });
   if (err.length > failedBefore) {
     // Unreadable this time: not "no attributes". The caller keeps what it read before (`au`), and the hash
     // stays the last one so that the next good read is compared with that.
@@ -309,9 +353,14 @@ export function readContact(contact, reading, knownState, knownHash) {
   } else {
     out.h = hash53(text);
   }
+  // Reported with the attributes it concerns: an unchanged map is not sent again, nor is its cut.
+  const sendsAttributes = text !== undefined && out.h !== knownHash;
+  if (attributesCut && sendsAttributes) {
+    fail('getAttributes()', 'at most 10,000 attributes, nested at most 32 deep (Connect allows 32 KB)', 'a larger map: the rest was left out');
+  }
   if (knownState !== null && knownState !== undefined && out.s === knownState) {
     out.brief = true;
-    return done(out.h === knownHash ? undefined : text);
+    return done(sendsAttributes ? text : undefined);
   }
 
   const full = reading === 1;
@@ -341,8 +390,11 @@ export function readContact(contact, reading, knownState, knownHash) {
   }
   // How the contact began (any channel): an agent's own email draft or reply, or a supervisor's monitoring. Older
   // Streams builds lack the getter: then it is simply not known.
-  if (full && typeof contact.getInitiationMethod === 'function') {
-    out.m = str(get('getInitiationMethod()', 'a string', () => contact.getInitiationMethod()), 'getInitiationMethod()');
+  if (full) {
+    const method = get('getInitiationMethod', 'a function or nothing', () => contact.getInitiationMethod);
+    if (typeof method === 'function') {
+      out.m = str(get('getInitiationMethod()', 'a string', () => method.call(contact)), 'getInitiationMethod()');
+    }
   }
   // Which connection the agent holds (Streams' own `getAgentConnection()`): `monitoring` for a supervisor
   // listening in, whose snapshot may say nothing else about it (`initiationMethod` null, no queue, no attributes).
