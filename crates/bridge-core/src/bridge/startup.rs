@@ -379,6 +379,26 @@ impl Bridge {
         for e in errors.iter().filter(|e| e.source == ConfigSource::CustomParams) {
             self.show_error(e.to_string());
         }
+        // Custom Parameters come through the CIF library: it was loaded from the page's own configuration, and
+        // the tabs' lock is named after its origin, which must not change under a page that holds it.
+        let library_differs = config.cif_library_url() != self.config.cif_library_url();
+        (config.ucilib, config.crm_url) = (self.config.ucilib.clone(), self.config.crm_url.clone());
+        if let Some(custom) = layers.iter_mut().find(|l| l.source == ConfigSource::CustomParams) {
+            for key in ["ucilib", "crmUrl", "crmurl"] {
+                custom.values.remove(key);
+            }
+        }
+        if library_differs {
+            self.report(
+                Severity::Warning,
+                None,
+                "config.cif_library_not_applied",
+                "ucilib / crmUrl from Custom Parameters are not applied: Custom Parameters come through the CIF \
+                 library, which was loaded from the page's own configuration (URL or config.json)"
+                    .into(),
+                false,
+            );
+        }
         if !self.startup.ccp_pending && config.ccp_url != self.config.ccp_url {
             // The URL in force stays the one the CCP started with, so a Retry and the diagnostics agree with the
             // message below.

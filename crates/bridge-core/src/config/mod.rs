@@ -50,7 +50,7 @@ pub struct ChannelTemplates {
 pub struct Config {
     /// `ucilib`: URL of `msdyn_ciLibrary.js`.
     pub ucilib: Option<String>,
-    /// `crmUrl`: the Dynamics org URL; the library is then `<crmUrl>/webresources/Widget/msdyn_ciLibrary.js`.
+    /// `crmUrl`: the Dynamics org's origin; the library is then `<crmUrl>/webresources/Widget/msdyn_ciLibrary.js`.
     pub crm_url: Option<String>,
     /// `ccpUrl`: the Amazon Connect CCP URL (https, or http on localhost / 127.0.0.1).
     pub ccp_url: Option<String>,
@@ -397,8 +397,10 @@ impl Config {
         match key {
             "ucilib" => self.ucilib = Some(allowed(url(value)?, &self.allowed_dynamics_origins, EXPECT_DYNAMICS)?),
             "crmUrl" => {
+                // CIF v2 runs on Dynamics online, whose org URL is an origin: an address copied from the browser
+                // (`…/main.aspx?appid=…`) names the same org, and only its origin can carry the library path.
                 let u = allowed(url(value)?, &self.allowed_dynamics_origins, EXPECT_DYNAMICS)?;
-                self.crm_url = Some(u.trim_end_matches('/').to_owned());
+                self.crm_url = Some(origin_of(&u).unwrap_or(u));
             }
             "ccpUrl" => self.ccp_url = Some(allowed(url(value)?, &self.allowed_connect_origins, EXPECT_CONNECT)?),
             "secondaryCCPUrl" => {
@@ -633,13 +635,9 @@ impl Config {
         origin_allowed(url, &self.allowed_dynamics_origins)
     }
 
-    /// The value of the script tag's `data-crmurl`: the origin of the CIF library URL.
+    /// The value of the script tag's `data-crmurl`: the origin of the CIF library URL, normalised as a browser
+    /// writes `event.origin`, which the library compares with it.
     pub fn cif_crm_origin(&self) -> Option<String> {
-        let url = self.cif_library_url()?;
-        let scheme_end = url.find("://")? + 3;
-        let host_end = url[scheme_end..]
-            .find(['/', '?', '#'])
-            .map_or(url.len(), |i| scheme_end + i);
-        Some(url[..host_end].to_owned())
+        origin_of(&self.cif_library_url()?)
     }
 }

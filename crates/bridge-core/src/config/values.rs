@@ -189,7 +189,7 @@ pub fn check_queue_arn(s: &str) -> bool {
 /// One of Streams' `connect.LogLevel` names, in upper case (what `Logger.setEchoLevel` accepts).
 pub(super) fn streams_log_level(value: &Value) -> Result<&'static str, &'static str> {
     const LEVELS: [&str; 8] = ["TEST", "TRACE", "DEBUG", "INFO", "LOG", "WARN", "ERROR", "CRITICAL"];
-    const EXPECTED: &str = "one of Streams' log levels: TRACE, DEBUG, INFO, LOG, WARN, ERROR or CRITICAL";
+    const EXPECTED: &str = "one of Streams' log levels: TEST, TRACE, DEBUG, INFO, LOG, WARN, ERROR or CRITICAL";
     let s = value.as_str().ok_or(EXPECTED)?.trim();
     LEVELS
         .into_iter()
@@ -206,9 +206,15 @@ pub(super) fn boolean(value: &Value) -> Result<bool, &'static str> {
     }
 }
 
+/// A whole number in `min..=max`: digits in a string (the URL's only kind), or a JSON number whose value is
+/// whole (`15000` and `15000.0` are the same number to whoever wrote the JSON).
 pub(super) fn number(value: &Value, min: u64, max: u64, expected: &'static str) -> Result<u64, &'static str> {
     let n = match value {
-        Value::Number(n) => n.as_u64(),
+        Value::Number(n) => n.as_u64().or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && (0.0..=9_007_199_254_740_992.0).contains(f))
+                .map(|f| f as u64)
+        }),
         Value::String(s) => {
             let t = s.trim();
             (!t.is_empty() && t.len() <= 20 && t.bytes().all(|b| b.is_ascii_digit()))

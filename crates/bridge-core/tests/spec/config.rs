@@ -167,6 +167,17 @@ fn precedence_across_all_four_layers() {
     assert_eq!((c.region.as_deref(), errors.len()), (Some("eu-west-2"), 1));
 }
 
+/// JSON (config.json, Custom Parameters) may write a whole number with a fraction or an exponent: it is the
+/// same number. A fraction that is not zero stays refused (see `every_bad_value_is_its_own_error`).
+#[test]
+fn whole_json_numbers_are_numbers_whatever_their_spelling() {
+    let values: Value =
+        serde_json::from_str(r#"{"cifCallTimeoutMs": 15000.0, "notificationTimeoutMs": 1.5e4}"#).unwrap();
+    let (c, errors) = Config::resolve(&[layer(ConfigSource::ConfigFile, values)]);
+    assert_eq!(errors, vec![]);
+    assert_eq!((c.cif_call_timeout_ms, c.notification_timeout_ms), (15_000, 15_000));
+}
+
 #[test]
 fn url_strings_are_coerced() {
     let (c, errors) = Config::resolve(&[layer(
@@ -215,6 +226,38 @@ fn crm_url_gives_the_library_url() {
         c.cif_library_url().as_deref(),
         Some("https://contoso.crm.dynamics.com/webresources/Widget/msdyn_ciLibrary.js")
     );
+    assert_eq!(c.cif_crm_origin().as_deref(), Some("https://contoso.crm.dynamics.com"));
+}
+
+/// An org address copied from the browser's address bar names the same org: the library comes from its origin,
+/// never from under a page or a query.
+#[test]
+fn crm_url_with_a_page_or_a_query_gives_the_library_under_the_org() {
+    for crm in [
+        "https://contoso.crm.dynamics.com/main.aspx?appid=1234&pagetype=dashboard",
+        "https://contoso.crm.dynamics.com/?appid=1234",
+        "https://Contoso.CRM.dynamics.com:443/#top",
+    ] {
+        let (c, errors) = Config::resolve(&[layer(ConfigSource::Url, json!({ "crmUrl": crm }))]);
+        assert!(errors.is_empty(), "{crm}: {errors:?}");
+        assert_eq!(
+            c.cif_library_url().as_deref(),
+            Some("https://contoso.crm.dynamics.com/webresources/Widget/msdyn_ciLibrary.js"),
+            "{crm}"
+        );
+        assert_eq!(c.cif_crm_origin().as_deref(), Some("https://contoso.crm.dynamics.com"));
+    }
+}
+
+/// `data-crmurl` is compared by the CIF library with `event.origin`, which a browser writes in lower case and
+/// without the default port.
+#[test]
+fn data_crmurl_is_the_origin_as_a_browser_writes_it() {
+    let (c, errors) = Config::resolve(&[layer(
+        ConfigSource::Url,
+        json!({"ucilib": "https://Contoso.CRM.dynamics.com:443/webresources/Widget/msdyn_ciLibrary.js"}),
+    )]);
+    assert!(errors.is_empty());
     assert_eq!(c.cif_crm_origin().as_deref(), Some("https://contoso.crm.dynamics.com"));
 }
 

@@ -293,6 +293,38 @@ fn custom_parameters_rank_below_the_url() {
     assert!(!p.bridge.config().login_popup);
 }
 
+/// Custom Parameters come through the CIF library, so theirs can no longer choose it; the origin the tabs' lock
+/// is named after stays the page's own. The same value is no news; another one is reported.
+#[test]
+fn a_cif_library_from_custom_parameters_is_not_applied() {
+    let mut p = begin_with(json!({"ucilib": UCILIB, "ccpUrl": CCP}), CifLibrary::FromConfig);
+    let origin = p.bridge.config().cif_crm_origin();
+    assert_eq!(origin.as_deref(), Some("https://org.crm4.dynamics.com"));
+    cif_comes_up(&mut p, Some(json!({"crmUrl": "https://org.crm4.dynamics.com"})));
+    assert!(!p.report_codes().contains(&"config.cif_library_not_applied"));
+
+    // `ucilib` wins over `crmUrl` whatever their layers: Custom Parameters' would choose another library.
+    let mut p = begin_with(
+        json!({"crmUrl": "https://org.crm4.dynamics.com", "ccpUrl": CCP}),
+        CifLibrary::FromConfig,
+    );
+    cif_comes_up(
+        &mut p,
+        Some(json!({
+            "ucilib": "https://other.crm.dynamics.com/webresources/Widget/msdyn_ciLibrary.js",
+            "region": "eu-west-2"
+        })),
+    );
+    assert!(p.report_codes().contains(&"config.cif_library_not_applied"));
+    assert_eq!(p.bridge.config().cif_crm_origin(), origin);
+    assert_eq!(p.bridge.config().ucilib, None);
+    assert_eq!(
+        p.bridge.config().region.as_deref(),
+        Some("eu-west-2"),
+        "the rest applies"
+    );
+}
+
 /// Started with `ccpUrl` from config.json and the CIF library already on the page.
 fn begin_with_ccp_url_in_config_file() -> Pair {
     let layers = vec![
