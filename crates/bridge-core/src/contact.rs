@@ -229,6 +229,9 @@ pub struct Contact {
     /// Already there when this page loaded (`Existing`): a page before may have popped it, so it pops only after
     /// Dynamics said which sessions exist. Only this contact waits, never the others.
     pub awaits_dynamics: bool,
+    /// Connected or over when this page first saw it (`Existing`): this page did not see it connect, so how
+    /// long it lasted is not this page's to say.
+    pub already_there: bool,
     /// Whether the agent was told it waits for a free session (said once, however often Dynamics says no).
     pub capacity_reported: bool,
     /// Dynamics does not know the flow's session template: the channel default is used from then on, whenever
@@ -317,6 +320,7 @@ impl Contact {
             tabs_recorded: None,
             answered_before_reload: false,
             awaits_dynamics: false,
+            already_there: false,
             capacity_reported: false,
             session_template_refused: false,
         }
@@ -401,9 +405,10 @@ impl Contact {
         self.inbound != Some(false) && !self.agent_started
     }
 
-    /// Whether customer record ids may reach Dynamics (only for a single match).
+    /// Whether customer record ids must not reach Dynamics: unless a single match names a record the bridge
+    /// would open itself, an anchor tab given the ids would open a record the bridge chose to search for.
     pub fn withhold_customer_ids(&self) -> bool {
-        !self.slugs.is_single_match()
+        !self.slugs.is_single_match() || self.slugs.customer_id().is_none()
     }
 
     /// Template parameters: every valid slug under its attribute name, plus `customerName`, `phoneNumber`,

@@ -5,12 +5,17 @@
 //! session, so "no call on a closed session" does not concern it. It runs once per contact (the end is
 //! observed once, monotonically) and is retried like any call without side effects, even after the contact
 //! was released (same values each time, so a repeat is harmless).
+//!
+//! Only what this page saw is written: one page per agent writes (a following tab sees the same end), a
+//! contact already over when the page loaded was recorded by the page before it (if any), and one already
+//! connected then gets its end without a duration this page cannot know.
 
 use serde_json::{Map, Value};
 
 use crate::command::CifCall;
 use crate::ids::ContactId;
 
+use super::leadership::Role;
 use super::{Bridge, Purpose};
 
 impl Bridge {
@@ -34,6 +39,22 @@ impl Bridge {
         if !self.config.update_activity_on_end || c.slugs.create_timeline != Some(true) {
             return;
         }
+        if self.leadership.role() == Role::Following {
+            self.trace(
+                Some(id),
+                "decision",
+                "activity end: written by the tab that handles contacts".into(),
+            );
+            return;
+        }
+        if c.already_there && c.connected_at.is_none() {
+            self.trace(
+                Some(id),
+                "decision",
+                "activity end: over before this page loaded, not written".into(),
+            );
+            return;
+        }
         // The same entity its tab opened under: named by the flow, or a call's phonecall.
         let (Some(record), Some(entity)) = (c.slugs.activity_record_id(), c.activity_entity()) else {
             self.trace(
@@ -43,9 +64,11 @@ impl Bridge {
             );
             return;
         };
-        let minutes = (connected_ms.unwrap_or(0) + 30_000) / 60_000;
         let mut data = Map::new();
-        data.insert("actualdurationminutes".into(), Value::from(minutes));
+        if !c.already_there {
+            let minutes = (connected_ms.unwrap_or(0) + 30_000) / 60_000;
+            data.insert("actualdurationminutes".into(), Value::from(minutes));
+        }
         data.insert("actualend".into(), Value::String(ended.to_iso8601()));
         let call = CifCall::UpdateRecord {
             entity_name: entity.as_str().to_owned(),

@@ -197,8 +197,7 @@ impl Bridge {
         }
         if self.leadership.has_followed {
             // Sessions this page made before it followed may have changed meanwhile: Dynamics says.
-            self.reconcile_first = true;
-            self.first_reconcile_done = false;
+            self.hold_known_contacts_for_dynamics();
         }
         self.start_handling_contacts();
     }

@@ -94,6 +94,8 @@ impl Bridge {
             }
             self.adopt_claim_elsewhere(&id);
         }
+        // Restored from storage counts as not yet seen: Streams has not spoken of it on this page.
+        let first_sighting = self.contacts.get(&id).is_some_and(|c| !c.seen);
         if let Some(snapshot) = &ev.snapshot {
             let changed = self.contacts.get_mut(&id).is_some_and(|c| c.update_snapshot(snapshot));
             if changed {
@@ -105,6 +107,9 @@ impl Bridge {
         if let Some(c) = self.contacts.get_mut(&id) {
             let was_ended = c.ended_at.is_some();
             c.observe(observation, now);
+            if first_sighting && ev.kind == ContactEventKind::Existing && !c.is_ringing() {
+                c.already_there = true;
+            }
             if observation == Observation::Ended && !was_ended {
                 self.on_contact_ended(&id);
             }
@@ -307,11 +312,11 @@ impl Bridge {
             // not ready, and pops if the lead comes here.
             return PopState::AwaitingCif;
         }
-        if !self.reconciled_enough() {
-            return self.queue_for_turn(id, "waiting for Dynamics to say which sessions exist before popping");
-        }
         if self.contacts.get(id).is_some_and(|c| c.awaits_dynamics) {
-            return self.queue_for_turn(id, "already there when the page loaded: waiting for Dynamics' sessions");
+            return self.queue_for_turn(
+                id,
+                "known before this page could trust its sessions: waiting for Dynamics' sessions",
+            );
         }
         let queued = self
             .contacts
@@ -385,8 +390,9 @@ impl Bridge {
     /// contacts, to the contact that has waited longest. Runs after every input.
     pub(super) fn hand_on_turn(&mut self) {
         self.finish_own_pops_when_following();
-        while self.finishes_own_pops() && self.reconciled_enough() && !self.turn_busy() {
-            if let Some(id) = self.focused_contact().cloned().filter(|id| self.has_deferred_tabs(id)) {
+        while self.finishes_own_pops() && !self.turn_busy() {
+            let deferred = self.focused_contact().cloned().filter(|id| self.has_deferred_tabs(id));
+            if let Some(id) = deferred.filter(|_| self.reconciled_enough()) {
                 self.open_deferred_tabs(&id);
                 continue;
             }
@@ -429,7 +435,7 @@ impl Bridge {
     /// (which focuses nothing), so that its `createSession` leaves as soon as the turn is free: one CIF round
     /// trip less per turn when contacts queue. One contact at a time asks ahead.
     fn check_capacity_ahead(&mut self) {
-        if !self.handles_contacts() || !self.reconciled_enough() || !self.turn_busy() || self.session_turn_busy() {
+        if !self.handles_contacts() || !self.turn_busy() || self.session_turn_busy() {
             return;
         }
         let asked = self.contacts.values().any(|c| {

@@ -75,6 +75,19 @@ impl Bridge {
         }
     }
 
+    /// This page can no longer trust what it knows of its sessions (a reload, or it leads again after
+    /// following): the contacts it knows now and has not popped may have a session it cannot see, so each waits
+    /// for Dynamics' answer. A contact first offered after this moment cannot, and pops at once (spec §3.15).
+    pub(super) fn hold_known_contacts_for_dynamics(&mut self) {
+        self.reconcile_first = true;
+        self.first_reconcile_done = false;
+        for c in self.contacts.values_mut() {
+            if !c.state.popped_or_decided() {
+                c.awaits_dynamics = true;
+            }
+        }
+    }
+
     /// Whether a contact waits for Dynamics to say which sessions exist.
     pub(super) fn awaiting_dynamics(&self) -> bool {
         self.contacts.values().any(|c| c.awaits_dynamics)
@@ -106,7 +119,9 @@ impl Bridge {
         self.reconcile = Some(r);
     }
 
-    /// Whether pops may start: a page that must ask Dynamics first has had its answer.
+    /// Whether what this page restored may be acted on (its deferred tabs opened): a page that must ask
+    /// Dynamics first has had its answer. New contacts do not wait for it; those in doubt wait one by one
+    /// (`awaits_dynamics`).
     pub(super) fn reconciled_enough(&self) -> bool {
         !self.reconcile_first || self.first_reconcile_done
     }

@@ -33,9 +33,6 @@ impl Bridge {
                 persisted.handled.len()
             ),
         );
-        if reloaded {
-            self.reconcile_first = true;
-        }
         for sid in persisted.other_sessions {
             // Counted, and not asked about again: Dynamics' list drops it if it closed meanwhile.
             self.sessions.get_or_insert_with(sid.clone(), || None);
@@ -75,6 +72,10 @@ impl Bridge {
                 c.answered_before_reload = answered;
             }
             self.trace(Some(&id), "state", format!("restored as {name}"));
+        }
+        if reloaded {
+            // The contacts restored above included: a toast accepted before the reload may have its session.
+            self.hold_known_contacts_for_dynamics();
         }
         self.dirty = true;
         if self.handles_contacts() {

@@ -284,3 +284,60 @@ fn a_follower_with_a_contact_already_there_only_reads_its_own_dynamics_and_stops
     assert!(calls.iter().all(|c| c == "getAllSessions"), "{calls:?}");
     assert!(calls.len() <= 4, "{calls:?}");
 }
+
+/// §3.15 after a reload, and on a page whose storage throws: Dynamics is asked which sessions exist, and CIF
+/// answers each `getAllSessions` with its time-limit rejection (seen right after frame reloads). Only the contacts
+/// the page knew then wait for the answer; one first offered afterwards cannot have a session yet, and its pop
+/// starts within 2.5 s.
+#[test]
+fn a_contact_offered_after_the_load_does_not_wait_for_a_get_all_sessions_that_times_out() {
+    let mut waits = Vec::new();
+    for reloaded in [false, true] {
+        let mut p = Pair::new(Config::default());
+        if reloaded {
+            let mut before = Pair::default_ready();
+            before.event(
+                "a0000000-0000-4000-8000-000000000001",
+                ContactEventKind::Connected,
+                Some(voice("connected", Scenario::Single)),
+            );
+            before.can_create();
+            before.session_created("s-old");
+            p.input(Input::Restore(before.stored()));
+        } else {
+            p.input(Input::StorageUnavailable {
+                reason: "SecurityError: The operation is insecure.".into(),
+            });
+        }
+        p.ready();
+        assert_eq!(p.take(), vec!["getAllSessions"]);
+        let mut asked = (p.req("getAllSessions"), p.now);
+        p.advance(100);
+        p.event(
+            CONTACT_ID,
+            ContactEventKind::Connected,
+            Some(voice("connected", Scenario::Single)),
+        );
+        let answered = p.now;
+        let mut started = None;
+        for _ in 0..600 {
+            p.advance(100);
+            let last = p.req("getAllSessions");
+            if last != asked.0 {
+                asked = (last, p.now);
+            }
+            if p.bridge.awaits_reply(last) && p.now.since(asked.1) >= 10_000 {
+                p.reject_time_limit(last, "GetAllSessions");
+            }
+            if p.take().iter().any(|c| c == "canCreateSession") {
+                started = Some(p.now.since(answered));
+                break;
+            }
+        }
+        waits.push((reloaded, started));
+    }
+    assert!(
+        waits.iter().all(|(_, w)| w.is_some_and(|ms| ms <= 2_500)),
+        "ms from answering the new contact to its pop starting (storage blocked, reloaded): {waits:?}"
+    );
+}

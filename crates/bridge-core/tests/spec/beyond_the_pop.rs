@@ -649,6 +649,84 @@ fn the_activity_update_is_retried_even_after_close_and_release() {
     );
 }
 
+/// A reload in after-contact work: the page before wrote the activity's end. The reloaded page, which meets
+/// the contact already over, does not overwrite it with a duration of 0 and the reload's time.
+#[test]
+fn a_reload_in_after_contact_work_leaves_the_activity_as_the_page_before_wrote_it() {
+    let config = json!({"updateActivityOnEnd": true});
+    let mut before = Pair::with_config(config.clone());
+    ended_after(&mut before, 300_000);
+    assert_eq!(before.all("updateRecord").len(), 1);
+    for storage in [true, false] {
+        let mut p = Pair::with_config(config.clone());
+        p.now = before.now.plus(60_000);
+        if storage {
+            p.input(Input::Restore(before.stored()));
+        }
+        p.event(
+            CONTACT_ID,
+            ContactEventKind::Existing,
+            Some(voice("ended", Scenario::Single)),
+        );
+        p.event(
+            CONTACT_ID,
+            ContactEventKind::AfterContactWork,
+            Some(voice("ended", Scenario::Single)),
+        );
+        p.advance(10_000);
+        assert!(p.all("updateRecord").is_empty(), "storage {storage}");
+    }
+}
+
+/// A reload mid-call: the reloaded page writes the end, but not a duration counted from the reload.
+#[test]
+fn a_call_connected_before_the_load_gets_its_end_without_a_duration_counted_from_the_load() {
+    let mut p = Pair::with_config(json!({"updateActivityOnEnd": true}));
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Existing,
+        Some(voice("connected", Scenario::Single)),
+    );
+    p.advance(120_000);
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Ended,
+        Some(voice("ended", Scenario::Single)),
+    );
+    let updates = p.all("updateRecord");
+    assert_eq!(updates.len(), 1);
+    let CifCall::UpdateRecord { data, .. } = &updates[0].2 else {
+        panic!()
+    };
+    assert_eq!(data.get("actualdurationminutes"), None);
+    assert_eq!(data["actualend"], json!(p.now.to_iso8601()));
+}
+
+/// Several Dynamics tabs: the tab that follows sees the same end, and only the one that handles contacts writes
+/// the activity.
+#[test]
+fn a_following_tab_does_not_write_the_activity_too() {
+    let mut p = Pair::with_config(json!({"updateActivityOnEnd": true}));
+    p.input(Input::Leadership(LeadershipInput::AgentKnown {
+        agent_arn: Some("arn:aws:connect:eu-west-2:111122223333:instance/i/agent/a".into()),
+        username: None,
+    }));
+    p.input(Input::Leadership(LeadershipInput::LockWaiting));
+    assert_eq!(p.bridge.tab_role(), "following");
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Connected,
+        Some(voice("connected", Scenario::Single)),
+    );
+    p.advance(60_000);
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Ended,
+        Some(voice("ended", Scenario::Single)),
+    );
+    assert!(p.all("updateRecord").is_empty());
+}
+
 #[test]
 fn no_activity_update_unless_configured_and_created() {
     let mut p = Pair::default_ready();

@@ -48,6 +48,38 @@ fn a_refused_customer_entity_name_leads_to_a_search_not_a_record_of_another_enti
     );
 }
 
+/// §3.4 with the default `customerRecordTab` (`anchor`): the session template's anchor tab opens whatever ids
+/// the session carries, so a single match the bridge searches for instead hands it none.
+#[test]
+fn a_single_match_searched_for_hands_no_customer_id_to_the_anchor_tab() {
+    let mut p = Pair::default_ready();
+    let attributes = attrs(&[
+        ("LookupStatus", "SingleMatch"),
+        ("ms_customer_entity_name", "Account"), // refused: the ids are an account's
+        ("ms_contact_id", CUSTOMER_ID),
+        ("ms_id", CUSTOMER_ID),
+        ("ms_searchText", PHONE),
+    ]);
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Connected,
+        Some(snapshot("voice", "connected", Some(true), attributes)),
+    );
+    p.can_create();
+    let (_, _, _, call) = p.last("createSession");
+    let handed: Vec<String> = params(&call)
+        .keys()
+        .filter(|k| ["ms_contact_id", "ms_id", "ms_account_id"].contains(&k.as_str()))
+        .cloned()
+        .collect();
+    assert_eq!(handed, Vec::<String>::new(), "customer ids handed to the anchor tab");
+    p.session_created("s1");
+    assert!(
+        p.take().iter().any(|c| c.contains(&format!("search {PHONE}"))),
+        "a search instead"
+    );
+}
+
 /// §3.4: the activity tab's `entityName` is `ms_entityrecord_entity_name`. A chat's activity (the seed: "based
 /// off interaction type; phonecall, chat") without that name is not opened as a `phonecall` record: only a
 /// call's activity defaults to `phonecall`.
