@@ -6,18 +6,7 @@
 
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { openBridge, provider, providerStatus, sleep } from './helpers.mjs';
-
-async function waitCcpStatus(wb, re, timeout = 15000) {
-  const end = Date.now() + timeout;
-  let status;
-  while (Date.now() < end) {
-    status = await providerStatus(wb).catch(() => null);
-    if (status && re.test(status.ccp)) return status;
-    await sleep(100);
-  }
-  throw new Error(`CCP status never matched ${re}: ${JSON.stringify(status)}`);
-}
+import { openBridge, provider, waitCcpStatus } from './helpers.mjs';
 
 // The browser conditions below are the workbench's own "Provider fault" control (so every error text is
 // shown in the workbench): `wbProviderFault=<fault>` on the host page, or the control panel's select and button.

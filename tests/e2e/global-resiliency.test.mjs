@@ -6,18 +6,7 @@
 
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { openBridge, cifCalls, waitCifCalls, provider, providerStatus, sleep } from './helpers.mjs';
-
-async function waitCcpStatus(wb, re, timeout = 15000) {
-  const end = Date.now() + timeout;
-  let status;
-  while (Date.now() < end) {
-    status = await providerStatus(wb).catch(() => null);
-    if (status && re.test(status.ccp)) return status;
-    await sleep(100);
-  }
-  throw new Error(`CCP status never matched ${re}: ${JSON.stringify(status)}`);
-}
+import { openBridge, cifCalls, waitCifCalls, provider, providerStatus, sleep, waitCcpStatus } from './helpers.mjs';
 
 test('a failover shows on the status line and every contact keeps its pop state', async (t) => {
   const wb = await openBridge(t);

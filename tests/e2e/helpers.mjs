@@ -281,6 +281,18 @@ export async function providerNotices(wb) {
 }
 
 /** The provider page's status line: {dynamics, ccp, errors, retryVisible}. */
+/** Waits until the provider page's CCP status line matches `re` (e.g. /^ready$/ after a reload). */
+export async function waitCcpStatus(wb, re, timeout = 15000) {
+  const end = Date.now() + timeout;
+  let status;
+  while (Date.now() < end) {
+    status = await providerStatus(wb).catch(() => null);
+    if (status && re.test(status.ccp)) return status;
+    await sleep(100);
+  }
+  throw new Error(`CCP status never matched ${re}: ${JSON.stringify(status)}`);
+}
+
 export async function providerStatus(wb) {
   return provider(wb).evaluate(() => {
     const q = (s) => document.querySelector(s);

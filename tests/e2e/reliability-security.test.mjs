@@ -6,7 +6,7 @@
 
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { openBridge, waitCifCalls, sleep, provider, providerStatus } from './helpers.mjs';
+import { openBridge, waitCifCalls, sleep, provider, providerStatus, waitCcpStatus } from './helpers.mjs';
 
 function recordViolations() {
   window.__cspViolations = [];
@@ -22,7 +22,8 @@ test('strict CSP: the provider page runs and pops a contact with no CSP violatio
   await wb.context.addInitScript(recordViolations);
   await wb.eval(() => window.workbench.reloadProvider());
   await wb.waitFor(() => window.workbench.cifLoads >= 2, null, 20000);
-  await sleep(500);
+  // The reloaded page's CCP answers the fake CCP's commands only once Streams is up again.
+  await waitCcpStatus(wb, /^ready$/, 20000);
   assert.match(provider(wb).url(), /\/provider-csp\//, 'the provider page came from the strict-CSP route');
   const res = await fetch(provider(wb).url());
   const csp = res.headers.get('content-security-policy') || '';
