@@ -88,8 +88,11 @@ impl Bridge {
             }
             self.contacts
                 .insert(id.clone(), Contact::new(id.clone(), self.now, &self.page_nonce));
-            if ev.kind == ContactEventKind::Existing {
-                // Even ringing: a toast accepted before the reload may have made its session already.
+            // Even ringing: a toast accepted before the reload may have made its session already. And on a page
+            // without storage, one offered again after a reload (missed while the page reloaded, re-queued under
+            // the same id) is known to Dynamics alone until it answered.
+            let in_doubt = !self.storage_ok && !self.reconciled_enough();
+            if ev.kind == ContactEventKind::Existing || in_doubt {
                 self.ask_dynamics_before_popping(&id);
             }
             self.adopt_claim_elsewhere(&id);

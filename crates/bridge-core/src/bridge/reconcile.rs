@@ -54,10 +54,11 @@ impl Bridge {
     }
 
     /// A contact the agent already had when this page loaded (connected, or still ringing after its toast was
-    /// accepted) may have been popped by the page before it, whose storage may have been blocked, full or lost:
-    /// its toast is raised at once, but it pops only after Dynamics said which sessions exist, unless
-    /// Dynamics already named every session during this load (its owner then waits in `dynamics_owners`).
-    /// Only this contact waits; a reconciliation under way covers it.
+    /// accepted), or one offered again before a page without storage heard from Dynamics, may have been popped
+    /// by the page before it, whose storage may have been blocked, full or lost: its toast is raised at once,
+    /// but it pops only after Dynamics said which sessions exist, unless Dynamics already named every session
+    /// during this load (its owner then waits in `dynamics_owners`). Only this contact waits; a reconciliation
+    /// under way covers it.
     pub(super) fn ask_dynamics_before_popping(&mut self, id: &ContactId) {
         if self.sessions_listed {
             return;
@@ -67,7 +68,8 @@ impl Bridge {
         self.trace(
             Some(id),
             "decision",
-            "already there when the page loaded: it pops once Dynamics says which sessions exist".into(),
+            "it may have a session from before this page loaded: it pops once Dynamics says which sessions exist"
+                .into(),
         );
         if self.cif == CifState::Ready && !self.reconcile_running() {
             self.start_reconcile();

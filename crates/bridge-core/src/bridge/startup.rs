@@ -381,7 +381,8 @@ impl Bridge {
         }
         // Custom Parameters come through the CIF library: it was loaded from the page's own configuration, and
         // the tabs' lock is named after its origin, which must not change under a page that holds it.
-        let library_differs = config.cif_library_url() != self.config.cif_library_url();
+        let library = |c: &Config| c.cif_library_url().map(|u| u.to_ascii_lowercase());
+        let library_differs = self.config.cif_library_url().is_some() && library(&config) != library(&self.config);
         (config.ucilib, config.crm_url) = (self.config.ucilib.clone(), self.config.crm_url.clone());
         if let Some(custom) = layers.iter_mut().find(|l| l.source == ConfigSource::CustomParams) {
             for key in ["ucilib", "crmUrl", "crmurl"] {
