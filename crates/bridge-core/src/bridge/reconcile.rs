@@ -79,7 +79,8 @@ impl Bridge {
 
     /// This page can no longer trust what it knows of its sessions (a reload, or it leads again after
     /// following): the contacts it knows now and has not popped may have a session it cannot see, so each waits
-    /// for Dynamics' answer. A contact first offered after this moment cannot, and pops at once (spec §3.15).
+    /// for Dynamics' answer. A contact first offered after this moment pops at once (spec §3.15), unless the
+    /// page has no storage to say it was popped before a reload (see `ask_dynamics_before_popping`).
     pub(super) fn hold_known_contacts_for_dynamics(&mut self) {
         self.reconcile_first = true;
         self.first_reconcile_done = false;
