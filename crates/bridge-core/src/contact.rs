@@ -405,10 +405,16 @@ impl Contact {
         self.inbound != Some(false) && !self.agent_started
     }
 
-    /// Whether customer record ids must not reach Dynamics: unless a single match names a record the bridge
-    /// would open itself, an anchor tab given the ids would open a record the bridge chose to search for.
+    /// Whether the pop is about one known customer record: a single match with a usable id (a valid GUID of an
+    /// entity the flow named acceptably). Anything else gets a search, never a record.
+    pub fn names_customer_record(&self) -> bool {
+        self.slugs.is_single_match() && self.slugs.customer_id().is_some()
+    }
+
+    /// Whether customer record ids must not reach Dynamics: unless the pop names the record itself, an anchor tab
+    /// given the ids would open a record the bridge chose to search for.
     pub fn withhold_customer_ids(&self) -> bool {
-        !self.slugs.is_single_match() || self.slugs.customer_id().is_none()
+        !self.names_customer_record()
     }
 
     /// Template parameters: every valid slug under its attribute name, plus `customerName`, `phoneNumber`,
@@ -494,7 +500,7 @@ impl Contact {
         {
             plan.push(TabKind::Activity);
         }
-        if self.slugs.is_single_match() && self.slugs.customer_id().is_some() {
+        if self.names_customer_record() {
             if config.customer_record_tab == CustomerRecordTab::Tab {
                 plan.push(TabKind::Customer);
             }

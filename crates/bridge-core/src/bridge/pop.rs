@@ -596,7 +596,10 @@ impl Bridge {
         };
         let withhold = c.withhold_customer_ids();
         let params = c.template_parameters(&self.config, withhold);
-        if withhold && (c.slugs.customer_id().is_some() || c.slugs.account_id.is_some()) {
+        let has_ids = [&c.slugs.contact_id, &c.slugs.id, &c.slugs.account_id]
+            .iter()
+            .any(|g| g.is_some());
+        if withhold && has_ids {
             let reason = c.search_reason();
             self.trace(
                 Some(id),
