@@ -9,11 +9,18 @@
 //! Only what this page saw is written: one page per agent writes (a following tab sees the same end), a
 //! contact already over when the page loaded was recorded by the page before it (if any), and one already
 //! connected then gets its end without a duration this page cannot know.
+//!
+//! Which page writes is not always known at the end: a page still asking for the lock, or following a leader
+//! that may have hung, holds its write ([`HeldEnds`]). It writes when it comes to lead, and drops the write
+//! once the leader answered well after the end (the leader lived through the end and wrote it).
+
+use std::collections::VecDeque;
 
 use serde_json::{Map, Value};
 
 use crate::command::CifCall;
 use crate::ids::ContactId;
+use crate::time::Millis;
 
 use super::leadership::Role;
 use super::{Bridge, Purpose};
@@ -37,14 +44,6 @@ impl Bridge {
         };
         self.trace(Some(id), "contact.ended", detail);
         if !self.config.update_activity_on_end || c.slugs.create_timeline != Some(true) {
-            return;
-        }
-        if self.leadership.role() == Role::Following {
-            self.trace(
-                Some(id),
-                "decision",
-                "activity end: written by the tab that handles contacts".into(),
-            );
             return;
         }
         if c.already_there && c.connected_at.is_none() {
@@ -75,6 +74,85 @@ impl Bridge {
             id: record.as_str().to_owned(),
             data,
         };
+        if matches!(self.leadership.role(), Role::Following | Role::Seeking) {
+            self.trace(
+                Some(id),
+                "decision",
+                "activity end: held until it is known whether another Dynamics tab writes it".into(),
+            );
+            self.held_ends.hold(self.now, id.clone(), call);
+            return;
+        }
         self.send_cif(Some(id), Purpose::UpdateRecord, call, 0);
+    }
+
+    /// This page came to lead (or to pop alone): the ends it held are written here.
+    pub(super) fn write_held_activity_ends(&mut self) {
+        for held in self.held_ends.take_all() {
+            let correlation_id = self.correlation_of(Some(&held.contact));
+            let contact = self.contacts.contains_key(&held.contact).then_some(&held.contact);
+            self.trace(
+                Some(&held.contact),
+                "decision",
+                "activity end: held while another tab might write it; written here".into(),
+            );
+            self.send_cif_correlated(contact, correlation_id, Purpose::UpdateRecord, held.call, 0);
+        }
+    }
+
+    /// The leader answered: the ends it lived through are its to write.
+    pub(super) fn drop_activity_ends_the_leader_saw(&mut self) {
+        for held in self.held_ends.seen_by_leader(self.now) {
+            self.trace(
+                Some(&held.contact),
+                "decision",
+                "activity end: written by the tab that handles contacts".into(),
+            );
+        }
+    }
+}
+
+/// How long after this page saw an end the leader must still be answering for the end to count as its own:
+/// each page's CCP hears of the end on its own connection, a moment apart.
+const LEADER_SAW_END_MS: u64 = 2_000;
+/// Held ends kept at most (a follower drops them within seconds, or leads and writes them).
+const MAX_HELD_ENDS: usize = 64;
+
+/// An activity update this page holds while another page may be the one that writes it.
+#[derive(Debug, Clone)]
+pub(super) struct HeldEnd {
+    seen_at: Millis,
+    contact: ContactId,
+    call: CifCall,
+}
+
+/// The activity updates held while this page does not lead, oldest first.
+#[derive(Debug, Clone, Default)]
+pub(super) struct HeldEnds(VecDeque<HeldEnd>);
+
+impl HeldEnds {
+    fn hold(&mut self, seen_at: Millis, contact: ContactId, call: CifCall) {
+        if self.0.len() >= MAX_HELD_ENDS {
+            self.0.pop_front();
+        }
+        self.0.push_back(HeldEnd { seen_at, contact, call });
+    }
+
+    fn take_all(&mut self) -> VecDeque<HeldEnd> {
+        std::mem::take(&mut self.0)
+    }
+
+    /// Removes and returns the ends seen at least [`LEADER_SAW_END_MS`] before `now`.
+    fn seen_by_leader(&mut self, now: Millis) -> Vec<HeldEnd> {
+        let (seen, fresh): (Vec<HeldEnd>, Vec<HeldEnd>) = std::mem::take(&mut self.0)
+            .into_iter()
+            .partition(|h| now.since(h.seen_at) >= LEADER_SAW_END_MS);
+        self.0 = fresh.into();
+        seen
+    }
+
+    /// Entries held, for [`Bridge::debug_counts`].
+    pub(super) fn len(&self) -> usize {
+        self.0.len()
     }
 }

@@ -179,6 +179,7 @@ impl Bridge {
         self.commands
             .push_back(Command::Leadership(LeadershipCall::Show(RoleView::Handling)));
         self.announce_leading(true);
+        self.write_held_activity_ends();
         let handed_over = std::mem::take(&mut self.leadership.handed_over);
         if taking_over == Some(TakeOver::Asked) && !handed_over {
             self.leadership.awaiting_handover = true;
@@ -306,6 +307,7 @@ impl Bridge {
                 .push_back(Command::Leadership(LeadershipCall::Show(RoleView::Uncoordinated)));
         }
         if was != Role::Alone && was != Role::Leading {
+            self.write_held_activity_ends();
             self.begin_leading();
         }
     }
@@ -322,6 +324,7 @@ impl Bridge {
             }
             PeerMessage::Leading { claimed, .. } => {
                 self.leadership.last_heard = self.now;
+                self.drop_activity_ends_the_leader_saw();
                 self.absorb_claims(&claimed);
             }
             PeerMessage::SteppedDown { claimed, .. } => {

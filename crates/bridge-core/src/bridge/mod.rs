@@ -174,6 +174,8 @@ pub struct DebugCounts {
     pub released_unpopped: usize,
     /// Contacts another Dynamics tab popped that this page does not hold (bounded).
     pub claimed_elsewhere: usize,
+    /// Activity updates held until it is known which tab writes them (bounded).
+    pub held_activity_ends: usize,
 }
 
 /// The whole bridge's decisions, over every contact (see the crate docs for the run-loop contract).
@@ -271,6 +273,8 @@ pub struct Bridge {
     persisted: restore::PersistCache,
     /// Which of the agent's pages pops (several Dynamics tabs).
     leadership: leadership::Leadership,
+    /// Activity updates this page holds while another of the agent's pages may write them.
+    held_ends: activity::HeldEnds,
     /// The page's start-up: configuration layers, the CCP, and what the status line shows.
     startup: startup::Startup,
     /// CIF requests made while CIF is not ready: never handed to the shell, answered as thrown at the end of the
@@ -328,6 +332,7 @@ impl Bridge {
             dirty: false,
             persisted: restore::PersistCache::default(),
             leadership: leadership::Leadership::default(),
+            held_ends: activity::HeldEnds::default(),
             startup: startup::Startup::default(),
             unsent_cif: Vec::new(),
         }
@@ -794,6 +799,7 @@ impl Bridge {
             handled: self.handled.len(),
             claimed_elsewhere: self.leadership.claimed_elsewhere_len(),
             released_unpopped: self.released_unpopped.len(),
+            held_activity_ends: self.held_ends.len(),
         }
     }
 }

@@ -727,6 +727,44 @@ fn a_following_tab_does_not_write_the_activity_too() {
     assert!(p.all("updateRecord").is_empty());
 }
 
+/// A page whose lock request is not answered yet does not know whether another tab writes the end: it holds
+/// the write, drops it when the leader answers well after the end, and writes it when it comes to lead.
+#[test]
+fn a_page_still_seeking_the_lock_holds_the_activity_end_until_it_knows_who_writes_it() {
+    for outcome in ["another tab leads", "this tab leads"] {
+        let mut p = Pair::with_config(json!({"updateActivityOnEnd": true}));
+        p.event(
+            CONTACT_ID,
+            ContactEventKind::Existing,
+            Some(voice("connected", Scenario::Single)),
+        );
+        p.input(Input::Leadership(LeadershipInput::AgentKnown {
+            agent_arn: Some("arn:aws:connect:eu-west-2:111122223333:instance/i/agent/a".into()),
+            username: None,
+        }));
+        assert_eq!(p.bridge.tab_role(), "seeking");
+        p.advance(1_000);
+        p.event(
+            CONTACT_ID,
+            ContactEventKind::Ended,
+            Some(voice("ended", Scenario::Single)),
+        );
+        assert!(p.all("updateRecord").is_empty(), "{outcome}: held");
+        if outcome == "another tab leads" {
+            p.input(Input::Leadership(LeadershipInput::LockWaiting));
+            p.advance(2_500);
+            p.input(Input::Leadership(LeadershipInput::Peer(json!(
+                r#"{"t":"leading","from":"other","claimed":[]}"#
+            ))));
+            assert_eq!(p.bridge.debug_counts().held_activity_ends, 0, "{outcome}");
+            assert!(p.all("updateRecord").is_empty(), "{outcome}");
+        } else {
+            p.input(Input::Leadership(LeadershipInput::LockHeld));
+            assert_eq!(p.all("updateRecord").len(), 1, "{outcome}");
+        }
+    }
+}
+
 #[test]
 fn no_activity_update_unless_configured_and_created() {
     let mut p = Pair::default_ready();

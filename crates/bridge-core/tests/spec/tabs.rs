@@ -44,6 +44,9 @@ struct Browser {
     /// Over every page ever, closed ones too: createSession and notifyEvent per contact.
     creates: BTreeMap<String, usize>,
     notifies: BTreeMap<String, usize>,
+    /// The pages that wrote an activity's end (`updateRecord`), in order. Every contact here names the same
+    /// activity, so tests that count writes place one contact.
+    activity_writes: Vec<usize>,
     next_session: u64,
     config: Config,
 }
@@ -68,6 +71,7 @@ impl Browser {
             contacts: BTreeMap::new(),
             creates: BTreeMap::new(),
             notifies: BTreeMap::new(),
+            activity_writes: Vec::new(),
             next_session: 1,
             config,
         };
@@ -377,6 +381,10 @@ impl Browser {
                 }
                 None => return Some(CifOutcome::Rejected(json!({"message": "no such session"}))),
             },
+            CifCall::UpdateRecord { .. } => {
+                self.activity_writes.push(i);
+                json!("{}")
+            }
             _ => json!(true),
         }))
     }
@@ -530,6 +538,40 @@ fn a_frozen_leader_is_taken_over_within_leader_hang_ms() {
     assert_eq!(b.pages[0].bridge.tab_role(), "following");
     assert_eq!(b.pages[0].bridge.contact_state("c1"), Some("HandledElsewhere"));
     assert_eq!(b.creates.get("c1"), Some(&1));
+}
+
+fn with_activity_updates(tabs: usize) -> Browser {
+    Browser::with_config(tabs, json!({"preflight": false, "updateActivityOnEnd": true}))
+}
+
+/// Every page sees the end; the leader writes the activity, and the follower, hearing the leader answer after
+/// the end, leaves it to it.
+#[test]
+fn the_leader_alone_writes_the_activity_end() {
+    let mut b = with_activity_updates(2);
+    b.ring("c1");
+    b.accept_toast("c1");
+    b.advance(30_000);
+    b.end("c1");
+    b.advance(20_000);
+    assert_eq!(b.activity_writes, vec![0]);
+    assert_eq!(b.pages[1].bridge.debug_counts().held_activity_ends, 0);
+}
+
+/// The leader hangs when the contact ends: the page that takes over writes the end it saw. (Should the hung page
+/// come back, it handles the end queued for it before it learns that it lost the lock, and writes it again.)
+#[test]
+fn an_end_the_hung_leader_missed_is_written_by_the_page_that_takes_over() {
+    let mut b = with_activity_updates(2);
+    b.ring("c1");
+    b.accept_toast("c1");
+    b.advance(30_000);
+    b.freeze(0, true);
+    b.end("c1");
+    assert!(b.activity_writes.is_empty());
+    b.advance(10_000);
+    assert_eq!(b.holder, Some(1));
+    assert_eq!(b.activity_writes, vec![1]);
 }
 
 #[test]
