@@ -121,6 +121,14 @@ pub enum PeerMessage {
         /// Contact ids.
         claimed: Vec<String>,
     },
+    /// A page that no longer leads found that its Dynamics never created the session it asked for these
+    /// contacts: its claim on them is withdrawn, so that the leader pops them.
+    NotPopped {
+        /// The page's nonce.
+        from: String,
+        /// Contact ids.
+        contacts: Vec<String>,
+    },
 }
 
 impl PeerMessage {
@@ -138,9 +146,9 @@ impl PeerMessage {
             _ => return None,
         };
         let from = object.get("from")?.as_str()?.to_owned();
-        let claimed = || -> Option<Vec<String>> {
+        let ids = |key: &str| -> Option<Vec<String>> {
             object
-                .get("claimed")?
+                .get(key)?
                 .as_array()?
                 .iter()
                 .map(|id| id.as_str().map(str::to_owned))
@@ -150,11 +158,15 @@ impl PeerMessage {
             "ping" => Some(PeerMessage::Ping { from }),
             "leading" => Some(PeerMessage::Leading {
                 from,
-                claimed: claimed()?,
+                claimed: ids("claimed")?,
             }),
             "steppedDown" => Some(PeerMessage::SteppedDown {
                 from,
-                claimed: claimed()?,
+                claimed: ids("claimed")?,
+            }),
+            "notPopped" => Some(PeerMessage::NotPopped {
+                from,
+                contacts: ids("contacts")?,
             }),
             _ => None,
         }
@@ -163,9 +175,10 @@ impl PeerMessage {
     /// The page that sent it.
     pub fn sender(&self) -> &str {
         match self {
-            PeerMessage::Ping { from } | PeerMessage::Leading { from, .. } | PeerMessage::SteppedDown { from, .. } => {
-                from
-            }
+            PeerMessage::Ping { from }
+            | PeerMessage::Leading { from, .. }
+            | PeerMessage::SteppedDown { from, .. }
+            | PeerMessage::NotPopped { from, .. } => from,
         }
     }
 
@@ -194,7 +207,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn messages() -> [PeerMessage; 3] {
+    fn messages() -> [PeerMessage; 4] {
         [
             PeerMessage::Ping { from: "p1".into() },
             PeerMessage::Leading {
@@ -204,6 +217,10 @@ mod tests {
             PeerMessage::SteppedDown {
                 from: "p3".into(),
                 claimed: vec![],
+            },
+            PeerMessage::NotPopped {
+                from: "p4".into(),
+                contacts: vec!["c3".into()],
             },
         ]
     }
@@ -224,6 +241,7 @@ mod tests {
             json!({"t": "leading", "from": "p", "claimed": ["c1", 7]}),
             json!({"t": "leading", "from": "p"}),
             json!({"t": "steppedDown", "from": "p", "claimed": "c1"}),
+            json!({"t": "notPopped", "from": "p", "claimed": ["c1"]}),
             json!({"t": "ping"}),
             json!({"t": "ping", "from": 1}),
             json!({"t": "Ping", "from": "p"}),

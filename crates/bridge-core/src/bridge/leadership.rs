@@ -337,7 +337,41 @@ impl Bridge {
                     self.begin_leading();
                 }
             }
+            PeerMessage::NotPopped { contacts, .. } => self.absorb_not_popped(&contacts),
         }
+    }
+
+    /// Contacts another page claimed but never got a session for (its Dynamics never created it): popped here
+    /// if this page leads, or when it comes to.
+    fn absorb_not_popped(&mut self, contacts: &[String]) {
+        for raw in contacts.iter().take(MAX_CLAIMED_ELSEWHERE) {
+            let Some(id) = ContactId::parse(raw) else { continue };
+            self.leadership.claimed_elsewhere.retain(|c| *c != id);
+            if self
+                .contacts
+                .get(&id)
+                .is_some_and(|c| c.state == PopState::HandledElsewhere)
+            {
+                self.trace(
+                    Some(&id),
+                    "decision",
+                    "the tab that claimed it has no session for it: popped here".into(),
+                );
+                self.transition(&id, PopState::AwaitingCif);
+                self.drive(&id);
+            }
+        }
+    }
+
+    /// This page, not leading, gives up the claim it made on a contact whose session its Dynamics never created.
+    pub(super) fn announce_not_popped(&mut self, id: &ContactId) {
+        if self.handles_contacts() {
+            return;
+        }
+        self.post(&PeerMessage::NotPopped {
+            from: self.page_nonce.clone(),
+            contacts: vec![id.as_str().to_owned()],
+        });
     }
 
     /// Contacts another page popped are never notified or popped here.
@@ -346,9 +380,13 @@ impl Bridge {
             let Some(id) = ContactId::parse(raw) else { continue };
             match self.contacts.get(&id).map(|c| c.state.clone()) {
                 Some(state) if !state.pop_started_or_final() => {
-                    if let PopState::Notifying { request, token, .. } = state {
-                        self.forget_request(request);
-                        self.cancel_notification(&id, token);
+                    match state {
+                        PopState::Notifying { request, token, .. } => {
+                            self.forget_request(request);
+                            self.cancel_notification(&id, token);
+                        }
+                        PopState::RestoredRinging { token } => self.cancel_notification(&id, token),
+                        _ => {}
                     }
                     self.trace(Some(&id), "decision", "popped in another Dynamics tab".into());
                     self.transition(&id, PopState::HandledElsewhere);

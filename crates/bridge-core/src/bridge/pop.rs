@@ -147,6 +147,15 @@ impl Bridge {
         }
     }
 
+    /// A toast this page raised before its reload, now that another page raises them: withdrawn, so that the
+    /// leader's own is the only one on screen.
+    fn withdraw_restored_toast(&mut self, id: &ContactId) {
+        if let Some(PopState::RestoredRinging { token }) = self.contacts.get(id).map(|c| c.state.clone()) {
+            self.cancel_notification(id, token);
+            self.transition(id, PopState::AwaitingCif);
+        }
+    }
+
     /// Moves a contact forward after anything changed (its phase, CIF readiness, capacity).
     pub(super) fn drive(&mut self, id: &ContactId) {
         let Some(c) = self.contacts.get(id) else { return };
@@ -157,6 +166,7 @@ impl Bridge {
             // A page that does not pop still finishes the pops it made in its own Dynamics (before it stepped
             // down, or before a reload that let another tab lead): only it can reach those sessions.
             if self.finishes_own_pops() {
+                self.withdraw_restored_toast(id);
                 self.complete_tab_plan(id);
             }
             return;

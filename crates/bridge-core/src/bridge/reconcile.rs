@@ -566,6 +566,7 @@ impl Bridge {
                 if let Some(c) = self.contacts.get_mut(&id) {
                     c.session_retried = true;
                 }
+                self.announce_not_popped(&id);
                 let next = self.request_pop(&id);
                 self.transition(&id, next);
             }

@@ -41,4 +41,5 @@ mod startup;
 mod storage_lost;
 mod tables_drain;
 mod tabs;
+mod tabs_unfinished_pops;
 mod tasks;

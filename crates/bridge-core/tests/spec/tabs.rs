@@ -83,19 +83,30 @@ impl Browser {
 
     /// A new Dynamics tab: its page loads, CIF comes up, Streams gives the agent and every live contact.
     fn open_tab(&mut self) -> usize {
-        self.load_page(None, Vec::new())
+        self.load_page(None, Vec::new(), Vec::new())
     }
 
-    /// Reloads tab `i`: the page dies (the lock passes on) and loads again with the tab's Dynamics sessions and
+    /// Reloads tab `i`: the page dies (the lock passes on) and loads again with the tab's Dynamics sessions,
+    /// toasts (their answers now reach no page; only a `cancelEvent` with their token takes them away) and
     /// sessionStorage.
     fn reload_tab(&mut self, i: usize) -> usize {
         let sessions = self.pages[i].sessions.clone();
+        let toasts = self.pages[i]
+            .toasts
+            .iter()
+            .map(|(_, token, contact)| (RequestId(u64::MAX), token.clone(), contact.clone()))
+            .collect();
         let stored = self.pages[i].stored.clone();
         self.close_tab(i);
-        self.load_page(Some(stored), sessions)
+        self.load_page(Some(stored), sessions, toasts)
     }
 
-    fn load_page(&mut self, stored: Option<RestoredState>, sessions: Vec<(String, String)>) -> usize {
+    fn load_page(
+        &mut self,
+        stored: Option<RestoredState>,
+        sessions: Vec<(String, String)>,
+        toasts: Vec<(RequestId, String, String)>,
+    ) -> usize {
         let i = self.pages.len();
         let nonce = format!("page{i}");
         self.pages.push(Page {
@@ -104,7 +115,7 @@ impl Browser {
             alive: true,
             frozen: false,
             inbox: VecDeque::new(),
-            toasts: Vec::new(),
+            toasts,
             sessions,
             role_view: None,
             reports: Vec::new(),

@@ -1,0 +1,269 @@
+//! §3.16 with §3.11 and §3.14: what a page began before it stopped leading (a toast, a `createSession`) when
+//! another tab of the agent leads now. Two [`Pair`]s and the channel between them, step by step.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use super::common;
+
+use bridge_core::*;
+use common::{voice, Pair, Scenario, CONTACT_ID};
+use serde_json::json;
+
+const ARN: &str = "arn:aws:connect:us-east-1:111122223333:instance/7a3e/agent/4f1c";
+
+/// One provider page with the agent known and the lock's answer given (`LockHeld` or `LockWaiting`).
+fn page_with_role(nonce: &str, restore: Option<RestoredState>, leads: bool) -> Pair {
+    let mut p = Pair::new(Config::default());
+    p.bridge = Bridge::new(Config::default(), p.now).with_page_nonce(nonce);
+    if let Some(stored) = restore {
+        p.input(Input::Restore(stored));
+    }
+    p.input(Input::Leadership(LeadershipInput::AgentKnown {
+        agent_arn: Some(ARN.into()),
+        username: None,
+    }));
+    p.input(Input::Leadership(if leads {
+        LeadershipInput::LockHeld
+    } else {
+        LeadershipInput::LockWaiting
+    }));
+    p.ready();
+    p
+}
+
+/// Texts `p` posted on the tabs' channel since `cursor` (which moves on).
+fn posts(p: &Pair, cursor: &mut usize) -> Vec<String> {
+    let out = p.log[*cursor..]
+        .iter()
+        .filter_map(|c| match c {
+            Command::Leadership(LeadershipCall::Broadcast { text }) => Some(text.clone()),
+            _ => None,
+        })
+        .collect();
+    *cursor = p.log.len();
+    out
+}
+
+/// Two pages of one agent and the channel between them (messages delivered in order).
+struct TwoTabs {
+    a: Pair,
+    b: Pair,
+    a_sent: usize,
+    b_sent: usize,
+}
+
+impl TwoTabs {
+    fn exchange(&mut self) {
+        loop {
+            let from_a = posts(&self.a, &mut self.a_sent);
+            let from_b = posts(&self.b, &mut self.b_sent);
+            if from_a.is_empty() && from_b.is_empty() {
+                return;
+            }
+            for t in from_a {
+                self.b.input(Input::Leadership(LeadershipInput::Peer(json!(t))));
+            }
+            for t in from_b {
+                self.a.input(Input::Leadership(LeadershipInput::Peer(json!(t))));
+            }
+        }
+    }
+
+    /// Both pages see the same Streams event.
+    fn both(&mut self, kind: ContactEventKind, state: &str) {
+        self.a.event(CONTACT_ID, kind, Some(voice(state, Scenario::Single)));
+        self.b.event(CONTACT_ID, kind, Some(voice(state, Scenario::Single)));
+        self.exchange();
+    }
+
+    /// Lets `ms` pass on both pages, in steps, with the channel carried.
+    fn advance(&mut self, ms: u64) {
+        let mut left = ms;
+        while left > 0 {
+            let step = left.min(500);
+            self.a.advance(step);
+            self.b.advance(step);
+            self.exchange();
+            left -= step;
+        }
+    }
+}
+
+fn creates_for(p: &Pair, contact: &str) -> usize {
+    p.all("createSession")
+        .iter()
+        .filter(|(_, _, call)| common::params(call).get("contactId").and_then(|v| v.as_str()) == Some(contact))
+        .count()
+}
+
+/// §3.16 + §3.12: the agent presses "Handle contacts here" in tab B while tab A's `createSession` for a connected
+/// contact is in flight. A steps down and keeps finishing its own pop; B counts the contact as popped in A.
+/// Dynamics (tab A's) never creates that session: A finds none after `sessionOrphanMs`, withdraws its claim, and
+/// B, which leads, pops the contact.
+#[test]
+fn a_session_the_old_leaders_dynamics_never_created_is_popped_by_the_new_leader() {
+    let mut t = TwoTabs {
+        a: page_with_role("pageA", None, true),
+        b: page_with_role("pageB", None, false),
+        a_sent: 0,
+        b_sent: 0,
+    };
+    t.exchange();
+    assert_eq!(t.a.bridge.tab_role(), "leading");
+    assert_eq!(t.b.bridge.tab_role(), "following");
+    t.both(ContactEventKind::Connected, "connected");
+    t.a.can_create();
+    t.exchange();
+    assert_eq!(creates_for(&t.a, CONTACT_ID), 1, "A's createSession is in flight");
+    assert_eq!(t.b.bridge.contact_state(CONTACT_ID), Some("HandledElsewhere"));
+
+    // B takes over by the button; the browser hands B the lock and tells A.
+    t.b.input(Input::Leadership(LeadershipInput::TakeOverAsked));
+    t.b.input(Input::Leadership(LeadershipInput::LockHeld));
+    t.a.input(Input::Leadership(LeadershipInput::LockLost {
+        reason: "AbortError: stolen".into(),
+    }));
+    t.exchange();
+    assert_eq!(t.a.bridge.tab_role(), "following");
+    assert_eq!(t.b.bridge.tab_role(), "leading");
+
+    // A's Dynamics never answers and never makes the session; A asks its Dynamics at sessionOrphanMs.
+    t.advance(31_000);
+    no_sessions(&mut t.a);
+    t.exchange();
+    t.advance(60_000);
+    no_sessions(&mut t.a);
+    no_sessions(&mut t.b);
+    t.exchange();
+    t.advance(10_000);
+
+    let a_said_once_more = t.a.report_codes().contains(&"cif.createSession.orphaned");
+    assert!(a_said_once_more, "A found that Dynamics never created the session");
+    assert_eq!(creates_for(&t.a, CONTACT_ID), 1, "A's unanswered one only");
+    assert_eq!(
+        creates_for(&t.b, CONTACT_ID),
+        1,
+        "the new leader pops it: {:?}",
+        t.b.take()
+    );
+    assert_eq!(t.a.bridge.contact_state(CONTACT_ID), Some("HandledElsewhere"));
+}
+
+/// §3.16 + §3.11: tab A leads and shows a toast for a ringing contact; A reloads. B takes the lead and raises its
+/// own toast. The reloaded page A' follows, restores the old toast's token from storage and gets the contact
+/// delivered again: it withdraws the old toast (which nothing would answer), as a single page does.
+#[test]
+fn a_reloaded_page_that_follows_withdraws_the_toast_it_raised_before_the_reload() {
+    let mut t = TwoTabs {
+        a: page_with_role("pageA", None, true),
+        b: page_with_role("pageB", None, false),
+        a_sent: 0,
+        b_sent: 0,
+    };
+    t.exchange();
+    t.both(ContactEventKind::Connecting, "connecting");
+    let old_token = match t.a.last("notifyEvent").3 {
+        CifCall::NotifyEvent { cancellation_token, .. } => cancellation_token,
+        other => panic!("{other:?}"),
+    };
+    assert!(t.b.all("notifyEvent").is_empty());
+
+    // A reloads: its lock passes to B, which leads and raises its own toast.
+    let stored = t.a.stored();
+    t.b.input(Input::Leadership(LeadershipInput::LockHeld));
+    if let Some((r, _, _)) = t.b.all("getAllSessions").last().cloned() {
+        t.b.resolve(r, json!([]));
+    }
+    assert_eq!(t.b.all("notifyEvent").len(), 1, "B raises the toast");
+    // The reloaded page follows; Streams gives it the contact, still ringing.
+    t.a = page_with_role("pageA2", Some(stored), false);
+    t.a_sent = 0;
+    t.a.event(
+        CONTACT_ID,
+        ContactEventKind::Existing,
+        Some(voice("connecting", Scenario::Single)),
+    );
+    t.exchange();
+    if let Some((r, _, _)) = t.a.all("getAllSessions").last().cloned() {
+        t.a.resolve(r, json!([]));
+    }
+    t.exchange();
+    t.advance(2_000);
+    // The agent accepts B's toast; the contact connects everywhere.
+    let r = t.b.req("notifyEvent");
+    t.b.resolve(r, json!("{\"actionName\":\"Accept\"}"));
+    t.b.can_create();
+    t.b.session_created("s1");
+    t.exchange();
+    t.both(ContactEventKind::Connected, "connected");
+    t.advance(5_000);
+
+    let withdrawn = t.a.all("cancelEvent").iter().any(
+        |(_, _, call)| matches!(call, CifCall::CancelEvent { cancellation_token } if *cancellation_token == old_token),
+    );
+    assert!(
+        withdrawn,
+        "the toast the page raised before its reload is still on screen in tab A (A' is {:?}); calls: {:?}",
+        t.a.bridge.contact_state(CONTACT_ID),
+        t.a.take()
+    );
+}
+
+/// Answers every `getAllSessions` of `p` still awaited with an empty list (its Dynamics holds no session), and
+/// every `canCreateSession` with room.
+fn no_sessions(p: &mut Pair) {
+    for (method, answer) in [("getAllSessions", json!([])), ("canCreateSession", json!(true))] {
+        let open: Vec<RequestId> = p
+            .all(method)
+            .into_iter()
+            .map(|(r, _, _)| r)
+            .filter(|r| p.bridge.awaits_reply(*r))
+            .collect();
+        for r in open {
+            p.resolve(r, answer.clone());
+        }
+    }
+}
+
+/// The same by a reload: tab A's `createSession` is in flight when A reloads; B takes the lead (A had claimed the
+/// contact). The reloaded page follows, and its Dynamics never made the session: the reloaded page withdraws the
+/// claim once `sessionOrphanMs` passed, and B pops the contact.
+#[test]
+fn a_leader_reloaded_mid_create_session_that_dynamics_never_carried_out_has_the_contact_popped_by_the_new_leader() {
+    let mut t = TwoTabs {
+        a: page_with_role("pageA", None, true),
+        b: page_with_role("pageB", None, false),
+        a_sent: 0,
+        b_sent: 0,
+    };
+    t.exchange();
+    t.both(ContactEventKind::Connected, "connected");
+    t.a.can_create();
+    t.exchange();
+    assert_eq!(creates_for(&t.a, CONTACT_ID), 1);
+    assert_eq!(t.b.bridge.contact_state(CONTACT_ID), Some("HandledElsewhere"));
+    // A reloads: the lock passes to B; the reloaded page waits in line and gets the contact from Streams.
+    let stored = t.a.stored();
+    t.b.input(Input::Leadership(LeadershipInput::LockHeld));
+    no_sessions(&mut t.b);
+    t.a = page_with_role("pageA2", Some(stored), false);
+    t.a_sent = 0;
+    t.a.event(
+        CONTACT_ID,
+        ContactEventKind::Existing,
+        Some(voice("connected", Scenario::Single)),
+    );
+    t.exchange();
+    for _ in 0..12 {
+        no_sessions(&mut t.a);
+        no_sessions(&mut t.b);
+        t.advance(5_000);
+    }
+    assert_eq!(creates_for(&t.a, CONTACT_ID), 0, "the reloaded page asks nothing again");
+    assert_eq!(
+        creates_for(&t.b, CONTACT_ID),
+        1,
+        "the new leader pops it: {:?}",
+        t.b.take()
+    );
+    assert_eq!(t.a.bridge.contact_state(CONTACT_ID), Some("HandledElsewhere"));
+}
