@@ -37,10 +37,12 @@ pub fn invoke(call: &CifCall, correlation_id: &str) -> Result<Promise, CifOutcom
         CifCall::CreateSession {
             template_name,
             template_parameters,
+            context,
         } => sys::create_session(
             &args(&SessionInput {
                 template_name,
                 template_parameters,
+                context,
             })?,
             cid,
         ),
@@ -155,6 +157,7 @@ struct NotifyInput<'a> {
 struct SessionInput<'a> {
     template_name: &'a str,
     template_parameters: &'a Map<String, Value>,
+    context: &'a Map<String, Value>,
 }
 
 #[derive(Serialize)]

@@ -97,6 +97,11 @@ async fn single_match_voice_notifies_then_accepts_in_connect_and_pops_session_an
     );
     assert_eq!(pop[2]["args"][0]["templateName"], "extn_voice_identified_session");
     assert_eq!(pop[2]["args"][0]["templateParameters"]["ms_contact_id"], CUSTOMER);
+    assert_eq!(
+        pop[2]["args"][0]["context"],
+        json!({"contactId": "c-single"}),
+        "the session's own context names the contact"
+    );
     let tabs: Vec<_> = pop.iter().filter(|c| c["method"] == "createTab").collect();
     assert!(
         tabs.iter()

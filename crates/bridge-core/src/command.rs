@@ -122,12 +122,15 @@ pub enum CifCall {
     },
     /// `canCreateSession()`.
     CanCreateSession,
-    /// `createSession({templateName, templateParameters})`.
+    /// `createSession({templateName, templateParameters, context})`.
     CreateSession {
         /// Session template unique name.
         template_name: String,
         /// Slug values for the template.
         template_parameters: Map<String, Value>,
+        /// The contact's id again, as the session's own context: some CIF hosts return that context, and not
+        /// the template parameters, from `getSession`, and it is how Dynamics says whose session it is.
+        context: Map<String, Value>,
     },
     /// `createTab({templateName, templateParameters, isFocused})`.
     CreateTab {

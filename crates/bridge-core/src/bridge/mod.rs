@@ -816,6 +816,7 @@ fn describe_call(request: RequestId, call: &CifCall, attempt: u32) -> String {
         | CifCall::CreateSession {
             template_name,
             template_parameters,
+            ..
         } => {
             format!(
                 "{request} template={template_name} params=[{}]",

@@ -617,9 +617,12 @@ impl Bridge {
                 format!("customer ids withheld from the session ({reason})"),
             );
         }
+        let mut context = Map::new();
+        context.insert("contactId".into(), Value::String(id.as_str().to_owned()));
         let call = CifCall::CreateSession {
             template_name: template.as_str().to_owned(),
             template_parameters: params,
+            context,
         };
         let request = self.send_cif(Some(id), Purpose::CreateSession, call, attempt);
         PopState::CreatingSession {

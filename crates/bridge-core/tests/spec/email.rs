@@ -56,6 +56,7 @@ fn inbound_email_uses_the_email_templates_with_sender_and_subject() {
     let CifCall::CreateSession {
         template_name,
         template_parameters,
+        ..
     } = call
     else {
         unreachable!()

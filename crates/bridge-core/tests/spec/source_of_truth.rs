@@ -509,3 +509,74 @@ fn a_session_named_for_an_undelivered_contact_is_forgotten_when_dynamics_no_long
     p.resolve(r, json!([]));
     assert_eq!(p.bridge.debug_counts().dynamics_owners, 0);
 }
+
+/// What `getSession(id)` resolves to in one published CIF host (`CIProvider.getSession`):
+/// `new Map().set("sessionId", id).set("focused", …).set("context", session.context)`, where `session.context`
+/// is the `context` field of the `createSession` input (the widget library forwards `input.context`; cif-v2.md
+/// §4), not its `templateParameters`. The shell turns the `Map` into an object and drops an `undefined` context.
+fn host_get_session(create_session: &CifCall, session_id: &str, focused: bool) -> Value {
+    let input = serde_json::to_value(create_session).unwrap();
+    let mut session = json!({"sessionId": session_id, "focused": focused});
+    if let Some(context) = input.get("context").filter(|c| !c.is_null()) {
+        session["context"] = context.clone();
+    }
+    session
+}
+
+/// A reload with web storage blocked, against a host whose `getSession` returns only the context given at
+/// creation: the contact that already has a session is known by it and gets no second one.
+#[test]
+fn a_session_is_known_by_its_contact_when_get_session_returns_only_the_creation_context() {
+    let blocked = || {
+        let mut p = Pair::new(Config::default());
+        p.input(Input::StorageUnavailable {
+            reason: "SecurityError: The operation is insecure.".into(),
+        });
+        p
+    };
+    let mut first = blocked();
+    first.ready();
+    first.event(
+        CONTACT_ID,
+        ContactEventKind::Connected,
+        Some(voice("connected", Scenario::Single)),
+    );
+    if let Some((r, _, _)) = first.all("getAllSessions").last().cloned() {
+        first.resolve(r, json!([]));
+    }
+    first.can_create();
+    let (_, _, _, create) = first.last("createSession");
+    first.session_created("session-id-1");
+
+    let mut second = blocked();
+    second.event(
+        CONTACT_ID,
+        ContactEventKind::Existing,
+        Some(voice("connected", Scenario::Single)),
+    );
+    second.ready();
+    for _ in 0..6 {
+        let open: Vec<(RequestId, CifCall)> = second
+            .log
+            .iter()
+            .filter_map(|c| match c {
+                Command::Cif { request, call, .. } if second.bridge.awaits_reply(*request) => {
+                    Some((*request, call.clone()))
+                }
+                _ => None,
+            })
+            .collect();
+        for (r, call) in open {
+            let answer = match call {
+                CifCall::GetAllSessions => json!(["session-id-1"]),
+                CifCall::GetSession { .. } => host_get_session(&create, "session-id-1", true),
+                CifCall::CanCreateSession => json!(true),
+                _ => continue,
+            };
+            second.resolve(r, answer);
+        }
+        second.advance(10_000);
+    }
+    assert_eq!(second.all("createSession").len(), 0, "{:?}", second.take());
+    assert_eq!(second.bridge.session_of(CONTACT_ID), Some("session-id-1"));
+}
