@@ -150,17 +150,14 @@ pub enum LookupStatus {
 }
 
 impl LookupStatus {
-    /// Exact (case-insensitive) `SingleMatch` / `MultiMatch` / `NoMatch`, else `Unknown`.
+    /// `SingleMatch` / `MultiMatch` / `NoMatch` exactly as the slug table spells them (surrounding blanks
+    /// aside), else `Unknown`: a single match unlocks a customer record, so a near-miss spelling searches.
     pub fn parse(raw: &str) -> LookupStatus {
-        let s = raw.trim();
-        if s.eq_ignore_ascii_case("SingleMatch") {
-            LookupStatus::SingleMatch
-        } else if s.eq_ignore_ascii_case("MultiMatch") {
-            LookupStatus::MultiMatch
-        } else if s.eq_ignore_ascii_case("NoMatch") {
-            LookupStatus::NoMatch
-        } else {
-            LookupStatus::Unknown
+        match raw.trim() {
+            "SingleMatch" => LookupStatus::SingleMatch,
+            "MultiMatch" => LookupStatus::MultiMatch,
+            "NoMatch" => LookupStatus::NoMatch,
+            _ => LookupStatus::Unknown,
         }
     }
 

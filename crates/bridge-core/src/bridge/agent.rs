@@ -37,25 +37,43 @@ pub(super) const AGENT_ACTION_DEADLINE_MS: u64 = 10_000;
 /// How many recent changes are remembered per side (echoes may come back out of order).
 const RECENT_SETS: usize = 8;
 
+/// A change the bridge made on one side, awaiting its echo.
+#[derive(Debug, Clone)]
+pub(super) struct RecentSet {
+    name: String,
+    at: Millis,
+    /// Made while the side's value was unknown: it may have changed nothing, and then never echoes.
+    from_unknown: bool,
+}
+
 /// Whether `name` was set by the bridge within the echo window. Each side reports its changes in order, and
 /// a set that changed nothing (the side was there already) never echoes: so an echo consumes its own entry
-/// and every older one, and a later genuine change to a value set earlier is not mistaken for an echo.
-fn take_echo(recent: &mut VecDeque<(String, Millis)>, name: &str, now: Millis) -> bool {
-    recent.retain(|(_, at)| now.since(*at) <= ECHO_WINDOW_MS);
-    match recent.iter().position(|(n, _)| presence::same_name(n, name)) {
+/// and every older one, and a later genuine change to a value set earlier is not mistaken for an echo. A
+/// genuine change also ends the wait for sets made from an unknown value: had they changed anything, their
+/// echoes would have come first.
+fn take_echo(recent: &mut VecDeque<RecentSet>, name: &str, now: Millis) -> bool {
+    recent.retain(|r| now.since(r.at) <= ECHO_WINDOW_MS);
+    match recent.iter().position(|r| presence::same_name(&r.name, name)) {
         Some(i) => {
             recent.drain(..=i);
             true
         }
-        None => false,
+        None => {
+            recent.retain(|r| !r.from_unknown);
+            false
+        }
     }
 }
 
-fn remember(recent: &mut VecDeque<(String, Millis)>, name: &str, now: Millis) {
+fn remember(recent: &mut VecDeque<RecentSet>, name: &str, now: Millis, from_unknown: bool) {
     if recent.len() >= RECENT_SETS {
         recent.pop_front();
     }
-    recent.push_back((name.to_owned(), now));
+    recent.push_back(RecentSet {
+        name: name.to_owned(),
+        at: now,
+        from_unknown,
+    });
 }
 
 impl Bridge {
@@ -249,11 +267,10 @@ impl Bridge {
             );
             return;
         }
-        // A set from an unknown presence may change nothing and so never echo: it is not remembered (if it does
-        // echo, the report equals what the bridge now believes and is ignored as a repeat anyway).
-        if self.presence.dynamics.replace(target.clone()).is_some() {
-            remember(&mut self.presence.dynamics_sets, &target, self.now);
-        }
+        // Remembered even when the presence before was unknown: that set may well change something, and its echo
+        // can arrive after a later set, when it no longer equals what the bridge believes.
+        let from_unknown = self.presence.dynamics.replace(target.clone()).is_none();
+        remember(&mut self.presence.dynamics_sets, &target, self.now, from_unknown);
         self.send_cif(
             None,
             Purpose::Presence,
@@ -325,9 +342,8 @@ impl Bridge {
                 return;
             }
         }
-        if self.presence.agent_state.replace(target.clone()).is_some() {
-            remember(&mut self.presence.connect_sets, &target, self.now);
-        }
+        let from_unknown = self.presence.agent_state.replace(target.clone()).is_none();
+        remember(&mut self.presence.connect_sets, &target, self.now, from_unknown);
         let what = format!("setState {}", text::excerpt(&target));
         self.send_agent_streams(StreamsCall::SetAgentState { state_name: target }, what);
     }

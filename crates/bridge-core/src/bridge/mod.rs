@@ -131,10 +131,10 @@ struct PresenceState {
     agent_state: Option<String>,
     /// The Dynamics presence text, as last reported (or set by the bridge).
     dynamics: Option<String>,
-    /// Presence texts the bridge recently asked Dynamics for, and when (echoes may come back out of order).
-    dynamics_sets: VecDeque<(String, Millis)>,
-    /// Agent states the bridge recently asked Connect for, and when.
-    connect_sets: VecDeque<(String, Millis)>,
+    /// Presence texts the bridge recently asked Dynamics for (echoes may come back out of order).
+    dynamics_sets: VecDeque<agent::RecentSet>,
+    /// Agent states the bridge recently asked Connect for.
+    connect_sets: VecDeque<agent::RecentSet>,
 }
 
 /// Sizes of the core's tables ([`Bridge::debug_counts`]).

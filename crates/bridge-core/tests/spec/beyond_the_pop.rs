@@ -253,6 +253,31 @@ fn a_set_that_changed_nothing_does_not_swallow_a_later_genuine_change() {
     assert_eq!(p.take(), vec!["streams SetAgentState { state_name: \"Available\" }"]);
 }
 
+/// The agent logs in: Connect says Offline and the bridge sets Dynamics (whose presence it does not know yet) to
+/// Offline; a moment later the agent goes Available and the bridge sets that too. Dynamics' echo of the first set
+/// arrives only then: it is the bridge's own change, not mirrored back to throw the agent Offline again.
+#[test]
+fn the_late_echo_of_a_set_from_an_unknown_presence_is_not_mirrored_back() {
+    let mut p = presence_pair("both");
+    agent(&mut p, "Offline");
+    assert_eq!(p.take(), vec!["setPresence"]);
+    let r = p.req("setPresence");
+    p.resolve(r, json!(true));
+    p.advance(300);
+    agent(&mut p, "Available");
+    assert_eq!(p.take(), vec!["setPresence"]);
+    let r = p.req("setPresence");
+    p.resolve(r, json!(true));
+    p.advance(100);
+    presence(&mut p, "Offline");
+    presence(&mut p, "Available");
+    let calls = p.take();
+    assert!(
+        !calls.iter().any(|c| c.contains("SetAgentState")),
+        "the bridge's own presence change was mirrored back to Connect: {calls:?}"
+    );
+}
+
 #[test]
 fn presence_is_never_set_to_what_is_already_current() {
     let mut p = presence_pair("both");

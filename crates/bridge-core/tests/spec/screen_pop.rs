@@ -39,7 +39,7 @@ fn item_04_screen_pop_tabs_follow_the_slugs() {
     assert_eq!(
         pop_with(
             attrs(&[
-                ("LookupStatus", "singlematch"),
+                ("LookupStatus", " SingleMatch "),
                 ("ms_customer_entity_name", "account"),
                 ("ms_id", &braced)
             ]),
@@ -47,6 +47,21 @@ fn item_04_screen_pop_tabs_follow_the_slugs() {
         ),
         vec![format!("createTab extn_entity_record account {CUSTOMER_ID}")]
     );
+    // A status spelt otherwise than the slug table does is unknown: a search, not the record.
+    for near_miss in ["singlematch", "SINGLEMATCH", "Single Match"] {
+        assert_eq!(
+            pop_with(
+                attrs(&[
+                    ("LookupStatus", near_miss),
+                    ("ms_contact_id", CUSTOMER_ID),
+                    ("ms_searchText", "x")
+                ]),
+                tab.clone()
+            ),
+            vec!["createTab extn_search search x"],
+            "{near_miss}"
+        );
+    }
     // Single match with an invalid id → search, never a record tab.
     assert_eq!(
         pop_with(
