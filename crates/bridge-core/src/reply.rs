@@ -14,14 +14,20 @@ const MAX_RESULT_CHARS: usize = 65_536;
 /// Longest session id kept.
 const MAX_SESSION_ID_CHARS: usize = 256;
 
-/// `value`, with a string holding JSON object/array/bool/string text replaced by the parsed value.
+/// `value`, with a string holding JSON object/array/bool/string text replaced by the parsed value. A byte-order
+/// mark before the text is skipped, and an object or array stringified twice is read through both layers.
 pub fn unwrap_json(value: &Value) -> Option<Value> {
     match value {
         Value::String(s) if s.len() > MAX_RESULT_CHARS => None,
         Value::String(s) => {
-            let t = s.trim_start();
-            if t.starts_with(['{', '[', '"']) || t == "true" || t == "false" {
-                serde_json::from_str(s).ok()
+            let t = s.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+            if t.starts_with(['{', '[', '"']) || t.trim_end() == "true" || t.trim_end() == "false" {
+                match serde_json::from_str(t).ok()? {
+                    Value::String(inner) if inner.trim_start().starts_with(['{', '[']) => {
+                        Some(serde_json::from_str(inner.trim()).unwrap_or(Value::String(inner)))
+                    }
+                    parsed => Some(parsed),
+                }
             } else {
                 Some(value.clone())
             }
@@ -120,12 +126,12 @@ pub fn session_list(value: &Value) -> Option<Vec<String>> {
 }
 
 /// Reads a rejection's whole text: the time limit is matched on its stable parts, the unknown template on
-/// CIF's error name (`NotificationTemplateNotFoundError` or similar).
+/// CIF's error name (`NotificationTemplateNotFoundError` or similar) or its words ("template … not found").
 fn classify(text: &str) -> ErrorKind {
     let lower = text.to_ascii_lowercase();
     if lower.contains("timeout occurred") || lower.contains("no response was received") {
         ErrorKind::NoAnswer
-    } else if text.contains("TemplateNotFound") {
+    } else if lower.contains("templatenotfound") || (lower.contains("template") && lower.contains("not found")) {
         ErrorKind::Permanent
     } else {
         ErrorKind::Transient
@@ -334,6 +340,52 @@ mod tests {
         assert!(e.is_template_not_found());
         assert_eq!(e.name.as_deref(), Some("NotifyEvent"));
         assert!(!e.is_time_limit());
+    }
+
+    #[test]
+    fn results_behind_a_byte_order_mark_or_stringified_twice_are_read() {
+        let accept = json!({"actionName": "Accept"});
+        let once = accept.to_string();
+        let twice = Value::String(once.clone()).to_string();
+        for text in [format!("\u{feff}{once}"), twice.clone(), format!(" \u{feff}{twice}\n")] {
+            assert_eq!(unwrap_json(&json!(text)), Some(accept.clone()), "{text:?}");
+            assert_eq!(
+                notification_action(&json!(text)),
+                Some(NotificationAction::Accept),
+                "{text:?}"
+            );
+        }
+        assert_eq!(session_id(&json!("\"session-1\"")).as_deref(), Some("session-1"));
+        assert_eq!(
+            session_list(&json!(json!(["s1"]).to_string())),
+            Some(vec!["s1".to_owned()])
+        );
+        // A quoted string that only looks like JSON stays the string.
+        assert_eq!(unwrap_json(&json!("\"{not json\"")), Some(json!("{not json")));
+        assert_eq!(boolean(&json!("\u{feff}true")), Some(true));
+    }
+
+    #[test]
+    fn an_unknown_template_is_permanent_however_it_is_worded() {
+        for text in [
+            "SessionTemplateNotFoundError",
+            "sessiontemplatenotfound",
+            "The application tab template extn_x was not found.",
+            "{\"message\":\"Template not found\",\"msdyn_name\":\"CreateTab\"}",
+        ] {
+            assert_eq!(
+                CifError::from_rejection(&json!(text)).kind(),
+                ErrorKind::Permanent,
+                "{text}"
+            );
+        }
+        for text in ["Record not found", "RejectAfterClientError"] {
+            assert_eq!(
+                CifError::from_rejection(&json!(text)).kind(),
+                ErrorKind::Transient,
+                "{text}"
+            );
+        }
     }
 
     #[test]
