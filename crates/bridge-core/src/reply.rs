@@ -126,12 +126,13 @@ pub fn session_list(value: &Value) -> Option<Vec<String>> {
 }
 
 /// Reads a rejection's whole text: the time limit is matched on its stable parts, the unknown template on
-/// CIF's error name (`NotificationTemplateNotFoundError` or similar) or its words ("template … not found").
+/// CIF's error name (`NotificationTemplateNotFoundError` or similar, any case) or the words "template not found"
+/// (a record the template names that is not found is another matter, and transient).
 fn classify(text: &str) -> ErrorKind {
     let lower = text.to_ascii_lowercase();
     if lower.contains("timeout occurred") || lower.contains("no response was received") {
         ErrorKind::NoAnswer
-    } else if lower.contains("templatenotfound") || (lower.contains("template") && lower.contains("not found")) {
+    } else if lower.contains("templatenotfound") || lower.contains("template not found") {
         ErrorKind::Permanent
     } else {
         ErrorKind::Transient
@@ -370,7 +371,6 @@ mod tests {
         for text in [
             "SessionTemplateNotFoundError",
             "sessiontemplatenotfound",
-            "The application tab template extn_x was not found.",
             "{\"message\":\"Template not found\",\"msdyn_name\":\"CreateTab\"}",
         ] {
             assert_eq!(
@@ -379,7 +379,11 @@ mod tests {
                 "{text}"
             );
         }
-        for text in ["Record not found", "RejectAfterClientError"] {
+        for text in [
+            "Record not found",
+            "RejectAfterClientError",
+            "Could not open the tab from template extn_entity_record: record phonecall 9b2c3d4e not found",
+        ] {
             assert_eq!(
                 CifError::from_rejection(&json!(text)).kind(),
                 ErrorKind::Transient,

@@ -11,8 +11,9 @@
 //! connected then gets its end without a duration this page cannot know.
 //!
 //! Which page writes is not always known at the end: a page still asking for the lock, or following a leader
-//! that may have hung, holds its write ([`HeldEnds`]). It writes when it comes to lead, and drops the write
-//! once the leader answered well after the end (the leader lived through the end and wrote it).
+//! that may have hung, holds its write ([`HeldEnds`]). It writes when it comes to lead because the leader went
+//! silent or away, and drops the write once the leader answered well after the end (the leader lived through
+//! the end and wrote it) or when the agent moved the lead here from a live leader.
 
 use std::collections::VecDeque;
 
@@ -102,7 +103,18 @@ impl Bridge {
 
     /// The leader answered: the ends it lived through are its to write.
     pub(super) fn drop_activity_ends_the_leader_saw(&mut self) {
-        for held in self.held_ends.seen_by_leader(self.now) {
+        let seen = self.held_ends.seen_by_leader(self.now);
+        self.trace_dropped_ends(seen);
+    }
+
+    /// The lead was taken from a live leader (the agent's button): every end held here, it saw and wrote.
+    pub(super) fn drop_held_activity_ends(&mut self) {
+        let all = self.held_ends.take_all();
+        self.trace_dropped_ends(all);
+    }
+
+    fn trace_dropped_ends(&mut self, dropped: impl IntoIterator<Item = HeldEnd>) {
+        for held in dropped {
             self.trace(
                 Some(&held.contact),
                 "decision",

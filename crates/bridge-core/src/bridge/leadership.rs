@@ -179,7 +179,12 @@ impl Bridge {
         self.commands
             .push_back(Command::Leadership(LeadershipCall::Show(RoleView::Handling)));
         self.announce_leading(true);
-        self.write_held_activity_ends();
+        if taking_over == Some(TakeOver::Asked) {
+            // Taken from a live leader, which saw the same ends and wrote them.
+            self.drop_held_activity_ends();
+        } else {
+            self.write_held_activity_ends();
+        }
         let handed_over = std::mem::take(&mut self.leadership.handed_over);
         if taking_over == Some(TakeOver::Asked) && !handed_over {
             self.leadership.awaiting_handover = true;

@@ -541,7 +541,9 @@ impl Bridge {
             self.forget_request(request);
             let Some(id) = owner else { continue };
             if self.contacts.get(&id).is_some_and(|c| !c.seen) {
-                // Restored and not delivered again: it pops like any new contact if Streams brings it back.
+                // Restored and not delivered again: it pops like any new contact if Streams brings it back (and
+                // the leader, which counts it as popped here, pops it if Streams gave it the contact).
+                self.announce_not_popped(&id);
                 self.transition(&id, PopState::AwaitingCif);
                 continue;
             }

@@ -307,6 +307,27 @@ fn item_12_tab_failures_are_retried_but_tab_timeouts_are_not() {
     assert!(p.report_codes().contains(&"cif.createTab.timeout"));
 }
 
+/// Only an unknown template is permanent: a record the tab template names that is not found (or not visible
+/// yet) is retried like any other failure, however the rejection words it.
+#[test]
+fn item_12_a_record_not_found_is_retried_even_when_the_rejection_names_the_template() {
+    for message in [
+        "Record not found",
+        "Could not open the tab from template extn_entity_record: record phonecall 9b2c3d4e not found",
+    ] {
+        let mut p = Pair::with_config(json!({"customerRecordTab": "tab"}));
+        p.ring(CONTACT_ID, Scenario::Single);
+        p.accept_toast();
+        p.can_create();
+        p.session_created("s1");
+        let tabs = p.all("createTab");
+        p.take();
+        p.reject(tabs[0].0, json!({"message": message, "msdyn_name": "CreateTab"}));
+        p.advance(500);
+        assert_eq!(p.take().len(), 1, "{message:?}: retried");
+    }
+}
+
 #[test]
 fn item_12_the_channel_default_template_unknown_too_is_told_at_once_and_pops_when_answered() {
     let mut p = Pair::default_ready();

@@ -1,19 +1,31 @@
-//! §3.16 with §3.11 and §3.14: what a page began before it stopped leading (a toast, a `createSession`) when
-//! another tab of the agent leads now. Two [`Pair`]s and the channel between them, step by step.
+//! §3.16 with §3.7, §3.11 and §3.14: what a page began before it stopped leading (a toast, a `createSession`,
+//! the write of an activity's end) when another tab of the agent leads now. Two [`Pair`]s and the channel
+//! between them, step by step.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use super::common;
 
 use bridge_core::*;
 use common::{voice, Pair, Scenario, CONTACT_ID};
-use serde_json::json;
+use serde_json::{json, Value};
 
 const ARN: &str = "arn:aws:connect:us-east-1:111122223333:instance/7a3e/agent/4f1c";
 
 /// One provider page with the agent known and the lock's answer given (`LockHeld` or `LockWaiting`).
 fn page_with_role(nonce: &str, restore: Option<RestoredState>, leads: bool) -> Pair {
-    let mut p = Pair::new(Config::default());
-    p.bridge = Bridge::new(Config::default(), p.now).with_page_nonce(nonce);
+    page_configured(nonce, &json!({}), restore, leads)
+}
+
+/// [`page_with_role`] with configuration values.
+fn page_configured(nonce: &str, values: &Value, restore: Option<RestoredState>, leads: bool) -> Pair {
+    let layer = ConfigLayer {
+        source: ConfigSource::CustomParams,
+        values: values.as_object().cloned().unwrap(),
+    };
+    let (config, errors) = Config::resolve(&[layer]);
+    assert!(errors.is_empty(), "{errors:?}");
+    let mut p = Pair::new(config.clone());
+    p.bridge = Bridge::new(config, p.now).with_page_nonce(nonce);
     if let Some(stored) = restore {
         p.input(Input::Restore(stored));
     }
@@ -52,6 +64,18 @@ struct TwoTabs {
 }
 
 impl TwoTabs {
+    /// Page A leads, page B follows.
+    fn new(values: &Value) -> TwoTabs {
+        let mut t = TwoTabs {
+            a: page_configured("pageA", values, None, true),
+            b: page_configured("pageB", values, None, false),
+            a_sent: 0,
+            b_sent: 0,
+        };
+        t.exchange();
+        t
+    }
+
     fn exchange(&mut self) {
         loop {
             let from_a = posts(&self.a, &mut self.a_sent);
@@ -265,5 +289,91 @@ fn a_leader_reloaded_mid_create_session_that_dynamics_never_carried_out_has_the_
         "the new leader pops it: {:?}",
         t.b.take()
     );
+    assert_eq!(t.a.bridge.contact_state(CONTACT_ID), Some("HandledElsewhere"));
+}
+
+/// Answers every `method` request of `p` still awaited with `answer`.
+fn answer_open(p: &mut Pair, method: &str, answer: &Value) {
+    let open: Vec<RequestId> = p
+        .all(method)
+        .into_iter()
+        .map(|(r, _, _)| r)
+        .filter(|r| p.bridge.awaits_reply(*r))
+        .collect();
+    for r in open {
+        p.resolve(r, answer.clone());
+    }
+}
+
+/// The leader writes the activity's end; a moment later the agent moves the lead by "Handle contacts here". The
+/// follower held its own write (the leader had not answered since the end): the live leader wrote it, so the
+/// new one drops it.
+#[test]
+fn taking_the_lead_by_button_just_after_an_end_does_not_write_the_activity_again() {
+    let mut t = TwoTabs::new(&json!({"updateActivityOnEnd": true, "preflight": false}));
+    t.both(ContactEventKind::Connecting, "connecting");
+    t.a.accept_toast();
+    t.exchange();
+    t.both(ContactEventKind::Connected, "connected");
+    t.a.can_create();
+    t.a.session_created("s1");
+    answer_open(&mut t.a, "createTab", &json!("tab"));
+    t.exchange();
+    t.advance(30_000);
+    t.both(ContactEventKind::Ended, "ended");
+    assert_eq!(t.a.all("updateRecord").len(), 1, "the leader writes");
+    assert_eq!(t.b.bridge.debug_counts().held_activity_ends, 1, "the follower holds");
+    t.a.advance(1_000);
+    t.b.advance(1_000);
+    t.b.input(Input::Leadership(LeadershipInput::TakeOverAsked));
+    t.b.input(Input::Leadership(LeadershipInput::LockHeld));
+    t.a.input(Input::Leadership(LeadershipInput::LockLost {
+        reason: "AbortError: stolen".into(),
+    }));
+    t.exchange();
+    t.advance(10_000);
+    assert_eq!(t.b.bridge.tab_role(), "leading");
+    assert_eq!(t.b.all("updateRecord").len(), 0);
+    assert_eq!(t.b.bridge.debug_counts().held_activity_ends, 0);
+}
+
+/// A's `createSession` is in flight when A reloads; B leads and counts the contact as popped in A. The reloaded
+/// page's CCP delivers the contact again only after `sessionOrphanMs`: A's Dynamics never made the session, the
+/// reloaded page withdraws the claim all the same, and B pops the contact once.
+#[test]
+fn a_contact_delivered_again_only_after_session_orphan_ms_is_popped_by_the_new_leader() {
+    let values = json!({"preflight": false});
+    let mut t = TwoTabs::new(&values);
+    t.both(ContactEventKind::Connected, "connected");
+    t.a.can_create();
+    t.exchange();
+    assert_eq!(creates_for(&t.a, CONTACT_ID), 1);
+    assert_eq!(t.b.bridge.contact_state(CONTACT_ID), Some("HandledElsewhere"));
+    let stored = t.a.stored();
+    t.b.input(Input::Leadership(LeadershipInput::LockHeld));
+    no_sessions(&mut t.b);
+    t.a = page_configured("pageA2", &values, Some(stored), false);
+    t.a_sent = 0;
+    t.exchange();
+    for _ in 0..8 {
+        no_sessions(&mut t.a);
+        no_sessions(&mut t.b);
+        t.advance(5_000);
+    }
+    t.a.event(
+        CONTACT_ID,
+        ContactEventKind::Existing,
+        Some(voice("connected", Scenario::Single)),
+    );
+    t.exchange();
+    for _ in 0..20 {
+        no_sessions(&mut t.a);
+        no_sessions(&mut t.b);
+        answer_open(&mut t.b, "createSession", &json!("sB"));
+        answer_open(&mut t.b, "createTab", &json!("tab"));
+        t.advance(5_000);
+    }
+    assert_eq!(creates_for(&t.a, CONTACT_ID), 0);
+    assert_eq!(creates_for(&t.b, CONTACT_ID), 1, "B pops it once");
     assert_eq!(t.a.bridge.contact_state(CONTACT_ID), Some("HandledElsewhere"));
 }
