@@ -232,6 +232,12 @@ pub struct Contact {
     /// Connected or over when this page first saw it (`Existing`): this page did not see it connect, so how
     /// long it lasted is not this page's to say.
     pub already_there: bool,
+    /// Transferred to this agent (`initiationMethod` `transfer` / `queue_transfer`): the call began with another
+    /// agent, so its duration is not this page's to say either.
+    pub transferred_in: bool,
+    /// Missed, rejected or failed here before it connected: Connect routes it on, so it is not over for its
+    /// activity.
+    pub missed_here: bool,
     /// Whether the agent was told it waits for a free session (said once, however often Dynamics says no).
     pub capacity_reported: bool,
     /// Dynamics does not know the flow's session template: the channel default is used from then on, whenever
@@ -321,6 +327,8 @@ impl Contact {
             answered_before_reload: false,
             awaits_dynamics: false,
             already_there: false,
+            transferred_in: false,
+            missed_here: false,
             capacity_reported: false,
             session_template_refused: false,
         }
@@ -370,6 +378,20 @@ impl Contact {
                 .is_some_and(|t| t.eq_ignore_ascii_case("monitoring"));
         if monitoring {
             self.agent_started = true;
+        }
+        if s.initiation_method
+            .as_deref()
+            .is_some_and(|m| m.eq_ignore_ascii_case("transfer") || m.eq_ignore_ascii_case("queue_transfer"))
+        {
+            self.transferred_in = true;
+        }
+        if self.connected_at.is_none()
+            && matches!(
+                s.state.trim().to_ascii_lowercase().as_str(),
+                "missed" | "rejected" | "error"
+            )
+        {
+            self.missed_here = true;
         }
         if !s.attributes_unreadable && self.attributes != s.attributes {
             self.attributes = s.attributes.clone();

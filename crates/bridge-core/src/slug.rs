@@ -687,11 +687,13 @@ impl SlugData {
     }
 }
 
-/// Reads one entry: `{name, value}` (the Streams shape) or a bare string/boolean; `Err` names the JSON kind.
+/// Reads one entry: `{name, value}` (the Streams shape, whose `value` is optional: `{name}` alone is an attribute
+/// set without a value) or a bare string/boolean; `Err` names the JSON kind.
 fn read_entry(entry: Option<&Value>) -> Result<Raw<'_>, &'static str> {
     let value = match entry {
         None | Some(Value::Null) => return Ok(Raw::Absent),
         Some(Value::Object(o)) => match o.get("value") {
+            None if o.contains_key("name") => return Ok(Raw::Absent),
             None => return Err("an object without `value`"),
             Some(v) => v,
         },

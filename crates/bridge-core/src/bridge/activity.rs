@@ -7,8 +7,9 @@
 //! was released (same values each time, so a repeat is harmless).
 //!
 //! Only what this page saw is written: one page per agent writes (a following tab sees the same end), a
-//! contact already over when the page loaded was recorded by the page before it (if any), and one already
-//! connected then gets its end without a duration this page cannot know.
+//! contact already over when the page loaded was recorded by the page before it (if any), one already
+//! connected then, or transferred here from another agent, gets its end without a duration this page cannot
+//! know, and one missed or rejected here is not over (Connect routes it to another agent).
 //!
 //! Which page writes is not always known at the end: a page still asking for the lock, or following a leader
 //! that may have hung, holds its write ([`HeldEnds`]). It writes when it comes to lead because the leader went
@@ -47,6 +48,14 @@ impl Bridge {
         if !self.config.update_activity_on_end || c.slugs.create_timeline != Some(true) {
             return;
         }
+        if c.missed_here && c.connected_at.is_none() {
+            self.trace(
+                Some(id),
+                "decision",
+                "activity end: missed or rejected here, Connect routes the contact on; not written".into(),
+            );
+            return;
+        }
         if c.already_there && c.connected_at.is_none() {
             self.trace(
                 Some(id),
@@ -65,7 +74,7 @@ impl Bridge {
             return;
         };
         let mut data = Map::new();
-        if !c.already_there {
+        if !c.already_there && !c.transferred_in {
             let minutes = (connected_ms.unwrap_or(0) + 30_000) / 60_000;
             data.insert("actualdurationminutes".into(), Value::from(minutes));
         }

@@ -108,6 +108,9 @@ impl Bridge {
         let observation = observe_event(ev.kind, ev.snapshot.as_ref());
         let now = self.now;
         if let Some(c) = self.contacts.get_mut(&id) {
+            if ev.kind == ContactEventKind::Missed && c.connected_at.is_none() {
+                c.missed_here = true;
+            }
             let was_ended = c.ended_at.is_some();
             c.observe(observation, now);
             if first_sighting && ev.kind == ContactEventKind::Existing && !c.is_ringing() {

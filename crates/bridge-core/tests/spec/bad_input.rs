@@ -16,7 +16,7 @@ fn rule_5_hostile_attributes_are_reported_and_fall_back() {
         "LookupStatus": {"name": "LookupStatus", "value": "SingleMatch"},
         "ms_notify_template": {"name": "x", "value": 42},
         "ms_customer_name": {"name": "x", "value": format!("Eve\u{202e}{}", "A".repeat(1_000_000))},
-        "CreateTimeline": {"name": "x"},
+        "CreateTimeline": {"label": "x"},
         "__proto__": {"name": "__proto__", "value": "polluted"},
         "ms_searchText": {"name": "x", "value": "+1555'); DROP"},
     });

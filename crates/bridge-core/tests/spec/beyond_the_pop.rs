@@ -790,6 +790,57 @@ fn a_page_still_seeking_the_lock_holds_the_activity_end_until_it_knows_who_write
     }
 }
 
+/// A ringing call this agent misses, rejects or fails to take goes `missed` / `rejected` / `error` and Connect
+/// routes the caller on: the flow's activity is still live, and the agent who answers writes its end.
+#[test]
+fn a_call_missed_here_does_not_end_the_flows_activity() {
+    for state in ["missed", "rejected", "error"] {
+        let mut p = Pair::with_config(json!({"updateActivityOnEnd": true}));
+        p.ring(CONTACT_ID, Scenario::Single);
+        p.advance(20_000);
+        p.event(
+            CONTACT_ID,
+            ContactEventKind::Ended,
+            Some(voice(state, Scenario::Single)),
+        );
+        p.event(
+            CONTACT_ID,
+            ContactEventKind::Missed,
+            Some(voice(state, Scenario::Single)),
+        );
+        p.event(CONTACT_ID, ContactEventKind::Destroyed, None);
+        assert!(p.all("updateRecord").is_empty(), "{state}: {:?}", p.all("updateRecord"));
+    }
+}
+
+/// A contact transferred to this agent carries the original's attributes (the same activity): the call began
+/// with another agent, so this page writes its end without a duration of its own share.
+#[test]
+fn a_transferred_contact_writes_the_activitys_end_without_its_share_as_the_duration() {
+    for method in ["transfer", "queue_transfer"] {
+        let mut p = Pair::with_config(json!({"updateActivityOnEnd": true}));
+        let mut s = voice("connecting", Scenario::Single);
+        s.initiation_method = Some(method.into());
+        p.event(CONTACT_ID, ContactEventKind::Init, Some(s.clone()));
+        p.accept_toast();
+        s.state = "connected".into();
+        p.event(CONTACT_ID, ContactEventKind::Connected, Some(s.clone()));
+        p.can_create();
+        p.session_created("s-b");
+        p.advance(60_000);
+        s.state = "ended".into();
+        p.event(CONTACT_ID, ContactEventKind::AfterContactWork, Some(s.clone()));
+        p.event(CONTACT_ID, ContactEventKind::Ended, Some(s));
+        let updates = p.all("updateRecord");
+        assert_eq!(updates.len(), 1, "{method}");
+        let CifCall::UpdateRecord { data, .. } = &updates[0].2 else {
+            panic!()
+        };
+        assert_eq!(data.get("actualdurationminutes"), None, "{method}");
+        assert_eq!(data["actualend"], json!(p.now.to_iso8601()), "{method}");
+    }
+}
+
 #[test]
 fn no_activity_update_unless_configured_and_created() {
     let mut p = Pair::default_ready();

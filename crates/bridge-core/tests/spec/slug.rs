@@ -29,6 +29,20 @@ fn seed_single_match_parses_completely() {
     assert_eq!(format!("{:?}", d.customer_name), "Some([redacted])");
 }
 
+/// Streams' wire model makes an attribute's `value` optional: `{name}` alone is an attribute set without a
+/// value, read as absent like `value: null`, not refused. An object that is not an attribute at all still is.
+#[test]
+fn an_attribute_without_a_value_is_absent_not_invalid() {
+    let mut a = seed_attributes(Scenario::Single);
+    a["CallReason"] = json!({"name": "CallReason"});
+    let (d, errors) = parse(a.clone());
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(d.call_reason, None);
+    a["CallReason"] = json!({"label": "x"});
+    let (_, errors) = parse(a);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+}
+
 #[test]
 fn lookup_status_prefers_the_correct_spelling() {
     let (d, _) = parse(attrs(&[("LookupStatus", "NoMatch"), ("LookupSatus", "SingleMatch")]));
