@@ -152,7 +152,11 @@ pub fn session_closed(payload: &Value) -> Result<SessionClosed, PayloadError> {
 pub fn click_to_act(payload: &Value) -> Result<ClickToAct, PayloadError> {
     const EXPECTED: &str = "{value, name, format, entityLogicalName}";
     let h = DynamicsHandler::ClickToAct;
-    let v = object(h, payload, EXPECTED)?;
+    // A refused payload is described by its shape only: whatever form it came in, it may be the clicked number.
+    let v = object(h, payload, EXPECTED).map_err(|e| PayloadError {
+        found: crate::redact::shape(payload),
+        ..e
+    })?;
     // As clicked, only trimmed: the phone rules judge every character (a direction mark dropped here would dial a
     // number other than the one shown) and the length.
     let value = (v.get("value").and_then(Value::as_str).map(str::trim))
@@ -161,7 +165,12 @@ pub fn click_to_act(payload: &Value) -> Result<ClickToAct, PayloadError> {
         .ok_or_else(|| PayloadError {
             handler: h,
             expected: EXPECTED,
-            found: text::describe_json(payload),
+            found: format!(
+                "{}, whose value is {}",
+                crate::redact::shape(payload),
+                v.get("value")
+                    .map_or_else(|| "missing".to_owned(), crate::redact::shape)
+            ),
         })?;
     Ok(ClickToAct {
         value: crate::redact::Redacted::new(value),
@@ -228,5 +237,10 @@ mod tests {
         assert_eq!(p.map(|p| p.presence_text), Ok(Some("Busy".into())));
         let c = click_to_act(&json!("{\"value\":\"+1 555\",\"name\":\"mobilephone\"}"));
         assert_eq!(c.map(|c| format!("{:?}", c.value)), Ok("[redacted]".into()));
+        let refused = click_to_act(&json!({"value": 5555550123u64, "name": "mobilephone"})).map_err(|e| e.to_string());
+        assert_eq!(
+            refused,
+            Err("onclicktoact payload refused (an object with 2 keys, whose value is a number): expected {value, name, format, entityLogicalName}".into())
+        );
     }
 }

@@ -25,6 +25,32 @@ impl<T> Redacted<T> {
     }
 }
 
+/// What a JSON value is, told without quoting any of its content: for a value that may hold personal data (a
+/// clicked number, a CIF answer carrying a customer's name) and still has to be described in a report or the
+/// trace. A string is told by its length only, since it may be the personal value itself or JSON text holding it.
+pub fn shape(value: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match value {
+        Value::Null => "null".to_owned(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(_) => "a number".to_owned(),
+        Value::String(s) if s.trim().is_empty() => "an empty string".to_owned(),
+        Value::String(s) => {
+            let what = if s
+                .trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
+                .starts_with(['{', '['])
+            {
+                "JSON text"
+            } else {
+                "a string"
+            };
+            format!("{what} of {} characters", s.chars().count())
+        }
+        Value::Array(a) => format!("an array of {} items", a.len()),
+        Value::Object(o) => format!("an object with {} keys", o.len()),
+    }
+}
+
 impl<T> fmt::Debug for Redacted<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(REDACTED)
@@ -46,5 +72,15 @@ mod tests {
         let r = Redacted::new("+15555550100".to_owned());
         assert_eq!(format!("{r} {r:?}"), "[redacted] [redacted]");
         assert_eq!(r.expose(), "+15555550100");
+    }
+
+    #[test]
+    fn a_shape_quotes_nothing() {
+        use serde_json::json;
+        assert_eq!(shape(&json!("+15555550100")), "a string of 12 characters");
+        assert_eq!(shape(&json!("{\"value\":5555550100}")), "JSON text of 20 characters");
+        assert_eq!(shape(&json!(5555550100u64)), "a number");
+        assert_eq!(shape(&json!({"a": 1, "b": 2})), "an object with 2 keys");
+        assert_eq!(shape(&json!(" ")), "an empty string");
     }
 }

@@ -84,3 +84,40 @@ fn click_to_act_and_presence_are_traced_without_personal_data() {
     assert!(!trace.contains("5555550123"));
     assert!(trace.contains("onPresenceChange"));
 }
+
+/// §4 / README *Diagnostics*: "Phone numbers and customer names are redacted in the console and trace." A
+/// click-to-act payload that CIF hands over as JSON text (as every handler's eventData is) and that the bridge
+/// refuses (here: the number is a JSON number, not a string) is described by its shape only, in the report and
+/// the trace.
+#[test]
+fn a_refused_click_to_act_payload_keeps_the_number_out_of_reports_and_trace() {
+    let mut p = Pair::default_ready();
+    p.dynamics(
+        DynamicsHandler::ClickToAct,
+        json!("{\"value\":5555550123,\"name\":\"mobilephone\",\"format\":\"phone\",\"entityLogicalName\":\"contact\"}"),
+    );
+    assert_eq!(p.report_codes().last(), Some(&"dynamics.payload.invalid"));
+    let trace = p.bridge.export_trace();
+    assert!(
+        !trace.contains("5555550123"),
+        "phone number in the exported trace: {trace}"
+    );
+    assert!(
+        p.reports().iter().all(|r| !r.message.contains("5555550123")),
+        "phone number in a console report: {:?}",
+        p.reports()
+    );
+}
+
+/// The same for a payload that is not JSON at all: a host handing the clicked number over bare is refused, and the
+/// number is not quoted.
+#[test]
+fn a_bare_clicked_number_is_refused_without_quoting_it() {
+    let mut p = Pair::default_ready();
+    p.dynamics(DynamicsHandler::ClickToAct, json!("+15555550123"));
+    let trace = p.bridge.export_trace();
+    assert!(
+        !trace.contains("5555550123"),
+        "phone number in the exported trace: {trace}"
+    );
+}
