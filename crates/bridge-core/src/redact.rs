@@ -51,6 +51,16 @@ pub fn shape(value: &serde_json::Value) -> String {
     }
 }
 
+/// Whether `text` may be a phone number: at least seven digits (of any script), and at least twice as many
+/// digits as letters, so `+1 (555) 555-0123`, `tel:+15555550123` and `5555550123 ext 5` count and a GUID (about
+/// 20 digits to 12 letters) or a word does not. For values quoted in diagnostics that are not expected to hold
+/// one (a misplaced slug, an identifier), where a number found anyway must not be shown.
+pub fn looks_like_phone_number(text: &str) -> bool {
+    let digits = text.chars().filter(|c| c.is_numeric()).count();
+    let letters = text.chars().filter(|c| c.is_alphabetic() && !c.is_numeric()).count();
+    digits >= 7 && digits >= 2 * letters
+}
+
 impl<T> fmt::Debug for Redacted<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(REDACTED)
@@ -72,6 +82,28 @@ mod tests {
         let r = Redacted::new("+15555550100".to_owned());
         assert_eq!(format!("{r} {r:?}"), "[redacted] [redacted]");
         assert_eq!(r.expose(), "+15555550100");
+    }
+
+    #[test]
+    fn phone_numbers_are_told_from_identifiers() {
+        for phone in [
+            "+15555550123",
+            "+1 (555) 555-0123",
+            "tel:+15555550123",
+            "5555550123 ext 5",
+            "０２０ ７９４６ ００１８",
+        ] {
+            assert!(looks_like_phone_number(phone), "{phone}");
+        }
+        for other in [
+            "6f1c9a2e-4b7d-4e2a-9c3b-8d5e7f1a2b3c",
+            "contact",
+            "incident",
+            "123",
+            "Accept",
+        ] {
+            assert!(!looks_like_phone_number(other), "{other}");
+        }
     }
 
     #[test]

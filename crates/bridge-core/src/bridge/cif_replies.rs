@@ -4,11 +4,14 @@
 //! capacity and sessions (`session_replies.rs`), tabs (`tab_replies.rs`); what happens when a call fails
 //! (`retries.rs`) or gets no answer (`no_answer.rs`).
 
+use serde_json::Value;
+
+use crate::command::CifCall;
 use crate::contact::{PopState, TabStatus};
 use crate::ids::{ContactId, RequestId};
 use crate::input::{CifOutcome, CifReply};
 use crate::reply::{CifError, ErrorKind};
-use crate::text;
+use crate::{redact, text};
 
 use super::{Bridge, Purpose};
 
@@ -40,11 +43,11 @@ impl Bridge {
         self.forget_request(r.request);
         let contact = p.contact.clone();
         let outcome_text = match &r.outcome {
-            CifOutcome::Resolved(v) => format!("resolved {}", text::describe_json(v)),
+            CifOutcome::Resolved(v) => format!("resolved {}", describe_resolved(&p.call, v)),
             CifOutcome::Rejected(v) => format!("rejected {}", CifError::from_rejection(v).message),
             CifOutcome::Threw(m) => format!("threw {}", text::excerpt(m)),
         };
-        // Session ids and action names are not personal; notification results carry nothing else.
+        // Only session and tab ids, action names and flags are quoted (`describe_resolved`).
         self.trace(
             contact.as_ref(),
             &format!("reply.{}", p.call.method_name()),
@@ -135,4 +138,42 @@ impl Bridge {
             _ => false,
         }
     }
+}
+
+/// Longest resolved string quoted in the trace: a session or tab id, an action name.
+const QUOTED_RESULT_CHARS: usize = 64;
+
+/// How a resolved CIF value is traced. An answer can carry what the bridge gave Dynamics — a `getSession` answer
+/// holds the template parameters, the customer's name and number, and a host may hand it over as JSON text — so
+/// only the answers that are identifiers or action names by their call's contract (`notifyEvent`,
+/// `createSession`, `createTab`, …), and look like one, are quoted; every other value is told by its shape and
+/// size ([`redact::shape`]). Booleans and `null` are quoted whatever the call.
+fn describe_resolved(call: &CifCall, value: &Value) -> String {
+    let answers_with_an_id = matches!(
+        call,
+        CifCall::NotifyEvent { .. }
+            | CifCall::CancelEvent { .. }
+            | CifCall::CanCreateSession
+            | CifCall::CreateSession { .. }
+            | CifCall::CreateTab { .. }
+            | CifCall::UpdateContext { .. }
+            | CifCall::SetClickToAct { .. }
+            | CifCall::SetPresence { .. }
+            | CifCall::UpdateRecord { .. }
+    );
+    match value {
+        Value::Bool(_) | Value::Null => value.to_string(),
+        Value::String(s) if answers_with_an_id && is_identifier(s) => text::excerpt(s),
+        other => redact::shape(other),
+    }
+}
+
+/// Whether `s` reads as an identifier or action name: short, one word of ASCII letters, digits and `-_.:{}`,
+/// and not a phone number.
+fn is_identifier(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars().count() <= QUOTED_RESULT_CHARS
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':' | '{' | '}'))
+        && !redact::looks_like_phone_number(s)
 }

@@ -243,3 +243,25 @@ fn a_get_session_focus_older_than_the_switch_events_loses_to_them() {
     }
     assert_eq!(p.bridge.focused_contact().map(ContactId::as_str), Some("c2"));
 }
+
+/// A `getSession` answer given as JSON text (a shape the bridge reads, README: results "stringified") carries the
+/// template parameters the bridge itself put there — the customer's name and number. The reply's trace line tells
+/// its shape and size, not its text.
+#[test]
+fn a_get_session_answer_as_json_text_is_traced_without_the_customer() {
+    let mut first = Pair::default_ready();
+    first.ring("earlier", Scenario::Single);
+    let mut p = Pair::new(Config::default());
+    p.input(Input::Restore(first.stored()));
+    p.ready();
+    let r = p.req("getAllSessions");
+    p.resolve(r, json!(["s9"]));
+    let g = p.req("getSession");
+    // As a host writes it: the context's parameters in the order the bridge gave them.
+    let text = "{\"context\":{\"templateParameters\":{\"customerName\":\"Maria Campbell\",\"phoneNumber\":\"+15555550100\",\"contactId\":\"earlier\"}},\"sessionId\":\"s9\"}";
+    p.resolve(g, json!(text));
+    let trace = p.bridge.export_trace();
+    for secret in ["Maria", "Campbell", "5555550100"] {
+        assert!(!trace.contains(secret), "{secret} in the exported trace: {trace}");
+    }
+}
