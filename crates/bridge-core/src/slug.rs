@@ -512,7 +512,9 @@ impl SlugData {
                 }
             };
             let mut fail = |value: &str, problem: SlugProblem| {
-                let shown = if field.is_personal() {
+                // A number in a field that holds none (a flow that swapped `ms_searchType` and `ms_searchText`) is
+                // the caller's: not quoted either.
+                let shown = if field.is_personal() || crate::redact::looks_like_phone_number(value) {
                     crate::redact::REDACTED.to_owned()
                 } else {
                     text::excerpt(value)

@@ -131,3 +131,30 @@ fn rule_5_trace_is_bounded() {
     let entries: Vec<serde_json::Value> = serde_json::from_str(&p.bridge.export_trace()).unwrap();
     assert_eq!(entries.len(), 10);
 }
+
+/// README *Diagnostics* "Phone numbers … are redacted in the console and trace". A flow that swaps
+/// `ms_searchType` and `ms_searchText` (the entity and the number) — the kind of mistake §5 says must only yield
+/// a clear console error — gets that error without the caller's number: a refused value that may be a phone
+/// number is shown as `[redacted]`, whatever the slug.
+#[test]
+fn a_number_in_a_slug_that_holds_none_is_not_quoted() {
+    let mut p = Pair::default_ready();
+    let a = attrs(&[
+        ("LookupStatus", "NoMatch"),
+        ("ms_searchType", "+15555550123"),
+        ("ms_searchText", "contact"),
+    ]);
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Connecting,
+        Some(snapshot("voice", "connecting", Some(true), a)),
+    );
+    assert!(p.report_codes().contains(&"slug.invalid"));
+    assert!(
+        p.reports().iter().all(|r| !r.message.contains("5555550123")),
+        "{:?}",
+        p.reports()
+    );
+    let trace = p.bridge.export_trace();
+    assert!(!trace.contains("5555550123"), "{trace}");
+}
