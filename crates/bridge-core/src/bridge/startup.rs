@@ -468,14 +468,15 @@ impl Bridge {
     }
 
     /// Says in the errors box which value was refused (or that none was given) and what is expected, since the
-    /// CCP's status alone cannot tell the admin what to fix.
+    /// CCP's status alone cannot tell the admin what to fix. The value is quoted as an excerpt, as every refused
+    /// configuration value is: a crafted link's huge value costs one short line.
     fn ccp_url_refused(&mut self, value: &str) {
         let text = if value.is_empty() {
             format!("configuration key `ccpUrl` is missing: expected {CCP_URL_EXPECTED}; the CCP is not loaded")
         } else {
             format!(
-                "configuration key `ccpUrl`: value {value:?} refused, expected {CCP_URL_EXPECTED}; the CCP is not \
-                 loaded"
+                "configuration key `ccpUrl`: value {:?} refused, expected {CCP_URL_EXPECTED}; the CCP is not loaded",
+                text::excerpt(value)
             )
         };
         self.show_error(text);

@@ -901,3 +901,36 @@ fn a_retry_keeps_live_contacts_however_long_the_new_sign_in_takes() {
         "the agent's live chat, delivered by the new CCP, is still theirs"
     );
 }
+
+/// §1 "an invalid value is a clear error … naming the key, the value" and §4 "a bounded … trace": every other
+/// refused value is quoted as a short excerpt (`ConfigError::value`: "The refused value, truncated"). A refused
+/// `ccpUrl` is too, in the errors box and the trace: a crafted link's 200 kB value costs a short error line and
+/// a short trace entry.
+#[test]
+fn a_refused_ccp_url_is_quoted_as_an_excerpt() {
+    let huge = format!("javascript:alert(1)//{}", "A".repeat(200_000));
+    let layers = vec![layer(ConfigSource::Url, json!({"ccpUrl": huge}))];
+    let (config, _) = Config::resolve(&layers);
+    let mut p = Pair::new(config);
+    fact(
+        &mut p,
+        StartupInput::Begin {
+            layers,
+            cif_library: CifLibrary::FromConfig,
+        },
+    );
+    let errors = errors(&p);
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("`ccpUrl`: value \"javascript:alert(1)//AAA")),
+        "{errors:?}"
+    );
+    let longest_error = errors.iter().map(String::len).max().unwrap_or_default();
+    assert!(longest_error < 2_000, "an error line of {longest_error} bytes");
+    assert!(
+        p.bridge.export_trace().len() < 20_000,
+        "trace of {} bytes",
+        p.bridge.export_trace().len()
+    );
+}
