@@ -37,8 +37,10 @@ use crate::time::Millis;
 use crate::timers::TimerTable;
 use crate::trace::Trace;
 
-/// Correlation id of calls that concern no contact (`getAllSessions`).
-const BRIDGE_CORRELATION_ID: &str = "00000000-0000-0000-0000-00000000b1d9";
+/// What the correlation id of the bridge's own calls (those that concern no contact: `getAllSessions`,
+/// `getSession`, the preflight's searches, `setPresence`) is derived from, with the page nonce, so those calls too
+/// carry an id unique to the page load (spec §3.14). Its space keeps it apart from any contact id's.
+const BRIDGE_CORRELATION_KEY: &str = "bridge own calls";
 
 /// Why a CIF request was made; decides how its reply, failure and deadline are handled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -592,10 +594,11 @@ impl Bridge {
         self.send_cif_correlated(contact, correlation_id, purpose, call, attempt)
     }
 
-    /// The CIF correlation id of a contact's calls (derived from its id), or the bridge's own.
+    /// The CIF correlation id of a contact's calls (derived from its id), or the bridge's own; both GUIDs unique
+    /// to the page load.
     fn correlation_of(&self, contact: Option<&ContactId>) -> String {
         contact.map_or_else(
-            || BRIDGE_CORRELATION_ID.to_owned(),
+            || crate::contact::page_guid(BRIDGE_CORRELATION_KEY, &self.page_nonce),
             |c| {
                 self.contacts.get(c).map_or_else(
                     || crate::contact::correlation_id(c, &self.page_nonce),

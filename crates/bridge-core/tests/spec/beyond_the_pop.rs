@@ -994,3 +994,31 @@ fn streams_own_dial_timeout_failure_is_reported_once_as_a_failed_dial() {
     assert_eq!(codes.iter().filter(|c| **c == "dial.failed").count(), 1, "{codes:?}");
     assert!(!codes.contains(&"dial.no_answer"), "{codes:?}");
 }
+
+/// Spec §1.14 "Notification tokens and correlation ids are unique per page load" (README *Diagnostics*: "so a
+/// reload's calls are told apart"). The bridge's own CIF calls — the reload's `getAllSessions`, the preflight
+/// searches — carry a GUID derived from the page nonce, like the start-up calls: a new one on each page load.
+#[test]
+fn the_bridges_own_calls_carry_a_per_load_correlation_id() {
+    let ids = |nonce: &str| {
+        let mut first = Pair::default_ready();
+        first.ring("earlier", Scenario::Single);
+        let mut p = Pair::new(Config::default());
+        p.bridge = Bridge::new(Config::default(), p.now).with_page_nonce(nonce);
+        p.input(Input::Restore(first.stored()));
+        p.ready();
+        (p.last("getAllSessions").2, p.last("searchAndOpenRecords").2)
+    };
+    let (sessions_one, search_one) = ids("pageOne");
+    let (sessions_two, search_two) = ids("pageTwo");
+    assert_ne!(
+        sessions_one, sessions_two,
+        "getAllSessions: the same id on two page loads"
+    );
+    assert_ne!(search_one, search_two, "preflight: the same id on two page loads");
+    assert_eq!(
+        sessions_one, search_one,
+        "one id for the bridge's own calls on one page load"
+    );
+    assert!(slug::Guid::parse(&sessions_one).is_some(), "{sessions_one}");
+}
