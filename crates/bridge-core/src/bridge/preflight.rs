@@ -55,12 +55,13 @@ impl TemplateKind {
     }
 }
 
-/// One template name to check, and who named it (a configuration key, or the flow's attribute).
+/// One template name to check, and who named it: every configuration key (several keys may name one template),
+/// or the flow's attribute.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Expected {
     pub(super) kind: TemplateKind,
     pub(super) name: String,
-    pub(super) named_by: String,
+    pub(super) named_by: Vec<String>,
 }
 
 impl Bridge {
@@ -106,7 +107,7 @@ impl Bridge {
             .map(|(kind, name, named_by)| Expected {
                 kind,
                 name: name.to_owned(),
-                named_by,
+                named_by: vec![named_by],
             })
             .collect();
         for kind in [
@@ -144,15 +145,23 @@ impl Bridge {
             let batch = vec![Expected {
                 kind,
                 name: template.as_str().to_owned(),
-                named_by: format!("the contact flow's {attribute} attribute"),
+                named_by: vec![format!("the contact flow's {attribute} attribute")],
             }];
             self.check_templates(kind, batch);
         }
     }
 
-    /// One `searchAndOpenRecords(entity, $filter on msdyn_uniquename, searchOnly)` for the names not checked yet.
+    /// One `searchAndOpenRecords(entity, $filter on msdyn_uniquename, searchOnly)` for the names not checked yet;
+    /// a name given by several keys is checked once and reported with all of them.
     fn check_templates(&mut self, kind: TemplateKind, batch: Vec<Expected>) {
-        let batch: Vec<Expected> = batch
+        let mut merged: Vec<Expected> = Vec::new();
+        for e in batch {
+            match merged.iter_mut().find(|m| m.name.eq_ignore_ascii_case(&e.name)) {
+                Some(m) => m.named_by.extend(e.named_by),
+                None => merged.push(e),
+            }
+        }
+        let batch: Vec<Expected> = merged
             .into_iter()
             .filter(|e| {
                 let key = (kind, e.name.to_ascii_lowercase());
@@ -204,6 +213,7 @@ impl Bridge {
             if found.iter().any(|f| f.eq_ignore_ascii_case(&e.name)) {
                 continue;
             }
+            let named_by = spoken_list(&e.named_by);
             self.report(
                 Severity::Warning,
                 None,
@@ -213,9 +223,9 @@ impl Bridge {
                      Workspaces → {} (or run npm run provision), or change {}",
                     e.kind.described(),
                     e.name,
-                    e.named_by,
+                    named_by,
                     e.kind.admin_page(),
-                    e.named_by
+                    named_by
                 ),
                 true,
             );
@@ -225,6 +235,15 @@ impl Bridge {
     /// A preflight search got no answer before its deadline: said quietly, never retried.
     pub(super) fn on_preflight_deadline(&mut self, request: RequestId) {
         self.on_preflight_reply(request, CifOutcome::Threw("no answer before the deadline".to_owned()));
+    }
+}
+
+/// `a`, `a and b`, `a, b and c`: the keys that name one template, as a message says them.
+fn spoken_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
     }
 }
 

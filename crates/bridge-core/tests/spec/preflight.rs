@@ -169,3 +169,39 @@ fn the_preflight_is_off_with_its_key() {
     let p = Pair::with_config(json!({"preflight": false}));
     assert!(searches(&p).is_empty());
 }
+
+/// Spec §1: the preflight "names each missing one — with the configuration key that names it". Two keys naming
+/// the same missing template: it is looked up once and reported with both keys, so the admin who changes the keys
+/// the message names leaves no channel without its session template.
+#[test]
+fn a_missing_template_named_by_two_keys_is_reported_with_both() {
+    let mut p = Pair::with_config(json!({
+        "voiceSessionTemplate": "contoso_shared_session",
+        "chatSessionTemplate": "contoso_shared_session",
+    }));
+    let s = searches(&p);
+    let (session_search, _, query) = s
+        .iter()
+        .find(|(_, e, _)| e == "msdyn_sessiontemplate")
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        query.matches("contoso_shared_session").count(),
+        1,
+        "one name, looked up once: {query}"
+    );
+    p.resolve(session_search, json!("[]"));
+    let missing: Vec<String> = p
+        .reports()
+        .into_iter()
+        .filter(|r| r.code == "preflight.template.missing")
+        .map(|r| r.message.clone())
+        .collect();
+    let all = missing.join("\n");
+    assert!(all.contains("contoso_shared_session"), "{all}");
+    assert!(all.contains("voiceSessionTemplate"), "{all}");
+    assert!(
+        all.contains("chatSessionTemplate"),
+        "the second key naming it is never mentioned: {all}"
+    );
+}
