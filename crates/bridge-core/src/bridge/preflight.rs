@@ -248,20 +248,31 @@ fn spoken_list(items: &[String]) -> String {
 }
 
 /// The `msdyn_uniquename`s of `searchAndOpenRecords`' result (a JSON string of an array of records, or the
-/// array, or `{value: [...]}` as the Web API writes it); `None` when it is none of these.
+/// array, or `{value: [...]}` as the Web API writes it, or an object keyed by index, `{"0": {…}, "1": {…}}` —
+/// what a `Map` of the records built by index becomes, which Microsoft's own samples read as `res[0]` — and `{}`
+/// for no records in that shape); `None` when it is none of these.
 fn unique_names(value: &Value) -> Option<Vec<String>> {
     let v = reply::unwrap_json(value)?;
-    let records = match &v {
-        Value::Array(a) => a,
-        Value::Object(o) => o.get("value")?.as_array()?,
+    let records: Vec<&Value> = match &v {
+        Value::Array(a) => a.iter().collect(),
+        Value::Object(o) => match o.get("value") {
+            Some(list) => list.as_array()?.iter().collect(),
+            None if o.iter().all(|(k, r)| is_index(k) && r.is_object()) => o.values().collect(),
+            None => return None,
+        },
         _ => return None,
     };
     Some(
         records
-            .iter()
+            .into_iter()
             .take(5_000)
             .filter_map(|r| r.get("msdyn_uniquename").and_then(Value::as_str))
             .map(|s| s.trim().to_owned())
             .collect(),
     )
+}
+
+/// Whether `key` is an index as a `Map` built by position writes it: decimal digits, at most nine.
+fn is_index(key: &str) -> bool {
+    !key.is_empty() && key.len() <= 9 && key.bytes().all(|b| b.is_ascii_digit())
 }

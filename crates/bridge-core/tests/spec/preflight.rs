@@ -205,3 +205,53 @@ fn a_missing_template_named_by_two_keys_is_reported_with_both() {
         "the second key naming it is never mentioned: {all}"
     );
 }
+
+/// `searchAndOpenRecords` resolves "a JSON string"; Microsoft's own samples read it as `res[0].fullname`, which an
+/// index-keyed object (`{"0": {...}}`, what a `Map` of the records built by index becomes) satisfies as well as an
+/// array. That shape is read as the list of records, and its empty answer `{}` as none, so the missing templates
+/// are named rather than "could not check".
+#[test]
+fn an_index_keyed_answer_and_an_empty_object_are_read_as_lists_of_records() {
+    let mut p = Pair::default_ready();
+    let s = searches(&p);
+    let (notification, _, _) = s
+        .iter()
+        .find(|(_, e, _)| e == "msdyn_notificationtemplate")
+        .cloned()
+        .unwrap();
+    let (session, _, _) = s
+        .iter()
+        .find(|(_, e, _)| e == "msdyn_sessiontemplate")
+        .cloned()
+        .unwrap();
+    p.resolve(
+        notification,
+        json!("{\"0\":{\"msdyn_uniquename\":\"extn_voice_notification\"},\"1\":{\"msdyn_uniquename\":\"extn_chat_notification\"},\"2\":{\"msdyn_uniquename\":\"extn_task_notification\"}}"),
+    );
+    p.resolve(session, json!("{}"));
+    let missing: Vec<String> = p
+        .reports()
+        .into_iter()
+        .filter(|r| r.code == "preflight.template.missing")
+        .map(|r| r.message.clone())
+        .collect();
+    assert!(
+        missing.iter().any(|m| m.contains("extn_email_notification")),
+        "{:?}",
+        p.reports()
+    );
+    assert!(
+        missing.iter().any(|m| m.contains("extn_voice_identified_session")),
+        "{:?}",
+        p.reports()
+    );
+    assert!(
+        !missing.iter().any(|m| m.contains("extn_voice_notification")),
+        "a template in the index-keyed answer is found: {missing:?}"
+    );
+    assert!(
+        !p.report_codes().contains(&"preflight.unavailable"),
+        "{:?}",
+        p.reports()
+    );
+}
