@@ -9,6 +9,9 @@ use serde::Serialize;
 /// The CCP status text while `initCCP` waits for the CCP's first answer.
 const LOADING: &str = "loading…";
 
+/// How many missing templates the status line names; the notices and the console name every one.
+const MISSING_TEMPLATES_NAMED: usize = 3;
+
 /// What the status line says about Dynamics.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(tag = "state", content = "reason", rename_all = "camelCase")]
@@ -18,6 +21,11 @@ pub enum DynamicsStatus {
     Connecting,
     /// CIF is initialised and the bridge is using it.
     Connected,
+    /// CIF is initialised, but the preflight found templates the configuration or a flow names missing in
+    /// Dynamics (spec §1: named "on the status line and in the console"): each as `name (the keys naming it)`.
+    /// Contacts of those templates get the channel's default one, or no toast or session at all, so it shows as
+    /// a fault until the page is loaded again with the templates created.
+    MissingTemplates(Vec<String>),
     /// No CIF: outside Dynamics, library unreachable, or not configured; the reason.
     NotConnected(String),
 }
@@ -28,6 +36,21 @@ impl DynamicsStatus {
         match self {
             DynamicsStatus::Connecting => "connecting…".to_owned(),
             DynamicsStatus::Connected => "connected".to_owned(),
+            DynamicsStatus::MissingTemplates(missing) => {
+                let named: Vec<String> = missing
+                    .iter()
+                    .take(MISSING_TEMPLATES_NAMED)
+                    .map(|m| crate::text::excerpt(m))
+                    .collect();
+                let more = match missing.len().saturating_sub(MISSING_TEMPLATES_NAMED) {
+                    0 => String::new(),
+                    n => format!(" and {n} more"),
+                };
+                format!(
+                    "connected — missing templates: {}{more} (see the notices)",
+                    named.join(", ")
+                )
+            }
             DynamicsStatus::NotConnected(why) => format!("not connected ({why})"),
         }
     }
@@ -37,7 +60,7 @@ impl DynamicsStatus {
         match self {
             DynamicsStatus::Connecting => Tone::Pending,
             DynamicsStatus::Connected => Tone::Ok,
-            DynamicsStatus::NotConnected(_) => Tone::Bad,
+            DynamicsStatus::MissingTemplates(_) | DynamicsStatus::NotConnected(_) => Tone::Bad,
         }
     }
 }

@@ -214,6 +214,7 @@ impl Bridge {
                 continue;
             }
             let named_by = spoken_list(&e.named_by);
+            self.show_missing_template(format!("{} ({named_by})", e.name));
             self.report(
                 Severity::Warning,
                 None,

@@ -47,6 +47,9 @@ const CCP_URL_EXPECTED: &str = "an https:// Amazon Connect CCP URL such as https
 /// options) before it starts with the page's own configuration. Dynamics usually answers well within it.
 const CCP_AWAITS_CUSTOM_PARAMETERS_MS: u64 = 3_000;
 
+/// Most missing templates the status line's state keeps (the preflight checks at most 64 names a page load).
+const MISSING_TEMPLATES_KEPT: usize = 64;
+
 /// The start-up's own state (CIF's is [`Bridge`]'s `cif`, shared with the pop flow).
 #[derive(Debug, Clone)]
 pub(super) struct Startup {
@@ -69,6 +72,9 @@ pub(super) struct Startup {
     ccp_pending: bool,
     /// What the status line shows about Dynamics, so only a change is emitted.
     dynamics: DynamicsStatus,
+    /// The templates the preflight found missing, as the status line names them (`name (keys)`), at most
+    /// [`MISSING_TEMPLATES_KEPT`].
+    missing_templates: Vec<String>,
     /// What the status line shows about the CCP; also what Retry and the login pop-up check go by.
     ccp: CcpStatus,
     /// What the status line shows about the focused contact, so a switch to the same one says nothing.
@@ -95,6 +101,7 @@ impl Default for Startup {
             click_to_act: None,
             ccp_pending: true,
             dynamics: DynamicsStatus::default(),
+            missing_templates: Vec::new(),
             ccp: CcpStatus::default(),
             focus: FocusStatus::default(),
         }
@@ -446,7 +453,7 @@ impl Bridge {
         self.on_cif(CifAvailability::Ready);
         self.commands
             .push_back(Command::Startup(StartupCall::RegisterDynamicsHandlers));
-        self.show(StatusView::Dynamics(DynamicsStatus::Connected));
+        self.show(StatusView::Dynamics(self.connected_status()));
         self.start_ccp();
         self.startup.click_to_act = Some(self.send_startup_cif(CifCall::SetClickToAct { value: true }));
     }
@@ -644,6 +651,32 @@ impl Bridge {
             format!("CCP: {}", failure.message()),
             false,
         );
+    }
+
+    /// What the Dynamics part of the status line says while CIF is up: connected, and which templates are missing.
+    fn connected_status(&self) -> DynamicsStatus {
+        if self.startup.missing_templates.is_empty() {
+            DynamicsStatus::Connected
+        } else {
+            DynamicsStatus::MissingTemplates(self.startup.missing_templates.clone())
+        }
+    }
+
+    /// The preflight found a template missing (`name (keys)`): the Dynamics part of the status line names it
+    /// while CIF is up (spec §1), besides the notice.
+    pub(super) fn show_missing_template(&mut self, entry: String) {
+        if self.startup.missing_templates.len() >= MISSING_TEMPLATES_KEPT
+            || self.startup.missing_templates.contains(&entry)
+        {
+            return;
+        }
+        self.startup.missing_templates.push(entry);
+        if matches!(
+            self.startup.dynamics,
+            DynamicsStatus::Connected | DynamicsStatus::MissingTemplates(_)
+        ) {
+            self.show(StatusView::Dynamics(self.connected_status()));
+        }
     }
 
     /// The CCP part of the status line, which Retry and the login pop-up check also go by.

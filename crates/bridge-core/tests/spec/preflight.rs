@@ -255,3 +255,48 @@ fn an_index_keyed_answer_and_an_empty_object_are_read_as_lists_of_records() {
         p.reports()
     );
 }
+
+/// Spec §1: each missing template is named "on the status line and in the console". The Dynamics part of the
+/// status line says `connected — missing templates: …` with the name and its key (a few of them; the notices
+/// name every one), as a fault, not only the notices list, where the last 20 stay.
+#[test]
+fn a_missing_template_is_named_on_the_status_line() {
+    let layers = vec![ConfigLayer {
+        source: ConfigSource::Url,
+        values: json!({"ccpUrl": "https://example.my.connect.aws/ccp-v2/"})
+            .as_object()
+            .cloned()
+            .unwrap(),
+    }];
+    let (config, _) = Config::resolve(&layers);
+    let mut p = Pair::new(config);
+    p.input(Input::Startup(StartupInput::Begin {
+        layers,
+        cif_library: CifLibrary::AlreadyLoaded,
+    }));
+    p.input(Input::Startup(StartupInput::CifInitDone));
+    let env = p.req("getEnvironment");
+    p.resolve(env, json!("{\"appId\":\"a\"}"));
+    for (r, _, _) in searches(&p) {
+        p.resolve(r, json!("[]"));
+    }
+    assert!(p.report_codes().contains(&"preflight.template.missing"));
+    let statuses: Vec<String> = p
+        .log
+        .iter()
+        .filter_map(|c| match c {
+            Command::Status(StatusView::Dynamics(d)) => Some(d.text()),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        statuses.iter().any(|s| s.contains("extn_voice_notification")),
+        "the status line never names a missing template: {statuses:?}"
+    );
+    let last = statuses.last().cloned().unwrap_or_default();
+    assert!(
+        last.starts_with("connected — missing templates: extn_voice_notification (voiceNotificationTemplate), ")
+            && last.ends_with(" more (see the notices)"),
+        "{last}"
+    );
+}
