@@ -99,9 +99,10 @@ impl Bridge {
         }
         // Restored from storage counts as not yet seen: Streams has not spoken of it on this page.
         let first_sighting = self.contacts.get(&id).is_some_and(|c| !c.seen);
+        let mut slugs_changed = false;
         if let Some(snapshot) = &ev.snapshot {
-            let changed = self.contacts.get_mut(&id).is_some_and(|c| c.update_snapshot(snapshot));
-            if changed {
+            slugs_changed = self.contacts.get_mut(&id).is_some_and(|c| c.update_snapshot(snapshot));
+            if slugs_changed {
                 self.reparse_slugs(&id);
             }
         }
@@ -125,6 +126,11 @@ impl Bridge {
             return;
         }
         self.drive(&id);
+        // After the contact's own calls (its notification above all): a lookup of the templates its flow names
+        // never goes ahead of them.
+        if slugs_changed {
+            self.preflight_contact(&id);
+        }
     }
 
     pub(super) fn reparse_slugs(&mut self, id: &ContactId) {
@@ -140,7 +146,6 @@ impl Bridge {
         }
         let new: Vec<_> = errors.iter().filter(|e| !c.slug_errors.contains(e)).cloned().collect();
         c.slug_errors = errors;
-        self.preflight_contact(id);
         for e in new {
             let code = match e.problem {
                 crate::slug::SlugProblem::Truncated { .. } => "slug.truncated",

@@ -300,3 +300,31 @@ fn a_missing_template_is_named_on_the_status_line() {
         "{last}"
     );
 }
+
+/// Spec §1 "It never blocks a pop" and the bridge's own rule (`cif_availability.rs`: the preflight starts
+/// "after the pops it may have started: the preflight never delays one"). A template the flow names is searched
+/// for only after the contact's `notifyEvent` left, within the same Streams event: the toast's call never waits
+/// behind a Dataverse search.
+#[test]
+fn a_flow_named_template_is_looked_up_after_the_contacts_notification() {
+    let mut p = Pair::default_ready();
+    let before = p.log.len();
+    let a = attrs(&[("ms_notify_template", "abc_flow_toast"), ("LookupStatus", "NoMatch")]);
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Connecting,
+        Some(snapshot("voice", "connecting", Some(true), a)),
+    );
+    let methods: Vec<&str> = p.log[before..]
+        .iter()
+        .filter_map(|c| match c {
+            Command::Cif { call, .. } => Some(call.method_name()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(methods.first(), Some(&"notifyEvent"), "{methods:?}");
+    assert!(
+        methods.contains(&"searchAndOpenRecords"),
+        "the flow's template is still looked up: {methods:?}"
+    );
+}
