@@ -139,6 +139,25 @@ impl CcpFailure {
                 .to_owned(),
         }
     }
+
+    /// [`CcpFailure::message`] for this page's configuration. With `loginPopup` off Streams opens no login pop-up,
+    /// so a sign-in failure's text cannot send the agent to one (nor blame the browser for blocking it): the agent
+    /// signs in to Amazon Connect in another browser tab, which shares the sign-in with this page's CCP, and then
+    /// presses Retry.
+    pub fn message_for(&self, login_popup: bool) -> String {
+        match self {
+            CcpFailure::AuthFail if !login_popup => "not signed in to Amazon Connect (authentication failed): this \
+                                                     page opens no login pop-up (loginPopup is off), so sign in to \
+                                                     Amazon Connect in another browser tab — then press Retry"
+                .to_owned(),
+            CcpFailure::Terminated if !login_popup => "the Amazon Connect session ended (signed out, or the sign-in \
+                                                       expired): this page opens no login pop-up (loginPopup is \
+                                                       off), so sign in again to Amazon Connect in another browser \
+                                                       tab — then press Retry"
+                .to_owned(),
+            other => other.message(),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -639,7 +639,7 @@ impl Bridge {
         // The CCP answered, if only with a failure: "not answering" would be wrong from now on.
         self.timers.remove(TimerKey::CcpAnswer);
         self.report_ccp_failure(failure);
-        self.set_ccp_status(CcpStatus::Failed(failure.message()));
+        self.set_ccp_status(CcpStatus::Failed(failure.message_for(self.config.login_popup)));
     }
 
     /// One report per CCP failure, under the failure's own code, so support can tell them apart in the trace.
@@ -648,7 +648,7 @@ impl Bridge {
             Severity::Error,
             None,
             failure.code(),
-            format!("CCP: {}", failure.message()),
+            format!("CCP: {}", failure.message_for(self.config.login_popup)),
             false,
         );
     }

@@ -66,6 +66,21 @@ fn sign_in_failures_name_a_blocked_login_pop_up() {
     }
 }
 
+/// With `loginPopup` off there is no pop-up to sign in to or to allow; other failures read the same either way.
+#[test]
+fn sign_in_failures_without_the_login_pop_up_name_another_tab() {
+    for f in [CcpFailure::AuthFail, CcpFailure::Terminated] {
+        let m = f.message_for(false);
+        assert!(
+            !m.contains("pop-ups for this page") && m.contains("another browser tab") && m.contains("Retry"),
+            "{m}"
+        );
+        assert_eq!(f.message_for(true), f.message());
+    }
+    let denied = CcpFailure::AccessDenied;
+    assert_eq!(denied.message_for(false), denied.message());
+}
+
 #[test]
 fn a_silent_frame_names_approved_origins_frame_ancestors_and_referrer_policy() {
     let m = CcpFailure::IframeRetriesExhausted.message();

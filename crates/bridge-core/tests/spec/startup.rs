@@ -934,3 +934,35 @@ fn a_refused_ccp_url_is_quoted_as_an_excerpt() {
         p.bridge.export_trace().len()
     );
 }
+
+/// §4: `onAuthFail` "reported with their real cause and what to do". With `loginPopup` false Streams opens no
+/// login pop-up at all: the status line neither sends the agent to that pop-up nor blames the browser for
+/// blocking it (allowing pop-ups would change nothing), and no look for a blocked pop-up is made; it says to sign
+/// in to Amazon Connect in another browser tab, then Retry. The same for a session that ended.
+#[test]
+fn auth_fail_with_the_login_pop_up_off_sends_the_agent_to_another_tab_not_to_a_pop_up() {
+    for event in [CcpEvent::AuthFail, CcpEvent::Terminated] {
+        let mut p = ccp_started(json!({"ccpUrl": CCP, "loginPopup": "false"}));
+        fact(&mut p, StartupInput::Ccp(event));
+        p.advance(10_000);
+        let text = shown(&p).1.text();
+        assert!(
+            !text.contains("pop-up icon")
+                && !text.contains("allow pop-ups")
+                && !text.contains("the Connect login pop-up"),
+            "with loginPopup off no pop-up is ever opened: {text}"
+        );
+        assert!(text.contains("another browser tab") && text.contains("Retry"), "{text}");
+        assert!(!startup_calls(&p).contains(&StartupCall::CheckLoginWindow));
+        let reported = p
+            .reports()
+            .into_iter()
+            .map(|r| r.message.clone())
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert!(
+            reported.contains("another browser tab") && !reported.contains("allow pop-ups"),
+            "{reported}"
+        );
+    }
+}
