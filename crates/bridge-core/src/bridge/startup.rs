@@ -80,7 +80,7 @@ pub(super) struct Startup {
     /// What the status line shows about the focused contact, so a switch to the same one says nothing.
     focus: FocusStatus,
     /// Global resiliency moved the CCP to the other region: the status line keeps saying so once it answers
-    /// again there (Streams initialises the CCP anew after a failover).
+    /// again there (Streams initialises the CCP anew after a failover), until Retry starts a new CCP.
     failed_over: bool,
     /// A Retry restarted Streams with contacts held: once the new CCP answers, those it does not deliver again
     /// within `restoredContactGraceMs` are released.
@@ -630,6 +630,8 @@ impl Bridge {
         self.startup.grace_after_ccp_answers = !self.contacts.is_empty();
         // A look at the old CCP's login pop-up would judge the new CCP by it.
         self.timers.remove(TimerKey::LoginPopupCheck);
+        // The new CCP starts afresh: only a failover it reports itself is shown.
+        self.startup.failed_over = false;
         self.startup.ccp_pending = true;
         self.start_ccp();
     }

@@ -966,3 +966,20 @@ fn auth_fail_with_the_login_pop_up_off_sends_the_agent_to_another_tab_not_to_a_p
         );
     }
 }
+
+/// §4: failover "visible on the status line" — and only while true. After Retry the CCP is started afresh
+/// (`terminate`, new iframe, `initCCP`): once it answers without a failover of its own, the line says `ready`,
+/// and a failover it reports is shown again.
+#[test]
+fn after_retry_the_status_line_no_longer_shows_an_old_failover() {
+    let mut p = ccp_started(json!({"ccpUrl": CCP}));
+    fact(&mut p, StartupInput::Ccp(CcpEvent::Initialized));
+    fact(&mut p, StartupInput::Ccp(CcpEvent::FailoverDetected));
+    assert_eq!(shown(&p).1, CcpStatus::FailedOver);
+    fact(&mut p, StartupInput::Ccp(CcpEvent::Terminated));
+    fact(&mut p, StartupInput::RetryClicked);
+    fact(&mut p, StartupInput::Ccp(CcpEvent::Initialized));
+    assert_eq!(shown(&p).1, CcpStatus::Ready, "a fresh CCP, no failover since");
+    fact(&mut p, StartupInput::Ccp(CcpEvent::FailoverDetected));
+    assert_eq!(shown(&p).1, CcpStatus::FailedOver);
+}
