@@ -370,6 +370,10 @@ impl Config {
             ),
             ("disableRingtone", self.disable_ringtone != other.disable_ringtone),
             (
+                "ccpLoadTimeoutMs",
+                self.ccp_load_timeout_ms != other.ccp_load_timeout_ms,
+            ),
+            (
                 "streamsConsoleLevel",
                 self.streams_console_level != other.streams_console_level,
             ),

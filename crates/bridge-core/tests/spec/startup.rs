@@ -983,3 +983,28 @@ fn after_retry_the_status_line_no_longer_shows_an_old_failover() {
     fact(&mut p, StartupInput::Ccp(CcpEvent::FailoverDetected));
     assert_eq!(shown(&p).1, CcpStatus::FailedOver);
 }
+
+/// README *Configuration*: Custom Parameters that come after the CCP started "apply after Retry or the next
+/// load, and the console says which with `config.ccp_keys_late`". `ccpLoadTimeoutMs` is an `initCCP` parameter
+/// (`ccpLoadTimeout`) like the others: a late one is named, and the CCP a Retry starts gets it.
+#[test]
+fn a_late_ccp_load_timeout_from_custom_parameters_is_named_and_applies_after_retry() {
+    let mut p = ccp_started(json!({"ccpUrl": CCP}));
+    cif_comes_up(&mut p, Some(json!({"ccpLoadTimeoutMs": 30000})));
+    assert_eq!(p.bridge.config().ccp_load_timeout_ms, Some(30_000));
+    let late = p
+        .reports()
+        .into_iter()
+        .find(|r| r.code == "config.ccp_keys_late")
+        .map(|r| r.message.clone());
+    assert!(
+        late.as_deref().is_some_and(|m| m.contains("ccpLoadTimeoutMs")),
+        "late ccpLoadTimeoutMs not named: {late:?}"
+    );
+    fact(&mut p, StartupInput::Ccp(CcpEvent::IframeRetriesExhausted));
+    fact(&mut p, StartupInput::RetryClicked);
+    let params = init_ccps(&p);
+    assert_eq!(params.len(), 2);
+    assert_eq!(params[0].ccp_load_timeout, None);
+    assert_eq!(params[1].ccp_load_timeout, Some(30_000));
+}
