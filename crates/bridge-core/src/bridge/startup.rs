@@ -251,7 +251,26 @@ impl Bridge {
                 return true;
             }
             (Some(url), None) => format!("the CIF library URL {url:?} has no origin"),
-            (None, _) => "no ucilib or crmUrl configured".to_owned(),
+            (None, _) => {
+                // A value given but refused is not "not configured": the admin looks for the typo, not the key.
+                let refused: Vec<&str> = [("ucilib", "ucilib"), ("crmUrl", "crmUrl"), ("crmurl", "crmUrl")]
+                    .into_iter()
+                    .filter(|(spelling, _)| {
+                        raw_value(&self.startup.layers, spelling).is_some_and(|v| !v.trim().is_empty())
+                    })
+                    .map(|(_, key)| key)
+                    .fold(Vec::new(), |mut keys, key| {
+                        if !keys.contains(&key) {
+                            keys.push(key);
+                        }
+                        keys
+                    });
+                match refused.as_slice() {
+                    [] => "no ucilib or crmUrl configured".to_owned(),
+                    [key] => format!("the configured {key} was refused: see the errors box"),
+                    keys => format!("the configured {} were refused: see the errors box", keys.join(" and ")),
+                }
+            }
         };
         self.cif_unavailable(refused);
         false

@@ -1008,3 +1008,41 @@ fn a_late_ccp_load_timeout_from_custom_parameters_is_named_and_applies_after_ret
     assert_eq!(params[0].ccp_load_timeout, None);
     assert_eq!(params[1].ccp_load_timeout, Some(30_000));
 }
+
+/// "A status line that lies": a `ucilib` (or `crmUrl`) that was given but refused (plain http to another host) is
+/// said to be refused, pointing to the errors box that says why — not `no ucilib or crmUrl configured`, which
+/// sends the admin looking for a missing key; the same distinction `ccpUrl` makes ("missing" vs "refused").
+#[test]
+fn a_refused_ucilib_is_called_refused_not_unconfigured_on_the_status_line() {
+    for (given, key) in [
+        (
+            json!({"ucilib": "http://org.crm4.dynamics.com/webresources/Widget/msdyn_ciLibrary.js"}),
+            "ucilib",
+        ),
+        (json!({"crmUrl": "http://org.crm4.dynamics.com/"}), "crmUrl"),
+        (json!({"crmurl": "http://org.crm4.dynamics.com/"}), "crmUrl"),
+    ] {
+        let mut values = given.as_object().cloned().unwrap_or_default();
+        values.insert("ccpUrl".into(), json!(CCP));
+        let layers = vec![layer(ConfigSource::Url, Value::Object(values))];
+        let (config, errors) = Config::resolve(&layers);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        let mut p = Pair::new(config);
+        fact(
+            &mut p,
+            StartupInput::Begin {
+                layers,
+                cif_library: CifLibrary::FromConfig,
+            },
+        );
+        let text = shown(&p).0.text();
+        assert_eq!(
+            text,
+            format!("not connected (the configured {key} was refused: see the errors box)")
+        );
+    }
+    // Nothing given at all is still said so.
+    let mut p = begin_with(json!({"ccpUrl": CCP}), CifLibrary::FromConfig);
+    p.advance(0);
+    assert_eq!(shown(&p).0.text(), "not connected (no ucilib or crmUrl configured)");
+}
