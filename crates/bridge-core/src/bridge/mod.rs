@@ -369,7 +369,12 @@ impl Bridge {
     pub fn handle_input(&mut self, now: Millis, input: Input) {
         self.now = self.now.max(now);
         match input {
-            Input::Contact(ev) => self.on_contact(ev),
+            Input::Contact(ev) => {
+                if ev.snapshot.is_some() {
+                    self.on_streams_data();
+                }
+                self.on_contact(ev)
+            }
             Input::Cif(a) => self.on_cif(a),
             Input::CifReply(r) => {
                 if let Some(r) = self.take_startup_reply(r) {
@@ -378,7 +383,10 @@ impl Bridge {
             }
             Input::Dynamics(d) => self.on_dynamics(d),
             Input::StreamsReply(r) => self.on_streams_reply(r),
-            Input::Agent(a) => self.on_agent(a),
+            Input::Agent(a) => {
+                self.on_streams_data();
+                self.on_agent(a)
+            }
             Input::Restore(r) => self.on_restore(r),
             Input::StorageUnavailable { reason } => self.on_storage_unavailable(&reason),
             Input::Leadership(l) => self.on_leadership(l),

@@ -32,6 +32,7 @@ use crate::startup::{
 };
 use crate::status::{CcpStatus, DynamicsStatus, FocusStatus, StatusView};
 use crate::text;
+use crate::time::Millis;
 
 use super::{Bridge, TimerKey};
 
@@ -46,6 +47,11 @@ const CCP_URL_EXPECTED: &str = "an https:// Amazon Connect CCP URL such as https
 /// How long the CCP waits for Dynamics' Custom Parameters (which may set its region, sign-in URL and softphone
 /// options) before it starts with the page's own configuration. Dynamics usually answers well within it.
 const CCP_AWAITS_CUSTOM_PARAMETERS_MS: u64 = 3_000;
+
+/// How long after a sign-in failure Streams' agent and contact data count as proof that the CCP works again:
+/// data Streams had already queued when the failure came (a snapshot from before the session ended) proves
+/// nothing, and a re-authentication (login pop-up, iframe refresh) takes seconds anyway.
+const SIGNED_IN_AGAIN_AFTER_MS: u64 = 1_000;
 
 /// Most missing templates the status line's state keeps (the preflight checks at most 64 names a page load).
 const MISSING_TEMPLATES_KEPT: usize = 64;
@@ -77,6 +83,9 @@ pub(super) struct Startup {
     missing_templates: Vec<String>,
     /// What the status line shows about the CCP; also what Retry and the login pop-up check go by.
     ccp: CcpStatus,
+    /// The failure the CCP status shows, and when it came (`None` while the status is not a failure): whether
+    /// Streams' data arriving later proves it over.
+    ccp_failure: Option<(CcpFailure, Millis)>,
     /// What the status line shows about the focused contact, so a switch to the same one says nothing.
     focus: FocusStatus,
     /// Global resiliency moved the CCP to the other region: the status line keeps saying so once it answers
@@ -103,6 +112,7 @@ impl Default for Startup {
             dynamics: DynamicsStatus::default(),
             missing_templates: Vec::new(),
             ccp: CcpStatus::default(),
+            ccp_failure: None,
             focus: FocusStatus::default(),
         }
     }
@@ -661,6 +671,39 @@ impl Bridge {
         self.timers.remove(TimerKey::CcpAnswer);
         self.report_ccp_failure(failure);
         self.set_ccp_status(CcpStatus::Failed(failure.message_for(self.config.login_popup)));
+        self.startup.ccp_failure = Some((failure.clone(), self.now));
+    }
+
+    /// Streams delivered the agent's state or a contact: the CCP is signed in and working. Streams signs the agent
+    /// in again by itself after a sign-in failure or an ended session (its login pop-up, its iframe refresh), and
+    /// fires no second `onInitialized` for that, so this is the only news that the failure is over; the status
+    /// line stops asking for Retry. Only those failures: after access denied, Streams giving up on the frame or
+    /// `initCCP` throwing, the CCP stays failed until Retry says otherwise.
+    pub(super) fn on_streams_data(&mut self) {
+        let Some((failure, at)) = &self.startup.ccp_failure else {
+            return;
+        };
+        let signed_in_again = matches!(
+            failure,
+            CcpFailure::AuthFail | CcpFailure::Terminated | CcpFailure::LoginPopupBlocked
+        ) && self.now.since(*at) >= SIGNED_IN_AGAIN_AFTER_MS;
+        if !signed_in_again || !matches!(self.startup.ccp, CcpStatus::Failed(_)) {
+            return;
+        }
+        self.timers.remove(TimerKey::LoginPopupCheck);
+        self.report(
+            Severity::Info,
+            None,
+            "ccp.signed_in_again",
+            "CCP: Amazon Connect delivers the agent's data again (signed in again): working".into(),
+            false,
+        );
+        let ready = if self.startup.failed_over {
+            CcpStatus::FailedOver
+        } else {
+            CcpStatus::Ready
+        };
+        self.set_ccp_status(ready);
     }
 
     /// One report per CCP failure, under the failure's own code, so support can tell them apart in the trace.
@@ -700,8 +743,12 @@ impl Bridge {
         }
     }
 
-    /// The CCP part of the status line, which Retry and the login pop-up check also go by.
+    /// The CCP part of the status line, which Retry and the login pop-up check also go by. A status that is no
+    /// failure ends the failure it showed.
     fn set_ccp_status(&mut self, status: CcpStatus) {
+        if !matches!(status, CcpStatus::Failed(_)) {
+            self.startup.ccp_failure = None;
+        }
         self.show(StatusView::Ccp(status));
     }
 

@@ -1046,3 +1046,91 @@ fn a_refused_ucilib_is_called_refused_not_unconfigured_on_the_status_line() {
     p.advance(0);
     assert_eq!(shown(&p).0.text(), "not connected (no ucilib or crmUrl configured)");
 }
+
+/// §1: without CIF "nothing is retried forever": a contact offered while Dynamics is not connected costs no CIF
+/// call at all, however long the page stays open.
+#[test]
+fn without_cif_a_ringing_contact_costs_no_cif_calls() {
+    let mut p = ccp_started(json!({"ccpUrl": CCP}));
+    p.advance(20_000); // cifInitTimeoutMs: Dynamics is not connected
+    p.ring(CONTACT_ID, Scenario::Single);
+    p.advance(3_600_000);
+    assert_eq!(cif_methods(&p), Vec::<&str>::new());
+}
+
+fn agent_available(p: &mut Pair) {
+    p.input(Input::Agent(AgentEvent {
+        state_name: "Available".into(),
+        state_type: "routable".into(),
+    }));
+}
+
+/// §4 `onAuthFail` / the Connect session ending, and "a status line that keeps an error after recovery".
+/// Streams fires `onInitialized` once per `initCCP`: its ACKNOWLEDGE handler unsubscribes itself after the first
+/// ACK (connect-streams.js 2.28.2, `conduit.onUpstream(ACKNOWLEDGE, …) { … this.unsubscribe(); …
+/// trigger(INIT) }`). After a sign-in that expired mid-shift, Streams re-authenticates by itself (login pop-up,
+/// iframe refresh: `setupAuthenticationEventHandlers`) and the CCP works again — agent states and contacts flow —
+/// without a second `onInitialized`: that data is what ends the failure on the status line.
+#[test]
+fn the_ccp_status_recovers_when_streams_signs_in_again_by_itself() {
+    for (failure, by_agent) in [
+        (CcpEvent::Terminated, true),
+        (CcpEvent::Terminated, false),
+        (CcpEvent::AuthFail, true),
+    ] {
+        let mut p = ccp_started(json!({"ccpUrl": CCP}));
+        fact(&mut p, StartupInput::Ccp(CcpEvent::Initialized));
+        fact(&mut p, StartupInput::Ccp(failure));
+        assert!(matches!(shown(&p).1, CcpStatus::Failed(_)));
+        p.advance(10_000);
+        // The agent signed in again in Streams' pop-up: the refreshed CCP delivers the agent, or a contact.
+        if by_agent {
+            agent_available(&mut p);
+        } else {
+            p.event(
+                CONTACT_ID,
+                ContactEventKind::Connecting,
+                Some(voice("connecting", Scenario::Single)),
+            );
+        }
+        assert_eq!(shown(&p).1, CcpStatus::Ready, "{failure:?}, agent data: {by_agent}");
+        assert!(p.report_codes().contains(&"ccp.signed_in_again"));
+    }
+    // A failover shown before stays shown.
+    let mut p = ccp_started(json!({"ccpUrl": CCP}));
+    fact(&mut p, StartupInput::Ccp(CcpEvent::Initialized));
+    fact(&mut p, StartupInput::Ccp(CcpEvent::FailoverDetected));
+    fact(&mut p, StartupInput::Ccp(CcpEvent::Terminated));
+    p.advance(10_000);
+    agent_available(&mut p);
+    assert_eq!(shown(&p).1, CcpStatus::FailedOver);
+}
+
+/// Only a sign-in failure ends by Streams' data, and only data that came after it: a snapshot Streams had queued
+/// when the session ended proves nothing, and after access denied or Streams giving up on the frame the CCP stays
+/// failed until Retry.
+#[test]
+fn streams_data_does_not_clear_other_failures_or_come_before_the_sign_in() {
+    let mut p = ccp_started(json!({"ccpUrl": CCP}));
+    fact(&mut p, StartupInput::Ccp(CcpEvent::Initialized));
+    fact(&mut p, StartupInput::Ccp(CcpEvent::Terminated));
+    agent_available(&mut p);
+    assert!(
+        matches!(shown(&p).1, CcpStatus::Failed(_)),
+        "data queued before the end"
+    );
+    for failure in [CcpEvent::AccessDenied, CcpEvent::IframeRetriesExhausted] {
+        let mut p = ccp_started(json!({"ccpUrl": CCP}));
+        fact(&mut p, StartupInput::Ccp(CcpEvent::Initialized));
+        fact(&mut p, StartupInput::Ccp(failure));
+        p.advance(10_000);
+        agent_available(&mut p);
+        p.event(
+            CONTACT_ID,
+            ContactEventKind::Connecting,
+            Some(voice("connecting", Scenario::Single)),
+        );
+        assert!(matches!(shown(&p).1, CcpStatus::Failed(_)), "{failure:?}");
+        assert!(!p.report_codes().contains(&"ccp.signed_in_again"));
+    }
+}
