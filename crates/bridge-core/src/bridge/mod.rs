@@ -370,7 +370,7 @@ impl Bridge {
         self.now = self.now.max(now);
         match input {
             Input::Contact(ev) => {
-                if ev.snapshot.is_some() {
+                if self.is_new_live_contact(&ev) {
                     self.on_streams_data();
                 }
                 self.on_contact(ev)
@@ -383,10 +383,7 @@ impl Bridge {
             }
             Input::Dynamics(d) => self.on_dynamics(d),
             Input::StreamsReply(r) => self.on_streams_reply(r),
-            Input::Agent(a) => {
-                self.on_streams_data();
-                self.on_agent(a)
-            }
+            Input::Agent(a) => self.on_agent(a),
             Input::Restore(r) => self.on_restore(r),
             Input::StorageUnavailable { reason } => self.on_storage_unavailable(&reason),
             Input::Leadership(l) => self.on_leadership(l),

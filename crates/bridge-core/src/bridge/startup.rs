@@ -674,11 +674,24 @@ impl Bridge {
         self.startup.ccp_failure = Some((failure.clone(), self.now));
     }
 
-    /// Streams delivered the agent's state or a contact: the CCP is signed in and working. Streams signs the agent
-    /// in again by itself after a sign-in failure or an ended session (its login pop-up, its iframe refresh), and
-    /// fires no second `onInitialized` for that, so this is the only news that the failure is over; the status
-    /// line stops asking for Retry. Only those failures: after access denied, Streams giving up on the frame or
-    /// `initCCP` throwing, the CCP stays failed until Retry says otherwise.
+    /// Whether `ev` brings a contact this page did not hold, ringing or connected: only a CCP that is signed in
+    /// is offered contacts. (The agent's own state proves less: Streams may replay what it knew before the end.)
+    pub(super) fn is_new_live_contact(&self, ev: &crate::input::ContactEvent) -> bool {
+        let live = ev.snapshot.as_ref().is_some_and(|s| {
+            matches!(
+                s.state.trim().to_ascii_lowercase().as_str(),
+                "incoming" | "connecting" | "pending" | "connected"
+            )
+        });
+        live && crate::ids::ContactId::parse(&ev.contact_id).is_some_and(|id| !self.contacts.contains_key(&id))
+    }
+
+    /// Streams offered a new contact: the CCP is signed in and working. Streams signs the agent in again by itself
+    /// after a sign-in failure or an ended session (its login pop-up, its iframe refresh), and fires no second
+    /// `onInitialized` for that, so this is the only sure news that the failure is over; the status line stops
+    /// asking for Retry. Only those failures: after access denied, Streams giving up on the frame or `initCCP`
+    /// throwing, the CCP stays failed until Retry says otherwise. A wrong "failed" costs a Retry; a wrong "ready"
+    /// would hide a CCP that receives nothing, so nothing weaker than a new contact counts.
     pub(super) fn on_streams_data(&mut self) {
         let Some((failure, at)) = &self.startup.ccp_failure else {
             return;
@@ -695,7 +708,7 @@ impl Bridge {
             Severity::Info,
             None,
             "ccp.signed_in_again",
-            "CCP: Amazon Connect delivers the agent's data again (signed in again): working".into(),
+            "CCP: Amazon Connect offers contacts again (signed in again): working".into(),
             false,
         );
         let ready = if self.startup.failed_over {
