@@ -286,8 +286,8 @@ fn item_12_notification_without_answer_is_withdrawn_and_pops_on_connect() {
     assert_eq!(p.take(), vec!["canCreateSession"]);
 }
 
-#[test]
-fn item_12_tab_failures_are_retried_but_tab_timeouts_are_not() {
+/// A single match popped in `s1`, its two `createTab`s (customer record, activity) sent and not answered.
+fn popped_with_two_tabs_in_flight() -> (Pair, Vec<(RequestId, Option<ContactId>, CifCall)>) {
     let mut p = Pair::with_config(json!({"customerRecordTab": "tab"}));
     p.ring(CONTACT_ID, Scenario::Single);
     p.accept_toast();
@@ -296,6 +296,12 @@ fn item_12_tab_failures_are_retried_but_tab_timeouts_are_not() {
     let tabs = p.all("createTab");
     assert_eq!(tabs.len(), 2);
     p.take();
+    (p, tabs)
+}
+
+#[test]
+fn item_12_tab_failures_are_retried_but_tab_timeouts_are_not() {
+    let (mut p, tabs) = popped_with_two_tabs_in_flight();
     p.reject(tabs[0].0, json!({"message": "RejectAfterClientError"}));
     p.advance(500);
     assert_eq!(
@@ -315,13 +321,7 @@ fn item_12_a_record_not_found_is_retried_even_when_the_rejection_names_the_templ
         "Record not found",
         "Could not open the tab from template extn_entity_record: record phonecall 9b2c3d4e not found",
     ] {
-        let mut p = Pair::with_config(json!({"customerRecordTab": "tab"}));
-        p.ring(CONTACT_ID, Scenario::Single);
-        p.accept_toast();
-        p.can_create();
-        p.session_created("s1");
-        let tabs = p.all("createTab");
-        p.take();
+        let (mut p, tabs) = popped_with_two_tabs_in_flight();
         p.reject(tabs[0].0, json!({"message": message, "msdyn_name": "CreateTab"}));
         p.advance(500);
         assert_eq!(p.take().len(), 1, "{message:?}: retried");

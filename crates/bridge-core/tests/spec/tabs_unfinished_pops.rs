@@ -12,11 +12,6 @@ use serde_json::{json, Value};
 const ARN: &str = "arn:aws:connect:us-east-1:111122223333:instance/7a3e/agent/4f1c";
 
 /// One provider page with the agent known and the lock's answer given (`LockHeld` or `LockWaiting`).
-fn page_with_role(nonce: &str, restore: Option<RestoredState>, leads: bool) -> Pair {
-    page_configured(nonce, &json!({}), restore, leads)
-}
-
-/// [`page_with_role`] with configuration values.
 fn page_configured(nonce: &str, values: &Value, restore: Option<RestoredState>, leads: bool) -> Pair {
     let layer = ConfigLayer {
         source: ConfigSource::CustomParams,
@@ -125,13 +120,7 @@ fn creates_for(p: &Pair, contact: &str) -> usize {
 /// B, which leads, pops the contact.
 #[test]
 fn a_session_the_old_leaders_dynamics_never_created_is_popped_by_the_new_leader() {
-    let mut t = TwoTabs {
-        a: page_with_role("pageA", None, true),
-        b: page_with_role("pageB", None, false),
-        a_sent: 0,
-        b_sent: 0,
-    };
-    t.exchange();
+    let mut t = TwoTabs::new(&json!({}));
     assert_eq!(t.a.bridge.tab_role(), "leading");
     assert_eq!(t.b.bridge.tab_role(), "following");
     t.both(ContactEventKind::Connected, "connected");
@@ -177,13 +166,7 @@ fn a_session_the_old_leaders_dynamics_never_created_is_popped_by_the_new_leader(
 /// delivered again: it withdraws the old toast (which nothing would answer), as a single page does.
 #[test]
 fn a_reloaded_page_that_follows_withdraws_the_toast_it_raised_before_the_reload() {
-    let mut t = TwoTabs {
-        a: page_with_role("pageA", None, true),
-        b: page_with_role("pageB", None, false),
-        a_sent: 0,
-        b_sent: 0,
-    };
-    t.exchange();
+    let mut t = TwoTabs::new(&json!({}));
     t.both(ContactEventKind::Connecting, "connecting");
     let old_token = match t.a.last("notifyEvent").3 {
         CifCall::NotifyEvent { cancellation_token, .. } => cancellation_token,
@@ -199,7 +182,7 @@ fn a_reloaded_page_that_follows_withdraws_the_toast_it_raised_before_the_reload(
     }
     assert_eq!(t.b.all("notifyEvent").len(), 1, "B raises the toast");
     // The reloaded page follows; Streams gives it the contact, still ringing.
-    t.a = page_with_role("pageA2", Some(stored), false);
+    t.a = page_configured("pageA2", &json!({}), Some(stored), false);
     t.a_sent = 0;
     t.a.event(
         CONTACT_ID,
@@ -235,17 +218,38 @@ fn a_reloaded_page_that_follows_withdraws_the_toast_it_raised_before_the_reload(
 /// Answers every `getAllSessions` of `p` still awaited with an empty list (its Dynamics holds no session), and
 /// every `canCreateSession` with room.
 fn no_sessions(p: &mut Pair) {
-    for (method, answer) in [("getAllSessions", json!([])), ("canCreateSession", json!(true))] {
-        let open: Vec<RequestId> = p
-            .all(method)
-            .into_iter()
-            .map(|(r, _, _)| r)
-            .filter(|r| p.bridge.awaits_reply(*r))
-            .collect();
-        for r in open {
-            p.resolve(r, answer.clone());
-        }
+    answer_open(p, "getAllSessions", &json!([]));
+    answer_open(p, "canCreateSession", &json!(true));
+}
+
+/// Answers every `method` request of `p` still awaited with `answer`.
+fn answer_open(p: &mut Pair, method: &str, answer: &Value) {
+    let open: Vec<RequestId> = p
+        .all(method)
+        .into_iter()
+        .map(|(r, _, _)| r)
+        .filter(|r| p.bridge.awaits_reply(*r))
+        .collect();
+    for r in open {
+        p.resolve(r, answer.clone());
     }
+}
+
+/// A leads and its `createSession` for a connected contact is in flight (B counts the contact as popped in A)
+/// when A reloads: B gets the lock, and the reloaded page (`pageA2`) follows with what A stored.
+fn leader_reloaded_with_create_session_in_flight(values: &Value) -> TwoTabs {
+    let mut t = TwoTabs::new(values);
+    t.both(ContactEventKind::Connected, "connected");
+    t.a.can_create();
+    t.exchange();
+    assert_eq!(creates_for(&t.a, CONTACT_ID), 1);
+    assert_eq!(t.b.bridge.contact_state(CONTACT_ID), Some("HandledElsewhere"));
+    let stored = t.a.stored();
+    t.b.input(Input::Leadership(LeadershipInput::LockHeld));
+    no_sessions(&mut t.b);
+    t.a = page_configured("pageA2", values, Some(stored), false);
+    t.a_sent = 0;
+    t
 }
 
 /// The same by a reload: tab A's `createSession` is in flight when A reloads; B takes the lead (A had claimed the
@@ -253,24 +257,7 @@ fn no_sessions(p: &mut Pair) {
 /// claim once `sessionOrphanMs` passed, and B pops the contact.
 #[test]
 fn a_leader_reloaded_mid_create_session_that_dynamics_never_carried_out_has_the_contact_popped_by_the_new_leader() {
-    let mut t = TwoTabs {
-        a: page_with_role("pageA", None, true),
-        b: page_with_role("pageB", None, false),
-        a_sent: 0,
-        b_sent: 0,
-    };
-    t.exchange();
-    t.both(ContactEventKind::Connected, "connected");
-    t.a.can_create();
-    t.exchange();
-    assert_eq!(creates_for(&t.a, CONTACT_ID), 1);
-    assert_eq!(t.b.bridge.contact_state(CONTACT_ID), Some("HandledElsewhere"));
-    // A reloads: the lock passes to B; the reloaded page waits in line and gets the contact from Streams.
-    let stored = t.a.stored();
-    t.b.input(Input::Leadership(LeadershipInput::LockHeld));
-    no_sessions(&mut t.b);
-    t.a = page_with_role("pageA2", Some(stored), false);
-    t.a_sent = 0;
+    let mut t = leader_reloaded_with_create_session_in_flight(&json!({}));
     t.a.event(
         CONTACT_ID,
         ContactEventKind::Existing,
@@ -290,19 +277,6 @@ fn a_leader_reloaded_mid_create_session_that_dynamics_never_carried_out_has_the_
         t.b.take()
     );
     assert_eq!(t.a.bridge.contact_state(CONTACT_ID), Some("HandledElsewhere"));
-}
-
-/// Answers every `method` request of `p` still awaited with `answer`.
-fn answer_open(p: &mut Pair, method: &str, answer: &Value) {
-    let open: Vec<RequestId> = p
-        .all(method)
-        .into_iter()
-        .map(|(r, _, _)| r)
-        .filter(|r| p.bridge.awaits_reply(*r))
-        .collect();
-    for r in open {
-        p.resolve(r, answer.clone());
-    }
 }
 
 /// The leader writes the activity's end; a moment later the agent moves the lead by "Handle contacts here". The
@@ -342,18 +316,7 @@ fn taking_the_lead_by_button_just_after_an_end_does_not_write_the_activity_again
 /// reloaded page withdraws the claim all the same, and B pops the contact once.
 #[test]
 fn a_contact_delivered_again_only_after_session_orphan_ms_is_popped_by_the_new_leader() {
-    let values = json!({"preflight": false});
-    let mut t = TwoTabs::new(&values);
-    t.both(ContactEventKind::Connected, "connected");
-    t.a.can_create();
-    t.exchange();
-    assert_eq!(creates_for(&t.a, CONTACT_ID), 1);
-    assert_eq!(t.b.bridge.contact_state(CONTACT_ID), Some("HandledElsewhere"));
-    let stored = t.a.stored();
-    t.b.input(Input::Leadership(LeadershipInput::LockHeld));
-    no_sessions(&mut t.b);
-    t.a = page_configured("pageA2", &values, Some(stored), false);
-    t.a_sent = 0;
+    let mut t = leader_reloaded_with_create_session_in_flight(&json!({"preflight": false}));
     t.exchange();
     for _ in 0..8 {
         no_sessions(&mut t.a);
