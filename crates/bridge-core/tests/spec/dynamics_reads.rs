@@ -122,25 +122,6 @@ fn get_session_focus_is_used_for_a_restored_session() {
 
 // ------------------------------------------------------------------ getEnvironment and CIF's time limit
 
-/// A page whose CIF library just said `CIFInitDone`: its first call, `getEnvironment`, is on its way.
-fn asking_for_custom_parameters() -> Pair {
-    let layers = vec![ConfigLayer {
-        source: ConfigSource::Url,
-        values: json!({"ccpUrl": "https://example.my.connect.aws/ccp-v2/"})
-            .as_object()
-            .cloned()
-            .unwrap(),
-    }];
-    let (config, _) = Config::resolve(&layers);
-    let mut p = Pair::new(config);
-    p.input(Input::Startup(StartupInput::Begin {
-        layers,
-        cif_library: CifLibrary::AlreadyLoaded,
-    }));
-    p.input(Input::Startup(StartupInput::CifInitDone));
-    p
-}
-
 /// CIF's own time-limit rejection says nothing about the call (reference: "reported after frame reloads and
 /// handler registration", i.e. exactly at start-up); `getEnvironment` is read-only, so asking again costs
 /// nothing, whereas going live without Custom Parameters runs the whole shift on the wrong configuration
@@ -249,14 +230,7 @@ fn a_get_session_focus_older_than_the_switch_events_loses_to_them() {
 /// its shape and size, not its text.
 #[test]
 fn a_get_session_answer_as_json_text_is_traced_without_the_customer() {
-    let mut first = Pair::default_ready();
-    first.ring("earlier", Scenario::Single);
-    let mut p = Pair::new(Config::default());
-    p.input(Input::Restore(first.stored()));
-    p.ready();
-    let r = p.req("getAllSessions");
-    p.resolve(r, json!(["s9"]));
-    let g = p.req("getSession");
+    let (mut p, g) = reloaded_asking_about_s9();
     // As a host writes it: the context's parameters in the order the bridge gave them.
     let text = "{\"context\":{\"templateParameters\":{\"customerName\":\"Maria Campbell\",\"phoneNumber\":\"+15555550100\",\"contactId\":\"earlier\"}},\"sessionId\":\"s9\"}";
     p.resolve(g, json!(text));

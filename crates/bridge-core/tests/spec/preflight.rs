@@ -261,20 +261,7 @@ fn an_index_keyed_answer_and_an_empty_object_are_read_as_lists_of_records() {
 /// name every one), as a fault, not only the notices list, where the last 20 stay.
 #[test]
 fn a_missing_template_is_named_on_the_status_line() {
-    let layers = vec![ConfigLayer {
-        source: ConfigSource::Url,
-        values: json!({"ccpUrl": "https://example.my.connect.aws/ccp-v2/"})
-            .as_object()
-            .cloned()
-            .unwrap(),
-    }];
-    let (config, _) = Config::resolve(&layers);
-    let mut p = Pair::new(config);
-    p.input(Input::Startup(StartupInput::Begin {
-        layers,
-        cif_library: CifLibrary::AlreadyLoaded,
-    }));
-    p.input(Input::Startup(StartupInput::CifInitDone));
+    let mut p = asking_for_custom_parameters();
     let env = p.req("getEnvironment");
     p.resolve(env, json!("{\"appId\":\"a\"}"));
     for (r, _, _) in searches(&p) {

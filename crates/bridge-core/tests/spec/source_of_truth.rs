@@ -492,14 +492,7 @@ fn a_released_contacts_session_is_never_taken_for_the_contact_in_doubt_after_a_r
 /// list: nothing is kept to adopt (the page holds nothing per vanished session).
 #[test]
 fn a_session_named_for_an_undelivered_contact_is_forgotten_when_dynamics_no_longer_lists_it() {
-    let mut first = Pair::default_ready();
-    first.ring("earlier", Scenario::Single);
-    let mut p = Pair::new(Config::default());
-    p.input(Input::Restore(first.stored()));
-    p.ready();
-    let r = p.req("getAllSessions");
-    p.resolve(r, json!(["s9"]));
-    let g = p.req("getSession");
+    let (mut p, g) = reloaded_asking_about_s9();
     p.resolve(g, json!({"sessionId": "s9", "context": {"contactId": "undelivered-1"}}));
     assert_eq!(p.bridge.debug_counts().dynamics_owners, 1);
     p.connected_until_create_session();

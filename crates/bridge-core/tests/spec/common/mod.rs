@@ -363,3 +363,36 @@ pub fn params(call: &CifCall) -> &Map<String, Value> {
         _ => panic!("no parameters in {call:?}"),
     }
 }
+
+/// A page whose CIF library just said `CIFInitDone`: its first call, `getEnvironment`, is on its way.
+pub fn asking_for_custom_parameters() -> Pair {
+    let layers = vec![ConfigLayer {
+        source: ConfigSource::Url,
+        values: json!({"ccpUrl": "https://example.my.connect.aws/ccp-v2/"})
+            .as_object()
+            .cloned()
+            .unwrap(),
+    }];
+    let (config, _) = Config::resolve(&layers);
+    let mut p = Pair::new(config);
+    p.input(Input::Startup(StartupInput::Begin {
+        layers,
+        cif_library: CifLibrary::AlreadyLoaded,
+    }));
+    p.input(Input::Startup(StartupInput::CifInitDone));
+    p
+}
+
+/// A page reloaded after a contact (`earlier`) rang on the page before, restored from that page's storage, with
+/// CIF up: Dynamics listed one open session, `s9`, and the page's `getSession` for it is on its way (returned).
+pub fn reloaded_asking_about_s9() -> (Pair, RequestId) {
+    let mut first = Pair::default_ready();
+    first.ring("earlier", Scenario::Single);
+    let mut p = Pair::new(Config::default());
+    p.input(Input::Restore(first.stored()));
+    p.ready();
+    let r = p.req("getAllSessions");
+    p.resolve(r, json!(["s9"]));
+    let g = p.req("getSession");
+    (p, g)
+}
