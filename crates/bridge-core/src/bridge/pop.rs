@@ -239,6 +239,8 @@ impl Bridge {
             }
             PopState::AwaitingConnect if connected => self.request_pop(id),
             PopState::AwaitingConnect if dead => PopState::Abandoned,
+            // Accepted in Dynamics, then missed before its pop could start.
+            PopState::WaitingForTurn { .. } | PopState::WaitingForCapacity { .. } if dead => self.pop_never_started(id),
             PopState::WaitingForCapacity { .. } if self.open_sessions() < self.config.max_sessions => {
                 self.request_pop(id)
             }
@@ -349,6 +351,18 @@ impl Bridge {
         self.start_pop(id)
     }
 
+    /// A contact accepted in Dynamics whose `accept()` did not make it (missed, or the caller hung up) before its
+    /// pop started: it never connected and Connect routes it on, so it gets no session (§3.6), and once released
+    /// unpopped a new offer of it rings again.
+    fn pop_never_started(&mut self, id: &ContactId) -> PopState {
+        self.trace(
+            Some(id),
+            "decision",
+            "over before it connected while waiting for its pop: no session".into(),
+        );
+        PopState::Abandoned
+    }
+
     /// The next ticket in the pop queue (first come, first served), with the reason in the trace.
     fn queue_for_turn(&mut self, id: &ContactId, why: &str) -> PopState {
         let ticket = self.next_ticket;
@@ -426,7 +440,11 @@ impl Bridge {
             let Some(state) = self.take_state_for_transition(&id) else {
                 return;
             };
-            let next = if capacity_confirmed {
+            let dead = self.contacts.get(&id).is_some_and(Contact::is_dead);
+            let next = if dead {
+                // Over while Dynamics was asked ahead whether it can create its session.
+                self.pop_never_started(&id)
+            } else if capacity_confirmed {
                 self.start_confirmed_pop(&id)
             } else {
                 self.start_pop(&id)

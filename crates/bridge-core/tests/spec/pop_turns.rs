@@ -409,3 +409,58 @@ fn a_slow_can_create_session_lets_the_next_contact_start_within_the_turn_bound()
         "the slow one keeps its place"
     );
 }
+
+/// §3.6 and §3.15: a contact accepted in Dynamics whose `accept()` did not make it (missed, the caller hung up)
+/// while it waited for its pop turn gets no session when the turn comes: it never connected, and Connect routes
+/// it on. Its new offer rings again instead of being taken for a contact already popped.
+#[test]
+fn a_contact_missed_while_waiting_for_its_turn_gets_no_session_and_rings_again_when_offered_again() {
+    let mut p = Pair::default_ready();
+    chat(&mut p, "chat-a", 1);
+    p.ring("b", Scenario::Single);
+    p.accept_toast();
+    assert_eq!(p.bridge.contact_state("b"), Some("WaitingForTurn"));
+    p.event("b", ContactEventKind::Missed, Some(voice("missed", Scenario::Single)));
+    create(&mut p, "s-a");
+    let tab = p.req("createTab");
+    p.resolve(tab, json!("tab-a"));
+    p.advance(60_000);
+    assert_eq!(
+        p.all("createSession").len(),
+        1,
+        "no session for the missed contact: {:?}",
+        p.take()
+    );
+    assert!(p
+        .all("canCreateSession")
+        .iter()
+        .all(|(_, c, _)| c.as_ref().map(ContactId::as_str) != Some("b")));
+    p.event("b", ContactEventKind::Destroyed, None);
+    p.advance(10_000);
+    p.take();
+    p.ring("b", Scenario::Single);
+    assert_eq!(
+        p.take(),
+        vec!["notifyEvent extn_voice_notification"],
+        "the new offer rings"
+    );
+}
+
+/// The same when it missed while its capacity check, asked ahead while the previous pop waited for its tabs, was
+/// on its way: Dynamics' "yes" puts it in line, and its turn starts nothing.
+#[test]
+fn a_contact_missed_while_its_capacity_check_was_asked_ahead_gets_no_session() {
+    let mut p = Pair::default_ready();
+    chat(&mut p, "chat-a", 1);
+    p.ring("b", Scenario::Single);
+    p.accept_toast();
+    create(&mut p, "s-a");
+    assert_eq!(p.last("canCreateSession").1.unwrap().as_str(), "b", "b asks ahead");
+    p.event("b", ContactEventKind::Missed, Some(voice("missed", Scenario::Single)));
+    p.can_create();
+    let tab = p.req("createTab");
+    p.resolve(tab, json!("tab-a"));
+    p.advance(60_000);
+    assert_eq!(p.all("createSession").len(), 1, "no session for the missed contact");
+    assert_eq!(p.bridge.contact_state("b"), Some("Abandoned"));
+}
