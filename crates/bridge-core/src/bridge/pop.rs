@@ -386,16 +386,23 @@ impl Bridge {
 
     /// [`Bridge::turn_busy`], not counting what `except` itself has under way.
     pub(super) fn turn_busy_except(&self, except: Option<&ContactId>) -> bool {
-        self.turn_held(except, true)
+        self.turn_held(except, true, true)
     }
 
     /// Whether a session is being created or asked for (the turn counted without the tabs in flight): while
     /// only tabs hold the turn, the next contact may already ask `canCreateSession`, which focuses nothing.
     fn session_turn_busy(&self) -> bool {
-        self.turn_held(None, false)
+        self.turn_held(None, false, true)
     }
 
-    fn turn_held(&self, except: Option<&ContactId>, count_tabs: bool) -> bool {
+    /// Whether another pop may move the focus or has a tab in flight, so that a tab sent now could land in the
+    /// wrong session: the turn without the capacity checks, which focus nothing. Tabs of the focused session may
+    /// open while the next contact asks `canCreateSession`; its `createSession` then waits for their answers.
+    fn focus_busy_except(&self, except: Option<&ContactId>) -> bool {
+        self.turn_held(except, true, false)
+    }
+
+    fn turn_held(&self, except: Option<&ContactId>, count_tabs: bool, count_capacity_checks: bool) -> bool {
         // Only a request in flight holds the turn: one waiting for its retry does not (two contacts waiting
         // for retries would otherwise wait for each other forever).
         let live = |r: &RequestId| {
@@ -406,7 +413,7 @@ impl Bridge {
             .values()
             .filter(|c| Some(&c.id) != except)
             .any(|c| match &c.state {
-                PopState::CheckingCapacity { request } => live(request),
+                PopState::CheckingCapacity { request } => count_capacity_checks && live(request),
                 PopState::CreatingSession { request, overdue, .. } => !overdue && live(request),
                 PopState::Popped { tabs, .. } => {
                     count_tabs && tabs.values().any(|t| matches!(t, TabStatus::Pending(r) if live(r)))
@@ -421,15 +428,21 @@ impl Bridge {
     }
 
     /// Hands the turn on whenever it is free: first to the contact whose session the agent is looking at and
-    /// whose tabs were deferred (on any page: see [`Bridge::finishes_own_pops`]), then, on the page that handles
-    /// contacts, to the contact that has waited longest. Runs after every input.
+    /// whose tabs were deferred (on any page: see [`Bridge::finishes_own_pops`]; also while the next contact only
+    /// checks capacity), then, on the page that handles contacts, to the contact that has waited longest. Runs
+    /// after every input.
     pub(super) fn hand_on_turn(&mut self) {
         self.finish_own_pops_when_following();
-        while self.finishes_own_pops() && !self.turn_busy() {
-            let deferred = self.focused_contact().cloned().filter(|id| self.has_deferred_tabs(id));
-            if let Some(id) = deferred.filter(|_| self.reconciled_enough()) {
-                self.open_deferred_tabs(&id);
-                continue;
+        while self.finishes_own_pops() {
+            if !self.focus_busy_except(None) {
+                let deferred = self.focused_contact().cloned().filter(|id| self.has_deferred_tabs(id));
+                if let Some(id) = deferred.filter(|_| self.reconciled_enough()) {
+                    self.open_deferred_tabs(&id);
+                    continue;
+                }
+            }
+            if self.turn_busy() {
+                break;
             }
             if !self.handles_contacts() {
                 return;
@@ -700,7 +713,7 @@ impl Bridge {
         }
         // Also deferred while another pop is under way (a late answer after this contact lost the turn): that
         // pop's createSession may move the focus before CIF carries out these tabs.
-        let focused = self.focused_session.as_deref() == Some(session_id.as_str()) && !self.turn_busy_except(Some(id));
+        let focused = self.focused_session.as_deref() == Some(session_id.as_str()) && !self.focus_busy_except(Some(id));
         // Tabs already opened stay recorded even when the slugs no longer plan them (they may again later).
         let mut tabs: VecMap<TabKind, TabStatus> = done.iter().map(|k| (*k, TabStatus::Done)).collect();
         for kind in plan {

@@ -464,3 +464,60 @@ fn a_contact_missed_while_its_capacity_check_was_asked_ahead_gets_no_session() {
     assert_eq!(p.all("createSession").len(), 1, "no session for the missed contact");
     assert_eq!(p.bridge.contact_state("b"), Some("Abandoned"));
 }
+
+/// §3.15: a `createSession` answered after its turn passed, while the next contact only asks `canCreateSession`
+/// (which focuses nothing), is the focused session: its tabs open at once, and the next `createSession` waits for
+/// their answers, rather than leaving the tabs for the agent to find by switching back.
+#[test]
+fn a_session_answered_late_while_the_next_contact_only_checks_capacity_gets_its_tabs_at_once() {
+    let mut p = Pair::default_ready();
+    chat(&mut p, "chat-a", 1);
+    chat(&mut p, "chat-b", 2);
+    p.can_create();
+    let a_create = p.req("createSession");
+    p.take();
+    p.advance(1_500);
+    assert_eq!(p.take(), vec!["canCreateSession"], "b's turn starts");
+    p.resolve(a_create, json!("s-a"));
+    assert_eq!(
+        p.take(),
+        vec![format!("createTab extn_entity_record phonecall {}", activity(1))],
+        "a's session is the focused one"
+    );
+    p.can_create();
+    assert!(p.take().is_empty(), "b's createSession waits for a's tab");
+    let tab = p.req("createTab");
+    p.resolve(tab, json!("tab-a"));
+    assert_eq!(
+        p.take(),
+        vec![
+            "updateContext s-a ccbTab_activity=1 ccbTabs=activity",
+            "createSession extn_chat_session"
+        ]
+    );
+    assert_eq!(p.last("createSession").1.unwrap().as_str(), "chat-b");
+}
+
+/// The same for tabs deferred while the agent looked elsewhere: back on their session while the next contact
+/// only checks capacity, they open before that contact's `createSession` takes the focus away again.
+#[test]
+fn deferred_tabs_open_when_their_session_is_focused_while_the_next_contact_checks_capacity() {
+    let mut p = Pair::default_ready();
+    chat(&mut p, "chat-a", 1);
+    p.can_create();
+    switched(&mut p, "s-a", true);
+    switched(&mut p, "s-a", false);
+    switched(&mut p, "s-other", true);
+    p.session_created("s-a");
+    chat(&mut p, "chat-b", 2);
+    p.take();
+    assert_eq!(p.last("canCreateSession").1.unwrap().as_str(), "chat-b");
+    switched(&mut p, "s-other", false);
+    switched(&mut p, "s-a", true);
+    assert_eq!(
+        p.take(),
+        vec![format!("createTab extn_entity_record phonecall {}", activity(1))]
+    );
+    p.can_create();
+    assert!(p.take().is_empty(), "b's createSession waits for a's tab");
+}
