@@ -569,8 +569,12 @@ impl Bridge {
                     c.session_retried = true;
                 }
                 self.announce_not_popped(&id);
+                // Taken out first: the request that never made a session no longer reserves a slot.
+                let Some(state) = self.take_state_for_transition(&id) else {
+                    continue;
+                };
                 let next = self.request_pop(&id);
-                self.transition(&id, next);
+                self.finish_transition(&id, state.name(), next);
             }
         }
     }

@@ -500,3 +500,25 @@ fn an_unknown_session_template_rejected_after_the_turn_passed_is_not_sent_again(
         "the unknown template was sent again instead of the channel default"
     );
 }
+
+/// §3.12: a contact whose `createSession` Dynamics never carried out pops once more at once; its own lost
+/// request no longer counts as an open session, so the agent is not told that the session limit is reached.
+#[test]
+fn an_orphaned_create_session_tried_once_more_does_not_count_itself_against_the_limit() {
+    let mut p = Pair::with_config(json!({"maxSessions": 1}));
+    to_create_session(&mut p);
+    let first = p.req("createSession");
+    p.reject_time_limit(first, "CreateSession");
+    let r = p.req("getAllSessions");
+    p.resolve(r, json!([]));
+    p.advance(30_000);
+    let r = p.req("getAllSessions");
+    p.resolve(r, json!([]));
+    assert!(
+        !p.report_codes().contains(&"session.limit"),
+        "no session is open: {:?}",
+        p.report_codes()
+    );
+    p.can_create();
+    assert_eq!(p.all("createSession").len(), 2);
+}
