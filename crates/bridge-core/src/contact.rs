@@ -186,7 +186,7 @@ pub struct Contact {
     pub seen: bool,
     /// `getType()`, cleaned (`voice`, `chat`, …).
     pub channel: String,
-    /// `isInbound()`.
+    /// `isInbound()`, or `false` once `initiationMethod` says `outbound` (the agent dialled it).
     pub inbound: Option<bool>,
     /// Queue name.
     pub queue_name: Option<String>,
@@ -340,6 +340,15 @@ impl Contact {
         self.channel = text::clean(&s.channel.to_ascii_lowercase(), 32).0;
         if s.inbound.is_some() {
             self.inbound = s.inbound;
+        }
+        // A call the agent dialled says so on the contact itself (`initiationMethod` `outbound`) from its first
+        // snapshot, when Connect may not have added the customer's connection yet and `isInbound()` throws: it is
+        // no incoming contact, so no toast is raised for it (Streams' own test for tasks and email reads the same).
+        if s.initiation_method
+            .as_deref()
+            .is_some_and(|m| m.trim().eq_ignore_ascii_case("outbound"))
+        {
+            self.inbound = Some(false);
         }
         let clean = |v: &Option<String>, cap| v.as_deref().map(|v| text::clean(v, cap).0).filter(|v| !v.is_empty());
         if let Some(q) = clean(&s.queue_name, 200) {

@@ -5,6 +5,7 @@ use super::common;
 
 use bridge_core::*;
 use common::*;
+use serde_json::json;
 
 #[test]
 fn item_09_outbound_no_notification_pop_on_connect() {
@@ -49,4 +50,29 @@ fn a_toast_raised_before_the_direction_was_known_goes_when_the_call_is_outbound(
         "outbound call still announced as incoming: {:?}",
         p.take()
     );
+}
+
+/// §3.9 with Streams' real first snapshot of a dialled call: the contact is `connecting` before Connect has added
+/// the customer's (initial) connection, so `isInbound()` throws (`inbound: None`), but the contact's own
+/// `initiationMethod` already says `outbound`. The agent started the call: no incoming toast, not even briefly.
+#[test]
+fn a_dialled_call_without_its_initial_connection_yet_raises_no_toast() {
+    let mut p = Pair::default_ready();
+    let first = ContactSnapshot {
+        channel: "voice".into(),
+        state: "connecting".into(),
+        inbound: None,
+        queue_name: Some("BasicQueue".into()),
+        attributes: json!({}),
+        initiation_method: Some("outbound".into()),
+        agent_connection_type: Some("agent".into()),
+        ..Default::default()
+    };
+    p.event(CONTACT_ID, ContactEventKind::Init, Some(first.clone()));
+    p.event(CONTACT_ID, ContactEventKind::Connecting, Some(first));
+    assert_eq!(p.take(), Vec::<String>::new(), "a toast for the agent's own call");
+    let mut connected = snapshot("voice", "connected", Some(false), attrs(&[]));
+    connected.initiation_method = Some("outbound".into());
+    p.event(CONTACT_ID, ContactEventKind::Connected, Some(connected));
+    assert_eq!(p.take(), vec!["canCreateSession"], "it still pops on connect");
 }
