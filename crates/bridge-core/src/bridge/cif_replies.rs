@@ -97,6 +97,10 @@ impl Bridge {
                     );
                     return;
                 };
+                if p.purpose == Purpose::Notify && !self.awaits(&id, p.purpose, r.request) {
+                    self.on_withdrawn_toast_reply(&id, r.outcome);
+                    return;
+                }
                 if !self.awaits(&id, p.purpose, r.request) {
                     self.trace(
                         Some(&id),

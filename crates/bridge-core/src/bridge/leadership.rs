@@ -254,8 +254,9 @@ impl Bridge {
             };
             let from = state.name();
             let next = match state {
-                PopState::Notifying { request, token, .. } => {
-                    self.forget_request(request);
+                PopState::Notifying { token, .. } => {
+                    // Its answer is still listened for (until its deadline): an Accept the agent pressed as the
+                    // lead moved must not be lost (`on_withdrawn_toast_reply`).
                     self.cancel_notification(&id, token);
                     PopState::AwaitingCif
                 }

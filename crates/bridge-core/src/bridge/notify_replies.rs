@@ -12,6 +12,36 @@ use crate::text;
 use super::{Bridge, Pending};
 
 impl Bridge {
+    /// The answer to a toast this page withdrew because another of the agent's tabs took the lead at that moment
+    /// (the only withdrawal whose answer is still listened for). An Accept the agent pressed before the toast went
+    /// is the agent's answer all the same: the contact is accepted in Connect, whose CCPs all share it, so the
+    /// tab that now leads sees it connected and pops it there. Nothing else is done here: this page no longer
+    /// pops.
+    pub(super) fn on_withdrawn_toast_reply(&mut self, id: &ContactId, outcome: CifOutcome) {
+        let accepted = matches!(
+            &outcome,
+            CifOutcome::Resolved(v) if reply::notification_action(v) == Some(NotificationAction::Accept)
+        );
+        let waiting_here = self
+            .contacts
+            .get(id)
+            .is_some_and(|c| c.is_ringing() && c.state == PopState::AwaitingCif);
+        if accepted && waiting_here && !self.handles_contacts() {
+            self.trace(
+                Some(id),
+                "decision",
+                "accepted on a toast withdrawn as another tab took the lead: accepted in Connect, popped there".into(),
+            );
+            self.send_streams(id, StreamsCall::Accept);
+        } else {
+            self.trace(
+                Some(id),
+                "reply.ignored",
+                "the answer to a withdrawn notification: the contact moved on".into(),
+            );
+        }
+    }
+
     /// The toast's outcome decides the pop: accepted pops (and accepts in the CCP), rejected declines, anything
     /// else leaves the pop to the agent answering in the softphone.
     pub(super) fn on_notify_reply(&mut self, id: &ContactId, request: RequestId, p: Pending, outcome: CifOutcome) {

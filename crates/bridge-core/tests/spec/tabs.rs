@@ -1001,3 +1001,32 @@ fn a_follower_asks_its_own_dynamics_a_last_time_for_a_late_session() {
         p.bridge.contact_state(CONTACT_ID)
     );
 }
+
+/// §3.16 and §3.2: the agent presses Accept on the leader's toast at the very moment another tab takes the lead
+/// (the button there, or a hang seen too late): the leader learns it lost the lock before its toast's answer
+/// reaches it. The agent's Accept still accepts the contact in Connect, and it pops once, in the new leader.
+#[test]
+fn an_accept_pressed_as_the_lead_moves_is_not_lost() {
+    let mut b = Browser::new(2);
+    b.ring("c1");
+    assert_eq!(b.pages[0].toasts.len(), 1);
+    // Page 1 takes the lead; page 0's LockLost is queued before the toast's answer.
+    b.pages[1]
+        .inbox
+        .push_back(Input::Leadership(LeadershipInput::TakeOverAsked));
+    let now = b.now;
+    let input = b.pages[1].inbox.pop_front().unwrap();
+    b.pages[1].bridge.handle_input(now, input);
+    b.drain(1);
+    let request = b.pages[0].toasts[0].0;
+    b.pages[0].toasts.clear();
+    b.pages[0].inbox.push_back(Input::CifReply(CifReply {
+        request,
+        outcome: CifOutcome::Resolved(json!("{\"actionName\":\"Accept\"}")),
+    }));
+    b.settle();
+    b.advance(2_000);
+    assert_eq!(b.contacts.get("c1"), Some(&"connected"), "the agent's Accept was lost");
+    assert_eq!(b.creates.get("c1"), Some(&1));
+    assert_eq!(b.toasts_for("c1"), 0, "no toast left for a contact the agent accepted");
+}
