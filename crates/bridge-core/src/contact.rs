@@ -201,6 +201,9 @@ pub struct Contact {
     /// Started by the agent (an email draft or reply, `initiationMethod` `outbound` / `agent_reply`; or a
     /// supervisor's monitoring, `monitor`): neither announced as an incoming contact nor popped.
     pub agent_started: bool,
+    /// A supervisor's monitoring of (or barging into) another agent's contact: besides never popping here, its
+    /// end is the other agent's to record.
+    pub monitoring: bool,
     /// The last raw attributes parsed (to skip re-parsing identical refreshes).
     pub attributes: Value,
     /// Parsed slugs.
@@ -314,6 +317,7 @@ impl Contact {
             email_address: None,
             email_subject: None,
             agent_started: false,
+            monitoring: false,
             attributes: Value::Null,
             slugs: SlugData::default(),
             slug_errors: Vec::new(),
@@ -387,6 +391,7 @@ impl Contact {
                 .is_some_and(|t| t.eq_ignore_ascii_case("monitoring"));
         if monitoring {
             self.agent_started = true;
+            self.monitoring = true;
         }
         if s.initiation_method
             .as_deref()

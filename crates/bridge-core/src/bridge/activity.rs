@@ -7,6 +7,7 @@
 //! was released (same values each time, so a repeat is harmless).
 //!
 //! Only what this page saw is written: one page per agent writes (a following tab sees the same end), a
+//! supervisor's page never writes the end of a contact it only monitored or barged into (its agent's page does), a
 //! contact already over when the page loaded was recorded by the page before it (if any), one already
 //! connected then, or transferred here from another agent, gets its end without a duration this page cannot
 //! know, and one missed or rejected here is not over (Connect routes it to another agent).
@@ -46,6 +47,14 @@ impl Bridge {
         };
         self.trace(Some(id), "contact.ended", detail);
         if !self.config.update_activity_on_end || c.slugs.create_timeline != Some(true) {
+            return;
+        }
+        if c.monitoring {
+            self.trace(
+                Some(id),
+                "decision",
+                "activity end: a supervisor's monitoring of another agent's contact, that agent's to write".into(),
+            );
             return;
         }
         if c.missed_here && c.connected_at.is_none() {

@@ -175,3 +175,26 @@ fn a_monitoring_contact_known_only_by_the_supervisors_connection_never_pops() {
     assert_eq!(p.take(), Vec::<String>::new());
     assert_eq!(p.bridge.contact_state(CONTACT_ID), Some("AgentStarted"));
 }
+
+/// A supervisor barging into another agent's call in the order Streams delivers it: the contact arrives
+/// `connecting` (the supervisor's connection not yet `monitoring` as read), then `connected` and barging, with the
+/// flow's slug attributes readable; it ends and is destroyed. Never a toast left, never a pop, and the other
+/// agent's activity is not written from the supervisor's page.
+#[test]
+fn a_barged_contact_in_streams_order_is_never_the_supervisors_to_pop_or_record() {
+    let mut p = Pair::with_config(json!({"updateActivityOnEnd": true}));
+    let monitoring = |state: &str| ContactSnapshot {
+        inbound: Some(false),
+        agent_connection_type: Some("monitoring".into()),
+        ..voice(state, Scenario::Single)
+    };
+    p.event(CONTACT_ID, ContactEventKind::Init, Some(monitoring("connecting")));
+    p.event(CONTACT_ID, ContactEventKind::Connecting, Some(monitoring("connecting")));
+    p.event(CONTACT_ID, ContactEventKind::Connected, Some(monitoring("connected")));
+    p.event(CONTACT_ID, ContactEventKind::Refresh, Some(monitoring("connected")));
+    p.advance(60_000);
+    p.event(CONTACT_ID, ContactEventKind::Ended, Some(monitoring("ended")));
+    p.event(CONTACT_ID, ContactEventKind::Destroyed, None);
+    p.advance(10_000);
+    assert_eq!(p.take(), Vec::<String>::new());
+}
