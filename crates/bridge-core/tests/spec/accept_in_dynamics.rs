@@ -58,3 +58,32 @@ fn item_02_a_failed_streams_accept_is_reported_to_the_agent() {
     let r = p.reports().into_iter().find(|r| r.code == "streams.failed").unwrap();
     assert!(r.agent_visible);
 }
+
+/// §3.2 and §3.6: the agent accepts the toast and the customer hangs up before `createSession` leaves (Dynamics
+/// still answering `canCreateSession`). The pop had started at the agent's Accept ("it does not wait for
+/// `accept()`"), and the notification is no longer open, so §3.6 does not apply: the agent gets the one session
+/// they accepted (the customer's record and the flow's activity, to call back or wrap up), and nothing more.
+#[test]
+fn accepted_then_abandoned_before_create_session_still_gets_one_session() {
+    let mut p = Pair::default_ready();
+    p.ring(CONTACT_ID, Scenario::Single);
+    p.accept_toast();
+    assert_eq!(p.bridge.contact_state(CONTACT_ID), Some("CheckingCapacity"));
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Missed,
+        Some(voice("missed", Scenario::Single)),
+    );
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Ended,
+        Some(voice("missed", Scenario::Single)),
+    );
+    p.can_create();
+    p.session_created("s1");
+    p.event(CONTACT_ID, ContactEventKind::Destroyed, None);
+    assert_eq!(p.all("createSession").len(), 1);
+    assert!(p.all("cancelEvent").is_empty());
+    assert_eq!(p.bridge.contact_count(), 0);
+    assert!(p.bridge.was_handled(CONTACT_ID), "a redelivery never pops it again");
+}

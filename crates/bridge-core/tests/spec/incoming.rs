@@ -198,3 +198,40 @@ fn a_barged_contact_in_streams_order_is_never_the_supervisors_to_pop_or_record()
     p.advance(10_000);
     assert_eq!(p.take(), Vec::<String>::new());
 }
+
+/// §3.1 and §3.4: a chat whose customer name and slugs arrive on a refresh after the first snapshot. The toast,
+/// raised at once, shows what was known; the session, created later, carries the late name (its title uses it),
+/// and the late slugs pop nothing a second time.
+#[test]
+fn a_chat_name_that_arrives_after_the_first_snapshot_names_the_session_and_pops_once() {
+    let mut p = Pair::default_ready();
+    let mut first = snapshot("chat", "connecting", Some(true), json!({}));
+    first.customer_name = None;
+    p.event(CONTACT_ID, ContactEventKind::Init, Some(first.clone()));
+    p.event(CONTACT_ID, ContactEventKind::Connecting, Some(first));
+    assert_eq!(params(&p.last("notifyEvent").3)["customerName"], json!(""));
+    let late = snapshot(
+        "chat",
+        "connecting",
+        None,
+        attrs(&[("ms_customer_name", "Maria Campbell"), ("LookupStatus", "NoMatch")]),
+    );
+    p.event(CONTACT_ID, ContactEventKind::Refresh, Some(late.clone()));
+    p.accept_toast();
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Connected,
+        Some(snapshot("chat", "connected", None, late.attributes.clone())),
+    );
+    p.can_create();
+    assert_eq!(
+        params(&p.last("createSession").3)["customerName"],
+        json!("Maria Campbell")
+    );
+    p.session_created("s1");
+    for _ in 0..3 {
+        p.event(CONTACT_ID, ContactEventKind::Refresh, Some(late.clone()));
+    }
+    assert_eq!(p.all("createSession").len(), 1);
+    assert_eq!(p.all("notifyEvent").len(), 1);
+}

@@ -76,3 +76,46 @@ fn a_dialled_call_without_its_initial_connection_yet_raises_no_toast() {
     p.event(CONTACT_ID, ContactEventKind::Connected, Some(connected));
     assert_eq!(p.take(), vec!["canCreateSession"], "it still pops on connect");
 }
+
+/// Outbound campaign contacts. A predictive or progressive campaign call reaches the agent after the customer
+/// answered: Streams calls it not inbound (its initial connection is `outbound`; `initiationMethod` `api`), so,
+/// like any outbound contact (§3.9), it gets no incoming toast and pops when it connects. An agent-first preview
+/// (`campaign_preview`), which Streams calls inbound (`initiationMethod !== 'outbound'`), is offered to the agent
+/// like a queued contact: one toast, and an Accept there pops it.
+#[test]
+fn campaign_contacts_toast_only_when_streams_calls_them_inbound_and_pop_once() {
+    let mut p = Pair::default_ready();
+    let campaign = |state: &str, inbound: bool, method: &str| {
+        let mut s = snapshot("voice", state, Some(inbound), seed_attributes(Scenario::Single));
+        s.initiation_method = Some(method.into());
+        s
+    };
+    p.event(
+        "dialled",
+        ContactEventKind::Init,
+        Some(campaign("connecting", false, "api")),
+    );
+    p.event(
+        "dialled",
+        ContactEventKind::Connecting,
+        Some(campaign("connecting", false, "api")),
+    );
+    assert!(p.all("notifyEvent").is_empty());
+    p.event(
+        "dialled",
+        ContactEventKind::Connected,
+        Some(campaign("connected", false, "api")),
+    );
+    assert_eq!(p.take(), vec!["canCreateSession"]);
+
+    let mut p = Pair::default_ready();
+    let preview = |state: &str| campaign(state, true, "campaign_preview");
+    p.event("preview", ContactEventKind::Init, Some(preview("connecting")));
+    p.event("preview", ContactEventKind::Connecting, Some(preview("connecting")));
+    assert_eq!(p.all("notifyEvent").len(), 1);
+    p.accept_toast();
+    p.event("preview", ContactEventKind::Connected, Some(preview("connected")));
+    p.can_create();
+    assert_eq!(p.all("createSession").len(), 1);
+    assert_eq!(p.all("notifyEvent").len(), 1);
+}

@@ -51,3 +51,30 @@ fn session_limit_cif_says_no() {
     assert_eq!(p.bridge.contact_state("c1"), Some("WaitingForCapacity"));
     assert!(p.reports().iter().any(|r| r.code == "session.limit" && r.agent_visible));
 }
+
+/// A session restored after a reload, closed while the page reloaded, counts until Dynamics' list says it is gone:
+/// a contact connected meanwhile, over the limit only through it, waits for that list and then pops.
+#[test]
+fn a_restored_session_dynamics_no_longer_lists_does_not_keep_a_new_contact_from_popping() {
+    let mut first = Pair::with_config(json!({"maxSessions": 1}));
+    connect(&mut first, "old");
+    first.can_create();
+    first.session_created("s-old");
+    let layer = ConfigLayer {
+        source: ConfigSource::CustomParams,
+        values: json!({"maxSessions": 1}).as_object().cloned().unwrap(),
+    };
+    let mut p = Pair::new(Config::resolve(&[layer]).0);
+    p.input(Input::Restore(first.stored()));
+    p.ready();
+    let listing = p.req("getAllSessions");
+    connect(&mut p, "new");
+    p.resolve(listing, json!([]));
+    p.can_create();
+    assert_eq!(
+        p.all("createSession").len(),
+        1,
+        "the new contact never popped: {:?}",
+        p.take()
+    );
+}
