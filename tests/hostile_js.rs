@@ -39,6 +39,18 @@ export function reviewThrown(kind) { return thrown(kind); }
 export function reviewMakeHostile(obj) {
   Object.defineProperty(obj, 'Bad', { enumerable: true, get() { throw new Error('getter threw'); } });
 }
+export function reviewMakeNameUnreadable(attrs) {
+  const entry = attrs.ms_customer_name;
+  Object.defineProperty(entry, 'value', { enumerable: true, get() { throw new Error('getter threw'); } });
+}
+export function reviewAddProtoAttribute(attrs) {
+  Object.defineProperty(attrs, '__proto__', {
+    enumerable: true,
+    value: { name: '__proto__', value: 'x' },
+    writable: true,
+    configurable: true,
+  });
+}
 export function reviewNullProtoKeyMap() {
   return new Map([['message', 'Timeout occurred as no response was received from listener window'], [Object.create(null), 1]]);
 }
@@ -74,6 +86,8 @@ extern "C" {
     fn reviewThrowOnce(method: &str, kind: &str);
     fn reviewThrown(kind: &str) -> JsValue;
     fn reviewMakeHostile(obj: &JsValue);
+    fn reviewMakeNameUnreadable(attrs: &JsValue);
+    fn reviewAddProtoAttribute(attrs: &JsValue);
     fn reviewNullProtoKeyMap() -> JsValue;
     fn reviewThrowingGetterObject() -> JsValue;
     fn reviewCaptureHandlers();
@@ -258,4 +272,42 @@ fn a_dom_exception_keeps_its_name_and_message() {
             .is_some_and(|m| !m.is_empty()),
         "{json}"
     );
+}
+
+/// A customer name whose getter throws is never shown as the marker text: the attributes count as unreadable
+/// for that read (reported, naming the contact and the getter), and the toast and session carry no name.
+#[wasm_bindgen_test]
+async fn an_attribute_value_that_cannot_be_read_is_not_taken_for_a_name() {
+    let _shell = ready_shell("hostile-name").await;
+    console_errors_taken();
+    let data = voice_contact("c-noname", "SingleMatch");
+    let attrs = js_sys::Reflect::get(&data, &"attributes".into()).expect("attributes");
+    reviewMakeNameUnreadable(&attrs);
+    assert!(fakeConnectAddContact(&data));
+    fakeConnectFire("c-noname", "connecting");
+    settle().await;
+    let calls = fakeCifCalls();
+    assert!(!calls.contains("[unreadable]"), "CIF calls: {calls}");
+    assert_eq!(notify_count(), 1, "calls: {:?}", cif_methods());
+    let errors = console_errors_taken();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("c-noname") && e.contains("getAttributes()")),
+        "console errors: {errors:?}"
+    );
+}
+
+/// An entry named `__proto__` is an entry like any other, not a prototype to set.
+#[wasm_bindgen_test]
+fn an_entry_named_proto_is_kept() {
+    let attrs = js(r#"{"ms_customer_name": {"name": "ms_customer_name", "value": "Jane"}}"#);
+    reviewAddProtoAttribute(&attrs);
+    let v = convert::to_json(&attrs);
+    assert_eq!(v["__proto__"]["value"], "x", "to_json gave {v}");
+    assert_eq!(v["ms_customer_name"]["value"], "Jane", "to_json gave {v}");
+    let map = js_sys::Map::new();
+    map.set(&"__proto__".into(), &"y".into());
+    let v = convert::to_json(&map);
+    assert_eq!(v["__proto__"], "y", "to_json gave {v}");
 }

@@ -42,6 +42,12 @@ const wellFormedStrings = (_key, v) => (typeof v === 'string' ? wellFormed(v) : 
 const MAX_NODES = 50000;
 const UNREADABLE = '[unreadable]';
 
+// `out[key] = value` as an own property whatever the key: an assignment to `__proto__` would set the prototype
+// and lose the entry (a flow may name an attribute anything).
+function put(out, key, value) {
+  Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 export function plain(v, depth, seen, limits = NO_LIMITS, budget = { nodes: MAX_NODES }) {
   if (v === undefined || v === null) return null;
   switch (typeof v) {
@@ -69,11 +75,17 @@ export function plain(v, depth, seen, limits = NO_LIMITS, budget = { nodes: MAX_
   }
   if (seen.has(v)) return '[cycle]';
   seen.add(v);
+  // Every part that cannot be read becomes UNREADABLE and is counted in the budget: the marker is text, so a
+  // caller that must not take it for a value (an attribute) asks `budget.unreadable`.
+  const unreadable = () => {
+    budget.unreadable = true;
+    return UNREADABLE;
+  };
   const inner = (x) => {
     try {
       return plain(x, depth + 1, seen, limits, budget);
     } catch (_) {
-      return UNREADABLE;
+      return unreadable();
     }
   };
   // A field read and made text, or UNREADABLE when reading it or `String()` of it throws.
@@ -82,7 +94,7 @@ export function plain(v, depth, seen, limits = NO_LIMITS, budget = { nodes: MAX_
       const x = v[k];
       return wellFormed(cut(typeof x === 'string' ? x : String(x), limits.chars));
     } catch (_) {
-      return UNREADABLE;
+      return unreadable();
     }
   };
   // Each entry costs the walk's budget too: one object may hold thousands of references to another.
@@ -112,9 +124,9 @@ export function plain(v, depth, seen, limits = NO_LIMITS, budget = { nodes: MAX_
         try {
           k = wellFormed(typeof key === 'string' ? key : String(key));
         } catch (_) {
-          k = UNREADABLE;
+          k = unreadable();
         }
-        if (k !== UNREADABLE || !(k in out)) out[k] = inner(value);
+        if (k !== UNREADABLE || !Object.hasOwn(out, k)) put(out, k, inner(value));
       }
       return out;
     }
@@ -137,7 +149,7 @@ export function plain(v, depth, seen, limits = NO_LIMITS, budget = { nodes: MAX_
         try {
           x = inner(v[i]);
         } catch (_) {
-          x = UNREADABLE;
+          x = unreadable();
         }
         out.push(x ?? null);
       }
@@ -152,7 +164,7 @@ export function plain(v, depth, seen, limits = NO_LIMITS, budget = { nodes: MAX_
       try {
         json = v.toJSON();
       } catch (_) {
-        return UNREADABLE;
+        return unreadable();
       }
       return inner(json);
     }
@@ -168,9 +180,9 @@ export function plain(v, depth, seen, limits = NO_LIMITS, budget = { nodes: MAX_
         if (raw === undefined) continue;
         value = inner(raw);
       } catch (_) {
-        value = UNREADABLE;
+        value = unreadable();
       }
-      if (value !== undefined) out[wellFormed(key)] = value;
+      if (value !== undefined) put(out, wellFormed(key), value);
     }
     return out;
   } finally {
@@ -325,9 +337,15 @@ function readContactGetters(contact, reading, knownState, knownHash) {
   // reported, like a getter that threw; `undefined` then.
   // `cut` is told whether the walk's limits left part of the map out.
   const copied = (value, name, expected, cut = () => {}) => {
-    const budget = { nodes: MAX_NODES, cut: false };
+    const budget = { nodes: MAX_NODES, cut: false, unreadable: false };
     try {
       const text = JSON.stringify(plain(value, 0, new Set(), ATTRIBUTE_LIMITS, budget)) ?? 'null';
+      if (budget.unreadable) {
+        // Not sent with '[unreadable]' standing in for a value (the slugs would take it for the customer's
+        // name): the map counts as unreadable this time, like a getter that threw.
+        fail(name, expected, 'a map with an entry that could not be read (a getter threw)');
+        return undefined;
+      }
       if (budget.cut) cut();
       return text;
     } catch (e) {
