@@ -64,7 +64,8 @@ pub async fn from_file(url: &str) -> Result<Option<ConfigLayer>, StartupError> {
         // S3 answers 403 for a missing object when the reader may not list the bucket: the file may not exist,
         // but a denied one must not open the allow-lists either.
         return Err(refused(
-            "HTTP status 403 (a host that answers 403 for a missing file, such as S3 without list permission,              needs a config.json: `{}` at least)"
+            "HTTP status 403 (a host that answers 403 for a missing file, such as S3 without list permission, \
+             needs a config.json: `{}` at least)"
                 .into(),
         ));
     }

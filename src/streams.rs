@@ -316,15 +316,18 @@ pub fn read_changes(
 /// presence rules see one kind of name. `getAvailabilityState().state` is the agent's own choice only
 /// (`Available` during a call) and is read only from a Streams without `getState()`.
 pub fn agent_event(payload: &JsValue, fallback: Option<&Agent>) -> Option<AgentEvent> {
-    let agent = Reflect::get(payload, &"agent".into())
-        .ok()
+    // `Reflect.get` throws on a non-object (the start-up read passes `undefined`): asked of objects only.
+    let field = |key: &str| {
+        payload
+            .is_object()
+            .then(|| Reflect::get(payload, &key.into()).ok())
+            .flatten()
+    };
+    let agent = field("agent")
         .filter(|a| a.is_object())
         .map(JsCast::unchecked_into::<Agent>)
         .or_else(|| fallback.cloned())?;
-    if let Some(state_name) = Reflect::get(payload, &"newState".into())
-        .ok()
-        .and_then(|v| v.as_string())
-    {
+    if let Some(state_name) = field("newState").and_then(|v| v.as_string()) {
         // The type comes only with getState(); the core uses it for the trace alone.
         return Some(AgentEvent {
             state_name,
