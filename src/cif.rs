@@ -10,7 +10,6 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 
 use crate::console;
 use crate::convert::{js_text, to_js, to_json};
@@ -88,12 +87,14 @@ pub fn invoke(call: &CifCall, correlation_id: &str) -> Result<Promise, CifOutcom
     }
 }
 
-/// Awaits a CIF promise and copies its value or rejection reason, unjudged.
-pub async fn settle(promise: Promise) -> CifOutcome {
-    match JsFuture::from(promise).await {
-        Ok(value) => CifOutcome::Resolved(to_json(&value)),
-        Err(reason) => CifOutcome::Rejected(to_json(&reason)),
-    }
+/// A CIF promise's value, copied unjudged (a JSON string stays a string: the core reads it).
+pub fn resolved(value: &JsValue) -> CifOutcome {
+    CifOutcome::Resolved(to_json(value))
+}
+
+/// A CIF promise's rejection reason, copied unjudged (a `Map` keeps its entries, an `Error` its message).
+pub fn rejected(reason: &JsValue) -> CifOutcome {
+    CifOutcome::Rejected(to_json(reason))
 }
 
 /// One `addHandler` registration; dropping it calls `removeHandler` with the identical function.

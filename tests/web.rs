@@ -504,18 +504,26 @@ fn connections_are_read_again_on_a_state_change_until_a_read_got_them() {
 
 // ---- CIF results are copied, not judged -------------------------------------------------------------------
 
+/// A CIF promise settled as the driver's bound callbacks settle it (`cif::resolved` / `cif::rejected`).
+async fn settle_cif(promise: js_sys::Promise) -> CifOutcome {
+    match wasm_bindgen_futures::JsFuture::from(promise).await {
+        Ok(value) => cif::resolved(&value),
+        Err(reason) => cif::rejected(&reason),
+    }
+}
+
 #[wasm_bindgen_test]
 async fn resolved_json_strings_stay_strings_and_objects_stay_objects() {
-    let s = cif::settle(js_sys::Promise::resolve(&text("{\"actionName\":\"Accept\"}"))).await;
+    let s = settle_cif(js_sys::Promise::resolve(&text("{\"actionName\":\"Accept\"}"))).await;
     assert_eq!(
         s,
         CifOutcome::Resolved(Value::String("{\"actionName\":\"Accept\"}".into()))
     );
-    let o = cif::settle(js_sys::Promise::resolve(&js("{\"actionName\":\"Accept\"}"))).await;
+    let o = settle_cif(js_sys::Promise::resolve(&js("{\"actionName\":\"Accept\"}"))).await;
     assert_eq!(o, CifOutcome::Resolved(json!({"actionName": "Accept"})));
-    let r = cif::settle(js_sys::Promise::reject(&js("{\"message\":\"RejectAfterClientError\"}"))).await;
+    let r = settle_cif(js_sys::Promise::reject(&js("{\"message\":\"RejectAfterClientError\"}"))).await;
     assert_eq!(r, CifOutcome::Rejected(json!({"message": "RejectAfterClientError"})));
-    let u = cif::settle(js_sys::Promise::resolve(&JsValue::UNDEFINED)).await;
+    let u = settle_cif(js_sys::Promise::resolve(&JsValue::UNDEFINED)).await;
     assert_eq!(u, CifOutcome::Resolved(Value::Null));
     assert_eq!(convert::to_json(&JsValue::from_f64(3.0)), json!(3));
 }
@@ -523,7 +531,7 @@ async fn resolved_json_strings_stay_strings_and_objects_stay_objects() {
 #[wasm_bindgen_test]
 async fn rejections_and_results_in_every_js_shape_reach_the_core_faithfully() {
     // CIF's own time limit arrives as a Map: JSON.stringify alone made it `{}`.
-    let r = cif::settle(js_sys::Promise::reject(&fakeCifShape("time-limit-map"))).await;
+    let r = settle_cif(js_sys::Promise::reject(&fakeCifShape("time-limit-map"))).await;
     assert_eq!(
         r,
         CifOutcome::Rejected(json!({
@@ -531,7 +539,7 @@ async fn rejections_and_results_in_every_js_shape_reach_the_core_faithfully() {
             "msdyn_name": "CreateSession"
         }))
     );
-    let e = cif::settle(js_sys::Promise::reject(&fakeCifShape("error"))).await;
+    let e = settle_cif(js_sys::Promise::reject(&fakeCifShape("error"))).await;
     assert_eq!(
         e,
         CifOutcome::Rejected(json!({"name": "Error", "message": "RejectAfterClientError", "msdyn_name": "CreateTab"}))

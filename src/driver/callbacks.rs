@@ -8,13 +8,14 @@
 
 use std::rc::Weak;
 
-use bridge_core::{CcpEvent, CifOutcome, ContactEventKind, Input, RequestId, StartupInput, StreamsReply};
+use bridge_core::{CcpEvent, ContactEventKind, Input, RequestId, StartupInput, StreamsReply};
 use js_sys::{Function, Promise};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::Inner;
-use crate::convert::{js_text, to_json};
+use crate::cif;
+use crate::convert::js_text;
 use crate::streams::{self, PER_CONTACT_KINDS};
 
 /// A one-argument JS callback owned by Rust.
@@ -87,10 +88,10 @@ impl Callbacks {
                 }))
             }),
             cif_resolved: settling(weak, |inner, request, value| {
-                inner.on_cif_settled(request, CifOutcome::Resolved(to_json(&value)))
+                inner.on_cif_settled(request, cif::resolved(&value))
             }),
             cif_rejected: settling(weak, |inner, request, reason| {
-                inner.on_cif_settled(request, CifOutcome::Rejected(to_json(&reason)))
+                inner.on_cif_settled(request, cif::rejected(&reason))
             }),
             ccp_events: CcpEvent::ALL
                 .into_iter()
