@@ -83,9 +83,9 @@ pub fn tear_down(container: &Element) {
     }
 }
 
-/// Whether the browser refused Streams' login pop-up: `connect.core.loginWindow` is `null` (never set is
-/// `undefined`, e.g. another tab holds the pop-up).
-pub fn login_window_blocked() -> bool {
+/// Whether `connect.core.loginWindow` is `null`: what `window.open` gave for a refused pop-up, and what Streams
+/// leaves after closing one itself (never set is `undefined`). The core tells the two apart.
+pub fn login_window_is_null() -> bool {
     streams_global("connect")
         .and_then(|c| property(&c, "core"))
         .and_then(|core| property(&core, "loginWindow"))

@@ -45,8 +45,11 @@ impl Inner {
                 ccp::tear_down(self.page.ccp_container());
                 self.release_streams();
             }
+            StartupCall::NoteLoginWindow => self.defer(Input::Startup(StartupInput::LoginWindowNoted {
+                null: ccp::login_window_is_null(),
+            })),
             StartupCall::CheckLoginWindow => self.defer(Input::Startup(StartupInput::LoginWindow {
-                blocked: ccp::login_window_blocked(),
+                null: ccp::login_window_is_null(),
             })),
         }
     }

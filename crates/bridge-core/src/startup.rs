@@ -76,11 +76,17 @@ pub enum StartupInput {
     Ccp(CcpEvent),
     /// The agent pressed the CCP's Retry button.
     RetryClicked,
-    /// The shell looked at Streams' login pop-up (after [`StartupCall::CheckLoginWindow`]): `blocked` when
-    /// `connect.core.loginWindow` is `null` (`window.open` gave no window).
+    /// The shell looked at Streams' login pop-up as the sign-in failed ([`StartupCall::NoteLoginWindow`]).
+    LoginWindowNoted {
+        /// Whether `connect.core.loginWindow` was `null` then.
+        null: bool,
+    },
+    /// The shell looked at Streams' login pop-up once Streams had time to open it
+    /// ([`StartupCall::CheckLoginWindow`]).
     LoginWindow {
-        /// Whether the browser refused the pop-up.
-        blocked: bool,
+        /// Whether `connect.core.loginWindow` is `null`: `window.open` gave no window, or (when it was already
+        /// `null` as the sign-in failed) Streams closed an earlier pop-up and has not opened one since.
+        null: bool,
     },
 }
 
@@ -134,6 +140,10 @@ pub enum StartupCall {
     /// next `initCCP` is a no-op), and drop every Streams subscription. The core keeps its contacts; the new CCP's
     /// first snapshot delivers the live ones again.
     RestartCcp,
+    /// Note what Streams' login pop-up field holds as a sign-in fails, and answer with
+    /// [`StartupInput::LoginWindowNoted`]: Streams leaves it `null` after closing a pop-up itself, so only a `null`
+    /// written after the failure means the browser refused a new one.
+    NoteLoginWindow,
     /// Look whether Streams' login pop-up opened and answer with [`StartupInput::LoginWindow`].
     CheckLoginWindow,
 }

@@ -94,6 +94,9 @@ pub(super) struct Startup {
     /// A Retry restarted Streams with contacts held: once the new CCP answers, those it does not deliver again
     /// within `restoredContactGraceMs` are released.
     grace_after_ccp_answers: bool,
+    /// Whether Streams' login pop-up field was `null` as the last sign-in failure came (`None` until the shell
+    /// said): a `null` then is an old pop-up's, not a refusal.
+    login_window_null_at_failure: Option<bool>,
 }
 
 impl Default for Startup {
@@ -101,6 +104,7 @@ impl Default for Startup {
         Startup {
             failed_over: false,
             grace_after_ccp_answers: false,
+            login_window_null_at_failure: None,
             begun: false,
             layers: Vec::new(),
             cif_expected: false,
@@ -154,7 +158,11 @@ impl Bridge {
             }
             StartupInput::Ccp(event) => self.on_ccp_event(event),
             StartupInput::RetryClicked => self.retry_ccp(),
-            StartupInput::LoginWindow { blocked } => {
+            StartupInput::LoginWindowNoted { null } => self.startup.login_window_null_at_failure = Some(null),
+            StartupInput::LoginWindow { null } => {
+                // Already `null` as the sign-in failed: a pop-up Streams closed itself (after an earlier sign-in,
+                // or while another tab holds the new one), which says nothing of a refusal now.
+                let blocked = null && self.startup.login_window_null_at_failure != Some(true);
                 if blocked && matches!(self.startup.ccp, CcpStatus::Failed(_)) {
                     self.ccp_failed(&CcpFailure::LoginPopupBlocked);
                 }
@@ -621,7 +629,10 @@ impl Bridge {
         };
         self.ccp_failed(&failure);
         if matches!(failure, CcpFailure::AuthFail | CcpFailure::Terminated) && self.config.login_popup {
-            // Streams opens the login pop-up `ccpAckTimeout` (3 s) after a sign-in failure.
+            // Streams opens the login pop-up `ccpAckTimeout` (3 s) after a sign-in failure; what its field holds
+            // now is what that opening is compared with.
+            self.startup.login_window_null_at_failure = None;
+            self.commands.push_back(Command::Startup(StartupCall::NoteLoginWindow));
             self.timers
                 .insert(self.now.plus(LOGIN_POPUP_CHECK_MS), TimerKey::LoginPopupCheck);
         }

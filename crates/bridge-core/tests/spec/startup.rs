@@ -700,7 +700,7 @@ fn the_login_pop_up_is_checked_after_a_sign_in_failure_while_the_ccp_is_still_fa
     assert!(!startup_calls(&p).contains(&StartupCall::CheckLoginWindow));
     p.advance(1);
     assert!(startup_calls(&p).contains(&StartupCall::CheckLoginWindow));
-    fact(&mut p, StartupInput::LoginWindow { blocked: true });
+    fact(&mut p, StartupInput::LoginWindow { null: true });
     assert_eq!(shown(&p).1, CcpStatus::Failed(CcpFailure::LoginPopupBlocked.message()));
 
     // Signed in meanwhile: no look, and a late "blocked" changes nothing.
@@ -709,7 +709,7 @@ fn the_login_pop_up_is_checked_after_a_sign_in_failure_while_the_ccp_is_still_fa
     fact(&mut q, StartupInput::Ccp(CcpEvent::Initialized));
     q.advance(10_000);
     assert!(!startup_calls(&q).contains(&StartupCall::CheckLoginWindow));
-    fact(&mut q, StartupInput::LoginWindow { blocked: true });
+    fact(&mut q, StartupInput::LoginWindow { null: true });
     assert_eq!(shown(&q).1, CcpStatus::Ready);
 
     // Access denied is not a sign-in failure; with loginPopup off nothing is looked at either.
@@ -718,6 +718,29 @@ fn the_login_pop_up_is_checked_after_a_sign_in_failure_while_the_ccp_is_still_fa
     fact(&mut r, StartupInput::Ccp(CcpEvent::AccessDenied));
     r.advance(10_000);
     assert!(!startup_calls(&r).contains(&StartupCall::CheckLoginWindow));
+}
+
+/// Streams leaves `connect.core.loginWindow` `null` after closing a pop-up itself (auto-close after an earlier
+/// sign-in), and a tab whose pop-up another tab holds never writes it again: only a `null` written after the
+/// failure is a refused pop-up.
+#[test]
+fn a_login_pop_up_field_already_null_as_the_sign_in_fails_is_not_a_refused_pop_up() {
+    for (null_at_failure, blocked) in [(true, false), (false, true)] {
+        let mut p = ccp_started(json!({"ccpUrl": CCP}));
+        fact(&mut p, StartupInput::Ccp(CcpEvent::Terminated));
+        assert!(startup_calls(&p).contains(&StartupCall::NoteLoginWindow));
+        let failed = shown(&p).1;
+        fact(&mut p, StartupInput::LoginWindowNoted { null: null_at_failure });
+        p.advance(5_500);
+        assert!(startup_calls(&p).contains(&StartupCall::CheckLoginWindow));
+        fact(&mut p, StartupInput::LoginWindow { null: true });
+        let expected = if blocked {
+            CcpStatus::Failed(CcpFailure::LoginPopupBlocked.message())
+        } else {
+            failed
+        };
+        assert_eq!(shown(&p).1, expected, "null at the failure: {null_at_failure}");
+    }
 }
 
 #[test]
