@@ -18,7 +18,7 @@ use crate::ids::{ContactId, RequestId};
 use crate::input::{ContactEventKind, ContactSnapshot};
 use crate::persist::TabKind;
 use crate::redact::Redacted;
-use crate::slug::{LogicalName, LookupStatus, SlugData, SlugError, TemplateName};
+use crate::slug::{LogicalName, LookupStatus, SlugData, SlugError, SlugField, TemplateName};
 use crate::text;
 use crate::time::Millis;
 
@@ -459,6 +459,18 @@ impl Contact {
         let mut m = self
             .slugs
             .template_parameters(&config.attribute_names, withhold_customer_ids);
+        // The session template's anchor tab reads the customer record from `ms_customer_entity_name` and
+        // `ms_contact_id`: when the pop names the record, they carry the one a customer tab would open (`ms_id`
+        // when the flow gave no `ms_contact_id`, `contact` when it named no entity), never an empty anchor.
+        if !withhold_customer_ids && self.names_customer_record() {
+            let names = &config.attribute_names;
+            if let Some(id) = self.slugs.customer_id() {
+                m.entry(names.get(SlugField::ContactId))
+                    .or_insert_with(|| Value::String(id.as_str().to_owned()));
+            }
+            m.entry(names.get(SlugField::CustomerEntityName))
+                .or_insert_with(|| Value::String(self.customer_entity().as_str().to_owned()));
+        }
         let name = self
             .slugs
             .customer_name
@@ -487,6 +499,14 @@ impl Contact {
             m.insert("emailSubject".into(), text(&self.email_subject));
         }
         m
+    }
+
+    /// The entity of the matched customer's record: `ms_customer_entity_name`, else `contact`.
+    pub fn customer_entity(&self) -> LogicalName {
+        self.slugs
+            .customer_entity_name
+            .clone()
+            .unwrap_or_else(|| LogicalName::known("contact"))
     }
 
     /// The notification template: the flow's `ms_notify_template`, else the channel default.

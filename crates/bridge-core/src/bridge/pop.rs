@@ -760,14 +760,7 @@ impl Bridge {
                 let entity = c.activity_entity()?;
                 Some(record_tab(&entity, c.slugs.activity_record_id()?, false))
             }
-            TabKind::Customer => {
-                let entity = c
-                    .slugs
-                    .customer_entity_name
-                    .clone()
-                    .unwrap_or_else(|| LogicalName::known("contact"));
-                Some(record_tab(&entity, c.slugs.customer_id()?, true))
-            }
+            TabKind::Customer => Some(record_tab(&c.customer_entity(), c.slugs.customer_id()?, true)),
             TabKind::Search => {
                 let (entity, search_text) = c.search()?;
                 Some(match &self.config.search_tab_template {

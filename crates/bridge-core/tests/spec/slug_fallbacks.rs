@@ -224,3 +224,55 @@ fn a_calls_activity_without_its_entity_name_is_opened_and_updated_as_a_phonecall
     };
     assert_eq!((entity_name.as_str(), id.as_str()), ("phonecall", ACTIVITY_ID));
 }
+
+/// §3.4 with the default `customerRecordTab` (`anchor`): the single match's record is shown by the session
+/// template's anchor tab, which reads it from `{ms_customer_entity_name}` and `{ms_contact_id}` (README, section
+/// 3). A flow that names its customer by `ms_id` alone (an account match: §2 reads `ms_contact_id`, else `ms_id`),
+/// or names no entity, still gets that record in the anchor tab — the same one a customer tab would open — and
+/// not an empty anchor (a blank create form) with neither a record tab nor a search beside it.
+#[test]
+fn the_anchor_tab_is_handed_the_customer_record_the_pop_names() {
+    for (attributes, entity) in [
+        (
+            attrs(&[
+                ("LookupStatus", "SingleMatch"),
+                ("ms_customer_entity_name", "account"),
+                ("ms_id", &format!("{{{}}}", CUSTOMER_ID.to_uppercase())),
+            ]),
+            "account",
+        ),
+        (
+            attrs(&[("LookupStatus", "SingleMatch"), ("ms_contact_id", CUSTOMER_ID)]),
+            "contact",
+        ),
+    ] {
+        let mut p = Pair::default_ready();
+        p.event(
+            CONTACT_ID,
+            ContactEventKind::Connected,
+            Some(snapshot("voice", "connected", Some(true), attributes)),
+        );
+        p.can_create();
+        let (_, _, _, call) = p.last("createSession");
+        let handed = params(&call);
+        assert_eq!(
+            (handed.get("ms_customer_entity_name"), handed.get("ms_contact_id")),
+            (Some(&json!(entity)), Some(&json!(CUSTOMER_ID))),
+            "the anchor tab's slugs: {handed:?}"
+        );
+    }
+    // The same record as `customerRecordTab: tab` opens.
+    let calls = pop_on(
+        "voice",
+        attrs(&[
+            ("LookupStatus", "SingleMatch"),
+            ("ms_customer_entity_name", "account"),
+            ("ms_id", CUSTOMER_ID),
+        ]),
+        json!({"customerRecordTab": "tab"}),
+    );
+    assert_eq!(
+        calls,
+        vec![format!("createTab extn_entity_record account {CUSTOMER_ID}")]
+    );
+}
