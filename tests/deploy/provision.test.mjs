@@ -380,9 +380,9 @@ test('--dry-run --offline contacts nothing and needs no sign-in', async () => {
   assert.deepEqual(calls, []);
   assert.match(r.err, /sign-in: none/);
   const posts = r.out.match(/^POST \S+\/api\/data\/v9\.2\/[a-z_]+ /gm);
-  // 3 tabs + 6 parameters + 4 notification templates + 12 fields + 4 sessions + 1 provider
-  assert.equal(posts.length, 3 + 6 + 4 + 12 + 4 + 1);
-  assert.equal((r.out.match(/\/\$ref {3}\(not sent/g) || []).length, 12, 'one link per notification field');
+  // 3 tabs + 6 parameters + 4 notification templates + 13 fields + 4 sessions + 1 provider
+  assert.equal(posts.length, 3 + 6 + 4 + 13 + 4 + 1);
+  assert.equal((r.out.match(/\/\$ref {3}\(not sent/g) || []).length, 13, 'one link per notification field');
   assert.match(r.out, /^GET \S+msdyn_uniquename eq 'extn_voice_notification' {3}\(not sent: --offline\)$/m);
 });
 

@@ -145,7 +145,8 @@ pub enum CifCall {
     RenderSearchPage {
         /// Entity logical name to search.
         entity_name: String,
-        /// The search text, already escaped.
+        /// The search text as the flow or the number gave it (cleaned, capped): `renderSearchPage` takes text, not
+        /// an OData query, so nothing is escaped.
         search_string: String,
     },
     /// `searchAndOpenRecords(entityName, query, searchOnly)`.
