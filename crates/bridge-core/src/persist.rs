@@ -186,6 +186,7 @@ impl Persisted {
                     };
                     out.contacts.insert(id, read_contact(entry));
                 }
+                doubt_shared_sessions(&mut out.contacts, &mut problems);
             }
             if let Some(others) = v.get("otherSessions").and_then(Value::as_array) {
                 out.other_sessions = others
@@ -249,6 +250,34 @@ fn read_slot(raw: &str, slot: &str, problems: &mut Vec<String>) -> Option<Value>
         return None;
     }
     Some(v)
+}
+
+/// A session stored for more than one contact belongs to one of them at most, and which one only Dynamics
+/// can say: none keeps it (nor its tabs, which would open in another contact's session). Each is read as a
+/// `createSession` in flight instead, so the reloaded page asks Dynamics before anything is created or opened.
+fn doubt_shared_sessions(contacts: &mut VecMap<ContactId, PersistedContact>, problems: &mut Vec<String>) {
+    let mut seen: VecSet<&str> = VecSet::new();
+    let mut shared: VecSet<String> = VecSet::new();
+    for c in contacts.values() {
+        if let Some(sid) = c.session_id.as_deref() {
+            if !seen.insert(sid) {
+                shared.insert(sid.to_owned());
+            }
+        }
+    }
+    for sid in shared.iter() {
+        problems.push(format!(
+            "stored session {} is named for several contacts: Dynamics is asked whose it is",
+            crate::text::excerpt(sid)
+        ));
+    }
+    for c in contacts.values_mut() {
+        if c.session_id.as_ref().is_some_and(|sid| shared.contains(sid)) {
+            c.session_id = None;
+            c.tabs = VecSet::new();
+            c.creating = true;
+        }
+    }
 }
 
 fn read_contact(entry: &Value) -> PersistedContact {

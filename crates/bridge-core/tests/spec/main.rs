@@ -39,6 +39,7 @@ mod slug_fallbacks;
 mod source_of_truth;
 mod startup;
 mod storage_lost;
+mod stored_slots;
 mod tables_drain;
 mod tabs;
 mod tabs_unfinished_pops;
