@@ -326,6 +326,7 @@ impl Bridge {
         if let Some((sid, facts)) = self.dynamics_owners.remove(id) {
             // A session Dynamics already holds for this contact (created before a reload): never a second one.
             self.sessions.insert(sid.clone(), Some(id.clone()));
+            self.released_sessions.remove(&sid);
             self.transition(id, PopState::AwaitingCif);
             self.adopt_session(id, sid, &facts);
             return self.contacts.get(id).map_or(PopState::Abandoned, |c| c.state.clone());

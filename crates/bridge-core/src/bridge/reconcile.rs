@@ -253,6 +253,8 @@ impl Bridge {
         let owner = facts.contact_id.as_deref().and_then(ContactId::parse);
         match owner {
             Some(id) => self.attribute_session(&id, &sid, facts),
+            // A released contact's (stored so): nobody's, never a candidate for a contact in doubt.
+            None if self.released_sessions.contains(&sid) => {}
             None => {
                 self.trace(
                     None,
@@ -287,6 +289,11 @@ impl Bridge {
                 ),
                 false,
             );
+            self.finish_reconcile_if_answered();
+            return;
+        }
+        if self.released_sessions.contains(session_id) {
+            // Stored as a released contact's: it stays that, counted, owned by nobody.
             self.finish_reconcile_if_answered();
             return;
         }
@@ -351,6 +358,9 @@ impl Bridge {
         self.adopt_session(id, sid.to_owned(), &facts);
         // Owned only if it is the contact's session now (a second one stays counted, owned by nobody).
         let owner = (self.session_of(id.as_str()) == Some(sid)).then(|| id.clone());
+        if owner.is_some() {
+            self.released_sessions.remove(sid);
+        }
         self.sessions.insert(sid.to_owned(), owner);
     }
 

@@ -34,8 +34,10 @@ impl Bridge {
             ),
         );
         for sid in persisted.other_sessions {
-            // Counted, and not asked about again: Dynamics' list drops it if it closed meanwhile.
+            // Counted at once, never taken for a contact in doubt, and asked about like the contacts' sessions:
+            // the handled chunk that remembered its contact may not have been written, and Dynamics names it.
             self.sessions.get_or_insert_with(sid.clone(), || None);
+            self.unverified_sessions.insert(sid.clone());
             self.released_sessions.insert(sid);
         }
         // Storage is read before Custom Parameters arrive, and they may set a larger memory than the page's own

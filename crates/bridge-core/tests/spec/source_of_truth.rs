@@ -469,7 +469,9 @@ fn a_released_contacts_session_is_never_taken_for_the_contact_in_doubt_after_a_r
     p.ready();
     let r = p.req("getAllSessions");
     p.resolve(r, json!(["sA"]));
-    assert!(p.all("getSession").is_empty(), "sA is known: nobody's");
+    // Asked about (its contact's handled chunk may not have been written), and named by no contact here.
+    let g = p.req("getSession");
+    p.resolve(g, json!({"sessionId": "sA", "context": {}}));
     assert_ne!(p.bridge.session_of(CONTACT_ID), Some("sA"));
     // Dynamics never made the contact's session: after sessionOrphanMs it is opened once more.
     p.advance(40_000);
