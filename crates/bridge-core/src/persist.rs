@@ -103,6 +103,10 @@ pub struct Persisted {
     /// Open sessions that belong to no live contact (a released contact's, kept for wrap-up, or another
     /// provider's): counted again after a reload and never taken for a contact whose session is in doubt.
     pub other_sessions: Vec<String>,
+    /// The nonce of the page load that wrote the contacts slot. A duplicated browser tab starts with a copy of
+    /// the original's storage: hearing this nonce from a live page on the tabs' channel tells the copy that what
+    /// it restored is that page's, not its own.
+    pub page: Option<String>,
 }
 
 /// Most sessions of no live contact stored (CIF allows 10 sessions in all).
@@ -116,6 +120,8 @@ struct ContactsSlot<'a> {
     contacts: &'a [(&'a ContactId, &'a PersistedContact)],
     #[serde(rename = "otherSessions", skip_serializing_if = "<[_]>::is_empty")]
     other_sessions: &'a [&'a str],
+    #[serde(skip_serializing_if = "str::is_empty")]
+    page: &'a str,
 }
 
 /// The highest sequence number of a released contact read back (JavaScript's largest safe integer): numbers
@@ -134,13 +140,14 @@ fn as_map<S: serde::Serializer>(entries: &&[(&ContactId, &PersistedContact)], s:
     s.collect_map(entries.iter().map(|(id, c)| (id.as_str(), c)))
 }
 
-/// The contacts slot's text.
-pub fn contacts_text(contacts: &[(&ContactId, &PersistedContact)], other_sessions: &[&str]) -> String {
+/// The contacts slot's text, written by the page load whose nonce is `page`.
+pub fn contacts_text(contacts: &[(&ContactId, &PersistedContact)], other_sessions: &[&str], page: &str) -> String {
     // Serialising plain strings, bools and sequences cannot fail; an empty text would only be read as nothing.
     let slot = ContactsSlot {
         v: VERSION,
         contacts,
         other_sessions,
+        page,
     };
     serde_json::to_string(&slot).unwrap_or_default()
 }
@@ -163,7 +170,7 @@ impl Persisted {
         let others: Vec<&str> = self.other_sessions.iter().map(String::as_str).collect();
         let first = self.handled.first().map_or(0, |(seq, _)| *seq);
         (
-            contacts_text(&contacts, &others),
+            contacts_text(&contacts, &others, self.page.as_deref().unwrap_or_default()),
             handled_text(first, self.handled.iter().map(|(_, id)| id)),
         )
     }
@@ -198,6 +205,12 @@ impl Persisted {
                     .map(str::to_owned)
                     .collect();
             }
+            // A page nonce is letters and digits, at most 16 (`Bridge::with_page_nonce`).
+            out.page = v
+                .get("page")
+                .and_then(Value::as_str)
+                .filter(|n| (1..=16).contains(&n.len()) && n.bytes().all(|b| b.is_ascii_alphanumeric()))
+                .map(str::to_owned);
         }
         // By sequence number (a chunk without `first` is the single list an older page wrote: from 0), the
         // newest `max_handled` kept.

@@ -69,6 +69,11 @@ pub(super) struct Leadership {
     /// The claim list last posted by this page, to post only changes.
     announced: Vec<String>,
     unavailable_reported: bool,
+    /// The nonce of the page load whose storage this page restored (see [`crate::persist::Persisted::page`]).
+    pub(super) restored_from: Option<String>,
+    /// That page was heard on the channel: it is alive, so this page is a duplicated tab, and the pops its
+    /// storage speaks of are that page's, in that page's Dynamics, whatever this page's own Dynamics says.
+    writer_alive: bool,
 }
 
 impl Default for Leadership {
@@ -84,6 +89,8 @@ impl Default for Leadership {
             claimed_elsewhere: VecDeque::new(),
             announced: Vec::new(),
             unavailable_reported: false,
+            restored_from: None,
+            writer_alive: false,
         }
     }
 }
@@ -322,6 +329,14 @@ impl Bridge {
         if message.sender() == self.page_nonce {
             return;
         }
+        if !self.leadership.writer_alive && self.leadership.restored_from.as_deref() == Some(message.sender()) {
+            self.leadership.writer_alive = true;
+            self.trace(
+                None,
+                "leadership",
+                "the page whose storage this one restored is alive (a duplicated tab): its pops are its own".into(),
+            );
+        }
         match message {
             PeerMessage::Ping { .. } => {
                 if self.leadership.role == Role::Leading {
@@ -371,7 +386,9 @@ impl Bridge {
 
     /// This page, not leading, gives up the claim it made on a contact whose session its Dynamics never created.
     pub(super) fn announce_not_popped(&mut self, id: &ContactId) {
-        if self.handles_contacts() {
+        // A duplicated tab's copied storage names pops the original page made in its own Dynamics: that this
+        // page's Dynamics never created the session says nothing about them.
+        if self.handles_contacts() || self.leadership.writer_alive {
             return;
         }
         self.post(&PeerMessage::NotPopped {

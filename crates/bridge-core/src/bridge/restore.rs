@@ -33,6 +33,7 @@ impl Bridge {
                 persisted.handled.len()
             ),
         );
+        self.leadership.restored_from = persisted.page;
         for sid in persisted.other_sessions {
             // Counted at once, never taken for a contact in doubt, and asked about like the contacts' sessions:
             // the handled chunk that remembered its contact may not have been written, and Dynamics names it.
@@ -196,7 +197,7 @@ impl Bridge {
                 .collect();
             let borrowed: Vec<(&ContactId, &PersistedContact)> = entries.iter().map(|(id, e)| (*id, e)).collect();
             let others = self.settled_other_sessions();
-            let text = persist::contacts_text(&borrowed, &others);
+            let text = persist::contacts_text(&borrowed, &others, &self.page_nonce);
             if self.persisted.contacts != text {
                 self.persisted.contacts.clone_from(&text);
                 self.trace(None, "persist", format!("contacts: {} bytes", text.len()));

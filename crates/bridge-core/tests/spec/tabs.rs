@@ -49,6 +49,8 @@ struct Browser {
     activity_writes: Vec<usize>,
     next_session: u64,
     config: Config,
+    /// `createSession`s carried out in Dynamics whose answer has not reached the page yet: page, request, session.
+    held_creates: Option<Vec<(usize, RequestId, String)>>,
 }
 
 impl Browser {
@@ -74,6 +76,7 @@ impl Browser {
             activity_writes: Vec::new(),
             next_session: 1,
             config,
+            held_creates: None,
         };
         for _ in 0..tabs {
             b.open_tab();
@@ -99,6 +102,13 @@ impl Browser {
         let stored = self.pages[i].stored.clone();
         self.close_tab(i);
         self.load_page(Some(stored), sessions, toasts)
+    }
+
+    /// Duplicates tab `i` (the browser's "Duplicate tab"): a new tab whose page starts from a copy of the tab's
+    /// sessionStorage, with a Dynamics of its own (no sessions, no toasts).
+    fn duplicate_tab(&mut self, i: usize) -> usize {
+        let stored = self.pages[i].stored.clone();
+        self.load_page(Some(stored), Vec::new(), Vec::new())
     }
 
     fn load_page(
@@ -381,6 +391,10 @@ impl Browser {
                 let id = format!("session-{}", self.next_session);
                 self.next_session += 1;
                 page.sessions.push((id.clone(), contact));
+                if let Some(held) = self.held_creates.as_mut() {
+                    held.push((i, request, id));
+                    return None;
+                }
                 json!(id)
             }
             CifCall::GetAllSessions => {
@@ -831,6 +845,7 @@ enum Step {
     OpenTab,
     CloseTab(u8),
     ReloadTab(u8),
+    DuplicateTab(u8),
     Freeze(u8),
     Thaw(u8),
     PressHandleHere(u8),
@@ -846,6 +861,7 @@ fn step() -> impl Strategy<Value = Step> {
         1 => Just(Step::OpenTab),
         1 => (0u8..4).prop_map(Step::CloseTab),
         1 => (0u8..4).prop_map(Step::ReloadTab),
+        1 => (0u8..4).prop_map(Step::DuplicateTab),
         1 => (0u8..4).prop_map(Step::Freeze),
         1 => (0u8..4).prop_map(Step::Thaw),
         1 => (0u8..4).prop_map(Step::PressHandleHere),
@@ -915,6 +931,14 @@ proptest! {
                     let hung = b.pages.iter().any(|p| p.alive && p.frozen);
                     if let Some(i) = live_page(&b, n).filter(|_| !hung) {
                         b.reload_tab(i);
+                    }
+                }
+                Step::DuplicateTab(n) => {
+                    let hung = b.pages.iter().any(|p| p.alive && p.frozen);
+                    if b.pages.iter().filter(|p| p.alive).count() < 4 && !hung {
+                        if let Some(i) = live_page(&b, n) {
+                            b.duplicate_tab(i);
+                        }
                     }
                 }
                 Step::Freeze(n) => {
@@ -1064,4 +1088,39 @@ fn a_leader_closed_just_after_an_end_is_not_followed_by_a_second_write() {
     b.close_tab(0);
     b.advance(10_000);
     assert_eq!(b.activity_writes, vec![0], "written twice");
+}
+
+/// A tab duplicated while its page's `createSession` was on its way: the copy's storage says the pop is in flight,
+/// but the session is in the original tab's Dynamics, which is alive and answers. The copy must not tell the
+/// leader the contact was never popped: that would pop it a second time.
+#[test]
+fn a_tab_duplicated_mid_create_session_does_not_give_the_contact_a_second_session() {
+    let mut b = Browser::new(2);
+    b.ring("c1");
+    b.held_creates = Some(Vec::new());
+    assert!(b.accept_toast("c1"));
+    assert_eq!(b.creates.get("c1"), Some(&1));
+    // The agent moves the lead to tab 1: tab 0 hands over its claim on c1.
+    b.press_handle_here(1);
+    assert_eq!(b.leaders(), vec![1]);
+    // Tab 0 is duplicated: its copy starts from tab 0's storage ("creating").
+    let copy = b.duplicate_tab(0);
+    assert_eq!(b.pages[copy].bridge.tab_role(), "following");
+    // Tab 0's createSession answers.
+    for (i, request, sid) in b.held_creates.take().unwrap() {
+        b.pages[i].inbox.push_back(Input::CifReply(CifReply {
+            request,
+            outcome: CifOutcome::Resolved(json!(sid)),
+        }));
+    }
+    b.settle();
+    b.advance(120_000);
+    let open: usize = b
+        .pages
+        .iter()
+        .filter(|p| p.alive)
+        .map(|p| p.sessions.iter().filter(|s| s.1 == "c1").count())
+        .sum();
+    assert_eq!(b.creates.get("c1"), Some(&1), "c1 popped again");
+    assert_eq!(open, 1);
 }
