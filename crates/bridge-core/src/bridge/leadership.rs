@@ -11,7 +11,7 @@ use std::collections::VecDeque;
 
 use crate::command::{Command, Severity};
 use crate::contact::PopState;
-use crate::ids::ContactId;
+use crate::ids::{ContactId, RequestId};
 use crate::leadership::{lock_name, LeadershipCall, LeadershipInput, PeerMessage, RoleView};
 use crate::text;
 use crate::time::Millis;
@@ -336,6 +336,7 @@ impl Bridge {
                 "leadership",
                 "the page whose storage this one restored is alive (a duplicated tab): its pops are its own".into(),
             );
+            self.yield_copied_pops();
         }
         match message {
             PeerMessage::Ping { .. } => {
@@ -381,6 +382,30 @@ impl Bridge {
                 self.transition(&id, PopState::AwaitingCif);
                 self.drive(&id);
             }
+        }
+    }
+
+    /// A duplicated tab's copied storage left `createSession`s in flight: they were the live original page's, in
+    /// that page's Dynamics, so they are handled there. Neither popped again here (this page may lead by now)
+    /// nor reported to the agent as sessions Dynamics never created.
+    fn yield_copied_pops(&mut self) {
+        let copied: Vec<(ContactId, RequestId)> = self
+            .contacts
+            .values()
+            .filter_map(|c| match c.state {
+                PopState::SessionUnknown { watch } => Some((c.id.clone(), watch)),
+                _ => None,
+            })
+            .collect();
+        for (id, watch) in copied {
+            self.forget_request(watch);
+            self.orphan_due.remove(&watch);
+            self.trace(
+                Some(&id),
+                "decision",
+                "its createSession was the original tab's: handled there".into(),
+            );
+            self.transition(&id, PopState::HandledElsewhere);
         }
     }
 

@@ -1124,3 +1124,33 @@ fn a_tab_duplicated_mid_create_session_does_not_give_the_contact_a_second_sessio
     assert_eq!(b.creates.get("c1"), Some(&1), "c1 popped again");
     assert_eq!(open, 1);
 }
+
+/// The same duplicated tab, but the agent moves the lead to the copy: its copied storage still says c1's
+/// `createSession` is in flight, which the copy's own Dynamics never saw. Once it heard the original page, that pop
+/// is the original's: the copy neither pops c1 again nor warns the agent that Dynamics never created it.
+#[test]
+fn a_duplicated_tab_given_the_lead_does_not_pop_the_originals_pop_again() {
+    let mut b = Browser::new(2);
+    b.ring("c1");
+    b.held_creates = Some(Vec::new());
+    assert!(b.accept_toast("c1"));
+    b.press_handle_here(1);
+    let copy = b.duplicate_tab(0);
+    b.settle();
+    b.press_handle_here(copy);
+    assert_eq!(b.leaders(), vec![copy]);
+    for (i, request, sid) in b.held_creates.take().unwrap() {
+        b.pages[i].inbox.push_back(Input::CifReply(CifReply {
+            request,
+            outcome: CifOutcome::Resolved(json!(sid)),
+        }));
+    }
+    b.settle();
+    b.advance(120_000);
+    assert_eq!(b.creates.get("c1"), Some(&1), "c1 popped again");
+    assert!(
+        !b.pages[copy].reports.contains(&"cif.createSession.orphaned"),
+        "the copy warned: {:?}",
+        b.pages[copy].reports
+    );
+}
