@@ -411,9 +411,10 @@ impl Bridge {
 
     /// This page, not leading, gives up the claim it made on a contact whose session its Dynamics never created.
     pub(super) fn announce_not_popped(&mut self, id: &ContactId) {
-        // A duplicated tab's copied storage names pops the original page made in its own Dynamics: that this
-        // page's Dynamics never created the session says nothing about them.
-        if self.handles_contacts() || self.leadership.writer_alive {
+        // A duplicated tab's copied storage names pops the original page made in its own Dynamics: those were
+        // handed to that page once it was heard (`yield_copied_pops`), so they never come here. Any other is this
+        // page's own pop, which only this page can hand back, duplicated tab or not.
+        if self.handles_contacts() {
             return;
         }
         self.post(&PeerMessage::NotPopped {

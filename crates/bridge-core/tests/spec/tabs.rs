@@ -1154,3 +1154,40 @@ fn a_duplicated_tab_given_the_lead_does_not_pop_the_originals_pop_again() {
         b.pages[copy].reports
     );
 }
+
+/// A duplicated tab that heard the original page (its copied pops are the original's) later pops a contact of
+/// its own, given the lead, and hands the lead back before its `createSession` was answered. Its Dynamics never
+/// created that session: the copy must still tell the leader, which counts the contact as popped in the copy,
+/// that it was never popped, or the contact never gets a session anywhere.
+#[test]
+fn a_duplicated_tab_still_hands_back_its_own_pop_that_its_dynamics_never_created() {
+    let mut b = Browser::new(1);
+    // Tab 0 popped an earlier contact: its storage names the page that wrote it.
+    b.ring("c0");
+    assert!(b.accept_toast("c0"));
+    b.end("c0");
+    b.advance(5_000);
+    let copy = b.duplicate_tab(0);
+    b.advance(5_000);
+    b.press_handle_here(copy);
+    assert_eq!(b.leaders(), vec![copy]);
+    b.held_creates = Some(Vec::new());
+    b.ring("c1");
+    assert!(b.accept_toast("c1"));
+    assert_eq!(b.creates.get("c1"), Some(&1));
+    // The copy's Dynamics never made that session, and never answers.
+    let held = b.held_creates.take().unwrap();
+    for (i, _, sid) in held {
+        b.pages[i].sessions.retain(|s| s.0 != sid);
+    }
+    b.press_handle_here(0);
+    assert_eq!(b.leaders(), vec![0]);
+    b.advance(120_000);
+    let open: usize = b
+        .pages
+        .iter()
+        .filter(|p| p.alive)
+        .map(|p| p.sessions.iter().filter(|s| s.1 == "c1").count())
+        .sum();
+    assert_eq!(open, 1, "c1 has no session anywhere (creates: {:?})", b.creates);
+}
