@@ -630,9 +630,12 @@ impl Bridge {
         self.ccp_failed(&failure);
         if matches!(failure, CcpFailure::AuthFail | CcpFailure::Terminated) && self.config.login_popup {
             // Streams opens the login pop-up `ccpAckTimeout` (3 s) after a sign-in failure; what its field holds
-            // now is what that opening is compared with.
-            self.startup.login_window_null_at_failure = None;
-            self.commands.push_back(Command::Startup(StartupCall::NoteLoginWindow));
+            // now is what that opening is compared with. A further failure before the check keeps the first
+            // failure's reference: the field may be `null` by then because that opening was refused.
+            if !self.timers.contains(TimerKey::LoginPopupCheck) {
+                self.startup.login_window_null_at_failure = None;
+                self.commands.push_back(Command::Startup(StartupCall::NoteLoginWindow));
+            }
             self.timers
                 .insert(self.now.plus(LOGIN_POPUP_CHECK_MS), TimerKey::LoginPopupCheck);
         }

@@ -743,6 +743,38 @@ fn a_login_pop_up_field_already_null_as_the_sign_in_fails_is_not_a_refused_pop_u
     }
 }
 
+/// A second sign-in failure (Streams reports `AuthFail` again, or `Terminated`) after the browser refused the
+/// login pop-up that the first failure opened: the field is `null` by then because of that refusal, not because
+/// of an old pop-up Streams closed. What the field held at the first failure stays the reference until the
+/// check, or the refused pop-up is never named and the agent is never told to allow pop-ups.
+#[test]
+fn a_second_sign_in_failure_after_the_pop_up_was_refused_still_names_the_refused_pop_up() {
+    for second in [CcpEvent::AuthFail, CcpEvent::Terminated] {
+        let mut p = ccp_started(json!({"ccpUrl": CCP}));
+        fact(&mut p, StartupInput::Ccp(CcpEvent::AuthFail));
+        fact(&mut p, StartupInput::LoginWindowNoted { null: false });
+        // Streams' window.open, ccpAckTimeout (3 s) after the failure, is refused: the field becomes null.
+        p.advance(4_000);
+        fact(&mut p, StartupInput::Ccp(second));
+        if startup_calls(&p)
+            .iter()
+            .filter(|c| **c == StartupCall::NoteLoginWindow)
+            .count()
+            > 1
+        {
+            fact(&mut p, StartupInput::LoginWindowNoted { null: true });
+        }
+        p.advance(10_000);
+        assert!(startup_calls(&p).contains(&StartupCall::CheckLoginWindow));
+        fact(&mut p, StartupInput::LoginWindow { null: true });
+        assert_eq!(
+            shown(&p).1,
+            CcpStatus::Failed(CcpFailure::LoginPopupBlocked.message()),
+            "second failure {second:?}"
+        );
+    }
+}
+
 #[test]
 fn a_login_pop_up_check_from_before_a_retry_does_not_reword_the_new_failure() {
     let mut p = begin_with(json!({"ccpUrl": CCP}), CifLibrary::AlreadyLoaded);
