@@ -243,6 +243,8 @@ pub struct Contact {
     pub missed_here: bool,
     /// Whether the agent was told it waits for a free session (said once, however often Dynamics says no).
     pub capacity_reported: bool,
+    /// Its `canCreateSession` was asked ahead, while another pop held the turn: its pop has not started yet.
+    pub asked_ahead: bool,
     /// Dynamics does not know the flow's session template: the channel default is used from then on, whenever
     /// the pop starts again (a permanent error is never retried with the same input).
     pub session_template_refused: bool,
@@ -334,6 +336,7 @@ impl Contact {
             transferred_in: false,
             missed_here: false,
             capacity_reported: false,
+            asked_ahead: false,
             session_template_refused: false,
         }
     }

@@ -355,7 +355,7 @@ impl Bridge {
     /// A contact accepted in Dynamics whose `accept()` did not make it (missed, or the caller hung up) before its
     /// pop started: it never connected and Connect routes it on, so it gets no session (§3.6), and once released
     /// unpopped a new offer of it rings again.
-    fn pop_never_started(&mut self, id: &ContactId) -> PopState {
+    pub(super) fn pop_never_started(&mut self, id: &ContactId) -> PopState {
         self.trace(
             Some(id),
             "decision",
@@ -515,6 +515,9 @@ impl Bridge {
             "decision",
             "asking canCreateSession while the previous pop waits for its tabs".into(),
         );
+        if let Some(c) = self.contacts.get_mut(&id) {
+            c.asked_ahead = true;
+        }
         let request = self.send_cif(Some(&id), Purpose::CanCreate, CifCall::CanCreateSession, 0);
         self.finish_transition(&id, state.name(), PopState::CheckingCapacity { request });
     }
@@ -630,6 +633,9 @@ impl Bridge {
                 true,
             );
             return PopState::WaitingForCapacity { since: self.now };
+        }
+        if let Some(c) = self.contacts.get_mut(id) {
+            c.asked_ahead = false;
         }
         let request = self.send_cif(Some(id), Purpose::CanCreate, CifCall::CanCreateSession, 0);
         PopState::CheckingCapacity { request }

@@ -24,6 +24,13 @@ impl Bridge {
         match outcome {
             CifOutcome::Resolved(v) => match reply::boolean(&v) {
                 Some(true) => {
+                    if self.contacts.get(id).is_some_and(|c| c.asked_ahead && c.is_dead()) {
+                        // Asked ahead, then over before it connected, and the turn came free before this answer:
+                        // its pop never started (as when the "yes" finds the turn still taken).
+                        let next = self.pop_never_started(id);
+                        self.transition(id, next);
+                        return;
+                    }
                     // This contact's own reservation is included in the count.
                     if self.open_sessions() > self.config.max_sessions {
                         self.report(

@@ -521,3 +521,22 @@ fn deferred_tabs_open_when_their_session_is_focused_while_the_next_contact_check
     p.can_create();
     assert!(p.take().is_empty(), "b's createSession waits for a's tab");
 }
+
+/// The same, with the previous pop's tabs answered before Dynamics' "yes" to the missed contact's capacity check:
+/// the turn is free when the "yes" comes, and it must still start nothing for a contact that never connected.
+#[test]
+fn a_contact_missed_while_asked_ahead_gets_no_session_when_the_yes_comes_after_the_turn_freed() {
+    let mut p = Pair::default_ready();
+    chat(&mut p, "chat-a", 1);
+    p.ring("b", Scenario::Single);
+    p.accept_toast();
+    create(&mut p, "s-a");
+    assert_eq!(p.last("canCreateSession").1.unwrap().as_str(), "b", "b asks ahead");
+    p.event("b", ContactEventKind::Missed, Some(voice("missed", Scenario::Single)));
+    let tab = p.req("createTab");
+    p.resolve(tab, json!("tab-a"));
+    p.can_create();
+    p.advance(60_000);
+    assert_eq!(p.all("createSession").len(), 1, "no session for the missed contact");
+    assert_eq!(p.bridge.contact_state("b"), Some("Abandoned"));
+}
