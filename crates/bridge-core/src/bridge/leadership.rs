@@ -60,8 +60,10 @@ pub(super) struct Leadership {
     handed_over: bool,
     /// Took the lock from a live leader: pops wait for its `SteppedDown` (or [`HANDOVER_WAIT_MS`]).
     awaiting_handover: bool,
-    /// When the leader was last heard from (or following began).
-    last_heard: Millis,
+    /// Since when this page has asked the leader (`Ping`) without an answer; `None` once answered. Silence is
+    /// counted from a question, never from the last answer: a follower that was frozen itself asked nothing
+    /// meanwhile, and its own freeze must not count as the leader's silence.
+    unanswered_since: Option<Millis>,
     /// This page followed another since it loaded: Dynamics is asked which sessions exist before it pops.
     has_followed: bool,
     /// Contacts another page claimed that this page does not hold yet, oldest first.
@@ -84,7 +86,7 @@ impl Default for Leadership {
             taking_over: None,
             handed_over: false,
             awaiting_handover: false,
-            last_heard: Millis(0),
+            unanswered_since: None,
             has_followed: false,
             claimed_elsewhere: VecDeque::new(),
             announced: Vec::new(),
@@ -231,7 +233,7 @@ impl Bridge {
                 .push_back(Command::Leadership(LeadershipCall::Show(RoleView::Following)));
         }
         self.leadership.has_followed = true;
-        self.leadership.last_heard = self.now;
+        self.leadership.unanswered_since.get_or_insert(self.now);
         self.post(&PeerMessage::Ping {
             from: self.page_nonce.clone(),
         });
@@ -252,7 +254,7 @@ impl Bridge {
         self.leadership.role = Role::Following;
         self.leadership.has_followed = true;
         self.leadership.awaiting_handover = false;
-        self.leadership.last_heard = self.now;
+        self.leadership.unanswered_since = None;
         self.timers.remove(TimerKey::Handover);
         let ids: Vec<ContactId> = self.contacts.keys().cloned().collect();
         for id in ids {
@@ -345,7 +347,7 @@ impl Bridge {
                 }
             }
             PeerMessage::Leading { claimed, .. } => {
-                self.leadership.last_heard = self.now;
+                self.leadership.unanswered_since = None;
                 self.drop_activity_ends_the_leader_saw();
                 self.absorb_claims(&claimed);
             }
@@ -496,7 +498,10 @@ impl Bridge {
         if self.leadership.role != Role::Following || self.leadership.taking_over.is_some() {
             return;
         }
-        let silent_for = self.now.since(self.leadership.last_heard);
+        let silent_for = self
+            .leadership
+            .unanswered_since
+            .map_or(0, |asked| self.now.since(asked));
         if silent_for >= self.config.leader_hang_ms {
             self.report(
                 Severity::Warning,
@@ -511,6 +516,7 @@ impl Bridge {
             self.take_over(TakeOver::LeaderSilent);
             return;
         }
+        self.leadership.unanswered_since.get_or_insert(self.now);
         self.post(&PeerMessage::Ping {
             from: self.page_nonce.clone(),
         });

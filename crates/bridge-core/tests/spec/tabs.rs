@@ -565,6 +565,20 @@ fn a_frozen_leader_is_taken_over_within_leader_hang_ms() {
     assert_eq!(b.creates.get("c1"), Some(&1));
 }
 
+/// A follower frozen for a while (a background tab) asked the leader nothing meanwhile: when it wakes, it asks
+/// again, and the live leader, which answers, keeps the lead.
+#[test]
+fn a_follower_woken_from_a_freeze_does_not_take_over_a_live_leader() {
+    let mut b = Browser::new(2);
+    b.advance(10_000);
+    b.freeze(1, true);
+    b.advance(20_000);
+    b.freeze(1, false);
+    b.advance(10_000);
+    assert_eq!(b.leaders(), vec![0]);
+    assert!(!b.pages[1].reports.contains(&"tabs.leader.silent"));
+}
+
 fn with_activity_updates(tabs: usize) -> Browser {
     Browser::with_config(tabs, json!({"preflight": false, "updateActivityOnEnd": true}))
 }
