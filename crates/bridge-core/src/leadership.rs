@@ -129,12 +129,21 @@ pub enum PeerMessage {
         /// Contact ids.
         contacts: Vec<String>,
     },
+    /// The page that writes activity ends (the leader, or a page that held them while it doubted its lead) wrote
+    /// the end of these contacts, or found it was not to be written: every other page drops its own copy, which
+    /// would overwrite the end time and duration with the moment that page saw the end.
+    EndSettled {
+        /// The writing page's nonce.
+        from: String,
+        /// Contact ids.
+        contacts: Vec<String>,
+    },
 }
 
 impl PeerMessage {
     /// Reads a message as the channel delivered it: JSON text (what this bridge posts) or an object.
     /// Read through `Value` like every other outside input: a `#[serde(tag)]` derive of `Deserialize` would
-    /// buffer through serde's `Content` and cost ~12 KB of wasm for three small shapes.
+    /// buffer through serde's `Content` and cost ~12 KB of wasm for a few small shapes.
     pub fn parse(value: &Value) -> Option<PeerMessage> {
         let parsed;
         let object = match value {
@@ -168,6 +177,10 @@ impl PeerMessage {
                 from,
                 contacts: ids("contacts")?,
             }),
+            "endSettled" => Some(PeerMessage::EndSettled {
+                from,
+                contacts: ids("contacts")?,
+            }),
             _ => None,
         }
     }
@@ -178,7 +191,8 @@ impl PeerMessage {
             PeerMessage::Ping { from }
             | PeerMessage::Leading { from, .. }
             | PeerMessage::SteppedDown { from, .. }
-            | PeerMessage::NotPopped { from, .. } => from,
+            | PeerMessage::NotPopped { from, .. }
+            | PeerMessage::EndSettled { from, .. } => from,
         }
     }
 
@@ -207,7 +221,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn messages() -> [PeerMessage; 4] {
+    fn messages() -> [PeerMessage; 5] {
         [
             PeerMessage::Ping { from: "p1".into() },
             PeerMessage::Leading {
@@ -221,6 +235,10 @@ mod tests {
             PeerMessage::NotPopped {
                 from: "p4".into(),
                 contacts: vec!["c3".into()],
+            },
+            PeerMessage::EndSettled {
+                from: "p5".into(),
+                contacts: vec!["c4".into()],
             },
         ]
     }
@@ -242,6 +260,7 @@ mod tests {
             json!({"t": "leading", "from": "p"}),
             json!({"t": "steppedDown", "from": "p", "claimed": "c1"}),
             json!({"t": "notPopped", "from": "p", "claimed": ["c1"]}),
+            json!({"t": "endSettled", "from": "p", "contacts": "c1"}),
             json!({"t": "ping"}),
             json!({"t": "ping", "from": 1}),
             json!({"t": "Ping", "from": "p"}),

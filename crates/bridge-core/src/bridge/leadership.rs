@@ -27,6 +27,21 @@ const HANDOVER_WAIT_MS: u64 = 1_500;
 const SEEK_ANSWER_MS: u64 = 3_000;
 /// Contacts another page claimed that this page does not hold (yet) are remembered up to this many.
 const MAX_CLAIMED_ELSEWHERE: usize = 512;
+/// How long a leader may go without any input or timer of its own before it takes itself as woken from a freeze:
+/// the hand-over wait, so that a leader frozen as the lead was taken from it by the button, which the new leader
+/// waits for only this long before writing the ends it held, doubts its lead when it wakes. (A silent leader is
+/// taken over only after `leaderHangMs`, longer.) A page's beat ticks three times as often.
+const FROZEN_AFTER_MS: u64 = HANDOVER_WAIT_MS;
+/// How long a page woken from a freeze holds activity ends before it takes the lead it has as its own: long
+/// enough for the word that the lock was taken, queued while it was frozen, to reach it first.
+const LEAD_DOUBT_MS: u64 = 1_000;
+/// How much longer than `leaderHangMs` a page that lost the lead while it held activity ends waits for the new
+/// leader's word that it wrote them (the new leader writes at once, or after the hand-over or its own doubt).
+const OWN_ENDS_GRACE_MS: u64 = 2_000;
+/// How recently before a quiet spell a page must have heard another page for the spell to cast doubt on its
+/// lead: a follower pings every third of `leaderHangMs`, but one in a background tab whose timers Chrome throttles
+/// hard may ping only once a minute.
+const PEER_RECENT_MS: u64 = 60_000;
 
 /// This page's part among the agent's pages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,7 +77,8 @@ pub(super) struct Leadership {
     awaiting_handover: bool,
     /// Since when this page has asked the leader (`Ping`) without an answer; `None` once answered. Silence is
     /// counted from a question, never from the last answer: a follower that was frozen itself asked nothing
-    /// meanwhile, and its own freeze must not count as the leader's silence.
+    /// meanwhile, and its own freeze must not count as the leader's silence (a live leader taken over that way
+    /// writes the ends queued for it as well).
     unanswered_since: Option<Millis>,
     /// This page followed another since it loaded: Dynamics is asked which sessions exist before it pops.
     has_followed: bool,
@@ -76,6 +92,12 @@ pub(super) struct Leadership {
     /// That page was heard on the channel: it is alive, so this page is a duplicated tab, and the pops its
     /// storage speaks of are that page's, in that page's Dynamics, whatever this page's own Dynamics says.
     writer_alive: bool,
+    /// Woken from a freeze a moment ago (see [`Bridge::note_idle`]): whatever the lock says now may be stale, so
+    /// activity ends are held until [`LEAD_DOUBT_MS`] has passed with the lead still here.
+    doubting: bool,
+    /// When another page of the agent last spoke on the channel: while one is about, it would take the lead from
+    /// this page if this page went silent.
+    peer_heard_at: Option<Millis>,
 }
 
 impl Default for Leadership {
@@ -93,6 +115,8 @@ impl Default for Leadership {
             unavailable_reported: false,
             restored_from: None,
             writer_alive: false,
+            doubting: false,
+            peer_heard_at: None,
         }
     }
 }
@@ -101,6 +125,21 @@ impl Leadership {
     /// Whether this page may raise notifications, pop, reconcile and set presence.
     pub(super) fn pops_here(&self) -> bool {
         matches!(self.role, Role::Alone | Role::Leading) && !self.awaiting_handover
+    }
+
+    /// Whether this page writes activity ends now: alone, or leading and sure of it (not just woken from a freeze,
+    /// not still waiting for the hand-over of a live leader, whose word of the ends it wrote comes before it).
+    pub(super) fn writes_ends(&self) -> bool {
+        match self.role {
+            Role::Alone => true,
+            Role::Leading => !self.doubting && !self.awaiting_handover,
+            Role::Seeking | Role::Following => false,
+        }
+    }
+
+    /// Whether this page talks with the agent's other pages (it has a channel to post on).
+    pub(super) fn coordinates(&self) -> bool {
+        self.lock_name.is_some() && self.role != Role::Alone
     }
 
     /// The role, for diagnostics.
@@ -182,20 +221,21 @@ impl Bridge {
         let taking_over = self.leadership.taking_over.take();
         self.timers.remove(TimerKey::LeadershipUnanswered);
         self.timers.remove(TimerKey::LeaderCheck);
+        self.timers.remove(TimerKey::OwnEndsDue);
         self.leadership.role = Role::Leading;
+        if self.peers_recent(self.now) {
+            self.arm_beat();
+        }
         self.leadership.announced.clear();
         self.trace(None, "leadership", format!("leading ({taking_over:?})"));
         self.commands
             .push_back(Command::Leadership(LeadershipCall::Show(RoleView::Handling)));
         self.announce_leading(true);
-        if taking_over == Some(TakeOver::Asked) {
-            // Taken from a live leader, which saw the same ends and wrote them.
-            self.drop_held_activity_ends();
-        } else {
-            self.write_held_activity_ends();
-        }
         let handed_over = std::mem::take(&mut self.leadership.handed_over);
         if taking_over == Some(TakeOver::Asked) && !handed_over {
+            // Taken from a live leader, which may be writing the same ends: its word of them comes before its
+            // SteppedDown. A leader frozen as the agent pressed the button says nothing; when it wakes, later than
+            // HANDOVER_WAIT_MS, it doubts its lead and writes nothing first.
             self.leadership.awaiting_handover = true;
             self.timers.insert(self.now.plus(HANDOVER_WAIT_MS), TimerKey::Handover);
         } else {
@@ -203,10 +243,14 @@ impl Bridge {
         }
     }
 
-    /// Pops what is waiting, after asking Dynamics what exists if another page led before.
+    /// Writes the activity ends held here (nobody said they were written) and pops what is waiting, after asking
+    /// Dynamics what exists if another page led before.
     fn begin_leading(&mut self) {
         self.leadership.awaiting_handover = false;
         self.timers.remove(TimerKey::Handover);
+        if self.leadership.writes_ends() {
+            self.write_held_activity_ends();
+        }
         if self.cif != CifState::Ready {
             return;
         }
@@ -256,6 +300,14 @@ impl Bridge {
         self.leadership.awaiting_handover = false;
         self.leadership.unanswered_since = None;
         self.timers.remove(TimerKey::Handover);
+        if self.held_ends.own_all() {
+            // The page that took the lead writes them (it saw them too) and says so; if it never saw them (opened
+            // since), nobody else will.
+            self.timers.insert(
+                self.now.plus(self.config.leader_hang_ms + OWN_ENDS_GRACE_MS),
+                TimerKey::OwnEndsDue,
+            );
+        }
         let ids: Vec<ContactId> = self.contacts.keys().cloned().collect();
         for id in ids {
             let Some(state) = self.take_state_for_transition(&id) else {
@@ -305,6 +357,9 @@ impl Bridge {
         self.timers.remove(TimerKey::LeaderCheck);
         self.leadership.role = Role::Alone;
         self.leadership.awaiting_handover = false;
+        self.end_doubts();
+        self.timers.remove(TimerKey::OwnEndsDue);
+        self.write_held_activity_ends();
         if !self.leadership.unavailable_reported {
             self.leadership.unavailable_reported = true;
             self.report(
@@ -322,7 +377,6 @@ impl Bridge {
                 .push_back(Command::Leadership(LeadershipCall::Show(RoleView::Uncoordinated)));
         }
         if was != Role::Alone && was != Role::Leading {
-            self.write_held_activity_ends();
             self.begin_leading();
         }
     }
@@ -340,6 +394,10 @@ impl Bridge {
             );
             self.yield_copied_pops();
         }
+        self.leadership.peer_heard_at = Some(self.now);
+        if self.leadership.role != Role::Alone && !self.timers.contains(TimerKey::Beat) {
+            self.arm_beat();
+        }
         match message {
             PeerMessage::Ping { .. } => {
                 if self.leadership.role == Role::Leading {
@@ -348,7 +406,6 @@ impl Bridge {
             }
             PeerMessage::Leading { claimed, .. } => {
                 self.leadership.unanswered_since = None;
-                self.drop_activity_ends_the_leader_saw();
                 self.absorb_claims(&claimed);
             }
             PeerMessage::SteppedDown { claimed, .. } => {
@@ -362,6 +419,7 @@ impl Bridge {
                 }
             }
             PeerMessage::NotPopped { contacts, .. } => self.absorb_not_popped(&contacts),
+            PeerMessage::EndSettled { contacts, .. } => self.on_ends_settled(&contacts),
         }
     }
 
@@ -538,6 +596,81 @@ impl Bridge {
         }
     }
 
+    /// A page with other pages about keeps a timer of its own, so that a quiet spell (a leader whose followers
+    /// closed, a follower between two pings) is told from a freeze (its own timer did not fire either). It stops
+    /// once no page spoke for [`PEER_RECENT_MS`].
+    pub(super) fn on_beat(&mut self) {
+        if self.leadership.role != Role::Alone && self.peers_recent(self.now) {
+            self.arm_beat();
+        }
+    }
+
+    /// Whether another page spoke at most [`PEER_RECENT_MS`] before `at`.
+    fn peers_recent(&self, at: Millis) -> bool {
+        self.leadership
+            .peer_heard_at
+            .is_some_and(|heard| at.since(heard) <= PEER_RECENT_MS)
+    }
+
+    fn arm_beat(&mut self) {
+        self.timers.remove(TimerKey::Beat);
+        let every = FROZEN_AFTER_MS / 3;
+        self.timers.insert(self.now.plus(every), TimerKey::Beat);
+    }
+
+    /// Called with when the page last had an input or timer before this one. A leader that went
+    /// [`FROZEN_AFTER_MS`] without one while other pages were about (its own beat did not fire) was frozen
+    /// or hung: a follower may have taken the lead meanwhile (silent for `leaderHangMs`, or by the button) and
+    /// written the ends this page is about to see, and the lock's word of it may be queued behind them. A follower
+    /// frozen likewise may find the lock granted to it while it slept (its leader closed) and taken again by another
+    /// page that found it silent. Either holds its ends until it is still leading [`LEAD_DOUBT_MS`] later. A page
+    /// that heard no other page for [`PEER_RECENT_MS`] has nobody to take the lead and writes at once.
+    pub(super) fn note_idle(&mut self, last_active: Millis) {
+        let idle_ms = self.now.since(last_active);
+        if self.leadership.role == Role::Alone
+            || self.leadership.doubting
+            || !self.peers_recent(last_active)
+            || idle_ms < FROZEN_AFTER_MS
+        {
+            return;
+        }
+        self.trace(
+            None,
+            "leadership",
+            format!(
+                "no input for {} s: another tab may have taken the lead meanwhile; activity ends held until the lead is \
+                 confirmed",
+                idle_ms / 1000
+            ),
+        );
+        self.leadership.doubting = true;
+        self.timers.insert(self.now.plus(LEAD_DOUBT_MS), TimerKey::LeadDoubt);
+    }
+
+    /// The woken page still leads (or came to lead): the ends it held are its to write.
+    pub(super) fn on_lead_doubt_due(&mut self) {
+        if !self.leadership.doubting {
+            return;
+        }
+        self.leadership.doubting = false;
+        if self.leadership.writes_ends() {
+            self.trace(None, "leadership", "still leading after waking".into());
+            self.write_held_activity_ends();
+        }
+    }
+
+    /// The page that took the lead from this one never said it wrote the ends this page held then.
+    pub(super) fn on_own_ends_due(&mut self) {
+        if self.leadership.role == Role::Following {
+            self.write_own_held_activity_ends();
+        }
+    }
+
+    fn end_doubts(&mut self) {
+        self.leadership.doubting = false;
+        self.timers.remove(TimerKey::LeadDoubt);
+    }
+
     fn take_over(&mut self, why: TakeOver) {
         self.leadership.taking_over = Some(why);
         self.leadership.handed_over = false;
@@ -551,7 +684,7 @@ impl Bridge {
         self.timers.insert(self.now.plus(every), TimerKey::LeaderCheck);
     }
 
-    fn post(&mut self, message: &PeerMessage) {
+    pub(super) fn post(&mut self, message: &PeerMessage) {
         self.commands.push_back(Command::Leadership(LeadershipCall::Broadcast {
             text: message.to_text(),
         }));

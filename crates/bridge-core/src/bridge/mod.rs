@@ -107,10 +107,17 @@ enum TimerKey {
     StreamsDeadline(RequestId),
     /// A follower asks the leader whether it is alive, and takes over when it has been silent too long.
     LeaderCheck,
+    /// A page with other pages about notes that it is running, so that waking from a freeze is told from a quiet
+    /// spell.
+    Beat,
     /// The Web Lock was asked for and has not answered: pop here rather than wait.
     LeadershipUnanswered,
     /// Took the lock from a live leader: stop waiting for its `SteppedDown`.
     Handover,
+    /// A page woken from a freeze a moment ago: if it leads now, the activity ends it held are its to write.
+    LeadDoubt,
+    /// Lost the lead while holding activity ends, and no word since that the new leader wrote them.
+    OwnEndsDue,
     /// `cifInitTimeoutMs` after start-up: without `CIFInitDone` by now, Dynamics is said to be not connected.
     CifInit,
     /// `cifInitTimeoutMs` after `getEnvironment`: without its answer by now, CIF goes live without Custom
@@ -178,6 +185,8 @@ pub struct DebugCounts {
     pub claimed_elsewhere: usize,
     /// Activity updates held until it is known which tab writes them (bounded).
     pub held_activity_ends: usize,
+    /// Contacts whose activity end another tab wrote before this page saw the end (bounded).
+    pub ends_settled_elsewhere: usize,
 }
 
 /// The whole bridge's decisions, over every contact (see the crate docs for the run-loop contract).
@@ -367,7 +376,9 @@ impl Bridge {
 
     /// Feeds one input observed at `now`. Untrusted content never makes this fail or panic.
     pub fn handle_input(&mut self, now: Millis, input: Input) {
+        let last_active = self.now;
         self.now = self.now.max(now);
+        self.note_idle(last_active);
         match input {
             Input::Contact(ev) => {
                 if self.is_new_live_contact(&ev) {
@@ -398,7 +409,9 @@ impl Bridge {
 
     /// Lets deadlines that are due at `now` fire (CIF answer limits, retries with backoff).
     pub fn handle_timeout(&mut self, now: Millis) {
+        let last_active = self.now;
         self.now = self.now.max(now);
+        self.note_idle(last_active);
         while let Some(key) = self.timers.pop_due(self.now) {
             match key {
                 TimerKey::Deadline(request) => self.on_deadline(request),
@@ -413,8 +426,11 @@ impl Bridge {
                 TimerKey::CapacityRecheck => self.admit_waiting_for_capacity(),
                 TimerKey::StreamsDeadline(request) => self.on_agent_action_deadline(request),
                 TimerKey::LeaderCheck => self.on_leader_check(),
+                TimerKey::Beat => self.on_beat(),
                 TimerKey::LeadershipUnanswered => self.on_leadership_unanswered(),
                 TimerKey::Handover => self.on_handover_due(),
+                TimerKey::LeadDoubt => self.on_lead_doubt_due(),
+                TimerKey::OwnEndsDue => self.on_own_ends_due(),
                 TimerKey::CifInit => self.on_cif_init_overdue(),
                 TimerKey::EnvironmentOverdue => self.on_environment_overdue(),
                 TimerKey::CcpStartDue => self.on_ccp_start_due(),
@@ -808,6 +824,7 @@ impl Bridge {
             claimed_elsewhere: self.leadership.claimed_elsewhere_len(),
             released_unpopped: self.released_unpopped.len(),
             held_activity_ends: self.held_ends.len(),
+            ends_settled_elsewhere: self.held_ends.settled_elsewhere_len(),
         }
     }
 }

@@ -753,7 +753,8 @@ fn a_following_tab_does_not_write_the_activity_too() {
 }
 
 /// A page whose lock request is not answered yet does not know whether another tab writes the end: it holds
-/// the write, drops it when the leader answers well after the end, and writes it when it comes to lead.
+/// the write, drops it when the leader says it wrote that end (the leader merely answering says nothing of it),
+/// and writes it when it comes to lead.
 #[test]
 fn a_page_still_seeking_the_lock_holds_the_activity_end_until_it_knows_who_writes_it() {
     for outcome in ["another tab leads", "this tab leads"] {
@@ -781,6 +782,10 @@ fn a_page_still_seeking_the_lock_holds_the_activity_end_until_it_knows_who_write
             p.input(Input::Leadership(LeadershipInput::Peer(json!(
                 r#"{"t":"leading","from":"other","claimed":[]}"#
             ))));
+            assert_eq!(p.bridge.debug_counts().held_activity_ends, 1, "{outcome}");
+            p.input(Input::Leadership(LeadershipInput::Peer(json!(format!(
+                r#"{{"t":"endSettled","from":"other","contacts":["{CONTACT_ID}"]}}"#
+            )))));
             assert_eq!(p.bridge.debug_counts().held_activity_ends, 0, "{outcome}");
             assert!(p.all("updateRecord").is_empty(), "{outcome}");
         } else {

@@ -583,8 +583,8 @@ fn with_activity_updates(tabs: usize) -> Browser {
     Browser::with_config(tabs, json!({"preflight": false, "updateActivityOnEnd": true}))
 }
 
-/// Every page sees the end; the leader writes the activity, and the follower, hearing the leader answer after
-/// the end, leaves it to it.
+/// Every page sees the end; the leader writes the activity, and the follower, told by the leader that it wrote
+/// it, drops its own copy.
 #[test]
 fn the_leader_alone_writes_the_activity_end() {
     let mut b = with_activity_updates(2);
@@ -597,8 +597,8 @@ fn the_leader_alone_writes_the_activity_end() {
     assert_eq!(b.pages[1].bridge.debug_counts().held_activity_ends, 0);
 }
 
-/// The leader hangs when the contact ends: the page that takes over writes the end it saw. (Should the hung page
-/// come back, it handles the end queued for it before it learns that it lost the lock, and writes it again.)
+/// The leader hangs when the contact ends: the page that takes over writes the end it saw (and the hung page, should
+/// it come back, does not: `a_hung_leader_that_wakes_does_not_write_the_activity_end_again`).
 #[test]
 fn an_end_the_hung_leader_missed_is_written_by_the_page_that_takes_over() {
     let mut b = with_activity_updates(2);
@@ -1072,7 +1072,6 @@ fn an_accept_pressed_as_the_lead_moves_is_not_lost() {
 /// §3.16: the leader hangs while the contact ends; the page that takes over writes the end. When the hung page
 /// wakes, it must not write the activity again (with its own, late, end time).
 #[test]
-#[ignore = "known limit (README, Several Dynamics tabs): the woken leader handles the queued end before its LockLost"]
 fn a_hung_leader_that_wakes_does_not_write_the_activity_end_again() {
     let mut b = with_activity_updates(2);
     b.ring("c1");
@@ -1090,7 +1089,6 @@ fn a_hung_leader_that_wakes_does_not_write_the_activity_end_again() {
 /// §3.16: the leader writes the end and its tab is closed a moment later (within 2 s): the follower, which held
 /// its own copy of the write, must not write it again when the lead comes to it.
 #[test]
-#[ignore = "known limit: a follower cannot tell within 2 s whether the closed leader saw the end"]
 fn a_leader_closed_just_after_an_end_is_not_followed_by_a_second_write() {
     let mut b = with_activity_updates(2);
     b.ring("c1");
@@ -1204,4 +1202,214 @@ fn a_duplicated_tab_still_hands_back_its_own_pop_that_its_dynamics_never_created
         .map(|p| p.sessions.iter().filter(|s| s.1 == "c1").count())
         .sum();
     assert_eq!(open, 1, "c1 has no session anywhere (creates: {:?})", b.creates);
+}
+
+/// §3.16: the leader is frozen as the contact ends, and the agent presses "Handle contacts here" in the other tab
+/// before that tab would have taken over on its own. The new leader waits for the old one's word; the old one,
+/// when it wakes, doubts its lead and writes nothing first: one write, by the page that now leads.
+#[test]
+fn an_end_the_frozen_leader_missed_is_written_once_when_the_lead_is_moved_by_the_button() {
+    for frozen_for in [1_000, 3_000, 5_000, 7_000, 20_000] {
+        let mut b = with_activity_updates(2);
+        b.ring("c1");
+        b.accept_toast("c1");
+        b.advance(30_000);
+        b.freeze(0, true);
+        b.end("c1");
+        b.press_handle_here(1);
+        b.advance(frozen_for);
+        b.freeze(0, false);
+        b.advance(20_000);
+        assert_eq!(
+            b.activity_writes.len(),
+            1,
+            "frozen for {frozen_for} ms: {:?}",
+            b.activity_writes
+        );
+        assert_eq!(b.leaders(), vec![1]);
+    }
+}
+
+/// §3.16: the agent presses "Handle contacts here" just as the contact ends: the new leader saw the end while it
+/// followed, the old one learns it lost the lead before its CCP tells it of the end. The new leader writes the end
+/// once the old one handed over without a word of it; the old one, now following, leaves it.
+#[test]
+fn an_end_racing_the_button_is_written_once() {
+    let mut b = with_activity_updates(2);
+    b.ring("c1");
+    b.accept_toast("c1");
+    b.advance(30_000);
+    b.contacts.insert("c1".to_owned(), "ended");
+    let ended = [
+        contact_event("c1", ContactEventKind::Ended, "ended"),
+        contact_event("c1", ContactEventKind::Destroyed, "ended"),
+    ];
+    b.pages[1].inbox.extend(ended.iter().cloned());
+    b.settle();
+    b.press_handle_here(1);
+    b.pages[0].inbox.extend(ended.iter().cloned());
+    b.settle();
+    b.advance(20_000);
+    assert_eq!(b.activity_writes, vec![1]);
+    for p in &b.pages {
+        assert_eq!(p.bridge.debug_counts().held_activity_ends, 0);
+    }
+}
+
+/// §3.16: both tabs were frozen (a browser freezing background tabs), the end queued in each. Nobody took the
+/// lead: the woken leader holds the end a moment, still leads, and writes it; the follower leaves it.
+#[test]
+fn a_woken_leader_that_still_leads_writes_the_end_a_moment_later() {
+    let mut b = with_activity_updates(2);
+    b.ring("c1");
+    b.accept_toast("c1");
+    b.advance(30_000);
+    b.pages[0].frozen = true;
+    b.pages[1].frozen = true;
+    b.end("c1");
+    b.now = b.now.plus(60_000);
+    b.pages[1].frozen = false;
+    b.pages[0].frozen = false;
+    b.settle();
+    assert!(b.activity_writes.is_empty(), "held while the lead is in doubt");
+    b.advance(20_000);
+    assert_eq!(b.activity_writes, vec![0]);
+    assert_eq!(b.leaders(), vec![0]);
+}
+
+/// §3.16: the woken leader is closed while it doubts its lead: the follower, which held its copy, comes to lead
+/// and writes it.
+#[test]
+fn a_woken_leader_closed_while_it_doubts_leaves_the_end_to_the_next_leader() {
+    let mut b = with_activity_updates(2);
+    b.ring("c1");
+    b.accept_toast("c1");
+    b.advance(30_000);
+    b.pages[0].frozen = true;
+    b.pages[1].frozen = true;
+    b.end("c1");
+    b.now = b.now.plus(60_000);
+    b.pages[1].frozen = false;
+    b.pages[0].frozen = false;
+    b.settle();
+    b.close_tab(0);
+    b.advance(20_000);
+    assert_eq!(b.activity_writes, vec![1]);
+}
+
+/// A page alone (one Dynamics tab, the lock its own) writes the end at once, however long it went without input:
+/// with no other page about, nobody could have taken the lead.
+#[test]
+fn a_page_alone_writes_the_end_at_once_after_a_quiet_while() {
+    let mut b = with_activity_updates(1);
+    b.ring("c1");
+    b.accept_toast("c1");
+    b.advance(600_000);
+    b.end("c1");
+    assert_eq!(b.activity_writes, vec![0]);
+}
+
+/// One step of a contact's life across tabs, for the activity-end property.
+#[derive(Debug, Clone)]
+enum EndStep {
+    End,
+    OpenTab,
+    CloseTab(u8),
+    ReloadTab(u8),
+    Freeze(u8),
+    Thaw(u8),
+    PressHandleHere(u8),
+    Advance(u16),
+}
+
+fn end_step() -> impl Strategy<Value = EndStep> {
+    prop_oneof![
+        1 => Just(EndStep::End),
+        1 => Just(EndStep::OpenTab),
+        1 => (0u8..4).prop_map(EndStep::CloseTab),
+        1 => (0u8..4).prop_map(EndStep::ReloadTab),
+        2 => (0u8..4).prop_map(EndStep::Freeze),
+        2 => (0u8..4).prop_map(EndStep::Thaw),
+        2 => (0u8..4).prop_map(EndStep::PressHandleHere),
+        3 => (0u16..10_000).prop_map(EndStep::Advance),
+    ]
+}
+
+proptest! {
+    #![proptest_config(tabs_config())]
+
+    /// §3.7 and §3.16: a connected contact's activity end is written exactly once across the agent's tabs —
+    /// never lost, never written again by a second tab — whatever tabs freeze, wake, close or take the lead by the
+    /// button around the end. (Tabs opened or reloaded while one hangs are a stated limit, as for pops.)
+    #[test]
+    fn the_activity_end_is_written_exactly_once_across_tabs(
+        tabs in 1usize..4,
+        steps in proptest::collection::vec(end_step(), 1..30),
+    ) {
+        let mut b = with_activity_updates(tabs);
+        b.ring("c1");
+        prop_assert!(b.accept_toast("c1"));
+        b.advance(30_000);
+        let mut ended = false;
+        for s in steps {
+            let hung = b.pages.iter().any(|p| p.alive && p.frozen);
+            match s {
+                EndStep::End => {
+                    ended = true;
+                    b.end("c1");
+                }
+                EndStep::OpenTab => {
+                    if b.pages.iter().filter(|p| p.alive).count() < 4 && !hung {
+                        b.open_tab();
+                    }
+                }
+                EndStep::CloseTab(n) => {
+                    if b.pages.iter().filter(|p| p.alive).count() > 1 {
+                        if let Some(i) = live_page(&b, n) {
+                            b.close_tab(i);
+                        }
+                    }
+                }
+                EndStep::ReloadTab(n) => {
+                    if let Some(i) = live_page(&b, n).filter(|_| !hung) {
+                        b.reload_tab(i);
+                    }
+                }
+                EndStep::Freeze(n) => {
+                    if let Some(i) = live_page(&b, n) {
+                        b.freeze(i, true);
+                    }
+                }
+                EndStep::Thaw(n) => {
+                    // Known limit (README): a leader woken from a freeze holds the ends it sees for a second, until
+                    // it knows it still leads, and a press of the button queued while it hung waits for the hand-over;
+                    // closed within that time with no other tab that saw the end, the end is not written. A woken tab
+                    // gets that time here.
+                    if let Some(i) = live_page(&b, n) {
+                        b.freeze(i, false);
+                        b.advance(1_500);
+                    }
+                }
+                EndStep::PressHandleHere(n) => {
+                    // Known limit (README): a tab that takes the lead by the button writes nothing until the old
+                    // leader hands over, 1.5 s at most; closed within that time with no other tab that saw the end,
+                    // the end is not written. The hand-over gets its time here.
+                    if let Some(i) = live_page(&b, n) {
+                        b.press_handle_here(i);
+                        b.advance(1_500);
+                    }
+                }
+                EndStep::Advance(ms) => b.advance(u64::from(ms)),
+            }
+            prop_assert!(b.activity_writes.len() <= 1, "written twice: {:?}", b.activity_writes);
+        }
+        for i in 0..b.pages.len() {
+            if b.pages[i].alive {
+                b.freeze(i, false);
+            }
+        }
+        b.advance(30_000);
+        let expected = usize::from(ended);
+        prop_assert_eq!(b.activity_writes.len(), expected, "writes {:?}", b.activity_writes);
+    }
 }
