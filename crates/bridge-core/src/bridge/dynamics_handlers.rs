@@ -1,8 +1,10 @@
 //! Dynamics handlers (session focus and close, click-to-act, presence) and Streams action outcomes.
 
 use crate::command::Severity;
+use crate::command::StreamsCall;
 use crate::contact::{PopState, TabStatus};
 use crate::dynamics;
+use crate::ids::{ContactId, RequestId};
 use crate::input::{DynamicsEvent, DynamicsHandler, StreamsReply};
 use crate::text;
 
@@ -14,6 +16,10 @@ const SWITCH_SEEN_CAPACITY: usize = 32;
 
 /// How many closed session ids are remembered: more than can be closed while one CIF call waits for its answer.
 const CLOSED_SESSIONS_CAPACITY: usize = 64;
+
+/// How long a failed `accept()` waits for the contact to show connected before the agent is told: Connect
+/// refuses to accept a contact already accepted, and the snapshot saying so comes within a moment.
+const ACCEPT_FAILURE_GRACE_MS: u64 = 1_500;
 
 impl Bridge {
     // ---------------------------------------------------------------- sessions and handlers
@@ -145,6 +151,7 @@ impl Bridge {
         let what = describe_streams(&call);
         match (r.outcome, id) {
             (Ok(()), id) => self.trace(id.as_ref(), "reply.streams", format!("{} {what} ok", r.request)),
+            (Err(e), Some(id)) if call == StreamsCall::Accept => self.on_accept_failed(r.request, id, e),
             (Err(e), Some(id)) => self.report(
                 Severity::Error,
                 Some(&id),
@@ -154,5 +161,56 @@ impl Bridge {
             ),
             (Err(e), None) => self.on_agent_action_failed(&call, &what, &e),
         }
+    }
+
+    /// `accept()` failed. Connect refuses to accept a contact that is already connected, and the snapshot that
+    /// shows it connected may arrive after the refusal: the agent is told only if the contact has not connected
+    /// by a moment later (or went without connecting).
+    fn on_accept_failed(&mut self, request: RequestId, id: ContactId, error: String) {
+        if self.contacts.get(&id).is_some_and(|c| c.connected_at.is_some()) {
+            self.trace(
+                Some(&id),
+                "reply.ignored",
+                format!(
+                    "{request} accept failed ({}), but the contact is connected",
+                    text::excerpt(&error)
+                ),
+            );
+            return;
+        }
+        self.trace(
+            Some(&id),
+            "reply.streams",
+            format!(
+                "{request} accept failed ({}): reported unless it connects",
+                text::excerpt(&error)
+            ),
+        );
+        self.failed_accepts.insert(request, (id, error));
+        self.timers
+            .insert(self.now.plus(ACCEPT_FAILURE_GRACE_MS), TimerKey::AcceptFailure(request));
+    }
+
+    /// A failed `accept()`'s grace is over, or its contact went: report it unless the contact connected.
+    pub(super) fn on_accept_failure_due(&mut self, request: RequestId) {
+        self.timers.remove(TimerKey::AcceptFailure(request));
+        let Some((id, error)) = self.failed_accepts.remove(&request) else {
+            return;
+        };
+        if self.contacts.get(&id).is_some_and(|c| c.connected_at.is_some()) {
+            self.trace(
+                Some(&id),
+                "reply.ignored",
+                format!("{request} accept failed, but the contact connected: it was accepted all the same"),
+            );
+            return;
+        }
+        self.report(
+            Severity::Error,
+            Some(&id),
+            "streams.failed",
+            format!("contact {id}: Amazon Connect accept failed: {}", text::excerpt(&error)),
+            true,
+        );
     }
 }

@@ -130,6 +130,9 @@ enum TimerKey {
     CcpAnswer,
     /// After a sign-in failure: look whether the browser blocked Streams' login pop-up.
     LoginPopupCheck,
+    /// A contact's `accept()` failed `ACCEPT_FAILURE_GRACE_MS` ago: unless the contact connected meanwhile, the
+    /// agent is told.
+    AcceptFailure(RequestId),
 }
 
 /// What the presence rules need to remember: the current state on each side, and what the bridge itself set
@@ -153,7 +156,7 @@ pub struct DebugCounts {
     pub contacts: usize,
     /// CIF requests waited for.
     pub cif_pending: usize,
-    /// Streams actions waited for.
+    /// Streams actions waited for, and failed accepts waiting to be judged.
     pub streams_pending: usize,
     /// Retries waiting for their backoff.
     pub retries: usize,
@@ -204,6 +207,10 @@ pub struct Bridge {
     pending: VecMap<RequestId, Pending>,
     /// Streams actions in flight: the contact acted on (`None` for agent actions: dial, agent state).
     streams_pending: VecMap<RequestId, (Option<ContactId>, StreamsCall)>,
+    /// Failed `accept()`s not yet reported, with the contact and Connect's reason: one that fails because the
+    /// contact was already accepted (the agent answered in the softphone too, or another Dynamics tab accepted it)
+    /// is no failure, and the snapshot saying so may come after the rejection.
+    failed_accepts: VecMap<RequestId, (ContactId, String)>,
     /// Presence as the bridge knows it, for the rules that keep Connect and Dynamics in step without loops.
     presence: PresenceState,
     retries: VecMap<u64, RetryJob>,
@@ -306,6 +313,7 @@ impl Bridge {
             contacts: VecMap::new(),
             pending: VecMap::new(),
             streams_pending: VecMap::new(),
+            failed_accepts: VecMap::new(),
             presence: PresenceState::default(),
             retries: VecMap::new(),
             timers: TimerTable::default(),
@@ -436,6 +444,7 @@ impl Bridge {
                 TimerKey::CcpStartDue => self.on_ccp_start_due(),
                 TimerKey::CcpAnswer => self.on_ccp_answer_overdue(),
                 TimerKey::LoginPopupCheck => self.on_login_popup_check(),
+                TimerKey::AcceptFailure(request) => self.on_accept_failure_due(request),
             }
         }
         self.fail_unsent_cif();
@@ -808,7 +817,7 @@ impl Bridge {
         DebugCounts {
             contacts: self.contacts.len(),
             cif_pending: self.pending.len() + self.startup.requests_in_flight(),
-            streams_pending: self.streams_pending.len(),
+            streams_pending: self.streams_pending.len() + self.failed_accepts.len(),
             retries: self.retries.len(),
             timers: self.timers.len(),
             sessions: self.sessions.len(),

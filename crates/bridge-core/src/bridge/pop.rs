@@ -863,6 +863,22 @@ impl Bridge {
             }
         }
         self.streams_pending.retain(|_, (c, _)| c.as_ref() != Some(id));
+        // A failed accept of a contact that went without connecting is reported now; one that connected was no
+        // failure.
+        let failed_accepts: Vec<RequestId> = self
+            .failed_accepts
+            .iter()
+            .filter(|(_, (c, _))| c == id)
+            .map(|(r, _)| *r)
+            .collect();
+        for request in failed_accepts {
+            if c.connected_at.is_some() {
+                self.failed_accepts.remove(&request);
+                self.timers.remove(TimerKey::AcceptFailure(request));
+            } else {
+                self.on_accept_failure_due(request);
+            }
+        }
         for (sid, owner) in self.sessions.iter_mut() {
             if owner.as_ref() == Some(id) {
                 *owner = None;

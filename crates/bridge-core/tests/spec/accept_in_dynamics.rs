@@ -35,28 +35,107 @@ fn item_02_accept_result_shapes_are_all_understood() {
     }
 }
 
+/// The Streams `Accept` the bridge sent for the toast's Accept.
+fn accept_request(p: &Pair) -> RequestId {
+    p.log
+        .iter()
+        .find_map(|c| match c {
+            Command::Streams {
+                request,
+                call: StreamsCall::Accept,
+                ..
+            } => Some(*request),
+            _ => None,
+        })
+        .unwrap()
+}
+
+fn fail(p: &mut Pair, request: RequestId) {
+    p.input(Input::StreamsReply(StreamsReply {
+        request,
+        outcome: Err("InvalidState".into()),
+    }));
+}
+
 #[test]
 fn item_02_a_failed_streams_accept_is_reported_to_the_agent() {
     let mut p = Pair::default_ready();
     p.ring(CONTACT_ID, Scenario::Single);
     p.accept_toast();
-    let request = p
-        .log
-        .iter()
-        .find_map(|c| {
-            if let Command::Streams { request, .. } = c {
-                Some(*request)
-            } else {
-                None
-            }
-        })
-        .unwrap();
-    p.input(Input::StreamsReply(StreamsReply {
-        request,
-        outcome: Err("InvalidState".into()),
-    }));
+    let request = accept_request(&p);
+    fail(&mut p, request);
+    // Connect may have refused because the contact is already accepted: a moment for the snapshot to say so.
+    assert!(!p.report_codes().contains(&"streams.failed"));
+    p.advance(1_500);
     let r = p.reports().into_iter().find(|r| r.code == "streams.failed").unwrap();
     assert!(r.agent_visible);
+    assert!(r.message.contains(CONTACT_ID), "{}", r.message);
+}
+
+/// The agent pressed Accept on the toast and in the softphone at once: the bridge's `accept()` reaches a
+/// contact Connect already accepted and fails, and the snapshot showing it connected comes after the refusal.
+/// Nothing failed from the agent's point of view: no error notice.
+#[test]
+fn a_refused_accept_of_a_contact_that_connects_a_moment_later_is_not_reported() {
+    let mut p = Pair::default_ready();
+    p.ring(CONTACT_ID, Scenario::Single);
+    p.accept_toast();
+    let request = accept_request(&p);
+    fail(&mut p, request);
+    p.advance(300);
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Connected,
+        Some(voice("connected", Scenario::Single)),
+    );
+    p.advance(5_000);
+    assert!(!p.report_codes().contains(&"streams.failed"), "{:?}", p.report_codes());
+}
+
+#[test]
+fn a_refused_accept_of_a_contact_already_connected_is_not_reported() {
+    let mut p = Pair::default_ready();
+    p.ring(CONTACT_ID, Scenario::Single);
+    p.accept_toast();
+    let request = accept_request(&p);
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Connected,
+        Some(voice("connected", Scenario::Single)),
+    );
+    fail(&mut p, request);
+    p.advance(5_000);
+    assert!(!p.report_codes().contains(&"streams.failed"), "{:?}", p.report_codes());
+}
+
+/// The accept failed and the caller hung up before it could connect: the agent is told at once, not after
+/// the contact is long gone from the softphone.
+#[test]
+fn a_refused_accept_of_a_contact_that_goes_unconnected_is_reported_when_it_goes() {
+    let mut p = Pair::default_ready();
+    p.ring(CONTACT_ID, Scenario::Single);
+    p.accept_toast();
+    let request = accept_request(&p);
+    fail(&mut p, request);
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Missed,
+        Some(voice("missed", Scenario::Single)),
+    );
+    p.event(CONTACT_ID, ContactEventKind::Destroyed, None);
+    assert_eq!(
+        p.report_codes().iter().filter(|c| **c == "streams.failed").count(),
+        1,
+        "{:?}",
+        p.report_codes()
+    );
+    p.advance(5_000);
+    assert_eq!(
+        p.report_codes().iter().filter(|c| **c == "streams.failed").count(),
+        1,
+        "{:?}",
+        p.report_codes()
+    );
 }
 
 /// §3.2 and §3.6: the agent accepts the toast and the customer hangs up before `createSession` leaves (Dynamics
