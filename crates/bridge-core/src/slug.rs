@@ -25,13 +25,15 @@ const MAX_TOKEN_CHARS: usize = 256;
 
 /// A Dataverse record id, normalised to lowercase `8-4-4-4-12` hex without braces.
 ///
-/// Only a `Guid` can become a record tab's `entityId`, so an invalid id can never open an arbitrary record.
+/// Only a `Guid` can become a record tab's `entityId`, so an invalid id can never open an arbitrary record. The
+/// all-zero GUID is not one: Dataverse never gives it to a record, and a flow writes it for "no record" (an empty
+/// `Guid` in a Lambda's answer), so a record tab opened with it shows "record not found" instead of a search.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Guid(String);
 
 impl Guid {
     /// Accepts `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` in any case, optionally in braces, surrounding spaces
-    /// tolerated.
+    /// tolerated; never the all-zero GUID (see [`Guid::is_nil_text`]).
     pub fn parse(raw: &str) -> Option<Guid> {
         if raw.len() > MAX_TOKEN_CHARS {
             return None;
@@ -46,7 +48,15 @@ impl Guid {
             8 | 13 | 18 | 23 => *b == b'-',
             _ => b.is_ascii_hexdigit(),
         });
-        ok.then(|| Guid(s.to_ascii_lowercase()))
+        (ok && !Guid::is_nil_text(s)).then(|| Guid(s.to_ascii_lowercase()))
+    }
+
+    /// Whether `raw` is the all-zero GUID (`00000000-0000-0000-0000-000000000000`, braces and spaces aside), which
+    /// names no record: refused by [`Guid::parse`] with its own reason.
+    pub fn is_nil_text(raw: &str) -> bool {
+        let s = raw.trim();
+        let s = s.strip_prefix('{').and_then(|s| s.strip_suffix('}')).unwrap_or(s);
+        s == "00000000-0000-0000-0000-000000000000"
     }
 
     /// The normalised text.
@@ -552,6 +562,12 @@ impl SlugData {
             match field.kind() {
                 FieldKind::Guid => match Guid::parse(s) {
                     Some(g) => *data.guid_slot(field) = Some(g),
+                    None if Guid::is_nil_text(s) => fail(
+                        s,
+                        SlugProblem::Invalid {
+                            expected: "a record id (the all-zero GUID names no record)",
+                        },
+                    ),
                     None => fail(s, invalid),
                 },
                 FieldKind::Logical => match LogicalName::parse(s) {
@@ -720,6 +736,11 @@ mod tests {
         assert!(Guid::parse("0f8fad5b-d9cb-469f-a165-70867728950").is_none());
         assert!(Guid::parse("0f8fad5bxd9cb-469f-a165-70867728950e").is_none());
         assert!(Guid::parse("{0f8fad5b-d9cb-469f-a165-70867728950e").is_none());
+        assert!(
+            Guid::parse("00000000-0000-0000-0000-000000000000").is_none(),
+            "names no record"
+        );
+        assert!(Guid::is_nil_text(" {00000000-0000-0000-0000-000000000000} "));
     }
 
     #[test]

@@ -276,3 +276,52 @@ fn the_anchor_tab_is_handed_the_customer_record_the_pop_names() {
         vec![format!("createTab extn_entity_record account {CUSTOMER_ID}")]
     );
 }
+
+/// §2 + §3.4 "Never a record tab with an invalid id": the all-zero GUID is a GUID's shape but names no record (a
+/// flow's Lambda writes it for "no contact"); a single match carrying it searches, with the id refused by name,
+/// and an activity carrying it gets no tab.
+#[test]
+fn the_all_zero_guid_opens_no_record() {
+    const NIL: &str = "{00000000-0000-0000-0000-000000000000}";
+    let mut p = Pair::with_config(json!({"customerRecordTab": "tab"}));
+    let attributes = attrs(&[
+        ("LookupStatus", "SingleMatch"),
+        ("ms_contact_id", NIL),
+        ("ms_id", NIL),
+        ("ms_searchText", PHONE),
+        ("CreateTimeline", "true"),
+        ("ms_activity_id", NIL),
+        ("ms_entityrecord_entity_name", "phonecall"),
+    ]);
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Connected,
+        Some(snapshot("voice", "connected", Some(true), attributes)),
+    );
+    p.can_create();
+    let (_, _, _, call) = p.last("createSession");
+    assert!(!params(&call).contains_key("ms_contact_id"), "{:?}", params(&call));
+    p.session_created("s1");
+    let calls = p.take();
+    assert!(
+        !calls.iter().any(|c| c.contains("00000000-0000")),
+        "a record tab for the all-zero GUID: {calls:?}"
+    );
+    assert!(
+        calls
+            .iter()
+            .any(|c| c == &format!("createTab extn_search search {PHONE}")),
+        "no search instead: {calls:?}"
+    );
+    let refused = |attribute: &str| {
+        p.reports().iter().any(|r| {
+            r.message
+                .starts_with(&format!("contact {CONTACT_ID}: attribute `{attribute}` value"))
+                && r.message
+                    .ends_with("refused: expected a record id (the all-zero GUID names no record)")
+        })
+    };
+    for attribute in ["ms_contact_id", "ms_id", "ms_activity_id"] {
+        assert!(refused(attribute), "{attribute}: {:?}", p.reports());
+    }
+}
