@@ -474,10 +474,10 @@ impl Contact {
             m.entry(names.get(SlugField::CustomerEntityName))
                 .or_insert_with(|| Value::String(self.customer_entity().as_str().to_owned()));
         }
+        // Not one of several matches' names (multi match): then the caller's own name or number.
         let name = self
             .slugs
-            .customer_name
-            .as_ref()
+            .caller_name()
             .or(self.customer_name.as_ref())
             .or(self.phone.as_ref())
             .or(self.email_address.as_ref())

@@ -649,6 +649,18 @@ impl SlugData {
         self.lookup_status == Some(LookupStatus::SingleMatch)
     }
 
+    /// The display name of the caller as the flow knows it: `ms_customer_name`, unless the lookup says it found
+    /// several customers. The seed's flow stores its Lambda's `fullname` whatever the outcome, so on a multi match
+    /// it is one arbitrary match's name: shown as the caller's, it would have the agent greet the wrong person while
+    /// the bridge searches because it does not know who calls. (On no match no record gave the name, so one the
+    /// flow set, e.g. from what the caller said, is the caller's.)
+    pub fn caller_name(&self) -> Option<&Redacted<String>> {
+        match self.lookup_status {
+            Some(LookupStatus::MultiMatch) => None,
+            _ => self.customer_name.as_ref(),
+        }
+    }
+
     /// The matched customer's record id: `ms_contact_id`, else `ms_id`; none when the entity it belongs to was refused.
     pub fn customer_id(&self) -> Option<&Guid> {
         if self.customer_entity_refused {

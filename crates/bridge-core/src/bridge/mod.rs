@@ -491,8 +491,7 @@ impl Bridge {
         };
         let initial = c
             .slugs
-            .customer_name
-            .as_ref()
+            .caller_name()
             .or(c.customer_name.as_ref())
             .and_then(|n| n.expose().trim().chars().next())
             .filter(|ch| ch.is_alphanumeric())

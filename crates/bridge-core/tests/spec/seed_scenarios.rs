@@ -153,6 +153,58 @@ fn seed_multi_and_no_match_sessions_withhold_customer_ids() {
     }
 }
 
+/// The seed's flow stores `ms_customer_name = $.External.fullname` before its Match Type Logic, so a multi match
+/// carries one of the matches' names. The toast and the session title (`Voice-{customerName}`) must not name that
+/// arbitrary match as the caller while the bridge searches because it does not know who calls: `customerName` is
+/// the caller's number then (the flow's own slug still travels under its own name, §3.1). A chat's customer gives
+/// their own name, which is shown.
+#[test]
+fn seed_multi_match_does_not_name_an_arbitrary_match_as_the_caller() {
+    for lookup in ["LookupSatus", "LookupStatus"] {
+        for (channel, shown) in [("voice", PHONE), ("chat", "Chat Customer")] {
+            let mut p = Pair::default_ready();
+            let a = attrs(&[
+                (lookup, "MultiMatch"),
+                ("ms_customer_name", "Maria Campbell"),
+                ("ms_searchText", PHONE),
+            ]);
+            p.event(
+                CONTACT_ID,
+                ContactEventKind::Incoming,
+                Some(snapshot(channel, "connecting", Some(true), a.clone())),
+            );
+            let (_, _, _, toast) = p.last("notifyEvent");
+            assert_eq!(
+                params(&toast).get("customerName"),
+                Some(&json!(shown)),
+                "{lookup} {channel}"
+            );
+            assert_eq!(
+                params(&toast).get("ms_customer_name"),
+                Some(&json!("Maria Campbell")),
+                "the flow's slug, under its own name"
+            );
+            p.event(
+                CONTACT_ID,
+                ContactEventKind::Connected,
+                Some(snapshot(channel, "connected", Some(true), a)),
+            );
+            p.can_create();
+            let (_, _, _, session) = p.last("createSession");
+            assert_eq!(
+                params(&session).get("customerName"),
+                Some(&json!(shown)),
+                "{lookup} {channel}"
+            );
+        }
+    }
+    // A single match names its customer.
+    let mut p = Pair::default_ready();
+    p.ring(CONTACT_ID, Scenario::Single);
+    let (_, _, _, toast) = p.last("notifyEvent");
+    assert_eq!(params(&toast).get("customerName"), Some(&json!("Maria Campbell")));
+}
+
 #[test]
 fn seed_single_match_session_keeps_customer_ids() {
     let mut p = Pair::default_ready();
