@@ -448,6 +448,9 @@ pub struct SlugData {
     pub lookup_status: Option<LookupStatus>,
     /// Whether the lookup status came from the fallback spelling `LookupSatus`.
     pub lookup_status_from_fallback: bool,
+    /// Whether the flow wrote the seed's spelling `LookupSatus` (with any value), even where `LookupStatus` decided:
+    /// templates built on the seed read `{LookupSatus}`, so the status the bridge acts on is passed under it too.
+    pub lookup_status_fallback_given: bool,
     /// `ms_session_template`.
     pub session_template: Option<TemplateName>,
     /// `ms_notify_template`.
@@ -500,6 +503,10 @@ impl SlugData {
                 return (data, errors);
             }
         };
+        data.lookup_status_fallback_given = matches!(
+            read_entry(map.get(names.get(SlugField::LookupStatusFallback))),
+            Ok(Raw::Str(s)) if !s.trim().is_empty()
+        );
         for field in SlugField::ALL {
             // The seed's spelling is read when the standard one is absent or says nothing valid (a flow may write
             // its raw lookup outcome to one and the mapped value to the other).
@@ -695,7 +702,7 @@ impl SlugData {
         put(SlugField::CustomerName, r(&self.customer_name));
         let lookup = self.lookup_status.and_then(LookupStatus::as_str).map(str::to_owned);
         put(SlugField::LookupStatus, lookup.clone());
-        if self.lookup_status_from_fallback {
+        if self.lookup_status_from_fallback || self.lookup_status_fallback_given {
             put(SlugField::LookupStatusFallback, lookup);
         }
         put(

@@ -147,3 +147,24 @@ fn an_invalid_lookup_status_leaves_the_seed_spelling_in_force() {
     let (d, _) = SlugData::parse(&id, &attrs(&[("LookupStatus", "match")]), &AttributeNames::default());
     assert_eq!(d.lookup_status, Some(LookupStatus::Unknown));
 }
+
+/// §3.1 "templateParameters carry every valid slug attribute under its own name": a flow that writes both
+/// spellings (the seed's `LookupSatus`, kept for the templates built on the seed, and the corrected
+/// `LookupStatus`) has the status under both names, as one that writes only the seed's spelling has; a template
+/// field `{LookupSatus}` is not left blank.
+#[test]
+fn both_lookup_spellings_reach_the_templates() {
+    let names = AttributeNames::default();
+    let (d, _) = parse(attrs(&[("LookupStatus", "MultiMatch"), ("LookupSatus", "MultiMatch")]));
+    let params = d.template_parameters(&names, true);
+    assert_eq!(params.get("LookupStatus"), Some(&json!("MultiMatch")));
+    assert_eq!(params.get("LookupSatus"), Some(&json!("MultiMatch")));
+    // Spellings that disagree: both names carry the status the bridge acts on (the standard spelling's), so the
+    // toast never says "SingleMatch" over a search.
+    let (d, _) = parse(attrs(&[("LookupStatus", "NoMatch"), ("LookupSatus", "SingleMatch")]));
+    let params = d.template_parameters(&names, true);
+    assert_eq!(params.get("LookupSatus"), Some(&json!("NoMatch")));
+    // Only the standard spelling written: nothing under the seed's.
+    let (d, _) = parse(attrs(&[("LookupStatus", "NoMatch")]));
+    assert_eq!(d.template_parameters(&names, true).get("LookupSatus"), None);
+}
