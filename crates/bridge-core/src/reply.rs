@@ -106,23 +106,32 @@ pub fn session_id(value: &Value) -> Option<String> {
     valid_session_id(s).then(|| s.to_owned())
 }
 
-/// Reads `getAllSessions`' result: an array of session ids (or JSON text of one); `None` if not an array.
+/// Reads `getAllSessions`' result: an array of session ids (or JSON text of one); `None` if not an array, or
+/// if an entry is neither a session id nor a session (`{sessionId}`, as a host handing out its session `Map`s
+/// gives it). Why not skip such an entry: the list says which sessions exist, so an entry left out would be
+/// read as "no session" — a restored session closed, a contact in doubt given a second one.
 pub fn session_list(value: &Value) -> Option<Vec<String>> {
     let v = unwrap_json(value)?;
     let arr = match &v {
-        Value::Array(a) => a,
-        Value::Object(o) => o.get("value")?.as_array()?,
+        Value::Array(a) => a.clone(),
+        Value::Object(o) => match unwrap_json(o.get("value")?)? {
+            Value::Array(a) => a,
+            _ => return None,
+        },
         _ => return None,
     };
-    Some(
-        arr.iter()
-            .take(1000)
-            .filter_map(Value::as_str)
-            .map(str::trim)
-            .filter(|s| valid_session_id(s))
-            .map(str::to_owned)
-            .collect(),
-    )
+    arr.iter()
+        .take(1000)
+        .map(|entry| {
+            let s = match unwrap_json(entry)? {
+                Value::String(s) => s,
+                Value::Object(o) => o.get("sessionId").and_then(Value::as_str)?.to_owned(),
+                _ => return None,
+            };
+            let s = s.trim();
+            valid_session_id(s).then(|| s.to_owned())
+        })
+        .collect()
 }
 
 /// Reads a rejection's whole text: the time limit is matched on its stable parts, the unknown template on

@@ -239,3 +239,58 @@ fn a_get_session_answer_as_json_text_is_traced_without_the_customer() {
         assert!(!trace.contains(secret), "{secret} in the exported trace: {trace}");
     }
 }
+
+// ------------------------------------------------------------------ getAllSessions entries that are not bare ids
+
+/// A contact already connected when the page loaded (the page before may have popped it) waits for Dynamics:
+/// `getAllSessions` answers with its entries as objects (`{sessionId}`, as a host that hands out the session `Map`s
+/// converted by the shell). An entry the bridge cannot read as a bare id is not "no session": the session is
+/// asked about and adopted, never a second `createSession`.
+#[test]
+fn get_all_sessions_entries_given_as_objects_are_read_not_taken_as_no_session() {
+    let mut p = Pair::default_ready();
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Existing,
+        Some(voice("connected", Scenario::Single)),
+    );
+    let r = p.req("getAllSessions");
+    p.resolve(r, json!([{"sessionId": "s1", "isFocused": true}]));
+    p.advance(100);
+    let calls = p.take();
+    assert!(
+        !calls
+            .iter()
+            .any(|c| c.starts_with("createSession") || c == "canCreateSession"),
+        "a listed session was taken as none: {calls:?}"
+    );
+    let g = p.req("getSession");
+    p.resolve(
+        g,
+        json!({"sessionId": "s1", "context": {"templateParameters": {"contactId": CONTACT_ID}}}),
+    );
+    assert_eq!(p.bridge.session_of(CONTACT_ID), Some("s1"));
+    assert!(p.all("createSession").is_empty());
+}
+
+/// Entries the bridge cannot read at all (a number, a nested array) make the answer unreadable, not a shorter
+/// list: the contact in doubt is not popped on the strength of it (the call is retried).
+#[test]
+fn a_get_all_sessions_answer_with_unreadable_entries_is_not_taken_as_no_session() {
+    let mut p = Pair::default_ready();
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Existing,
+        Some(voice("connected", Scenario::Single)),
+    );
+    let r = p.req("getAllSessions");
+    p.resolve(r, json!([17, ["s1"]]));
+    p.advance(100);
+    let calls = p.take();
+    assert!(
+        !calls
+            .iter()
+            .any(|c| c.starts_with("createSession") || c == "canCreateSession"),
+        "an unreadable list was taken as no session: {calls:?}"
+    );
+}
