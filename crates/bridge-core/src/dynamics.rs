@@ -74,9 +74,16 @@ impl fmt::Display for PayloadError {
     }
 }
 
+/// The payload as an object. CIF's own handler example reads `eventData` as a `Map` holding the payload under
+/// `value` (`eventInput.get("value")`), which the shell copies as `{"value": …}`: an object (or JSON text of one)
+/// there is the payload. No documented payload has an object under `value` (click-to-act's is the number).
 fn object(handler: DynamicsHandler, payload: &Value, expected: &'static str) -> Result<Value, PayloadError> {
+    let inner = |v: &Value| match v.get("value").and_then(unwrap_json) {
+        Some(i @ Value::Object(_)) => Some(i),
+        _ => None,
+    };
     match unwrap_json(payload) {
-        Some(v @ Value::Object(_)) => Ok(v),
+        Some(v @ Value::Object(_)) => Ok(inner(&v).unwrap_or(v)),
         _ => Err(PayloadError {
             handler,
             expected,

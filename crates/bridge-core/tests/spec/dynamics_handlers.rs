@@ -121,3 +121,42 @@ fn a_bare_clicked_number_is_refused_without_quoting_it() {
         "phone number in the exported trace: {trace}"
     );
 }
+
+/// CIF's documented handler example reads its `eventData` as a `Map` holding the payload under `value`
+/// (`eventInput.get("value")`, reference §2.8 `raiseEvent`); the shell turns that `Map` into `{"value": …}`, the
+/// payload itself an object or JSON text. Each handler reads the payload inside: a session closed that way is
+/// released, a switch moves the focus, a click dials.
+#[test]
+fn handler_payloads_wrapped_under_value_are_read() {
+    let mut p = Pair::default_ready();
+    for (id, sid) in [("c1", "s1"), ("c2", "s2")] {
+        p.event(
+            id,
+            ContactEventKind::Connected,
+            Some(snapshot("chat", "connected", Some(true), attrs(&[]))),
+        );
+        p.can_create();
+        p.session_created(sid);
+    }
+    p.dynamics(
+        DynamicsHandler::SessionSwitched,
+        json!({"value": "{\"sessionId\":\"s1\",\"focussed\":true}"}),
+    );
+    assert_eq!(p.bridge.focused_contact().map(ContactId::as_str), Some("c1"));
+    p.dynamics(DynamicsHandler::SessionClosed, json!({"value": {"sessionId": "s1"}}));
+    assert_eq!(p.bridge.session_of("c1"), None, "s1 closed");
+    assert_eq!(p.bridge.focused_contact(), None);
+    p.dynamics(
+        DynamicsHandler::ClickToAct,
+        json!({"value": "{\"value\":\"+15555550123\",\"name\":\"mobilephone\",\"format\":\"phone\"}"}),
+    );
+    assert!(
+        !p.report_codes().contains(&"dynamics.payload.invalid"),
+        "refused: {:?}",
+        p.reports()
+    );
+    assert!(
+        p.take().iter().any(|c| c.starts_with("streams Dial")),
+        "the click dials"
+    );
+}
