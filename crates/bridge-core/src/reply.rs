@@ -91,16 +91,19 @@ pub fn valid_session_id(s: &str) -> bool {
     !s.is_empty() && s.len() <= MAX_SESSION_ID_CHARS && !s.chars().any(char::is_control)
 }
 
-/// Reads `createSession`'s result: the session id string (or `{sessionId}` / `{value}`).
+/// Reads `createSession`'s result: the session id string (or `{sessionId}` / `{value}`, the host's raw message
+/// wrapping any of these under `value`, as it wraps `notifyEvent`'s).
 pub fn session_id(value: &Value) -> Option<String> {
     let v = unwrap_json(value)?;
     let s = match &v {
         Value::String(s) => s.trim(),
-        Value::Object(o) => o
-            .get("sessionId")
-            .and_then(Value::as_str)
-            .or_else(|| o.get("value").and_then(Value::as_str))?
-            .trim(),
+        Value::Object(o) => match o.get("sessionId").and_then(Value::as_str) {
+            Some(s) => s.trim(),
+            None => match unwrap_json(o.get("value")?)? {
+                inner @ (Value::String(_) | Value::Object(_)) => return session_id(&inner),
+                _ => return None,
+            },
+        },
         _ => return None,
     };
     valid_session_id(s).then(|| s.to_owned())
@@ -234,10 +237,18 @@ pub struct SessionFacts {
 
 /// Reads `getSession`'s result; `None` when it is not an object at all.
 pub fn session_facts(value: &Value) -> Option<SessionFacts> {
-    let v = unwrap_json(value)?;
+    let mut v = unwrap_json(value)?;
+    let is_session = |o: &serde_json::Map<String, Value>| o.contains_key("sessionId") || o.contains_key("context");
+    if !v.as_object().is_some_and(is_session) {
+        // The host's raw message wraps the session under `value` (as it wraps `notifyEvent`'s answer).
+        match v.get("value").and_then(unwrap_json) {
+            Some(inner @ Value::Object(_)) => v = inner,
+            // Not a session at all: "nobody's" would be a guess.
+            _ => return None,
+        }
+    }
     let obj = v.as_object()?;
-    if !obj.contains_key("sessionId") && !obj.contains_key("context") {
-        // Not a session at all: "nobody's" would be a guess.
+    if !is_session(obj) {
         return None;
     }
     let focused = ["isFocused", "focused", "focussed"]

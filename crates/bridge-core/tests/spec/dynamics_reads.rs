@@ -294,3 +294,46 @@ fn a_get_all_sessions_answer_with_unreadable_entries_is_not_taken_as_no_session(
         "an unreadable list was taken as no session: {calls:?}"
     );
 }
+
+// ------------------------------------------------------------------ results wrapped under `value`
+
+/// The CIF host's raw answer wraps the result under `value` (reference §2.3: `{"value": …}` is the raw host
+/// message; the bridge reads `notifyEvent` either way). A `getSession` answer in that shape names the contact all
+/// the same: the contact already there when the page loaded adopts its session, no second one.
+#[test]
+fn a_get_session_answer_wrapped_under_value_names_the_contact() {
+    let mut p = Pair::default_ready();
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Existing,
+        Some(voice("connected", Scenario::Single)),
+    );
+    let r = p.req("getAllSessions");
+    p.resolve(r, json!(["s1"]));
+    let g = p.req("getSession");
+    let session = json!({"sessionId": "s1", "context": {"templateParameters": {"contactId": CONTACT_ID}}});
+    p.resolve(g, json!({"value": session.to_string()}));
+    p.advance(10_000);
+    assert_eq!(p.bridge.session_of(CONTACT_ID), Some("s1"));
+    assert!(
+        p.all("createSession").is_empty(),
+        "a second session: {:?}",
+        p.report_codes()
+    );
+}
+
+/// The same for `createSession`: `{"value": {"sessionId": …}}` is the session id, not garbage that costs the agent
+/// an error notice and a round of `getAllSessions`.
+#[test]
+fn a_create_session_answer_wrapped_under_value_is_the_session() {
+    let mut p = Pair::default_ready();
+    p.connected_until_create_session();
+    let r = p.req("createSession");
+    p.resolve(r, json!({"value": {"sessionId": "s1"}}));
+    assert_eq!(p.bridge.session_of(CONTACT_ID), Some("s1"));
+    assert!(
+        !p.report_codes().contains(&"cif.createSession.garbage"),
+        "{:?}",
+        p.report_codes()
+    );
+}
