@@ -201,12 +201,18 @@ pub fn acceptable_ccp_url(url: &str) -> bool {
 /// The Custom Parameters layer from a `getEnvironment()` result (a JSON string or an object) whose
 /// `customParams` is itself JSON text (or, leniently, an object). `Ok(None)` when there are none; `Err` says what
 /// was wrong, for the errors box.
+///
+/// Both texts are read as every other CIF result is ([`crate::reply::unwrap_json`]): behind a byte-order mark, or
+/// stringified twice. Refusing those would run the whole shift without the Custom Parameters.
 pub fn custom_parameters(environment: &Value) -> Result<Option<ConfigLayer>, String> {
     let parsed;
     let env = match environment {
         Value::String(text) => {
-            parsed = serde_json::from_str::<Value>(text)
-                .map_err(|e| format!("getEnvironment() returned text that is not JSON: {e}"))?;
+            parsed = match crate::reply::unwrap_json(environment) {
+                Some(v @ Value::Object(_)) => v,
+                _ => serde_json::from_str::<Value>(text)
+                    .map_err(|e| format!("getEnvironment() returned text that is not JSON: {e}"))?,
+            };
             &parsed
         }
         other => other,
@@ -220,7 +226,10 @@ pub fn custom_parameters(environment: &Value) -> Result<Option<ConfigLayer>, Str
     let values = match env.get("customParams") {
         None | Some(Value::Null) => return Ok(None),
         Some(Value::String(text)) if text.trim().is_empty() => return Ok(None),
-        Some(Value::String(text)) => match serde_json::from_str::<Value>(text) {
+        Some(blob @ Value::String(text)) => match crate::reply::unwrap_json(blob)
+            .filter(Value::is_object)
+            .map_or_else(|| serde_json::from_str::<Value>(text), Ok)
+        {
             Ok(Value::Object(values)) => values,
             Ok(other) => {
                 return Err(format!(

@@ -20,6 +20,25 @@ fn custom_parameters_are_read_from_json_text_or_objects() {
     assert_eq!(layer.values["loginPopup"], false);
 }
 
+/// `getEnvironment()` answers JSON text; a host that stringifies it twice, or text behind a byte-order mark (as the
+/// bridge reads every other CIF result, `reply::unwrap_json`), still carries the Custom Parameters: refusing it
+/// would run the whole shift on the wrong templates, region and limits. The same for `customParams` itself, a
+/// blob an administrator pasted.
+#[test]
+fn custom_parameters_are_read_from_text_stringified_twice_or_behind_a_byte_order_mark() {
+    let once = json!({"appid": "a", "customParams": "{\"region\":\"eu-west-2\"}"}).to_string();
+    let twice = Value::String(once.clone()).to_string();
+    for env in [twice, format!("\u{feff}{once}")] {
+        let layer = custom_parameters(&Value::String(env.clone()))
+            .unwrap_or_else(|e| panic!("{env:?} refused: {e}"))
+            .expect("a layer");
+        assert_eq!(layer.values["region"], "eu-west-2", "{env:?}");
+    }
+    let pasted = json!({"customParams": "\u{feff}{\"loginPopup\":false}"});
+    let layer = custom_parameters(&pasted).expect("ok").expect("a layer");
+    assert_eq!(layer.values["loginPopup"], false);
+}
+
 #[test]
 fn no_custom_parameters_is_no_layer() {
     assert_eq!(custom_parameters(&json!({"appid": "a"})), Ok(None));
