@@ -163,16 +163,34 @@ pub struct CifError {
 }
 
 impl CifError {
-    /// Reads a rejection value; never fails.
+    /// Reads a rejection value; never fails. The message may be nested: `{error: {message}}` (or `{error: "…"}`),
+    /// as Web API errors and many hosts wrap it, or the host's raw `{value: {message, msdyn_name}}`; it is reported
+    /// by that message wherever it sits (a report saying "an object with 1 keys" tells nobody why the call failed),
+    /// and classified by the whole value, so no telling word elsewhere is lost.
     pub fn from_rejection(value: &Value) -> CifError {
         // Text that only looks like JSON (`"[CIF] Timeout occurred…"`), or is too long to parse, is read as text.
         let v = unwrap_json(value).unwrap_or_else(|| value.clone());
-        let field = |k: &str| v.get(k).and_then(Value::as_str);
-        match field("message") {
-            Some(message) => CifError {
-                message: text::excerpt(message),
-                name: field("msdyn_name").map(text::excerpt),
-                kind: classify(message),
+        let field = |at: &Value, k: &str| at.get(k).and_then(Value::as_str).map(str::to_owned);
+        if let Some(message) = field(&v, "message") {
+            return CifError {
+                message: text::excerpt(&message),
+                name: field(&v, "msdyn_name").map(|n| text::excerpt(&n)),
+                kind: classify(&message),
+            };
+        }
+        let nested = ["error", "value"]
+            .iter()
+            .find_map(|k| match v.get(*k).and_then(unwrap_json) {
+                Some(inner @ Value::Object(_)) => field(&inner, "message").map(|m| (m, field(&inner, "msdyn_name"))),
+                Some(Value::String(s)) if *k == "error" => Some((s, None)),
+                _ => None,
+            });
+        match nested {
+            Some((message, name)) => CifError {
+                message: text::excerpt(&message),
+                name: name.map(|n| text::excerpt(&n)),
+                // The whole value: a telling word may sit beside the message.
+                kind: classify(&v.to_string()),
             },
             None => CifError {
                 message: text::describe_json(value),

@@ -110,6 +110,39 @@ fn rule_5_hostile_cif_results_and_rejections() {
     assert!(p.reports().iter().all(|r| r.message.len() < 1_000));
 }
 
+/// A rejection whose message is nested (`{error: {message}}`, as Web API and many hosts wrap it, or the host's raw
+/// `{value: {message, msdyn_name}}`) is reported by that message, as a flat `{message}` is: "an object with 1
+/// keys" tells the agent and the engineer nothing about why no session came.
+#[test]
+fn rule_5_a_nested_rejection_is_reported_by_its_message() {
+    for rejection in [
+        json!({"error": {"code": "0x80040216", "message": "RejectAfterClientError"}}),
+        json!({"value": {"message": "RejectAfterClientError", "msdyn_name": "CreateSession"}}),
+        json!({"error": "RejectAfterClientError"}),
+    ] {
+        let mut p = Pair::default_ready();
+        p.connected_until_create_session();
+        for _ in 0..10 {
+            if p.report_codes().contains(&"cif.createSession.failed") {
+                break;
+            }
+            let r = p.req("createSession");
+            p.reject(r, rejection.clone());
+            p.advance(10_000);
+        }
+        let report = p
+            .reports()
+            .into_iter()
+            .find(|r| r.code == "cif.createSession.failed")
+            .map(|r| r.message.clone())
+            .unwrap_or_else(|| panic!("{rejection}: never given up: {:?}", p.report_codes()));
+        assert!(
+            report.contains("RejectAfterClientError"),
+            "{rejection}: reported as {report:?}"
+        );
+    }
+}
+
 #[test]
 fn rule_5_odata_values_are_escaped() {
     assert_eq!(
