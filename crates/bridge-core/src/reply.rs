@@ -292,6 +292,19 @@ fn add_tabs(facts: &mut SessionFacts, kinds: &str) {
     list.push_str(kinds);
 }
 
+/// Whether a `ccbTab_<kind>` value says the tab was recorded: the `"1"` the bridge wrote, or that value as the
+/// context gives it back typed (`1`, `true`), or under `value`. Why lenient: a recorded tab read as not recorded
+/// opens a second time after a reload.
+fn is_recorded(value: &Value) -> bool {
+    match unwrap_json(value) {
+        Some(Value::String(s)) => s.trim() == "1",
+        Some(Value::Number(n)) => n.as_u64() == Some(1),
+        Some(Value::Bool(b)) => b,
+        Some(Value::Object(o)) => o.get("value").is_some_and(|v| !v.is_object() && is_recorded(v)),
+        _ => false,
+    }
+}
+
 fn find_context_values(value: &Value, depth: usize, facts: &mut SessionFacts) {
     if depth > MAX_CONTEXT_DEPTH {
         return;
@@ -315,7 +328,7 @@ fn find_context_values(value: &Value, depth: usize, facts: &mut SessionFacts) {
                         }
                     }
                     k if k.starts_with(TAB_KEY_PREFIX) => {
-                        if text().as_deref() == Some("1") {
+                        if is_recorded(inner) {
                             add_tabs(facts, k.strip_prefix(TAB_KEY_PREFIX).unwrap_or_default());
                         }
                     }

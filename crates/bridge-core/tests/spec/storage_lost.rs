@@ -427,3 +427,29 @@ fn agent_looks_at_another_session(p: &mut Pair) {
         json!({"sessionId": "s-other", "focused": true}),
     );
 }
+
+/// A page without storage finds the contact already there and Dynamics' record of its tabs in the session's
+/// context, which gives the values back typed (`1` as a number, as a dictionary that stores what it parses may;
+/// `true`): those tabs are recorded, so none opens a second time.
+#[test]
+fn tabs_recorded_as_numbers_or_booleans_in_the_context_are_not_opened_again() {
+    let mut p = Pair::with_config(json!({"customerRecordTab": "tab"}));
+    p.input(storage_blocked());
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Existing,
+        Some(voice("connected", Scenario::Single)),
+    );
+    let r = p.req("getAllSessions");
+    p.resolve(r, json!(["s1"]));
+    let g = p.req("getSession");
+    p.resolve(
+        g,
+        json!({"sessionId": "s1", "isFocused": true, "context": {
+            "templateParameters": {"contactId": CONTACT_ID},
+            "ccbTab_activity": 1, "ccbTab_customer": true}}),
+    );
+    assert_eq!(p.bridge.session_of(CONTACT_ID), Some("s1"));
+    let tabs: Vec<String> = p.take().into_iter().filter(|c| c.starts_with("createTab")).collect();
+    assert!(tabs.is_empty(), "recorded tabs opened again: {tabs:?}");
+}
