@@ -329,6 +329,10 @@ impl Config {
             }
         }
         for layer in ordered {
+            // `ucilib` and `crmUrl` are two ways to name one thing, the CIF library: a layer that names it (by
+            // either key, accepted) replaces what lower layers named, so that `crmUrl` in the URL is not
+            // overruled by a `ucilib` in config.json. Within one layer `ucilib` wins (`cif_library_url`).
+            let lower_library = (config.ucilib.take(), config.crm_url.take());
             for (key, value) in &layer.values {
                 if value.is_null() || NON_CONFIG_KEYS.contains(&key.as_str()) {
                     continue;
@@ -348,6 +352,9 @@ impl Config {
                         source: layer.source,
                     });
                 }
+            }
+            if config.ucilib.is_none() && config.crm_url.is_none() {
+                (config.ucilib, config.crm_url) = lower_library;
             }
         }
         (config, errors)

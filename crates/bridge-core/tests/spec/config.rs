@@ -421,3 +421,55 @@ fn an_unreadable_config_file_closes_the_allow_lists() {
     assert_eq!(closed.ucilib, None);
     assert_eq!(errors.len(), 2, "{errors:?}");
 }
+
+/// `ucilib` and `crmUrl` name one thing, the CIF library: the higher layer's choice wins whichever key it uses
+/// (spec §1: URL query parameters over Custom Parameters over `config.json`), so a Channel URL's `crmUrl` points a
+/// page whose `config.json` names a `ucilib` at another org. Within one layer `ucilib` wins, and a refused value
+/// leaves the lower layer's library in force.
+#[test]
+fn the_cif_library_comes_from_the_highest_layer_that_names_it_by_either_key() {
+    const PROD: &str = "https://prod.crm4.dynamics.com/webresources/Widget/msdyn_ciLibrary.js";
+    const UAT: &str = "https://uat.crm4.dynamics.com";
+    let library = |layers: &[ConfigLayer]| {
+        let (c, _) = Config::resolve(layers);
+        c.cif_library_url()
+    };
+    let uat_library = Some(format!("{UAT}/webresources/Widget/msdyn_ciLibrary.js"));
+    assert_eq!(
+        library(&[
+            layer(ConfigSource::ConfigFile, json!({"ucilib": PROD})),
+            layer(ConfigSource::Url, json!({"crmUrl": UAT})),
+        ]),
+        uat_library,
+        "the URL's crmUrl over config.json's ucilib"
+    );
+    assert_eq!(
+        library(&[
+            layer(ConfigSource::ConfigFile, json!({"ucilib": PROD})),
+            layer(ConfigSource::Url, json!({"crmurl": UAT})),
+        ]),
+        uat_library,
+        "CIF's own spelling too"
+    );
+    assert_eq!(
+        library(&[
+            layer(ConfigSource::ConfigFile, json!({"crmUrl": UAT})),
+            layer(ConfigSource::Url, json!({"ucilib": PROD})),
+        ]),
+        Some(PROD.to_owned()),
+        "the URL's ucilib over config.json's crmUrl"
+    );
+    assert_eq!(
+        library(&[layer(ConfigSource::Url, json!({"crmUrl": UAT, "ucilib": PROD}))]),
+        Some(PROD.to_owned()),
+        "one layer: ucilib wins"
+    );
+    assert_eq!(
+        library(&[
+            layer(ConfigSource::ConfigFile, json!({"ucilib": PROD})),
+            layer(ConfigSource::Url, json!({"crmUrl": "http://uat.crm4.dynamics.com"})),
+        ]),
+        Some(PROD.to_owned()),
+        "a refused crmUrl leaves the lower layer's library"
+    );
+}

@@ -303,11 +303,19 @@ fn a_cif_library_from_custom_parameters_is_not_applied() {
     cif_comes_up(&mut p, Some(json!({"crmUrl": "https://org.crm4.dynamics.com"})));
     assert!(!p.report_codes().contains(&"config.cif_library_not_applied"));
 
-    // `ucilib` wins over `crmUrl` whatever their layers: Custom Parameters' would choose another library.
-    let mut p = begin_with(
-        json!({"crmUrl": "https://org.crm4.dynamics.com", "ccpUrl": CCP}),
-        CifLibrary::FromConfig,
-    );
+    // A `ucilib` in Custom Parameters, above config.json's `crmUrl`, would choose another library.
+    let layers = vec![
+        layer(ConfigSource::Defaults, json!({})),
+        layer(
+            ConfigSource::ConfigFile,
+            json!({"crmUrl": "https://org.crm4.dynamics.com", "ccpUrl": CCP}),
+        ),
+    ];
+    let mut p = Pair::new(Config::resolve(&layers).0);
+    p.input(Input::Startup(StartupInput::Begin {
+        layers,
+        cif_library: CifLibrary::FromConfig,
+    }));
     cif_comes_up(
         &mut p,
         Some(json!({
@@ -323,6 +331,18 @@ fn a_cif_library_from_custom_parameters_is_not_applied() {
         Some("eu-west-2"),
         "the rest applies"
     );
+
+    // Below the URL's own `crmUrl`, Custom Parameters' `ucilib` is outranked like any lower layer's value: no news.
+    let mut p = begin_with(
+        json!({"crmUrl": "https://org.crm4.dynamics.com", "ccpUrl": CCP}),
+        CifLibrary::FromConfig,
+    );
+    cif_comes_up(
+        &mut p,
+        Some(json!({"ucilib": "https://other.crm.dynamics.com/webresources/Widget/msdyn_ciLibrary.js"})),
+    );
+    assert!(!p.report_codes().contains(&"config.cif_library_not_applied"));
+    assert_eq!(p.bridge.config().cif_crm_origin(), origin);
 }
 
 /// Started with `ccpUrl` from config.json and the CIF library already on the page.
