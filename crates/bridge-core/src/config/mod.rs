@@ -116,7 +116,8 @@ pub struct Config {
     pub search_tab_search_type: Option<u8>,
     /// `searchTabEntityParameter`: the tab template parameter that receives the entity to search
     /// (`ms_searchType`), for custom search templates that take one; unset (default), the entity is not passed
-    /// to the tab (Dynamics' Search page searches its configured entities).
+    /// to the tab (Dynamics' Search page searches its configured entities). Never `searchType` or `searchText`,
+    /// the Search page's own parameters: the entity must not replace the 0/1 search type or the text.
     pub search_tab_entity_parameter: Option<String>,
     /// `preflight`: once CIF is up, check that every template the configuration names exists in Dynamics, and
     /// name each missing one before the first contact (default `true`). Never blocks or delays a pop.
@@ -492,8 +493,14 @@ impl Config {
                 }
             }
             "searchTabEntityParameter" => {
+                // Not one of the Search page's own parameters: `searchType` takes 0 or 1, never an entity name
+                // (spec §3.4), and `searchText` holds the text searched for.
                 self.search_tab_entity_parameter = match value.as_str().map(str::trim) {
                     Some("") => None,
+                    Some(s) if ["searchType", "searchText"].iter().any(|own| own.eq_ignore_ascii_case(s)) => {
+                        return Err("a template parameter name other than the Search page's own searchType (0 or 1, \
+                                    never an entity: see searchTabSearchType) and searchText, or \"\"");
+                    }
                     Some(s) if s.len() <= 64 && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => {
                         Some(s.to_owned())
                     }

@@ -159,3 +159,45 @@ fn item_04_search_text_is_cleaned_and_capped() {
     assert!(text.chars().count() <= 200);
     assert!(!text.chars().any(char::is_control));
 }
+
+/// §3.4: the search tab's `searchType` is only ever `0` or `1`, never an entity name. A configuration that would
+/// send the entity under one of the Search page's own parameters (`searchType`, or `searchText`, which would lose
+/// the text searched for) is refused by name, and the search tab keeps its own values.
+#[test]
+fn item_04_the_entity_to_search_never_goes_into_the_search_pages_own_parameters() {
+    for param in ["searchType", "searchText", "SearchType"] {
+        let (config, errors) = Config::resolve(&[ConfigLayer {
+            source: ConfigSource::CustomParams,
+            values: serde_json::json!({"searchTabEntityParameter": param, "searchTabSearchType": 1})
+                .as_object()
+                .cloned()
+                .unwrap(),
+        }]);
+        assert_eq!(errors.len(), 1, "{param}: {errors:?}");
+        assert_eq!(errors[0].key, "searchTabEntityParameter");
+        assert_eq!(errors[0].value, param);
+        assert!(errors[0].expected.contains("searchType"), "{}", errors[0].expected);
+        let mut p = Pair::new(config);
+        p.ready();
+        p.event(
+            CONTACT_ID,
+            ContactEventKind::Connected,
+            Some(voice("connected", Scenario::Multi)),
+        );
+        p.can_create();
+        p.session_created("s1");
+        let (_, _, _, call) = p.last("createTab");
+        let search = params(&call);
+        assert_eq!(
+            search.get("searchType"),
+            Some(&serde_json::json!(1)),
+            "{param}: {search:?}"
+        );
+        assert_eq!(
+            search.get("searchText"),
+            Some(&serde_json::json!(PHONE)),
+            "{param}: {search:?}"
+        );
+        assert_eq!(search.len(), 2, "{param}: {search:?}");
+    }
+}
