@@ -369,12 +369,26 @@ impl Bridge {
     }
 
     /// Replaces the configuration; contacts in flight keep their templates. The page's start-up does this itself
-    /// when Custom Parameters arrive.
+    /// when Custom Parameters arrive. New `attributeNames` read the slugs of the contacts Streams already
+    /// delivered again: a contact that rang before Dynamics gave its Custom Parameters (the CCP waits 3 s for
+    /// them at most) would otherwise be notified and popped with what the default names found.
     pub fn set_config(&mut self, config: Config) {
         self.retry = RetryPolicy::from_config(&config);
         self.handled.set_capacity(config.handled_contact_memory);
         self.trace.set_capacity(config.trace_capacity);
+        let names_changed = config.attribute_names != self.config.attribute_names;
         self.config = config;
+        if names_changed {
+            let seen: Vec<ContactId> = self
+                .contacts
+                .iter()
+                .filter(|(_, c)| c.seen)
+                .map(|(id, _)| id.clone())
+                .collect();
+            for id in seen {
+                self.reparse_slugs(&id);
+            }
+        }
     }
 
     /// The configuration in force.

@@ -1225,3 +1225,53 @@ fn contacts_do_not_clear_other_failures_or_one_just_reported() {
         assert!(!p.report_codes().contains(&"ccp.signed_in_again"));
     }
 }
+
+/// `attributeNames` may come from Custom Parameters (README, *Configuration*). When Dynamics is slow to answer
+/// `getEnvironment`, the CCP starts without them after 3 s and Streams delivers a ringing contact: once they
+/// arrive, that contact's attributes are read again under the configured names, so its toast and its pop use
+/// what the flow wrote (its notification template, its single match) rather than what the default names find.
+#[test]
+fn attribute_names_from_custom_parameters_apply_to_a_contact_delivered_before_them() {
+    let mut p = begin_with(json!({"ccpUrl": CCP}), CifLibrary::AlreadyLoaded);
+    fact(&mut p, StartupInput::CifInitDone);
+    p.advance(3_000);
+    assert_eq!(init_ccps(&p).len(), 1, "the CCP started without Custom Parameters");
+    let attributes = attrs(&[
+        ("crm_lookup", "SingleMatch"),
+        ("crm_notify", "extn_vip_notification"),
+        ("crm_contact", CUSTOMER_ID),
+        ("ms_customer_entity_name", "contact"),
+    ]);
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Connecting,
+        Some(snapshot("voice", "connecting", Some(true), attributes)),
+    );
+    let names = json!({"lookupStatus": "crm_lookup", "notifyTemplate": "crm_notify", "contactId": "crm_contact"});
+    let env = json!({"customParams": json!({"attributeNames": names, "customerRecordTab": "tab"}).to_string()});
+    let request = p.req("getEnvironment");
+    p.resolve(request, Value::String(env.to_string()));
+    let (_, _, _, notify) = p.last("notifyEvent");
+    assert_eq!(
+        describe(&Command::Cif {
+            request,
+            contact: None,
+            correlation_id: String::new(),
+            call: notify.clone()
+        })
+        .as_deref(),
+        Some("notifyEvent extn_vip_notification"),
+        "the flow's template, under its configured attribute name"
+    );
+    assert_eq!(params(&notify).get("crm_contact"), Some(&json!(CUSTOMER_ID)));
+    assert!(!p.report_codes().contains(&"slug.invalid"), "{:?}", p.report_codes());
+    p.accept_toast();
+    p.can_create();
+    p.session_created("s1");
+    let (_, _, _, tab) = p.last("createTab");
+    assert_eq!(
+        params(&tab).get("entityId"),
+        Some(&json!(CUSTOMER_ID)),
+        "the customer, not a search"
+    );
+}
