@@ -133,6 +133,8 @@ enum TimerKey {
     /// A contact's `accept()` failed `ACCEPT_FAILURE_GRACE_MS` ago: unless the contact connected meanwhile, the
     /// agent is told.
     AcceptFailure(RequestId),
+    /// The backoff after a failed `setClickToAct(true)` is over: send it again.
+    ClickToActRetry,
 }
 
 /// What the presence rules need to remember: the current state on each side, and what the bridge itself set
@@ -459,6 +461,7 @@ impl Bridge {
                 TimerKey::CcpAnswer => self.on_ccp_answer_overdue(),
                 TimerKey::LoginPopupCheck => self.on_login_popup_check(),
                 TimerKey::AcceptFailure(request) => self.on_accept_failure_due(request),
+                TimerKey::ClickToActRetry => self.on_click_to_act_retry_due(),
             }
         }
         self.fail_unsent_cif();

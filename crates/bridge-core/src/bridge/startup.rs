@@ -74,6 +74,8 @@ pub(super) struct Startup {
     environment_resends: u32,
     /// The `setClickToAct(true)` in flight.
     click_to_act: Option<RequestId>,
+    /// How many times `setClickToAct(true)` was sent again after a failure (bounded by `cifRetryAttempts`).
+    click_to_act_retries: u32,
     /// Whether the CCP is still to be started (once; again after Retry).
     ccp_pending: bool,
     /// What the status line shows about Dynamics, so only a change is emitted.
@@ -112,6 +114,7 @@ impl Default for Startup {
             environment: None,
             environment_resends: 0,
             click_to_act: None,
+            click_to_act_retries: 0,
             ccp_pending: true,
             dynamics: DynamicsStatus::default(),
             missing_templates: Vec::new(),
@@ -192,17 +195,32 @@ impl Bridge {
             None
         } else if self.startup.click_to_act == Some(reply.request) {
             self.startup.click_to_act = None;
-            if !matches!(reply.outcome, CifOutcome::Resolved(_)) {
-                self.report(
+            let why = match &reply.outcome {
+                CifOutcome::Resolved(_) => return None,
+                CifOutcome::Rejected(v) => format!("rejected: {}", CifError::from_rejection(v).message),
+                CifOutcome::Threw(m) => format!("threw: {}", text::excerpt(m)),
+            };
+            // It only switches a flag on, so it is retried like any call without side effects: one bad moment at
+            // start-up (CIF's own time limit right after the handlers are registered) must not leave
+            // click-to-dial off for the whole day.
+            let retry = self.startup.click_to_act_retries + 1;
+            match self.retry.delay(retry) {
+                Some(delay) => {
+                    self.startup.click_to_act_retries = retry;
+                    self.trace(
+                        None,
+                        "startup",
+                        format!("setClickToAct(true) {why}; retry {retry} in {delay} ms"),
+                    );
+                    self.timers.insert(self.now.plus(delay), TimerKey::ClickToActRetry);
+                }
+                None => self.report(
                     Severity::Warning,
                     None,
                     "cif.setClickToAct.failed",
-                    format!(
-                        "setClickToAct(true) failed: {:?}; click-to-dial from Dynamics is off",
-                        reply.outcome
-                    ),
+                    format!("setClickToAct(true) {why}; click-to-dial from Dynamics is off until the page is reloaded"),
                     false,
-                );
+                ),
             }
             None
         } else {
@@ -482,6 +500,13 @@ impl Bridge {
         self.startup.layers = layers;
         self.trace(None, "startup", "Custom Parameters applied".into());
         self.set_config(config);
+    }
+
+    /// The backoff after a failed `setClickToAct(true)` is over: it is sent again.
+    pub(super) fn on_click_to_act_retry_due(&mut self) {
+        if self.startup.click_to_act.is_none() {
+            self.startup.click_to_act = Some(self.send_startup_cif(CifCall::SetClickToAct { value: true }));
+        }
     }
 
     /// CIF is ready (Custom Parameters applied): pops may run, Dynamics' handlers are registered, the CCP starts

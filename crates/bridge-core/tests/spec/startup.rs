@@ -1275,3 +1275,48 @@ fn attribute_names_from_custom_parameters_apply_to_a_contact_delivered_before_th
         "the customer, not a search"
     );
 }
+
+/// §4 click-to-dial needs `setClickToAct(true)`, which only switches a flag: a failure (CIF's own time limit,
+/// which hosts give right after handler registration, as a `Map`; any other rejection) is retried like any call
+/// without side effects, up to `cifRetryAttempts` with backoff, so that one bad moment at start-up does not leave
+/// click-to-dial off for the whole day. Given up, the agent's console says why in words, not as a debug dump.
+#[test]
+fn a_failed_set_click_to_act_is_retried_with_backoff_then_reported_once() {
+    let mut p = begin_with(json!({"ccpUrl": CCP}), CifLibrary::AlreadyLoaded);
+    cif_comes_up(&mut p, None);
+    let count = |p: &Pair| p.all("setClickToAct").len();
+    assert_eq!(count(&p), 1);
+    let first = p.req("setClickToAct");
+    p.reject_time_limit(first, "setClickToAct");
+    assert_eq!(count(&p), 1, "not at once");
+    p.advance(500);
+    assert_eq!(count(&p), 2, "retried after cifRetryBackoffMs");
+    let second = p.req("setClickToAct");
+    p.resolve(second, json!(true));
+    p.advance(60_000);
+    assert_eq!(count(&p), 2, "done once it succeeded");
+    assert!(!p.report_codes().contains(&"cif.setClickToAct.failed"));
+
+    let mut p = begin_with(json!({"ccpUrl": CCP}), CifLibrary::AlreadyLoaded);
+    cif_comes_up(&mut p, None);
+    for _ in 0..4 {
+        let r = p.req("setClickToAct");
+        p.reject(
+            r,
+            json!({"message": "RejectAfterClientError", "msdyn_name": "SetClickToAct"}),
+        );
+        p.advance(30_000);
+    }
+    assert_eq!(count(&p), 4, "the first call and cifRetryAttempts (3) retries");
+    let failed: Vec<_> = p
+        .reports()
+        .into_iter()
+        .filter(|r| r.code == "cif.setClickToAct.failed")
+        .collect();
+    assert_eq!(failed.len(), 1);
+    assert!(
+        failed[0].message.contains("RejectAfterClientError") && !failed[0].message.contains("Rejected("),
+        "{}",
+        failed[0].message
+    );
+}
