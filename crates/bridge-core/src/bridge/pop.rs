@@ -9,7 +9,7 @@ use crate::contact::{observe_event, Contact, Observation, PopState, TabStatus};
 use crate::ids::{ContactId, RequestId};
 use crate::input::{ContactEvent, ContactEventKind};
 use crate::persist::TabKind;
-use crate::slug::{LogicalName, SlugData};
+use crate::slug::{LogicalName, SlugData, SlugField};
 use crate::text;
 use crate::time::Millis;
 
@@ -696,13 +696,16 @@ impl Bridge {
             && c.slugs.activity_record_id().is_some()
             && c.activity_entity().is_none();
         if activity_unnamed {
+            // Named as this configuration names the attribute (`attributeNames`), which is what the flow writes.
+            let attribute = self.config.attribute_names.get(SlugField::EntityRecordEntityName);
             self.report(
                 Severity::Warning,
                 Some(id),
                 "pop.activity.unnamed",
                 format!(
-                    "contact {id}: the timeline activity's entity (ms_entityrecord_entity_name) is missing or invalid: \
-                     its tab is not opened under a guessed entity"
+                    "contact {id}: the timeline activity's entity ({}) is missing or invalid: its tab is not opened \
+                     under a guessed entity",
+                    text::excerpt(attribute)
                 ),
                 false,
             );

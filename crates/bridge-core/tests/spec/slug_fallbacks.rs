@@ -325,3 +325,37 @@ fn the_all_zero_guid_opens_no_record() {
         assert!(refused(attribute), "{attribute}: {:?}", p.reports());
     }
 }
+
+/// §5: the report of an activity whose entity is missing names the attribute as the configuration names it
+/// (`attributeNames`), which is what the flow writes and the admin looks for, not the default spelling.
+#[test]
+fn a_missing_activity_entity_is_reported_under_the_configured_attribute_name() {
+    for (config, attribute) in [
+        (json!({}), "ms_entityrecord_entity_name"),
+        (
+            json!({"attributeNames": {"entityRecordEntityName": "crm_activity_entity"}}),
+            "crm_activity_entity",
+        ),
+    ] {
+        let mut p = Pair::with_config(config);
+        p.event(
+            CONTACT_ID,
+            ContactEventKind::Connected,
+            Some(snapshot(
+                "chat",
+                "connected",
+                Some(true),
+                attrs(&[("CreateTimeline", "true"), ("ms_activity_id", ACTIVITY_ID)]),
+            )),
+        );
+        p.can_create();
+        p.session_created("s1");
+        let report = p
+            .reports()
+            .into_iter()
+            .find(|r| r.code == "pop.activity.unnamed")
+            .unwrap();
+        assert!(report.message.contains(&format!("({attribute})")), "{}", report.message);
+        assert!(report.message.contains(CONTACT_ID), "{}", report.message);
+    }
+}
