@@ -248,6 +248,9 @@ pub struct Contact {
     /// Dynamics does not know the flow's session template: the channel default is used from then on, whenever
     /// the pop starts again (a permanent error is never retried with the same input).
     pub session_template_refused: bool,
+    /// Seen offered `incoming` on this page (a queue callback: Streams' only contacts offered that way): its move
+    /// to `connecting` is then the agent's answer ([`Contact::observe_snapshot`]).
+    pub offered_incoming: bool,
 }
 
 /// What an event says about a contact's life, whatever order events come in.
@@ -338,6 +341,7 @@ impl Contact {
             capacity_reported: false,
             asked_ahead: false,
             session_template_refused: false,
+            offered_incoming: false,
         }
     }
 
@@ -426,6 +430,26 @@ impl Contact {
             }
             Observation::Ended if self.ended_at.is_none() => self.ended_at = Some(now),
             _ => {}
+        }
+    }
+
+    /// What `observation` (of the event kind and the snapshot's state alone) becomes for this contact, recording the
+    /// snapshot's offer state. A contact offered `incoming` (a queue callback) that moves to `connecting` was
+    /// answered: Connect dials a callback's customer only once the agent accepted it (an agent-first callback; one
+    /// that dials the customer first offers it `connecting`, as any call), so the move is the agent's answer even
+    /// where no `onAccepted` comes (a deskphone agent's softphone broadcasts none) and whether or not the customer
+    /// picks up.
+    pub fn observe_snapshot(&mut self, observation: Observation, s: Option<&ContactSnapshot>) -> Observation {
+        let state = s.map(|s| s.state.trim().to_ascii_lowercase());
+        match state.as_deref() {
+            Some("incoming") => {
+                self.offered_incoming = true;
+                observation
+            }
+            Some("connecting") if observation == Observation::Nothing && self.offered_incoming => {
+                Observation::Connected
+            }
+            _ => observation,
         }
     }
 

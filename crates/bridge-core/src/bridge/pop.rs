@@ -109,6 +109,7 @@ impl Bridge {
         let observation = observe_event(ev.kind, ev.snapshot.as_ref());
         let now = self.now;
         if let Some(c) = self.contacts.get_mut(&id) {
+            let observation = c.observe_snapshot(observation, ev.snapshot.as_ref());
             if ev.kind == ContactEventKind::Missed && c.connected_at.is_none() {
                 c.missed_here = true;
             }

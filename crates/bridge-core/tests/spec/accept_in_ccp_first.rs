@@ -44,3 +44,43 @@ impl TraceExt for Pair {
         self.bridge.export_trace().contains(needle)
     }
 }
+
+/// §3.5 for a queue callback answered in a softphone that broadcasts no `onAccepted` (a deskphone agent, Streams
+/// docs): an agent-first callback is offered `incoming`, and Connect dials the customer only once the agent
+/// accepted it, so its move to `connecting` is the agent's answer. The toast goes and the pop starts then, not only when the
+/// customer picks up; and a customer who never answers the callback still leaves the agent the session of the
+/// callback they took.
+#[test]
+fn a_queue_callback_accepted_in_the_ccp_without_on_accepted_pops_when_connect_dials_the_customer() {
+    let mut p = Pair::default_ready();
+    let callback = |state: &str| snapshot("queue_callback", state, Some(true), seed_attributes(Scenario::Single));
+    p.event(CONTACT_ID, ContactEventKind::Init, Some(callback("incoming")));
+    p.event(CONTACT_ID, ContactEventKind::Incoming, None);
+    assert_eq!(p.take(), vec!["notifyEvent extn_voice_notification"]);
+    p.event(CONTACT_ID, ContactEventKind::Connecting, Some(callback("connecting")));
+    assert_eq!(
+        p.take(),
+        vec!["cancelEvent", "canCreateSession"],
+        "the callback the agent accepted is still announced as ringing"
+    );
+    p.can_create();
+    p.session_created("s1");
+    // The customer does not answer: the callback ends without ever being connected.
+    p.event(CONTACT_ID, ContactEventKind::Ended, Some(callback("ended")));
+    p.event(CONTACT_ID, ContactEventKind::Destroyed, None);
+    assert_eq!(p.all("createSession").len(), 1);
+    assert!(p.bridge.was_handled(CONTACT_ID), "a redelivery never pops it again");
+}
+
+/// §3.1: a callback Connect offers only once the customer answered (customer-first callback mode) comes
+/// `connecting`, as any call, never `incoming`: nobody has answered it yet, so it rings.
+#[test]
+fn a_queue_callback_first_offered_connecting_rings_as_any_offer() {
+    let mut p = Pair::default_ready();
+    let callback = |state: &str| snapshot("queue_callback", state, Some(true), seed_attributes(Scenario::Single));
+    p.event(CONTACT_ID, ContactEventKind::Init, Some(callback("connecting")));
+    p.event(CONTACT_ID, ContactEventKind::Connecting, None);
+    assert_eq!(p.take(), vec!["notifyEvent extn_voice_notification"]);
+    p.event(CONTACT_ID, ContactEventKind::Connected, Some(callback("connected")));
+    assert_eq!(p.take(), vec!["cancelEvent", "canCreateSession"]);
+}
