@@ -431,7 +431,10 @@ pub fn perform(
             let _ = Reflect::set(params, &"timeout".into(), &JsValue::from_f64(*timeout_ms as f64));
             agent.connect(&endpoint, params).map_err(|e| js_text(&e))
         }
-        StreamsCall::SetAgentState { state_name } => {
+        StreamsCall::SetAgentState {
+            state_name,
+            enqueue_next_state,
+        } => {
             let agent = agent.ok_or("setState: the agent is not known to Streams yet")?;
             let states = agent.get_agent_states().map_err(|e| js_text(&e))?;
             let state = Array::is_array(&states)
@@ -446,7 +449,14 @@ pub fn perform(
                     })
                 })
                 .ok_or_else(|| format!("agent state {state_name:?} is not among agent.getAgentStates()"))?;
-            agent.set_state(&state, callbacks).map_err(|e| js_text(&e))
+            let options = Object::new();
+            // Setting a data property on a fresh object cannot fail.
+            let _ = Reflect::set(
+                &options,
+                &"enqueueNextState".into(),
+                &JsValue::from_bool(*enqueue_next_state),
+            );
+            agent.set_state(&state, callbacks, &options).map_err(|e| js_text(&e))
         }
     }
 }

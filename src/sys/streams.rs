@@ -153,9 +153,9 @@ extern "C" {
     /// `agent.onStateChange(f)`: `f({agent, oldState, newState})`.
     #[wasm_bindgen(method, catch, js_name = onStateChange)]
     pub fn on_state_change(this: &Agent, f: &Function) -> Result<JsValue, JsValue>;
-    /// `agent.setState(state, {success, failure})`.
+    /// `agent.setState(state, {success, failure}, {enqueueNextState})`.
     #[wasm_bindgen(method, catch, js_name = setState)]
-    pub fn set_state(this: &Agent, state: &JsValue, callbacks: &JsValue) -> Result<(), JsValue>;
+    pub fn set_state(this: &Agent, state: &JsValue, callbacks: &JsValue, options: &JsValue) -> Result<(), JsValue>;
     /// `agent.connect(endpoint, {queueARN, success, failure, timeout})`.
     #[wasm_bindgen(method, catch, js_name = connect)]
     pub fn connect(this: &Agent, endpoint: &JsValue, params: &JsValue) -> Result<(), JsValue>;

@@ -240,10 +240,14 @@ pub enum StreamsCall {
         /// that ignores the option.
         timeout_ms: u64,
     },
-    /// `agent.setState(state)` for the agent state with this name.
+    /// `agent.setState(state, callbacks, {enqueueNextState})` for the agent state with this name.
     SetAgentState {
         /// The Amazon Connect agent state name.
         state_name: String,
+        /// Set as the agent's next status: Streams refuses a state change while the agent handles a contact (live
+        /// or in after-contact work) unless it is enqueued, and Connect then applies it once the agent's contacts
+        /// are cleared, as the CCP's own "Next status" does. Without a contact Connect applies it at once either way.
+        enqueue_next_state: bool,
     },
 }
 

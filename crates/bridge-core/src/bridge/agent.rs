@@ -228,7 +228,7 @@ impl Bridge {
             .iter()
             .filter(|(_, (contact, call))| {
                 contact.is_none()
-                    && matches!(call, StreamsCall::SetAgentState { state_name } if presence::same_name(state_name, reported))
+                    && matches!(call, StreamsCall::SetAgentState { state_name, .. } if presence::same_name(state_name, reported))
             })
             .map(|(request, _)| *request)
             .collect();
@@ -345,7 +345,15 @@ impl Bridge {
         let from_unknown = self.presence.agent_state.replace(target.clone()).is_none();
         remember(&mut self.presence.connect_sets, &target, self.now, from_unknown);
         let what = format!("setState {}", text::excerpt(&target));
-        self.send_agent_streams(StreamsCall::SetAgentState { state_name: target }, what);
+        // Mid contact (Streams has not destroyed every contact yet), the state can only be the agent's next status.
+        let enqueue_next_state = !self.contacts.is_empty();
+        self.send_agent_streams(
+            StreamsCall::SetAgentState {
+                state_name: target,
+                enqueue_next_state,
+            },
+            what,
+        );
     }
 
     /// `setPresence` answered: `false` means Dynamics has no such presence (a rule names an unknown text).
@@ -388,7 +396,13 @@ impl Bridge {
 pub(super) fn describe_streams(call: &StreamsCall) -> String {
     match call {
         StreamsCall::Dial { phone_number, .. } => format!("dial {}", phone::tail(phone_number)),
-        StreamsCall::SetAgentState { state_name } => format!("setState {}", text::excerpt(state_name)),
+        StreamsCall::SetAgentState {
+            state_name,
+            enqueue_next_state,
+        } => {
+            let next = if *enqueue_next_state { " (next status)" } else { "" };
+            format!("setState {}{next}", text::excerpt(state_name))
+        }
         other => format!("{other:?}"),
     }
 }

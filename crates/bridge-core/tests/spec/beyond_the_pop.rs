@@ -220,7 +220,10 @@ fn presence_round_trip_settles_without_a_loop() {
     assert!(p.take().is_empty());
     // The agent picks Busy in Dynamics: Connect follows; its echo is not mirrored back either.
     presence(&mut p, "Busy");
-    assert_eq!(p.take(), vec!["streams SetAgentState { state_name: \"Busy\" }"]);
+    assert_eq!(
+        p.take(),
+        vec!["streams SetAgentState { state_name: \"Busy\", enqueue_next_state: false }"]
+    );
     agent(&mut p, "Busy");
     assert!(p.take().is_empty());
     // After-call work maps one way only; "Busy - DND" has no rule back, so Connect is left alone.
@@ -230,13 +233,62 @@ fn presence_round_trip_settles_without_a_loop() {
     assert!(p.take().is_empty());
     // Away → Lunch (toConnect only); Connect's echo maps to nothing toDynamics.
     presence(&mut p, "Away");
-    assert_eq!(p.take(), vec!["streams SetAgentState { state_name: \"Lunch\" }"]);
+    assert_eq!(
+        p.take(),
+        vec!["streams SetAgentState { state_name: \"Lunch\", enqueue_next_state: false }"]
+    );
     agent(&mut p, "Lunch");
     assert!(p.take().is_empty());
     let CifCall::SetPresence { presence_text } = p.last("setPresence").3 else {
         panic!()
     };
     assert_eq!(presence_text, "Busy - DND");
+}
+
+/// Streams refuses `agent.setState` while the agent handles a contact ("can only be performed if the agent is not
+/// handling a live contact"), in after-contact work too, unless the state is enqueued as the agent's next status. The
+/// agent who picks Away in Dynamics during a call (or its wrap-up) goes to Lunch in Connect once the contact is
+/// cleared, rather than getting an error and being offered the next call after it; with no contact, at once.
+#[test]
+fn a_presence_picked_in_dynamics_during_a_contact_becomes_the_agents_next_status() {
+    let mut p = presence_pair("both");
+    agent(&mut p, "Available");
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Connected,
+        Some(voice("connected", Scenario::NoMatch)),
+    );
+    agent(&mut p, "Busy");
+    p.take();
+    presence(&mut p, "Away");
+    assert_eq!(
+        p.take(),
+        vec!["streams SetAgentState { state_name: \"Lunch\", enqueue_next_state: true }"],
+        "a state change mid contact that Streams refuses"
+    );
+    // The call ends; in after-contact work the agent picks Available again: still their next status.
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::AfterContactWork,
+        Some(voice("ended", Scenario::NoMatch)),
+    );
+    agent(&mut p, "AfterCallWork");
+    p.advance(10_000);
+    p.take();
+    presence(&mut p, "Available");
+    assert_eq!(
+        p.take(),
+        vec!["streams SetAgentState { state_name: \"Available\", enqueue_next_state: true }"]
+    );
+    // Cleared: the next change applies at once.
+    p.event(CONTACT_ID, ContactEventKind::Destroyed, None);
+    p.advance(10_000);
+    p.take();
+    presence(&mut p, "Away");
+    assert_eq!(
+        p.take(),
+        vec!["streams SetAgentState { state_name: \"Lunch\", enqueue_next_state: false }"]
+    );
 }
 
 #[test]
@@ -250,7 +302,10 @@ fn a_set_that_changed_nothing_does_not_swallow_a_later_genuine_change() {
     // Within the echo window, the agent picks Available in Dynamics: a genuine change, mirrored.
     p.advance(1_000);
     presence(&mut p, "Available");
-    assert_eq!(p.take(), vec!["streams SetAgentState { state_name: \"Available\" }"]);
+    assert_eq!(
+        p.take(),
+        vec!["streams SetAgentState { state_name: \"Available\", enqueue_next_state: false }"]
+    );
 }
 
 /// The agent logs in: Connect says Offline and the bridge sets Dynamics (whose presence it does not know yet) to
@@ -282,7 +337,10 @@ fn the_late_echo_of_a_set_from_an_unknown_presence_is_not_mirrored_back() {
 fn presence_is_never_set_to_what_is_already_current() {
     let mut p = presence_pair("both");
     presence(&mut p, "Busy");
-    assert_eq!(p.take(), vec!["streams SetAgentState { state_name: \"Busy\" }"]);
+    assert_eq!(
+        p.take(),
+        vec!["streams SetAgentState { state_name: \"Busy\", enqueue_next_state: false }"]
+    );
     // Long after (no echo window), Connect reports Busy: Dynamics is Busy already.
     p.advance(60_000);
     agent(&mut p, "Busy");
@@ -387,7 +445,7 @@ fn carry_out(p: &mut Pair, echoes: &mut VecDeque<Echo>, connect: &mut String, dy
             }
             Command::Streams {
                 request,
-                call: StreamsCall::SetAgentState { state_name },
+                call: StreamsCall::SetAgentState { state_name, .. },
                 ..
             } => {
                 n += 1;

@@ -95,7 +95,7 @@ fn an_unanswered_agent_state_change_is_given_up_and_reported() {
     let mut p = busy_asked_from_dynamics();
     assert_eq!(
         p.take().last().map(String::as_str),
-        Some("streams SetAgentState { state_name: \"Busy\" }")
+        Some("streams SetAgentState { state_name: \"Busy\", enqueue_next_state: false }")
     );
     // Streams never calls back; the day goes on.
     p.advance(8 * 3_600_000);
