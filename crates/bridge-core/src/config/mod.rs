@@ -522,11 +522,12 @@ impl Config {
             "rejectInConnectOnDecline" => self.reject_in_connect_on_decline = boolean(value)?,
             "maxSessions" => self.max_sessions = number(value, 1, 10, "a whole number from 1 to 10")? as usize,
             "handledContactMemory" => {
+                // Not 0: that would switch off the memory that keeps a contact delivered again from popping twice.
                 self.handled_contact_memory = number(
                     value,
-                    0,
+                    1,
                     MAX_HANDLED_CONTACT_MEMORY as u64,
-                    "a whole number from 0 to 100000",
+                    "a whole number from 1 to 100000",
                 )? as usize;
             }
             "traceCapacity" => {

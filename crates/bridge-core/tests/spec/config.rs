@@ -86,6 +86,7 @@ fn every_bad_value_is_its_own_error() {
         ("rejectInConnectOnDecline", json!("no")),
         ("maxSessions", json!(0)),
         ("handledContactMemory", json!("lots")),
+        ("handledContactMemory", json!(0)),
         ("traceCapacity", json!(1_000_000)),
         ("attributeNames", json!([1])),
         ("attributeNames", json!("{not json")),
