@@ -93,7 +93,7 @@ test('enableGlobalResiliency without loginUrl: the page names the missing key an
 test('loginUrl is refused like ccpUrl (not https): the errors box names the key and what was expected; Streams signs in at ccpUrl', async (t) => {
   const wb = await openBridge(t, { query: { loginUrl: 'http://login.evil.example/saml' } });
   const status = await waitCcpStatus(wb, /ready/);
-  assert.ok(status.errors.some((e) => /^configuration key `loginUrl` from Url: value "http:\/\/login\.evil\.example\/saml" refused, expected an https:\/\/ sign-in URL/.test(e)), JSON.stringify(status.errors));
+  assert.ok(status.errors.some((e) => /^configuration key `loginUrl` from the page's URL: value "http:\/\/login\.evil\.example\/saml" refused, expected an https:\/\/ sign-in URL/.test(e)), JSON.stringify(status.errors));
   const seen = await initCcpSeen(wb);
   assert.equal(seen.params.loginUrl, undefined);
 });

@@ -18,6 +18,18 @@ pub enum ConfigSource {
     Url,
 }
 
+impl ConfigSource {
+    /// The name an admin knows the layer by (the README's words), for messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            ConfigSource::Defaults => "the defaults",
+            ConfigSource::ConfigFile => "config.json",
+            ConfigSource::CustomParams => "Custom Parameters",
+            ConfigSource::Url => "the page's URL",
+        }
+    }
+}
+
 /// The key/value pairs one source gave. URL values arrive as strings; JSON sources keep their types.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConfigLayer {
@@ -74,8 +86,11 @@ impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "configuration key `{}` from {:?}: value {:?} refused, expected {}",
-            self.key, self.source, self.value, self.expected
+            "configuration key `{}` from {}: value {:?} refused, expected {}",
+            self.key,
+            self.source.describe(),
+            self.value,
+            self.expected
         )
     }
 }

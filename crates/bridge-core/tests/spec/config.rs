@@ -124,12 +124,12 @@ fn error_display_is_pinned() {
     let e = one("ccpUrl", json!("http://evil.example/ccp-v2/")).remove(0);
     assert_eq!(
         e.to_string(),
-        "configuration key `ccpUrl` from CustomParams: value \"http://evil.example/ccp-v2/\" refused, expected an https:// URL (http:// only for localhost or 127.0.0.1), without credentials"
+        "configuration key `ccpUrl` from Custom Parameters: value \"http://evil.example/ccp-v2/\" refused, expected an https:// URL (http:// only for localhost or 127.0.0.1), without credentials"
     );
     let e = one("colour", json!({"a": 1})).remove(0);
     assert_eq!(
         e.to_string(),
-        "configuration key `colour` from CustomParams: value \"an object with 1 keys\" refused, expected a known configuration key (see the README); this key is unknown"
+        "configuration key `colour` from Custom Parameters: value \"an object with 1 keys\" refused, expected a known configuration key (see the README); this key is unknown"
     );
     let long = one("region", json!("x".repeat(10_000))).remove(0);
     assert!(long.value.chars().count() <= 65);
@@ -293,7 +293,7 @@ fn login_url_is_an_https_url_like_ccp_url() {
         );
         let shown = errors[0].to_string();
         assert!(
-            shown.starts_with("configuration key `loginUrl` from CustomParams: value "),
+            shown.starts_with("configuration key `loginUrl` from Custom Parameters: value "),
             "{shown}"
         );
     }
