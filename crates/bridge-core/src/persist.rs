@@ -81,6 +81,10 @@ pub struct PersistedContact {
     /// Another Dynamics tab of the agent popped it: a reloaded page that follows, then leads, never pops it.
     #[serde(skip_serializing_if = "is_false")]
     pub elsewhere: bool,
+    /// The page that wrote this saw the contact end (and wrote its activity end, or left it to the tab that writes
+    /// ends): a reloaded page that meets it over leaves the activity alone, and writes the end only when not.
+    #[serde(skip_serializing_if = "is_false")]
+    pub ended: bool,
     /// Tabs already requested in its session.
     #[serde(skip_serializing_if = "VecSet::is_empty")]
     pub tabs: VecSet<TabKind>,
@@ -302,6 +306,7 @@ fn read_contact(entry: &Value) -> PersistedContact {
         closed: b("closed"),
         declined: b("declined"),
         elsewhere: b("elsewhere"),
+        ended: b("ended"),
         tabs: entry
             .get("tabs")
             .and_then(Value::as_array)
@@ -393,6 +398,7 @@ mod tests {
             closed: true,
             creating: true,
             declined: true,
+            ended: true,
             tabs: [TabKind::Search, TabKind::Customer].into(),
             ..Default::default()
         };

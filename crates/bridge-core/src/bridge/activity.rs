@@ -8,7 +8,8 @@
 //!
 //! Only what this page saw is written: one page per agent writes (a following tab sees the same end), a
 //! supervisor's page never writes the end of a contact it only monitored or barged into (its agent's page does), a
-//! contact already over when the page loaded was recorded by the page before it (if any), one already
+//! contact already over when the page loaded was recorded by the page before it (if any) when that page saw it end
+//! (storage says so; a reload mid-call may itself end the call), one already
 //! connected then, or transferred here from another agent, gets its end without a duration this page cannot
 //! know, and one missed or rejected here is not over (Connect routes it to another agent).
 //!
@@ -167,8 +168,11 @@ fn activity_end_call(
     if c.missed_here && c.connected_at.is_none() {
         return Err("activity end: missed or rejected here, Connect routes the contact on; not written");
     }
-    if c.already_there && c.connected_at.is_none() {
-        return Err("activity end: over before this page loaded, not written");
+    // Over before this page loaded: the page before wrote the end if it saw it. One that had it answered but did
+    // not see it end (the reload itself may have ended the call, the softphone's media living in the page) wrote
+    // nothing, so this page writes it.
+    if c.already_there && c.connected_at.is_none() && (c.ended_before_reload || !c.answered_before_reload) {
+        return Err("activity end: over before this page loaded, written by the page that saw it end");
     }
     // The same entity its tab opened under: named by the flow, or a call's phonecall.
     let (Some(record), Some(entity)) = (c.slugs.activity_record_id(), c.activity_entity()) else {

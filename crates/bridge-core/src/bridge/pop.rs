@@ -119,6 +119,8 @@ impl Bridge {
                 c.already_there = true;
             }
             if observation == Observation::Ended && !was_ended {
+                // Persisted: a reloaded page then knows this page saw the end.
+                self.dirty = true;
                 self.on_contact_ended(&id);
             }
         }

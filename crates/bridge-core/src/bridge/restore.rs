@@ -73,6 +73,7 @@ impl Bridge {
                 c.state = state;
                 c.tabs_unplanned = popped;
                 c.answered_before_reload = answered;
+                c.ended_before_reload = pc.ended;
             }
             self.trace(Some(&id), "state", format!("restored as {name}"));
         }
@@ -193,7 +194,7 @@ impl Bridge {
             let entries: Vec<(&ContactId, PersistedContact)> = self
                 .contacts
                 .values()
-                .filter_map(|c| persisted_entry(&c.state).map(|e| (&c.id, e)))
+                .filter_map(|c| persisted_entry(c).map(|e| (&c.id, e)))
                 .collect();
             let borrowed: Vec<(&ContactId, &PersistedContact)> = entries.iter().map(|(id, e)| (*id, e)).collect();
             let others = self.settled_other_sessions();
@@ -281,8 +282,17 @@ pub(super) struct PersistCache {
     contacts: String,
 }
 
+/// What a contact leaves for a reloaded page, if anything: what its state says, and whether it was seen to end.
+fn persisted_entry(c: &Contact) -> Option<PersistedContact> {
+    let entry = persisted_state(&c.state)?;
+    Some(PersistedContact {
+        ended: c.ended_at.is_some(),
+        ..entry
+    })
+}
+
 /// What a contact in `state` leaves for a reloaded page, if anything.
-fn persisted_entry(state: &PopState) -> Option<PersistedContact> {
+fn persisted_state(state: &PopState) -> Option<PersistedContact> {
     Some(match state {
         PopState::Notifying { token, .. } | PopState::RestoredRinging { token } => PersistedContact {
             token: Some(token.clone()),

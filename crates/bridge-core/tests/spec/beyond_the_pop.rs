@@ -761,6 +761,43 @@ fn a_reload_in_after_contact_work_leaves_the_activity_as_the_page_before_wrote_i
     }
 }
 
+/// A reload mid-call that ends the call (the softphone's media lived in the reloaded page): the page before never
+/// saw the end, so it wrote nothing; the reloaded page, which meets the contact already over, writes the end
+/// (without a duration it cannot know) rather than leaving the activity open.
+#[test]
+fn a_call_that_ended_while_the_page_reloaded_gets_its_end_written_once() {
+    let config = json!({"updateActivityOnEnd": true});
+    let mut before = Pair::with_config(config.clone());
+    before.connected_until_create_session();
+    before.session_created("s-1");
+    before.advance(120_000);
+    assert!(before.all("updateRecord").is_empty());
+    let mut p = Pair::with_config(config);
+    p.now = before.now.plus(20_000);
+    p.input(Input::Restore(before.stored()));
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Existing,
+        Some(voice("ended", Scenario::Single)),
+    );
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::AfterContactWork,
+        Some(voice("ended", Scenario::Single)),
+    );
+    p.advance(10_000);
+    let updates = p.all("updateRecord");
+    assert_eq!(
+        updates.len(),
+        1,
+        "the activity of a call that ended during a reload is left open"
+    );
+    let CifCall::UpdateRecord { data, .. } = &updates[0].2 else {
+        panic!()
+    };
+    assert_eq!(data.get("actualdurationminutes"), None);
+}
+
 /// A reload mid-call: the reloaded page writes the end, but not a duration counted from the reload.
 #[test]
 fn a_call_connected_before_the_load_gets_its_end_without_a_duration_counted_from_the_load() {
