@@ -105,7 +105,9 @@ const KINDS: [ContactEventKind; 13] = [
     ContactEventKind::Error,
     ContactEventKind::Destroyed,
 ];
-const STATES: [&str; 7] = [
+/// Every Streams `ContactStateType` (`init`, `incoming`, `pending`, `connecting`, `connected`, `missed`, `error`,
+/// `ended`, `rejected`, `paused`), plus nothing and garbage.
+const STATES: [&str; 12] = [
     "incoming",
     "connecting",
     "connected",
@@ -113,7 +115,14 @@ const STATES: [&str; 7] = [
     "missed",
     "",
     "weird\u{0}",
+    "rejected",
+    "error",
+    "paused",
+    "pending",
+    "init",
 ];
+/// `initiationMethod`s that leave a contact the bridge's to pop (`outbound` is covered by `inbound`).
+const INITIATION_METHODS: [Option<&str>; 4] = [None, Some("transfer"), Some("callback"), Some("api")];
 const CHANNELS: [&str; 5] = ["voice", "chat", "task", "queue_callback", "email"];
 
 /// What the next page's storage holds after a reload.
@@ -696,6 +705,9 @@ impl World {
             channel: CHANNELS[channel].into(),
             state: STATES[state].into(),
             inbound: [Some(true), Some(false), None][inbound],
+            // How Streams says the contact began, where it changes a decision short of never popping (a transfer's
+            // activity gets no duration): none, a transfer, a queue callback's, an API-started contact's.
+            initiation_method: INITIATION_METHODS[(attrs + inbound) % INITIATION_METHODS.len()].map(str::to_owned),
             queue_name: Some("Q".into()),
             phone_number: Some(common::PHONE.into()),
             customer_name: None,
