@@ -695,7 +695,6 @@ impl Bridge {
         let plan: Vec<TabKind> = c.plan_tabs(&self.config);
         let single_without_id = c.slugs.is_single_match() && c.slugs.customer_id().is_none();
         let search_reason = c.search_reason();
-        let nothing_to_search = !c.names_customer_record() && c.search().is_none();
         let activity_unnamed = c.slugs.create_timeline == Some(true)
             && c.slugs.activity_record_id().is_some()
             && c.activity_entity().is_none();
@@ -723,22 +722,6 @@ impl Bridge {
                     "contact {id}: single match without a valid customer id: searching instead of opening a record"
                 ),
                 false,
-            );
-        }
-        if nothing_to_search {
-            // A search needs a text: the flow's, else the caller's number or the sender's address. A chat has
-            // neither, so without the flow's the agent must be told, not left with a session and no search.
-            let attribute = self.config.attribute_names.get(SlugField::SearchText);
-            self.report(
-                Severity::Warning,
-                Some(id),
-                "pop.search.no_text",
-                format!(
-                    "contact {id}: {search_reason}, but nothing to search for: no valid {} from the contact flow and \
-                     no customer number or email address; search for the customer by hand",
-                    text::excerpt(attribute)
-                ),
-                true,
             );
         }
         // Also deferred while another pop is under way (a late answer after this contact lost the turn): that

@@ -359,32 +359,3 @@ fn a_missing_activity_entity_is_reported_under_the_configured_attribute_name() {
         assert!(report.message.contains(CONTACT_ID), "{}", report.message);
     }
 }
-
-/// §3.4 + §5: a multi or no match is searched for with `ms_searchText`, else the caller's number or the sender's
-/// address. A chat has neither: with the flow's `ms_searchText` missing there is nothing to search, and the agent
-/// is told so (naming the contact and the attribute) instead of finding a session with no search and no word.
-#[test]
-fn a_match_to_search_for_without_any_search_text_is_reported() {
-    let mut p = Pair::with_config(json!({"attributeNames": {"searchText": "crm_search"}}));
-    p.event(
-        CONTACT_ID,
-        ContactEventKind::Connected,
-        Some(snapshot(
-            "chat",
-            "connected",
-            Some(true),
-            attrs(&[("LookupStatus", "NoMatch"), ("ms_searchType", "contact")]),
-        )),
-    );
-    p.can_create();
-    p.session_created("s1");
-    assert!(p.all("createTab").is_empty() && p.all("renderSearchPage").is_empty());
-    let report = p
-        .reports()
-        .into_iter()
-        .find(|r| r.code == "pop.search.no_text")
-        .unwrap();
-    assert!(report.message.contains(CONTACT_ID), "{}", report.message);
-    assert!(report.message.contains("crm_search"), "{}", report.message);
-    assert!(report.agent_visible, "the agent searches by hand");
-}
