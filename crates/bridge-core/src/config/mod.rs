@@ -583,19 +583,6 @@ impl Config {
                 .map(str::trim)
                 .filter(|n| !n.is_empty() && n.len() <= 128 && !n.chars().any(char::is_control));
             match (field, ok_name) {
-                // Slugs reach Dynamics under their attribute names, beside the bridge's own `contactId` (the
-                // Amazon Connect contact id, by which a session is known to be the contact's): a slug of that name
-                // would be replaced by it, and an anchor tab reading `{contactId}` would open the Connect id as a
-                // record.
-                (Some(_), Some("contactId")) => errors.push(ConfigError {
-                    key: format!("attributeNames.{field_key}"),
-                    value: "contactId".to_owned(),
-                    expected: "an attribute name other than contactId, the bridge's own template parameter (the \
-                               Amazon Connect contact id), which would replace the slug: rename the attribute in \
-                               the contact flow"
-                        .to_owned(),
-                    source,
-                }),
                 (Some(field), Some(n)) => self.attribute_names.set(field, n.to_owned()),
                 (None, _) => errors.push(ConfigError {
                     key: format!("attributeNames.{}", text::excerpt(field_key)),

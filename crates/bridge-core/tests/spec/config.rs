@@ -474,28 +474,3 @@ fn the_cif_library_comes_from_the_highest_layer_that_names_it_by_either_key() {
         "a refused crmUrl leaves the lower layer's library"
     );
 }
-
-/// The bridge puts its own `contactId` (the Amazon Connect contact id, by which Dynamics' session is known to be
-/// the contact's, §3.14) into every `templateParameters`, after the slugs. A slug read from an attribute named
-/// `contactId` would be replaced by it, and a session template's anchor tab reading `{contactId}` would open the
-/// Connect id as the customer's record: such a mapping is refused by name, and the default name stays.
-#[test]
-fn an_attribute_name_that_is_the_bridges_own_contact_id_parameter_is_refused() {
-    for field in ["contactId", "id", "accountId", "customerName"] {
-        let errors = one("attributeNames", json!({ field: "contactId" }));
-        assert_eq!(errors.len(), 1, "{field}: {errors:?}");
-        assert_eq!(errors[0].key, format!("attributeNames.{field}"));
-        assert_eq!(errors[0].value, "contactId");
-        assert!(errors[0].expected.contains("contact flow"), "{}", errors[0].expected);
-    }
-    let (c, _) = Config::resolve(&[layer(
-        ConfigSource::CustomParams,
-        json!({"attributeNames": {"contactId": "contactId", "id": "crm_id"}}),
-    )]);
-    assert_eq!(c.attribute_names.get(SlugField::ContactId), "ms_contact_id");
-    assert_eq!(
-        c.attribute_names.get(SlugField::Id),
-        "crm_id",
-        "the other entries apply"
-    );
-}
