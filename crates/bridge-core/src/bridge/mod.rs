@@ -238,6 +238,9 @@ pub struct Bridge {
     /// Sessions closed (bounded): a `createSession`, `getAllSessions` or `getSession` answer that was on its
     /// way when `onSessionClosed` came names a session that no longer exists, and must not bring it back.
     closed_sessions: VecDeque<String>,
+    /// Dynamics said the configured search tab template (`searchTabTemplate`) does not exist: searches use
+    /// `renderSearchPage` for the rest of this page load, rather than a call that fails for every contact.
+    search_tab_template_missing: bool,
     /// Requests whose deadline passed (or that CIF gave up on) without an answer: they no longer hold the pop
     /// turn, but a late answer is still accepted.
     overdue: VecSet<RequestId>,
@@ -329,6 +332,7 @@ impl Bridge {
             focus_learnt_at: 0,
             switch_seen: VecDeque::new(),
             closed_sessions: VecDeque::new(),
+            search_tab_template_missing: false,
             released_unpopped: VecDeque::new(),
             overdue: VecSet::new(),
             next_ticket: 1,

@@ -776,7 +776,12 @@ impl Bridge {
             TabKind::Customer => Some(record_tab(&c.customer_entity(), c.slugs.customer_id()?, true)),
             TabKind::Search => {
                 let (entity, search_text) = c.search()?;
-                Some(match &self.config.search_tab_template {
+                let template = self
+                    .config
+                    .search_tab_template
+                    .as_ref()
+                    .filter(|_| !self.search_tab_template_missing);
+                Some(match template {
                     Some(template) => {
                         // The Search page type takes `searchText` and `searchType` 0 (relevance) or 1
                         // (categorized); the entity goes only where the configuration names a parameter for it.

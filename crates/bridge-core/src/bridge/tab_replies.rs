@@ -1,6 +1,7 @@
 //! The answers to `createTab` / `renderSearchPage`: each tab's status in its contact's `Popped` state. Apart
 //! because a tab is never repeated after no answer (a late tab would be a duplicate), unlike the other calls.
 
+use crate::command::{CifCall, Severity};
 use crate::contact::{Contact, PopState, TabStatus};
 use crate::ids::{ContactId, RequestId};
 use crate::input::CifOutcome;
@@ -25,7 +26,26 @@ impl Bridge {
             CifOutcome::Rejected(v) => {
                 let e = CifError::from_rejection(&v);
                 let why = format!("{} rejected: {}", kind.as_str(), e.message);
-                if e.kind() == ErrorKind::Permanent {
+                if let (TabKind::Search, true, CifCall::CreateTab { template_name, .. }) =
+                    (kind, e.is_template_not_found(), &p.call)
+                {
+                    // The search needs no template: `renderSearchPage` shows the same results. The tab is opened
+                    // that way as soon as its session is focused (now, if it still is), and so are later searches.
+                    self.search_tab_template_missing = true;
+                    self.report(
+                        Severity::Warning,
+                        Some(id),
+                        "template.search.fallback",
+                        format!(
+                            "contact {id}: the search tab template {} (searchTabTemplate) does not exist in Dynamics; \
+                             searching with renderSearchPage instead: create the template, or set searchTabTemplate \
+                             to \"\"",
+                            text::excerpt(template_name)
+                        ),
+                        false,
+                    );
+                    self.set_tab(id, kind, TabStatus::Deferred);
+                } else if e.kind() == ErrorKind::Permanent {
                     self.give_up(p, &why);
                 } else {
                     self.retry_or_give_up(request, p, &why);

@@ -359,3 +359,54 @@ fn a_missing_activity_entity_is_reported_under_the_configured_attribute_name() {
         assert!(report.message.contains(CONTACT_ID), "{}", report.message);
     }
 }
+
+/// §5 "the bridge falls back (default template, search instead of record)" and §3.4 "… a search: `createTab` of
+/// the configured search tab template … or `renderSearchPage`": a search tab template missing in Dynamics (the
+/// deployment did not create `extn_search`) leaves the agent with a search all the same: `renderSearchPage`, once
+/// Dynamics said the template is unknown, and straight away for the contacts after it.
+#[test]
+fn a_missing_search_tab_template_searches_with_render_search_page() {
+    let mut p = Pair::default_ready();
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Connected,
+        Some(voice("connected", Scenario::Multi)),
+    );
+    p.can_create();
+    p.session_created("s1");
+    p.take();
+    let tabs = p.all("createTab");
+    let (activity, search) = (tabs[0].0, tabs[1].0);
+    assert!(matches!(&tabs[1].2, CifCall::CreateTab { template_name, .. } if template_name == "extn_search"));
+    p.reject(
+        search,
+        json!({"message": "ApplicationTabTemplateNotFoundError", "msdyn_name": "CreateTab"}),
+    );
+    p.resolve(activity, json!("tab-1"));
+    let calls = p.take();
+    assert!(
+        calls.contains(&format!("renderSearchPage contact {PHONE}")),
+        "the same search without the template: {calls:?}"
+    );
+    assert!(!p.report_codes().contains(&"cif.createTab.failed"), "{:?}", p.reports());
+    assert!(p.report_codes().contains(&"template.search.fallback"));
+
+    let render = p.req("renderSearchPage");
+    p.resolve(render, json!(null));
+
+    // The next multi match searches that way at once.
+    let other = "5b1a9c2e-3d4f-4a5b-8c6d-7e8f9a0b1c2d";
+    p.event(
+        other,
+        ContactEventKind::Connected,
+        Some(voice("connected", Scenario::Multi)),
+    );
+    p.can_create();
+    p.session_created("s2");
+    let calls = p.take();
+    assert!(
+        calls.contains(&format!("renderSearchPage contact {PHONE}"))
+            && !calls.iter().any(|c| c.contains("extn_search")),
+        "{calls:?}"
+    );
+}
