@@ -9,7 +9,7 @@ use crate::contact::{observe_event, Contact, Observation, PopState, TabStatus};
 use crate::ids::{ContactId, RequestId};
 use crate::input::{ContactEvent, ContactEventKind};
 use crate::persist::TabKind;
-use crate::slug::{LogicalName, SlugData, SlugField};
+use crate::slug::{LogicalName, LookupStatus, SlugData, SlugField};
 use crate::text;
 use crate::time::Millis;
 
@@ -695,6 +695,15 @@ impl Bridge {
         let plan: Vec<TabKind> = c.plan_tabs(&self.config);
         let single_without_id = c.slugs.is_single_match() && c.slugs.customer_id().is_none();
         let search_reason = c.search_reason();
+        // A pop that searches instead of opening a record, with nothing to search for, says so: the agent would
+        // otherwise get a bare session, and the console must name what the flow left out (spec §5).
+        let nothing_to_search = !c.names_customer_record()
+            && c.search().is_none()
+            && matches!(
+                c.slugs.lookup_status,
+                Some(LookupStatus::SingleMatch | LookupStatus::MultiMatch | LookupStatus::NoMatch)
+            );
+        let search_text_attribute = self.config.attribute_names.get(SlugField::SearchText).to_owned();
         let activity_unnamed = c.slugs.create_timeline == Some(true)
             && c.slugs.activity_record_id().is_some()
             && c.activity_entity().is_none();
@@ -713,13 +722,26 @@ impl Bridge {
                 false,
             );
         }
-        if single_without_id {
+        if single_without_id && !nothing_to_search {
             self.report(
                 Severity::Warning,
                 Some(id),
                 "pop.fallback.search",
                 format!(
                     "contact {id}: single match without a valid customer id: searching instead of opening a record"
+                ),
+                false,
+            );
+        }
+        if nothing_to_search {
+            self.report(
+                Severity::Warning,
+                Some(id),
+                "pop.search.nothing",
+                format!(
+                    "contact {id}: {search_reason}, but nothing to search for: attribute `{search_text_attribute}` is \
+                     missing or empty and the contact has no phone number or sender address; the session opens \
+                     without a customer record or a search"
                 ),
                 false,
             );

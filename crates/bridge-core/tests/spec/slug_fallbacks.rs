@@ -410,3 +410,52 @@ fn a_missing_search_tab_template_searches_with_render_search_page() {
         "{calls:?}"
     );
 }
+
+/// §5 "missing … attributes … yield a clear console error naming the contact, the field and what was expected":
+/// a chat the flow found several customers (or none) for, without `ms_searchText` and without a number to search
+/// for instead, gets a session with no record and no search: the console says so and names the attribute, and a
+/// single match without a usable id is not said to be "searching instead" when nothing is searched.
+#[test]
+fn a_search_with_nothing_to_search_for_is_reported_not_claimed() {
+    for status in ["MultiMatch", "NoMatch", "SingleMatch"] {
+        let mut p = Pair::default_ready();
+        p.event(
+            CONTACT_ID,
+            ContactEventKind::Connected,
+            Some(snapshot(
+                "chat",
+                "connected",
+                Some(true),
+                attrs(&[("LookupStatus", status), ("ms_contact_id", "not-a-guid")]),
+            )),
+        );
+        p.can_create();
+        p.session_created("s1");
+        let calls = p.take();
+        assert!(
+            !calls
+                .iter()
+                .any(|c| c.starts_with("createTab") || c.starts_with("renderSearchPage")),
+            "{status}: {calls:?}"
+        );
+        let nothing: Vec<&Report> = p
+            .reports()
+            .into_iter()
+            .filter(|r| r.code == "pop.search.nothing")
+            .collect();
+        assert_eq!(nothing.len(), 1, "{status}: {:?}", p.reports());
+        assert!(
+            nothing[0].message.starts_with(&format!("contact {CONTACT_ID}: "))
+                && nothing[0]
+                    .message
+                    .contains("attribute `ms_searchText` is missing or empty"),
+            "{}",
+            nothing[0].message
+        );
+        assert!(
+            !p.report_codes().contains(&"pop.fallback.search"),
+            "{status}: claims a search that is not made: {:?}",
+            p.reports()
+        );
+    }
+}
