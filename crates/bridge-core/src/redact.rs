@@ -61,6 +61,15 @@ pub fn looks_like_phone_number(text: &str) -> bool {
     digits >= 7 && digits >= 2 * letters
 }
 
+/// Whether `text` may hold an e-mail address (an `@` between other characters): the sender of an email contact is
+/// personal data like a phone number, and a flow that swaps `ms_searchType` and `ms_searchText` on its email path
+/// puts it where an identifier was expected. Identifiers (logical names, GUIDs, template names) never hold an `@`.
+pub fn looks_like_email_address(text: &str) -> bool {
+    text.trim()
+        .split_once('@')
+        .is_some_and(|(local, domain)| !local.is_empty() && !domain.is_empty())
+}
+
 impl<T> fmt::Debug for Redacted<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(REDACTED)
@@ -76,6 +85,21 @@ impl<T> fmt::Display for Redacted<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn email_addresses_are_told_from_identifiers() {
+        assert!(looks_like_email_address(" alex.rivera@example.com "));
+        for other in [
+            "contact",
+            "0f8fad5b-d9cb-469f-a165-70867728950e",
+            "extn_search",
+            "@",
+            "a@",
+            "@b",
+        ] {
+            assert!(!looks_like_email_address(other), "{other}");
+        }
+    }
 
     #[test]
     fn formats_as_placeholder() {

@@ -529,9 +529,12 @@ impl SlugData {
                 }
             };
             let mut fail = |value: &str, problem: SlugProblem| {
-                // A number in a field that holds none (a flow that swapped `ms_searchType` and `ms_searchText`) is
-                // the caller's: not quoted either.
-                let shown = if field.is_personal() || crate::redact::looks_like_phone_number(value) {
+                // A number or an e-mail address in a field that holds none (a flow that swapped `ms_searchType` and
+                // `ms_searchText`) is the customer's: not quoted either.
+                let shown = if field.is_personal()
+                    || crate::redact::looks_like_phone_number(value)
+                    || crate::redact::looks_like_email_address(value)
+                {
                     crate::redact::REDACTED.to_owned()
                 } else {
                     text::excerpt(value)

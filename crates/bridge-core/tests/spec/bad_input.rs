@@ -191,3 +191,35 @@ fn a_number_in_a_slug_that_holds_none_is_not_quoted() {
     let trace = p.bridge.export_trace();
     assert!(!trace.contains("5555550123"), "{trace}");
 }
+
+/// The same swap with an e-mail address (§2: the search text is "phone number or e-mail"): the customer's address
+/// in `ms_searchType` is refused by name, and not quoted in the console or the trace, as an email's sender is
+/// nowhere else.
+#[test]
+fn an_email_address_in_a_slug_that_holds_none_is_not_quoted() {
+    let mut p = Pair::default_ready();
+    let a = attrs(&[
+        ("LookupStatus", "NoMatch"),
+        ("ms_searchType", "alex.rivera@example.com"),
+        ("ms_searchText", "contact"),
+    ]);
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Connecting,
+        Some(snapshot("voice", "connecting", Some(true), a)),
+    );
+    assert!(
+        p.reports()
+            .iter()
+            .any(|r| r.code == "slug.invalid" && r.message.contains("attribute `ms_searchType`")),
+        "{:?}",
+        p.reports()
+    );
+    assert!(
+        p.reports().iter().all(|r| !r.message.contains("alex.rivera")),
+        "{:?}",
+        p.reports()
+    );
+    let trace = p.bridge.export_trace();
+    assert!(!trace.contains("alex.rivera"), "{trace}");
+}
