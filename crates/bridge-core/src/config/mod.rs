@@ -301,6 +301,18 @@ pub const KEYS: [&str; 49] = [
     "updateActivityOnEnd",
 ];
 
+/// The template parameters the bridge adds beside the slugs (spec §3.1, and an email's sender and subject): an
+/// attribute renamed to one of them would have its slug overwritten.
+pub const BRIDGE_PARAMETERS: [&str; 7] = [
+    "customerName",
+    "phoneNumber",
+    "channel",
+    "queueName",
+    "contactId",
+    "emailAddress",
+    "emailSubject",
+];
+
 impl Config {
     /// Applies `layers` over the defaults in precedence order; every refused value is reported, none is fatal.
     ///
@@ -559,7 +571,8 @@ impl Config {
         Ok(())
     }
 
-    /// Merges an `attributeNames` object (or its JSON text) entry by entry over the current names.
+    /// Merges an `attributeNames` object (or its JSON text) entry by entry over the current names; a name that is
+    /// one of [`BRIDGE_PARAMETERS`] is refused (`customerName` only for another field than the customer's name).
     fn apply_attribute_names(
         &mut self,
         value: &Value,
@@ -583,6 +596,23 @@ impl Config {
                 .map(str::trim)
                 .filter(|n| !n.is_empty() && n.len() <= 128 && !n.chars().any(char::is_control));
             match (field, ok_name) {
+                // The bridge fills these template parameters itself, after the slugs: a slug under one of them would
+                // be overwritten (a customer id under `contactId` replaced by the Connect contact id, which is
+                // GUID-shaped and would open no record), so the name is refused rather than silently lost.
+                (Some(field), Some(n))
+                    if BRIDGE_PARAMETERS.contains(&n) && !(field == SlugField::CustomerName && n == "customerName") =>
+                {
+                    errors.push(ConfigError {
+                        key: format!("attributeNames.{field_key}"),
+                        value: text::describe_json(name),
+                        expected: format!(
+                            "an attribute name other than the template parameters the bridge fills itself ({}): rename \
+                             the attribute in the contact flow",
+                            BRIDGE_PARAMETERS.join(", ")
+                        ),
+                        source,
+                    });
+                }
                 (Some(field), Some(n)) => self.attribute_names.set(field, n.to_owned()),
                 (None, _) => errors.push(ConfigError {
                     key: format!("attributeNames.{}", text::excerpt(field_key)),

@@ -216,6 +216,31 @@ fn attribute_name_entries_are_checked_one_by_one() {
     assert_eq!(keys, vec!["attributeNames.contactid", "attributeNames.id"]);
 }
 
+/// §3.1: the bridge adds `customerName`, `phoneNumber`, `channel`, `queueName`, `contactId` (and an email's
+/// `emailAddress`, `emailSubject`) to the slugs. A slug renamed to one of them would be overwritten — the natural
+/// `attributeNames: {contactId: "contactId"}` would hand the anchor tab the Amazon Connect contact id (GUID-shaped)
+/// as the customer record id — so the name is refused at start-up, naming the key, and the default name stays.
+/// The customer's name under `customerName` means the same thing and is kept.
+#[test]
+fn an_attribute_name_the_bridge_fills_itself_is_refused() {
+    let (c, errors) = Config::resolve(&[layer(
+        ConfigSource::CustomParams,
+        json!({"attributeNames": {"contactId": "contactId", "searchText": "phoneNumber", "customerName": "customerName"}}),
+    )]);
+    let keys: Vec<_> = errors.iter().map(|e| e.key.as_str()).collect();
+    assert_eq!(keys, vec!["attributeNames.contactId", "attributeNames.searchText"]);
+    assert!(
+        errors[0]
+            .expected
+            .contains("template parameters the bridge fills itself"),
+        "{}",
+        errors[0]
+    );
+    assert_eq!(c.attribute_names.get(SlugField::ContactId), "ms_contact_id");
+    assert_eq!(c.attribute_names.get(SlugField::SearchText), "ms_searchText");
+    assert_eq!(c.attribute_names.get(SlugField::CustomerName), "customerName");
+}
+
 #[test]
 fn crm_url_gives_the_library_url() {
     let (c, errors) = Config::resolve(&[layer(
