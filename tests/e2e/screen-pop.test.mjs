@@ -147,3 +147,17 @@ test('§3.4 single match with an invalid customer id → search, never a record 
   assert.ok(!JSON.stringify((await cifCalls(wb, 'createTab')).map(input)).includes('or 1 eq 1'));
   await wb.assertNoPageErrors();
 });
+
+test('§3.4 a search tab template Dynamics does not know: the search opens with renderSearchPage instead', async (t) => {
+  const wb = await openBridge(t, { query: { searchTabTemplate: 'contoso_missing_search' } });
+  await placeAndNotify(wb, 'voice-multi');
+  await wb.eval(() => window.workbench.acceptNotification());
+  await waitCifCalls(wb, 'createSession');
+  const [search] = await waitCifCalls(wb, 'renderSearchPage');
+  assert.equal(search.args[0], 'contact');
+  assert.ok(String(search.args[1]).includes('4255550188'), JSON.stringify(search.args));
+  // the unknown template was asked for once, and Dynamics' refusal of it is not the agent's last word
+  const refused = (await cifCalls(wb, 'createTab')).map(input).filter((x) => x.templateName === 'contoso_missing_search');
+  assert.equal(refused.length, 1, JSON.stringify(refused));
+  await wb.assertNoPageErrors();
+});
