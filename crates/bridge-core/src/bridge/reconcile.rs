@@ -403,6 +403,9 @@ impl Bridge {
                 );
                 return;
             }
+            // Its session (the one this page knew) closed, yet Dynamics names another open one for it (the page
+            // before restored under a new id, or a late createSession carried out): that one is its session now.
+            PopState::SessionClosed if !self.session_was_closed(&sid) => {}
             PopState::SessionClosed | PopState::Declined | PopState::AgentStarted | PopState::Abandoned => return,
             PopState::Notifying { request, token, .. } => {
                 // Answered before the reload (its session exists): the toast this page raised goes.

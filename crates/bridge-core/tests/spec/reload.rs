@@ -494,3 +494,48 @@ fn a_reload_without_custom_parameters_keeps_the_stored_layout_and_the_newest_ids
         lost.first()
     );
 }
+
+/// Dynamics is the truth after a reload (spec §3.14): the session this page's storage names (s1) is no longer
+/// listed, but Dynamics lists s7, whose context carries the contact and the tabs recorded in it (Dynamics restored
+/// the session under a new id). s7 is the contact's session: the contact is popped there (focus and later events
+/// map to it), with no tab opened twice and no second session — not left "closed" beside its open session.
+#[test]
+fn a_restored_session_that_dynamics_lists_under_another_id_is_adopted() {
+    let stored = first_instance();
+    let mut p = Pair::new(
+        Config::resolve(&[ConfigLayer {
+            source: ConfigSource::Url,
+            values: json!({"customerRecordTab": "tab"}).as_object().cloned().unwrap(),
+        }])
+        .0,
+    );
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Existing,
+        Some(voice("connected", Scenario::Single)),
+    );
+    p.input(Input::Restore(RestoredState {
+        contacts: Some(stored),
+        ..Default::default()
+    }));
+    p.ready();
+    let r = p.req("getAllSessions");
+    p.resolve(r, json!(["s7"]));
+    let g = p.req("getSession");
+    p.resolve(
+        g,
+        json!({"sessionId": "s7", "isFocused": true, "context": {
+            "templateParameters": {"contactId": CONTACT_ID},
+            "ccbTab_activity": "1", "ccbTab_customer": "1", "ccbTabs": "activity,customer"}}),
+    );
+    p.advance(5_000);
+    assert_eq!(p.bridge.session_of(CONTACT_ID), Some("s7"));
+    assert_eq!(p.bridge.focused_contact().map(ContactId::as_str), Some(CONTACT_ID));
+    let calls = p.take();
+    assert!(
+        !calls
+            .iter()
+            .any(|c| c.starts_with("createSession") || c.starts_with("createTab")),
+        "{calls:?}"
+    );
+}
