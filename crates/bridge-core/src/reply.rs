@@ -53,7 +53,9 @@ pub enum NotificationAction {
     Other(String),
 }
 
-/// Reads `notifyEvent`'s result: `{actionName}` at the top level or under `value`, object or JSON text.
+/// Reads `notifyEvent`'s result: `{actionName}` at the top level or under `value`, object or JSON text; or the
+/// action name alone (bare, or under `value`). Action names are read in any case: an agent's Accept that a host
+/// spells `accept` is still the agent's Accept, and reading it as garbage would leave the call unanswered.
 pub fn notification_action(value: &Value) -> Option<NotificationAction> {
     let v = unwrap_json(value)?;
     let obj = v.get("value").filter(|inner| inner.is_object()).unwrap_or(&v);
@@ -64,14 +66,33 @@ pub fn notification_action(value: &Value) -> Option<NotificationAction> {
             .and_then(Value::as_str)
             .map(str::to_owned)
     };
-    let action = field("actionName")?;
+    let named_alone = |v: &Value| {
+        v.as_str()
+            .map(str::trim)
+            .filter(|s| {
+                ["Accept", "Reject", "Timeout"]
+                    .iter()
+                    .any(|a| a.eq_ignore_ascii_case(s))
+            })
+            .map(str::to_owned)
+    };
+    let action = field("actionName")
+        .or_else(|| named_alone(&v))
+        .or_else(|| inner.as_ref().and_then(named_alone))?;
     let queue_refusal = field("responseReason").is_some_and(|r| r.contains("NotificationQueue"));
-    Some(match action.trim() {
-        "Accept" => NotificationAction::Accept,
-        "Reject" if queue_refusal => NotificationAction::Refused,
-        "Reject" => NotificationAction::Reject,
-        "Timeout" => NotificationAction::Timeout,
-        other => NotificationAction::Other(text::excerpt(other)),
+    let action = action.trim();
+    Some(if action.eq_ignore_ascii_case("Accept") {
+        NotificationAction::Accept
+    } else if action.eq_ignore_ascii_case("Reject") {
+        if queue_refusal {
+            NotificationAction::Refused
+        } else {
+            NotificationAction::Reject
+        }
+    } else if action.eq_ignore_ascii_case("Timeout") {
+        NotificationAction::Timeout
+    } else {
+        NotificationAction::Other(text::excerpt(action))
     })
 }
 

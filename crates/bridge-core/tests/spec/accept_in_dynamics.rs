@@ -57,6 +57,38 @@ fn fail(p: &mut Pair, request: RequestId) {
     }));
 }
 
+/// The agent pressed Accept; the host hands the action over in a shape the reference does not spell out: the
+/// action name alone (`"Accept"`, or JSON text of it), under `value`, or in another case. It is the agent's
+/// Accept all the same: accepted in Connect and popped, not reported as garbage and left to the softphone.
+#[test]
+fn item_02_an_accept_named_alone_or_in_another_case_is_an_accept() {
+    for result in [
+        json!("Accept"),
+        json!("\"Accept\""),
+        json!({"value": "Accept"}),
+        json!({"actionName": "accept", "responseReason": "accept"}),
+        json!({"actionName": "ACCEPT"}),
+    ] {
+        let mut p = Pair::default_ready();
+        p.ring(CONTACT_ID, Scenario::Single);
+        let r = p.req("notifyEvent");
+        p.take();
+        p.resolve(r, result.clone());
+        assert_eq!(
+            p.take(),
+            vec!["streams Accept", "canCreateSession"],
+            "{result}: {:?}",
+            p.report_codes()
+        );
+    }
+    // A declined toast named alone is a decline, not an accept.
+    let mut p = Pair::default_ready();
+    p.ring(CONTACT_ID, Scenario::Single);
+    let r = p.req("notifyEvent");
+    p.resolve(r, json!("reject"));
+    assert!(p.all("canCreateSession").is_empty());
+}
+
 #[test]
 fn item_02_a_failed_streams_accept_is_reported_to_the_agent() {
     let mut p = Pair::default_ready();
