@@ -138,6 +138,8 @@ pub fn session_list(value: &Value) -> Option<Vec<String>> {
     let v = unwrap_json(value)?;
     let arr = match &v {
         Value::Array(a) => a.clone(),
+        // Keyed by index (`{"0": "s1"}`): a `Map` or array-like of the ids built by position.
+        Value::Object(o) if !o.is_empty() && o.keys().all(|k| is_index(k)) => o.values().cloned().collect(),
         Value::Object(o) => match unwrap_json(o.get("value")?)? {
             Value::Array(a) => a,
             _ => return None,
@@ -156,6 +158,11 @@ pub fn session_list(value: &Value) -> Option<Vec<String>> {
             valid_session_id(s).then(|| s.to_owned())
         })
         .collect()
+}
+
+/// Whether `key` is an index as a `Map` or array-like built by position writes it: decimal digits, at most nine.
+fn is_index(key: &str) -> bool {
+    !key.is_empty() && key.len() <= 9 && key.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Reads a rejection's whole text: the time limit is matched on its stable parts, the unknown template on

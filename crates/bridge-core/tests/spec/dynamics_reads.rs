@@ -337,3 +337,27 @@ fn a_create_session_answer_wrapped_under_value_is_the_session() {
         p.report_codes()
     );
 }
+
+/// A `getAllSessions` answer keyed by index (`{"0": "s1"}`, what a `Map` or array-like of the ids built by position
+/// becomes; the preflight reads `searchAndOpenRecords` in that shape too) lists the sessions: the contact already
+/// there is asked about and adopts s1, rather than the answer being refused, retried and given up on until the
+/// contact pops a second session.
+#[test]
+fn an_index_keyed_get_all_sessions_answer_lists_the_sessions() {
+    let mut p = Pair::default_ready();
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Existing,
+        Some(voice("connected", Scenario::Single)),
+    );
+    let r = p.req("getAllSessions");
+    p.resolve(r, json!("{\"0\":\"s1\"}"));
+    let g = p.req("getSession");
+    p.resolve(
+        g,
+        json!({"sessionId": "s1", "context": {"templateParameters": {"contactId": CONTACT_ID}}}),
+    );
+    p.advance(30_000);
+    assert_eq!(p.bridge.session_of(CONTACT_ID), Some("s1"));
+    assert!(p.all("createSession").is_empty(), "{:?}", p.report_codes());
+}
