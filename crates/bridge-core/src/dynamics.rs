@@ -145,10 +145,24 @@ pub fn session_switched(payload: &Value) -> Result<SessionSwitched, PayloadError
     Ok(SessionSwitched { session_id, focused })
 }
 
-/// Parses an `onSessionClosed` payload (`{sessionId}`).
+/// Parses an `onSessionClosed` payload (`{sessionId}`), or the id alone, bare or under `value`: the payload is
+/// undocumented, and a close refused keeps the session's slot counted and its contact written to.
 pub fn session_closed(payload: &Value) -> Result<SessionClosed, PayloadError> {
     const EXPECTED: &str = "{sessionId}";
     let h = DynamicsHandler::SessionClosed;
+    let alone = match unwrap_json(payload) {
+        Some(Value::Object(o)) if !o.contains_key("sessionId") => o.get("value").and_then(unwrap_json),
+        other => other,
+    };
+    if let Some(Value::String(id)) = alone {
+        let id = id.trim();
+        // One word, as session ids are: a sentence is no id, and is refused below as what it is.
+        if valid_session_id(id) && !id.contains(char::is_whitespace) {
+            return Ok(SessionClosed {
+                session_id: id.to_owned(),
+            });
+        }
+    }
     let v = object(h, payload, EXPECTED)?;
     Ok(SessionClosed {
         session_id: session_id(h, &v, payload, EXPECTED)?,

@@ -160,3 +160,33 @@ fn handler_payloads_wrapped_under_value_are_read() {
         "the click dials"
     );
 }
+
+/// `onSessionClosed`'s payload is undocumented (reference §3: "presumably includes sessionId"). A host that hands
+/// over the closed session's id alone — bare, or under `value` as CIF's handler example reads its `Map` — has
+/// named the session all the same: it is released (its slot freed, nothing more written to it), not refused while
+/// the contact keeps a closed session and its slot.
+#[test]
+fn a_session_closed_payload_that_is_the_id_alone_closes_that_session() {
+    let mut p = Pair::default_ready();
+    for (id, sid) in [("c1", "s1"), ("c2", "s2")] {
+        p.event(
+            id,
+            ContactEventKind::Connected,
+            Some(snapshot("chat", "connected", Some(true), attrs(&[]))),
+        );
+        p.can_create();
+        p.session_created(sid);
+    }
+    p.dynamics(DynamicsHandler::SessionClosed, json!("s1"));
+    p.dynamics(DynamicsHandler::SessionClosed, json!({"value": "s2"}));
+    assert_eq!(p.bridge.session_of("c1"), None);
+    assert_eq!(p.bridge.session_of("c2"), None);
+    assert!(
+        !p.report_codes().contains(&"dynamics.payload.invalid"),
+        "{:?}",
+        p.reports()
+    );
+    // Text that is no id is still refused, and said.
+    p.dynamics(DynamicsHandler::SessionClosed, json!("not a session id"));
+    assert_eq!(p.report_codes().last(), Some(&"dynamics.payload.invalid"));
+}
