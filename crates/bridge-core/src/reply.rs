@@ -107,9 +107,14 @@ pub fn boolean(value: &Value) -> Option<bool> {
     }
 }
 
-/// Whether `s` can be kept as a session id.
+/// Whether `s` can be kept as a session id. `null` and `undefined` are a missing id written as text
+/// (`JSON.stringify(null)`, `String(undefined)`), never one: taken for an id, tabs and context writes would go to a
+/// session of that name.
 pub fn valid_session_id(s: &str) -> bool {
-    !s.is_empty() && s.len() <= MAX_SESSION_ID_CHARS && !s.chars().any(char::is_control)
+    !s.is_empty()
+        && s.len() <= MAX_SESSION_ID_CHARS
+        && !s.chars().any(char::is_control)
+        && !["null", "undefined"].iter().any(|w| s.trim().eq_ignore_ascii_case(w))
 }
 
 /// Reads `createSession`'s result: the session id string (or `{sessionId}` / `{value}`, the host's raw message

@@ -361,3 +361,29 @@ fn an_index_keyed_get_all_sessions_answer_lists_the_sessions() {
     assert_eq!(p.bridge.session_of(CONTACT_ID), Some("s1"));
     assert!(p.all("createSession").is_empty(), "{:?}", p.report_codes());
 }
+
+/// `createSession` resolving with the text `"null"` or `"undefined"` (a host that stringified a missing id, as
+/// `JSON.stringify(null)` and `String(undefined)` write it) gave no session id: the bridge must not take the words
+/// for one — tabs and context writes would go to a session named "null" — but treat the answer as garbage that may
+/// hide a session, and ask Dynamics.
+#[test]
+fn a_create_session_answer_of_null_or_undefined_as_text_is_no_session_id() {
+    for answer in ["null", "undefined", " NULL "] {
+        let mut p = Pair::default_ready();
+        p.connected_until_create_session();
+        let r = p.req("createSession");
+        p.resolve(r, json!(answer));
+        assert_eq!(
+            p.bridge.session_of(CONTACT_ID),
+            None,
+            "{answer:?} taken as a session id"
+        );
+        assert!(
+            p.report_codes().contains(&"cif.createSession.garbage"),
+            "{answer:?}: {:?}",
+            p.report_codes()
+        );
+        assert!(!p.all("getAllSessions").is_empty(), "{answer:?}: Dynamics not asked");
+        assert!(p.all("createTab").is_empty(), "{answer:?}");
+    }
+}
