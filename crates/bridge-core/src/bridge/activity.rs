@@ -75,6 +75,17 @@ impl Bridge {
                 return;
             }
         };
+        // Met already over by a reloaded page whose page before did not see the end: if another tab leads, it
+        // saw the end itself and wrote it, and its word of it went out before this page loaded.
+        let met_over_after_reload = c.already_there && c.connected_at.is_none();
+        if met_over_after_reload && self.leadership.role() == Role::Following {
+            self.trace(
+                Some(id),
+                "decision",
+                "activity end: over before this page loaded while another Dynamics tab leads, which wrote it".into(),
+            );
+            return;
+        }
         if !self.leadership.writes_ends() {
             self.trace(
                 Some(id),
@@ -82,7 +93,7 @@ impl Bridge {
                 "activity end: held until it is known whether another Dynamics tab writes it".into(),
             );
             let own = self.leadership.role() == Role::Leading;
-            self.held_ends.hold(id.clone(), call, own);
+            self.held_ends.hold(id.clone(), call, own, met_over_after_reload);
             return;
         }
         self.send_cif(Some(id), Purpose::UpdateRecord, call, 0);
@@ -97,6 +108,19 @@ impl Bridge {
             held,
             "activity end: held while another tab might write it; written here",
         );
+    }
+
+    /// This page, loaded while another tab leads, follows: the ends it held for contacts already over when it
+    /// loaded are that tab's, which saw them end and wrote them (its word of it went out before this page
+    /// loaded, so it is never heard here; holding them would write them twice once this page leads).
+    pub(super) fn drop_ends_met_over_at_load(&mut self) {
+        for contact in self.held_ends.take_met_over() {
+            self.trace(
+                Some(&contact),
+                "decision",
+                "activity end: over before this page loaded while another Dynamics tab leads, which wrote it".into(),
+            );
+        }
     }
 
     /// Ends this page held when it lost the lead: no other page said it wrote them in the time the new leader has
@@ -203,6 +227,9 @@ pub(super) struct HeldEnd {
     /// Seen while this page led (doubting its lead, or waiting for a hand-over), or still held when the lead left
     /// it: the page that took the lead may not have seen the end at all.
     own: bool,
+    /// Met already over by this page when it loaded (answered before a reload, its end unseen there): when
+    /// another tab turns out to lead, that tab wrote it.
+    met_over: bool,
 }
 
 /// The activity updates held while this page is not sure to be the one that writes them, oldest first, and the
@@ -214,11 +241,24 @@ pub(super) struct HeldEnds {
 }
 
 impl HeldEnds {
-    fn hold(&mut self, contact: ContactId, call: CifCall, own: bool) {
+    fn hold(&mut self, contact: ContactId, call: CifCall, own: bool, met_over: bool) {
         if self.held.len() >= MAX_HELD_ENDS {
             self.held.pop_front();
         }
-        self.held.push_back(HeldEnd { contact, call, own });
+        self.held.push_back(HeldEnd {
+            contact,
+            call,
+            own,
+            met_over,
+        });
+    }
+
+    /// Drops the ends held for contacts met already over at load; their contacts.
+    fn take_met_over(&mut self) -> Vec<ContactId> {
+        let (met, others): (Vec<HeldEnd>, Vec<HeldEnd>) =
+            std::mem::take(&mut self.held).into_iter().partition(|h| h.met_over);
+        self.held = others.into();
+        met.into_iter().map(|h| h.contact).collect()
     }
 
     fn take_all(&mut self) -> Vec<HeldEnd> {

@@ -275,6 +275,7 @@ impl Bridge {
             self.leadership.role = Role::Following;
             self.commands
                 .push_back(Command::Leadership(LeadershipCall::Show(RoleView::Following)));
+            self.drop_ends_met_over_at_load();
         }
         self.leadership.has_followed = true;
         self.leadership.unanswered_since.get_or_insert(self.now);

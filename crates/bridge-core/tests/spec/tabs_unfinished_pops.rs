@@ -344,3 +344,73 @@ fn a_contact_delivered_again_only_after_session_orphan_ms_is_popped_by_the_new_l
     assert_eq!(creates_for(&t.b, CONTACT_ID), 1, "B pops it once");
     assert_eq!(t.a.bridge.contact_state(CONTACT_ID), Some("HandledElsewhere"));
 }
+
+/// §3.7 + §3.16: tab A leads and pops a call; A reloads mid-call and the reload ends the call. B takes the lead,
+/// sees the end and writes it (its word of it goes out before A' loads). The reloaded page A' follows and meets
+/// the contact already over, answered before the reload and not seen to end: the leader wrote that end, so A'
+/// drops it rather than holding it, and writes nothing when it comes to lead later.
+#[test]
+fn a_reloaded_page_that_follows_does_not_write_again_the_end_the_leader_wrote() {
+    let values = json!({"updateActivityOnEnd": true, "preflight": false});
+    let mut t = TwoTabs::new(&values);
+    t.both(ContactEventKind::Connecting, "connecting");
+    t.a.accept_toast();
+    t.exchange();
+    t.both(ContactEventKind::Connected, "connected");
+    t.a.can_create();
+    t.a.session_created("s1");
+    answer_open(&mut t.a, "createTab", &json!("tab"));
+    t.exchange();
+    t.advance(30_000);
+
+    // A reloads; the lock passes to B, which sees the call end and writes its end.
+    let stored = t.a.stored();
+    t.b.input(Input::Leadership(LeadershipInput::LockHeld));
+    no_sessions(&mut t.b);
+    t.b.event(
+        CONTACT_ID,
+        ContactEventKind::Ended,
+        Some(voice("ended", Scenario::Single)),
+    );
+    t.b.advance(1_000);
+    assert_eq!(t.b.all("updateRecord").len(), 1, "the new leader writes the end");
+
+    // The reloaded page follows and meets the contact over.
+    t.a = page_configured("pageA2", &values, Some(stored), false);
+    t.a_sent = 0;
+    t.b_sent = t.b.log.len();
+    t.a.event(
+        CONTACT_ID,
+        ContactEventKind::Existing,
+        Some(voice("ended", Scenario::Single)),
+    );
+    t.a.event(
+        CONTACT_ID,
+        ContactEventKind::AfterContactWork,
+        Some(voice("ended", Scenario::Single)),
+    );
+    no_sessions(&mut t.a);
+    t.exchange();
+    t.advance(5_000);
+    assert_eq!(
+        t.a.all("updateRecord").len(),
+        0,
+        "the follower leaves the end to the leader"
+    );
+    assert_eq!(
+        t.a.bridge.debug_counts().held_activity_ends,
+        0,
+        "nothing held for later"
+    );
+
+    // B closes; A' comes to lead.
+    t.a.input(Input::Leadership(LeadershipInput::LockHeld));
+    no_sessions(&mut t.a);
+    t.advance(5_000);
+    assert_eq!(t.a.bridge.tab_role(), "leading");
+    assert_eq!(
+        t.a.all("updateRecord").len(),
+        0,
+        "the end B wrote is written a second time by the reloaded page"
+    );
+}
