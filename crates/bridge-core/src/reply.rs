@@ -141,13 +141,19 @@ pub fn session_id(value: &Value) -> Option<String> {
 /// read as "no session" — a restored session closed, a contact in doubt given a second one.
 pub fn session_list(value: &Value) -> Option<Vec<String>> {
     let v = unwrap_json(value)?;
-    let arr = match &v {
+    // Keyed by index (`{"0": "s1"}`): a `Map` or array-like of the ids built by position, also under `value`.
+    let by_index = |v: &Value| match v {
+        Value::Object(o) if !o.is_empty() && o.keys().all(|k| is_index(k)) => Some(o.values().cloned().collect()),
+        _ => None,
+    };
+    let arr: Vec<Value> = match &v {
         Value::Array(a) => a.clone(),
-        // Keyed by index (`{"0": "s1"}`): a `Map` or array-like of the ids built by position.
-        Value::Object(o) if !o.is_empty() && o.keys().all(|k| is_index(k)) => o.values().cloned().collect(),
-        Value::Object(o) => match unwrap_json(o.get("value")?)? {
-            Value::Array(a) => a,
-            _ => return None,
+        Value::Object(o) => match by_index(&v) {
+            Some(a) => a,
+            None => match unwrap_json(o.get("value")?)? {
+                Value::Array(a) => a,
+                inner => by_index(&inner)?,
+            },
         },
         _ => return None,
     };

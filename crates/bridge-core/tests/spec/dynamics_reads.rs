@@ -362,6 +362,37 @@ fn an_index_keyed_get_all_sessions_answer_lists_the_sessions() {
     assert!(p.all("createSession").is_empty(), "{:?}", p.report_codes());
 }
 
+/// The same list wrapped under `value`, as the host's raw message wraps any result (`{value: {"0": "s1"}}`, object
+/// or JSON text): the index-keyed shape is read there too, or the session Dynamics holds is taken for none and
+/// the contact already there gets a second one.
+#[test]
+fn an_index_keyed_get_all_sessions_answer_wrapped_under_value_lists_the_sessions() {
+    for answer in [json!({"value": {"0": "s1"}}), json!("{\"value\":{\"0\":\"s1\"}}")] {
+        let mut p = Pair::default_ready();
+        p.event(
+            CONTACT_ID,
+            ContactEventKind::Existing,
+            Some(voice("connected", Scenario::Single)),
+        );
+        let r = p.req("getAllSessions");
+        p.resolve(r, answer.clone());
+        if let Some((g, _, _)) = p.all("getSession").last().cloned() {
+            p.resolve(
+                g,
+                json!({"sessionId": "s1", "context": {"templateParameters": {"contactId": CONTACT_ID}}}),
+            );
+        }
+        p.advance(30_000);
+        assert_eq!(
+            p.bridge.session_of(CONTACT_ID),
+            Some("s1"),
+            "{answer}: {:?}",
+            p.report_codes()
+        );
+        assert!(p.all("createSession").is_empty(), "{answer}: {:?}", p.report_codes());
+    }
+}
+
 /// `createSession` resolving with the text `"null"` or `"undefined"` (a host that stringified a missing id, as
 /// `JSON.stringify(null)` and `String(undefined)` write it) gave no session id: the bridge must not take the words
 /// for one — tabs and context writes would go to a session named "null" — but treat the answer as garbage that may
