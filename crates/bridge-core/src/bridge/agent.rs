@@ -46,6 +46,14 @@ pub(super) struct RecentSet {
     from_unknown: bool,
 }
 
+/// An agent state the bridge enqueued as the agent's next status, and the Dynamics presence the agent picked for
+/// it.
+#[derive(Debug, Clone)]
+pub(super) struct NextState {
+    connect: String,
+    dynamics: String,
+}
+
 /// Whether `name` was set by the bridge within the echo window. Each side reports its changes in order, and
 /// a set that changed nothing (the side was there already) never echoes: so an echo consumes its own entry
 /// and every older one, and a later genuine change to a value set earlier is not mistaken for an echo. A
@@ -175,6 +183,7 @@ impl Bridge {
             ),
             StreamsCall::SetAgentState { .. } => {
                 self.presence.agent_state = None;
+                self.presence.next_state = None;
                 (
                     "presence.connect.failed",
                     format!("Amazon Connect {what} failed: {}", text::excerpt(error)),
@@ -203,6 +212,9 @@ impl Bridge {
         }
         let previous = self.presence.agent_state.replace(name.clone());
         self.settle_agent_state_requests(&name);
+        if self.on_next_state_applied(&name) {
+            return;
+        }
         if take_echo(&mut self.presence.connect_sets, &name, self.now) {
             self.trace(
                 None,
@@ -218,6 +230,51 @@ impl Bridge {
             return;
         }
         self.apply_agent_state_rule();
+    }
+
+    /// Connect reports an agent state while the bridge waits for the next status it enqueued. That status applied
+    /// (whether or not within the echo window): it is the bridge's own change, not mirrored by the rules, and
+    /// Dynamics shows again the presence the agent picked, which after-contact work's rule may have replaced
+    /// meanwhile. Whether it was that status. Another state once the contacts are cleared means Connect applied
+    /// something else (the agent chose in the CCP): the wait ends.
+    fn on_next_state_applied(&mut self, name: &str) -> bool {
+        let Some(next) = self.presence.next_state.clone() else {
+            return false;
+        };
+        if !presence::same_name(&next.connect, name) {
+            if self.contacts.is_empty() {
+                self.presence.next_state = None;
+            }
+            return false;
+        }
+        self.presence.next_state = None;
+        take_echo(&mut self.presence.connect_sets, name, self.now);
+        self.trace(
+            None,
+            "decision",
+            format!(
+                "agent state {} is the next status picked in Dynamics, now applied: not mirrored",
+                text::excerpt(name)
+            ),
+        );
+        if self.config.presence_sync() == PresenceSync::Off || !self.handles_contacts() {
+            return true;
+        }
+        let shown = self.presence.dynamics.as_deref();
+        if shown.is_some_and(|d| presence::same_name(d, &next.dynamics)) {
+            return true;
+        }
+        let from_unknown = self.presence.dynamics.replace(next.dynamics.clone()).is_none();
+        remember(&mut self.presence.dynamics_sets, &next.dynamics, self.now, from_unknown);
+        self.send_cif(
+            None,
+            Purpose::Presence,
+            CifCall::SetPresence {
+                presence_text: next.dynamics,
+            },
+            0,
+        );
+        true
     }
 
     /// Connect reports the state the bridge asked for: those requests are done, whether or not Streams ever calls
@@ -347,6 +404,10 @@ impl Bridge {
         let what = format!("setState {}", text::excerpt(&target));
         // Mid contact (Streams has not destroyed every contact yet), the state can only be the agent's next status.
         let enqueue_next_state = !self.contacts.is_empty();
+        self.presence.next_state = enqueue_next_state.then(|| NextState {
+            connect: target.clone(),
+            dynamics: text_in.clone(),
+        });
         self.send_agent_streams(
             StreamsCall::SetAgentState {
                 state_name: target,

@@ -149,6 +149,10 @@ struct PresenceState {
     dynamics_sets: VecDeque<agent::RecentSet>,
     /// Agent states the bridge recently asked Connect for.
     connect_sets: VecDeque<agent::RecentSet>,
+    /// The agent state the bridge enqueued as the agent's next status (a presence picked in Dynamics mid
+    /// contact), with that presence: Connect applies it once the contact is cleared, long after the echo window
+    /// and after after-contact work was mirrored to Dynamics, so it is recognised by name until it applies.
+    next_state: Option<agent::NextState>,
 }
 
 /// Sizes of the core's tables ([`Bridge::debug_counts`]).

@@ -291,6 +291,67 @@ fn a_presence_picked_in_dynamics_during_a_contact_becomes_the_agents_next_status
     );
 }
 
+/// The next status the agent picked in Dynamics during a call applies only once the contact is cleared, long
+/// after the echo window, and after-call work was mirrored to Dynamics meanwhile. When Connect reports it, the
+/// bridge knows it as its own change: Dynamics shows again what the agent picked (here a one-way `toConnect`
+/// rule, so no rule back would set it), rather than after-call work's presence for the rest of the day.
+#[test]
+fn a_next_status_picked_in_dynamics_leaves_dynamics_showing_it_once_connect_applies_it() {
+    let mut p = presence_pair("both");
+    agent(&mut p, "Available");
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Connected,
+        Some(voice("connected", Scenario::NoMatch)),
+    );
+    agent(&mut p, "Busy");
+    presence(&mut p, "Busy");
+    p.take();
+    presence(&mut p, "Away");
+    assert_eq!(
+        p.take(),
+        vec!["streams SetAgentState { state_name: \"Lunch\", enqueue_next_state: true }"]
+    );
+    // Streams takes the next status at once.
+    let request = p
+        .log
+        .iter()
+        .rev()
+        .find_map(|c| match c {
+            Command::Streams { request, .. } => Some(*request),
+            _ => None,
+        })
+        .unwrap();
+    p.input(Input::StreamsReply(StreamsReply {
+        request,
+        outcome: Ok(()),
+    }));
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::AfterContactWork,
+        Some(voice("ended", Scenario::NoMatch)),
+    );
+    agent(&mut p, "AfterCallWork");
+    presence(&mut p, "Busy - DND");
+    p.advance(60_000);
+    p.event(CONTACT_ID, ContactEventKind::Destroyed, None);
+    p.take();
+    // Connect applies the enqueued state.
+    agent(&mut p, "Lunch");
+    let CifCall::SetPresence { presence_text } = p.last("setPresence").3 else {
+        panic!()
+    };
+    assert_eq!(
+        presence_text, "Away",
+        "Dynamics is left showing after-call work's presence while the agent is at Lunch"
+    );
+    // Its echo is not mirrored back, and nothing loops.
+    p.take();
+    presence(&mut p, "Away");
+    p.advance(10_000);
+    assert!(p.take().is_empty());
+}
+
 #[test]
 fn a_set_that_changed_nothing_does_not_swallow_a_later_genuine_change() {
     let mut p = presence_pair("both");
