@@ -229,8 +229,9 @@ pub struct Contact {
     /// Restored from before a reload past its ringing (answered, popping or popped there): Connect never offers
     /// it again under its id, so once released it is remembered like any answered contact.
     pub answered_before_reload: bool,
-    /// Restored from before a reload whose page saw it end: that page wrote its activity end (or left it to the
-    /// tab that writes ends), so this page, meeting it over, does not write it again.
+    /// Restored from before a reload whose page saw it end, or did not say (a previous version): that page wrote
+    /// its activity end (or left it to the tab that writes ends), so this page, meeting it over, does not write it
+    /// again.
     pub ended_before_reload: bool,
     /// Already there when this page loaded (`Existing`): a page before may have popped it, so it pops only after
     /// Dynamics said which sessions exist. Only this contact waits, never the others.

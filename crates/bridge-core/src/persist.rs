@@ -81,10 +81,13 @@ pub struct PersistedContact {
     /// Another Dynamics tab of the agent popped it: a reloaded page that follows, then leads, never pops it.
     #[serde(skip_serializing_if = "is_false")]
     pub elsewhere: bool,
-    /// The page that wrote this saw the contact end (and wrote its activity end, or left it to the tab that writes
-    /// ends): a reloaded page that meets it over leaves the activity alone, and writes the end only when not.
+    /// The page that wrote this had not seen the contact end: a reloaded page that meets it over writes its
+    /// activity end (the reload itself may have ended the call). Absent, the page before saw the end and wrote it
+    /// (or left it to the tab that writes ends), or was a version that did not say: text stored by that version
+    /// keeps its meaning then (the end left as that page wrote it), rather than an end written twice with a later
+    /// time.
     #[serde(skip_serializing_if = "is_false")]
-    pub ended: bool,
+    pub live: bool,
     /// Tabs already requested in its session.
     #[serde(skip_serializing_if = "VecSet::is_empty")]
     pub tabs: VecSet<TabKind>,
@@ -306,7 +309,7 @@ fn read_contact(entry: &Value) -> PersistedContact {
         closed: b("closed"),
         declined: b("declined"),
         elsewhere: b("elsewhere"),
-        ended: b("ended"),
+        live: b("live"),
         tabs: entry
             .get("tabs")
             .and_then(Value::as_array)
@@ -398,7 +401,7 @@ mod tests {
             closed: true,
             creating: true,
             declined: true,
-            ended: true,
+            live: true,
             tabs: [TabKind::Search, TabKind::Customer].into(),
             ..Default::default()
         };

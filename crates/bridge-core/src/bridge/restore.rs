@@ -73,7 +73,7 @@ impl Bridge {
                 c.state = state;
                 c.tabs_unplanned = popped;
                 c.answered_before_reload = answered;
-                c.ended_before_reload = pc.ended;
+                c.ended_before_reload = !pc.live;
             }
             self.trace(Some(&id), "state", format!("restored as {name}"));
         }
@@ -282,11 +282,11 @@ pub(super) struct PersistCache {
     contacts: String,
 }
 
-/// What a contact leaves for a reloaded page, if anything: what its state says, and whether it was seen to end.
+/// What a contact leaves for a reloaded page, if anything: what its state says, and whether it was not seen to end.
 fn persisted_entry(c: &Contact) -> Option<PersistedContact> {
     let entry = persisted_state(&c.state)?;
     Some(PersistedContact {
-        ended: c.ended_at.is_some(),
+        live: c.ended_at.is_none(),
         ..entry
     })
 }

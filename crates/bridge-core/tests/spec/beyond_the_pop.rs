@@ -859,6 +859,55 @@ fn a_call_that_ended_while_the_page_reloaded_gets_its_end_written_once() {
     assert_eq!(data.get("actualdurationminutes"), None);
 }
 
+/// Text the previous version stored says nothing of the end: for a call its page saw end (and wrote the end of),
+/// a page of this version that reloads in after-contact work must not write it again (with the time it met the
+/// contact over, later than the real end).
+#[test]
+fn text_stored_by_the_previous_version_for_a_call_seen_to_end_does_not_get_its_end_written_again() {
+    let config = json!({"updateActivityOnEnd": true});
+    let mut before = Pair::with_config(config.clone());
+    before.connected_until_create_session();
+    before.session_created("s-1");
+    before.advance(120_000);
+    before.event(
+        CONTACT_ID,
+        ContactEventKind::Ended,
+        Some(voice("ended", Scenario::Single)),
+    );
+    before.advance(1_000);
+    assert_eq!(
+        before.all("updateRecord").len(),
+        1,
+        "the page that saw the end wrote it"
+    );
+    // What the previous version wrote: the same, without this version's word on the end.
+    let mut stored = RestoredState::default();
+    for c in &before.log {
+        if let Command::Persist { slot, text } = c {
+            let old = text.replace(",\"ended\":true", "").replace(",\"live\":true", "");
+            stored.store(*slot, old);
+        }
+    }
+    let mut p = Pair::with_config(config);
+    p.now = before.now.plus(20_000);
+    p.input(Input::Restore(stored));
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Existing,
+        Some(voice("ended", Scenario::Single)),
+    );
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::AfterContactWork,
+        Some(voice("ended", Scenario::Single)),
+    );
+    p.advance(10_000);
+    assert!(
+        p.all("updateRecord").is_empty(),
+        "the end the page before wrote is written again, later"
+    );
+}
+
 /// A reload mid-call: the reloaded page writes the end, but not a duration counted from the reload.
 #[test]
 fn a_call_connected_before_the_load_gets_its_end_without_a_duration_counted_from_the_load() {
