@@ -75,10 +75,11 @@ impl Bridge {
                 return;
             }
         };
-        // Met already over by a reloaded page whose page before did not see the end: if another tab leads, it
-        // saw the end itself and wrote it, and its word of it went out before this page loaded.
+        // Met already over by a reloaded page whose page before did not see the end: if another live tab leads, it
+        // saw the end itself and wrote it, and its word of it went out before this page loaded. (A lock nobody
+        // answers for may be this page's own before the reload: then the end is held, and written on taking over.)
         let met_over_after_reload = c.already_there && c.connected_at.is_none();
-        if met_over_after_reload && self.leadership.role() == Role::Following {
+        if met_over_after_reload && self.leadership.follows_live_leader() {
             self.trace(
                 Some(id),
                 "decision",
@@ -110,9 +111,9 @@ impl Bridge {
         );
     }
 
-    /// This page, loaded while another tab leads, follows: the ends it held for contacts already over when it
-    /// loaded are that tab's, which saw them end and wrote them (its word of it went out before this page
-    /// loaded, so it is never heard here; holding them would write them twice once this page leads).
+    /// Another live tab says it leads: the ends this page held for contacts already over when it loaded are that
+    /// tab's, which saw them end and wrote them (its word of it went out before this page loaded, so it is never
+    /// heard here; holding them would write them twice once this page leads).
     pub(super) fn drop_ends_met_over_at_load(&mut self) {
         for contact in self.held_ends.take_met_over() {
             self.trace(

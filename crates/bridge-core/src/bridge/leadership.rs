@@ -142,6 +142,12 @@ impl Leadership {
         self.lock_name.is_some() && self.role != Role::Alone
     }
 
+    /// Whether this page follows a leader that answered its last ping: a live page that handles contacts (not
+    /// the lock of a page gone, such as this page's own before a reload, which no one answers for).
+    pub(super) fn follows_live_leader(&self) -> bool {
+        self.role == Role::Following && self.unanswered_since.is_none()
+    }
+
     /// The role, for diagnostics.
     pub(super) fn role(&self) -> Role {
         self.role
@@ -275,7 +281,6 @@ impl Bridge {
             self.leadership.role = Role::Following;
             self.commands
                 .push_back(Command::Leadership(LeadershipCall::Show(RoleView::Following)));
-            self.drop_ends_met_over_at_load();
         }
         self.leadership.has_followed = true;
         self.leadership.unanswered_since.get_or_insert(self.now);
@@ -407,6 +412,9 @@ impl Bridge {
             }
             PeerMessage::Leading { claimed, .. } => {
                 self.leadership.unanswered_since = None;
+                if self.leadership.role != Role::Leading {
+                    self.drop_ends_met_over_at_load();
+                }
                 self.absorb_claims(&claimed);
             }
             PeerMessage::SteppedDown { claimed, .. } => {

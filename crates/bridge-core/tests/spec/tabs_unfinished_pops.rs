@@ -414,3 +414,45 @@ fn a_reloaded_page_that_follows_does_not_write_again_the_end_the_leader_wrote() 
         "the end B wrote is written a second time by the reloaded page"
     );
 }
+
+/// §3.7 + §3.16: the page led alone and pops a call; the reload ends the call. The reloaded page is told to wait
+/// for the lock its own page before still held a moment: no tab answers for it, so nobody else saw the end. The
+/// reloaded page holds the end and writes it once when it takes over from the silent "leader".
+#[test]
+fn a_reloaded_page_that_waits_for_its_own_old_lock_writes_the_end_once_on_taking_over() {
+    let values = json!({"updateActivityOnEnd": true, "preflight": false});
+    let mut before = page_configured("pageA", &values, None, true);
+    before.event(
+        CONTACT_ID,
+        ContactEventKind::Connected,
+        Some(voice("connected", Scenario::Single)),
+    );
+    before.can_create();
+    before.session_created("s1");
+    answer_open(&mut before, "createTab", &json!("tab"));
+    before.advance(30_000);
+
+    let mut a = page_configured("pageA2", &values, Some(before.stored()), false);
+    a.now = before.now.plus(5_000);
+    a.event(
+        CONTACT_ID,
+        ContactEventKind::Existing,
+        Some(voice("ended", Scenario::Single)),
+    );
+    a.event(
+        CONTACT_ID,
+        ContactEventKind::AfterContactWork,
+        Some(voice("ended", Scenario::Single)),
+    );
+    no_sessions(&mut a);
+    a.advance(60_000);
+    no_sessions(&mut a);
+    a.input(Input::Leadership(LeadershipInput::LockHeld));
+    no_sessions(&mut a);
+    a.advance(5_000);
+    assert_eq!(
+        a.all("updateRecord").len(),
+        1,
+        "the end of the call the reload ended is lost"
+    );
+}
