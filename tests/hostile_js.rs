@@ -80,6 +80,19 @@ export function reviewReenterClickFromDial(payload) {
 }
 export function reviewReentryError() { return window.__reviewReentryError; }
 export function hostileDomException() { return new DOMException('The operation is insecure.', 'SecurityError'); }
+// The next call of `method` goes out and returns a native promise whose answer cannot be read: its own `then`
+// throws ('then'), or its `constructor` getter does, so `Promise.resolve` throws ('constructor').
+export function reviewUnreadableAnswer(method, kind) {
+  const api = window.Microsoft.CIFramework;
+  const original = api[method];
+  api[method] = function (...args) {
+    api[method] = original;
+    const p = original.apply(this, args);
+    if (kind === 'then') p.then = () => { throw new Error('then refused'); };
+    else Object.defineProperty(p, 'constructor', { get() { throw new Error('constructor refused'); } });
+    return p;
+  };
+}
 export function hostileShared(depth) { let o = { leaf: 1 }; for (let i = 0; i < depth; i++) o = { a: o, b: o }; return o; }
 "#)]
 extern "C" {
@@ -93,6 +106,7 @@ extern "C" {
     fn reviewCaptureHandlers();
     fn reviewReenterClickFromDial(payload: &JsValue);
     fn reviewReentryError() -> Option<String>;
+    fn reviewUnreadableAnswer(method: &str, kind: &str);
     fn hostileShared(depth: u32) -> JsValue;
     fn hostileDomException() -> JsValue;
 }
@@ -110,6 +124,25 @@ async fn ring(id: &str) {
     fakeConnectAddContact(&voice_contact(id, "SingleMatch"));
     fakeConnectFire(id, "connecting");
     settle().await;
+}
+
+/// A `createSession` that went out but whose returned promise cannot be read (its own `then` or its `constructor`
+/// throws) is a call with no answer, not one that was never sent: it is not sent again (a second session).
+#[wasm_bindgen_test]
+async fn a_create_session_whose_answer_cannot_be_read_is_not_sent_again() {
+    for kind in ["then", "constructor"] {
+        let _shell = ready_shell(&format!("hostile-unreadable-{kind}")).await;
+        reviewUnreadableAnswer("createSession", kind);
+        ring("c-1").await;
+        let toast = fakeCifIndexOf("notifyEvent", 0);
+        assert!(toast >= 0, "{kind}: a toast; calls {:?}", cif_methods());
+        fakeCifResolve(toast as u32, &text("{\"actionName\":\"Accept\"}"));
+        settle().await;
+        // Past a retry's backoff (500 ms, then doubling), well before the call's deadline (12 s).
+        gloo_timers::future::TimeoutFuture::new(1_800).await;
+        let sessions = cif_methods().iter().filter(|m| *m == "createSession").count();
+        assert_eq!(sessions, 1, "{kind}: calls {:?}", cif_methods());
+    }
 }
 
 /// A CIF call that throws an ordinary Error: the next contact still gets its toast.
