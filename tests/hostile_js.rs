@@ -23,6 +23,13 @@ function thrown(kind) {
     case 'plain-error': return new Error('boom');
     case 'number-message': { const e = new Error('boom'); e.message = 42; return e; }
     case 'map': return new Map([['message', 'RejectAfterClientError'], ['code', 7]]);
+    case 'wrapped-time-limit': {
+      const limit = new Map([['message', 'Timeout occurred as no response was received from listener window'], ['msdyn_name', 'CreateSession']]);
+      const e = new Error('createSession failed', { cause: limit });
+      e.self = e;
+      return e;
+    }
+    case 'own-cause': { const e = new Error('outer', { cause: null }); e.cause = e; return e; }
     case 'cross-realm': {
       const f = document.createElement('iframe');
       document.body.appendChild(f);
@@ -246,6 +253,18 @@ fn an_object_with_one_throwing_getter_keeps_its_message() {
         Some("RejectAfterClientError"),
         "to_json gave {v}"
     );
+}
+
+/// An Error's `cause` is its own field though not enumerable: a rejection that wraps CIF's time limit keeps it,
+/// and the core reads it as no answer (never retried as a transient failure: a second session).
+#[wasm_bindgen_test]
+fn a_rejection_wrapping_the_time_limit_as_its_cause_is_no_answer() {
+    let v = convert::to_json(&reviewThrown("wrapped-time-limit"));
+    assert_eq!(v["cause"]["msdyn_name"], "CreateSession", "to_json gave {v}");
+    assert_eq!(v["self"], "[cycle]", "{v}");
+    assert!(bridge_core::reply::CifError::from_rejection(&v).is_time_limit(), "{v}");
+    let own = convert::to_json(&reviewThrown("own-cause"));
+    assert_eq!(own["cause"], "[cycle]", "{own}");
 }
 
 /// `js_text` of an Error whose message is not a string gives its text and throws nothing.

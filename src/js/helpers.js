@@ -6,7 +6,8 @@
 // ---------------------------------------------------------------------------------------------- values
 // The JSON text of a value CIF or Streams handed to the page, converted faithfully: a `Map` becomes an object
 // (JSON.stringify alone turns it into `{}`, which hid CIF's time-limit rejection), a `Set` an array, an `Error`
-// its name, message and own fields. Nothing is interpreted here: the Rust core judges every value.
+// its name, message, `cause` / `errors` and own enumerable fields. Nothing is interpreted here: the Rust core
+// judges every value.
 // Bounded (depth, entries) and cycle-safe, so a hostile value cannot hang or blow the page up.
 
 const MAX_DEPTH = 32;
@@ -159,6 +160,25 @@ export function plain(v, depth, seen, limits = NO_LIMITS, budget = { nodes: MAX_
     if (kind === '[object Error]' || kind === '[object DOMException]' || v instanceof Error) {
       out.name = field('name');
       out.message = field('message');
+      // Own but not enumerable, like `message`: what a wrapping Error wraps (CIF's time-limit rejection may be
+      // the `cause`), an AggregateError's `errors`. Bounded by the walk's depth and budget like any nested value.
+      for (const k of ['cause', 'errors']) {
+        let has = false;
+        try {
+          has = Object.hasOwn(v, k) && !Object.prototype.propertyIsEnumerable.call(v, k);
+        } catch (_) {
+          has = false;
+        }
+        if (has) {
+          let x;
+          try {
+            x = inner(v[k]);
+          } catch (_) {
+            x = unreadable();
+          }
+          if (x !== undefined) put(out, k, x);
+        }
+      }
     } else if (typeof v.toJSON === 'function') {
       let json;
       try {

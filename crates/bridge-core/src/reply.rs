@@ -214,7 +214,17 @@ impl CifError {
             return CifError {
                 message: text::excerpt(&message),
                 name: field(&v, "msdyn_name").map(|n| text::excerpt(&n)),
-                kind: classify(&message),
+                // A wrapping Error's own message may say nothing telling; the reason it wraps (`cause`, or an
+                // AggregateError's `errors`) may be CIF's time limit, which must not be retried as transient.
+                kind: match classify(&message) {
+                    ErrorKind::Transient => ["cause", "errors"]
+                        .iter()
+                        .filter_map(|k| v.get(*k))
+                        .map(|inner| classify(&inner.to_string()))
+                        .find(|kind| *kind != ErrorKind::Transient)
+                        .unwrap_or(ErrorKind::Transient),
+                    telling => telling,
+                },
             };
         }
         let nested = ["error", "value"]
@@ -493,6 +503,19 @@ mod tests {
         assert_eq!(string.name.as_deref(), Some("CreateTab"));
         assert!(!CifError::from_rejection(&json!({"message": "RejectAfterClientError"})).is_time_limit());
         assert!(!CifError::from_rejection(&json!("timeout")).is_time_limit());
+    }
+
+    #[test]
+    fn a_time_limit_wrapped_as_an_errors_cause_is_no_answer() {
+        let text = "Timeout occurred as no response was received from listener window";
+        let wrapped =
+            json!({"name": "Error", "message": "createSession failed", "cause": {"name": "Error", "message": text}});
+        assert!(CifError::from_rejection(&wrapped).is_time_limit());
+        let aggregate = json!({"name": "AggregateError", "message": "", "errors": [{"message": text}]});
+        assert!(CifError::from_rejection(&aggregate).is_time_limit());
+        let plain =
+            json!({"name": "Error", "message": "createSession failed", "cause": {"message": "RejectAfterClientError"}});
+        assert_eq!(CifError::from_rejection(&plain).kind(), ErrorKind::Transient);
     }
 
     #[test]
