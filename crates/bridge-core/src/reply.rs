@@ -172,7 +172,7 @@ pub fn session_list(value: &Value) -> Option<Vec<String>> {
 }
 
 /// Whether `key` is an index as a `Map` or array-like built by position writes it: decimal digits, at most nine.
-fn is_index(key: &str) -> bool {
+pub(crate) fn is_index(key: &str) -> bool {
     !key.is_empty() && key.len() <= 9 && key.bytes().all(|b| b.is_ascii_digit())
 }
 

@@ -258,7 +258,7 @@ fn unique_names(value: &Value) -> Option<Vec<String>> {
         Value::Array(a) => a.iter().collect(),
         Value::Object(o) => match o.get("value") {
             Some(list) => list.as_array()?.iter().collect(),
-            None if o.iter().all(|(k, r)| is_index(k) && r.is_object()) => o.values().collect(),
+            None if o.iter().all(|(k, r)| reply::is_index(k) && r.is_object()) => o.values().collect(),
             None => return None,
         },
         _ => return None,
@@ -271,9 +271,4 @@ fn unique_names(value: &Value) -> Option<Vec<String>> {
             .map(|s| s.trim().to_owned())
             .collect(),
     )
-}
-
-/// Whether `key` is an index as a `Map` built by position writes it: decimal digits, at most nine.
-fn is_index(key: &str) -> bool {
-    !key.is_empty() && key.len() <= 9 && key.bytes().all(|b| b.is_ascii_digit())
 }
