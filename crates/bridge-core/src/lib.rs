@@ -69,8 +69,8 @@
 //!
 //! Why pops take turns: CIF opens a `createTab` in whichever session is *focused*, and `createSession` focuses
 //! the session it creates. So one contact at a time goes from `canCreateSession` through its tabs' answers
-//! (`WaitingForTurn` queues the others, first come first served; a request past its deadline stops holding the
-//! turn, so a stuck pop blocks the others for one deadline at most), and a contact's tabs are requested only
+//! (`WaitingForTurn` queues the others, first come first served; a request unanswered after `popTurnMs` stops
+//! holding the turn, so a slow pop blocks the others for 1.5 s at most), and a contact's tabs are requested only
 //! while its session is the focused one (as the bridge knows it from `createSession` answers and
 //! `onSessionSwitched`): if the agent looked away they are `Deferred` and open when it is focused again. `SessionUnknown` (a `createSession` whose answer was garbage, or in flight at a reload) and
 //! `SessionClosed` are final: nothing is written for the contact again. Whether the contact is ringing,

@@ -63,6 +63,15 @@ enum Purpose {
     UpdateRecord,
 }
 
+impl Purpose {
+    /// The requests that hold the pop turn while they are in flight (see [`Bridge::turn_busy`]): the capacity
+    /// check and `createSession` (CIF focuses the session it creates) and each tab (CIF opens it in the focused
+    /// session).
+    fn holds_pop_turn(&self) -> bool {
+        matches!(self, Purpose::CanCreate | Purpose::CreateSession | Purpose::Tab(_))
+    }
+}
+
 /// A CIF request in flight.
 #[derive(Debug, Clone)]
 struct Pending {
@@ -683,8 +692,8 @@ impl Bridge {
             &format!("cif.{}", call.method_name()),
             describe_call(request, &call, attempt),
         );
-        if matches!(purpose, Purpose::CreateSession | Purpose::CanCreate) {
-            // Both hold the pop turn; neither holds it longer than popTurnMs without an answer (§3.15).
+        if purpose.holds_pop_turn() {
+            // None holds the pop turn longer than popTurnMs without an answer (§3.15).
             self.timers
                 .insert(self.now.plus(self.config.pop_turn_ms), TimerKey::TurnRelease(request));
         }

@@ -7,7 +7,7 @@ use crate::command::Severity;
 use crate::contact::{Contact, PopState};
 use crate::ids::RequestId;
 
-use super::{Bridge, Purpose};
+use super::{Bridge, Purpose, TimerKey};
 
 impl Bridge {
     /// A request's deadline passed without an answer: a session or tab call may still be carried out (see
@@ -76,6 +76,9 @@ impl Bridge {
             return;
         };
         let first = self.overdue.insert(request);
+        // Overdue supersedes the turn release: the request holds no turn any more, whatever comes.
+        self.turn_released.remove(&request);
+        self.timers.remove(TimerKey::TurnRelease(request));
         let live = p.contact.clone().filter(|id| self.awaits(id, p.purpose, request));
         match p.purpose {
             Purpose::CreateSession => {

@@ -379,9 +379,10 @@ impl Bridge {
     }
 
     /// Whether a pop holds the turn: a contact is checking capacity or creating its session, or a tab request
-    /// (which CIF carries out in the focused session) is in flight or waiting for a retry. A `canCreateSession`
-    /// or `createSession` unanswered after `popTurnMs`, and any request past its deadline (or given up on by
-    /// CIF), no longer holds it, so a slow Dynamics holds the next contact for `popTurnMs`, not a CIF deadline.
+    /// (which CIF carries out in the focused session) is in flight or waiting for a retry. A `canCreateSession`,
+    /// `createSession` or tab request unanswered after `popTurnMs`, and any request past its deadline (or given
+    /// up on by CIF), no longer holds it, so a slow Dynamics holds the next contact for `popTurnMs`, not a CIF
+    /// deadline (§3.15).
     /// A `createSession` of a released contact still in flight holds it too: CIF will focus the session it
     /// creates.
     pub(super) fn turn_busy(&self) -> bool {

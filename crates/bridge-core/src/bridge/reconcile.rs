@@ -619,11 +619,13 @@ impl Bridge {
         }
     }
 
-    /// `popTurnMs` passed without an answer to a `createSession` or `canCreateSession`: the next contact may
-    /// start its pop (a late "yes" puts the slow one first in line again).
+    /// `popTurnMs` passed without an answer to a `createSession`, `canCreateSession` or `createTab`: the next
+    /// contact may start its pop (a late "yes" puts the slow one first in line again). A tab sent while its
+    /// session was focused opens there however late Dynamics answers; the contact's other tabs wait until its
+    /// session is focused again.
     pub(super) fn release_turn(&mut self, request: RequestId) {
         let method = match self.pending.get(&request) {
-            Some(p) if matches!(p.purpose, Purpose::CreateSession | Purpose::CanCreate) => p.call.method_name(),
+            Some(p) if p.purpose.holds_pop_turn() => p.call.method_name(),
             _ => return,
         };
         self.trace(

@@ -190,14 +190,36 @@ fn item_15_while_a_create_session_is_unanswered_a_new_session_is_attributed_by_d
 }
 
 #[test]
-fn item_08_a_stuck_tab_holds_the_turn_for_one_deadline_only() {
+fn item_15_a_slow_tab_holds_the_turn_for_pop_turn_ms_only() {
     let mut p = two_chats_first_popped();
     p.can_create();
     assert!(p.take().is_empty(), "b waits while a's tab is young");
-    p.advance(12_000);
+    p.advance(1_499);
+    assert!(p.take().is_empty(), "b waits while a's tab is young");
+    p.advance(1);
     assert_eq!(p.take(), vec!["createSession extn_chat_session"]);
     assert_eq!(p.last("createSession").1.unwrap().as_str(), "chat-b");
+    assert!(
+        !p.report_codes().contains(&"cif.createTab.timeout"),
+        "a slow tab is not yet a missing one"
+    );
+    // a's tab answers late: it opened in a's session, where it was sent.
+    let tab = p.req("createTab");
+    p.resolve(tab, json!("tab-a"));
+    let session = p.req("createSession");
+    p.resolve(session, json!("s-b"));
+    assert_eq!(p.bridge.session_of("chat-a"), Some("s-a"));
+    assert_eq!(p.bridge.session_of("chat-b"), Some("s-b"));
+}
+
+#[test]
+fn item_15_a_tab_never_answered_is_reported_once_and_not_repeated() {
+    let mut p = two_chats_first_popped();
+    p.can_create();
+    p.advance(12_000);
+    assert_eq!(p.take(), vec!["createSession extn_chat_session"]);
     assert!(p.report_codes().contains(&"cif.createTab.timeout"));
+    assert_eq!(p.all("createTab").len(), 1, "no second createTab for a");
 }
 
 #[test]

@@ -34,9 +34,8 @@ use proptest::prelude::*;
 use serde_json::{json, Map, Value};
 
 const IDS: [&str; 3] = ["7c1ed9a6-1f3e-4b5a-9d0e-2a3b4c5d6e7f", "chat-2", "task-3"];
-/// Defaults the invariants lean on (`popTurnMs`, `cifCallTimeoutMs`, `sessionOrphanMs`).
+/// Defaults the invariants lean on (`popTurnMs`, `sessionOrphanMs`).
 const POP_TURN_MS: u64 = 1_500;
-const CALL_DEADLINE_MS: u64 = 12_000;
 const ORPHAN_MS: u64 = 30_000;
 
 #[derive(Debug, Clone)]
@@ -347,14 +346,14 @@ impl World {
                         CifCall::CreateSession { .. } | CifCall::CreateTab { .. } | CifCall::RenderSearchPage { .. }
                     );
                     if acts_on_focus {
-                        // One pop at a time, each bounded: a young createSession (popTurnMs) or tab call (the call
-                        // deadline) of another contact may still be carried out in the focused session.
+                        // One pop at a time, each bounded (§3.15): a createSession or tab call of another contact
+                        // younger than popTurnMs may still be carried out in the focused session.
                         for (r, (other, other_call)) in &self.outstanding {
                             let age = self.sent_at.get(r).map_or(u64::MAX, |t| self.now.since(*t));
                             let held = match other_call {
                                 CifCall::CreateSession { .. } => age < POP_TURN_MS,
                                 CifCall::CreateTab { .. } | CifCall::RenderSearchPage { .. } => {
-                                    age < CALL_DEADLINE_MS
+                                    age < POP_TURN_MS
                                         && other.as_ref().is_some_and(|o| {
                                             !self.forgotten.contains_key(o) && !self.closed.contains(o)
                                         })
