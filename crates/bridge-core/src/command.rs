@@ -20,7 +20,7 @@ pub enum Command {
         contact: Option<ContactId>,
         /// Passed as CIF's `correlationId`: derived from the contact, so one contact's calls group together.
         correlation_id: String,
-        /// The call.
+        /// The method and its arguments, as data the shell turns into the JS call.
         call: CifCall,
     },
     /// Call Amazon Connect Streams and feed the outcome back as [`crate::Input::StreamsReply`].
@@ -29,7 +29,7 @@ pub enum Command {
         request: RequestId,
         /// The contact acted on, if any.
         contact: Option<ContactId>,
-        /// The call.
+        /// The method and its arguments, as data the shell turns into the JS call.
         call: StreamsCall,
     },
     /// Store this text under the slot's key (replacing what was stored there) so a reloaded page can be given it
@@ -166,12 +166,13 @@ pub enum CifCall {
         /// The session asked about.
         session_id: String,
     },
-    /// `updateContext(input, sessionId)`: records in the session's own context which tabs the bridge requested,
-    /// while the page cannot store that itself (web storage blocked), so a reloaded page opens none twice.
+    /// `updateContext(input, sessionId)`: records the contact's tabs in the session's own context, where
+    /// `getSession` finds them after a reload that lost storage (or never had it), so that page opens none twice.
+    /// While storage works only opened tabs are written; without it, every requested one.
     UpdateContext {
-        /// The session.
+        /// The session whose context records the tabs.
         session_id: String,
-        /// Slug values to add to its context.
+        /// The keys to write: `ccbTab_<kind>` (`1` recorded, `0` waiting for focus) and `ccbTabs`, the list.
         input: Map<String, Value>,
     },
     /// `getEnvironment()`: the first call after `CIFInitDone`, for the Custom Parameters.
@@ -267,7 +268,7 @@ pub enum Severity {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Report {
-    /// How serious.
+    /// How serious: it chooses the console method (`error`, `warn`, `info`); `agent_visible` decides the page.
     pub severity: Severity,
     /// The contact concerned, if any.
     pub contact: Option<ContactId>,

@@ -197,7 +197,8 @@ pub enum SlugField {
     AccountId,
     /// `LookupStatus`.
     LookupStatus,
-    /// `LookupSatus` (the seed's spelling), read when `LookupStatus` is absent.
+    /// `LookupSatus` (the seed's spelling), read when `LookupStatus` is absent or not one of the three values: a
+    /// flow may write its raw lookup outcome to one and the mapped value to the other.
     LookupStatusFallback,
     /// `ms_session_template`.
     SessionTemplate,

@@ -259,7 +259,8 @@ pub struct Bridge {
     overdue: VecSet<RequestId>,
     /// Next [`PopState::WaitingForTurn`] ticket.
     next_ticket: u64,
-    /// Unanswered `createSession` requests that no longer hold the pop turn (`popTurnMs` passed).
+    /// Unanswered `canCreateSession` and `createSession` requests that no longer hold the pop turn (`popTurnMs`
+    /// passed).
     turn_released: VecSet<RequestId>,
     /// The most recent `createSession` sent: a late answer to an earlier one does not say which session is
     /// focused (CIF focused the later one after it).

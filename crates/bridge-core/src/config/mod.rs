@@ -39,9 +39,9 @@ pub enum CustomerRecordTab {
 /// The notification and session template a channel uses when the contact flow names none (or a bad one).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChannelTemplates {
-    /// Notification template.
+    /// The `notifyEvent` template: the toast the agent accepts or rejects.
     pub notification: TemplateName,
-    /// Session template.
+    /// The `createSession` template: its anchor tab and title come from the slugs.
     pub session: TemplateName,
 }
 
@@ -73,7 +73,7 @@ pub struct Config {
     pub login_popup_auto_close: bool,
     /// `allowFramedSoftphone`: take calls in this iframe (softphone media in the frame).
     pub allow_framed_softphone: bool,
-    /// `disableRingtone`.
+    /// `disableRingtone`: silence the CCP's ringtone (for desks where Dynamics' toast, or another device, rings).
     pub disable_ringtone: bool,
     /// `streamsConsoleLevel`: the lowest level of Streams' log lines echoed to the browser console. Streams echoes
     /// every INFO line by default, synchronously and inside the page's handling of each contact event; its log
@@ -122,8 +122,9 @@ pub struct Config {
     /// `preflight`: once CIF is up, check that every template the configuration names exists in Dynamics, and
     /// name each missing one before the first contact (default `true`). Never blocks or delays a pop.
     pub preflight: bool,
-    /// `popTurnMs`: how long one contact's unanswered `createSession` holds the pop turn before the next contact
-    /// may start its own (its tabs then wait until its session is focused). Default 1500.
+    /// `popTurnMs`: how long one contact's unanswered `canCreateSession` or `createSession` holds the pop turn
+    /// before the next contact may start its own (its tabs then wait until its session is focused), so one slow
+    /// Dynamics answer does not hold every other contact for a whole CIF deadline. Default 1500.
     pub pop_turn_ms: u64,
     /// `sessionOrphanMs`: how long after a `createSession` without an answer Dynamics is asked a last time
     /// before the contact's session is taken as never created (its slot is freed, the pop tried once more).
@@ -149,7 +150,8 @@ pub struct Config {
     pub trace_capacity: usize,
     /// `attributeNames`: logical slug field → contact attribute name.
     pub attribute_names: AttributeNames,
-    /// `allowedConnectOrigins`: when set, the only origins `ccpUrl` may point to (see [`Config::resolve`]).
+    /// `allowedConnectOrigins`: when set, the only origins `ccpUrl`, `secondaryCCPUrl` and `loginUrl` may point
+    /// to (see [`Config::resolve`]).
     /// Honoured only from `config.json`: a URL can be crafted by anyone who sends a link, and Custom Parameters
     /// arrive from the Dynamics org only after the CIF library has been loaded, so neither may set or widen it.
     pub allowed_connect_origins: Option<Vec<String>>,
@@ -674,7 +676,8 @@ impl Config {
         })
     }
 
-    /// Whether `url` may be used as the CCP URL under `allowedConnectOrigins` (always, when no list is set).
+    /// Whether `url` may be used as a CCP or sign-in URL under `allowedConnectOrigins` (always, when no list is
+    /// set): checked again at the sink, whatever route the URL took.
     pub fn connect_origin_allowed(&self, url: &str) -> bool {
         origin_allowed(url, &self.allowed_connect_origins)
     }
