@@ -138,7 +138,7 @@ pub enum CifAvailability {
 pub struct CifReply {
     /// The request id of the [`crate::Command::Cif`] that made the call.
     pub request: RequestId,
-    /// What came back.
+    /// How the promise settled, unread: the core reads it according to the call it made.
     pub outcome: CifOutcome,
 }
 
@@ -156,7 +156,7 @@ pub enum CifOutcome {
 /// A Dynamics handler call.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DynamicsEvent {
-    /// Which handler fired.
+    /// Which handler fired, which says how to read `payload`.
     pub handler: DynamicsHandler,
     /// The handler's argument as given: usually a JSON string, sometimes an object.
     pub payload: Value,

@@ -185,9 +185,10 @@ pub struct CcpParams {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Softphone {
-    /// `allowFramedSoftphone`.
+    /// `allowFramedSoftphone`: whether calls' media run in this frame (else the agent needs the CCP open in a
+    /// window of its own).
     pub allow_framed_softphone: bool,
-    /// `disableRingtone`.
+    /// `disableRingtone`: whether Streams plays no ring for an incoming call.
     pub disable_ringtone: bool,
 }
 
