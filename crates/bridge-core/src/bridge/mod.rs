@@ -103,7 +103,8 @@ struct RetryJob {
 enum TimerKey {
     Deadline(RequestId),
     Retry(u64),
-    /// A `canCreateSession` or `createSession` has held the pop turn for `popTurnMs`: the next contact may start.
+    /// A `canCreateSession`, `createSession` or tab request has held the pop turn for `popTurnMs`: the next
+    /// contact may start.
     TurnRelease(RequestId),
     /// A `createSession` (or a restored one, by its watch id) unanswered for `sessionOrphanMs`: ask Dynamics a
     /// last time, then take the session as never created.
@@ -259,8 +260,8 @@ pub struct Bridge {
     overdue: VecSet<RequestId>,
     /// Next [`PopState::WaitingForTurn`] ticket.
     next_ticket: u64,
-    /// Unanswered `canCreateSession` and `createSession` requests that no longer hold the pop turn (`popTurnMs`
-    /// passed).
+    /// Unanswered `canCreateSession`, `createSession` and tab requests that no longer hold the pop turn
+    /// (`popTurnMs` passed).
     turn_released: VecSet<RequestId>,
     /// The most recent `createSession` sent: a late answer to an earlier one does not say which session is
     /// focused (CIF focused the later one after it).

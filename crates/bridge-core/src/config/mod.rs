@@ -122,7 +122,7 @@ pub struct Config {
     /// `preflight`: once CIF is up, check that every template the configuration names exists in Dynamics, and
     /// name each missing one before the first contact (default `true`). Never blocks or delays a pop.
     pub preflight: bool,
-    /// `popTurnMs`: how long one contact's unanswered `canCreateSession` or `createSession` holds the pop turn
+    /// `popTurnMs`: how long one contact's unanswered `canCreateSession`, `createSession` or tab holds the pop turn
     /// before the next contact may start its own (its tabs then wait until its session is focused), so one slow
     /// Dynamics answer does not hold every other contact for a whole CIF deadline. Default 1500.
     pub pop_turn_ms: u64,
