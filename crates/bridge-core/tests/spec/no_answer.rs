@@ -173,6 +173,29 @@ fn item_12_a_failing_get_session_is_retried_then_the_session_counts_with_its_own
     assert_eq!(p.all("createSession").len(), 1);
 }
 
+/// A `createSession` that went overdue and was then *rejected* (nothing was created) waits for its retry: it is
+/// not the contact of the one session Dynamics lists without an owner.
+#[test]
+fn item_12_a_create_session_rejected_after_its_deadline_adopts_no_stranger() {
+    let mut p = Pair::default_ready();
+    p.connected_until_create_session();
+    let create = p.req("createSession");
+    p.advance(12_100);
+    let list = p.req("getAllSessions");
+    p.reject(create, json!({"message": "Something went wrong on the server"}));
+    p.resolve(list, json!(["stranger"]));
+    let ask = p.req("getSession");
+    p.resolve(ask, json!({"sessionId": "stranger", "context": {}}));
+    assert_ne!(p.bridge.session_of(CONTACT_ID), Some("stranger"));
+    p.advance(5_000);
+    assert_eq!(
+        p.all("createSession").len(),
+        2,
+        "the rejected createSession is tried again"
+    );
+    assert_ne!(p.bridge.session_of(CONTACT_ID), Some("stranger"));
+}
+
 #[test]
 fn item_12_create_session_rejection_is_retried_with_backoff() {
     let mut p = Pair::default_ready();
