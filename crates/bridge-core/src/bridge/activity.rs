@@ -140,7 +140,10 @@ impl Bridge {
             let correlation_id = self.correlation_of(Some(&held.contact));
             let contact = self.contacts.contains_key(&held.contact).then_some(&held.contact);
             self.trace(Some(&held.contact), "decision", why.to_owned());
-            self.send_cif_correlated(contact, correlation_id, Purpose::UpdateRecord, held.call, 0);
+            let request = self.send_cif_correlated(contact, correlation_id, Purpose::UpdateRecord, held.call, 0);
+            if let Some(p) = self.pending.get_mut(&request).filter(|p| p.contact.is_none()) {
+                p.released = Some(held.contact.clone());
+            }
             written.push(held.contact);
         }
         if !written.is_empty() {

@@ -35,7 +35,7 @@ impl Bridge {
                     "{} rejected {}: CIF's time limit, treated as no answer",
                     r.request, e.message
                 );
-                self.trace(p.contact.as_ref(), &format!("reply.{}", p.call.method_name()), detail);
+                self.trace(p.about(), &format!("reply.{}", p.call.method_name()), detail);
                 self.no_answer(r.request);
                 return;
             }

@@ -72,11 +72,20 @@ impl Purpose {
     }
 }
 
+impl Pending {
+    /// The contact the request was made for, whether or not it is still live.
+    fn about(&self) -> Option<&ContactId> {
+        self.contact.as_ref().or(self.released.as_ref())
+    }
+}
+
 /// A CIF request in flight.
 #[derive(Debug, Clone)]
 struct Pending {
     /// `None` once the contact was released (only a `createSession` is kept then, to count its session).
     contact: Option<ContactId>,
+    /// The contact a request outlives (`contact` is then `None`): still named in the trace and in reports.
+    released: Option<ContactId>,
     purpose: Purpose,
     call: CifCall,
     /// 0 for the first attempt.
@@ -89,6 +98,8 @@ struct Pending {
 #[derive(Debug, Clone)]
 struct RetryJob {
     contact: Option<ContactId>,
+    /// As [`Pending::released`].
+    released: Option<ContactId>,
     purpose: Purpose,
     call: CifCall,
     attempt: u32,
@@ -706,6 +717,7 @@ impl Bridge {
         }
         let pending = Pending {
             contact: contact.cloned(),
+            released: None,
             purpose,
             call: call.clone(),
             attempt,

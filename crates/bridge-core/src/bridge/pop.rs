@@ -877,7 +877,7 @@ impl Bridge {
             .collect();
         for (r, purpose) in mine {
             match self.pending.get_mut(&r) {
-                Some(p) if outlives(purpose) => p.contact = None,
+                Some(p) if outlives(purpose) => p.released = p.contact.take(),
                 _ => self.forget_request(r),
             }
         }
@@ -889,7 +889,7 @@ impl Bridge {
             .collect();
         for k in retry_ids {
             match self.retries.get_mut(&k) {
-                Some(job) if outlives(job.purpose) => job.contact = None,
+                Some(job) if outlives(job.purpose) => job.released = job.contact.take(),
                 _ => {
                     self.retries.remove(&k);
                     self.timers.remove(TimerKey::Retry(k));

@@ -18,7 +18,7 @@ impl Bridge {
         match self.retry.delay(retry) {
             Some(delay) => {
                 self.trace(
-                    p.contact.as_ref(),
+                    p.about(),
                     "retry",
                     format!("{request} {why}; retry {retry} in {delay} ms"),
                 );
@@ -29,6 +29,7 @@ impl Bridge {
                     key,
                     RetryJob {
                         contact: p.contact,
+                        released: p.released,
                         purpose: p.purpose,
                         call: p.call,
                         attempt: retry,
@@ -135,6 +136,9 @@ impl Bridge {
             call.clone(),
             job.attempt,
         );
+        if let Some(p) = self.pending.get_mut(&request) {
+            p.released.clone_from(&job.released);
+        }
         let Some(id) = job.contact else {
             match (job.purpose, &call) {
                 (Purpose::Reconcile, _) => self.reconcile = Some(request),
@@ -252,7 +256,7 @@ impl Bridge {
             (Purpose::UpdateRecord, _) => {
                 self.report(
                     Severity::Warning,
-                    p.contact.as_ref(),
+                    p.about(),
                     "cif.updateRecord.failed",
                     format!("the activity's duration and end could not be written ({why})"),
                     false,

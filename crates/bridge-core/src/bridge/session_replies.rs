@@ -154,7 +154,7 @@ impl Bridge {
                 None => {
                     self.report(
                         Severity::Error,
-                        p.contact.as_ref(),
+                        p.about(),
                         "cif.createSession.garbage",
                         format!(
                             "createSession result {} is not a session id; a session may exist, so none is created again (checking getAllSessions)",

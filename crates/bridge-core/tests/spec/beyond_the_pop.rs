@@ -793,6 +793,28 @@ fn the_activity_update_is_retried_even_after_close_and_release() {
     );
 }
 
+#[test]
+fn an_activity_update_given_up_after_release_names_the_contact() {
+    let mut p = Pair::with_config(json!({"updateActivityOnEnd": true}));
+    ended_after(&mut p, 20_000);
+    p.event(CONTACT_ID, ContactEventKind::Destroyed, None);
+    for _ in 0..10 {
+        if let Some((r, _, _)) = p.all("updateRecord").last().cloned() {
+            if p.bridge.awaits_reply(r) {
+                p.reject(r, json!({"message": "Something went wrong"}));
+            }
+        }
+        p.advance(60_000);
+    }
+    let failed: Vec<Option<ContactId>> = p
+        .reports()
+        .into_iter()
+        .filter(|r| r.code == "cif.updateRecord.failed")
+        .map(|r| r.contact.clone())
+        .collect();
+    assert_eq!(failed, vec![Some(ContactId::parse(CONTACT_ID).unwrap())]);
+}
+
 /// A reload in after-contact work: the page before wrote the activity's end. The reloaded page, which meets
 /// the contact already over, does not overwrite it with a duration of 0 and the reload's time.
 #[test]
