@@ -444,7 +444,7 @@ impl Bridge {
         // Custom Parameters come through the CIF library: it was loaded from the page's own configuration, and
         // the tabs' lock is named after its origin, which must not change under a page that holds it.
         let library = |c: &Config| c.cif_library_url().map(|u| u.to_ascii_lowercase());
-        let library_differs = self.config.cif_library_url().is_some() && library(&config) != library(&self.config);
+        let library_differs = library(&config) != library(&self.config);
         (config.ucilib, config.crm_url) = (self.config.ucilib.clone(), self.config.crm_url.clone());
         if let Some(custom) = layers.iter_mut().find(|l| l.source == ConfigSource::CustomParams) {
             for key in ["ucilib", "crmUrl", "crmurl"] {
@@ -457,7 +457,8 @@ impl Bridge {
                 None,
                 "config.cif_library_not_applied",
                 "ucilib / crmUrl from Custom Parameters are not applied: Custom Parameters come through the CIF \
-                 library, which was loaded from the page's own configuration (URL or config.json)"
+                 library, which was already loaded (from the page's own configuration, URL or config.json, or by \
+                 the page that hosts the bridge)"
                     .into(),
                 false,
             );

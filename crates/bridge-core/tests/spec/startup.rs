@@ -345,6 +345,21 @@ fn a_cif_library_from_custom_parameters_is_not_applied() {
     assert_eq!(p.bridge.config().cif_crm_origin(), origin);
 }
 
+/// A host that loaded the CIF library itself gives the page no library URL: one in Custom Parameters is reported
+/// as not applied, not dropped without a word.
+#[test]
+fn a_cif_library_from_custom_parameters_on_a_host_that_loaded_it_is_reported() {
+    let mut p = begin_with(json!({"ccpUrl": CCP}), CifLibrary::AlreadyLoaded);
+    cif_comes_up(&mut p, Some(json!({"ucilib": UCILIB, "region": "eu-west-2"})));
+    assert!(p.report_codes().contains(&"config.cif_library_not_applied"));
+    assert_eq!(p.bridge.config().ucilib, None);
+    assert_eq!(p.bridge.config().region.as_deref(), Some("eu-west-2"));
+
+    let mut p = begin_with(json!({"ccpUrl": CCP}), CifLibrary::AlreadyLoaded);
+    cif_comes_up(&mut p, Some(json!({"region": "eu-west-2"})));
+    assert!(!p.report_codes().contains(&"config.cif_library_not_applied"));
+}
+
 /// Started with `ccpUrl` from config.json and the CIF library already on the page.
 fn begin_with_ccp_url_in_config_file() -> Pair {
     let layers = vec![
