@@ -30,6 +30,17 @@ fn is_offer_state(state: &str) -> bool {
         .any(|s| state.eq_ignore_ascii_case(s))
 }
 
+/// Which requests in flight count as holding the pop turn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TurnScope {
+    /// The whole turn: capacity checks, `createSession` and tabs.
+    Pop,
+    /// Creating a session: capacity checks and `createSession`, not tabs (the next contact may ask ahead).
+    Session,
+    /// What may move the focus or land in it: `createSession` and tabs, not capacity checks.
+    Focus,
+}
+
 impl Bridge {
     // ---------------------------------------------------------------- contact events
 
@@ -391,23 +402,25 @@ impl Bridge {
 
     /// [`Bridge::turn_busy`], not counting what `except` itself has under way.
     pub(super) fn turn_busy_except(&self, except: Option<&ContactId>) -> bool {
-        self.turn_held(except, true, true)
+        self.turn_held(TurnScope::Pop, except)
     }
 
     /// Whether a session is being created or asked for (the turn counted without the tabs in flight): while
     /// only tabs hold the turn, the next contact may already ask `canCreateSession`, which focuses nothing.
     fn session_turn_busy(&self) -> bool {
-        self.turn_held(None, false, true)
+        self.turn_held(TurnScope::Session, None)
     }
 
     /// Whether another pop may move the focus or has a tab in flight, so that a tab sent now could land in the
     /// wrong session: the turn without the capacity checks, which focus nothing. Tabs of the focused session may
     /// open while the next contact asks `canCreateSession`; its `createSession` then waits for their answers.
     fn focus_busy_except(&self, except: Option<&ContactId>) -> bool {
-        self.turn_held(except, true, false)
+        self.turn_held(TurnScope::Focus, except)
     }
 
-    fn turn_held(&self, except: Option<&ContactId>, count_tabs: bool, count_capacity_checks: bool) -> bool {
+    fn turn_held(&self, scope: TurnScope, except: Option<&ContactId>) -> bool {
+        let count_tabs = scope != TurnScope::Session;
+        let count_capacity_checks = scope != TurnScope::Focus;
         // Only a request in flight holds the turn: one waiting for its retry does not (two contacts waiting
         // for retries would otherwise wait for each other forever).
         let live = |r: &RequestId| {
