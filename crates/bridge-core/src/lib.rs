@@ -51,10 +51,12 @@
 //!  AwaitingConnect ──connected──▶ (pop)       │ abandoned / missed / destroyed ──▶ cancelEvent, Abandoned
 //!
 //!  (pop) = WaitingForTurn{ticket} ──turn free──▶ CheckingCapacity{request} ⇄ WaitingForCapacity{since}
-//!          (or ──only tabs hold the turn──▶ CheckingCapacity ──true, turn taken──▶ WaitingForTurn{0, confirmed}
-//!           ──turn free──▶ CreatingSession)
+//!          (or ──only tabs hold the turn──▶ CheckingCapacity ──true, turn taken──▶
+//!           WaitingForTurn{ticket, capacity_confirmed} ──turn free──▶ CreatingSession)
 //!          CheckingCapacity ──true──▶ CreatingSession{request, template, overdue} ──session id──▶
 //!          Popped{session_id, tabs} ──onSessionClosed──▶ SessionClosed
+//!          CreatingSession ──garbage answer, or in flight at a reload──▶ SessionUnknown{watch}
+//!          ──Dynamics names its session──▶ Popped  (or ──none after sessionOrphanMs──▶ (pop) once more, then Failed)
 //! ```
 //!
 //! Why these states: a contact must get at most one notification and at most one session whatever Streams
@@ -72,8 +74,10 @@
 //! (`WaitingForTurn` queues the others, first come first served; a request unanswered after `popTurnMs` stops
 //! holding the turn, so a slow pop blocks the others for 1.5 s at most), and a contact's tabs are requested only
 //! while its session is the focused one (as the bridge knows it from `createSession` answers and
-//! `onSessionSwitched`): if the agent looked away they are `Deferred` and open when it is focused again. `SessionUnknown` (a `createSession` whose answer was garbage, or in flight at a reload) and
-//! `SessionClosed` are final: nothing is written for the contact again. Whether the contact is ringing,
+//! `onSessionSwitched`): if the agent looked away they are `Deferred` and open when it is focused again.
+//! `SessionUnknown` (a `createSession` whose answer was garbage, or in flight at a reload) is left only on
+//! Dynamics' word: a session whose context names the contact, or none after `sessionOrphanMs`. `SessionClosed`
+//! is final: nothing is written for the contact again. Whether the contact is ringing,
 //! connected or over is tracked beside the state and only moves forward, because Streams delivers
 //! `onRefresh` snapshots repeatedly and events late or out of order.
 //!
