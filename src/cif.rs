@@ -15,19 +15,11 @@ use crate::console;
 use crate::convert::{js_text, to_js, to_json};
 use crate::sys::cif as sys;
 
-/// A CIF call that went out: the promise of its answer, or why that answer cannot be read (the returned promise
-/// refused `Promise.resolve`, e.g. its `constructor` getter threw). Never a [`CifOutcome::Threw`]: the call was
-/// made, so Dynamics may carry it out, and a `createSession` reported as not sent would be sent again.
-#[derive(Debug)]
-pub enum Sent {
-    /// Settles with CIF's answer.
-    Answer(Promise),
-    /// The call went out but its answer cannot be read: what was thrown.
-    Unreadable(String),
-}
-
-/// Starts `call`; `Err` is the [`CifOutcome::Threw`] to feed back at once (library missing, bad arguments).
-pub fn invoke(call: &CifCall, correlation_id: &str) -> Result<Sent, CifOutcome> {
+/// Starts `call`: the promise of its answer, or the outcome to feed back at once — [`CifOutcome::Threw`] when
+/// the call was not made (library missing, bad arguments), [`CifOutcome::Unreadable`] when it was made but what
+/// it returned refused `Promise.resolve` (e.g. its `constructor` getter threw): Dynamics may carry that one out,
+/// so it must never read as "not sent".
+pub fn invoke(call: &CifCall, correlation_id: &str) -> Result<Promise, CifOutcome> {
     let cid = correlation_id;
     let returned = match call {
         CifCall::NotifyEvent {
@@ -91,10 +83,10 @@ pub fn invoke(call: &CifCall, correlation_id: &str) -> Result<Sent, CifOutcome> 
     };
     match returned {
         // A non-promise result (some CIF builds return plain values) is wrapped, so it settles like one.
-        Ok(value) => Ok(match sys::promise_resolve(&value) {
-            Ok(promise) => Sent::Answer(promise.unchecked_into()),
-            Err(e) => Sent::Unreadable(js_text(&e)),
-        }),
+        Ok(value) => match sys::promise_resolve(&value) {
+            Ok(promise) => Ok(promise.unchecked_into()),
+            Err(e) => Err(CifOutcome::Unreadable(js_text(&e))),
+        },
         Err(thrown) => Err(CifOutcome::Threw(js_text(&thrown))),
     }
 }

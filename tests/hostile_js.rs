@@ -143,12 +143,19 @@ async fn a_create_session_whose_answer_cannot_be_read_is_not_sent_again() {
         ring("c-1").await;
         let toast = fakeCifIndexOf("notifyEvent", 0);
         assert!(toast >= 0, "{kind}: a toast; calls {:?}", cif_methods());
+        let lists = || cif_methods().iter().filter(|m| *m == "getAllSessions").count();
+        let lists_before = lists();
         fakeCifResolve(toast as u32, &text("{\"actionName\":\"Accept\"}"));
         settle().await;
         // Past a retry's backoff (500 ms, then doubling), well before the call's deadline (12 s).
         gloo_timers::future::TimeoutFuture::new(1_800).await;
         let sessions = cif_methods().iter().filter(|m| *m == "createSession").count();
         assert_eq!(sessions, 1, "{kind}: calls {:?}", cif_methods());
+        assert!(
+            lists() > lists_before,
+            "{kind}: Dynamics is asked for its sessions at once, not after the deadline; calls {:?}",
+            cif_methods()
+        );
     }
 }
 

@@ -106,29 +106,18 @@ impl Inner {
         }
     }
 
-    /// Calls CIF; the promise's settlement reaches the core through the shared callbacks, a throw at once.
+    /// Calls CIF; the promise's settlement reaches the core through the shared callbacks, a throw at once, and a
+    /// call whose answer cannot be read as `Unreadable` (sent: the core decides what a missing answer means).
     pub(super) fn execute_cif(&self, request: RequestId, correlation_id: &str, call: &CifCall) {
         crate::metrics::cif_call_leaving(); // bench only
-                                            // A call that went out but whose answer cannot be read is not reported as thrown (not sent): the core
-                                            // would send it again, and a `createSession` twice may make two sessions. It is left unanswered, so the
-                                            // core's deadline treats it as a call Dynamics did not answer (reconciling a session, never repeating it).
-        let unreadable = |why: &str| {
-            console::error(&format!(
-                "{request} {} was called but its answer cannot be read ({why}); treated as no answer",
-                call.method_name()
-            ));
+        let outcome = match cif::invoke(call, correlation_id) {
+            Ok(promise) => match self.callbacks.await_cif(request, &promise) {
+                Ok(()) => return,
+                Err(thrown) => CifOutcome::Unreadable(format!("its promise refused a handler: {thrown}")),
+            },
+            Err(outcome) => outcome,
         };
-        match cif::invoke(call, correlation_id) {
-            Ok(cif::Sent::Answer(promise)) => {
-                if let Err(thrown) = self.callbacks.await_cif(request, &promise) {
-                    unreadable(&format!("its promise refused a handler: {thrown}"));
-                }
-            }
-            Ok(cif::Sent::Unreadable(thrown)) => unreadable(&thrown),
-            Err(outcome) => {
-                self.defer(Input::CifReply(CifReply { request, outcome }));
-            }
-        }
+        self.defer(Input::CifReply(CifReply { request, outcome }));
     }
 
     /// Accepts, rejects or clears a contact, dials or sets the agent's state; an error is the action's failure.

@@ -151,6 +151,9 @@ pub enum CifOutcome {
     Rejected(Value),
     /// The call threw synchronously (e.g. the library vanished); the message of what was thrown.
     Threw(String),
+    /// The call was made, but what it returned cannot be read (its promise's `then` threw): it was sent, so it
+    /// is not "thrown", and its answer will never come. Why, in words.
+    Unreadable(String),
 }
 
 /// A Dynamics handler call.

@@ -445,7 +445,7 @@ impl Bridge {
                     &format!("setPresence rejected: {}", CifError::from_rejection(&v).message),
                 );
             }
-            CifOutcome::Threw(m) => {
+            CifOutcome::Threw(m) | CifOutcome::Unreadable(m) => {
                 self.presence.dynamics = None;
                 self.retry_or_give_up(request, p, &format!("setPresence threw: {}", text::excerpt(&m)));
             }

@@ -27,6 +27,12 @@ impl Bridge {
             );
             return;
         };
+        if let CifOutcome::Unreadable(why) = &r.outcome {
+            // Sent, and no answer will ever be read: what a missing answer means for this call, at once.
+            let why = format!("its answer cannot be read ({})", text::excerpt(why));
+            self.on_no_answer(r.request, &why);
+            return;
+        }
         if let CifOutcome::Rejected(v) = &r.outcome {
             let e = CifError::from_rejection(v);
             if e.kind() == ErrorKind::NoAnswer && matches!(p.purpose, Purpose::CreateSession | Purpose::Tab(_)) {
@@ -45,7 +51,7 @@ impl Bridge {
         let outcome_text = match &r.outcome {
             CifOutcome::Resolved(v) => format!("resolved {}", describe_resolved(&p.call, v)),
             CifOutcome::Rejected(v) => format!("rejected {}", CifError::from_rejection(v).message),
-            CifOutcome::Threw(m) => format!("threw {}", text::excerpt(m)),
+            CifOutcome::Threw(m) | CifOutcome::Unreadable(m) => format!("threw {}", text::excerpt(m)),
         };
         // Only session and tab ids, action names and flags are quoted (`describe_resolved`).
         self.trace(
@@ -83,7 +89,7 @@ impl Bridge {
                         &format!("updateRecord rejected: {}", CifError::from_rejection(&v).message),
                     );
                 }
-                CifOutcome::Threw(m) => {
+                CifOutcome::Threw(m) | CifOutcome::Unreadable(m) => {
                     self.retry_or_give_up(r.request, p, &format!("updateRecord threw: {}", text::excerpt(&m)))
                 }
             },

@@ -14,14 +14,19 @@ impl Bridge {
     /// [`Bridge::no_answer`]); any other is no longer waited for (a late answer is ignored) and is given up on,
     /// retried, or, for a notification, left to the agent answering in the softphone.
     pub(super) fn on_deadline(&mut self, request: RequestId) {
+        self.on_no_answer(request, "no answer before the deadline");
+    }
+
+    /// A request that will get no answer, for the reason `why`: as its deadline would, without waiting for it.
+    pub(super) fn on_no_answer(&mut self, request: RequestId, why: &str) {
         let Some(p) = self.pending.get(&request).cloned() else {
             return;
         };
         let contact = p.contact.clone();
         self.trace(
-            contact.as_ref(),
+            p.about(),
             "deadline",
-            format!("{request} {} got no answer", p.call.method_name()),
+            format!("{request} {}: {why}", p.call.method_name()),
         );
         match p.purpose {
             Purpose::CreateSession | Purpose::Tab(_) => self.no_answer(request),
@@ -49,7 +54,7 @@ impl Bridge {
             Purpose::Identify => {
                 self.forget_request(request);
                 self.identifying.remove(&request);
-                self.retry_or_give_up(request, p, "no answer before the deadline");
+                self.retry_or_give_up(request, p, why);
             }
             Purpose::Cancel
             | Purpose::CanCreate
@@ -61,7 +66,7 @@ impl Bridge {
                 if p.purpose == Purpose::Reconcile && self.reconcile == Some(request) {
                     self.reconcile = None;
                 }
-                self.retry_or_give_up(request, p, "no answer before the deadline");
+                self.retry_or_give_up(request, p, why);
             }
         }
     }

@@ -132,7 +132,7 @@ impl Bridge {
                     self.retry_or_give_up(request, p, &format!("notifyEvent rejected: {}", e.message));
                 }
             }
-            CifOutcome::Threw(m) => {
+            CifOutcome::Threw(m) | CifOutcome::Unreadable(m) => {
                 self.retry_or_give_up(request, p, &format!("notifyEvent threw: {}", text::excerpt(&m)))
             }
         }

@@ -197,7 +197,7 @@ impl Bridge {
             let why = match &outcome {
                 CifOutcome::Resolved(v) => format!("the answer {} is not a list of records", text::describe_json(v)),
                 CifOutcome::Rejected(v) => CifError::from_rejection(v).message,
-                CifOutcome::Threw(m) => text::excerpt(m),
+                CifOutcome::Threw(m) | CifOutcome::Unreadable(m) => text::excerpt(m),
             };
             let names: Vec<&str> = batch.iter().map(|e| e.name.as_str()).collect();
             self.report(

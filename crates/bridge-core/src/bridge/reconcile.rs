@@ -240,7 +240,7 @@ impl Bridge {
                 self.retry_or_give_up(request, p, &why);
                 return;
             }
-            CifOutcome::Threw(m) => {
+            CifOutcome::Threw(m) | CifOutcome::Unreadable(m) => {
                 self.retry_or_give_up(request, p, &format!("getSession threw: {}", text::excerpt(m)));
                 return;
             }

@@ -93,7 +93,7 @@ impl Bridge {
                     &format!("canCreateSession rejected: {}", CifError::from_rejection(&v).message),
                 );
             }
-            CifOutcome::Threw(m) => {
+            CifOutcome::Threw(m) | CifOutcome::Unreadable(m) => {
                 self.retry_or_give_up(request, p, &format!("canCreateSession threw: {}", text::excerpt(&m)))
             }
         }
@@ -215,7 +215,7 @@ impl Bridge {
                     _ => self.retry_or_give_up(request, p, &format!("createSession rejected: {}", e.message)),
                 }
             }
-            CifOutcome::Threw(m) => {
+            CifOutcome::Threw(m) | CifOutcome::Unreadable(m) => {
                 if let Some(id) = live {
                     self.no_session_made(&id);
                     self.retry_or_give_up(request, p, &format!("createSession threw: {}", text::excerpt(&m)));

@@ -198,7 +198,7 @@ impl Bridge {
             let why = match &reply.outcome {
                 CifOutcome::Resolved(_) => return None,
                 CifOutcome::Rejected(v) => format!("rejected: {}", CifError::from_rejection(v).message),
-                CifOutcome::Threw(m) => format!("threw: {}", text::excerpt(m)),
+                CifOutcome::Threw(m) | CifOutcome::Unreadable(m) => format!("threw: {}", text::excerpt(m)),
             };
             // It only switches a flag on, so it is retried like any call without side effects: one bad moment at
             // start-up (CIF's own time limit right after the handlers are registered) must not leave
@@ -406,7 +406,7 @@ impl Bridge {
             other => {
                 let why = match &other {
                     CifOutcome::Rejected(v) => format!("rejected: {}", CifError::from_rejection(v).message),
-                    CifOutcome::Threw(m) => format!("threw: {}", text::excerpt(m)),
+                    CifOutcome::Threw(m) | CifOutcome::Unreadable(m) => format!("threw: {}", text::excerpt(m)),
                     CifOutcome::Resolved(_) => String::new(),
                 };
                 self.report(

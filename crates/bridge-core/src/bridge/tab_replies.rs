@@ -51,7 +51,7 @@ impl Bridge {
                     self.retry_or_give_up(request, p, &why);
                 }
             }
-            CifOutcome::Threw(m) => {
+            CifOutcome::Threw(m) | CifOutcome::Unreadable(m) => {
                 self.retry_or_give_up(request, p, &format!("{} threw: {}", kind.as_str(), text::excerpt(&m)))
             }
         }

@@ -545,3 +545,47 @@ fn an_orphaned_create_session_tried_once_more_does_not_count_itself_against_the_
     p.can_create();
     assert_eq!(p.all("createSession").len(), 2);
 }
+
+/// A call that went out but whose answer the page cannot read (its promise's `then` threw) will never be
+/// answered: the core acts on that at once, as its deadline would, and never sends a `createSession` again.
+#[test]
+fn item_12_an_unreadable_create_session_answer_is_no_answer_at_once() {
+    let mut p = Pair::default_ready();
+    to_create_session(&mut p);
+    let create = p.req("createSession");
+    p.reply(create, CifOutcome::Unreadable("then refused".into()));
+    assert!(p.report_codes().contains(&"cif.createSession.timeout"));
+    assert_eq!(
+        p.take(),
+        vec!["getAllSessions"],
+        "Dynamics is asked which sessions exist"
+    );
+    p.advance(20_000);
+    assert_eq!(p.all("createSession").len(), 1);
+}
+
+/// The same for a toast: its Accept could never be read, so the agent is told at once to answer in the
+/// softphone, and the toast is withdrawn.
+#[test]
+fn item_12_an_unreadable_notification_answer_sends_the_agent_to_the_softphone() {
+    let mut p = Pair::default_ready();
+    p.ring(CONTACT_ID, Scenario::Single);
+    let toast = p.req("notifyEvent");
+    p.reply(toast, CifOutcome::Unreadable("then refused".into()));
+    assert!(p.report_codes().contains(&"cif.notifyEvent.timeout"));
+    assert_eq!(p.bridge.contact_state(CONTACT_ID), Some("AwaitingConnect"));
+    assert_eq!(p.all("notifyEvent").len(), 1, "no second toast");
+}
+
+/// A call without side effects whose answer cannot be read is simply asked again.
+#[test]
+fn item_12_an_unreadable_capacity_answer_is_asked_again() {
+    let mut p = Pair::default_ready();
+    p.ring(CONTACT_ID, Scenario::Single);
+    let toast = p.req("notifyEvent");
+    p.resolve(toast, json!({"actionName": "Accept"}));
+    let ask = p.req("canCreateSession");
+    p.reply(ask, CifOutcome::Unreadable("then refused".into()));
+    p.advance(1_000);
+    assert_eq!(p.all("canCreateSession").len(), 2);
+}
