@@ -78,9 +78,6 @@ pub enum PopState {
         request: RequestId,
         /// The template used.
         template: TemplateName,
-        /// The deadline passed (or the answer was garbage): waiting for a late answer, reconciling via
-        /// `getAllSessions`.
-        overdue: bool,
     },
     /// A session was created (possibly before a reload); tabs go into it.
     Popped {

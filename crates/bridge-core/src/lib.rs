@@ -53,7 +53,7 @@
 //!  (pop) = WaitingForTurn{ticket} ──turn free──▶ CheckingCapacity{request} ⇄ WaitingForCapacity{since}
 //!          (or ──only tabs hold the turn──▶ CheckingCapacity ──true, turn taken──▶
 //!           WaitingForTurn{ticket, capacity_confirmed} ──turn free──▶ CreatingSession)
-//!          CheckingCapacity ──true──▶ CreatingSession{request, template, overdue} ──session id──▶
+//!          CheckingCapacity ──true──▶ CreatingSession{request, template} ──session id──▶
 //!          Popped{session_id, tabs} ──onSessionClosed──▶ SessionClosed
 //!          CreatingSession ──garbage answer, or in flight at a reload──▶ SessionUnknown{watch}
 //!          ──Dynamics names its session──▶ Popped  (or ──none after sessionOrphanMs──▶ (pop) once more, then Failed)
@@ -64,8 +64,9 @@
 //! not match it (late, duplicated, for a cancelled notification) is ignored with a trace line.
 //! `CreatingSession` is never left for a second `createSession`: when CIF does not answer within
 //! `cifCallTimeoutMs`, or the CIF library rejects the call on its own 10 s time limit ("Timeout occurred as no
-//! response was received…", which means *no answer*, not *nothing happened*), the state is marked `overdue`,
-//! a late answer is still accepted, and `getAllSessions` reconciles. A `createTab` without an answer is not
+//! response was received…", which means *no answer*, not *nothing happened*), its request is marked overdue
+//! (each request in flight has one phase: in flight, turn released, overdue), a late answer is still accepted,
+//! and `getAllSessions` reconciles. A `createTab` without an answer is not
 //! repeated either; only calls without side effects (`notifyEvent` failures, `cancelEvent`,
 //! `canCreateSession`, `getAllSessions`) are retried, boundedly.
 //!

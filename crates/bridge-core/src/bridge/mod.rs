@@ -72,6 +72,18 @@ impl Purpose {
     }
 }
 
+/// How far an unanswered request has gone; it only moves forward, and any answer ends it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Phase {
+    /// Sent and young: a request that takes the pop turn holds it.
+    InFlight,
+    /// Unanswered after `popTurnMs`: it no longer holds the pop turn (§3.15), but its deadline still runs.
+    TurnReleased,
+    /// Past its deadline, or given up on by CIF: no answer is expected, though a late one is still accepted
+    /// (Dynamics may have carried it out).
+    Overdue,
+}
+
 impl Pending {
     /// The contact the request was made for, whether or not it is still live.
     fn about(&self) -> Option<&ContactId> {
@@ -92,6 +104,8 @@ struct Pending {
     attempt: u32,
     /// The CIF correlation id, kept for retries (also after the contact was released).
     correlation_id: String,
+    /// How far it has gone without an answer.
+    phase: Phase,
 }
 
 /// A retry waiting for its backoff.
@@ -195,7 +209,7 @@ pub struct DebugCounts {
     pub unverified_sessions: usize,
     /// Requests past their deadline still accepted.
     pub overdue: usize,
-    /// `createSession`s that gave up the pop turn while still unanswered.
+    /// Requests that gave up the pop turn while still unanswered.
     pub turn_released: usize,
     /// Unanswered `createSession`s past `sessionOrphanMs`, waiting for the last reconciliation.
     pub orphan_due: usize,
@@ -266,14 +280,8 @@ pub struct Bridge {
     /// Dynamics said the configured search tab template (`searchTabTemplate`) does not exist: searches use
     /// `renderSearchPage` for the rest of this page load, rather than a call that fails for every contact.
     search_tab_template_missing: bool,
-    /// Requests whose deadline passed (or that CIF gave up on) without an answer: they no longer hold the pop
-    /// turn, but a late answer is still accepted.
-    overdue: VecSet<RequestId>,
     /// Next [`PopState::WaitingForTurn`] ticket.
     next_ticket: u64,
-    /// Unanswered `canCreateSession`, `createSession` and tab requests that no longer hold the pop turn
-    /// (`popTurnMs` passed).
-    turn_released: VecSet<RequestId>,
     /// The most recent `createSession` sent: a late answer to an earlier one does not say which session is
     /// focused (CIF focused the later one after it).
     last_create: Option<RequestId>,
@@ -360,9 +368,7 @@ impl Bridge {
             closed_sessions: VecDeque::new(),
             search_tab_template_missing: false,
             released_unpopped: VecDeque::new(),
-            overdue: VecSet::new(),
             next_ticket: 1,
-            turn_released: VecSet::new(),
             last_create: None,
             orphan_due: VecSet::new(),
             identifying: VecMap::new(),
@@ -722,6 +728,7 @@ impl Bridge {
             call: call.clone(),
             attempt,
             correlation_id: correlation_id.clone(),
+            phase: Phase::InFlight,
         };
         self.pending.insert(request, pending);
         if self.cif == CifState::Ready {
@@ -843,13 +850,26 @@ impl Bridge {
     /// a reply that still comes (Dynamics may settle late, or never: a `notifyEvent` after `cancelEvent`) reaches
     /// [`Bridge::handle_input`], which ignores it because the request is no longer pending.
     fn forget_request(&mut self, request: RequestId) {
-        self.overdue.remove(&request);
-        self.turn_released.remove(&request);
         self.orphan_due.remove(&request);
         self.timers.remove(TimerKey::Deadline(request));
         self.timers.remove(TimerKey::TurnRelease(request));
         self.timers.remove(TimerKey::Orphan(request));
         self.pending.remove(&request);
+    }
+
+    /// Whether `request` is in flight and young enough to hold the pop turn (if its purpose takes it).
+    fn holds_turn(&self, request: &RequestId) -> bool {
+        self.pending.get(request).is_some_and(|p| p.phase == Phase::InFlight)
+    }
+
+    /// Whether an answer to `request` is still expected: in flight and not past its deadline.
+    fn expects_answer(&self, request: &RequestId) -> bool {
+        self.pending.get(request).is_some_and(|p| p.phase < Phase::Overdue)
+    }
+
+    /// Whether `request` went unanswered past its deadline (a late answer is still accepted).
+    fn is_overdue(&self, request: &RequestId) -> bool {
+        self.pending.get(request).is_some_and(|p| p.phase == Phase::Overdue)
     }
 
     /// Whether the core still waits for a reply to `request`; a reply to any other request is ignored (traced as
@@ -869,8 +889,8 @@ impl Bridge {
             timers: self.timers.len(),
             sessions: self.sessions.len(),
             unverified_sessions: self.unverified_sessions.len(),
-            overdue: self.overdue.len(),
-            turn_released: self.turn_released.len(),
+            overdue: self.pending.values().filter(|p| p.phase == Phase::Overdue).count(),
+            turn_released: self.pending.values().filter(|p| p.phase == Phase::TurnReleased).count(),
             orphan_due: self.orphan_due.len(),
             dynamics_owners: self.dynamics_owners.len(),
             switch_seen: self.switch_seen.len(),

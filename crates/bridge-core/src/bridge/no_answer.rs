@@ -4,10 +4,10 @@
 //! absence of an answer says nothing about what Dynamics did.
 
 use crate::command::Severity;
-use crate::contact::{Contact, PopState};
+use crate::contact::PopState;
 use crate::ids::RequestId;
 
-use super::{Bridge, Purpose, TimerKey};
+use super::{Bridge, Phase, Purpose, TimerKey};
 
 impl Bridge {
     /// A request's deadline passed without an answer: a session or tab call may still be carried out (see
@@ -80,9 +80,10 @@ impl Bridge {
         let Some(p) = self.pending.get(&request).cloned() else {
             return;
         };
-        let first = self.overdue.insert(request);
-        // Overdue supersedes the turn release: the request holds no turn any more, whatever comes.
-        self.turn_released.remove(&request);
+        let first = p.phase < Phase::Overdue;
+        if let Some(p) = self.pending.get_mut(&request) {
+            p.phase = Phase::Overdue;
+        }
         self.timers.remove(TimerKey::TurnRelease(request));
         let live = p.contact.clone().filter(|id| self.awaits(id, p.purpose, request));
         match p.purpose {
@@ -91,13 +92,6 @@ impl Bridge {
                     self.focus_unknown_after_create(request);
                 }
                 if let Some(id) = live {
-                    if let Some(Contact {
-                        state: PopState::CreatingSession { overdue, .. },
-                        ..
-                    }) = self.contacts.get_mut(&id)
-                    {
-                        *overdue = true;
-                    }
                     if first {
                         self.report(
                             Severity::Warning,

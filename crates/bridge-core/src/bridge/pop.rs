@@ -423,16 +423,14 @@ impl Bridge {
         let count_capacity_checks = scope != TurnScope::Focus;
         // Only a request in flight holds the turn: one waiting for its retry does not (two contacts waiting
         // for retries would otherwise wait for each other forever).
-        let live = |r: &RequestId| {
-            self.pending.contains_key(r) && !self.overdue.contains(r) && !self.turn_released.contains(r)
-        };
+        let live = |r: &RequestId| self.holds_turn(r);
         let by_contact = self
             .contacts
             .values()
             .filter(|c| Some(&c.id) != except)
             .any(|c| match &c.state {
                 PopState::CheckingCapacity { request } => count_capacity_checks && live(request),
-                PopState::CreatingSession { request, overdue, .. } => !overdue && live(request),
+                PopState::CreatingSession { request, .. } => live(request),
                 PopState::Popped { tabs, .. } => {
                     count_tabs && tabs.values().any(|t| matches!(t, TabStatus::Pending(r) if live(r)))
                 }
@@ -688,11 +686,7 @@ impl Bridge {
             context,
         };
         let request = self.send_cif(Some(id), Purpose::CreateSession, call, attempt);
-        PopState::CreatingSession {
-            request,
-            template,
-            overdue: false,
-        }
+        PopState::CreatingSession { request, template }
     }
 
     /// Opens the planned tabs in a fresh session, or defers them all when the agent is (or may be) looking at

@@ -16,7 +16,7 @@ use crate::startup::CifState;
 use crate::text;
 use crate::vecmap::VecSet;
 
-use super::{Bridge, Pending, Purpose, TimerKey};
+use super::{Bridge, Pending, Phase, Purpose, TimerKey};
 
 impl Bridge {
     /// Asks Dynamics which sessions are open; a reconciliation already under way runs once more afterwards.
@@ -499,18 +499,17 @@ impl Bridge {
         let waiting: Vec<ContactId> = self
             .contacts
             .values()
-            .filter(|c| {
-                matches!(
-                    c.state,
-                    PopState::CreatingSession { overdue: true, .. } | PopState::SessionUnknown { .. }
-                )
+            .filter(|c| match &c.state {
+                PopState::CreatingSession { request, .. } => self.is_overdue(request),
+                PopState::SessionUnknown { .. } => true,
+                _ => false,
             })
             .map(|c| c.id.clone())
             .collect();
         let in_flight = self
             .pending
             .iter()
-            .any(|(r, p)| p.purpose == Purpose::CreateSession && !self.overdue.contains(r));
+            .any(|(r, p)| p.purpose == Purpose::CreateSession && self.expects_answer(r));
         if let ([sid], [id], false) = (unattributed.as_slice(), waiting.as_slice(), in_flight) {
             let (sid, id) = (sid.clone(), id.clone());
             self.adopt_session(&id, sid.clone(), &SessionFacts::default());
@@ -633,7 +632,9 @@ impl Bridge {
             "turn",
             format!("{request}: {method} still unanswered after popTurnMs; the next pop may start"),
         );
-        self.turn_released.insert(request);
+        if let Some(p) = self.pending.get_mut(&request).filter(|p| p.phase == Phase::InFlight) {
+            p.phase = Phase::TurnReleased;
+        }
     }
 
     /// The contact's tabs are written into its session's own context ([`Bridge::tabs_record_call`]), where
@@ -672,7 +673,7 @@ impl Bridge {
             self.contacts.get(id).map(|c| &c.state),
             Some(PopState::Popped { tabs, .. })
                 if tabs.values().any(|s| matches!(s, TabStatus::Pending(r)
-                    if self.pending.contains_key(r) && !self.overdue.contains(r)))
+                    if self.expects_answer(r)))
         );
         if self.storage_ok && !in_flight {
             self.record_tabs_in_dynamics(id);

@@ -158,16 +158,8 @@ impl Bridge {
                     }
                 }
                 (PopState::CheckingCapacity { request: r }, Purpose::CanCreate) => *r = request,
-                (
-                    PopState::CreatingSession {
-                        request: r, overdue, ..
-                    },
-                    Purpose::CreateSession,
-                ) => {
-                    // A fresh attempt (the earlier one was rejected: nothing happened), with its own deadline.
-                    *r = request;
-                    *overdue = false;
-                }
+                // A fresh attempt (the earlier one was rejected: nothing happened), with its own deadline.
+                (PopState::CreatingSession { request: r, .. }, Purpose::CreateSession) => *r = request,
                 (PopState::Popped { tabs, .. }, Purpose::Tab(kind)) => {
                     tabs.insert(kind, TabStatus::Pending(request));
                 }

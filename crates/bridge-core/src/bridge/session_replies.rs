@@ -5,7 +5,7 @@
 use crate::vecmap::VecSet;
 
 use crate::command::Severity;
-use crate::contact::{Contact, PopState};
+use crate::contact::PopState;
 use crate::ids::{ContactId, RequestId};
 use crate::input::CifOutcome;
 use crate::reply::{self, CifError, ErrorKind};
@@ -177,7 +177,6 @@ impl Bridge {
                     self.admit_waiting_for_capacity();
                     return;
                 };
-                self.no_session_made(&id);
                 let template = match self.contacts.get(&id).map(|c| &c.state) {
                     Some(PopState::CreatingSession { template, .. }) => template.clone(),
                     _ => return,
@@ -216,25 +215,12 @@ impl Bridge {
                 }
             }
             CifOutcome::Threw(m) | CifOutcome::Unreadable(m) => {
-                if let Some(id) = live {
-                    self.no_session_made(&id);
+                if live.is_some() {
                     self.retry_or_give_up(request, p, &format!("createSession threw: {}", text::excerpt(&m)));
                 } else {
                     self.admit_waiting_for_capacity();
                 }
             }
-        }
-    }
-
-    /// A rejected (or thrown) `createSession` is an answer: nothing was created, so the contact is no longer in
-    /// doubt (an overdue one is not matched to an unattributed session while it waits for its retry).
-    fn no_session_made(&mut self, id: &ContactId) {
-        if let Some(Contact {
-            state: PopState::CreatingSession { overdue, .. },
-            ..
-        }) = self.contacts.get_mut(id)
-        {
-            *overdue = false;
         }
     }
 
