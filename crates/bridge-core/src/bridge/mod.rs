@@ -580,9 +580,21 @@ impl Bridge {
     /// creating a session (or whose session may exist: `SessionUnknown`, until Dynamics is asked a last time),
     /// plus `createSession` calls still in flight for released contacts.
     pub fn open_sessions(&self) -> usize {
+        self.sessions_counted_except(None)
+    }
+
+    /// Whether `id` may have a session of its own within `maxSessions`: counted without its own reservation,
+    /// whatever state it is in (or being moved out of) right now.
+    fn has_capacity_for(&self, id: &ContactId) -> bool {
+        self.sessions_counted_except(Some(id)) < self.config.max_sessions
+    }
+
+    /// [`Bridge::open_sessions`], not counting what `except` itself reserves.
+    fn sessions_counted_except(&self, except: Option<&ContactId>) -> usize {
         let reserved = self
             .contacts
             .values()
+            .filter(|c| Some(&c.id) != except)
             .filter(|c| {
                 matches!(
                     c.state,

@@ -255,9 +255,7 @@ impl Bridge {
             PopState::AwaitingConnect if dead => PopState::Abandoned,
             // Accepted in Dynamics, then missed before its pop could start.
             PopState::WaitingForTurn { .. } | PopState::WaitingForCapacity { .. } if dead => self.pop_never_started(id),
-            PopState::WaitingForCapacity { .. } if self.open_sessions() < self.config.max_sessions => {
-                self.request_pop(id)
-            }
+            PopState::WaitingForCapacity { .. } if self.has_capacity_for(id) => self.request_pop(id),
             other => other,
         };
         self.finish_transition(id, from, next);
@@ -569,7 +567,7 @@ impl Bridge {
     /// The turn of a contact whose capacity check was answered ahead: `createSession`, unless this page's own
     /// count has since reached the limit.
     fn start_confirmed_pop(&mut self, id: &ContactId) -> PopState {
-        if self.open_sessions() >= self.config.max_sessions {
+        if !self.has_capacity_for(id) {
             return self.start_pop(id);
         }
         let Some(template) = self.contacts.get(id).map(|c| c.session_template(&self.config)) else {
@@ -636,7 +634,7 @@ impl Bridge {
 
     /// Step 4 begins: wait for capacity, or ask `canCreateSession`.
     pub(super) fn start_pop(&mut self, id: &ContactId) -> PopState {
-        if self.open_sessions() >= self.config.max_sessions {
+        if !self.has_capacity_for(id) {
             self.report(
                 Severity::Warning,
                 Some(id),
@@ -941,7 +939,7 @@ impl Bridge {
             })
             .collect();
         for (_, id) in waiting {
-            if self.open_sessions() >= self.config.max_sessions {
+            if !self.has_capacity_for(&id) {
                 break;
             }
             self.drive(&id);

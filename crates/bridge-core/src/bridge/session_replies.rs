@@ -31,8 +31,7 @@ impl Bridge {
                         self.transition(id, next);
                         return;
                     }
-                    // This contact's own reservation is included in the count.
-                    if self.open_sessions() > self.config.max_sessions {
+                    if !self.has_capacity_for(id) {
                         self.report(
                             Severity::Warning,
                             Some(id),
