@@ -9,6 +9,7 @@ use crate::input::CifOutcome;
 use crate::reply::{self, CifError, ErrorKind, NotificationAction};
 use crate::text;
 
+use super::retries::TemplateUse;
 use super::{Bridge, Pending};
 
 impl Bridge {
@@ -104,18 +105,7 @@ impl Bridge {
             },
             CifOutcome::Rejected(v) => {
                 let e = CifError::from_rejection(&v);
-                let default = self
-                    .contacts
-                    .get(id)
-                    .map(|c| self.config.templates_for(&c.channel).notification.clone());
-                if let Some(default) = default.filter(|d| e.is_template_not_found() && *d != template) {
-                    self.report(
-                        Severity::Warning,
-                        Some(id),
-                        "template.notification.fallback",
-                        format!("contact {id}: notification template {template} not found; using the channel default {default}"),
-                        false,
-                    );
+                if let Some(default) = self.fall_back_to_channel_default(id, TemplateUse::Notification, &template, &e) {
                     let next = self.notify_with(id, default, p.attempt + 1);
                     self.transition(id, next);
                 } else if e.kind() == ErrorKind::Permanent {

@@ -7,11 +7,53 @@ use std::mem;
 use crate::command::{CifCall, Severity};
 use crate::contact::{PopState, TabStatus};
 use crate::ids::{ContactId, RequestId};
+use crate::reply::CifError;
+use crate::slug::TemplateName;
 use crate::text;
 
 use super::{Bridge, Pending, Purpose, RetryJob, TimerKey};
 
+/// Which of a channel's templates a call used, for the one fallback to the channel's default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum TemplateUse {
+    /// `notifyEvent`'s.
+    Notification,
+    /// `createSession`'s.
+    Session,
+}
+
 impl Bridge {
+    /// A template Dynamics does not know is never tried again with the same input (§3.12): the channel's
+    /// default once, reported, unless the refused one was that default already.
+    pub(super) fn fall_back_to_channel_default(
+        &mut self,
+        id: &ContactId,
+        used: TemplateUse,
+        template: &TemplateName,
+        e: &CifError,
+    ) -> Option<TemplateName> {
+        let templates = self.config.templates_for(&self.contacts.get(id)?.channel);
+        let default = match used {
+            TemplateUse::Notification => templates.notification.clone(),
+            TemplateUse::Session => templates.session.clone(),
+        };
+        if !e.is_template_not_found() || default == *template {
+            return None;
+        }
+        let (code, what) = match used {
+            TemplateUse::Notification => ("template.notification.fallback", "notification"),
+            TemplateUse::Session => ("template.session.fallback", "session"),
+        };
+        self.report(
+            Severity::Warning,
+            Some(id),
+            code,
+            format!("contact {id}: {what} template {template} not found; using the channel default {default}"),
+            false,
+        );
+        Some(default)
+    }
+
     /// A call failed without side effects: retry it after the backoff, or give up once the attempts are spent.
     pub(super) fn retry_or_give_up(&mut self, request: RequestId, p: Pending, why: &str) {
         let retry = p.attempt + 1;

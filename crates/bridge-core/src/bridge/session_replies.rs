@@ -11,6 +11,7 @@ use crate::input::CifOutcome;
 use crate::reply::{self, CifError, ErrorKind};
 use crate::text;
 
+use super::retries::TemplateUse;
 use super::{Bridge, Pending, Purpose, TimerKey};
 
 /// How often contacts that Dynamics refused a session (`canCreateSession` false) ask again: the sessions that
@@ -180,22 +181,11 @@ impl Bridge {
                     Some(PopState::CreatingSession { template, .. }) => template.clone(),
                     _ => return,
                 };
-                let default = self
-                    .contacts
-                    .get(&id)
-                    .map(|c| self.config.templates_for(&c.channel).session.clone());
-                match default {
-                    Some(default) if e.is_template_not_found() && default != template => {
+                match self.fall_back_to_channel_default(&id, TemplateUse::Session, &template, &e) {
+                    Some(default) => {
                         if let Some(c) = self.contacts.get_mut(&id) {
                             c.session_template_refused = true;
                         }
-                        self.report(
-                            Severity::Warning,
-                            Some(&id),
-                            "template.session.fallback",
-                            format!("contact {id}: session template {template} not found; using the channel default {default}"),
-                            false,
-                        );
                         let next = if self.turn_busy_except(Some(&id)) {
                             // It lost the turn (the rejection came after its deadline): queue up again.
                             self.request_pop(&id)
