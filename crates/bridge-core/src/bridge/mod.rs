@@ -436,9 +436,7 @@ impl Bridge {
 
     /// Feeds one input observed at `now`. Untrusted content never makes this fail or panic.
     pub fn handle_input(&mut self, now: Millis, input: Input) {
-        let last_active = self.now;
-        self.now = self.now.max(now);
-        self.note_idle(last_active);
+        self.begin_handling(now);
         match input {
             Input::Contact(ev) => {
                 if self.is_new_live_contact(&ev) {
@@ -460,18 +458,12 @@ impl Bridge {
             Input::Leadership(l) => self.on_leadership(l),
             Input::Startup(s) => self.on_startup(s),
         }
-        self.fail_unsent_cif();
-        self.hand_on_turn();
-        self.announce_leading(false);
-        self.flush_persist();
-        self.show_focus_if_changed();
+        self.finish_handling();
     }
 
     /// Lets deadlines that are due at `now` fire (CIF answer limits, retries with backoff).
     pub fn handle_timeout(&mut self, now: Millis) {
-        let last_active = self.now;
-        self.now = self.now.max(now);
-        self.note_idle(last_active);
+        self.begin_handling(now);
         while let Some(key) = self.timers.pop_due(self.now) {
             match key {
                 TimerKey::Deadline(request) => self.on_deadline(request),
@@ -500,6 +492,19 @@ impl Bridge {
                 TimerKey::ClickToActRetry => self.on_click_to_act_retry_due(),
             }
         }
+        self.finish_handling();
+    }
+
+    /// Every `handle_*` call starts here: time only moves forward (a shell's clock may step back), and a long
+    /// silence is noted.
+    fn begin_handling(&mut self, now: Millis) {
+        let last_active = self.now;
+        self.now = self.now.max(now);
+        self.note_idle(last_active);
+    }
+
+    /// Every `handle_*` call ends here: what the input or timers left to do that depends on the whole state.
+    fn finish_handling(&mut self) {
         self.fail_unsent_cif();
         self.hand_on_turn();
         self.announce_leading(false);
