@@ -699,6 +699,45 @@ impl Bridge {
             return PopState::Abandoned;
         };
         let plan: Vec<TabKind> = c.plan_tabs(&self.config);
+        let search_reason = c.search_reason();
+        self.report_pop_fallbacks(id);
+        // Also deferred while another pop is under way (a late answer after this contact lost the turn): that
+        // pop's createSession may move the focus before CIF carries out these tabs.
+        let focused = self.focused_session.as_deref() == Some(session_id.as_str()) && !self.focus_busy_except(Some(id));
+        // Tabs already opened stay recorded even when the slugs no longer plan them (they may again later).
+        let mut tabs: VecMap<TabKind, TabStatus> = done.iter().map(|k| (*k, TabStatus::Done)).collect();
+        for kind in plan {
+            if done.contains(&kind) {
+                continue;
+            }
+            if kind == TabKind::Search {
+                self.trace(Some(id), "decision", format!("search tab ({search_reason})"));
+            }
+            if let Some(call) = self.tab_call(id, kind) {
+                let status = if focused {
+                    TabStatus::Pending(self.send_cif(Some(id), Purpose::Tab(kind), call, 0))
+                } else {
+                    TabStatus::Deferred
+                };
+                tabs.insert(kind, status);
+            }
+        }
+        if !focused && !tabs.is_empty() {
+            self.trace(
+                Some(id),
+                "decision",
+                "the agent is looking at another session: tabs deferred until it is focused".into(),
+            );
+        }
+        PopState::Popped { session_id, tabs }
+    }
+
+    /// What the flow's data made the pop fall back from, said in the console as its tabs are planned (§5): an activity
+    /// whose entity is missing, a single match without a valid id, a search with nothing to search for.
+    fn report_pop_fallbacks(&mut self, id: &ContactId) {
+        let Some(c) = self.contacts.get(id) else {
+            return;
+        };
         let single_without_id = c.slugs.is_single_match() && c.slugs.customer_id().is_none();
         let search_reason = c.search_reason();
         // A pop that searches instead of opening a record, with nothing to search for, says so: the agent would
@@ -752,35 +791,6 @@ impl Bridge {
                 false,
             );
         }
-        // Also deferred while another pop is under way (a late answer after this contact lost the turn): that
-        // pop's createSession may move the focus before CIF carries out these tabs.
-        let focused = self.focused_session.as_deref() == Some(session_id.as_str()) && !self.focus_busy_except(Some(id));
-        // Tabs already opened stay recorded even when the slugs no longer plan them (they may again later).
-        let mut tabs: VecMap<TabKind, TabStatus> = done.iter().map(|k| (*k, TabStatus::Done)).collect();
-        for kind in plan {
-            if done.contains(&kind) {
-                continue;
-            }
-            if kind == TabKind::Search {
-                self.trace(Some(id), "decision", format!("search tab ({search_reason})"));
-            }
-            if let Some(call) = self.tab_call(id, kind) {
-                let status = if focused {
-                    TabStatus::Pending(self.send_cif(Some(id), Purpose::Tab(kind), call, 0))
-                } else {
-                    TabStatus::Deferred
-                };
-                tabs.insert(kind, status);
-            }
-        }
-        if !focused && !tabs.is_empty() {
-            self.trace(
-                Some(id),
-                "decision",
-                "the agent is looking at another session: tabs deferred until it is focused".into(),
-            );
-        }
-        PopState::Popped { session_id, tabs }
     }
 
     /// The call that opens a tab; `None` when its data is missing (never a record tab without a valid id).
