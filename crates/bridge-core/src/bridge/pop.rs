@@ -732,8 +732,8 @@ impl Bridge {
         PopState::Popped { session_id, tabs }
     }
 
-    /// What the flow's data made the pop fall back from, said in the console as its tabs are planned (§5): an activity
-    /// whose entity is missing, a single match without a valid id, a search with nothing to search for.
+    /// What the flow's data made the pop fall back from, said in the console as its tabs are planned (§5): an
+    /// activity whose entity is missing, a single match without a valid id, a search with nothing to search for.
     fn report_pop_fallbacks(&mut self, id: &ContactId) {
         let Some(c) = self.contacts.get(id) else {
             return;
