@@ -904,7 +904,8 @@ impl Bridge {
             .collect();
         for k in retry_ids {
             match self.retries.get_mut(&k) {
-                Some(job) if outlives(job.purpose) => job.released = job.contact.take(),
+                // A createSession waiting for its retry was refused: it made no session to count.
+                Some(job) if job.purpose == Purpose::UpdateRecord => job.released = job.contact.take(),
                 _ => {
                     self.retries.remove(&k);
                     self.timers.remove(TimerKey::Retry(k));
