@@ -226,6 +226,9 @@ pub struct Contact {
     /// Restored from before a reload past its ringing (answered, popping or popped there): Connect never offers
     /// it again under its id, so once released it is remembered like any answered contact.
     pub answered_before_reload: bool,
+    /// This page asked Connect to accept it: never asked twice by one page, whatever Connect answered (a refusal
+    /// is reported to the agent instead).
+    pub accept_sent: bool,
     /// Restored from before a reload whose page saw it end, or did not say (a previous version): that page wrote
     /// its activity end (or left it to the tab that writes ends), so this page, meeting it over, does not write it
     /// again.
@@ -335,6 +338,7 @@ impl Contact {
             tabs_unplanned: false,
             tabs_recorded: None,
             answered_before_reload: false,
+            accept_sent: false,
             ended_before_reload: false,
             awaits_dynamics: false,
             already_there: false,

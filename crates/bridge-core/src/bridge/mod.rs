@@ -797,6 +797,11 @@ impl Bridge {
     }
 
     fn send_streams(&mut self, contact: &ContactId, call: StreamsCall) {
+        if call == StreamsCall::Accept {
+            if let Some(c) = self.contacts.get_mut(contact) {
+                c.accept_sent = true;
+            }
+        }
         let request = self.next_request_id();
         self.trace(Some(contact), "streams", format!("{request} {call:?}"));
         self.streams_pending

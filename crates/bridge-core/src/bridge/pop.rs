@@ -4,7 +4,7 @@ use crate::vecmap::{VecMap, VecSet};
 
 use serde_json::{Map, Value};
 
-use crate::command::{CifCall, Severity};
+use crate::command::{CifCall, Severity, StreamsCall};
 use crate::contact::{observe_event, Contact, Observation, PopState, TabStatus};
 use crate::ids::{ContactId, RequestId};
 use crate::input::{ContactEvent, ContactEventKind};
@@ -180,10 +180,11 @@ impl Bridge {
 
     /// Moves a contact forward after anything changed (its phase, CIF readiness, capacity).
     pub(super) fn drive(&mut self, id: &ContactId) {
-        let Some(c) = self.contacts.get(id) else { return };
-        if !c.seen {
+        if !self.contacts.get(id).is_some_and(|c| c.seen) {
             return;
         }
+        self.accept_if_left_ringing(id);
+        let Some(c) = self.contacts.get(id) else { return };
         if !self.handles_contacts() {
             // A page that does not pop still finishes the pops it made in its own Dynamics (before it stepped
             // down, or before a reload that let another tab lead): only it can reach those sessions.
@@ -259,6 +260,28 @@ impl Bridge {
             other => other,
         };
         self.finish_transition(id, from, next);
+    }
+
+    /// A contact with a confirmed session that Connect still offers: the agent accepted it in Dynamics, but the
+    /// page that asked Connect to accept it reloaded before Connect heard (the CCP frame went with it). Asked once
+    /// here, so that it is not missed while its session is open; the page that owns the session asks, whichever
+    /// tab leads.
+    fn accept_if_left_ringing(&mut self, id: &ContactId) {
+        let Some(c) = self.contacts.get(id) else { return };
+        let PopState::Popped { session_id, .. } = &c.state else {
+            return;
+        };
+        // A queue callback is offered `incoming`; one `connecting` was accepted already (Connect dials its customer).
+        let offered = c.channel != "queue_callback" || c.offered_incoming;
+        if c.accept_sent || !offered || !c.is_ringing() || !c.is_inbound() || self.confirming(session_id) {
+            return;
+        }
+        self.trace(
+            Some(id),
+            "decision",
+            "its session is open but Connect still offers it (accepted before a reload): accepted in Connect".into(),
+        );
+        self.send_streams(id, StreamsCall::Accept);
     }
 
     /// An agent-started contact (an email draft or reply) before its pop: whatever was under way for it goes (a

@@ -769,7 +769,7 @@ impl Bridge {
 
     /// A restored session whose context Dynamics has not given yet (listed, asked about, or waiting for that
     /// question's retry).
-    fn confirming(&self, session_id: &str) -> bool {
+    pub(super) fn confirming(&self, session_id: &str) -> bool {
         self.unverified_sessions.contains(session_id)
             || self.identifying.values().any(|s| s == session_id)
             || self

@@ -6,6 +6,7 @@ mod common;
 mod abandon;
 mod accept_in_ccp_first;
 mod accept_in_dynamics;
+mod accepted_before_reload;
 mod allow_list;
 mod already_there;
 mod bad_input;
