@@ -146,6 +146,33 @@ test('web storage throwing: a reload while createSession is in flight still ends
   await wb.assertNoPageErrors();
 });
 
+for (const blocked of [false, true]) {
+  test(`Connect's accept lost to a reload after the pop (storage ${blocked ? 'throwing' : 'working'}) → accepted again, no second toast or session`, async (t) => {
+    const wb = await openBridge(t);
+    if (blocked) {
+      await blockProviderStorage(wb);
+      await reload(wb);
+    }
+    // The CCP frame never carries the accept out: the reload takes it away before Connect heard it.
+    await wb.eval(() => window.workbench.setCcpFault('ignoreApi', ['acceptContact']));
+    const id = await wb.eval(() => window.workbench.placeContact('voice-single'));
+    await accept(wb, id);
+    await wb.waitFor((cid) => window.workbench.openSessions.some((s) => s.params.contactId === cid && s.tabs.some((x) => x.params.entityName === 'phonecall')), id, 15000);
+    await wb.eval(() => window.workbench.setCcpFault('ignoreApi', []));
+    const load = await wb.eval(() => window.workbench.providerLoads);
+    await reload(wb);
+    await wb.waitFor((cid) => (window.workbench.ccp.contacts.find((c) => c.contactId === cid) || {}).state === 'connected', id, 10000);
+    await sleep(1000);
+    const accepts = await wb.eval((k) => window.workbench.apiRequests.filter((r) => r.method === 'acceptContact' && r.providerLoad > k).length, load);
+    assert.equal(accepts, 1, 'the reloaded page accepted it once');
+    const notifies = (await cifCalls(wb, 'notifyEvent')).filter((c) => input(c).templateParameters.contactId === id);
+    assert.equal(notifies.length, 1, 'no toast for the contact popped before the reload');
+    assert.equal((await createSessionsFor(wb, id)).length, 1);
+    await assertOneSessionWithTabs(wb, id, ['phonecall']);
+    await wb.assertNoPageErrors();
+  });
+}
+
 test('one slow createSession holds no one: a chat accepted meanwhile starts its pop within 2.5 s', async (t) => {
   const wb = await openBridge(t);
   await wb.eval(() => window.workbench.setFault('createSession', 'slow', { delayMs: 8000 }));

@@ -299,8 +299,10 @@ pub struct Bridge {
     /// reload never taken for a contact whose session is in doubt.
     released_sessions: VecSet<String>,
     /// Sessions Dynamics says belong to contacts the page does not hold: adopted if the contact comes
-    /// (never a second session), dropped when the session closes.
-    dynamics_owners: VecMap<ContactId, (String, crate::reply::SessionFacts)>,
+    /// (never a second session), dropped when the session closes. The flag says Dynamics named it before this
+    /// page saw the contact at all: it was popped before a reload, so an offer of it raises no toast (one this page
+    /// declined or missed keeps its session for a new offer, which the agent answers again).
+    dynamics_owners: VecMap<ContactId, (String, crate::reply::SessionFacts, bool)>,
     /// Whether pops wait for a first reconciliation with Dynamics: the page was reloaded (something was
     /// restored) or cannot trust its storage, so only Dynamics knows which contacts already have a session.
     reconcile_first: bool,

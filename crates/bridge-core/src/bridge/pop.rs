@@ -266,7 +266,7 @@ impl Bridge {
     /// page that asked Connect to accept it reloaded before Connect heard (the CCP frame went with it). Asked once
     /// here, so that it is not missed while its session is open; the page that owns the session asks, whichever
     /// tab leads.
-    fn accept_if_left_ringing(&mut self, id: &ContactId) {
+    pub(super) fn accept_if_left_ringing(&mut self, id: &ContactId) {
         let Some(c) = self.contacts.get(id) else { return };
         let PopState::Popped { session_id, .. } = &c.state else {
             return;
@@ -312,7 +312,10 @@ impl Bridge {
         connected: bool,
         inbound: bool,
     ) -> PopState {
-        if connected {
+        // Dynamics named its session before this page saw it (accepted before a reload this page has no storage
+        // of): popped already, so no toast; `request_pop` adopts that session.
+        let popped_before = matches!(self.dynamics_owners.get(id), Some((_, _, true)));
+        if connected || ringing && inbound && popped_before {
             self.request_pop(id)
         } else if dead {
             PopState::Abandoned
@@ -358,7 +361,7 @@ impl Bridge {
     /// The contact needs its session: start the pop now if no other pop is under way and nobody waits before
     /// it, else queue it (first come, first served; [`Bridge::hand_on_turn`] starts it later).
     pub(super) fn request_pop(&mut self, id: &ContactId) -> PopState {
-        if let Some((sid, facts)) = self.dynamics_owners.remove(id) {
+        if let Some((sid, facts, _)) = self.dynamics_owners.remove(id) {
             // A session Dynamics already holds for this contact (created before a reload): never a second one.
             self.sessions.insert(sid.clone(), Some(id.clone()));
             self.released_sessions.remove(&sid);

@@ -161,7 +161,7 @@ impl Bridge {
             .map(|(sid, _)| sid.clone())
             .collect();
         // Sessions named for contacts Streams has not delivered, that Dynamics no longer lists: nothing to adopt.
-        self.dynamics_owners.retain(|_, (s, _)| alive.contains(s));
+        self.dynamics_owners.retain(|_, (s, _, _)| alive.contains(s));
         for sid in vanished {
             self.sessions.remove(&sid);
             self.released_sessions.remove(&sid);
@@ -341,7 +341,7 @@ impl Bridge {
                 "reconcile",
                 format!("session {} belongs to a contact not seen yet", text::excerpt(sid)),
             );
-            self.dynamics_owners.insert(id.clone(), (sid.to_owned(), facts));
+            self.dynamics_owners.insert(id.clone(), (sid.to_owned(), facts, true));
             return;
         }
         let resting = self.contacts.get(id).is_some_and(|c| {
@@ -353,7 +353,8 @@ impl Bridge {
         if resting {
             // Missed or declined here, yet Dynamics holds its session (answered before a reload): if Connect
             // offers it again, that session is adopted rather than a second one created.
-            self.dynamics_owners.insert(id.clone(), (sid.to_owned(), facts.clone()));
+            self.dynamics_owners
+                .insert(id.clone(), (sid.to_owned(), facts.clone(), false));
         }
         self.adopt_session(id, sid.to_owned(), &facts);
         // Owned only if it is the contact's session now (a second one stays counted, owned by nobody).
@@ -453,6 +454,7 @@ impl Bridge {
         if let Some(c) = self.contacts.get_mut(id) {
             c.tabs_unplanned = !seen;
         }
+        self.accept_if_left_ringing(id);
     }
 
     /// `getSession` said this session is focused: believed unless an `onSessionSwitched` already spoke about
@@ -780,7 +782,7 @@ impl Bridge {
 
     /// Sessions Dynamics attributed to contacts not yet seen: forget those whose session closed.
     pub(super) fn forget_owner_of(&mut self, session_id: &str) {
-        self.dynamics_owners.retain(|_, (s, _)| s != session_id);
+        self.dynamics_owners.retain(|_, (s, _, _)| s != session_id);
     }
 }
 

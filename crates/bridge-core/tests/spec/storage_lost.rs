@@ -453,3 +453,50 @@ fn tabs_recorded_as_numbers_or_booleans_in_the_context_are_not_opened_again() {
     let tabs: Vec<String> = p.take().into_iter().filter(|c| c.starts_with("createTab")).collect();
     assert!(tabs.is_empty(), "recorded tabs opened again: {tabs:?}");
 }
+
+/// Storage blocked, and the page reloaded after the agent accepted the toast and s1 was created, before Connect
+/// heard the accept. Dynamics names s1 as this contact's before Streams delivers it, still ringing: it is popped
+/// already, so it gets no second toast; s1 is adopted and the contact accepted in Connect.
+#[test]
+fn a_ringing_contact_dynamics_already_named_gets_no_toast_and_is_accepted() {
+    let mut p = Pair::new(Config::default());
+    p.input(storage_blocked());
+    p.ready();
+    dynamics_holds_s1(&mut p);
+    p.ring(CONTACT_ID, Scenario::Single);
+    let sent = p.take();
+    assert!(
+        p.all("notifyEvent").is_empty(),
+        "no toast for a popped contact: {sent:?}"
+    );
+    assert!(p.all("createSession").is_empty());
+    assert_eq!(sent.iter().filter(|c| *c == "streams Accept").count(), 1, "{sent:?}");
+    assert_eq!(p.bridge.session_of(CONTACT_ID), Some("s1"));
+    p.ring(CONTACT_ID, Scenario::Single);
+    assert!(!p.take().contains(&"streams Accept".to_owned()), "accepted once");
+}
+
+/// The same contact declined on this page before Dynamics named s1 as its, then offered again: the agent's
+/// answer counts, so the new offer raises a toast and is not accepted on the agent's behalf.
+#[test]
+fn a_contact_declined_here_and_offered_again_gets_a_toast_despite_its_session() {
+    let mut p = Pair::new(Config::default());
+    p.input(storage_blocked());
+    p.ready();
+    p.ring(CONTACT_ID, Scenario::Single);
+    let r = p.req("notifyEvent");
+    p.resolve(r, json!({"actionName": "Reject", "responseReason": "DeclinedByAgent"}));
+    dynamics_holds_s1(&mut p);
+    assert_eq!(p.bridge.contact_state(CONTACT_ID), Some("Declined"));
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Missed,
+        Some(voice("missed", Scenario::Single)),
+    );
+    p.event(CONTACT_ID, ContactEventKind::Destroyed, None);
+    p.advance(60_000);
+    p.take();
+    p.ring(CONTACT_ID, Scenario::Single);
+    let sent = p.take();
+    assert_eq!(sent, vec!["notifyEvent extn_voice_notification"]);
+}
