@@ -91,6 +91,18 @@ impl Pending {
     }
 }
 
+/// A session Dynamics named as a contact's before the page holds that contact.
+#[derive(Debug, Clone)]
+struct NamedSession {
+    session_id: String,
+    /// What `getSession` said of it (its tabs, its focus).
+    facts: crate::reply::SessionFacts,
+    /// Named before this page saw the contact at all: it was popped before a reload, so an offer of it raises
+    /// no toast. One this page declined or missed keeps its session for a new offer, which the agent answers
+    /// again.
+    before_seen: bool,
+}
+
 /// A CIF request in flight.
 #[derive(Debug, Clone)]
 struct Pending {
@@ -299,10 +311,8 @@ pub struct Bridge {
     /// reload never taken for a contact whose session is in doubt.
     released_sessions: VecSet<String>,
     /// Sessions Dynamics says belong to contacts the page does not hold: adopted if the contact comes
-    /// (never a second session), dropped when the session closes. The flag says Dynamics named it before this
-    /// page saw the contact at all: it was popped before a reload, so an offer of it raises no toast (one this page
-    /// declined or missed keeps its session for a new offer, which the agent answers again).
-    dynamics_owners: VecMap<ContactId, (String, crate::reply::SessionFacts, bool)>,
+    /// (never a second session), dropped when the session closes.
+    dynamics_owners: VecMap<ContactId, NamedSession>,
     /// Whether pops wait for a first reconciliation with Dynamics: the page was reloaded (something was
     /// restored) or cannot trust its storage, so only Dynamics knows which contacts already have a session.
     reconcile_first: bool,

@@ -13,7 +13,7 @@ use crate::slug::{LogicalName, LookupStatus, SlugData, SlugField};
 use crate::text;
 use crate::time::Millis;
 
-use super::{Bridge, Purpose, TimerKey};
+use super::{Bridge, NamedSession, Purpose, TimerKey};
 
 /// How long after a never-popped contact was released an event for it is a late repeat of that offer. A new
 /// offer of the same contact takes longer: Connect re-queues it, and after a missed contact the agent must make
@@ -314,7 +314,7 @@ impl Bridge {
     ) -> PopState {
         // Dynamics named its session before this page saw it (accepted before a reload this page has no storage
         // of): popped already, so no toast; `request_pop` adopts that session.
-        let popped_before = matches!(self.dynamics_owners.get(id), Some((_, _, true)));
+        let popped_before = self.dynamics_owners.get(id).is_some_and(|named| named.before_seen);
         if connected || ringing && inbound && popped_before {
             self.request_pop(id)
         } else if dead {
@@ -361,7 +361,10 @@ impl Bridge {
     /// The contact needs its session: start the pop now if no other pop is under way and nobody waits before
     /// it, else queue it (first come, first served; [`Bridge::hand_on_turn`] starts it later).
     pub(super) fn request_pop(&mut self, id: &ContactId) -> PopState {
-        if let Some((sid, facts, _)) = self.dynamics_owners.remove(id) {
+        if let Some(NamedSession {
+            session_id: sid, facts, ..
+        }) = self.dynamics_owners.remove(id)
+        {
             // A session Dynamics already holds for this contact (created before a reload): never a second one.
             self.sessions.insert(sid.clone(), Some(id.clone()));
             self.released_sessions.remove(&sid);

@@ -16,7 +16,7 @@ use crate::startup::CifState;
 use crate::text;
 use crate::vecmap::VecSet;
 
-use super::{Bridge, Pending, Phase, Purpose, TimerKey};
+use super::{Bridge, NamedSession, Pending, Phase, Purpose, TimerKey};
 
 impl Bridge {
     /// Asks Dynamics which sessions are open; a reconciliation already under way runs once more afterwards.
@@ -161,7 +161,8 @@ impl Bridge {
             .map(|(sid, _)| sid.clone())
             .collect();
         // Sessions named for contacts Streams has not delivered, that Dynamics no longer lists: nothing to adopt.
-        self.dynamics_owners.retain(|_, (s, _, _)| alive.contains(s));
+        self.dynamics_owners
+            .retain(|_, named| alive.contains(&named.session_id));
         for sid in vanished {
             self.sessions.remove(&sid);
             self.released_sessions.remove(&sid);
@@ -341,7 +342,12 @@ impl Bridge {
                 "reconcile",
                 format!("session {} belongs to a contact not seen yet", text::excerpt(sid)),
             );
-            self.dynamics_owners.insert(id.clone(), (sid.to_owned(), facts, true));
+            let named = NamedSession {
+                session_id: sid.to_owned(),
+                facts,
+                before_seen: true,
+            };
+            self.dynamics_owners.insert(id.clone(), named);
             return;
         }
         let resting = self.contacts.get(id).is_some_and(|c| {
@@ -353,8 +359,12 @@ impl Bridge {
         if resting {
             // Missed or declined here, yet Dynamics holds its session (answered before a reload): if Connect
             // offers it again, that session is adopted rather than a second one created.
-            self.dynamics_owners
-                .insert(id.clone(), (sid.to_owned(), facts.clone(), false));
+            let named = NamedSession {
+                session_id: sid.to_owned(),
+                facts: facts.clone(),
+                before_seen: false,
+            };
+            self.dynamics_owners.insert(id.clone(), named);
         }
         self.adopt_session(id, sid.to_owned(), &facts);
         // Owned only if it is the contact's session now (a second one stays counted, owned by nobody).
@@ -782,7 +792,7 @@ impl Bridge {
 
     /// Sessions Dynamics attributed to contacts not yet seen: forget those whose session closed.
     pub(super) fn forget_owner_of(&mut self, session_id: &str) {
-        self.dynamics_owners.retain(|_, (s, _, _)| s != session_id);
+        self.dynamics_owners.retain(|_, named| named.session_id != session_id);
     }
 }
 
