@@ -1,6 +1,9 @@
 //! Property tests: random interleavings, duplications and delays of contact events and CIF replies (replies
-//! for wrong or unknown requests, reloads, web storage failing or found empty, CIF time limits with and without
-//! a late session, session closes), against a model of Dynamics that is the source of truth for sessions. Safety:
+//! for wrong or unknown requests, settlements delivered twice or the other way round, reloads, web storage
+//! failing, found empty or refusing one write, CIF time limits with and without a late session, a
+//! `getAllSessions` list lagging behind, session closes and switches for sessions the bridge does not know,
+//! timers throttled and firing late all at once), against a model of Dynamics that is the source of truth for
+//! sessions. Safety:
 //!
 //! * at most one live notification per contact (a new one only after the old one was answered, failed or
 //!   cancelled — across reloads too), and no notification token ever used twice, across reloads;
@@ -37,6 +40,10 @@ const IDS: [&str; 3] = ["7c1ed9a6-1f3e-4b5a-9d0e-2a3b4c5d6e7f", "chat-2", "task-
 /// Defaults the invariants lean on (`popTurnMs`, `sessionOrphanMs`).
 const POP_TURN_MS: u64 = 1_500;
 const ORPHAN_MS: u64 = 30_000;
+/// How far behind Dynamics' `getAllSessions` may lag: a session created (or closed) this recently may be
+/// missing from (or still in) a list. The list is current by the time a `createSession` is orphaned
+/// (`sessionOrphanMs`): Dynamics acts within that bound or never, and so does its list.
+const LIST_LAG_MS: u64 = 2_000;
 
 #[derive(Debug, Clone)]
 enum Step {
@@ -66,12 +73,30 @@ enum Step {
     Advance {
         ms: u64,
     },
+    /// Time passes with no timer firing (a background tab's throttled timers), then every due timer fires at
+    /// once, late.
+    Jump {
+        ms: u64,
+    },
+    /// A settlement delivered a second time: the same one, or (`flip`) the opposite one (a resolve after a
+    /// reject, a rejection after a resolve), as a host that answers twice would.
+    Replay {
+        pick: usize,
+        flip: bool,
+    },
     Close {
         pick: usize,
+    },
+    /// `onSessionClosed` again for a session closed already, or for one Dynamics never had.
+    CloseAgain {
+        pick: usize,
+        never_had: bool,
     },
     Switch {
         pick: usize,
         focused: bool,
+        /// The flag's spelling: `focused` (CIF's sample) or `focussed` (the documentation).
+        sample_spelling: bool,
     },
     Streams {
         pick: usize,
@@ -79,6 +104,8 @@ enum Step {
     },
     Reload,
     StorageFails,
+    /// The next write throws (a quota hit by one large value) while the writes before and after it succeed.
+    WriteFailsOnce,
     /// A reload after storage refused a write (quota, a moment's block): the next page's storage works, and what
     /// the earlier page stored before the refusal (possibly nothing) is read back, stale.
     ReloadRecovered,
@@ -145,11 +172,15 @@ fn step() -> impl Strategy<Value = Step> {
         1 => (any::<usize>(), 0..8usize).prop_map(|(pick, outcome)| Step::Stale { pick, outcome }),
         1 => (any::<u64>(), 0..8usize).prop_map(|(id, outcome)| Step::Unknown { id, outcome }),
         2 => prop_oneof![Just(0u64), 1..2_000u64, Just(12_000u64), Just(31_000u64), Just(600_000u64)].prop_map(|ms| Step::Advance { ms }),
+        1 => prop_oneof![1_500..20_000u64, Just(31_000u64), Just(65_000u64)].prop_map(|ms| Step::Jump { ms }),
+        1 => (any::<usize>(), any::<bool>()).prop_map(|(pick, flip)| Step::Replay { pick, flip }),
         1 => any::<usize>().prop_map(|pick| Step::Close { pick }),
-        1 => (any::<usize>(), any::<bool>()).prop_map(|(pick, focused)| Step::Switch { pick, focused }),
+        1 => (any::<usize>(), any::<bool>()).prop_map(|(pick, never_had)| Step::CloseAgain { pick, never_had }),
+        1 => (any::<usize>(), any::<bool>(), any::<bool>()).prop_map(|(pick, focused, sample_spelling)| Step::Switch { pick, focused, sample_spelling }),
         1 => (any::<usize>(), any::<bool>()).prop_map(|(pick, ok)| Step::Streams { pick, ok }),
         1 => Just(Step::Reload),
         1 => Just(Step::StorageFails),
+        1 => Just(Step::WriteFailsOnce),
         1 => Just(Step::ReloadRecovered),
         1 => any::<bool>().prop_map(|blocked| Step::ReloadStorageGone { blocked }),
     ]
@@ -179,6 +210,10 @@ struct DynSession {
     tabs: BTreeSet<String>,
     /// What `updateContext` wrote into its context.
     context: serde_json::Map<String, Value>,
+    /// From when `getAllSessions` lists it (Dynamics' list lags a moment behind a new session), and until when
+    /// it still lists it once closed.
+    listed_from: Millis,
+    listed_until: Option<Millis>,
 }
 
 /// The whole simulated world: the bridge (replaced on reload), Dynamics (the truth about sessions), the
@@ -197,10 +232,19 @@ struct World {
     /// The most recent `createSession` Dynamics carried out (focus follows send order).
     last_carried: u64,
     answered: Vec<RequestId>,
+    /// How each answered request of this page was settled (the Replay step delivers it again).
+    settled: BTreeMap<RequestId, (CifCall, CifOutcome)>,
     streams: Vec<RequestId>,
     /// What this page's storage holds (every slot as last written).
     stored: RestoredState,
     storage_ok: bool,
+    /// The next write throws (once); whether one threw since the bridge was last told; whether what is stored
+    /// is older than what the page knows (a write threw, and a page stops writing once told; a later page's
+    /// first write of the contacts ends it).
+    fail_next_write: bool,
+    write_refused: bool,
+    stopped_writing: bool,
+    contacts_stale: bool,
     dynamics: Vec<DynSession>,
     next_session: u64,
     /// Contact → live notification tokens; every token ever issued.
@@ -260,9 +304,14 @@ impl World {
             next_seq: 1,
             last_carried: 0,
             answered: Vec::new(),
+            settled: BTreeMap::new(),
             streams: Vec::new(),
             stored: RestoredState::default(),
             storage_ok: true,
+            fail_next_write: false,
+            write_refused: false,
+            stopped_writing: false,
+            contacts_stale: false,
             dynamics: Vec::new(),
             next_session: 1,
             live_tokens: BTreeMap::new(),
@@ -319,6 +368,21 @@ impl World {
     }
 
     fn drain(&mut self) -> Result<(), TestCaseError> {
+        self.drain_commands()?;
+        while std::mem::take(&mut self.write_refused) {
+            // The shell tells the bridge of the write that threw once it returns.
+            self.bridge.handle_input(
+                self.now,
+                Input::StorageUnavailable {
+                    reason: "QuotaExceededError".into(),
+                },
+            );
+            self.drain_commands()?;
+        }
+        Ok(())
+    }
+
+    fn drain_commands(&mut self) -> Result<(), TestCaseError> {
         self.drop_given_up();
         while let Some(cmd) = self.bridge.poll_command() {
             match cmd {
@@ -469,7 +533,16 @@ impl World {
                 }
                 Command::Persist { slot, text } => {
                     prop_assert!(text.len() < 200_000);
-                    if self.storage_ok {
+                    if std::mem::take(&mut self.fail_next_write) {
+                        // Told of it, the page writes nothing more: what is stored stays as it was.
+                        self.write_refused = true;
+                        self.stopped_writing = true;
+                        self.contacts_stale = true;
+                    } else if self.storage_ok {
+                        // Writes of the same batch still land; only a later page's bring the store up to date.
+                        if slot == PersistSlot::Contacts && !self.stopped_writing {
+                            self.contacts_stale = false;
+                        }
                         self.stored.store(slot, text);
                     }
                 }
@@ -528,12 +601,15 @@ impl World {
             self.last_carried = seq;
             self.focused = Some(s.clone());
         }
+        let sent = self.sent_at.get(&request).copied().unwrap_or(self.now);
         self.dynamics.push(DynSession {
             id: s.clone(),
             contact,
             open: true,
             tabs: BTreeSet::new(),
             context: serde_json::Map::new(),
+            listed_from: self.now.plus(LIST_LAG_MS).min(sent.plus(ORPHAN_MS)).max(self.now),
+            listed_until: None,
         });
         s
     }
@@ -618,6 +694,11 @@ impl World {
                                 context.insert("contactId".into(), json!(s.contact));
                                 json!(json!({"sessionId": s.id, "context": json!(context).to_string()}).to_string())
                             }
+                            3 => {
+                                // The host's raw message: the session under `value`, the parameter as `{value}`.
+                                context.insert("templateParameters".into(), json!({"contactId": {"value": s.contact}}));
+                                json!({"value": {"sessionId": s.id, "context": context, "focused": focused}})
+                            }
                             _ => {
                                 context.insert("templateParameters".into(), json!(params.to_string()));
                                 json!({"sessionId": s.id, "context": context})
@@ -654,6 +735,24 @@ impl World {
                 self.carry_out_tab(request, call);
                 CifOutcome::Resolved(json!("tab"))
             }
+            (CifCall::GetAllSessions, 4) => {
+                // A list that lags behind: a session created a moment ago is missing, one closed a moment ago is
+                // still there.
+                let now = self.now;
+                let listed: Vec<&String> = self
+                    .dynamics
+                    .iter()
+                    .filter(|s| {
+                        if s.open {
+                            s.listed_from <= now
+                        } else {
+                            s.listed_until.is_some_and(|t| now < t)
+                        }
+                    })
+                    .map(|s| &s.id)
+                    .collect();
+                CifOutcome::Resolved(json!(listed))
+            }
             (CifCall::GetAllSessions, 0..=3) => {
                 let open: Vec<&String> = self.dynamics.iter().filter(|s| s.open).map(|s| &s.id).collect();
                 CifOutcome::Resolved(match choice {
@@ -673,6 +772,8 @@ impl World {
         if time_limit {
             // A settled promise never settles again: no stale replay of it.
             self.answered.retain(|r| *r != request);
+        } else {
+            self.settled.insert(request, (call.clone(), outcome.clone()));
         }
         if let (Some(c), CifCall::NotifyEvent { cancellation_token, .. }) = (&contact, &call) {
             if let Some(t) = self.live_tokens.get_mut(c) {
@@ -767,6 +868,42 @@ impl World {
         Ok(())
     }
 
+    /// A throttled page: no timer fires for `ms`, then every one due fires at once, at the late time.
+    fn jump(&mut self, ms: u64) -> Result<(), TestCaseError> {
+        self.now = self.now.plus(ms);
+        for _ in 0..1_000 {
+            match self.bridge.poll_timeout() {
+                Some(t) if t <= self.now => {
+                    self.bridge.handle_timeout(self.now);
+                    self.drain()?;
+                }
+                _ => break,
+            }
+        }
+        Ok(())
+    }
+
+    /// The other way a settled call could have gone, for a host that settles twice: a resolve where it was
+    /// rejected (a session that Dynamics never created, for a `createSession`), a rejection where it resolved.
+    fn opposite(call: &CifCall, outcome: &CifOutcome) -> CifOutcome {
+        match outcome {
+            CifOutcome::Resolved(_) => {
+                CifOutcome::Rejected(json!({"message": "RejectAfterClientError", "msdyn_name": call.method_name()}))
+            }
+            CifOutcome::Rejected(_) | CifOutcome::Threw(_) | CifOutcome::Unreadable(_) => {
+                CifOutcome::Resolved(match call {
+                    CifCall::NotifyEvent { .. } => json!("{\"actionName\":\"Accept\"}"),
+                    CifCall::CreateSession { .. } => json!("session-ghost"),
+                    CifCall::GetAllSessions => json!(["session-ghost"]),
+                    CifCall::GetSession { session_id } => {
+                        json!({"sessionId": session_id, "context": {"templateParameters": {"contactId": IDS[1]}}})
+                    }
+                    _ => json!(true),
+                })
+            }
+        }
+    }
+
     fn reply(&mut self, request: RequestId, choice: usize) {
         if let Some((contact, call)) = self.outstanding.remove(&request) {
             let o = self.outcome(request, &call, choice);
@@ -826,6 +963,39 @@ impl World {
                 );
             }
             Step::Advance { ms } => self.advance(ms)?,
+            Step::Jump { ms } => self.jump(ms)?,
+            Step::Replay { pick, flip } => {
+                if !self.settled.is_empty() {
+                    let (request, (call, outcome)) = self
+                        .settled
+                        .iter()
+                        .nth(pick % self.settled.len())
+                        .map(|(r, o)| (*r, o.clone()))
+                        .unwrap();
+                    let outcome = if flip {
+                        World::opposite(&call, &outcome)
+                    } else {
+                        outcome
+                    };
+                    self.bridge
+                        .handle_input(self.now, Input::CifReply(CifReply { request, outcome }));
+                }
+            }
+            Step::CloseAgain { pick, never_had } => {
+                let closed: Vec<String> = self.dynamics.iter().filter(|s| !s.open).map(|s| s.id.clone()).collect();
+                let sid = if never_had || closed.is_empty() {
+                    format!("session-never-{}", pick % 3)
+                } else {
+                    closed[pick % closed.len()].clone()
+                };
+                self.bridge.handle_input(
+                    self.now,
+                    Input::Dynamics(DynamicsEvent {
+                        handler: DynamicsHandler::SessionClosed,
+                        payload: json!({ "sessionId": sid }),
+                    }),
+                );
+            }
             Step::Close { pick } => {
                 let open: Vec<String> = self.dynamics.iter().filter(|s| s.open).map(|s| s.id.clone()).collect();
                 if !open.is_empty() {
@@ -833,8 +1003,10 @@ impl World {
                     if self.focused.as_deref() == Some(sid.as_str()) {
                         self.focused = None;
                     }
+                    let now = self.now;
                     for s in self.dynamics.iter_mut().filter(|s| s.id == sid) {
                         s.open = false;
+                        s.listed_until = Some(now.plus(LIST_LAG_MS));
                     }
                     for id in IDS {
                         if self.bridge.session_of(id) == Some(sid.as_str()) {
@@ -850,7 +1022,11 @@ impl World {
                     );
                 }
             }
-            Step::Switch { pick, focused } => {
+            Step::Switch {
+                pick,
+                focused,
+                sample_spelling,
+            } => {
                 let open: Vec<String> = self.dynamics.iter().filter(|s| s.open).map(|s| s.id.clone()).collect();
                 let sid = open.get(pick % open.len().max(1)).cloned().unwrap_or_default();
                 if !sid.is_empty() {
@@ -864,7 +1040,11 @@ impl World {
                     self.now,
                     Input::Dynamics(DynamicsEvent {
                         handler: DynamicsHandler::SessionSwitched,
-                        payload: json!({"sessionId": sid, "focussed": focused}),
+                        payload: if sample_spelling {
+                            json!({"sessionId": sid, "focused": focused})
+                        } else {
+                            json!({"sessionId": sid, "focussed": focused})
+                        },
                     }),
                 );
             }
@@ -886,18 +1066,27 @@ impl World {
                     },
                 );
             }
-            Step::Reload => self.reload(if self.storage_ok {
-                NextStorage::Intact
-            } else {
-                NextStorage::Stale
-            }),
+            Step::WriteFailsOnce => self.fail_next_write = true,
+            Step::Reload => {
+                if self.storage_ok && self.contacts_stale {
+                    // A write that threw left the stored contacts behind: excused as for a storage that recovered.
+                    self.live_tokens.clear();
+                    self.closed.clear();
+                    self.forgotten.clear();
+                }
+                self.reload(if self.storage_ok && !self.contacts_stale {
+                    NextStorage::Intact
+                } else {
+                    NextStorage::Stale
+                })
+            }
             Step::ReloadRecovered => {
-                let next = if self.storage_ok {
+                let next = if self.storage_ok && !self.contacts_stale {
                     NextStorage::Intact
                 } else {
                     NextStorage::Stale
                 };
-                if !self.storage_ok {
+                if !self.storage_ok || self.contacts_stale {
                     // What storage lost stays excused as for a blocked storage: toasts that cannot be withdrawn,
                     // sessions closed before the reload.
                     self.storage_ok = true;
@@ -914,6 +1103,7 @@ impl World {
                 self.closed.clear();
                 self.forgotten.clear();
                 self.stored = RestoredState::default();
+                self.contacts_stale = false;
                 self.storage_lost = true;
                 if blocked {
                     self.storage_ok = false;
@@ -973,7 +1163,15 @@ impl World {
         self.sent_at.clear();
         self.create_seq.clear();
         self.answered.clear();
+        self.settled.clear();
+        self.stopped_writing = false;
         self.streams.clear();
+        // A reload takes longer than Dynamics' list lags behind.
+        let now = self.now;
+        for s in &mut self.dynamics {
+            s.listed_from = s.listed_from.min(now);
+            s.listed_until = s.listed_until.map(|t| t.min(now));
+        }
         // The new page's tokens can be no older toast's: the old toasts time out or are withdrawn.
         if self.storage_ok {
             if !self.stored.is_empty() {
@@ -1039,7 +1237,11 @@ impl World {
             // The agent looks at each open session in turn, as an agent working through deferred tabs would.
             let open = self.dynamics.iter().filter(|s| s.open).count();
             for pick in 0..open {
-                self.run(Step::Switch { pick, focused: true })?;
+                self.run(Step::Switch {
+                    pick,
+                    focused: true,
+                    sample_spelling: pick % 2 == 0,
+                })?;
             }
             self.advance(1_000)?;
         }
