@@ -31,6 +31,13 @@ struct Page {
     reports: Vec<&'static str>,
     /// The tab's sessionStorage: survives a reload of the page, not the tab.
     stored: RestoredState,
+    /// A CCP that lags behind Connect: its contact events wait in `backlog` until it catches up.
+    lagging: bool,
+    backlog: VecDeque<Input>,
+    /// Tabs opened in this tab's Dynamics: the session (CIF opens a tab in the focused one, the last created
+    /// here) and the call.
+    opened: Vec<(String, String)>,
+    focused: Option<String>,
 }
 
 /// The agent's browser: the pages, the lock, Connect's contacts, and what Dynamics was asked in all.
@@ -51,6 +58,9 @@ struct Browser {
     config: Config,
     /// `createSession`s carried out in Dynamics whose answer has not reached the page yet: page, request, session.
     held_creates: Option<Vec<(usize, RequestId, String)>>,
+    /// The pages alive when each connected contact ended (Streams may repeat it to them, never to a later page;
+    /// a missed one offered again under its id is a new offer).
+    ended_on: BTreeMap<String, Vec<usize>>,
 }
 
 impl Browser {
@@ -77,6 +87,7 @@ impl Browser {
             next_session: 1,
             config,
             held_creates: None,
+            ended_on: BTreeMap::new(),
         };
         for _ in 0..tabs {
             b.open_tab();
@@ -86,7 +97,7 @@ impl Browser {
 
     /// A new Dynamics tab: its page loads, CIF comes up, Streams gives the agent and every live contact.
     fn open_tab(&mut self) -> usize {
-        self.load_page(None, Vec::new(), Vec::new())
+        self.load_page(None, Vec::new(), Vec::new(), (Vec::new(), None))
     }
 
     /// Reloads tab `i`: the page dies (the lock passes on) and loads again with the tab's Dynamics sessions,
@@ -100,15 +111,16 @@ impl Browser {
             .map(|(_, token, contact)| (RequestId(u64::MAX), token.clone(), contact.clone()))
             .collect();
         let stored = self.pages[i].stored.clone();
+        let tabs = (self.pages[i].opened.clone(), self.pages[i].focused.clone());
         self.close_tab(i);
-        self.load_page(Some(stored), sessions, toasts)
+        self.load_page(Some(stored), sessions, toasts, tabs)
     }
 
     /// Duplicates tab `i` (the browser's "Duplicate tab"): a new tab whose page starts from a copy of the tab's
     /// sessionStorage, with a Dynamics of its own (no sessions, no toasts).
     fn duplicate_tab(&mut self, i: usize) -> usize {
         let stored = self.pages[i].stored.clone();
-        self.load_page(Some(stored), Vec::new(), Vec::new())
+        self.load_page(Some(stored), Vec::new(), Vec::new(), (Vec::new(), None))
     }
 
     fn load_page(
@@ -116,6 +128,7 @@ impl Browser {
         stored: Option<RestoredState>,
         sessions: Vec<(String, String)>,
         toasts: Vec<(RequestId, String, String)>,
+        (opened, focused): (Vec<(String, String)>, Option<String>),
     ) -> usize {
         let i = self.pages.len();
         let nonce = format!("page{i}");
@@ -130,6 +143,10 @@ impl Browser {
             role_view: None,
             reports: Vec::new(),
             stored: stored.clone().unwrap_or_default(),
+            lagging: false,
+            backlog: VecDeque::new(),
+            opened,
+            focused,
         });
         let p = &mut self.pages[i];
         if let Some(stored) = stored {
@@ -198,6 +215,10 @@ impl Browser {
 
     fn end(&mut self, id: &str) {
         if self.contacts.get(id).is_some_and(|s| *s != "ended") {
+            if self.contacts.get(id) == Some(&"connected") {
+                let alive = (0..self.pages.len()).filter(|&i| self.pages[i].alive).collect();
+                self.ended_on.insert(id.to_owned(), alive);
+            }
             self.contacts.insert(id.to_owned(), "ended");
             self.deliver_to_all(contact_event(id, ContactEventKind::Ended, "ended"));
             self.deliver_to_all(contact_event(id, ContactEventKind::Destroyed, "ended"));
@@ -205,8 +226,28 @@ impl Browser {
     }
 
     fn deliver_to_all(&mut self, input: Input) {
+        self.post_contact_event(&input);
+        self.settle();
+    }
+
+    /// Connect's event reaches every live page's CCP, a lagging one's later.
+    fn post_contact_event(&mut self, input: &Input) {
         for p in self.pages.iter_mut().filter(|p| p.alive) {
-            p.inbox.push_back(input.clone());
+            if p.lagging {
+                p.backlog.push_back(input.clone());
+            } else {
+                p.inbox.push_back(input.clone());
+            }
+        }
+    }
+
+    /// Page `i`'s CCP falls behind Connect, or catches up with everything it missed, in order.
+    fn lag(&mut self, i: usize, lagging: bool) {
+        let p = &mut self.pages[i];
+        p.lagging = lagging;
+        if !lagging {
+            let backlog = std::mem::take(&mut p.backlog);
+            p.inbox.extend(backlog);
         }
         self.settle();
     }
@@ -298,9 +339,7 @@ impl Browser {
                         if self.contacts.get(&id) == Some(&"connecting") {
                             self.contacts.insert(id.clone(), "connected");
                             let event = contact_event(&id, ContactEventKind::Connected, "connected");
-                            for p in self.pages.iter_mut().filter(|p| p.alive) {
-                                p.inbox.push_back(event.clone());
-                            }
+                            self.post_contact_event(&event);
                         }
                     } else {
                         self.pages[i].inbox.push_back(Input::StreamsReply(StreamsReply {
@@ -391,6 +430,7 @@ impl Browser {
                 let id = format!("session-{}", self.next_session);
                 self.next_session += 1;
                 page.sessions.push((id.clone(), contact));
+                page.focused = Some(id.clone());
                 if let Some(held) = self.held_creates.as_mut() {
                     held.push((i, request, id));
                     return None;
@@ -409,6 +449,17 @@ impl Browser {
             CifCall::UpdateRecord { .. } => {
                 self.activity_writes.push(i);
                 json!("{}")
+            }
+            CifCall::CreateTab { .. } | CifCall::RenderSearchPage { .. } => {
+                if let Some(session) = page.focused.clone() {
+                    let call = serde_json::to_string(&call).unwrap();
+                    assert!(
+                        !page.opened.contains(&(session.clone(), call.clone())),
+                        "the same tab twice in {session}: {call}"
+                    );
+                    page.opened.push((session, call));
+                }
+                json!("tab")
             }
             _ => json!(true),
         }))
@@ -908,6 +959,11 @@ enum Step {
     Thaw(u8),
     PressHandleHere(u8),
     Advance(u16),
+    /// A page's CCP falls behind Connect (its contact events wait), or catches up.
+    Lag(u8),
+    CatchUp(u8),
+    /// Streams repeats an ended contact's connected snapshot to the pages that saw it end.
+    Redeliver(u8),
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -924,6 +980,9 @@ fn step() -> impl Strategy<Value = Step> {
         1 => (0u8..4).prop_map(Step::Thaw),
         1 => (0u8..4).prop_map(Step::PressHandleHere),
         2 => (0u16..10_000).prop_map(Step::Advance),
+        1 => (0u8..4).prop_map(Step::Lag),
+        1 => (0u8..4).prop_map(Step::CatchUp),
+        1 => (0u8..4).prop_map(Step::Redeliver),
     ]
 }
 
@@ -952,7 +1011,8 @@ proptest! {
     #![proptest_config(tabs_config())]
 
     /// Safety: never two sessions for a contact across all tabs, never two toasts for it on screen in live,
-    /// unfrozen tabs. Liveness: with the tabs thawed and time passing, one page leads, and every contact
+    /// unfrozen tabs, never the same tab twice in a session, and no second pop when Streams repeats a contact
+    /// after its end — with CCPs that lag behind Connect and catch up. Liveness: with the tabs thawed and time passing, one page leads, and every contact
     /// still ringing shows one toast and every connected one has its session.
     #[test]
     fn several_tabs_pop_each_contact_exactly_once(steps in proptest::collection::vec(step(), 1..40)) {
@@ -982,6 +1042,36 @@ proptest! {
                     }
                 }
                 Step::Advance(ms) => b.advance(u64::from(ms)),
+                Step::Lag(n) => {
+                    if let Some(i) = live_page(&b, n) {
+                        b.lag(i, true);
+                    }
+                }
+                Step::CatchUp(n) => {
+                    if let Some(i) = live_page(&b, n) {
+                        b.lag(i, false);
+                    }
+                }
+                Step::Redeliver(c) => {
+                    let id = format!("c{c}");
+                    if let Some(pages) = b.ended_on.get(&id).cloned() {
+                        let before = b.creates.get(&id).copied();
+                        let event = contact_event(&id, ContactEventKind::Refresh, "connected");
+                        for i in pages {
+                            let p = &mut b.pages[i];
+                            if !p.alive {
+                                continue;
+                            }
+                            if p.lagging {
+                                p.backlog.push_back(event.clone());
+                            } else {
+                                p.inbox.push_back(event.clone());
+                            }
+                        }
+                        b.settle();
+                        prop_assert_eq!(b.creates.get(&id).copied(), before, "{} popped again after its end", id);
+                    }
+                }
             }
             // A session dies with its tab; a contact whose tabs all closed may be popped again in a new one.
             for contact in b.contacts.keys() {
@@ -1003,10 +1093,11 @@ proptest! {
                 prop_assert!(on_screen <= 1, "{contact}: {on_screen} toasts on screen");
             }
         }
-        // Liveness: thaw everything, let the leadership settle, then check every live contact.
+        // Liveness: thaw everything, every CCP catches up, let the leadership settle, then check every live contact.
         for i in 0..b.pages.len() {
             if b.pages[i].alive {
                 b.freeze(i, false);
+                b.lag(i, false);
             }
         }
         b.advance(20_000);
