@@ -2,8 +2,8 @@
 //! for wrong or unknown requests, settlements delivered twice or the other way round, reloads, web storage
 //! failing, found empty or refusing one write, CIF time limits with and without a late session, a
 //! `getAllSessions` list lagging behind, session closes and switches for sessions the bridge does not know,
-//! timers throttled and firing late all at once), against a model of Dynamics that is the source of truth for
-//! sessions. Safety:
+//! timers throttled and firing late all at once, an earlier page's `createSession` carried out after the reload),
+//! against a model of Dynamics that is the source of truth for sessions. Safety:
 //!
 //! * at most one live notification per contact (a new one only after the old one was answered, failed or
 //!   cancelled — across reloads too), and no notification token ever used twice, across reloads;
@@ -103,6 +103,11 @@ enum Step {
         ok: bool,
     },
     Reload,
+    /// A reload after which Dynamics carries out the earlier page's `createSession`s in flight late (after
+    /// `delay_ms`, within `sessionOrphanMs` of their sending), while the new page is already at work.
+    ReloadLate {
+        delay_ms: u64,
+    },
     StorageFails,
     /// The next write throws (a quota hit by one large value) while the writes before and after it succeed.
     WriteFailsOnce,
@@ -179,6 +184,7 @@ fn step() -> impl Strategy<Value = Step> {
         1 => (any::<usize>(), any::<bool>(), any::<bool>()).prop_map(|(pick, focused, sample_spelling)| Step::Switch { pick, focused, sample_spelling }),
         1 => (any::<usize>(), any::<bool>()).prop_map(|(pick, ok)| Step::Streams { pick, ok }),
         1 => Just(Step::Reload),
+        1 => (1..29_000u64).prop_map(|delay_ms| Step::ReloadLate { delay_ms }),
         1 => Just(Step::StorageFails),
         1 => Just(Step::WriteFailsOnce),
         1 => Just(Step::ReloadRecovered),
@@ -246,6 +252,11 @@ struct World {
     stopped_writing: bool,
     contacts_stale: bool,
     dynamics: Vec<DynSession>,
+    /// `createSession`s of an earlier page that Dynamics carries out late: when, their send order and time, the
+    /// call; and
+    /// the delay the next reload gives them.
+    late_creates: Vec<(Millis, u64, Millis, CifCall)>,
+    defer_creates: Option<u64>,
     next_session: u64,
     /// Contact → live notification tokens; every token ever issued.
     live_tokens: BTreeMap<ContactId, BTreeSet<String>>,
@@ -313,6 +324,8 @@ impl World {
             stopped_writing: false,
             contacts_stale: false,
             dynamics: Vec::new(),
+            late_creates: Vec::new(),
+            defer_creates: None,
             next_session: 1,
             live_tokens: BTreeMap::new(),
             all_tokens: BTreeSet::new(),
@@ -585,6 +598,12 @@ impl World {
     /// Dynamics carries out a `createSession`: a session with the contact id, focused unless a later one was
     /// carried out already.
     fn carry_out_create(&mut self, request: RequestId, call: &CifCall) -> String {
+        let seq = self.create_seq.get(&request).copied().unwrap_or(0);
+        let sent = self.sent_at.get(&request).copied().unwrap_or(self.now);
+        self.carry_out_create_sent(seq, sent, call)
+    }
+
+    fn carry_out_create_sent(&mut self, seq: u64, sent: Millis, call: &CifCall) -> String {
         let s = format!("session-{}", self.next_session);
         self.next_session += 1;
         let contact = match call {
@@ -596,12 +615,10 @@ impl World {
                 .map(str::to_owned),
             _ => None,
         };
-        let seq = self.create_seq.get(&request).copied().unwrap_or(0);
         if seq >= self.last_carried {
             self.last_carried = seq;
             self.focused = Some(s.clone());
         }
-        let sent = self.sent_at.get(&request).copied().unwrap_or(self.now);
         self.dynamics.push(DynSession {
             id: s.clone(),
             contact,
@@ -856,21 +873,71 @@ impl World {
 
     fn advance(&mut self, ms: u64) -> Result<(), TestCaseError> {
         let end = self.now.plus(ms);
-        while let Some(t) = self.bridge.poll_timeout() {
-            if t > end {
-                break;
+        loop {
+            let late = self.late_creates.iter().map(|l| l.0).min();
+            match (self.bridge.poll_timeout(), late) {
+                (_, Some(due)) if due <= end && self.bridge.poll_timeout().map_or(true, |t| due <= t) => {
+                    self.now = self.now.max(due);
+                    self.carry_out_late(due)?;
+                }
+                (Some(t), _) if t <= end => {
+                    self.now = self.now.max(t);
+                    self.bridge.handle_timeout(self.now);
+                    self.drain()?;
+                }
+                _ => break,
             }
-            self.now = self.now.max(t);
-            self.bridge.handle_timeout(self.now);
-            self.drain()?;
         }
         self.now = end;
+        Ok(())
+    }
+
+    /// Dynamics carries out an earlier page's `createSession`s due by `upto`, and tells the page of the focus
+    /// they take. A contact given another session meanwhile has two.
+    fn carry_out_late(&mut self, upto: Millis) -> Result<(), TestCaseError> {
+        let mut due: Vec<(Millis, u64, Millis, CifCall)> = Vec::new();
+        self.late_creates.retain(|l| {
+            if l.0 <= upto {
+                due.push(l.clone());
+                false
+            } else {
+                true
+            }
+        });
+        due.sort_by_key(|l| (l.0, l.1));
+        for (_, seq, sent, call) in due {
+            let contact = params_contact(&call);
+            if let Some(c) = contact.as_deref().and_then(ContactId::parse) {
+                let reoffered = self.released_after_storage_loss.contains(c.as_str());
+                let excused = |s: &DynSession| {
+                    self.gave_up_reconciling || self.unnamed_when_given_up.contains(&s.id) || reoffered
+                };
+                prop_assert!(
+                    self.open_session_of(&c).map_or(true, excused),
+                    "the earlier page's createSession for {c} carried out late, and it has a session already{}",
+                    trace_tail(&self.bridge, 40)
+                );
+            }
+            let before = self.focused.clone();
+            let sid = self.carry_out_create_sent(seq, sent, &call);
+            if self.focused.as_deref() == Some(sid.as_str()) && before.as_deref() != Some(sid.as_str()) {
+                self.bridge.handle_input(
+                    self.now,
+                    Input::Dynamics(DynamicsEvent {
+                        handler: DynamicsHandler::SessionSwitched,
+                        payload: json!({"sessionId": sid, "focused": true}),
+                    }),
+                );
+            }
+            self.drain()?;
+        }
         Ok(())
     }
 
     /// A throttled page: no timer fires for `ms`, then every one due fires at once, at the late time.
     fn jump(&mut self, ms: u64) -> Result<(), TestCaseError> {
         self.now = self.now.plus(ms);
+        self.carry_out_late(self.now)?;
         for _ in 0..1_000 {
             match self.bridge.poll_timeout() {
                 Some(t) if t <= self.now => {
@@ -1067,6 +1134,10 @@ impl World {
                 );
             }
             Step::WriteFailsOnce => self.fail_next_write = true,
+            Step::ReloadLate { delay_ms } => {
+                self.defer_creates = Some(delay_ms);
+                return self.run(Step::Reload);
+            }
             Step::Reload => {
                 if self.storage_ok && self.contacts_stale {
                     // A write that threw left the stored contacts behind: excused as for a storage that recovered.
@@ -1144,8 +1215,25 @@ impl World {
             }
         }
         creates.sort_by_key(|(seq, _, _)| *seq);
-        for (_, request, call) in creates {
-            self.carry_out_create(request, &call);
+        let defer = self.defer_creates.take().filter(|_| next == NextStorage::Intact);
+        if next != NextStorage::Intact {
+            // A page that cannot read what was in flight finds it done, as for its own calls above (the limit).
+            let late: Vec<(Millis, u64, Millis, CifCall)> = std::mem::take(&mut self.late_creates);
+            for (_, seq, sent, call) in late {
+                self.carry_out_create_sent(seq, sent, &call);
+            }
+        }
+        for (seq, request, call) in creates {
+            match defer {
+                Some(delay) => {
+                    let sent = self.sent_at.get(&request).copied().unwrap_or(self.now);
+                    let due = self.now.plus(delay).min(sent.plus(ORPHAN_MS - 1)).max(self.now);
+                    self.late_creates.push((due, seq, sent, call));
+                }
+                None => {
+                    self.carry_out_create(request, &call);
+                }
+            }
         }
         self.page += 1;
         if next == NextStorage::Gone {
@@ -1439,5 +1527,18 @@ proptest! {
         b.handle_input(Millis(4), Input::Restore(stored));
         b.handle_timeout(Millis(10_000_000));
         while b.poll_command().is_some() {}
+    }
+}
+
+/// The `contactId` a `createSession` was sent with.
+fn params_contact(call: &CifCall) -> Option<String> {
+    match call {
+        CifCall::CreateSession {
+            template_parameters, ..
+        } => template_parameters
+            .get("contactId")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        _ => None,
     }
 }
