@@ -291,7 +291,7 @@ struct World {
     /// holds it as requested, Dynamics' context only once a later page restored and recorded it, so a reload
     /// losing storage may open it again (the documented limit).
     unconfirmed_tabs: BTreeSet<String>,
-    /// Whether a reload found storage gone (after every write succeeded), and the contacts Streams destroyed
+    /// Whether a reload found storage gone or stale, and the contacts Streams destroyed
     /// since: one released before its page heard from Dynamics, then offered again under its id, is new to the
     /// page, which has neither the stored ids nor an answer yet (the documented limit).
     storage_lost: bool,
@@ -1236,6 +1236,11 @@ impl World {
             }
         }
         self.page += 1;
+        if next != NextStorage::Intact {
+            // Stale storage (what a refused write left, possibly nothing) does not say which contacts the page
+            // before released either: the same stated limit as storage found empty (README, "Limits").
+            self.storage_lost = true;
+        }
         if next == NextStorage::Gone {
             self.tabs_excused.extend(self.unconfirmed_tabs.iter().cloned());
         }
