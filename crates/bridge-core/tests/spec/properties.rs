@@ -173,7 +173,7 @@ fn step() -> impl Strategy<Value = Step> {
             .prop_map(|(contact, kind, state, inbound, channel, attrs, snapshot)| Step::Event { contact, kind, state, inbound, channel, attrs, snapshot }),
         1 => Just(Step::Ready),
         1 => Just(Step::Unavailable),
-        8 => (any::<usize>(), 0..10usize).prop_map(|(pick, outcome)| Step::Reply { pick, outcome }),
+        8 => (any::<usize>(), 0..11usize).prop_map(|(pick, outcome)| Step::Reply { pick, outcome }),
         1 => (any::<usize>(), 0..8usize).prop_map(|(pick, outcome)| Step::Stale { pick, outcome }),
         1 => (any::<u64>(), 0..8usize).prop_map(|(id, outcome)| Step::Unknown { id, outcome }),
         2 => prop_oneof![Just(0u64), 1..2_000u64, Just(12_000u64), Just(31_000u64), Just(600_000u64)].prop_map(|ms| Step::Advance { ms }),
@@ -256,6 +256,10 @@ struct World {
     /// call; and
     /// the delay the next reload gives them.
     late_creates: Vec<(Millis, u64, Millis, CifCall)>,
+    /// The send order of `createSession`s a page sent after it gave up asking Dynamics which sessions exist
+    /// (or for a contact re-offered after storage was lost): the documented limits, excused also when Dynamics
+    /// carries them out late, after a reload.
+    creates_past_reconciling: BTreeSet<u64>,
     defer_creates: Option<u64>,
     next_session: u64,
     /// Contact → live notification tokens; every token ever issued.
@@ -325,6 +329,7 @@ impl World {
             contacts_stale: false,
             dynamics: Vec::new(),
             late_creates: Vec::new(),
+            creates_past_reconciling: BTreeSet::new(),
             defer_creates: None,
             next_session: 1,
             live_tokens: BTreeMap::new(),
@@ -509,6 +514,9 @@ impl World {
                                     "second createSession for {c} while the first may still be carried out"
                                 );
                             }
+                            if self.gave_up_reconciling || reoffered {
+                                self.creates_past_reconciling.insert(self.next_seq);
+                            }
                             self.create_seq.insert(request, self.next_seq);
                             self.next_seq += 1;
                         }
@@ -686,6 +694,19 @@ impl World {
                 time_limit()
             }
             (CifCall::CreateSession { .. }, 9) => time_limit(),
+            (CifCall::CreateSession { .. }, 10) => {
+                // Sent and carried out, but what CIF returned cannot be read: the page never gets the answer.
+                self.carry_out_create(request, call);
+                CifOutcome::Unreadable("then refused".into())
+            }
+            (CifCall::CreateTab { .. } | CifCall::RenderSearchPage { .. }, 10) => {
+                if let Some(Some(session)) = self.tab_target.get(&request) {
+                    self.unconfirmed_tabs.insert(session.clone());
+                }
+                self.carry_out_tab(request, call);
+                CifOutcome::Unreadable("then refused".into())
+            }
+            (_, 10) => CifOutcome::Unreadable("then refused".into()),
             (CifCall::CreateTab { .. } | CifCall::RenderSearchPage { .. }, 8) => {
                 // Opened, but the page is told CIF's time limit: it never knows.
                 if let Some(Some(session)) = self.tab_target.get(&request) {
@@ -786,7 +807,7 @@ impl World {
     fn settle(&mut self, request: RequestId, contact: Option<ContactId>, call: CifCall, outcome: CifOutcome) {
         self.sent_at.remove(&request);
         let time_limit = matches!(&outcome, CifOutcome::Rejected(v) if v.get("message").is_some_and(|m| m.as_str().is_some_and(|t| t.contains("Timeout occurred"))));
-        if time_limit {
+        if time_limit || matches!(outcome, CifOutcome::Unreadable(_)) {
             // A settled promise never settles again: no stale replay of it.
             self.answered.retain(|r| *r != request);
         } else {
@@ -909,8 +930,12 @@ impl World {
             let contact = params_contact(&call);
             if let Some(c) = contact.as_deref().and_then(ContactId::parse) {
                 let reoffered = self.released_after_storage_loss.contains(c.as_str());
+                let past_reconciling = self.creates_past_reconciling.contains(&seq);
                 let excused = |s: &DynSession| {
-                    self.gave_up_reconciling || self.unnamed_when_given_up.contains(&s.id) || reoffered
+                    self.gave_up_reconciling
+                        || self.unnamed_when_given_up.contains(&s.id)
+                        || reoffered
+                        || past_reconciling
                 };
                 prop_assert!(
                     self.open_session_of(&c).map_or(true, excused),
