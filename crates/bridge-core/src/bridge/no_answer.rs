@@ -1,7 +1,7 @@
-//! A CIF call that got no answer: our deadline passed, or CIF's own time limit rejected it. What that means
-//! depends on the call: a `createSession` or tab may still be carried out by Dynamics, so it is never repeated
-//! blindly (reconcile instead); the others are given up on and retried. Apart from the replies because the
-//! absence of an answer says nothing about what Dynamics did.
+//! A CIF call that got no answer: our deadline passed, CIF's own time limit rejected it, or what it returned
+//! cannot be read. What that means depends on the call: a `createSession` or tab may still be carried out by
+//! Dynamics, so it is never repeated blindly (reconcile instead); the others are given up on and retried. Apart
+//! from the replies because the absence of an answer says nothing about what Dynamics did.
 
 use crate::command::Severity;
 use crate::contact::PopState;
