@@ -40,7 +40,7 @@ impl Bridge {
         self.released_sessions.remove(session_id);
         self.unverified_sessions.remove(session_id);
         self.forget_owner_of(session_id);
-        self.unnamed.remove(session_id);
+        self.recon.unnamed.remove(session_id);
         if self.focused_session.as_deref() == Some(session_id) {
             self.focused_session = None;
         }

@@ -37,6 +37,8 @@ use crate::time::Millis;
 use crate::timers::TimerTable;
 use crate::trace::Trace;
 
+use reconcile::Reconciliation;
+
 /// What the correlation id of the bridge's own calls (those that concern no contact: `getAllSessions`,
 /// `getSession`, the preflight's searches, `setPresence`) is derived from, with the page nonce, so those calls too
 /// carry an id unique to the page load (spec §3.14). Its space keeps it apart from any contact id's.
@@ -274,8 +276,8 @@ pub struct Bridge {
     sessions: VecMap<String, Option<ContactId>>,
     /// Restored sessions not yet confirmed by `getAllSessions`.
     unverified_sessions: VecSet<String>,
-    reconcile: Option<RequestId>,
-    reconcile_again: bool,
+    /// Asking Dynamics which sessions exist and whose they are (§3.14).
+    recon: Reconciliation,
     /// The session the agent is looking at, as far as the bridge knows: set by `onSessionSwitched`, and by a
     /// `createSession` answer (CIF focuses the session it creates) unless a switch event already named that
     /// session; `None` when unknown. Tabs are only requested while their contact's session is this one.
@@ -299,28 +301,12 @@ pub struct Bridge {
     last_create: Option<RequestId>,
     /// Requests (or restored watch ids) past `sessionOrphanMs`, settled by the next reconciliation.
     orphan_due: VecSet<RequestId>,
-    /// `getSession` requests of the reconciliation under way, and the session each asks about.
-    identifying: VecMap<RequestId, String>,
-    /// Sessions listed by the reconciliation under way whose `getSession` named no contact (an older CIF, or
-    /// no answer): candidates for the one-waiting-contact fallback, and only those.
-    unattributed: VecSet<String>,
-    /// Listed sessions whose `getSession` never answered (given up after retries): their owner is unknown, so
-    /// no orphaned `createSession` is taken as never made while one is, and the next reconciliation asks again.
-    unnamed: VecSet<String>,
     /// Open sessions of released contacts (kept for wrap-up): nobody else's, so stored as such, and after a
     /// reload never taken for a contact whose session is in doubt.
     released_sessions: VecSet<String>,
     /// Sessions Dynamics says belong to contacts the page does not hold: adopted if the contact comes
     /// (never a second session), dropped when the session closes.
     dynamics_owners: VecMap<ContactId, NamedSession>,
-    /// Whether pops wait for a first reconciliation with Dynamics: the page was reloaded (something was
-    /// restored) or cannot trust its storage, so only Dynamics knows which contacts already have a session.
-    reconcile_first: bool,
-    /// Whether `getAllSessions` has answered with a list during this page load: after that, a session Dynamics
-    /// holds for a contact Streams has not delivered yet waits in `dynamics_owners`.
-    sessions_listed: bool,
-    /// Whether that first reconciliation has ended (answered, or given up on after retries).
-    first_reconcile_done: bool,
     /// Whether web storage works: it decides which tabs the session's context records (opened ones while it
     /// works, requested ones when it does not) and whether a reload must ask Dynamics first.
     storage_ok: bool,
@@ -372,8 +358,7 @@ impl Bridge {
             next_retry: 1,
             sessions: VecMap::new(),
             unverified_sessions: VecSet::new(),
-            reconcile: None,
-            reconcile_again: false,
+            recon: Reconciliation::default(),
             focused_session: None,
             focus_learnt_at: 0,
             switch_seen: VecDeque::new(),
@@ -383,14 +368,8 @@ impl Bridge {
             next_ticket: 1,
             last_create: None,
             orphan_due: VecSet::new(),
-            identifying: VecMap::new(),
             dynamics_owners: VecMap::new(),
             released_sessions: VecSet::new(),
-            unattributed: VecSet::new(),
-            unnamed: VecSet::new(),
-            reconcile_first: false,
-            sessions_listed: false,
-            first_reconcile_done: false,
             storage_ok: true,
             page_nonce: "0".to_owned(),
             next_token: 1,

@@ -53,7 +53,7 @@ impl Bridge {
             }
             Purpose::Identify => {
                 self.forget_request(request);
-                self.identifying.remove(&request);
+                self.recon.identifying.remove(&request);
                 self.retry_or_give_up(request, p, why);
             }
             Purpose::Cancel
@@ -63,8 +63,8 @@ impl Bridge {
             | Purpose::Presence
             | Purpose::UpdateRecord => {
                 self.forget_request(request);
-                if p.purpose == Purpose::Reconcile && self.reconcile == Some(request) {
-                    self.reconcile = None;
+                if p.purpose == Purpose::Reconcile && self.recon.list == Some(request) {
+                    self.recon.list = None;
                 }
                 self.retry_or_give_up(request, p, why);
             }

@@ -14,9 +14,35 @@ use crate::persist::TabKind;
 use crate::reply::{self, SessionFacts};
 use crate::startup::CifState;
 use crate::text;
-use crate::vecmap::VecSet;
+use crate::vecmap::{VecMap, VecSet};
 
 use super::{Bridge, NamedSession, Pending, Phase, Purpose, TimerKey};
+
+/// Asking Dynamics which sessions exist and whose they are: the `getAllSessions` under way and the
+/// `getSession`s it led to, what they could not tell, and whether pops wait for the first answer.
+#[derive(Debug, Default)]
+pub(super) struct Reconciliation {
+    /// The `getAllSessions` in flight.
+    pub(super) list: Option<RequestId>,
+    /// Another reconciliation was asked for while one was under way: it runs when this one ends.
+    pub(super) again: bool,
+    /// `getSession` requests of the reconciliation under way, and the session each asks about.
+    pub(super) identifying: VecMap<RequestId, String>,
+    /// Sessions listed by the reconciliation under way whose `getSession` named no contact (an older CIF, or
+    /// no answer): candidates for the one-waiting-contact fallback, and only those.
+    pub(super) unattributed: VecSet<String>,
+    /// Listed sessions whose `getSession` never answered (given up after retries): their owner is unknown, so
+    /// no orphaned `createSession` is taken as never made while one is, and the next reconciliation asks again.
+    pub(super) unnamed: VecSet<String>,
+    /// Whether pops wait for a first reconciliation with Dynamics: the page was reloaded (something was
+    /// restored) or cannot trust its storage, so only Dynamics knows which contacts already have a session.
+    pub(super) wait_first: bool,
+    /// Whether `getAllSessions` has answered with a list during this page load: after that, a session Dynamics
+    /// holds for a contact Streams has not delivered yet waits in `dynamics_owners`.
+    pub(super) listed: bool,
+    /// Whether that first reconciliation has ended (answered, or given up on after retries).
+    pub(super) first_done: bool,
+}
 
 impl Bridge {
     /// Asks Dynamics which sessions are open; a reconciliation already under way runs once more afterwards.
@@ -32,7 +58,7 @@ impl Bridge {
             .retries
             .values()
             .any(|j| matches!(j.purpose, Purpose::Reconcile | Purpose::Identify));
-        self.reconcile.is_some() || !self.identifying.is_empty() || retrying
+        self.recon.list.is_some() || !self.recon.identifying.is_empty() || retrying
     }
 
     /// A page that does not pop, reloaded with sessions of its own (it popped them before the reload, then
@@ -60,7 +86,7 @@ impl Bridge {
     /// during this load (its owner then waits in `dynamics_owners`). Only this contact waits; a reconciliation
     /// under way covers it.
     pub(super) fn ask_dynamics_before_popping(&mut self, id: &ContactId) {
-        if self.sessions_listed {
+        if self.recon.listed {
             return;
         }
         let Some(c) = self.contacts.get_mut(id) else { return };
@@ -82,8 +108,8 @@ impl Bridge {
     /// for Dynamics' answer. A contact first offered after this moment pops at once (spec §3.15), unless the
     /// page has no storage to say it was popped before a reload (see `ask_dynamics_before_popping`).
     pub(super) fn hold_known_contacts_for_dynamics(&mut self) {
-        self.reconcile_first = true;
-        self.first_reconcile_done = false;
+        self.recon.wait_first = true;
+        self.recon.first_done = false;
         for c in self.contacts.values_mut() {
             if !c.state.popped_or_decided() {
                 c.awaits_dynamics = true;
@@ -115,23 +141,23 @@ impl Bridge {
     fn reconcile_now(&mut self) {
         if self.reconcile_running() {
             // One reconciliation at a time (a retry waiting for its backoff is one too): it runs again after.
-            self.reconcile_again = true;
+            self.recon.again = true;
             return;
         }
         let r = self.send_cif(None, Purpose::Reconcile, CifCall::GetAllSessions, 0);
-        self.reconcile = Some(r);
+        self.recon.list = Some(r);
     }
 
     /// Whether what this page restored may be acted on (its deferred tabs opened): a page that must ask
     /// Dynamics first has had its answer. New contacts do not wait for it; those in doubt wait one by one
     /// (`awaits_dynamics`).
     pub(super) fn reconciled_enough(&self) -> bool {
-        !self.reconcile_first || self.first_reconcile_done
+        !self.recon.wait_first || self.recon.first_done
     }
 
     pub(super) fn on_reconcile_reply(&mut self, request: RequestId, p: &Pending, outcome: CifOutcome) {
-        if self.reconcile == Some(request) {
-            self.reconcile = None;
+        if self.recon.list == Some(request) {
+            self.recon.list = None;
         }
         let list = match outcome {
             CifOutcome::Resolved(v) => reply::session_list(&v),
@@ -169,10 +195,10 @@ impl Bridge {
         }
         // Sessions the bridge does not know (or whose owner Dynamics did not say last time): counted at once, and
         // Dynamics is asked whose they are.
-        self.unnamed.retain(|s| alive.contains(s));
+        self.recon.unnamed.retain(|s| alive.contains(s));
         let mut unknown: Vec<String> = alive
             .iter()
-            .filter(|s| !self.sessions.contains_key(*s) || self.unnamed.contains(*s))
+            .filter(|s| !self.sessions.contains_key(*s) || self.recon.unnamed.contains(*s))
             .cloned()
             .collect();
         for sid in restored_alive {
@@ -190,14 +216,14 @@ impl Bridge {
                 },
                 0,
             );
-            self.identifying.insert(r, sid);
+            self.recon.identifying.insert(r, sid);
         }
         self.dirty = true;
         self.finish_reconcile_if_answered();
     }
 
     pub(super) fn on_identify_reply(&mut self, request: RequestId, p: Pending, outcome: CifOutcome) {
-        let Some(sid) = self.identifying.remove(&request) else {
+        let Some(sid) = self.recon.identifying.remove(&request) else {
             return;
         };
         if self.session_was_closed(&sid) {
@@ -250,7 +276,7 @@ impl Bridge {
             self.retry_or_give_up(request, p, "getSession result is not a session");
             return;
         };
-        self.unnamed.remove(&sid);
+        self.recon.unnamed.remove(&sid);
         let owner = facts.contact_id.as_deref().and_then(ContactId::parse);
         match owner {
             Some(id) => self.attribute_session(&id, &sid, facts),
@@ -262,7 +288,7 @@ impl Bridge {
                     "reconcile",
                     format!("session {} carries no contact id", text::excerpt(&sid)),
                 );
-                self.unattributed.insert(sid);
+                self.recon.unattributed.insert(sid);
             }
         }
         self.finish_reconcile_if_answered();
@@ -298,8 +324,8 @@ impl Bridge {
             self.finish_reconcile_if_answered();
             return;
         }
-        self.unattributed.insert(session_id.to_owned());
-        self.unnamed.insert(session_id.to_owned());
+        self.recon.unattributed.insert(session_id.to_owned());
+        self.recon.unnamed.insert(session_id.to_owned());
         self.report(
             Severity::Warning,
             None,
@@ -317,15 +343,15 @@ impl Bridge {
     fn forget_closed_session(&mut self, session_id: &str) {
         self.sessions.remove(session_id);
         self.released_sessions.remove(session_id);
-        self.unattributed.remove(session_id);
-        self.unnamed.remove(session_id);
+        self.recon.unattributed.remove(session_id);
+        self.recon.unnamed.remove(session_id);
         self.admit_waiting_for_capacity();
     }
 
     /// Ends the reconciliation once neither `getAllSessions` nor any `getSession` (or its retry) is pending.
     pub(super) fn finish_reconcile_if_answered(&mut self) {
         let retrying = self.retries.values().any(|j| j.purpose == Purpose::Identify);
-        if self.identifying.is_empty() && self.reconcile.is_none() && !retrying {
+        if self.recon.identifying.is_empty() && self.recon.list.is_none() && !retrying {
             self.finish_reconcile();
         }
     }
@@ -477,21 +503,21 @@ impl Bridge {
 
     /// Everything Dynamics said is in: settle orphans, unblock pops, run again if asked meanwhile.
     fn finish_reconcile(&mut self) {
-        if self.reconcile_first && !self.first_reconcile_done {
-            self.first_reconcile_done = true;
+        if self.recon.wait_first && !self.recon.first_done {
+            self.recon.first_done = true;
             self.trace(None, "reconcile", "first reconciliation done: pops may start".into());
         }
         self.adopt_single_unattributed();
         self.settle_orphans();
         // Every session named: a contact Streams delivers later finds its session in `dynamics_owners`.
-        if self.unnamed.is_empty() {
-            self.sessions_listed = true;
+        if self.recon.unnamed.is_empty() {
+            self.recon.listed = true;
         }
         for c in self.contacts.values_mut() {
             c.awaits_dynamics = false;
         }
         self.dirty = true;
-        if std::mem::take(&mut self.reconcile_again) {
+        if std::mem::take(&mut self.recon.again) {
             self.start_reconcile();
         }
         let ids: Vec<ContactId> = self.contacts.keys().cloned().collect();
@@ -504,7 +530,7 @@ impl Bridge {
     /// A CIF build whose `getSession` context lacks the contact id: an unattributed new session is adopted
     /// only when exactly one contact's `createSession` went unanswered and no other is still expected.
     fn adopt_single_unattributed(&mut self) {
-        let unattributed: Vec<String> = std::mem::take(&mut self.unattributed)
+        let unattributed: Vec<String> = std::mem::take(&mut self.recon.unattributed)
             .into_iter()
             .filter(|sid| self.sessions.get(sid).is_some_and(Option::is_none))
             .collect();
@@ -535,14 +561,14 @@ impl Bridge {
     /// created. Its slot is freed; the contact pops once more, or is reported if that already happened.
     fn settle_orphans(&mut self) {
         let due: Vec<RequestId> = self.orphan_due.iter().copied().collect();
-        if !self.unnamed.is_empty() && !due.is_empty() {
+        if !self.recon.unnamed.is_empty() && !due.is_empty() {
             // A listed session's owner is unknown: it may be one of these. Ask again after another bound.
             self.trace(
                 None,
                 "reconcile",
                 format!(
                     "{} session(s) of unknown owner: orphans not settled yet",
-                    self.unnamed.len()
+                    self.recon.unnamed.len()
                 ),
             );
             for request in due {
@@ -783,7 +809,7 @@ impl Bridge {
     /// question's retry).
     pub(super) fn confirming(&self, session_id: &str) -> bool {
         self.unverified_sessions.contains(session_id)
-            || self.identifying.values().any(|s| s == session_id)
+            || self.recon.identifying.values().any(|s| s == session_id)
             || self
                 .retries
                 .values()

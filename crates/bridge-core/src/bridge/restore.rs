@@ -95,7 +95,7 @@ impl Bridge {
             return;
         }
         self.storage_ok = false;
-        self.reconcile_first = true;
+        self.recon.wait_first = true;
         self.report(
             Severity::Warning,
             None,
@@ -126,13 +126,13 @@ impl Bridge {
     /// CIF became ready, or a restore arrived after it: reconcile first where the page cannot know, and give
     /// restored contacts a bound within which Streams must deliver them again.
     pub(super) fn after_ready_or_restore(&mut self) {
-        if self.reconcile_first && !self.first_reconcile_done
+        if self.recon.wait_first && !self.recon.first_done
             || !self.unverified_sessions.is_empty()
             || self.awaiting_dynamics()
         {
             self.start_reconcile();
         } else {
-            self.first_reconcile_done = true;
+            self.recon.first_done = true;
         }
         if self.contacts.values().any(|c| !c.seen) {
             self.restart_restore_grace();

@@ -183,9 +183,9 @@ impl Bridge {
         }
         let Some(id) = job.contact else {
             match (job.purpose, &call) {
-                (Purpose::Reconcile, _) => self.reconcile = Some(request),
+                (Purpose::Reconcile, _) => self.recon.list = Some(request),
                 (Purpose::Identify, CifCall::GetSession { session_id }) => {
-                    self.identifying.insert(request, session_id.clone());
+                    self.recon.identifying.insert(request, session_id.clone());
                 }
                 _ => {}
             }
@@ -322,9 +322,9 @@ impl Bridge {
                     self.timers
                         .insert(self.now.plus(self.config.session_orphan_ms), TimerKey::Orphan(r));
                 }
-                if !self.first_reconcile_done {
+                if !self.recon.first_done {
                     // Pops must not wait forever for a Dynamics that cannot say: storage is trusted instead.
-                    self.first_reconcile_done = true;
+                    self.recon.first_done = true;
                     let ids: Vec<ContactId> = self.contacts.keys().cloned().collect();
                     for id in ids {
                         self.drive(&id);
@@ -333,7 +333,7 @@ impl Bridge {
                 // Nor does a contact answered before the page loaded: a missing screen costs more than a
                 // second one.
                 self.release_contacts_awaiting_dynamics();
-                if mem::take(&mut self.reconcile_again) {
+                if mem::take(&mut self.recon.again) {
                     self.start_reconcile();
                 }
             }
