@@ -15,11 +15,9 @@ use crate::console;
 use crate::convert::{js_text, to_js, to_json};
 use crate::sys::cif as sys;
 
-/// Starts `call`: the promise of its answer, or the outcome to feed back at once — [`CifOutcome::Threw`] when
-/// the call was not made (library missing, bad arguments), [`CifOutcome::Unreadable`] when it was made but what
-/// it returned refused `Promise.resolve` (e.g. its `constructor` getter threw): Dynamics may carry that one out,
-/// so it must never read as "not sent".
-pub fn invoke(call: &CifCall, correlation_id: &str) -> Result<Promise, CifOutcome> {
+/// Starts `call`: what it returned (a promise, a thenable or a plain value, for [`await_answer`]), or
+/// [`CifOutcome::Threw`] when the call was not made (library missing, bad arguments).
+pub fn invoke(call: &CifCall, correlation_id: &str) -> Result<JsValue, CifOutcome> {
     let cid = correlation_id;
     let returned = match call {
         CifCall::NotifyEvent {
@@ -81,14 +79,16 @@ pub fn invoke(call: &CifCall, correlation_id: &str) -> Result<Promise, CifOutcom
             sys::update_record(entity_name, id, &text, cid)
         }
     };
-    match returned {
-        // A non-promise result (some CIF builds return plain values) is wrapped, so it settles like one.
-        Ok(value) => match sys::promise_resolve(&value) {
-            Ok(promise) => Ok(promise.unchecked_into()),
-            Err(e) => Err(CifOutcome::Unreadable(js_text(&e))),
-        },
-        Err(thrown) => Err(CifOutcome::Threw(js_text(&thrown))),
-    }
+    returned.map_err(|thrown| CifOutcome::Threw(js_text(&thrown)))
+}
+
+/// Hands the answer of a call [`invoke`] made to `on_resolved` / `on_rejected`, later and at most once; a plain
+/// value (some CIF builds return them) counts as resolved. `Err` ([`CifOutcome::Unreadable`]) when the answer
+/// cannot be read: its `then` throws or cannot be read, or a promise's `constructor` getter throws. The call went
+/// out and Dynamics may carry it out, so it must read neither as "not sent" nor as a rejection (which is retried).
+pub fn await_answer(returned: &JsValue, on_resolved: &Function, on_rejected: &Function) -> Result<(), CifOutcome> {
+    sys::settle_answer(returned, on_resolved, on_rejected)
+        .map_err(|e| CifOutcome::Unreadable(format!("its answer could not be read: {}", js_text(&e))))
 }
 
 /// A CIF promise's value, copied unjudged (a JSON string stays a string: the core reads it).

@@ -88,7 +88,8 @@ export function reviewReenterClickFromDial(payload) {
 export function reviewReentryError() { return window.__reviewReentryError; }
 export function hostileDomException() { return new DOMException('The operation is insecure.', 'SecurityError'); }
 // The next call of `method` goes out and returns a native promise whose answer cannot be read: its own `then`
-// throws ('then'), or its `constructor` getter does, so `Promise.resolve` throws ('constructor').
+// throws ('then'), or its `constructor` getter does, so its `then` cannot run ('constructor'); or it returns a
+// thenable (no native promise) whose `then` throws ('thenable') or cannot be read ('then-getter').
 export function reviewUnreadableAnswer(method, kind) {
   const api = window.Microsoft.CIFramework;
   const original = api[method];
@@ -96,9 +97,20 @@ export function reviewUnreadableAnswer(method, kind) {
     api[method] = original;
     const p = original.apply(this, args);
     if (kind === 'then') p.then = () => { throw new Error('then refused'); };
-    else Object.defineProperty(p, 'constructor', { get() { throw new Error('constructor refused'); } });
+    else if (kind === 'constructor') Object.defineProperty(p, 'constructor', { get() { throw new Error('constructor refused'); } });
+    // Not a native promise: a thenable whose `then` throws, or whose `then` getter does.
+    else if (kind === 'thenable') return { then() { throw new Error('then refused'); } };
+    else if (kind === 'then-getter') return { get then() { throw new Error('then refused'); } };
     return p;
   };
+}
+export function reviewAnswer(kind) {
+  switch (kind) {
+    case 'settles-then-throws': return { then(ok) { ok('s-1'); throw new Error('late throw'); } };
+    case 'settles-twice': return { then(ok, fail) { ok('first'); fail('second'); ok('third'); } };
+    case 'plain-object': return { sessionId: 's-2' };
+    case 'number': return 7;
+  }
 }
 export function hostileShared(depth) { let o = { leaf: 1 }; for (let i = 0; i < depth; i++) o = { a: o, b: o }; return o; }
 "#)]
@@ -114,6 +126,7 @@ extern "C" {
     fn reviewReenterClickFromDial(payload: &JsValue);
     fn reviewReentryError() -> Option<String>;
     fn reviewUnreadableAnswer(method: &str, kind: &str);
+    fn reviewAnswer(kind: &str) -> JsValue;
     fn hostileShared(depth: u32) -> JsValue;
     fn hostileDomException() -> JsValue;
 }
@@ -134,10 +147,11 @@ async fn ring(id: &str) {
 }
 
 /// A `createSession` that went out but whose returned promise cannot be read (its own `then` or its `constructor`
-/// throws) is a call with no answer, not one that was never sent: it is not sent again (a second session).
+/// throws, or it is a thenable whose `then` throws or cannot be read) is a call with no answer, not one that
+/// failed: it is not sent again (a second session).
 #[wasm_bindgen_test]
 async fn a_create_session_whose_answer_cannot_be_read_is_not_sent_again() {
-    for kind in ["then", "constructor"] {
+    for kind in ["then", "constructor", "thenable", "then-getter"] {
         let _shell = ready_shell(&format!("hostile-unreadable-{kind}")).await;
         reviewUnreadableAnswer("createSession", kind);
         ring("c-1").await;
@@ -369,4 +383,29 @@ fn an_entry_named_proto_is_kept() {
     map.set(&"__proto__".into(), &"y".into());
     let v = convert::to_json(&map);
     assert_eq!(v["__proto__"], "y", "to_json gave {v}");
+}
+
+/// An answer that settles is read once, whatever else its `then` does: settling and then throwing, or settling
+/// three times, gives the first settlement only, never in the call itself; a plain value is resolved with.
+#[wasm_bindgen_test]
+async fn an_answer_is_settled_once_and_later() {
+    for (kind, expected) in [
+        ("settles-then-throws", r#"[["resolved","s-1"]]"#),
+        ("settles-twice", r#"[["resolved","first"]]"#),
+        ("plain-object", r#"[["resolved",{"sessionId":"s-2"}]]"#),
+        ("number", r#"[["resolved",7]]"#),
+    ] {
+        js_sys::eval("window.__reviewSettled = []").expect("eval");
+        let record =
+            |how: &str| js_sys::Function::new_with_args("x", &format!("window.__reviewSettled.push(['{how}', x])"));
+        let outcome = cif::await_answer(&reviewAnswer(kind), &record("resolved"), &record("rejected"));
+        let settled = || {
+            let log = js_sys::eval("JSON.stringify(window.__reviewSettled)").expect("eval");
+            log.as_string().unwrap_or_default()
+        };
+        assert!(outcome.is_ok(), "{kind}: {outcome:?}");
+        assert_eq!(settled(), "[]", "{kind}: settled within the call");
+        settle().await;
+        assert_eq!(settled(), expected, "{kind}");
+    }
 }

@@ -8,8 +8,8 @@
 
 use std::rc::Weak;
 
-use bridge_core::{CcpEvent, ContactEventKind, Input, RequestId, StartupInput, StreamsReply};
-use js_sys::{Function, Promise};
+use bridge_core::{CcpEvent, CifOutcome, ContactEventKind, Input, RequestId, StartupInput, StreamsReply};
+use js_sys::Function;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -118,17 +118,14 @@ impl Callbacks {
         streams::callbacks(&success, &failure)
     }
 
-    /// Hands `promise`'s settlement to the shared CIF closures, bound to `request`.
-    /// `Err` (the text of what was thrown) when the promise would not take them: the call then counts as thrown.
-    pub(super) fn await_cif(&self, request: RequestId, promise: &Promise) -> Result<(), String> {
-        let settling: &crate::sys::cif::Settling = promise.unchecked_ref();
-        settling
-            .then(
-                &bound_to(request, self.cif_resolved.as_ref()),
-                &bound_to(request, self.cif_rejected.as_ref()),
-            )
-            .map(drop)
-            .map_err(|e| js_text(&e))
+    /// Hands the settlement of what a CIF call returned to the shared CIF closures, bound to `request`.
+    /// `Err` ([`CifOutcome::Unreadable`]) when its answer cannot be read.
+    pub(super) fn await_cif(&self, request: RequestId, returned: &JsValue) -> Result<(), CifOutcome> {
+        cif::await_answer(
+            returned,
+            &bound_to(request, self.cif_resolved.as_ref()),
+            &bound_to(request, self.cif_rejected.as_ref()),
+        )
     }
 }
 

@@ -111,9 +111,9 @@ impl Inner {
     pub(super) fn execute_cif(&self, request: RequestId, correlation_id: &str, call: &CifCall) {
         crate::metrics::cif_call_leaving(); // bench only
         let outcome = match cif::invoke(call, correlation_id) {
-            Ok(promise) => match self.callbacks.await_cif(request, &promise) {
+            Ok(returned) => match self.callbacks.await_cif(request, &returned) {
                 Ok(()) => return,
-                Err(thrown) => CifOutcome::Unreadable(format!("its promise refused a handler: {thrown}")),
+                Err(unreadable) => unreadable,
             },
             Err(outcome) => outcome,
         };

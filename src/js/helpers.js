@@ -1,7 +1,7 @@
 // The page's JS helpers, in one module: wasm-bindgen gives each bound module its own file, and every file is one
 // more request before the wasm can start (the wasm-bindgen-test runner's server stalls with several at once).
-// Three parts, each with its own reason below: faithful value conversion, reading a Streams contact in one call,
-// and the Web Lock and channel shared by the agent's Dynamics tabs.
+// Four parts, each with its own reason below: faithful value conversion, awaiting a CIF call's answer, reading a
+// Streams contact in one call, and the Web Lock and channel shared by the agent's Dynamics tabs.
 
 // ---------------------------------------------------------------------------------------------- values
 // The JSON text of a value CIF or Streams handed to the page, converted faithfully: a `Map` becomes an object
@@ -238,6 +238,46 @@ export function errorText(value) {
   } catch (_) {
     return null;
   }
+}
+
+// ---------------------------------------------------------------------------------------------- answers
+
+// Hands what a CIF call returned to `onResolved` / `onRejected`, each called at most once and never in this call;
+// throws when the answer cannot be read (a `then` that throws or cannot be read, a native promise whose
+// `constructor` getter throws), so that the shell reports a call that went out with an unreadable answer.
+// Why not `Promise.resolve(value).then(…)`: for a thenable that is no native promise, `Promise.resolve` calls its
+// `then` later and turns that throw into a rejection, which the core reads as CIF failing the call and retries
+// (a second session for a `createSession` Dynamics carried out). `then` is read once and called here, so a
+// getter cannot answer differently the second time.
+export function settleAnswer(value, onResolved, onRejected) {
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) {
+    Promise.resolve().then(() => onResolved(value));
+    return;
+  }
+  const then = value.then;
+  if (typeof then !== 'function') {
+    Promise.resolve().then(() => onResolved(value));
+    return;
+  }
+  let settled = false;
+  let returned = false;
+  // The first settlement counts; one made before `then` returned waits for a microtask, as a promise's would.
+  const once = (on) => (x) => {
+    if (settled) return;
+    settled = true;
+    if (returned) on(x);
+    else Promise.resolve().then(() => on(x));
+  };
+  try {
+    then.call(value, once(onResolved), once(onRejected));
+  } catch (e) {
+    // A `then` that settled before throwing has given its answer, as the Promises spec has it.
+    if (!settled) {
+      settled = true;
+      throw e;
+    }
+  }
+  returned = true;
 }
 
 // ---------------------------------------------------------------------------------------------- contact

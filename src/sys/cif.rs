@@ -2,8 +2,8 @@
 //!
 //! Why raw and loose: the library is injected at run time and its results vary (JSON strings or objects), so
 //! every import is `catch` (calling before the library exists is an `Err`, not a crash) and returns the raw
-//! value, which [`crate::cif`] wraps in a Promise and converts without interpreting. Every method that takes
-//! CIF's optional trailing `correlationId` gets it.
+//! value, whose answer (a promise, a thenable or a plain value) [`crate::cif`] awaits through `settleAnswer`
+//! and converts without interpreting. Every method that takes CIF's optional trailing `correlationId` gets it.
 
 use js_sys::Function;
 use wasm_bindgen::prelude::*;
@@ -88,19 +88,14 @@ extern "C" {
     /// `removeHandler(eventName, handler)`: must be given the identical function.
     #[wasm_bindgen(js_namespace = ["Microsoft", "CIFramework"], js_name = removeHandler, catch)]
     pub fn remove_handler(event_name: &str, handler: &Function) -> Result<JsValue, JsValue>;
+}
 
-    /// A CIF call's promise, seen only to attach handlers that are plain functions (`Function.bind` results),
-    /// which `js_sys::Promise::then2` does not take: the driver binds shared closures to a request id this way.
-    #[wasm_bindgen(js_name = Promise)]
-    pub type Settling;
-
-    /// `promise.then(onResolved, onRejected)`; `Err` when the promise's `then` was replaced by something that
-    /// throws.
-    #[wasm_bindgen(method, catch)]
-    pub fn then(this: &Settling, on_resolved: &Function, on_rejected: &Function) -> Result<JsValue, JsValue>;
-
-    /// `Promise.resolve(value)`: a CIF result that is no promise settles like one. `Err` when reading the value's
-    /// `constructor` throws.
-    #[wasm_bindgen(js_namespace = Promise, js_name = resolve, catch)]
-    pub fn promise_resolve(value: &JsValue) -> Result<Settling, JsValue>;
+#[wasm_bindgen(module = "/src/js/helpers.js")]
+extern "C" {
+    /// Hands what a CIF call returned (a promise, a thenable or a plain value) to `on_resolved` / `on_rejected`,
+    /// later and at most once; `Err` when the answer cannot be read (its `then` throws or cannot be read, a
+    /// promise's `constructor` getter throws). Plain functions (`Function.bind` results) as handlers: the driver
+    /// binds shared closures to a request id.
+    #[wasm_bindgen(catch, js_name = settleAnswer)]
+    pub fn settle_answer(value: &JsValue, on_resolved: &Function, on_rejected: &Function) -> Result<(), JsValue>;
 }
