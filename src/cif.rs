@@ -12,7 +12,7 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::console;
-use crate::convert::{js_text, to_js, to_json};
+use crate::convert::{js_text, to_js, to_json, to_json_readable};
 use crate::sys::cif as sys;
 
 /// Starts `call`: what it returned (a promise, a thenable or a plain value, for [`await_answer`]), or
@@ -91,9 +91,17 @@ pub fn await_answer(returned: &JsValue, on_resolved: &Function, on_rejected: &Fu
         .map_err(|e| CifOutcome::Unreadable(format!("its answer could not be read: {}", js_text(&e))))
 }
 
-/// A CIF promise's value, copied unjudged (a JSON string stays a string: the core reads it).
+/// A CIF promise's value, copied unjudged (a JSON string stays a string: the core reads it); a value that
+/// cannot be read, wholly or in part (a getter that throws, a proxy that refuses), is [`CifOutcome::Unreadable`]:
+/// the call went out and its answer is unknown, and no marker text may stand in for one of its fields.
 pub fn resolved(value: &JsValue) -> CifOutcome {
-    CifOutcome::Resolved(to_json(value))
+    match to_json_readable(value) {
+        Some(answer) => CifOutcome::Resolved(answer),
+        None => CifOutcome::Unreadable(format!(
+            "it resolved with a value that could not be read: {}",
+            js_text(value)
+        )),
+    }
 }
 
 /// A CIF promise's rejection reason, copied unjudged (a `Map` keeps its entries, an `Error` its message).

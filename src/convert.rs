@@ -30,6 +30,19 @@ pub fn to_json(value: &JsValue) -> Value {
         .unwrap_or_else(|| Value::String(js_text(value)))
 }
 
+/// Like [`to_json`], but `None` when any part of the value could not be read (a getter or `toJSON` that threw, a
+/// proxy that refuses), instead of a marker text in its place: for an answer, whose fields are data (a marker
+/// would be taken for a session id).
+pub fn to_json_readable(value: &JsValue) -> Option<Value> {
+    if value.is_undefined() || value.is_null() {
+        return Some(Value::Null);
+    }
+    if let Some(s) = value.as_string() {
+        return Some(Value::String(s));
+    }
+    sys::values::readable_json(value).and_then(|text| serde_json::from_str::<Value>(&text).ok())
+}
+
 /// Builds the plain JS object (or array, string, number…) for a serialisable Rust value.
 pub fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, String> {
     let text = serde_json::to_string(value).map_err(|e| e.to_string())?;

@@ -89,7 +89,9 @@ export function reviewReentryError() { return window.__reviewReentryError; }
 export function hostileDomException() { return new DOMException('The operation is insecure.', 'SecurityError'); }
 // The next call of `method` goes out and returns a native promise whose answer cannot be read: its own `then`
 // throws ('then'), or its `constructor` getter does, so its `then` cannot run ('constructor'); or it returns a
-// thenable (no native promise) whose `then` throws ('thenable') or cannot be read ('then-getter').
+// thenable (no native promise) whose `then` throws ('thenable') or cannot be read ('then-getter'); or its promise
+// resolves with a value whose session id cannot be read ('unreadable-field') or that cannot be read at all
+// ('refusing').
 export function reviewUnreadableAnswer(method, kind) {
   const api = window.Microsoft.CIFramework;
   const original = api[method];
@@ -101,6 +103,14 @@ export function reviewUnreadableAnswer(method, kind) {
     // Not a native promise: a thenable whose `then` throws, or whose `then` getter does.
     else if (kind === 'thenable') return { then() { throw new Error('then refused'); } };
     else if (kind === 'then-getter') return { get then() { throw new Error('then refused'); } };
+    // A promise that resolves with a value whose session id cannot be read, or with a proxy that refuses all.
+    else if (kind === 'unreadable-field') return p.then(() => ({ get sessionId() { throw new Error('getter threw'); } }));
+    // (It has no `then`, so the promise resolves with it; a revoked proxy would make the promise reject.)
+    else if (kind === 'refusing') {
+      const refuse = () => { throw new Error('refused'); };
+      const handler = { get: (_, k) => (k === 'then' ? undefined : refuse()), ownKeys: refuse, getPrototypeOf: refuse, has: refuse, getOwnPropertyDescriptor: refuse };
+      return p.then(() => new Proxy({}, handler));
+    }
     return p;
   };
 }
@@ -147,11 +157,19 @@ async fn ring(id: &str) {
 }
 
 /// A `createSession` that went out but whose returned promise cannot be read (its own `then` or its `constructor`
-/// throws, or it is a thenable whose `then` throws or cannot be read) is a call with no answer, not one that
-/// failed: it is not sent again (a second session).
+/// throws, or it is a thenable whose `then` throws or cannot be read), or whose answer cannot be read (wholly or
+/// in part), is a call with no answer, not one that failed nor one that named a session: it is not sent again
+/// (a second session), and no marker text is taken for its session id.
 #[wasm_bindgen_test]
 async fn a_create_session_whose_answer_cannot_be_read_is_not_sent_again() {
-    for kind in ["then", "constructor", "thenable", "then-getter"] {
+    for kind in [
+        "then",
+        "constructor",
+        "thenable",
+        "then-getter",
+        "unreadable-field",
+        "refusing",
+    ] {
         let _shell = ready_shell(&format!("hostile-unreadable-{kind}")).await;
         reviewUnreadableAnswer("createSession", kind);
         ring("c-1").await;
@@ -165,6 +183,11 @@ async fn a_create_session_whose_answer_cannot_be_read_is_not_sent_again() {
         gloo_timers::future::TimeoutFuture::new(1_800).await;
         let sessions = cif_methods().iter().filter(|m| *m == "createSession").count();
         assert_eq!(sessions, 1, "{kind}: calls {:?}", cif_methods());
+        let calls = fakeCifCalls();
+        assert!(
+            !calls.contains("[unreadable]") && !calls.contains("unprintable"),
+            "{kind}: a marker taken for a session id; calls {calls}"
+        );
         assert!(
             lists() > lists_before,
             "{kind}: Dynamics is asked for its sessions at once, not after the deadline; calls {:?}",

@@ -219,6 +219,19 @@ export function plainJson(value) {
   }
 }
 
+// Like `plainJson`, but `null` when any part of the value could not be read (a getter or `toJSON` that threw, a
+// proxy that refuses): for a CIF call's answer, where the '[unreadable]' marker standing in for a field (a
+// session id) would be taken for data.
+export function readableJson(value) {
+  const budget = { nodes: MAX_NODES, unreadable: false };
+  try {
+    const text = JSON.stringify(plain(value, 0, new Set(), NO_LIMITS, budget)) ?? 'null';
+    return budget.unreadable ? null : text;
+  } catch (_) {
+    return null;
+  }
+}
+
 // `name: message` of an Error from any realm (another frame's Error is no `instanceof Error` here), `null` for
 // anything else; never throws, whatever its fields hold.
 export function errorText(value) {

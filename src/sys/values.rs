@@ -9,6 +9,11 @@ extern "C" {
     #[wasm_bindgen(js_name = plainJson)]
     pub fn plain_json(value: &JsValue) -> Option<String>;
 
+    /// Like [`plain_json`], but `None` also when any part of the value could not be read (a getter that threw),
+    /// so that no marker text stands in for a field.
+    #[wasm_bindgen(js_name = readableJson)]
+    pub fn readable_json(value: &JsValue) -> Option<String>;
+
     /// `name: message` of an `Error` from any realm (its fields read without trusting them), `None` for anything
     /// else; never throws.
     #[wasm_bindgen(js_name = errorText)]
