@@ -6,12 +6,13 @@
 //! copied, not judged (the core parses attributes, phone numbers and states).
 
 use bridge_core::{AgentEvent, ContactEvent, ContactEventKind, ContactSnapshot, StreamsCall};
-use js_sys::{Array, Function, Object, Reflect};
+use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::console;
 use crate::convert::js_text;
 use crate::error::GetterError;
+use crate::sys::browser as sys_browser;
 use crate::sys::streams::{self as sys, Agent, Contact};
 
 /// The per-contact subscriptions the shell makes, each served by one shared closure for all contacts.
@@ -375,19 +376,52 @@ fn availability_state(agent: &Agent) -> Option<String> {
 /// The contacts `agent.getContacts()` lists (late start), as views.
 pub fn agent_contacts(agent: &Agent) -> Vec<JsValue> {
     match agent.get_contacts() {
-        Ok(list) if Array::is_array(&list) => list.unchecked_into::<Array>().iter().collect(),
-        Ok(other) => {
-            console::error(&format!(
-                "agent: getContacts() returned {}, expected an array",
-                type_name(&other)
-            ));
+        Ok(list) => list_entries(&list, "agent: getContacts()").unwrap_or_else(|found| {
+            console::error(&format!("agent: getContacts() returned {found}, expected an array"));
             Vec::new()
-        }
+        }),
         Err(e) => {
             console::error(&format!("agent: getContacts() threw: {}", js_text(&e)));
             Vec::new()
         }
     }
+}
+
+/// At most this many entries of a list Streams returns are read: an agent has a handful of contacts and a few
+/// dozen states, and a (sparse) array may claim four billion.
+const MAX_LIST_ENTRIES: u32 = 1000;
+
+/// The entries of an array Streams returned, each read on its own: one whose getter throws is reported (named
+/// by `what` and its index) and left out, never thrown through the shell (js-sys's array reads have no
+/// `catch`). `Err` names what was found instead of an array.
+fn list_entries(list: &JsValue, what: &str) -> Result<Vec<JsValue>, String> {
+    match sys_browser::is_array(list) {
+        Ok(true) => {}
+        Ok(false) => return Err(type_name(list)),
+        Err(e) => return Err(format!("a value Array.isArray refused ({})", js_text(&e))),
+    }
+    let length = Reflect::get(list, &"length".into())
+        .ok()
+        .and_then(|n| n.as_f64())
+        .unwrap_or(0.0);
+    // An array's length is a whole number below 2^32; the cast saturates anything else.
+    let length = length as u32;
+    if length > MAX_LIST_ENTRIES {
+        console::error(&format!(
+            "{what} listed {length} entries; the first {MAX_LIST_ENTRIES} are read"
+        ));
+    }
+    let mut entries = Vec::new();
+    for index in 0..length.min(MAX_LIST_ENTRIES) {
+        match Reflect::get_u32(list, index) {
+            Ok(entry) => entries.push(entry),
+            Err(e) => console::error(&format!(
+                "{what}: entry {index} could not be read (expected a Streams object): {}",
+                js_text(&e)
+            )),
+        }
+    }
+    Ok(entries)
 }
 
 /// `{success, failure}` for a Streams action.
@@ -437,16 +471,15 @@ pub fn perform(
         } => {
             let agent = agent.ok_or("setState: the agent is not known to Streams yet")?;
             let states = agent.get_agent_states().map_err(|e| js_text(&e))?;
-            let state = Array::is_array(&states)
-                .then(|| states.unchecked_into::<Array>())
-                .and_then(|list| {
-                    list.iter().find(|s| {
-                        Reflect::get(s, &"name".into())
-                            .ok()
-                            .and_then(|n| n.as_string())
-                            .as_deref()
-                            == Some(state_name.as_str())
-                    })
+            let state = list_entries(&states, "agent: getAgentStates()")
+                .unwrap_or_default()
+                .into_iter()
+                .find(|s| {
+                    Reflect::get(s, &"name".into())
+                        .ok()
+                        .and_then(|n| n.as_string())
+                        .as_deref()
+                        == Some(state_name.as_str())
                 })
                 .ok_or_else(|| format!("agent state {state_name:?} is not among agent.getAgentStates()"))?;
             let options = Object::new();

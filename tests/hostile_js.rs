@@ -9,7 +9,7 @@
 mod doubles;
 
 use bridge_core::{CifCall, CifOutcome};
-use connect_cif_bridge::{cif, convert, Shell};
+use connect_cif_bridge::{cif, convert, streams, Shell};
 use doubles::*;
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
@@ -122,6 +122,18 @@ export function reviewAnswer(kind) {
     case 'number': return 7;
   }
 }
+// The next `getContacts()` lists an entry that cannot be read before the real ones; the next `getAgentStates()`
+// lists one before the real states.
+export function reviewUnreadableFirstEntry(method) {
+  const proto = window.connect.Agent.prototype;
+  const original = proto[method];
+  proto[method] = function (...args) {
+    proto[method] = original;
+    const list = [null, ...original.apply(this, args)];
+    Object.defineProperty(list, 0, { get() { throw new Error('entry refused'); } });
+    return list;
+  };
+}
 export function hostileShared(depth) { let o = { leaf: 1 }; for (let i = 0; i < depth; i++) o = { a: o, b: o }; return o; }
 "#)]
 extern "C" {
@@ -137,6 +149,7 @@ extern "C" {
     fn reviewReentryError() -> Option<String>;
     fn reviewUnreadableAnswer(method: &str, kind: &str);
     fn reviewAnswer(kind: &str) -> JsValue;
+    fn reviewUnreadableFirstEntry(method: &str);
     fn hostileShared(depth: u32) -> JsValue;
     fn hostileDomException() -> JsValue;
 }
@@ -431,4 +444,28 @@ async fn an_answer_is_settled_once_and_later() {
         settle().await;
         assert_eq!(settled(), expected, "{kind}");
     }
+}
+
+/// A Streams list with an entry that cannot be read (its getter throws) costs that entry only: the agent
+/// callback throws nothing into Streams (whose `connect.agent` call then failed the CCP's subscriptions), the
+/// contact listed after it is tracked, and setting the agent's state still finds the state listed after it.
+#[wasm_bindgen_test]
+async fn a_streams_list_with_an_unreadable_entry_keeps_the_others() {
+    let shell = ready_shell_with("hostile-list", || {
+        fakeConnectPreloadContact(&voice_contact("c-listed", "SingleMatch"));
+        reviewUnreadableFirstEntry("getContacts");
+    })
+    .await;
+    assert_eq!(fakeConnectHandlerThrows(), 0, "the agent callback threw");
+    assert_eq!(shell.driver().tracked_contacts(), 1);
+    reviewUnreadableFirstEntry("getAgentStates");
+    let agent = connect_cif_bridge::sys::streams::Agent::new().expect("connect.Agent");
+    let set = bridge_core::StreamsCall::SetAgentState {
+        state_name: "Available".into(),
+        enqueue_next_state: false,
+    };
+    let done = streams::callbacks(&JsValue::NULL, &JsValue::NULL);
+    let outcome = streams::perform(&set, None, Some(&agent), &done);
+    assert_eq!(outcome, Ok(()));
+    assert_eq!(connect_calls_named("setState").len(), 1);
 }
