@@ -134,6 +134,16 @@ export function reviewUnreadableFirstEntry(method) {
     return list;
   };
 }
+// From now on, views of this contact cannot say their id (live views and snapshots alike).
+export function reviewHideContactId(contactId) {
+  const proto = window.connect.Contact.prototype;
+  const original = proto.getContactId;
+  proto.getContactId = function () {
+    const id = original.call(this);
+    if (id === contactId) throw new Error('Contact ' + id + ' no longer exists');
+    return id;
+  };
+}
 export function hostileShared(depth) { let o = { leaf: 1 }; for (let i = 0; i < depth; i++) o = { a: o, b: o }; return o; }
 "#)]
 extern "C" {
@@ -150,6 +160,7 @@ extern "C" {
     fn reviewUnreadableAnswer(method: &str, kind: &str);
     fn reviewAnswer(kind: &str) -> JsValue;
     fn reviewUnreadableFirstEntry(method: &str);
+    fn reviewHideContactId(contact_id: &str);
     fn hostileShared(depth: u32) -> JsValue;
     fn hostileDomException() -> JsValue;
 }
@@ -468,4 +479,25 @@ async fn a_streams_list_with_an_unreadable_entry_keeps_the_others() {
     let outcome = streams::perform(&set, None, Some(&agent), &done);
     assert_eq!(outcome, Ok(()));
     assert_eq!(connect_calls_named("setState").len(), 1);
+}
+
+/// A contact whose views no longer say their id when it goes is still let go: its eleven subscriptions are
+/// released and the core forgets it (each subscription knows whose it is).
+#[wasm_bindgen_test]
+async fn a_contact_whose_id_cannot_be_read_when_it_goes_is_still_released() {
+    let shell = ready_shell("hostile-id-destroy").await;
+    assert!(fakeConnectAddContact(&voice_contact("c-nameless", "NoMatch")));
+    settle().await;
+    assert_eq!(fakeConnectLiveContactSubscriptions(), 11);
+    reviewHideContactId("c-nameless");
+    fakeConnectSetState("c-nameless", "ended");
+    assert!(fakeConnectRemove("c-nameless"));
+    settle().await;
+    assert_eq!(fakeConnectLiveContactSubscriptions(), 0, "subscriptions left behind");
+    assert_eq!(shell.driver().tracked_contacts(), 0);
+    assert_eq!(
+        shell.driver().inspect(|b| b.contact_count()),
+        0,
+        "the core still holds the contact"
+    );
 }

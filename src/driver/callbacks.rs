@@ -24,11 +24,15 @@ pub(super) type JsCallback = Closure<dyn Fn(JsValue)>;
 /// A JS callback for a settled request: the request id (bound) and what settled it.
 type SettlementCallback = Closure<dyn Fn(JsValue, JsValue)>;
 
+/// A JS callback for one contact's event: the contact id (bound) and the view Streams passed.
+type ContactCallback = Closure<dyn Fn(JsValue, JsValue)>;
+
 /// The fixed set of closures handed to Streams, created once per driver.
 pub(super) struct Callbacks {
-    /// One per contact event kind, shared by every contact: the contact comes as the argument, so subscribing a
-    /// new contact makes no closure.
-    pub(super) per_contact: Vec<(ContactEventKind, JsCallback)>,
+    /// One per contact event kind, shared by every contact and bound to each contact's id by
+    /// [`Callbacks::for_contact`] (a JS-side wrapper): subscribing a new contact makes no closure, and each event
+    /// says whose it is even when the view Streams passes can no longer tell (its getters throw once it is gone).
+    per_contact: Vec<(ContactEventKind, ContactCallback)>,
     /// `connect.contact`: each contact Streams delivers, new or already there when the agent loaded.
     pub(super) contact_added: JsCallback,
     /// `connect.agent`: the agent, whose state and contacts are subscribed from it.
@@ -66,7 +70,9 @@ impl Callbacks {
                 .map(|kind| {
                     (
                         kind,
-                        reaching(weak, move |inner, contact| inner.on_contact_event(kind, &contact)),
+                        settling_contact(weak, move |inner, id, contact| {
+                            inner.on_contact_event(kind, id, &contact)
+                        }),
                     )
                 })
                 .collect(),
@@ -103,12 +109,14 @@ impl Callbacks {
         }
     }
 
-    /// The shared callback for one per-contact event kind, as the function Streams is given.
-    pub(super) fn for_kind(&self, kind: ContactEventKind) -> Option<Function> {
-        self.per_contact
-            .iter()
-            .find(|(k, _)| *k == kind)
-            .map(|(_, c)| c.as_ref().unchecked_ref::<Function>().clone())
+    /// The shared callback for one per-contact event kind bound to `contact_id`, as the function Streams is given.
+    pub(super) fn for_contact(&self, kind: ContactEventKind, contact_id: &str) -> Option<Function> {
+        self.per_contact.iter().find(|(k, _)| *k == kind).map(|(_, c)| {
+            let callback: &Function = c.as_ref().unchecked_ref();
+            callback
+                .bind1(&JsValue::NULL, &JsValue::from_str(contact_id))
+                .unchecked_into()
+        })
     }
 
     /// `{success, failure}` bound to `request`.
@@ -135,6 +143,17 @@ fn reaching(weak: &Weak<Inner>, on: impl Fn(&Inner, JsValue) + 'static) -> JsCal
     Closure::new(move |argument: JsValue| {
         if let Some(inner) = weak.upgrade() {
             on(&inner, argument);
+        }
+    })
+}
+
+/// A contact event callback: its first argument is the contact id [`Callbacks::for_contact`] bound to it, the
+/// second the view Streams passed.
+fn settling_contact(weak: &Weak<Inner>, on: impl Fn(&Inner, String, JsValue) + 'static) -> ContactCallback {
+    let weak = weak.clone();
+    Closure::new(move |id: JsValue, contact: JsValue| {
+        if let (Some(inner), Some(id)) = (weak.upgrade(), id.as_string()) {
+            on(&inner, id, contact);
         }
     })
 }

@@ -108,17 +108,15 @@ impl Inner {
         if self.streams_generation.get() != generation {
             return; // the pump restarted Streams: this view belongs to the CCP that was terminated
         }
-        let mut subs = ContactSubscriptions::subscribe(view, &id, |k| self.callbacks.for_kind(k));
+        let mut subs = ContactSubscriptions::subscribe(view, &id, |k| self.callbacks.for_contact(k, &id));
         subs.last_read = last;
         self.contacts.borrow_mut().insert(id, subs);
     }
 
-    /// One of a contact's own events; `destroyed` releases its subscriptions as Streams forgets it.
-    pub(super) fn on_contact_event(&self, kind: ContactEventKind, contact: &JsValue) {
+    /// One of a contact's own events (`id` is the one its subscription was made for, so a view that can no
+    /// longer say it still counts); `destroyed` releases its subscriptions as Streams forgets it.
+    pub(super) fn on_contact_event(&self, kind: ContactEventKind, id: String, contact: &JsValue) {
         let _metrics = crate::metrics::span(crate::metrics::Kind::Contact);
-        let Some(id) = streams::contact_id(contact) else {
-            return;
-        };
         if kind == ContactEventKind::Destroyed {
             // Streams forgets the contact now: release its subscriptions (unsubscribing mid-dispatch is safe,
             // Streams iterates over a copy of its subscriber list).
