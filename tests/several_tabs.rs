@@ -11,10 +11,49 @@ mod doubles;
 use bridge_core::Config;
 use connect_cif_bridge::{layers, Shell};
 use doubles::*;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen(inline_js = r#"
+// A Web Locks stand-in that grants the first request and can then take the lock away, for another page, with a
+// reason `String()` refuses (an object without a prototype), as a polyfill or a wrapped `navigator.locks` may.
+// Once taken, a request `ifAvailable` is told no (`null`) and any other waits until withdrawn.
+export function reviewFakeLocks() {
+  const fake = {
+    taken: false,
+    lose: null,
+    request(name, options, callback) {
+      return new Promise((resolve, reject) => {
+        Promise.resolve().then(() => {
+          if (!fake.taken && !fake.lose) {
+            fake.lose = () => {
+              fake.taken = true;
+              reject(Object.create(null));
+            };
+            Promise.resolve(callback({ name, mode: 'exclusive' })).then(resolve, reject);
+          } else if (options.ifAvailable) {
+            Promise.resolve(callback(null)).then(resolve, reject);
+          } else if (options.signal) {
+            options.signal.addEventListener('abort', () => reject(new DOMException('withdrawn', 'AbortError')));
+          }
+        });
+      });
+    },
+  };
+  window.__reviewLocks = fake;
+  Object.defineProperty(navigator, 'locks', { configurable: true, get: () => fake });
+}
+export function reviewLoseLock() { window.__reviewLocks.lose(); }
+export function reviewRestoreLocks() { delete navigator.locks; }
+"#)]
+extern "C" {
+    fn reviewFakeLocks();
+    fn reviewLoseLock();
+    fn reviewRestoreLocks();
+}
 
 /// A shell for one tab, started like a provider page.
 fn tab(name: &str) -> Shell {
@@ -157,6 +196,24 @@ async fn without_web_locks_the_page_pops_alone_and_says_so() {
     assert_eq!(count("notifyEvent"), 1);
 }
 
+async fn a_lock_taken_away_with_an_unprintable_reason_is_still_lost() {
+    agent_doubles();
+    reviewFakeLocks();
+    let only = tab("tabs-e1");
+    fakeConnectInitAgent();
+    fakeCifFireInitDone();
+    until(|| role(&only) == "leading").await;
+    assert_eq!(role(&only), "leading");
+    reviewLoseLock();
+    until(|| role(&only) != "leading").await;
+    reviewRestoreLocks();
+    assert_eq!(
+        role(&only),
+        "following",
+        "the page still takes itself for the one that pops"
+    );
+}
+
 /// The scenarios share the page's doubles and `navigator.locks`, so they run one after another, each with its
 /// own agent (lock) and shells dropped (locks released) before the next begins.
 #[wasm_bindgen_test]
@@ -168,4 +225,6 @@ async fn several_tabs_of_one_agent() {
     when_the_leader_goes_the_follower_takes_over_and_notifies().await;
     settle().await;
     without_web_locks_the_page_pops_alone_and_says_so().await;
+    settle().await;
+    a_lock_taken_away_with_an_unprintable_reason_is_still_lost().await;
 }

@@ -671,9 +671,8 @@ export function agentIdentity(agent) {
   }
 }
 
+// What a lock or channel call threw or rejected with, as text; never throws (`thrown`, contact part): a reason
+// `String()` refuses must not leave a lost lock unreported, the page popping on beside the new leader.
 function describeThrown(e) {
-  if (e && typeof e === 'object' && 'message' in e) {
-    return `${e.name || 'Error'}: ${e.message}`;
-  }
-  return String(e);
+  return thrown(e);
 }
