@@ -12,7 +12,7 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::console;
-use crate::convert::{js_text, to_js, to_json, to_json_readable};
+use crate::convert::{js_text, to_js, to_json_readable};
 use crate::sys::cif as sys;
 
 /// Starts `call`: what it returned (a promise, a thenable or a plain value, for [`await_answer`]), or
@@ -104,9 +104,18 @@ pub fn resolved(value: &JsValue) -> CifOutcome {
     }
 }
 
-/// A CIF promise's rejection reason, copied unjudged (a `Map` keeps its entries, an `Error` its message).
+/// A CIF promise's rejection reason, copied unjudged (a `Map` keeps its entries, an `Error` its message); a reason
+/// that cannot be read in full is [`CifOutcome::Unreadable`]: what cannot be read may be CIF's time limit, which
+/// says nothing about what Dynamics did, and a rejection is taken for "not done" (a `createSession` retried would
+/// be a second session). Its text, as far as it reads, goes with it for the report.
 pub fn rejected(reason: &JsValue) -> CifOutcome {
-    CifOutcome::Rejected(to_json(reason))
+    match to_json_readable(reason) {
+        Some(reason) => CifOutcome::Rejected(reason),
+        None => CifOutcome::Unreadable(format!(
+            "it was rejected with a reason that could not be read in full: {}",
+            js_text(reason)
+        )),
+    }
 }
 
 /// One `addHandler` registration; dropping it calls `removeHandler` with the identical function.

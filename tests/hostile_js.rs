@@ -91,7 +91,7 @@ export function hostileDomException() { return new DOMException('The operation i
 // throws ('then'), or its `constructor` getter does, so its `then` cannot run ('constructor'); or it returns a
 // thenable (no native promise) whose `then` throws ('thenable') or cannot be read ('then-getter'); or its promise
 // resolves with a value whose session id cannot be read ('unreadable-field') or that cannot be read at all
-// ('refusing').
+// ('refusing'), or rejects with such a reason ('reject-unreadable-message', 'reject-refusing').
 export function reviewUnreadableAnswer(method, kind) {
   const api = window.Microsoft.CIFramework;
   const original = api[method];
@@ -110,6 +110,14 @@ export function reviewUnreadableAnswer(method, kind) {
       const refuse = () => { throw new Error('refused'); };
       const handler = { get: (_, k) => (k === 'then' ? undefined : refuse()), ownKeys: refuse, getPrototypeOf: refuse, has: refuse, getOwnPropertyDescriptor: refuse };
       return p.then(() => new Proxy({}, handler));
+    }
+    // A promise that rejects with a reason whose message cannot be read, or that cannot be read at all: it may
+    // have been CIF's time limit, which says nothing about what Dynamics did.
+    else if (kind === 'reject-unreadable-message') return p.then(() => { throw { get message() { throw new Error('getter threw'); } }; });
+    else if (kind === 'reject-refusing') {
+      const refuse = () => { throw new Error('refused'); };
+      const handler = { get: refuse, ownKeys: refuse, getPrototypeOf: refuse, has: refuse, getOwnPropertyDescriptor: refuse };
+      return p.then(() => { throw new Proxy({}, handler); });
     }
     return p;
   };
@@ -182,8 +190,8 @@ async fn ring(id: &str) {
 
 /// A `createSession` that went out but whose returned promise cannot be read (its own `then` or its `constructor`
 /// throws, or it is a thenable whose `then` throws or cannot be read), or whose answer cannot be read (wholly or
-/// in part), is a call with no answer, not one that failed nor one that named a session: it is not sent again
-/// (a second session), and no marker text is taken for its session id.
+/// in part), or whose rejection cannot be read, is a call with no answer, not one that failed nor one that named
+/// a session: it is not sent again (a second session), and no marker text is taken for its session id.
 #[wasm_bindgen_test]
 async fn a_create_session_whose_answer_cannot_be_read_is_not_sent_again() {
     for kind in [
@@ -193,6 +201,8 @@ async fn a_create_session_whose_answer_cannot_be_read_is_not_sent_again() {
         "then-getter",
         "unreadable-field",
         "refusing",
+        "reject-unreadable-message",
+        "reject-refusing",
     ] {
         let _shell = ready_shell(&format!("hostile-unreadable-{kind}")).await;
         reviewUnreadableAnswer("createSession", kind);
