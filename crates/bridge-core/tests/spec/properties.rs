@@ -706,6 +706,11 @@ impl World {
                 self.carry_out_tab(request, call);
                 CifOutcome::Unreadable("then refused".into())
             }
+            (CifCall::UpdateContext { session_id, .. }, 10) => {
+                // Sent, not carried out, and the page never learns which: as refused (the documented limit).
+                self.record_refused(request, session_id.clone());
+                CifOutcome::Unreadable("then refused".into())
+            }
             (_, 10) => CifOutcome::Unreadable("then refused".into()),
             (CifCall::CreateTab { .. } | CifCall::RenderSearchPage { .. }, 8) => {
                 // Opened, but the page is told CIF's time limit: it never knows.
