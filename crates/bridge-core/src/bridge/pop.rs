@@ -888,6 +888,12 @@ impl Bridge {
             _ => {}
         }
         let Some(c) = self.contacts.remove(id) else { return };
+        // A slot it reserved without a `createSession` in flight (asking `canCreateSession`, or a session that may
+        // exist) is free now; a `createSession` still in flight keeps counting (see `open_sessions`).
+        let held_slot = matches!(
+            c.state,
+            PopState::CheckingCapacity { .. } | PopState::SessionUnknown { .. }
+        );
         self.trace(
             Some(id),
             "contact.released",
@@ -965,6 +971,11 @@ impl Bridge {
             }
         }
         self.dirty = true;
+        if held_slot {
+            // A contact that found the limit reached through this one's reservation would otherwise wait for a
+            // session to close that never opened.
+            self.admit_waiting_for_capacity();
+        }
     }
 
     /// Lets waiting contacts pop, first come first served, while capacity lasts.

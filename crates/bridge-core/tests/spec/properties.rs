@@ -22,7 +22,8 @@
 //! * no panic, whatever the input.
 //!
 //! Liveness: once Dynamics and Streams behave and time passes, every contact that was connected ends popped,
-//! closed, declined, or reported to the agent — never stuck waiting — and nothing stays counted.
+//! closed, declined, or reported to the agent — never stuck waiting (for a free session only while Dynamics
+//! really holds `maxSessions` open ones: cases run with `maxSessions` 10, 1 or 2) — and nothing stays counted.
 //!
 //! Plus fuzz-style properties for the slug, configuration, CIF result, handler payload and persistence
 //! parsers over arbitrary JSON.
@@ -226,6 +227,8 @@ struct DynSession {
 /// commands the bridge issued, and the invariants' bookkeeping.
 struct World {
     bridge: Bridge,
+    /// The configuration every page load gets (`maxSessions` varies between cases).
+    config: Config,
     now: Millis,
     /// Page loads so far (each has its own nonce).
     page: u64,
@@ -308,9 +311,14 @@ struct World {
 }
 
 impl World {
-    fn new() -> World {
+    fn new(max_sessions: usize) -> World {
+        let config = Config {
+            max_sessions,
+            ..Config::default()
+        };
         World {
-            bridge: Bridge::new(Config::default(), Millis(1_000)).with_page_nonce("p1"),
+            bridge: Bridge::new(config.clone(), Millis(1_000)).with_page_nonce("p1"),
+            config,
             now: Millis(1_000),
             page: 1,
             outstanding: BTreeMap::new(),
@@ -1282,7 +1290,7 @@ impl World {
         self.identified.clear();
         self.unnamed_when_given_up.clear();
         self.gave_up_reconciling = false;
-        self.bridge = Bridge::new(Config::default(), self.now).with_page_nonce(&format!("p{}", self.page));
+        self.bridge = Bridge::new(self.config.clone(), self.now).with_page_nonce(&format!("p{}", self.page));
         self.sent_at.clear();
         self.create_seq.clear();
         self.answered.clear();
@@ -1375,7 +1383,11 @@ impl World {
             if self.bridge.was_connected(id) != Some(true) {
                 continue;
             }
-            let full = self.bridge.open_sessions() >= Config::default().max_sessions;
+            // Full in Dynamics, not only in the page's count: a session counted that Dynamics no longer has open
+            // would hold a contact back for good.
+            let open_in_dynamics = self.dynamics.iter().filter(|s| s.open).count();
+            let full =
+                self.bridge.open_sessions() >= self.config.max_sessions && open_in_dynamics >= self.config.max_sessions;
             prop_assert!(
                 matches!(state, "Popped" | "SessionClosed" | "Declined" | "Failed")
                     || (state == "WaitingForCapacity" && full),
@@ -1425,9 +1437,10 @@ proptest! {
     #[test]
     fn random_interleavings_keep_the_invariants_and_every_connected_contact_ends_popped_or_reported(
         ready_first in prop::bool::weighted(0.8),
+        max_sessions in prop_oneof![3 => Just(10usize), 1 => 1..=2usize],
         steps in prop::collection::vec(step(), 1..80),
     ) {
-        let mut w = World::new();
+        let mut w = World::new(max_sessions);
         if ready_first {
             w.run(Step::Ready)?;
         }

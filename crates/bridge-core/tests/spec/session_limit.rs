@@ -78,3 +78,28 @@ fn a_restored_session_dynamics_no_longer_lists_does_not_keep_a_new_contact_from_
         p.take()
     );
 }
+
+/// A contact whose `canCreateSession` held the last slot goes (the caller hung up) while Dynamics had not answered,
+/// after the next contact found the limit reached: the slot it held is free, so the waiting contact pops at once
+/// rather than waiting for a session to close that was never there.
+#[test]
+fn a_contact_released_while_checking_capacity_frees_its_slot_for_the_one_waiting() {
+    let mut p = Pair::with_config(json!({"maxSessions": 1}));
+    connect(&mut p, "c1");
+    assert_eq!(p.take(), vec!["canCreateSession"]);
+    connect(&mut p, "c2");
+    // c1's check goes unanswered past popTurnMs: c2 may start, and finds the one slot held by c1.
+    p.advance(1_500);
+    assert_eq!(p.bridge.contact_state("c2"), Some("WaitingForCapacity"));
+    p.take();
+    p.event("c1", ContactEventKind::Destroyed, None);
+    assert_eq!(
+        p.take(),
+        vec!["canCreateSession"],
+        "c2 still waits for a slot nobody holds: {:?}",
+        p.bridge.contact_state("c2")
+    );
+    p.can_create();
+    p.session_created("s2");
+    assert_eq!(p.bridge.session_of("c2"), Some("s2"));
+}
