@@ -39,6 +39,7 @@ impl Bridge {
         let owner = self.sessions.remove(session_id).flatten();
         self.released_sessions.remove(session_id);
         self.unverified_sessions.remove(session_id);
+        self.recon.trusted.remove(session_id);
         self.forget_owner_of(session_id);
         self.recon.unnamed.remove(session_id);
         if self.focused_session.as_deref() == Some(session_id) {

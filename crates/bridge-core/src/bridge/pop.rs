@@ -674,6 +674,15 @@ impl Bridge {
                 ),
                 true,
             );
+            if !self.recon.trusted.is_empty() {
+                // The limit may be reached only through a session Dynamics never confirmed after the reload.
+                self.trace(
+                    Some(id),
+                    "decision",
+                    "sessions restored without Dynamics' word count against the limit: asking which are open".into(),
+                );
+                self.start_reconcile();
+            }
             return PopState::WaitingForCapacity { since: self.now };
         }
         if let Some(c) = self.contacts.get_mut(id) {

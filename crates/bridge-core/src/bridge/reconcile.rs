@@ -42,6 +42,10 @@ pub(super) struct Reconciliation {
     pub(super) listed: bool,
     /// Whether that first reconciliation has ended (answered, or given up on after retries).
     pub(super) first_done: bool,
+    /// Restored sessions counted on storage's word alone (`getAllSessions` was given up on before it confirmed
+    /// them): the agent may have closed one while the page reloaded. A contact held back by the session limit
+    /// makes the page ask again, and the next list that answers drops those Dynamics no longer holds.
+    pub(super) trusted: VecSet<String>,
 }
 
 impl Bridge {
@@ -169,6 +173,12 @@ impl Bridge {
         };
         // A session closed while the list was on its way is not alive, whatever the list says.
         let alive: VecSet<String> = alive.into_iter().filter(|s| !self.session_was_closed(s)).collect();
+        // Restored sessions trusted when Dynamics could not say: counted for nothing if it no longer lists them.
+        for sid in std::mem::take(&mut self.recon.trusted) {
+            if !alive.contains(&sid) && self.sessions.contains_key(&sid) {
+                self.close_session(&sid, "closed before the page reloaded");
+            }
+        }
         // Restored sessions: closed meanwhile, or asked about like the unknown ones below, because the tabs
         // stored with them may be stale (a write refused after the last pop) where their own context is not.
         let mut restored_alive = Vec::new();

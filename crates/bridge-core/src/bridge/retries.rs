@@ -309,7 +309,9 @@ impl Bridge {
                     .iter()
                     .filter_map(|sid| self.sessions.get(sid).cloned().flatten())
                     .collect();
-                self.unverified_sessions.clear();
+                for sid in std::mem::take(&mut self.unverified_sessions) {
+                    self.recon.trusted.insert(sid);
+                }
                 // What the page restored is what Dynamics keeps from now on (held back while Dynamics could still
                 // have said more).
                 for id in trusted {

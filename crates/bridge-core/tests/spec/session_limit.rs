@@ -103,3 +103,47 @@ fn a_contact_released_while_checking_capacity_frees_its_slot_for_the_one_waiting
     p.session_created("s2");
     assert_eq!(p.bridge.session_of("c2"), Some("s2"));
 }
+
+/// A session restored after a reload is trusted when Dynamics cannot say which sessions are open (`getAllSessions`
+/// keeps failing); if the agent closed it while the page reloaded, it is counted for nothing. A contact held back
+/// by that count alone makes the page ask Dynamics again, and pops once the list says the session is gone, rather
+/// than waiting all day for the agent to close a session that does not exist.
+#[test]
+fn a_contact_over_the_limit_through_a_trusted_restored_session_makes_the_page_ask_dynamics_again() {
+    let mut first = Pair::with_config(json!({"maxSessions": 1}));
+    connect(&mut first, "old");
+    first.can_create();
+    first.session_created("s-old");
+    let layer = ConfigLayer {
+        source: ConfigSource::CustomParams,
+        values: json!({"maxSessions": 1}).as_object().cloned().unwrap(),
+    };
+    let mut p = Pair::new(Config::resolve(&[layer]).0);
+    p.input(Input::Restore(first.stored()));
+    p.ready();
+    // Dynamics cannot list its sessions: every attempt fails, and the page trusts what it stored.
+    for _ in 0..4 {
+        let listing = p.req("getAllSessions");
+        p.reject(
+            listing,
+            json!({"message": "RejectAfterClientError", "msdyn_name": "getAllSessions"}),
+        );
+        p.advance(10_000);
+    }
+    assert!(p.report_codes().contains(&"cif.getAllSessions.failed"));
+    // The old contact ended while the page reloaded: Streams never delivers it again.
+    p.advance(60_000);
+    p.take();
+    connect(&mut p, "new");
+    assert_eq!(p.bridge.contact_state("new"), Some("WaitingForCapacity"));
+    assert_eq!(
+        p.take(),
+        vec!["getAllSessions"],
+        "nothing asks Dynamics whether the trusted session is still open"
+    );
+    let listing = p.req("getAllSessions");
+    p.resolve(listing, json!([]));
+    p.can_create();
+    p.session_created("s-new");
+    assert_eq!(p.bridge.session_of("new"), Some("s-new"));
+}
