@@ -1013,7 +1013,8 @@ proptest! {
     /// Safety: never two sessions for a contact across all tabs, never two toasts for it on screen in live,
     /// unfrozen tabs, never the same tab twice in a session, and no second pop when Streams repeats a contact
     /// after its end — with CCPs that lag behind Connect and catch up. Liveness: with the tabs thawed and time passing, one page leads, and every contact
-    /// still ringing shows one toast and every connected one has its session.
+    /// still ringing shows one toast and every connected one has its session; no toast stays up for a contact
+    /// connected or over, and no page holds a contact Connect destroyed.
     #[test]
     fn several_tabs_pop_each_contact_exactly_once(steps in proptest::collection::vec(step(), 1..40)) {
         let mut b = Browser::new(2);
@@ -1104,6 +1105,8 @@ proptest! {
         }
         b.advance(20_000);
         prop_assert_eq!(b.leaders().len(), 1, "one leader among the live tabs");
+        // A page reloaded while its CCP lagged holds what it restored until `restoredContactGraceMs` (60 s) passed.
+        b.advance(61_000);
         let contacts: Vec<(String, &'static str)> = b.contacts.iter().map(|(k, v)| (k.clone(), *v)).collect();
         for (id, state) in contacts {
             match state {
@@ -1116,9 +1119,18 @@ proptest! {
                 }
                 "connected" => {
                     prop_assert!(b.creates.contains_key(&id), "{} connected without a session", id);
+                    prop_assert_eq!(b.toasts_for(&id), 0, "{} connected with its toast still up", id);
                 }
-                _ => {}
+                _ => {
+                    prop_assert_eq!(b.toasts_for(&id), 0, "{} over with its toast still up", id);
+                }
             }
+        }
+        // Nothing held per contact once Connect destroyed it.
+        let live_contacts = b.contacts.values().filter(|s| **s != "ended").count();
+        for p in b.pages.iter().filter(|p| p.alive) {
+            let counts = p.bridge.debug_counts();
+            prop_assert!(counts.contacts <= live_contacts, "{:?} with {} live contacts", counts, live_contacts);
         }
     }
 }
