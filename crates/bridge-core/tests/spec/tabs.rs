@@ -465,6 +465,20 @@ impl Browser {
         }))
     }
 
+    /// The agent closes session `sid` in tab `i`.
+    fn close_session(&mut self, i: usize, sid: &str) {
+        let p = &mut self.pages[i];
+        p.sessions.retain(|s| s.0 != sid);
+        if p.focused.as_deref() == Some(sid) {
+            p.focused = None;
+        }
+        p.inbox.push_back(Input::Dynamics(DynamicsEvent {
+            handler: DynamicsHandler::SessionClosed,
+            payload: json!({ "sessionId": sid }),
+        }));
+        self.settle();
+    }
+
     fn leaders(&self) -> Vec<usize> {
         (0..self.pages.len())
             .filter(|&i| self.pages[i].alive && self.pages[i].bridge.tab_role() == "leading")
@@ -964,6 +978,8 @@ enum Step {
     CatchUp(u8),
     /// Streams repeats an ended contact's connected snapshot to the pages that saw it end.
     Redeliver(u8),
+    /// The agent closes a session in a live tab (its Dynamics says so to that tab's page).
+    CloseSession(u8),
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -983,6 +999,7 @@ fn step() -> impl Strategy<Value = Step> {
         1 => (0u8..4).prop_map(Step::Lag),
         1 => (0u8..4).prop_map(Step::CatchUp),
         1 => (0u8..4).prop_map(Step::Redeliver),
+        1 => any::<u8>().prop_map(Step::CloseSession),
     ]
 }
 
@@ -1016,8 +1033,11 @@ proptest! {
     /// still ringing shows one toast and every connected one has its session; no toast stays up for a contact
     /// connected or over, and no page holds a contact Connect destroyed.
     #[test]
-    fn several_tabs_pop_each_contact_exactly_once(steps in proptest::collection::vec(step(), 1..40)) {
-        let mut b = Browser::new(2);
+    fn several_tabs_pop_each_contact_exactly_once(
+        max_sessions in prop_oneof![3 => Just(10u64), 1 => 1..=2u64],
+        steps in proptest::collection::vec(step(), 1..40),
+    ) {
+        let mut b = Browser::with_config(2, json!({"preflight": false, "maxSessions": max_sessions}));
         for s in steps {
             match s {
                 Step::Ring(c) => {
@@ -1051,6 +1071,16 @@ proptest! {
                 Step::CatchUp(n) => {
                     if let Some(i) = live_page(&b, n) {
                         b.lag(i, false);
+                    }
+                }
+                Step::CloseSession(n) => {
+                    let open: Vec<(usize, String)> = (0..b.pages.len())
+                        .filter(|&i| b.pages[i].alive)
+                        .flat_map(|i| b.pages[i].sessions.iter().map(move |s| (i, s.0.clone())).collect::<Vec<_>>())
+                        .collect();
+                    if !open.is_empty() {
+                        let (i, sid) = open[n as usize % open.len()].clone();
+                        b.close_session(i, &sid);
                     }
                 }
                 Step::Redeliver(c) => {
@@ -1118,7 +1148,9 @@ proptest! {
                     );
                 }
                 "connected" => {
-                    prop_assert!(b.creates.contains_key(&id), "{} connected without a session", id);
+                    // Unless the tab that leads has maxSessions sessions open in its Dynamics.
+                    let full = b.leaders().iter().any(|&i| b.pages[i].sessions.len() as u64 >= max_sessions);
+                    prop_assert!(b.creates.contains_key(&id) || full, "{} connected without a session", id);
                     prop_assert_eq!(b.toasts_for(&id), 0, "{} connected with its toast still up", id);
                 }
                 _ => {
