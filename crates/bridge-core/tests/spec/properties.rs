@@ -23,7 +23,8 @@
 //!
 //! Liveness: once Dynamics and Streams behave and time passes, every contact that was connected ends popped,
 //! closed, declined, or reported to the agent — never stuck waiting (for a free session only while Dynamics
-//! really holds `maxSessions` open ones: cases run with `maxSessions` 10, 1 or 2) — and nothing stays counted.
+//! really holds `maxSessions` open ones: cases run with `maxSessions` 10, 1 or 2) — and nothing stays counted;
+//! once Connect then destroys every contact, nothing per contact stays held (contacts, requests, retries).
 //!
 //! Plus fuzz-style properties for the slug, configuration, CIF result, handler payload and persistence
 //! parsers over arbitrary JSON.
@@ -1399,6 +1400,32 @@ impl World {
         let counts = self.bridge.debug_counts();
         prop_assert_eq!(counts.orphan_due, 0, "{:?}", counts);
         prop_assert_eq!(counts.turn_released, 0, "{:?}", counts);
+        // Connect destroys every contact; Dynamics keeps answering and time passes: nothing per contact stays.
+        for (contact, id) in IDS.iter().enumerate() {
+            if self.bridge.contact_state(id).is_some() {
+                self.event(contact, ContactEventKind::Destroyed, 0, 0, 0, 0, false);
+                self.drain()?;
+            }
+        }
+        for _ in 0..70 {
+            for _ in 0..50 {
+                let Some(r) = self.outstanding.keys().next().copied() else {
+                    break;
+                };
+                self.reply(r, 0);
+                self.drain()?;
+            }
+            self.advance(2_000)?;
+        }
+        let counts = self.bridge.debug_counts();
+        prop_assert_eq!(counts.contacts, 0, "{:?}", counts);
+        prop_assert_eq!(counts.cif_pending, 0, "{:?}{}", counts, trace_tail(&self.bridge, 30));
+        prop_assert_eq!(counts.retries, 0, "{:?}", counts);
+        prop_assert_eq!(counts.streams_pending, 0, "{:?}", counts);
+        prop_assert_eq!(counts.orphan_due, 0, "{:?}", counts);
+        prop_assert_eq!(counts.held_activity_ends, 0, "{:?}", counts);
+        let open_in_dynamics = self.dynamics.iter().filter(|s| s.open).count();
+        prop_assert!(counts.dynamics_owners <= open_in_dynamics, "{:?}", counts);
         Ok(())
     }
 }
