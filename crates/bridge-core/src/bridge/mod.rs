@@ -152,6 +152,9 @@ enum TimerKey {
     RestoreGrace,
     /// Contacts Dynamics refused a session ask `canCreateSession` again.
     CapacityRecheck,
+    /// Sessions counted on storage's word alone (Dynamics could not list its sessions) still hold a contact
+    /// back at the session limit: ask Dynamics again which are open.
+    TrustedSessionsRecheck,
     /// A dial (`agent.connect`) that Streams has not called back about by now is reported to the agent.
     StreamsDeadline(RequestId),
     /// A follower asks the leader whether it is alive, and takes over when it has been silent too long.
@@ -467,6 +470,7 @@ impl Bridge {
                 TimerKey::Orphan(request) => self.on_orphan_due(request),
                 TimerKey::RestoreGrace => self.release_undelivered(),
                 TimerKey::CapacityRecheck => self.admit_waiting_for_capacity(),
+                TimerKey::TrustedSessionsRecheck => self.recheck_trusted_sessions(),
                 TimerKey::StreamsDeadline(request) => self.on_agent_action_deadline(request),
                 TimerKey::LeaderCheck => self.on_leader_check(),
                 TimerKey::Beat => self.on_beat(),

@@ -18,6 +18,10 @@ use crate::vecmap::{VecMap, VecSet};
 
 use super::{Bridge, NamedSession, Pending, Phase, Purpose, TimerKey};
 
+/// How long a contact held back at the session limit by sessions Dynamics could not confirm waits before the page
+/// asks Dynamics again (each round is itself retried with backoff, so this paces a Dynamics that keeps failing).
+const TRUSTED_SESSIONS_RECHECK_MS: u64 = 30_000;
+
 /// Asking Dynamics which sessions exist and whose they are: the `getAllSessions` under way and the
 /// `getSession`s it led to, what they could not tell, and whether pops wait for the first answer.
 #[derive(Debug, Default)]
@@ -55,6 +59,40 @@ impl Bridge {
             return;
         }
         self.reconcile_now();
+    }
+
+    /// After Dynamics could not list its sessions: while sessions counted on storage's word alone hold a contact
+    /// back at the session limit, Dynamics is asked again every `TRUSTED_SESSIONS_RECHECK_MS` (one of them may
+    /// have been closed while the page reloaded, and a contact must not wait all day for it).
+    pub(super) fn schedule_trusted_sessions_recheck(&mut self) {
+        if self.trusted_sessions_hold_a_contact_back() {
+            self.timers.insert(
+                self.now.plus(TRUSTED_SESSIONS_RECHECK_MS),
+                TimerKey::TrustedSessionsRecheck,
+            );
+        }
+    }
+
+    /// The recheck is due: asked only if a contact is still held back (a session may have closed meanwhile).
+    pub(super) fn recheck_trusted_sessions(&mut self) {
+        if self.trusted_sessions_hold_a_contact_back() {
+            self.trace(
+                None,
+                "decision",
+                "sessions restored without Dynamics' word still hold a contact back at the limit: asking which are \
+                 open"
+                    .into(),
+            );
+            self.start_reconcile();
+        }
+    }
+
+    fn trusted_sessions_hold_a_contact_back(&self) -> bool {
+        !self.recon.trusted.is_empty()
+            && self
+                .contacts
+                .values()
+                .any(|c| matches!(c.state, PopState::WaitingForCapacity { .. }))
     }
 
     fn reconcile_running(&self) -> bool {

@@ -312,6 +312,7 @@ impl Bridge {
                 for sid in std::mem::take(&mut self.unverified_sessions) {
                     self.recon.trusted.insert(sid);
                 }
+                self.schedule_trusted_sessions_recheck();
                 // What the page restored is what Dynamics keeps from now on (held back while Dynamics could still
                 // have said more).
                 for id in trusted {

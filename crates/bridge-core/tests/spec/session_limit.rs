@@ -147,3 +147,61 @@ fn a_contact_over_the_limit_through_a_trusted_restored_session_makes_the_page_as
     p.session_created("s-new");
     assert_eq!(p.bridge.session_of("new"), Some("s-new"));
 }
+
+/// The same, for a contact that already waited at the limit when Dynamics' first list was given up on: however
+/// long Dynamics keeps failing, the page keeps asking, paced, while that contact is held back by sessions only
+/// storage vouches for, and it pops once Dynamics can say the session is gone.
+#[test]
+fn a_contact_waiting_while_dynamics_cannot_list_its_sessions_pops_once_it_can() {
+    let mut first = Pair::with_config(json!({"maxSessions": 1}));
+    connect(&mut first, "old");
+    first.can_create();
+    first.session_created("s-old");
+    let layer = ConfigLayer {
+        source: ConfigSource::CustomParams,
+        values: json!({"maxSessions": 1}).as_object().cloned().unwrap(),
+    };
+    let mut p = Pair::new(Config::resolve(&[layer]).0);
+    p.input(Input::Restore(first.stored()));
+    p.ready();
+    // A new contact connects while Dynamics is first asked: the restored session counts, so it waits.
+    connect(&mut p, "new");
+    assert_eq!(p.bridge.contact_state("new"), Some("WaitingForCapacity"));
+    // Dynamics rejects every getAllSessions for ten minutes.
+    let mut answered = std::collections::BTreeSet::new();
+    for _ in 0..600 {
+        for (request, _, _) in p.all("getAllSessions") {
+            if answered.insert(request) {
+                p.reject(
+                    request,
+                    json!({"message": "RejectAfterClientError", "msdyn_name": "getAllSessions"}),
+                );
+            }
+        }
+        p.advance(1_000);
+    }
+    assert_eq!(p.bridge.contact_state("new"), Some("WaitingForCapacity"));
+    let asked = p.all("getAllSessions").len();
+    // Paced: rounds of four attempts, the next round 30 s after one is given up on (ten minutes: about 16).
+    assert!(asked <= 80, "Dynamics asked {asked} times in ten minutes");
+    // Then Dynamics answers: the restored session is gone, and the contact pops.
+    let mut next = None;
+    for _ in 0..60 {
+        next = p
+            .all("getAllSessions")
+            .into_iter()
+            .map(|(r, _, _)| r)
+            .find(|r| !answered.contains(r));
+        if next.is_some() {
+            break;
+        }
+        p.advance(1_000);
+    }
+    let Some(listing) = next else {
+        panic!("Dynamics is not asked again while the contact waits");
+    };
+    p.resolve(listing, json!([]));
+    p.can_create();
+    p.session_created("s-new");
+    assert_eq!(p.bridge.session_of("new"), Some("s-new"));
+}
