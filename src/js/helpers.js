@@ -553,7 +553,7 @@ export class TabLeadership {
       return;
     }
     if (this.name !== name) {
-      this.close();
+      this.release();
       this.name = name;
       try {
         this.channel = new BroadcastChannel(name);
@@ -585,8 +585,15 @@ export class TabLeadership {
     }
   }
 
-  /** Release everything (the page's driver is going away). */
+  /** Release everything and report nothing more: the page's driver is going away, and its `report` closure with
+   * it (a request still in flight would call a dropped closure, which throws). */
   close() {
+    this.release();
+    this.report = () => {};
+  }
+
+  /** Release the lock, a request waiting in line and the channel. */
+  release() {
     this.withdrawWaiting();
     if (this.releaseHeld !== null) {
       this.releaseHeld();
@@ -651,7 +658,7 @@ export class TabLeadership {
           this.releaseHeld = null;
           this.report('lost', describeThrown(e));
         } else if (abort !== null && abort.signal.aborted) {
-          // This page withdrew the request itself (a take-over replaced it, or close()).
+          // This page withdrew the request itself (a take-over replaced it, or release()).
         } else {
           this.report('unavailable', describeThrown(e));
         }
