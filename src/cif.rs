@@ -58,6 +58,8 @@ pub fn invoke(call: &CifCall, correlation_id: &str) -> Result<JsValue, CifOutcom
             })?,
             cid,
         ),
+        CifCall::CloseTab { tab_id } => sys::close_tab(tab_id, cid),
+        CifCall::GetTabs { template_name } => sys::get_tabs(template_name, &JsValue::NULL, cid),
         CifCall::RenderSearchPage {
             entity_name,
             search_string,

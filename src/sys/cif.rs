@@ -51,6 +51,14 @@ extern "C" {
     #[wasm_bindgen(js_namespace = ["Microsoft", "CIFramework"], js_name = createTab, catch)]
     pub fn create_tab(input: &JsValue, correlation_id: &str) -> Result<JsValue, JsValue>;
 
+    /// `getTabs(templateName, tags, correlationId)` (no tags: `null`).
+    #[wasm_bindgen(js_namespace = ["Microsoft", "CIFramework"], js_name = getTabs, catch)]
+    pub fn get_tabs(template_name: &str, tags: &JsValue, correlation_id: &str) -> Result<JsValue, JsValue>;
+
+    /// `closeTab(tabId, correlationId)`.
+    #[wasm_bindgen(js_namespace = ["Microsoft", "CIFramework"], js_name = closeTab, catch)]
+    pub fn close_tab(tab_id: &str, correlation_id: &str) -> Result<JsValue, JsValue>;
+
     /// `renderSearchPage(entityName, searchString, correlationId)`.
     #[wasm_bindgen(js_namespace = ["Microsoft", "CIFramework"], js_name = renderSearchPage, catch)]
     pub fn render_search_page(entity_name: &str, search_string: &str, correlation_id: &str)

@@ -1,10 +1,11 @@
 // Why this file exists: end-to-end tests of spec §3 items 8 and 10: several contacts at once (each its own
 // notification and session, CIF results matched to the right contact even out of order) and duplicate / storm /
-// held-back snapshots (each contact pops exactly once).
+// held-back snapshots (each contact pops exactly once); a tab whose session the agent left while it was on its
+// way ends up in that session only.
 
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { openBridge, cifCalls, waitCifCalls, input, normGuid, sleep } from './helpers.mjs';
+import { openBridge, cifCalls, waitCifCalls, waitNotice, input, normGuid, sleep } from './helpers.mjs';
 
 const chat = (name, activity) => ({
   customerName: name,
@@ -83,4 +84,46 @@ test('§3.10 a contact removed abruptly and delivered again pops once', async (t
   assert.equal((await cifCalls(wb, 'notifyEvent')).length, 1);
   assert.equal((await cifCalls(wb, 'createSession')).length, 1);
   await wb.assertNoPageErrors();
+});
+
+/** A's chat popped in session 1, then B's accepted: its session 2 opens and its activity tab goes to Dynamics under
+ *  `tabFault` (createTab); the moment Dynamics has the call, the agent clicks back to A's session. Returns what
+ *  the sessions hold once the agent has looked at B's session again. */
+async function switchWhileBsTabIsOnItsWay(t, tabFault) {
+  const wb = await openBridge(t);
+  const a = await wb.eval(([n, act]) => window.workbench.placeContact('chat', { customerName: n, attributes: { ms_activity_id: act, ms_entityrecord_record_id: act } }), A);
+  await waitCifCalls(wb, 'notifyEvent', 1);
+  await wb.eval((id) => window.workbench.acceptNotification(id), a);
+  await waitCifCalls(wb, 'createTab', 1);
+  await wb.waitFor(() => window.workbench.calls('createTab').every((c) => c.status === 'ok'));
+  const [s1] = (await wb.eval(() => window.workbench.openSessions)).map((s) => s.id);
+  await wb.eval((f) => window.workbench.setFault('createTab', f, { delayMs: 800 }), tabFault);
+  const b = await wb.eval(([n, act]) => window.workbench.placeContact('chat', { customerName: n, attributes: { ms_activity_id: act, ms_entityrecord_record_id: act } }), B);
+  await waitCifCalls(wb, 'notifyEvent', 2);
+  await wb.eval((id) => window.workbench.acceptNotification(id), b);
+  await waitCifCalls(wb, 'createTab', 2);
+  await wb.eval((id) => window.workbench.switchSession(id), s1);
+  await sleep(2000);
+  const s2 = (await wb.eval(() => window.workbench.openSessions)).find((s) => s.params.contactId === b).id;
+  await wb.eval((id) => window.workbench.switchSession(id), s2);
+  await sleep(1500);
+  const sessions = await wb.eval(() => window.workbench.openSessions);
+  const activityTabs = (id) => sessions.find((s) => s.id === id).tabs.filter((tab) => !tab.anchor && tab.params.entityId).map((tab) => normGuid(tab.params.entityId));
+  await wb.assertNoPageErrors();
+  return { wb, inA: activityTabs(s1), inB: activityTabs(s2), closes: (await cifCalls(wb, 'closeTab')).length };
+}
+
+test('§3.8 the agent clicks another session while a tab is on its way and Dynamics opens it there: closed there, opened in its own session', async (t) => {
+  const { wb, inA, inB, closes } = await switchWhileBsTabIsOnItsWay(t, 'queued');
+  assert.deepEqual(inA, [A[1]], "A's session holds A's activity only");
+  assert.deepEqual(inB, [B[1]], "B's activity opens once, in B's session");
+  assert.equal(closes, 1);
+  await waitNotice(wb, /its activity tab opened in the session you switched to while it was opening/);
+});
+
+test('§3.8 the agent clicks another session after Dynamics opened the tab but before it answered: the tab stays', async (t) => {
+  const { inA, inB, closes } = await switchWhileBsTabIsOnItsWay(t, 'slow');
+  assert.deepEqual(inA, [A[1]]);
+  assert.deepEqual(inB, [B[1]], 'opened once, in its own session, never closed');
+  assert.equal(closes, 0);
 });

@@ -141,6 +141,18 @@ pub enum CifCall {
         /// Whether the new tab takes focus.
         is_focused: bool,
     },
+    /// `closeTab(tabId)`: a tab CIF opened in another session than its contact's (the agent switched sessions
+    /// while it was on its way) is taken away from there.
+    CloseTab {
+        /// The id `createTab` answered.
+        tab_id: String,
+    },
+    /// `getTabs(templateName)`: the ids of the focused session's tabs of that template, to learn whether a tab
+    /// overtaken by a switch opened there.
+    GetTabs {
+        /// Application tab template unique name.
+        template_name: String,
+    },
     /// `renderSearchPage(entityName, searchString)`.
     RenderSearchPage {
         /// Entity logical name to search.
@@ -207,6 +219,8 @@ impl CifCall {
             CifCall::CanCreateSession => "canCreateSession",
             CifCall::CreateSession { .. } => "createSession",
             CifCall::CreateTab { .. } => "createTab",
+            CifCall::CloseTab { .. } => "closeTab",
+            CifCall::GetTabs { .. } => "getTabs",
             CifCall::RenderSearchPage { .. } => "renderSearchPage",
             CifCall::SearchAndOpenRecords { .. } => "searchAndOpenRecords",
             CifCall::GetAllSessions => "getAllSessions",

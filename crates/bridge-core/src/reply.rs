@@ -135,6 +135,16 @@ pub fn session_id(value: &Value) -> Option<String> {
     valid_session_id(s).then(|| s.to_owned())
 }
 
+/// Reads `createTab`'s result: the tab id string (or `{tabId}` / `{value}` holding it), held to what a session id
+/// may be. `None` when no id can be read: a tab that cannot be named cannot be closed.
+pub fn tab_id(value: &Value) -> Option<String> {
+    match unwrap_json(value)? {
+        Value::String(s) => Some(s.trim().to_owned()).filter(|s| valid_session_id(s)),
+        Value::Object(o) => o.get("tabId").or_else(|| o.get("value")).and_then(tab_id),
+        _ => None,
+    }
+}
+
 /// Reads `getAllSessions`' result: an array of session ids (or JSON text of one); `None` if not an array, or
 /// if an entry is neither a session id nor a session (`{sessionId}`, as a host handing out its session `Map`s
 /// gives it). Why not skip such an entry: the list says which sessions exist, so an entry left out would be

@@ -22,6 +22,7 @@ export const FAULT_MODES = {
   hang: 'never answer (no effect in Dynamics); the library times out',
   late: 'act at once but answer after the time limit (the library has already timed out)',
   slow: 'answer correctly after delayMs (default: half the time limit)',
+  queued: 'carry the call out only after delayMs (a busy Dynamics), then answer at once',
   garbage: 'answer garbage instead of the documented value',
 };
 
@@ -118,6 +119,11 @@ export class Dynamics {
         case 'slow': {
           const answer = await this.dispatch(method, args);
           return { ...answer, delayMs: fault.delayMs ?? Math.floor(limit / 2), fault: fault.mode };
+        }
+        case 'queued': {
+          // What the agent does meanwhile (a session switch) comes first: a tab opens in the session focused then.
+          await new Promise((r) => setTimeout(r, fault.delayMs ?? Math.floor(limit / 2)));
+          return { ...(await this.dispatch(method, args)), fault: fault.mode };
         }
         default: break;
       }

@@ -46,6 +46,8 @@ impl Bridge {
                 return;
             }
         }
+        let overtaken = self.overtaken_tabs.contains(&r.request);
+        let stray_check = self.stray_checks.remove(&r.request);
         self.forget_request(r.request);
         let contact = p.contact.clone();
         let outcome_text = match &r.outcome {
@@ -74,6 +76,14 @@ impl Bridge {
                 }
             }
             Purpose::Presence => self.on_presence_reply(r.request, p, r.outcome),
+            Purpose::CloseStrayTab => self.on_close_stray_tab_reply(contact.as_ref(), &r.outcome),
+            Purpose::CheckStrayTab(kind) => {
+                let answer = match &r.outcome {
+                    CifOutcome::Resolved(v) => Some(v),
+                    _ => None,
+                };
+                self.on_stray_check_reply(contact.as_ref(), kind, r.request, stray_check, answer)
+            }
             Purpose::UpdateRecord => match r.outcome {
                 CifOutcome::Resolved(_) => {
                     self.trace(
@@ -118,7 +128,7 @@ impl Bridge {
                 match p.purpose {
                     Purpose::Notify => self.on_notify_reply(&id, r.request, p, r.outcome),
                     Purpose::CanCreate => self.on_can_create_reply(&id, r.request, p, r.outcome),
-                    Purpose::Tab(kind) => self.on_tab_reply(&id, kind, r.request, p, r.outcome),
+                    Purpose::Tab(kind) => self.on_tab_reply(&id, kind, r.request, p, r.outcome, overtaken),
                     _ => {}
                 }
             }
@@ -143,7 +153,9 @@ impl Bridge {
                 | Purpose::Preflight
                 | Purpose::RecordTabs
                 | Purpose::Presence
-                | Purpose::UpdateRecord,
+                | Purpose::UpdateRecord
+                | Purpose::CheckStrayTab(_)
+                | Purpose::CloseStrayTab,
             ) => true,
             _ => false,
         }

@@ -124,6 +124,7 @@ impl Bridge {
             self.switch_seen.pop_front();
         }
         self.switch_seen.push_back(s.session_id.clone());
+        self.note_tabs_overtaken_by_switch(&s);
         if s.focused {
             self.set_focus(Some(s.session_id));
         } else if self.focused_session.as_deref() == Some(s.session_id.as_str()) {
@@ -139,6 +140,30 @@ impl Bridge {
                     "the agent is looking at no session of a live contact".into(),
                 ),
             }
+        }
+    }
+
+    /// A switch event arriving while tabs are on their way: CIF opens a tab in the session focused when Dynamics
+    /// carries `createTab` out, and its events reach the page in order with its answers, so a switch heard before a
+    /// tab's answer happened before the tab opened. A tab whose session this event says lost the focus, or that
+    /// another session gained it, opened in that other session (its answer is then handled by
+    /// [`Bridge::on_tab_reply`]).
+    fn note_tabs_overtaken_by_switch(&mut self, s: &dynamics::SessionSwitched) {
+        let overtaken: Vec<RequestId> = self
+            .contacts
+            .values()
+            .filter_map(|c| match &c.state {
+                PopState::Popped { session_id, tabs } if (*session_id == s.session_id) != s.focused => Some(tabs),
+                _ => None,
+            })
+            .flat_map(|tabs| tabs.values())
+            .filter_map(|status| match status {
+                TabStatus::Pending(r) if self.pending.contains_key(r) => Some(*r),
+                _ => None,
+            })
+            .collect();
+        for r in overtaken {
+            self.overtaken_tabs.insert(r);
         }
     }
 

@@ -63,6 +63,10 @@ enum Purpose {
     Presence,
     /// `updateRecord` of a contact's activity when it ended.
     UpdateRecord,
+    /// `getTabs` asking whether a tab overtaken by a switch opened in the session the agent switched to.
+    CheckStrayTab(TabKind),
+    /// `closeTab` of a tab CIF opened in another session than its contact's.
+    CloseStrayTab,
 }
 
 impl Purpose {
@@ -70,7 +74,10 @@ impl Purpose {
     /// check and `createSession` (CIF focuses the session it creates) and each tab (CIF opens it in the focused
     /// session).
     fn holds_pop_turn(&self) -> bool {
-        matches!(self, Purpose::CanCreate | Purpose::CreateSession | Purpose::Tab(_))
+        matches!(
+            self,
+            Purpose::CanCreate | Purpose::CreateSession | Purpose::Tab(_) | Purpose::CheckStrayTab(_)
+        )
     }
 }
 
@@ -291,6 +298,12 @@ pub struct Bridge {
     /// Sessions recently named by `onSessionSwitched` (bounded), so a `createSession` answer arriving after the
     /// switch events about its session does not override what they said.
     switch_seen: VecDeque<String>,
+    /// Tab requests in flight when a switch event said their session lost the focus (or another gained it): CIF
+    /// opens a tab in the session focused when Dynamics carries the call out, and its events reach the page in
+    /// order with its answers, so such a tab opened in the session the agent switched to.
+    overtaken_tabs: VecSet<RequestId>,
+    /// The `getTabs` in flight for overtaken tabs, by request: which tab each asks about.
+    stray_checks: VecMap<RequestId, tab_replies::StrayCheck>,
     /// Sessions closed (bounded): a `createSession`, `getAllSessions` or `getSession` answer that was on its
     /// way when `onSessionClosed` came names a session that no longer exists, and must not bring it back.
     closed_sessions: VecDeque<String>,
@@ -365,6 +378,8 @@ impl Bridge {
             focused_session: None,
             focus_learnt_at: 0,
             switch_seen: VecDeque::new(),
+            overtaken_tabs: VecSet::new(),
+            stray_checks: VecMap::new(),
             closed_sessions: VecDeque::new(),
             search_tab_template_missing: false,
             released_unpopped: VecDeque::new(),
@@ -872,6 +887,8 @@ impl Bridge {
         self.timers.remove(TimerKey::TurnRelease(request));
         self.timers.remove(TimerKey::Orphan(request));
         self.pending.remove(&request);
+        self.overtaken_tabs.remove(&request);
+        self.stray_checks.remove(&request);
     }
 
     /// Whether `request` is in flight and young enough to hold the pop turn (if its purpose takes it).

@@ -47,6 +47,15 @@ impl Bridge {
                     }
                 }
             }
+            Purpose::CheckStrayTab(kind) => {
+                let check = self.stray_checks.remove(&request);
+                self.forget_request(request);
+                self.on_stray_check_reply(contact.as_ref(), kind, request, check, None);
+            }
+            Purpose::CloseStrayTab => {
+                self.forget_request(request);
+                self.stray_tab_not_closed(p.about(), &format!("closeTab: {why}"));
+            }
             Purpose::Preflight => {
                 self.forget_request(request);
                 self.on_preflight_deadline(request);

@@ -287,6 +287,9 @@ impl Bridge {
                     );
                 }
             }
+            (Purpose::CloseStrayTab, _) => self.stray_tab_not_closed(p.about(), why),
+            // Never retried (see `on_stray_check_reply`): nothing to give up.
+            (Purpose::CheckStrayTab(_), _) => {}
             (Purpose::UpdateRecord, _) => {
                 self.report(
                     Severity::Warning,

@@ -6,13 +6,27 @@ use crate::contact::{Contact, PopState, TabStatus};
 use crate::ids::{ContactId, RequestId};
 use crate::input::CifOutcome;
 use crate::persist::TabKind;
-use crate::reply::{CifError, ErrorKind};
+use crate::reply::{self, CifError, ErrorKind};
 use crate::text;
+use serde_json::Value;
 
-use super::{Bridge, Pending};
+use super::{Bridge, Pending, Purpose};
+
+/// A `getTabs` asking where an overtaken tab opened.
+#[derive(Debug, Clone)]
+pub(super) struct StrayCheck {
+    /// The `createTab` request that opened it (its status still names it until the answer).
+    tab_request: RequestId,
+    /// The id Dynamics gave the tab.
+    tab_id: String,
+    /// The session the agent had switched to when the question was asked.
+    focused_session: String,
+}
 
 impl Bridge {
-    /// A tab opened, or failed: a permanent error is reported at once, others retry boundedly.
+    /// A tab opened, or failed: a permanent error is reported at once, others retry boundedly. One `overtaken` by
+    /// a switch (see [`Bridge::note_tabs_overtaken_by_switch`]) may have opened in another session than its
+    /// contact's: Dynamics is asked first.
     pub(super) fn on_tab_reply(
         &mut self,
         id: &ContactId,
@@ -20,8 +34,13 @@ impl Bridge {
         request: RequestId,
         p: Pending,
         outcome: CifOutcome,
+        overtaken: bool,
     ) {
         match outcome {
+            CifOutcome::Resolved(v) if overtaken => {
+                self.check_stray_tab(id, kind, request, &p.call, &v);
+                return;
+            }
             CifOutcome::Resolved(_) => self.set_tab(id, kind, TabStatus::Done),
             CifOutcome::Rejected(v) => {
                 let e = CifError::from_rejection(&v);
@@ -57,6 +76,135 @@ impl Bridge {
         }
         // Whatever the answer, it may have been the last one the record waited for.
         self.record_opened_tabs(id);
+    }
+
+    /// A tab whose request a switch overtook: it opened in the session the agent switched to, unless Dynamics had
+    /// carried it out before the switch and only answered after. Which one, Dynamics says: `getTabs` lists the
+    /// tabs of the template in the session focused now, if it is this provider's. The tab keeps waiting meanwhile
+    /// (its pop turn too, so that no `createSession` moves the focus under the question).
+    fn check_stray_tab(&mut self, id: &ContactId, kind: TabKind, request: RequestId, call: &CifCall, answer: &Value) {
+        let own_session = match self.contacts.get(id).map(|c| &c.state) {
+            Some(PopState::Popped { session_id, .. }) => Some(session_id.clone()),
+            _ => None,
+        };
+        let focused = self.focused_session.clone().filter(|f| Some(f) != own_session.as_ref());
+        let question = match (call, reply::tab_id(answer), focused) {
+            (CifCall::CreateTab { template_name, .. }, Some(tab_id), Some(focused_session)) => {
+                Some((template_name.clone(), tab_id, focused_session))
+            }
+            _ => None,
+        };
+        let Some((template_name, tab_id, focused_session)) = question else {
+            self.trace(
+                Some(id),
+                "decision",
+                format!(
+                    "the {} tab's request was overtaken by a session switch; where it opened cannot be asked (no tab \
+                     id, no template, or no session of this provider focused): taken as opened",
+                    kind.as_str()
+                ),
+            );
+            self.set_tab(id, kind, TabStatus::Done);
+            return;
+        };
+        let check = self.send_cif(
+            Some(id),
+            Purpose::CheckStrayTab(kind),
+            CifCall::GetTabs { template_name },
+            0,
+        );
+        self.stray_checks.insert(
+            check,
+            StrayCheck {
+                tab_request: request,
+                tab_id,
+                focused_session,
+            },
+        );
+    }
+
+    /// What `getTabs` said about an overtaken tab (`None`: no answer, or a failure): listed in the session the agent
+    /// switched to, and with no switch since the question, it is closed there (`closeTab`: it shows this contact's
+    /// record in another customer's session) and opens again when this contact's session is focused. Anything
+    /// else is taken as the tab where it belongs. Not retried: the question is about a moment that has passed.
+    pub(super) fn on_stray_check_reply(
+        &mut self,
+        id: Option<&ContactId>,
+        kind: TabKind,
+        request: RequestId,
+        check: Option<StrayCheck>,
+        answer: Option<&Value>,
+    ) {
+        let (Some(id), Some(check)) = (id.cloned(), check) else {
+            return;
+        };
+        let waiting = matches!(
+            self.contacts.get(&id).map(|c| &c.state),
+            Some(PopState::Popped { tabs, .. }) if tabs.get(&kind) == Some(&TabStatus::Pending(check.tab_request))
+        );
+        if !waiting {
+            return;
+        }
+        let listed = answer
+            .and_then(reply::session_list)
+            .is_some_and(|ids| ids.contains(&check.tab_id));
+        let still_there = self.focused_session.as_deref() == Some(check.focused_session.as_str())
+            && self.focus_learnt_at <= request.0;
+        if !(listed && still_there) {
+            self.trace(
+                Some(&id),
+                "decision",
+                format!(
+                    "the {} tab overtaken by a session switch is not in the session switched to: taken as opened",
+                    kind.as_str()
+                ),
+            );
+            self.set_tab(&id, kind, TabStatus::Done);
+            self.record_opened_tabs(&id);
+            return;
+        }
+        self.report(
+            Severity::Warning,
+            Some(&id),
+            "tab.misplaced",
+            format!(
+                "contact {id}: its {} tab opened in the session you switched to while it was opening (Dynamics opens a \
+                 tab in the focused session); closing it there: it opens again in this contact's session when you \
+                 look at it",
+                kind.as_str()
+            ),
+            true,
+        );
+        self.send_cif(
+            Some(&id),
+            Purpose::CloseStrayTab,
+            CifCall::CloseTab { tab_id: check.tab_id },
+            0,
+        );
+        self.set_tab(&id, kind, TabStatus::Deferred);
+    }
+
+    /// `closeTab` of a stray tab answered: a refusal (Dynamics may only close tabs of a focused session of this
+    /// provider) leaves that tab to the agent, and says so. Not retried: the focus that decides it is the agent's.
+    pub(super) fn on_close_stray_tab_reply(&mut self, id: Option<&ContactId>, outcome: &CifOutcome) {
+        let why = match outcome {
+            CifOutcome::Resolved(_) => return,
+            CifOutcome::Rejected(v) => format!("closeTab rejected: {}", CifError::from_rejection(v).message),
+            CifOutcome::Threw(m) | CifOutcome::Unreadable(m) => format!("closeTab threw: {}", text::excerpt(m)),
+        };
+        self.stray_tab_not_closed(id, &why);
+    }
+
+    /// Tells the agent that the tab in another session stays there: only they can close it now.
+    pub(super) fn stray_tab_not_closed(&mut self, id: Option<&ContactId>, why: &str) {
+        let whose = id.map_or_else(String::new, |id| format!("contact {id}: "));
+        self.report(
+            Severity::Warning,
+            id,
+            "tab.misplaced.not_closed",
+            format!("{whose}the tab that opened in another session could not be closed ({why}): close it by hand"),
+            true,
+        );
     }
 
     /// Records a tab's status in the contact's `Popped` state (and marks it for persisting); no-op otherwise.

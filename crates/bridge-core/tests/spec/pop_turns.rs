@@ -562,3 +562,133 @@ fn a_contact_missed_while_asked_ahead_gets_no_session_when_the_yes_comes_after_t
     assert_eq!(p.all("createSession").len(), 1, "no session for the missed contact");
     assert_eq!(p.bridge.contact_state("b"), Some("Abandoned"));
 }
+
+/// Chats a and b popped in turn, b's tab on its way while s-b is focused; the agent clicks back to a's session
+/// before Dynamics answers: the switch events come before the answer. Returns b's `createTab` request.
+fn b_tab_overtaken_by_a_switch() -> (Pair, RequestId) {
+    let mut p = two_chats_first_popped();
+    p.can_create();
+    let tab_a = p.req("createTab");
+    p.resolve(tab_a, json!("tab-a"));
+    p.session_created("s-b");
+    assert_eq!(p.last("createTab").1.map(|c| c.to_string()), Some("chat-b".to_owned()));
+    let tab_b = p.req("createTab");
+    p.take();
+    switched(&mut p, "s-b", false);
+    switched(&mut p, "s-a", true);
+    (p, tab_b)
+}
+
+/// CIF opens a tab in whichever session is focused when Dynamics carries `createTab` out, and its switch events
+/// reach the page in order with its answers: a tab whose answer comes after a switch away from its session may
+/// have opened in the session the agent switched to. Dynamics says whether it did (`getTabs` of the focused
+/// session); if so, the bridge closes it there and opens it again once its own session is focused.
+#[test]
+fn item_08_a_tab_overtaken_by_a_switch_is_closed_where_it_landed_and_opened_again_in_its_session() {
+    let (mut p, tab_b) = b_tab_overtaken_by_a_switch();
+    p.resolve(tab_b, json!("tab-b"));
+    assert_eq!(p.take(), vec!["getTabs"], "asked where it opened, nothing else yet");
+    match p.last("getTabs").3 {
+        CifCall::GetTabs { template_name } => assert_eq!(template_name, "extn_entity_record"),
+        other => panic!("{other:?}"),
+    }
+    let check = p.req("getTabs");
+    p.resolve(check, json!("[\"tab-a\",\"tab-b\"]"));
+    assert_eq!(
+        p.take(),
+        vec!["closeTab"],
+        "closed in a's session, not opened again while a's is focused"
+    );
+    match p.last("closeTab").3 {
+        CifCall::CloseTab { tab_id } => assert_eq!(tab_id, "tab-b"),
+        other => panic!("{other:?}"),
+    }
+    assert!(p.report_codes().contains(&"tab.misplaced"), "{:?}", p.report_codes());
+    // Back in b's session, its tab opens there, once.
+    switched(&mut p, "s-a", false);
+    switched(&mut p, "s-b", true);
+    assert_eq!(
+        p.take(),
+        vec![format!("createTab extn_entity_record phonecall {}", activity(2))]
+    );
+    let again = p.req("createTab");
+    p.resolve(again, json!("tab-b2"));
+    switched(&mut p, "s-b", false);
+    switched(&mut p, "s-a", true);
+    switched(&mut p, "s-a", false);
+    switched(&mut p, "s-b", true);
+    let later = p.take();
+    assert!(
+        !later
+            .iter()
+            .any(|c| c.starts_with("createTab") || c == "closeTab" || c == "getTabs"),
+        "an answer that no switch overtook is where it belongs: {later:?}"
+    );
+    assert_eq!(p.all("closeTab").len(), 1);
+}
+
+/// Dynamics carried the tab out before the switch and answered after it: `getTabs` of the session switched to does
+/// not list it, so it stays where it opened, in its own session, and is not opened again.
+#[test]
+fn item_08_an_overtaken_tab_that_opened_in_its_own_session_stays() {
+    let (mut p, tab_b) = b_tab_overtaken_by_a_switch();
+    p.resolve(tab_b, json!("tab-b"));
+    let check = p.req("getTabs");
+    p.take();
+    p.resolve(check, json!(["tab-a"]));
+    assert_eq!(
+        p.take(),
+        vec!["updateContext s-b ccbTab_activity=1 ccbTabs=activity"],
+        "recorded as opened in b's session"
+    );
+    switched(&mut p, "s-a", false);
+    switched(&mut p, "s-b", true);
+    assert!(p.take().is_empty(), "not opened twice");
+    assert!(!p.report_codes().contains(&"tab.misplaced"));
+}
+
+/// A question that fails, gets no answer, or is itself overtaken by another switch proves nothing: the tab is taken
+/// as opened where it belongs (a missing screen is not made out of a doubt), and nothing is closed.
+#[test]
+fn item_08_an_unanswered_or_overtaken_stray_check_closes_nothing() {
+    for how in ["rejected", "deadline", "switched again"] {
+        let (mut p, tab_b) = b_tab_overtaken_by_a_switch();
+        p.resolve(tab_b, json!("tab-b"));
+        let check = p.req("getTabs");
+        match how {
+            "rejected" => p.reject(
+                check,
+                json!({"message": "RejectAfterClientError", "msdyn_name": "GetTabs"}),
+            ),
+            "deadline" => p.advance(60_000),
+            _ => {
+                switched(&mut p, "s-a", false);
+                switched(&mut p, "s-c", true);
+                switched(&mut p, "s-c", false);
+                switched(&mut p, "s-a", true);
+                p.resolve(check, json!(["tab-b"]));
+            }
+        }
+        assert!(p.all("closeTab").is_empty(), "{how}");
+        assert_eq!(p.bridge.contact_state("chat-b"), Some("Popped"), "{how}");
+        switched(&mut p, "s-a", false);
+        switched(&mut p, "s-b", true);
+        assert!(
+            !p.take().iter().any(|c| c.starts_with("createTab")),
+            "{how}: not opened twice"
+        );
+    }
+}
+
+/// A switch event that does not take the focus away from a tab's session (the late events of its own session's
+/// creation) says nothing about where the tab opened: no question is asked.
+#[test]
+fn item_08_a_tab_answered_with_no_switch_away_in_between_stays() {
+    let mut p = two_chats_first_popped();
+    let tab_a = p.req("createTab");
+    switched(&mut p, "s-a", true);
+    p.resolve(tab_a, json!("tab-a"));
+    assert!(p.all("getTabs").is_empty());
+    assert!(p.all("closeTab").is_empty());
+    assert!(!p.report_codes().contains(&"tab.misplaced"));
+}
