@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { openBridge, cifCalls, apiRequests, waitCifCalls, waitApiRequests, input, placeAndNotify, sleep } from './helpers.mjs';
+import { openBridge, cifCalls, apiRequests, waitCifCalls, waitApiRequests, waitNotice, input, placeAndNotify, sleep } from './helpers.mjs';
 
 /** The provider page's "Looking at:" value, read through its frame. */
 async function lookingAt(wb) {
@@ -52,6 +52,17 @@ test('§4 click-to-dial twice in a row dials twice in E.164; each outbound conta
   assert.equal((await apiRequests(wb, 'createOutboundContact')).length, 2);
   const notices = await wb.providerFrame().locator('[data-bridge="notices"] li').allTextContents();
   assert.ok(notices.some((n) => n.includes('cannot be dialled')), JSON.stringify(notices));
+  await wb.assertNoPageErrors();
+});
+
+test('§4 a click whose value Dynamics hands over as a JSON number dials nothing, and the agent is told so', async (t) => {
+  const wb = await openBridge(t, { query: { defaultCountryCode: '44' } });
+  await waitCifCalls(wb, 'setClickToAct');
+  await wb.waitFor(() => (window.workbench.handlerCounts.onclicktoact || 0) > 0);
+  await wb.eval(() => window.workbench.raise('onclicktoact', { value: 2079460018, name: 'telephone1', format: 'phone', entityLogicalName: 'contact' }, { raw: true }));
+  const notice = await waitNotice(wb, /^click-to-dial: nothing dialled: onclicktoact payload refused/);
+  assert.ok(!notice.includes('2079460018'), notice);
+  assert.deepEqual(await apiRequests(wb, 'createOutboundContact'), []);
   await wb.assertNoPageErrors();
 });
 

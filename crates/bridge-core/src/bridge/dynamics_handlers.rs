@@ -87,13 +87,15 @@ impl Bridge {
             }
         };
         if let Err(e) = handled {
-            self.report(
-                Severity::Warning,
-                None,
-                "dynamics.payload.invalid",
-                e.to_string(),
-                false,
-            );
+            // A click is the agent waiting for a call: a click nothing comes of is said on the page, as a number
+            // that cannot be dialled is. The other handlers report what Dynamics did, and are for the console.
+            let clicked = d.handler == DynamicsHandler::ClickToAct;
+            let message = if clicked {
+                format!("click-to-dial: nothing dialled: {e}")
+            } else {
+                e.to_string()
+            };
+            self.report(Severity::Warning, None, "dynamics.payload.invalid", message, clicked);
         }
     }
 

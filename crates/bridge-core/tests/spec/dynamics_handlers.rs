@@ -190,3 +190,31 @@ fn a_session_closed_payload_that_is_the_id_alone_closes_that_session() {
     p.dynamics(DynamicsHandler::SessionClosed, json!("not a session id"));
     assert_eq!(p.report_codes().last(), Some(&"dynamics.payload.invalid"));
 }
+
+/// The agent clicked a phone number in Dynamics and expects a call: a click-to-act payload the page cannot read
+/// (the number as a JSON number, which cannot keep a leading `+` or `0`, or no object at all) dials nothing, and
+/// the agent is told so on the page, as for a value that cannot be dialled — not only the console.
+#[test]
+fn a_refused_click_to_act_payload_is_shown_to_the_agent() {
+    for payload in [
+        json!({"value": 2079460018u64, "name": "mobilephone", "format": "phone"}),
+        json!("020 7946 0018"),
+    ] {
+        let mut p = Pair::default_ready();
+        p.dynamics(DynamicsHandler::ClickToAct, payload.clone());
+        assert!(p.take().is_empty(), "nothing dialled for {payload}");
+        let report = p.reports().last().copied().cloned().unwrap();
+        assert_eq!(report.code, "dynamics.payload.invalid");
+        assert!(report.agent_visible, "the agent is told: {report:?}");
+        assert!(
+            report.message.starts_with("click-to-dial: nothing dialled"),
+            "{}",
+            report.message
+        );
+        assert!(!report.message.contains("2079460018") && !report.message.contains("7946"));
+    }
+    // The other handlers' refusals stay in the console: the agent did nothing that waits for an answer.
+    let mut p = Pair::default_ready();
+    p.dynamics(DynamicsHandler::SessionSwitched, json!("not json"));
+    assert!(!p.reports().last().unwrap().agent_visible);
+}
