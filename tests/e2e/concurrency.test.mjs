@@ -127,3 +127,29 @@ test('§3.8 the agent clicks another session after Dynamics opened the tab but b
   assert.deepEqual(inB, [B[1]], 'opened once, in its own session, never closed');
   assert.equal(closes, 0);
 });
+
+test('§3.7 the agent closes a session while its tab is on its way and Dynamics opens the tab in the next session: closed there', async (t) => {
+  const wb = await openBridge(t);
+  const place = ([n, act]) => window.workbench.placeContact('chat', { customerName: n, attributes: { ms_activity_id: act, ms_entityrecord_record_id: act } });
+  const a = await wb.eval(place, A);
+  await waitCifCalls(wb, 'notifyEvent', 1);
+  await wb.eval((id) => window.workbench.acceptNotification(id), a);
+  await waitCifCalls(wb, 'createTab', 1);
+  await wb.waitFor(() => window.workbench.calls('createTab').every((c) => c.status === 'ok'));
+  await wb.eval(() => window.workbench.setFault('createTab', 'queued', { delayMs: 800 }));
+  const b = await wb.eval(place, B);
+  await waitCifCalls(wb, 'notifyEvent', 2);
+  await wb.eval((id) => window.workbench.acceptNotification(id), b);
+  await waitCifCalls(wb, 'createTab', 2);
+  const s2 = (await wb.eval(() => window.workbench.openSessions)).find((s) => s.params.contactId === b).id;
+  await wb.eval((id) => window.workbench.closeSession(id), s2);
+  await waitCifCalls(wb, 'closeTab', 1);
+  await wb.waitFor(() => window.workbench.calls('closeTab').every((c) => c.status === 'ok'));
+  const [s1] = await wb.eval(() => window.workbench.openSessions);
+  assert.equal(s1.params.contactId, a);
+  assert.deepEqual(s1.tabs.filter((tab) => !tab.anchor && tab.params.entityId).map((tab) => normGuid(tab.params.entityId)), [A[1]],
+    "A's session holds A's activity only");
+  await waitNotice(wb, /opened in the session you went to; it was closed there/);
+  assert.equal((await cifCalls(wb, 'createTab')).length, 2, 'never opened again');
+  await wb.assertNoPageErrors();
+});

@@ -77,6 +77,8 @@ impl Bridge {
             }
             Purpose::Presence => self.on_presence_reply(r.request, p, r.outcome),
             Purpose::CloseStrayTab => self.on_close_stray_tab_reply(contact.as_ref(), &r.outcome),
+            Purpose::TabOfClosedSession => self.on_tab_of_closed_session_reply(contact.as_ref(), &r.outcome),
+            Purpose::CloseTabOfClosedSession => self.on_close_tab_of_closed_session_reply(contact.as_ref(), &r.outcome),
             Purpose::CheckStrayTab(kind) => {
                 let answer = match &r.outcome {
                     CifOutcome::Resolved(v) => Some(v),
@@ -155,7 +157,9 @@ impl Bridge {
                 | Purpose::Presence
                 | Purpose::UpdateRecord
                 | Purpose::CheckStrayTab(_)
-                | Purpose::CloseStrayTab,
+                | Purpose::CloseStrayTab
+                | Purpose::TabOfClosedSession
+                | Purpose::CloseTabOfClosedSession,
             ) => true,
             _ => false,
         }

@@ -49,7 +49,15 @@ impl Bridge {
             if let Some(PopState::Popped { tabs, .. }) = self.contacts.get(&id).map(|c| c.state.clone()) {
                 for status in tabs.values() {
                     if let TabStatus::Pending(r) = status {
-                        self.forget_request(*r);
+                        // Its answer is still awaited: a tab carried out after the close opened elsewhere.
+                        match self.pending.get_mut(r) {
+                            Some(p) if matches!(p.purpose, Purpose::Tab(_)) => {
+                                p.purpose = Purpose::TabOfClosedSession;
+                                self.overtaken_tabs.remove(r);
+                                self.timers.remove(TimerKey::TurnRelease(*r));
+                            }
+                            _ => self.forget_request(*r),
+                        }
                     }
                 }
                 let retry_ids: Vec<u64> = self

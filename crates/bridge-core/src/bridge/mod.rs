@@ -67,6 +67,11 @@ enum Purpose {
     CheckStrayTab(TabKind),
     /// `closeTab` of a tab CIF opened in another session than its contact's.
     CloseStrayTab,
+    /// A tab request whose session closed before Dynamics answered: carried out after the close, it opened in
+    /// the session focused then, so its answer leads to `closeTab`.
+    TabOfClosedSession,
+    /// `closeTab` of such a tab, which may have gone with its session (then Dynamics refuses, and that is fine).
+    CloseTabOfClosedSession,
 }
 
 impl Purpose {

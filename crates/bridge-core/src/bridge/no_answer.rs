@@ -52,6 +52,8 @@ impl Bridge {
                 self.forget_request(request);
                 self.on_stray_check_reply(contact.as_ref(), kind, request, check, None);
             }
+            // No answer: whether and where it opened cannot be known, so there is no tab to close.
+            Purpose::TabOfClosedSession | Purpose::CloseTabOfClosedSession => self.forget_request(request),
             Purpose::CloseStrayTab => {
                 self.forget_request(request);
                 self.stray_tab_not_closed(p.about(), &format!("closeTab: {why}"));

@@ -289,7 +289,7 @@ impl Bridge {
             }
             (Purpose::CloseStrayTab, _) => self.stray_tab_not_closed(p.about(), why),
             // Never retried (see `on_stray_check_reply`): nothing to give up.
-            (Purpose::CheckStrayTab(_), _) => {}
+            (Purpose::CheckStrayTab(_) | Purpose::TabOfClosedSession | Purpose::CloseTabOfClosedSession, _) => {}
             (Purpose::UpdateRecord, _) => {
                 self.report(
                     Severity::Warning,

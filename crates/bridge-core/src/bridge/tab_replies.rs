@@ -184,6 +184,47 @@ impl Bridge {
         self.set_tab(&id, kind, TabStatus::Deferred);
     }
 
+    /// The answer to a tab whose session closed before Dynamics answered: the tab is closed by its id wherever it
+    /// is. Opened before the close, it went with its session, and Dynamics refuses to close it: nothing to say.
+    pub(super) fn on_tab_of_closed_session_reply(&mut self, id: Option<&ContactId>, outcome: &CifOutcome) {
+        let CifOutcome::Resolved(answer) = outcome else {
+            return;
+        };
+        let Some(tab_id) = reply::tab_id(answer) else {
+            return;
+        };
+        self.trace(
+            id,
+            "decision",
+            "a tab answered after its session closed: closing it wherever it opened".into(),
+        );
+        self.send_cif(id, Purpose::CloseTabOfClosedSession, CifCall::CloseTab { tab_id }, 0);
+    }
+
+    /// Dynamics closed a tab whose session had closed: it had opened in another session, which the agent is told
+    /// (they saw it appear there). A refusal means it went with its own session: nothing to say.
+    pub(super) fn on_close_tab_of_closed_session_reply(&mut self, id: Option<&ContactId>, outcome: &CifOutcome) {
+        if !matches!(outcome, CifOutcome::Resolved(_)) {
+            self.trace(
+                id,
+                "decision",
+                "closeTab refused: the tab went with its closed session".into(),
+            );
+            return;
+        }
+        let whose = id.map_or_else(String::new, |id| format!("contact {id}: "));
+        self.report(
+            Severity::Info,
+            id,
+            "tab.misplaced",
+            format!(
+                "{whose}a tab that was opening when you closed this contact's session opened in the session you went \
+                 to; it was closed there"
+            ),
+            true,
+        );
+    }
+
     /// `closeTab` of a stray tab answered: a refusal (Dynamics may only close tabs of a focused session of this
     /// provider) leaves that tab to the agent, and says so. Not retried: the focus that decides it is the agent's.
     pub(super) fn on_close_stray_tab_reply(&mut self, id: Option<&ContactId>, outcome: &CifOutcome) {

@@ -692,3 +692,49 @@ fn item_08_a_tab_answered_with_no_switch_away_in_between_stays() {
     assert!(p.all("closeTab").is_empty());
     assert!(!p.report_codes().contains(&"tab.misplaced"));
 }
+
+/// The agent closes a session while its tab is on its way: Dynamics carries the tab out in whichever session is
+/// focused by then, another customer's. Its answer is not dropped: the tab is closed wherever it opened (if it
+/// opened before the close, it went with its session and Dynamics refuses: nothing to say), and the agent is told
+/// when it was found elsewhere.
+#[test]
+fn item_07_a_tab_on_its_way_when_its_session_closed_is_closed_wherever_it_opened() {
+    for closed_elsewhere in [true, false] {
+        let mut p = two_chats_first_popped();
+        let tab_a = p.req("createTab");
+        p.dynamics(DynamicsHandler::SessionClosed, json!({"sessionId": "s-a"}));
+        assert_eq!(p.bridge.contact_state("chat-a"), Some("SessionClosed"));
+        p.take();
+        p.resolve(tab_a, json!("tab-a"));
+        let after = p.take();
+        assert!(after.contains(&"closeTab".to_owned()), "{after:?}");
+        match p.last("closeTab").3 {
+            CifCall::CloseTab { tab_id } => assert_eq!(tab_id, "tab-a"),
+            other => panic!("{other:?}"),
+        }
+        let close = p.req("closeTab");
+        if closed_elsewhere {
+            p.resolve(close, json!(null));
+            assert!(
+                p.reports().iter().any(|r| r.code == "tab.misplaced" && r.agent_visible),
+                "{:?}",
+                p.reports()
+            );
+        } else {
+            p.reject(
+                close,
+                json!({"message": "RejectAfterClientError", "msdyn_name": "CloseTab"}),
+            );
+            assert!(
+                !p.reports().iter().any(|r| r.code.starts_with("tab.misplaced")),
+                "a tab that went with its session is nothing to tell: {:?}",
+                p.reports()
+            );
+        }
+        assert!(
+            !p.take().iter().any(|c| c.starts_with("createTab")),
+            "never opened again"
+        );
+        assert_eq!(p.bridge.contact_state("chat-a"), Some("SessionClosed"));
+    }
+}
