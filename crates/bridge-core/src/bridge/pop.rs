@@ -463,7 +463,16 @@ impl Bridge {
                 }
                 _ => false,
             });
+        // A question about where an overtaken tab opened (`getTabs` of the session switched to) holds the turn as
+        // the tab did: a `createSession` meanwhile would move the focus under it.
+        let asking_where_a_tab_opened = || {
+            count_tabs
+                && self.pending.iter().any(|(r, p)| {
+                    matches!(p.purpose, Purpose::CheckStrayTab(_)) && p.contact.as_ref() != except && live(r)
+                })
+        };
         by_contact
+            || asking_where_a_tab_opened()
             || self
                 .pending
                 .iter()

@@ -738,3 +738,30 @@ fn item_07_a_tab_on_its_way_when_its_session_closed_is_closed_wherever_it_opened
         assert_eq!(p.bridge.contact_state("chat-a"), Some("SessionClosed"));
     }
 }
+
+/// While Dynamics is asked where an overtaken tab opened, no other pop moves the focus: the next contact's
+/// `createSession` (which focuses its new session) waits for the answer, as it waits for a tab's.
+#[test]
+fn item_08_the_question_about_an_overtaken_tab_holds_the_pop_turn() {
+    let (mut p, tab_b) = b_tab_overtaken_by_a_switch();
+    chat(&mut p, "chat-c", 3);
+    if p.take().contains(&"canCreateSession".to_owned()) {
+        p.can_create();
+    }
+    assert!(p
+        .all("createSession")
+        .iter()
+        .all(|(_, c, _)| c.as_ref().unwrap().as_str() != "chat-c"));
+    p.resolve(tab_b, json!("tab-b"));
+    assert_eq!(p.take(), vec!["getTabs"], "c's createSession waits for the answer");
+    let check = p.req("getTabs");
+    p.resolve(check, json!(["tab-b"]));
+    let after = p.take();
+    assert!(after.contains(&"closeTab".to_owned()), "{after:?}");
+    assert!(
+        after
+            .iter()
+            .any(|c| c.starts_with("createSession") || c == "canCreateSession"),
+        "c's pop goes on once the question is answered: {after:?}"
+    );
+}
