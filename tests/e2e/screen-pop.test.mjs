@@ -161,3 +161,21 @@ test('§3.4 a search tab template Dynamics does not know: the search opens with 
   assert.equal(refused.length, 1, JSON.stringify(refused));
   await wb.assertNoPageErrors();
 });
+
+test('§3.4 a customer the flow names after a search pop opens as a record tab (the anchor tab was opened without one)', async (t) => {
+  const wb = await openBridge(t);
+  const id = await wb.eval(() => window.workbench.placeContact('voice-nomatch'));
+  await waitCifCalls(wb, 'notifyEvent', 1);
+  await wb.eval(() => window.workbench.acceptNotification());
+  await waitCifCalls(wb, 'createTab', 2);
+  const customer = '5f8e2b1a-3c4d-4e6f-9a0b-1c2d3e4f5a6b';
+  // a lookup that finished late: the flow (or a Lambda) sets the single match on the live contact
+  await wb.eval(([c, g]) => window.workbench.ccpCommand('setAttributes', { contactId: c, attributes: { LookupSatus: 'SingleMatch', ms_contact_id: g, ms_id: g, ms_customer_name: 'Maria Campbell' } }), [id, customer]);
+  await waitCifCalls(wb, 'createTab', 3);
+  await sleep(800);
+  const [session] = await wb.eval(() => window.workbench.openSessions);
+  const records = session.tabs.filter((tab) => tab.params.entityName === 'contact' && tab.params.entityId === customer);
+  assert.equal(records.length, 1, JSON.stringify(session.tabs.map((tab) => tab.params)));
+  assert.equal((await cifCalls(wb, 'createSession')).length, 1);
+  await wb.assertNoPageErrors();
+});

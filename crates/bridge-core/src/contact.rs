@@ -221,6 +221,9 @@ pub struct Contact {
     /// Popped before Streams delivered it (restored from storage, or adopted from Dynamics): its tab plan is
     /// completed once its slugs are known.
     pub tabs_unplanned: bool,
+    /// Its session was asked for with the customer ids withheld (a search pop): the session template's anchor tab
+    /// cannot show a customer the flow names later, so that record gets a tab of its own.
+    pub anchor_without_customer: bool,
     /// The last tab record this page sent into the contact's session: the same record is not sent twice.
     pub tabs_recorded: Option<CifCall>,
     /// Restored from before a reload past its ringing (answered, popping or popped there): Connect never offers
@@ -336,6 +339,7 @@ impl Contact {
             state: PopState::AwaitingCif,
             session_retried: false,
             tabs_unplanned: false,
+            anchor_without_customer: false,
             tabs_recorded: None,
             answered_before_reload: false,
             accept_sent: false,
@@ -590,7 +594,7 @@ impl Contact {
             plan.push(TabKind::Activity);
         }
         if self.names_customer_record() {
-            if config.customer_record_tab == CustomerRecordTab::Tab {
+            if config.customer_record_tab == CustomerRecordTab::Tab || self.anchor_without_customer {
                 plan.push(TabKind::Customer);
             }
         } else if self.search().is_some() {

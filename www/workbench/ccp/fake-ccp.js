@@ -628,6 +628,15 @@ const commands = {
     scheduleSnapshot();
     return summary(c);
   },
+  /** the contact flow (or a Lambda) changes a live contact's attributes: `null` removes one */
+  setAttributes: ({ contactId, attributes }) => {
+    const c = mustFind(contactId);
+    for (const [k, v] of Object.entries(attributes || {})) {
+      if (v === null) delete c.attributes[k]; else c.attributes[k] = { name: k, value: typeof v === 'string' ? v : JSON.stringify(v) };
+    }
+    scheduleSnapshot();
+    return summary(c);
+  },
   agentState: ({ name }) => { setAgent(name); scheduleSnapshot(); return state.agent.name; },
   /** hold = true: changes accumulate, no snapshot is pushed until released (then one snapshot) */
   holdSnapshots: ({ hold }) => {

@@ -135,6 +135,55 @@ fn an_activity_the_flow_names_after_the_pop_gets_its_tab() {
     );
 }
 
+/// §3.4 with the default `customerRecordTab` `anchor`: a contact popped as a search (no match yet, so its session
+/// was created with the customer ids withheld) whose flow names the single matching customer afterwards. The
+/// anchor tab was opened without the record and cannot show it now: the record opens as a tab of its own. One
+/// popped with the customer known keeps showing it in the anchor tab, and gets no second one.
+#[test]
+fn a_customer_the_flow_names_after_a_search_pop_gets_a_record_tab() {
+    for known_at_pop in [false, true] {
+        let mut p = Pair::default_ready();
+        let first = if known_at_pop {
+            attrs(&[("LookupStatus", "SingleMatch"), ("ms_contact_id", CUSTOMER_ID)])
+        } else {
+            attrs(&[("LookupStatus", "NoMatch"), ("ms_searchText", PHONE)])
+        };
+        p.event(
+            CONTACT_ID,
+            ContactEventKind::Connected,
+            Some(snapshot("voice", "connected", Some(true), first)),
+        );
+        p.can_create();
+        p.session_created("s1");
+        for (r, _, _) in p.all("createTab") {
+            p.resolve(r, json!("t"));
+        }
+        p.take();
+        let later = attrs(&[
+            ("LookupStatus", "SingleMatch"),
+            ("ms_contact_id", CUSTOMER_ID),
+            ("ms_searchText", PHONE),
+        ]);
+        p.event(
+            CONTACT_ID,
+            ContactEventKind::Refresh,
+            Some(snapshot("voice", "connected", Some(true), later)),
+        );
+        p.advance(5_000);
+        let record_tabs: Vec<String> = p
+            .take()
+            .into_iter()
+            .filter(|c| c.starts_with("createTab") && c.contains(CUSTOMER_ID))
+            .collect();
+        let expected = if known_at_pop {
+            vec![]
+        } else {
+            vec![format!("createTab extn_entity_record contact {CUSTOMER_ID}")]
+        };
+        assert_eq!(record_tabs, expected, "customer known at the pop: {known_at_pop}");
+    }
+}
+
 /// §3.4: "`MultiMatch`, `NoMatch` … → a search … with `searchText`". Without `ms_searchText`, a call searches
 /// for the caller's number and an inbound email for its sender's address (§2: the search text is "phone number
 /// or e-mail").
