@@ -10,6 +10,8 @@
 //!
 //! The steps, with the default country being the main region of `defaultCountryCode` (`1`: the US):
 //!
+//! 0. A `tel:` URI (RFC 3966: `tel:+44-20-7946-0018;ext=12`, what a field filled from a link may hold) is read
+//!    as its number, as libphonenumber reads it; any parameter but `ext` (`;phone-context=…`) refuses it.
 //! 1. An extension (`x123`, `ext. 123`, `extension 123`, `#123`, `;ext=123`) is **stripped and reported**: the
 //!    main number is dialled and the agent keys the extension in once connected (Amazon Connect cannot dial
 //!    one as part of the number).
@@ -208,6 +210,15 @@ fn is_layout(c: char) -> bool {
     )
 }
 
+/// The number of a `tel:` URI (the scheme in any case) and how many characters the scheme took; anything else
+/// as it is.
+fn without_tel_scheme(raw: &str) -> (&str, usize) {
+    match raw.get(..4) {
+        Some(scheme) if scheme.eq_ignore_ascii_case("tel:") => (&raw[4..], 4),
+        _ => (raw, 0),
+    }
+}
+
 /// Splits off an extension marker (`x`, `ext`, `extension`, `#`, `;ext=`), case-insensitively, with the comma
 /// or spaces before it (`425 555 0142, ext. 5`).
 fn split_extension(raw: &str) -> (&str, Option<String>) {
@@ -327,16 +338,23 @@ pub fn normalise(raw: &str, default_country_code: &str) -> Result<Dialable, Phon
     if raw.chars().count() > MAX_RAW_CHARS {
         return Err(PhoneError::TooLong);
     }
-    let (number, extension) = split_extension(raw.trim());
+    let (uri_number, scheme_chars) = without_tel_scheme(raw.trim());
+    let (number, extension) = split_extension(uri_number.trim_start());
     let mut digits = String::new();
     let mut plus = false;
+    // Positions are told in the value as the agent sees it, scheme and all.
+    let skipped = scheme_chars + (uri_number.chars().count() - uri_number.trim_start().chars().count());
     for (i, c) in number.chars().enumerate() {
         match c {
             '+' | '\u{ff0b}' if digits.is_empty() && !plus => plus = true,
             c if is_layout(c) => {}
             c => match digit(c) {
                 Some(d) => digits.push(d),
-                None => return Err(PhoneError::Character { position: i + 1 }),
+                None => {
+                    return Err(PhoneError::Character {
+                        position: skipped + i + 1,
+                    })
+                }
             },
         }
     }
@@ -488,6 +506,25 @@ mod tests {
             assert_eq!(d.extension.as_deref(), Some("123"), "{raw}");
         }
         assert_eq!(normalise("425 555 0142", "1").map(|d| d.extension), Ok(None));
+    }
+
+    #[test]
+    fn a_tel_uri_is_read_as_its_number() {
+        ok("tel:+1-425-555-0142", "44", "+14255550142");
+        ok("TEL:+44 20 7946 0018", "1", "+442079460018");
+        ok("tel:020 7946 0018", "44", "+442079460018");
+        let d = normalise("tel:+44-20-7946-0018;ext=12", "1").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((d.e164.as_str(), d.extension.as_deref()), ("+442079460018", Some("12")));
+        // Other parameters are not guessed at; the position names the character in the value as given.
+        assert_eq!(
+            normalise("tel:7946-0018;phone-context=+44", "1"),
+            Err(PhoneError::Character { position: 14 })
+        );
+        // Only as the scheme: a `tel:` inside the value is a letter like any other.
+        assert_eq!(
+            normalise("020 tel: 7946", "44"),
+            Err(PhoneError::Character { position: 5 })
+        );
     }
 
     #[test]
