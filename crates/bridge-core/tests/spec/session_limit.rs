@@ -15,6 +15,22 @@ fn connect(p: &mut Pair, id: &str) {
     );
 }
 
+/// A page reloaded with `maxSessions` 1 and the one session (`s-old`, contact `old`) its predecessor popped.
+fn reloaded_with_one_session_of_one() -> Pair {
+    let mut first = Pair::with_config(json!({"maxSessions": 1}));
+    connect(&mut first, "old");
+    first.can_create();
+    first.session_created("s-old");
+    let layer = ConfigLayer {
+        source: ConfigSource::CustomParams,
+        values: json!({"maxSessions": 1}).as_object().cloned().unwrap(),
+    };
+    let mut p = Pair::new(Config::resolve(&[layer]).0);
+    p.input(Input::Restore(first.stored()));
+    p.ready();
+    p
+}
+
 #[test]
 fn session_limit_contacts_wait_and_pop_when_a_session_closes() {
     let mut p = Pair::with_config(json!({"maxSessions": 2}));
@@ -56,17 +72,7 @@ fn session_limit_cif_says_no() {
 /// a contact connected meanwhile, over the limit only through it, waits for that list and then pops.
 #[test]
 fn a_restored_session_dynamics_no_longer_lists_does_not_keep_a_new_contact_from_popping() {
-    let mut first = Pair::with_config(json!({"maxSessions": 1}));
-    connect(&mut first, "old");
-    first.can_create();
-    first.session_created("s-old");
-    let layer = ConfigLayer {
-        source: ConfigSource::CustomParams,
-        values: json!({"maxSessions": 1}).as_object().cloned().unwrap(),
-    };
-    let mut p = Pair::new(Config::resolve(&[layer]).0);
-    p.input(Input::Restore(first.stored()));
-    p.ready();
+    let mut p = reloaded_with_one_session_of_one();
     let listing = p.req("getAllSessions");
     connect(&mut p, "new");
     p.resolve(listing, json!([]));
@@ -110,17 +116,7 @@ fn a_contact_released_while_checking_capacity_frees_its_slot_for_the_one_waiting
 /// than waiting all day for the agent to close a session that does not exist.
 #[test]
 fn a_contact_over_the_limit_through_a_trusted_restored_session_makes_the_page_ask_dynamics_again() {
-    let mut first = Pair::with_config(json!({"maxSessions": 1}));
-    connect(&mut first, "old");
-    first.can_create();
-    first.session_created("s-old");
-    let layer = ConfigLayer {
-        source: ConfigSource::CustomParams,
-        values: json!({"maxSessions": 1}).as_object().cloned().unwrap(),
-    };
-    let mut p = Pair::new(Config::resolve(&[layer]).0);
-    p.input(Input::Restore(first.stored()));
-    p.ready();
+    let mut p = reloaded_with_one_session_of_one();
     // Dynamics cannot list its sessions: every attempt fails, and the page trusts what it stored.
     for _ in 0..4 {
         let listing = p.req("getAllSessions");
@@ -153,17 +149,7 @@ fn a_contact_over_the_limit_through_a_trusted_restored_session_makes_the_page_as
 /// storage vouches for, and it pops once Dynamics can say the session is gone.
 #[test]
 fn a_contact_waiting_while_dynamics_cannot_list_its_sessions_pops_once_it_can() {
-    let mut first = Pair::with_config(json!({"maxSessions": 1}));
-    connect(&mut first, "old");
-    first.can_create();
-    first.session_created("s-old");
-    let layer = ConfigLayer {
-        source: ConfigSource::CustomParams,
-        values: json!({"maxSessions": 1}).as_object().cloned().unwrap(),
-    };
-    let mut p = Pair::new(Config::resolve(&[layer]).0);
-    p.input(Input::Restore(first.stored()));
-    p.ready();
+    let mut p = reloaded_with_one_session_of_one();
     // A new contact connects while Dynamics is first asked: the restored session counts, so it waits.
     connect(&mut p, "new");
     assert_eq!(p.bridge.contact_state("new"), Some("WaitingForCapacity"));
