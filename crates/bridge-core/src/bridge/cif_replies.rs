@@ -76,9 +76,10 @@ impl Bridge {
                 }
             }
             Purpose::Presence => self.on_presence_reply(r.request, p, r.outcome),
-            Purpose::CloseStrayTab => self.on_close_stray_tab_reply(contact.as_ref(), &r.outcome),
-            Purpose::TabOfClosedSession => self.on_tab_of_closed_session_reply(contact.as_ref(), &r.outcome),
-            Purpose::CloseTabOfClosedSession => self.on_close_tab_of_closed_session_reply(contact.as_ref(), &r.outcome),
+            // These outlive their contact (a tab of its may show in another customer's session).
+            Purpose::CloseStrayTab => self.on_close_stray_tab_reply(p.about(), &r.outcome),
+            Purpose::TabOfClosedSession => self.on_tab_of_closed_session_reply(p.about(), &r.outcome),
+            Purpose::CloseTabOfClosedSession => self.on_close_tab_of_closed_session_reply(p.about(), &r.outcome),
             Purpose::CheckStrayTab(kind) => {
                 let answer = match &r.outcome {
                     CifOutcome::Resolved(v) => Some(v),

@@ -13,7 +13,7 @@ use crate::slug::{LogicalName, LookupStatus, SlugData, SlugField};
 use crate::text;
 use crate::time::Millis;
 
-use super::{Bridge, NamedSession, Purpose, TimerKey};
+use super::{Bridge, NamedSession, Pending, Phase, Purpose, TimerKey};
 
 /// How long after a never-popped contact was released an event for it is a late repeat of that offer. A new
 /// offer of the same contact takes longer: Connect re-queues it, and after a missed contact the agent must make
@@ -940,18 +940,25 @@ impl Bridge {
             }
             self.released_unpopped.push_back((id.clone(), self.now));
         }
-        // Keep only what must outlive the contact: createSession calls (their sessions count) and the update
-        // of its activity (not a session call); replies to the others will be ignored.
-        let outlives = |p: Purpose| matches!(p, Purpose::CreateSession | Purpose::UpdateRecord);
-        let mine: Vec<(RequestId, Purpose)> = self
+        // Keep only what must outlive the contact: createSession calls (their sessions count), the update of its
+        // activity (not a session call), and, while an answer is still expected, a tab that may show its record in
+        // another customer's session (closed there whoever's it was); replies to the others will be ignored.
+        let outlives = |p: &Pending| match p.purpose {
+            Purpose::CreateSession | Purpose::UpdateRecord => true,
+            Purpose::TabOfClosedSession | Purpose::CloseTabOfClosedSession | Purpose::CloseStrayTab => {
+                p.phase < Phase::Overdue
+            }
+            _ => false,
+        };
+        let mine: Vec<RequestId> = self
             .pending
             .iter()
             .filter(|(_, p)| p.contact.as_ref() == Some(id))
-            .map(|(r, p)| (*r, p.purpose))
+            .map(|(r, _)| *r)
             .collect();
-        for (r, purpose) in mine {
+        for r in mine {
             match self.pending.get_mut(&r) {
-                Some(p) if outlives(purpose) => p.released = p.contact.take(),
+                Some(p) if outlives(p) => p.released = p.contact.take(),
                 _ => self.forget_request(r),
             }
         }

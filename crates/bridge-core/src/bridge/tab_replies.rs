@@ -198,7 +198,19 @@ impl Bridge {
             "decision",
             "a tab answered after its session closed: closing it wherever it opened".into(),
         );
-        self.send_cif(id, Purpose::CloseTabOfClosedSession, CifCall::CloseTab { tab_id }, 0);
+        // Its contact may have ended meanwhile: the call then carries its correlation id but names no live contact.
+        let correlation_id = self.correlation_of(id);
+        let live = id.filter(|id| self.contacts.contains_key(*id));
+        let request = self.send_cif_correlated(
+            live,
+            correlation_id,
+            Purpose::CloseTabOfClosedSession,
+            CifCall::CloseTab { tab_id },
+            0,
+        );
+        if let Some(p) = self.pending.get_mut(&request).filter(|p| p.contact.is_none()) {
+            p.released = id.cloned();
+        }
     }
 
     /// Dynamics closed a tab whose session had closed: it had opened in another session, which the agent is told

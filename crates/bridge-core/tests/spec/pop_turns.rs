@@ -739,6 +739,32 @@ fn item_07_a_tab_on_its_way_when_its_session_closed_is_closed_wherever_it_opened
     }
 }
 
+/// The same when the contact ends (the customer left the chat) before the late tab answer: the tab still shows this
+/// contact's record in another customer's session, so it is still closed, and the agent is told whose it was.
+#[test]
+fn item_07_a_tab_of_a_closed_session_answered_after_its_contact_ended_is_still_closed() {
+    let mut p = two_chats_first_popped();
+    let tab_a = p.req("createTab");
+    p.dynamics(DynamicsHandler::SessionClosed, json!({"sessionId": "s-a"}));
+    p.event("chat-a", ContactEventKind::Destroyed, None);
+    assert_eq!(p.bridge.contact_state("chat-a"), None);
+    p.take();
+    p.resolve(tab_a, json!("tab-a"));
+    match p.last("closeTab").3 {
+        CifCall::CloseTab { tab_id } => assert_eq!(tab_id, "tab-a"),
+        other => panic!("{other:?}"),
+    }
+    let close = p.req("closeTab");
+    p.resolve(close, json!(null));
+    assert!(
+        p.reports()
+            .iter()
+            .any(|r| r.code == "tab.misplaced" && r.agent_visible && r.message.contains("chat-a")),
+        "{:?}",
+        p.reports()
+    );
+}
+
 /// While Dynamics is asked where an overtaken tab opened, no other pop moves the focus: the next contact's
 /// `createSession` (which focuses its new session) waits for the answer, as it waits for a tab's.
 #[test]
