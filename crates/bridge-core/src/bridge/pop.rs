@@ -707,17 +707,12 @@ impl Bridge {
         template: crate::slug::TemplateName,
         attempt: u32,
     ) -> PopState {
-        let Some(c) = self.contacts.get(id) else {
+        let Some(c) = self.contacts.get_mut(id) else {
             return PopState::Abandoned;
         };
         let withhold = c.withhold_customer_ids();
+        c.anchor_without_customer = withhold;
         let params = c.template_parameters(&self.config, withhold);
-        if let Some(c) = self.contacts.get_mut(id) {
-            c.anchor_without_customer = withhold;
-        }
-        let Some(c) = self.contacts.get(id) else {
-            return PopState::Abandoned;
-        };
         let has_ids = [&c.slugs.contact_id, &c.slugs.id, &c.slugs.account_id]
             .iter()
             .any(|g| g.is_some());
