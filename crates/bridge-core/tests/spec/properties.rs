@@ -1342,6 +1342,18 @@ impl World {
 
     /// Liveness: Dynamics and Streams behave from now on and time passes; every contact that was connected
     /// must end popped, closed, declined or reported to the agent, and no request may stay waiting.
+    /// Answers what CIF calls are outstanding (at most 50 at a time: answers may lead to more calls).
+    fn answer_outstanding(&mut self) -> Result<(), TestCaseError> {
+        for _ in 0..50 {
+            let Some(r) = self.outstanding.keys().next().copied() else {
+                break;
+            };
+            self.reply(r, 0);
+            self.drain()?;
+        }
+        Ok(())
+    }
+
     fn quiesce_and_check_liveness(&mut self) -> Result<(), TestCaseError> {
         self.behaved = true;
         if !self.ready {
@@ -1349,13 +1361,7 @@ impl World {
         }
         for _ in 0..300 {
             // Every answer arrives within a second: Dynamics is well now.
-            for _ in 0..50 {
-                let Some(r) = self.outstanding.keys().next().copied() else {
-                    break;
-                };
-                self.reply(r, 0);
-                self.drain()?;
-            }
+            self.answer_outstanding()?;
             for r in std::mem::take(&mut self.streams) {
                 self.bridge.handle_input(
                     self.now,
@@ -1408,13 +1414,7 @@ impl World {
             }
         }
         for _ in 0..70 {
-            for _ in 0..50 {
-                let Some(r) = self.outstanding.keys().next().copied() else {
-                    break;
-                };
-                self.reply(r, 0);
-                self.drain()?;
-            }
+            self.answer_outstanding()?;
             self.advance(2_000)?;
         }
         let counts = self.bridge.debug_counts();
