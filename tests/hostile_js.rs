@@ -128,6 +128,9 @@ export function reviewAnswer(kind) {
     case 'settles-twice': return { then(ok, fail) { ok('first'); fail('second'); ok('third'); } };
     case 'plain-object': return { sessionId: 's-2' };
     case 'number': return 7;
+    case 'native-resolves': return Promise.resolve('s-3');
+    case 'native-rejects': return Promise.reject('refused');
+    case 'native-settled-later': return new Promise((ok) => setTimeout(() => ok('s-4'), 0));
   }
 }
 // The next `getContacts()` lists an entry that cannot be read before the real ones; the next `getAgentStates()`
@@ -451,6 +454,9 @@ async fn an_answer_is_settled_once_and_later() {
         ("settles-twice", r#"[["resolved","first"]]"#),
         ("plain-object", r#"[["resolved",{"sessionId":"s-2"}]]"#),
         ("number", r#"[["resolved",7]]"#),
+        ("native-resolves", r#"[["resolved","s-3"]]"#),
+        ("native-rejects", r#"[["rejected","refused"]]"#),
+        ("native-settled-later", r#"[["resolved","s-4"]]"#),
     ] {
         js_sys::eval("window.__reviewSettled = []").expect("eval");
         let record =

@@ -262,6 +262,7 @@ export function errorText(value) {
 // `then` later and turns that throw into a rejection, which the core reads as CIF failing the call and retries
 // (a second session for a `createSession` Dynamics carried out). `then` is read once and called here, so a
 // getter cannot answer differently the second time.
+const NATIVE_THEN = Promise.prototype.then;
 export function settleAnswer(value, onResolved, onRejected) {
   if (value === null || (typeof value !== 'object' && typeof value !== 'function')) {
     Promise.resolve().then(() => onResolved(value));
@@ -270,6 +271,14 @@ export function settleAnswer(value, onResolved, onRejected) {
   const then = value.then;
   if (typeof then !== 'function') {
     Promise.resolve().then(() => onResolved(value));
+    return;
+  }
+  if (then === NATIVE_THEN) {
+    // A native promise (every CIF build's answer) already settles once and later, and its `then` throws only
+    // before it takes the handlers (not a promise, or a `constructor` getter that throws). The handlers are
+    // handed over as they are: an answer Dynamics never gives (a cancelled notification's) keeps them as long as
+    // the CIF library keeps its promise, so they stay two bound functions, not two closures besides.
+    then.call(value, onResolved, onRejected);
     return;
   }
   let settled = false;
