@@ -20,6 +20,7 @@ import { createRequire } from 'node:module';
 import { startWorkbench } from '../www/workbench/server.mjs';
 import { launchBrowser } from '../tests/e2e/browser.mjs';
 import { summarizeWasm } from './wasm-sections.mjs';
+import { growthByHolder } from './heap-diff.mjs';
 
 const BENCH = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(BENCH, '..');
@@ -54,6 +55,10 @@ const ENGINE_JSON = opt('engine-json', path.join(BENCH, 'out', 'engine.json'));
 // functions taking the most self and total time in the report). Names of wasm functions need a build whose wasm
 // keeps its name section (see bench/README.md).
 const CPU_PROFILE = opt('cpu-profile', null);
+// Heap snapshots of the provider frame before and after the memory run (both with Streams' log buffers emptied):
+// the report says who holds the growth from them, and `node bench/heap-diff.mjs DIR` says what it is made of.
+// `--heap-snapshots DIR` (default: heap/ beside the report).
+const HEAP_SNAPSHOTS = path.resolve(opt('heap-snapshots', path.join(path.dirname(OUT), 'heap')));
 // The provider's streamsConsoleLevel (default: the page's own, WARN); `INFO` measures Streams' default echo.
 const STREAMS_CONSOLE_LEVEL = opt('streams-console-level', null);
 const SAMPLE_CAPACITY = 3 * 400000; // bridge spans recorded by src/metrics.rs (3 numbers each)
@@ -340,7 +345,31 @@ function installDriver({ providerOrigin, hostOrigin }) {
 // ---------------------------------------------------------------------------------------------------------
 // Browser parts
 
-async function readMemory(context, frame, label) {
+/** Writes a heap snapshot of the CDP session's target to `file` (the chunks as Chromium sends them). */
+async function writeHeapSnapshot(cdp, file) {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const out = fs.openSync(file, 'w');
+  const onChunk = ({ chunk }) => fs.writeSync(out, chunk);
+  cdp.on('HeapProfiler.addHeapSnapshotChunk', onChunk);
+  try {
+    await cdp.send('HeapProfiler.takeHeapSnapshot', { reportProgress: false, captureNumericValue: false });
+  } finally {
+    cdp.off('HeapProfiler.addHeapSnapshotChunk', onChunk);
+    fs.closeSync(out);
+  }
+  log(`heap snapshot: ${file}`);
+}
+
+/** Who holds the growth between the two heap snapshots, or why that is not known. */
+function heldBy(dir) {
+  try {
+    return growthByHolder(dir);
+  } catch (e) {
+    return { error: String(e.message || e) };
+  }
+}
+
+async function readMemory(context, frame, label, snapshotName = null) {
   const out = { label };
   try {
     const cdp = await context.newCDPSession(frame);
@@ -350,6 +379,7 @@ async function readMemory(context, frame, label) {
     const heap = await cdp.send('Runtime.getHeapUsage');
     out.jsHeapUsed = heap.usedSize;
     out.jsHeapTotal = heap.totalSize;
+    if (snapshotName) await writeHeapSnapshot(cdp, path.join(HEAP_SNAPSHOTS, snapshotName));
     await cdp.send('Performance.enable');
     const { metrics } = await cdp.send('Performance.getMetrics');
     const m = Object.fromEntries(metrics.map((x) => [x.name, x.value]));
@@ -619,8 +649,16 @@ async function browserRun() {
       const log = window.connect && window.connect.getLog && window.connect.getLog();
       return log ? Object.fromEntries(keys.map((k) => [k, Array.isArray(log[k]) ? log[k].length : null])) : null;
     }, STREAMS_LOG_BUFFERS);
-    const before = await readMemory(context, frame, 'before');
+    // Streams keeps several log entries per contact in those buffers, whatever the bridge does. To show what is
+    // left without them, the bench (only the bench) empties them before the first reading and after the run, so
+    // that both readings leave out the same thing.
+    const emptyStreamsLogs = () => frame.evaluate((keys) => {
+      const log = window.connect.getLog();
+      for (const k of keys) if (Array.isArray(log[k])) log[k] = [];
+    }, STREAMS_LOG_BUFFERS);
+    await emptyStreamsLogs();
     const queueBefore = await streamsLogQueue();
+    const before = await readMemory(context, frame, "before, Streams' log buffers emptied", 'before.heapsnapshot');
     log(`memory before: wasm ${kb(before.wasmMemory)}, JS heap ${kb(before.jsHeapUsed)}; ${MEMORY_CONTACTS} contacts, ${INFLIGHT} in flight`);
     const mixed = ['voice-single', 'voice-multi', 'voice-nomatch', 'chat'];
     let churned = 0;
@@ -635,14 +673,9 @@ async function browserRun() {
     await takeSpans(frame);
     await new Promise((r) => setTimeout(r, 1000));
     const after = await readMemory(context, frame, 'after');
-    // Streams keeps several log entries per contact in those buffers, whatever the bridge does. To show what is
-    // left without them, the bench (only the bench) empties them and measures again.
     const queueAfter = await streamsLogQueue();
-    await frame.evaluate((keys) => {
-      const log = window.connect.getLog();
-      for (const k of keys) if (Array.isArray(log[k])) log[k] = [];
-    }, STREAMS_LOG_BUFFERS);
-    const afterWithoutQueue = await readMemory(context, frame, "after, Streams' log buffers emptied");
+    await emptyStreamsLogs();
+    const afterWithoutQueue = await readMemory(context, frame, "after, Streams' log buffers emptied", 'after.heapsnapshot');
     report.memory = {
       contacts: MEMORY_CONTACTS, inflight: INFLIGHT, presets: mixed, poppedOneIn: POP_EVERY, msPerContact: +(churnMs / MEMORY_CONTACTS).toFixed(2),
       fresh: memFresh, before, after,
@@ -653,6 +686,8 @@ async function browserRun() {
       streamsLogQueue: { before: queueBefore, after: queueAfter },
       afterWithoutStreamsLogQueue: afterWithoutQueue,
       jsHeapGrowthWithoutStreamsLogQueueBytes: afterWithoutQueue.jsHeapUsed - before.jsHeapUsed,
+      heapSnapshots: HEAP_SNAPSHOTS,
+      growthByHolder: heldBy(HEAP_SNAPSHOTS),
     };
     log(`memory after: wasm ${kb(after.wasmMemory)}, JS heap ${kb(after.jsHeapUsed)}`);
     report.strayCifCalls = (await page.evaluate(() => window.__bench.stray.calls));
@@ -794,8 +829,19 @@ function table(r) {
       `flat (< 1 MiB growth): ${miss(m.jsHeapGrowthBytes < 1024 * 1024, `Streams' log buffers (_logs, _serverBoundInternalLogs): ${q.before && q.before._logs} → ${q.after && q.after._logs} and ${q.before && q.before._serverBoundInternalLogs} → ${q.after && q.after._serverBoundInternalLogs} entries`)}`);
     if (m.afterWithoutStreamsLogQueue) {
       const g = m.jsHeapGrowthWithoutStreamsLogQueueBytes;
-      row("memory: provider JS heap growth without Streams' log buffers", `${kb(g)} (${fmt(g / m.contacts, 1)} B/contact)`,
-        `flat (< 1 MiB growth): ${miss(g < 1024 * 1024, 'see report.memory')}`);
+      row("memory: provider JS heap growth without Streams' log buffers", `${kb(g)} (${fmt(g / m.contacts, 1)} B/contact)`);
+    }
+    const h = m.growthByHolder;
+    if (h && !h.error) {
+      // Streams keeps a media controller per connection with media read while live (until one is read again once
+      // inactive: never, for a contact abandoned while ringing); the CIF library keeps every call Dynamics never
+      // answers (a cancelled notification's), with the two handlers the bridge hung on it.
+      row("memory: heap growth held by Streams' media controllers / the CIF library's unanswered calls",
+        `${kb(h.streamsMediaControllers)} / ${kb(h.cifLibraryCalls)}`);
+      row('memory: heap growth held by anything else (the bridge included)', kb(h.rest),
+        `flat (< 1 MiB growth): ${miss(h.rest < 1024 * 1024, 'see report.memory.growthByHolder.restLargest')}`);
+    } else if (h) {
+      row('memory: heap growth by holder', `not known: ${h.error}`);
     }
     if (m.listenersGrowth !== null) row('memory: JS event listeners before → after', `${m.before.jsEventListeners} → ${m.after.jsEventListeners}`);
   }
