@@ -17,44 +17,6 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-#[wasm_bindgen(inline_js = r#"
-// A Web Locks stand-in that grants the first request and can then take the lock away, for another page, with a
-// reason `String()` refuses (an object without a prototype), as a polyfill or a wrapped `navigator.locks` may.
-// Once taken, a request `ifAvailable` is told no (`null`) and any other waits until withdrawn.
-export function reviewFakeLocks() {
-  const fake = {
-    taken: false,
-    lose: null,
-    request(name, options, callback) {
-      return new Promise((resolve, reject) => {
-        Promise.resolve().then(() => {
-          if (!fake.taken && !fake.lose) {
-            fake.lose = () => {
-              fake.taken = true;
-              reject(Object.create(null));
-            };
-            Promise.resolve(callback({ name, mode: 'exclusive' })).then(resolve, reject);
-          } else if (options.ifAvailable) {
-            Promise.resolve(callback(null)).then(resolve, reject);
-          } else if (options.signal) {
-            options.signal.addEventListener('abort', () => reject(new DOMException('withdrawn', 'AbortError')));
-          }
-        });
-      });
-    },
-  };
-  window.__reviewLocks = fake;
-  Object.defineProperty(navigator, 'locks', { configurable: true, get: () => fake });
-}
-export function reviewLoseLock() { window.__reviewLocks.lose(); }
-export function reviewRestoreLocks() { delete navigator.locks; }
-"#)]
-extern "C" {
-    fn reviewFakeLocks();
-    fn reviewLoseLock();
-    fn reviewRestoreLocks();
-}
-
 /// A shell for one tab, started like a provider page.
 fn tab(name: &str) -> Shell {
     let config = Config {
@@ -198,15 +160,15 @@ async fn without_web_locks_the_page_pops_alone_and_says_so() {
 
 async fn a_lock_taken_away_with_an_unprintable_reason_is_still_lost() {
     agent_doubles();
-    reviewFakeLocks();
+    fakeLocksTakenAway();
     let only = tab("tabs-e1");
     fakeConnectInitAgent();
     fakeCifFireInitDone();
     until(|| role(&only) == "leading").await;
     assert_eq!(role(&only), "leading");
-    reviewLoseLock();
+    fakeLocksTakeAway();
     until(|| role(&only) != "leading").await;
-    reviewRestoreLocks();
+    fakeLocksRestore();
     assert_eq!(
         role(&only),
         "following",

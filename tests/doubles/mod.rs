@@ -41,6 +41,9 @@ extern "C" {
     pub fn fakeStorageWrites(mode: &str);
     pub fn fakeStorageWritesTaken() -> String;
     pub fn fakeLocksHide(hidden: bool);
+    pub fn fakeLocksTakenAway();
+    pub fn fakeLocksTakeAway();
+    pub fn fakeLocksRestore();
 }
 
 #[wasm_bindgen(module = "/tests/doubles/cif.js")]

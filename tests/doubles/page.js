@@ -1,5 +1,9 @@
-// Page-level doubles: a browser that blocks web storage for this frame (third-party storage partitioning,
-// locked-down profiles), as `window.sessionStorage` then throws on access.
+// Page-level doubles: web storage blocked or refusing writes, and Web Locks missing or taken away. In one module
+// with the other doubles' few files: the wasm-bindgen test runner's server (tiny_http 0.12) can leave one of
+// several module requests made at once unanswered, and the page then never loads.
+//
+// A browser that blocks web storage for this frame (third-party storage partitioning, locked-down profiles), as
+// `window.sessionStorage` then throws on access.
 
 let saved = null;
 
@@ -61,3 +65,34 @@ export function fakeStorageWritesTaken() {
   writes = [];
   return out;
 }
+
+// A Web Locks stand-in that grants the first request and can then take the lock away, for another page, with a
+// reason `String()` refuses (an object without a prototype), as a polyfill or a wrapped `navigator.locks` may.
+// Once taken, a request `ifAvailable` is told no (`null`) and any other waits until withdrawn.
+export function fakeLocksTakenAway() {
+  const fake = {
+    taken: false,
+    lose: null,
+    request(name, options, callback) {
+      return new Promise((resolve, reject) => {
+        Promise.resolve().then(() => {
+          if (!fake.taken && !fake.lose) {
+            fake.lose = () => {
+              fake.taken = true;
+              reject(Object.create(null));
+            };
+            Promise.resolve(callback({ name, mode: 'exclusive' })).then(resolve, reject);
+          } else if (options.ifAvailable) {
+            Promise.resolve(callback(null)).then(resolve, reject);
+          } else if (options.signal) {
+            options.signal.addEventListener('abort', () => reject(new DOMException('withdrawn', 'AbortError')));
+          }
+        });
+      });
+    },
+  };
+  window.__fakeLocks = fake;
+  Object.defineProperty(navigator, 'locks', { configurable: true, get: () => fake });
+}
+export function fakeLocksTakeAway() { window.__fakeLocks.lose(); }
+export function fakeLocksRestore() { delete navigator.locks; }
