@@ -1115,8 +1115,15 @@ impl World {
                         s.listed_until = Some(now.plus(LIST_LAG_MS));
                     }
                     for id in IDS {
-                        if self.bridge.session_of(id) == Some(sid.as_str()) {
-                            self.closed.insert(ContactId::parse(id).unwrap());
+                        let Some(contact) = ContactId::parse(id) else {
+                            continue;
+                        };
+                        // A contact with another session still open in Dynamics (a second one, made while Dynamics
+                        // could not list its sessions) is not done with: that one becomes its session
+                        // (`adopt_session`), and calls for it go there, never to the session closed.
+                        if self.bridge.session_of(id) == Some(sid.as_str()) && self.open_session_of(&contact).is_none()
+                        {
+                            self.closed.insert(contact);
                         }
                     }
                     self.bridge.handle_input(
