@@ -199,3 +199,55 @@ fn a_get_session_answer_after_the_session_was_closed_adopts_nothing() {
     );
     assert_eq!(p.bridge.open_sessions(), 0);
 }
+
+/// A contact whose session the agent closed, while Dynamics still holds another session of it (a second one,
+/// made while Dynamics could not list its sessions), is popped into that one when a later session list names
+/// it: that is its one session now (§3.14). Its tabs wait until the agent focuses it.
+#[test]
+fn a_second_session_named_after_the_agent_closed_the_first_becomes_the_contacts_session() {
+    let mut p = Pair::default_ready();
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Connected,
+        Some(voice("connected", Scenario::Single)),
+    );
+    p.can_create();
+    p.session_created("s2");
+    p.dynamics(DynamicsHandler::SessionClosed, json!({"sessionId": "s2"}));
+    assert_eq!(p.bridge.contact_state(CONTACT_ID), Some("SessionClosed"));
+    let tabs_of_contact = |p: &Pair| {
+        p.all("createTab")
+            .into_iter()
+            .filter(|(_, c, _)| c.as_ref().map(ContactId::as_str) == Some(CONTACT_ID))
+            .count()
+    };
+    let tabs_in_s2 = tabs_of_contact(&p);
+    // A contact from before this page makes it ask Dynamics which sessions exist.
+    p.event(
+        "other",
+        ContactEventKind::Existing,
+        Some(voice("connected", Scenario::NoMatch)),
+    );
+    let r = p.req("getAllSessions");
+    p.resolve(r, json!(["s1"]));
+    let g = p.req("getSession");
+    p.resolve(
+        g,
+        json!({"sessionId": "s1", "context": {"templateParameters": {"contactId": CONTACT_ID}}, "isFocused": false}),
+    );
+    assert_eq!(p.bridge.session_of(CONTACT_ID), Some("s1"));
+    assert_eq!(
+        tabs_of_contact(&p),
+        tabs_in_s2,
+        "its tabs wait until the agent looks at s1"
+    );
+    p.dynamics(
+        DynamicsHandler::SessionSwitched,
+        json!({"sessionId": "s1", "focused": true}),
+    );
+    assert!(
+        tabs_of_contact(&p) > tabs_in_s2,
+        "its tabs open in s1 once focused: {:?}",
+        p.take()
+    );
+}
