@@ -77,7 +77,10 @@
 //! while its session is the focused one (as the bridge knows it from `createSession` answers and
 //! `onSessionSwitched`): if the agent looked away they are `Deferred` and open when it is focused again.
 //! `SessionUnknown` (a `createSession` whose answer was garbage, or in flight at a reload) is left only on
-//! Dynamics' word: a session whose context names the contact, or none after `sessionOrphanMs`. `SessionClosed`
+//! Dynamics' word: a session whose context names the contact (Dynamics is asked again as soon as a session
+//! the page does not know gains the focus), or none after `sessionOrphanMs`. A reloaded page whose page before
+//! left a `createSession` or tab request unanswered (or that cannot read its storage) holds the pop turn for
+//! `popTurnMs` from its start, as that request did. `SessionClosed`
 //! is final: nothing is written for the contact again. Whether the contact is ringing,
 //! connected or over is tracked beside the state and only moves forward, because Streams delivers
 //! `onRefresh` snapshots repeatedly and events late or out of order.

@@ -72,6 +72,10 @@ pub struct PersistedContact {
     /// A `createSession` was sent and not answered: never send another before Dynamics was asked.
     #[serde(skip_serializing_if = "is_false")]
     pub creating: bool,
+    /// A tab request of it was unanswered: Dynamics may still carry it out, in whichever session is focused
+    /// then, so a reloaded page holds the pop turn for `popTurnMs` as that request would have.
+    #[serde(skip_serializing_if = "is_false")]
+    pub opening: bool,
     /// The agent closed its session: never write to it again, never open another.
     #[serde(skip_serializing_if = "is_false")]
     pub closed: bool,
@@ -306,6 +310,7 @@ fn read_contact(entry: &Value) -> PersistedContact {
     PersistedContact {
         session_id: s("sessionId").filter(|s| valid_session_id(s)).map(str::to_owned),
         creating: b("creating"),
+        opening: b("opening"),
         closed: b("closed"),
         declined: b("declined"),
         elsewhere: b("elsewhere"),
@@ -400,6 +405,7 @@ mod tests {
             token: Some("a\"b\\c\n\u{1}é".into()),
             closed: true,
             creating: true,
+            opening: true,
             declined: true,
             live: true,
             tabs: [TabKind::Search, TabKind::Customer].into(),

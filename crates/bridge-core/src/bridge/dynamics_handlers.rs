@@ -9,7 +9,7 @@ use crate::input::{DynamicsEvent, DynamicsHandler, StreamsReply};
 use crate::text;
 
 use super::agent::describe_streams;
-use super::{Bridge, Purpose, TimerKey};
+use super::{Bridge, Phase, Purpose, TimerKey};
 
 /// How many session ids named by `onSessionSwitched` are remembered (more than CIF's 10 sessions).
 const SWITCH_SEEN_CAPACITY: usize = 32;
@@ -135,6 +135,7 @@ impl Bridge {
         }
         self.switch_seen.push_back(s.session_id.clone());
         self.note_tabs_overtaken_by_switch(&s);
+        self.ask_about_a_new_session_if_one_is_awaited(&s);
         if s.focused {
             self.set_focus(Some(s.session_id));
         } else if self.focused_session.as_deref() == Some(s.session_id.as_str()) {
@@ -151,6 +152,56 @@ impl Bridge {
                 ),
             }
         }
+    }
+
+    /// A session this page does not know gained the focus. It may be one a `createSession` from before a reload
+    /// made after Dynamics was last asked (the pops of this provider are this page's or its earlier loads'):
+    /// Dynamics is asked now, rather than after `sessionOrphanMs` while the agent looks at a session without its
+    /// tabs, or after its contact popped a second one. Asked when a contact waits for Dynamics to name its session
+    /// (a `createSession` in flight at a reload, overdue, or answered with garbage), or when no `createSession`
+    /// of this page could have made it; the switch a pop's own `createSession` causes before its answer asks
+    /// nothing. Once Dynamics has listed a session, the page knows it (with its owner, or as nobody's it can name),
+    /// so returning to it asks nothing either.
+    fn ask_about_a_new_session_if_one_is_awaited(&mut self, s: &dynamics::SessionSwitched) {
+        let sid = &s.session_id;
+        if !s.focused
+            || self.sessions.contains_key(sid)
+            || self.released_sessions.contains(sid)
+            || self.dynamics_owners.values().any(|n| n.session_id == *sid)
+        {
+            return;
+        }
+        let in_doubt = self
+            .contacts
+            .values()
+            .find(|c| match &c.state {
+                PopState::SessionUnknown { .. } => true,
+                PopState::CreatingSession { request, .. } => {
+                    self.pending.get(request).is_some_and(|p| p.phase == Phase::Overdue)
+                }
+                _ => false,
+            })
+            .map(|c| c.id.clone());
+        let own_create_under_way = self
+            .pending
+            .values()
+            .any(|p| p.purpose == Purpose::CreateSession && p.phase != Phase::Overdue);
+        if in_doubt.is_none() && own_create_under_way {
+            return;
+        }
+        let why = match &in_doubt {
+            Some(_) => "while this contact waits for Dynamics to name its session",
+            None => "and no createSession of this page made it",
+        };
+        self.trace(
+            in_doubt.as_ref(),
+            "decision",
+            format!(
+                "session {} was focused, unknown to this page, {why}: asking Dynamics which sessions exist",
+                text::excerpt(sid)
+            ),
+        );
+        self.ask_about_unknown_focused_session(sid);
     }
 
     /// A switch event arriving while tabs are on their way: CIF opens a tab in the session focused when Dynamics

@@ -162,6 +162,8 @@ enum TimerKey {
     Orphan(RequestId),
     /// Restored contacts that Streams has not delivered again by now are released.
     RestoreGrace,
+    /// The pop turn held for requests the page before left unanswered is free.
+    PageBeforeTurnRelease,
     /// Contacts Dynamics refused a session ask `canCreateSession` again.
     CapacityRecheck,
     /// Sessions counted on storage's word alone (Dynamics could not list its sessions) still hold a contact
@@ -291,6 +293,8 @@ pub struct Bridge {
     sessions: VecMap<String, Option<ContactId>>,
     /// Restored sessions not yet confirmed by `getAllSessions`.
     unverified_sessions: VecSet<String>,
+    /// Until when the pop turn is held for a `createSession` or tab request the page before left unanswered.
+    turn_held_for_page_before: Option<Millis>,
     /// Asking Dynamics which sessions exist and whose they are (§3.14).
     recon: Reconciliation,
     /// The session the agent is looking at, as far as the bridge knows: set by `onSessionSwitched`, and by a
@@ -379,6 +383,7 @@ impl Bridge {
             next_retry: 1,
             sessions: VecMap::new(),
             unverified_sessions: VecSet::new(),
+            turn_held_for_page_before: None,
             recon: Reconciliation::default(),
             focused_session: None,
             focus_learnt_at: 0,
@@ -489,6 +494,7 @@ impl Bridge {
                 TimerKey::TurnRelease(request) => self.release_turn(request),
                 TimerKey::Orphan(request) => self.on_orphan_due(request),
                 TimerKey::RestoreGrace => self.release_undelivered(),
+                TimerKey::PageBeforeTurnRelease => self.release_turn_of_the_page_before(),
                 TimerKey::CapacityRecheck => self.admit_waiting_for_capacity(),
                 TimerKey::TrustedSessionsRecheck => self.recheck_trusted_sessions(),
                 TimerKey::StreamsDeadline(request) => self.on_agent_action_deadline(request),

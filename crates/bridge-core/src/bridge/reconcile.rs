@@ -50,6 +50,9 @@ pub(super) struct Reconciliation {
     /// them): the agent may have closed one while the page reloaded. A contact held back by the session limit
     /// makes the page ask again, and the next list that answers drops those Dynamics no longer holds.
     pub(super) trusted: VecSet<String>,
+    /// A session unknown to this page that gained the focus while this reconciliation was under way, with a
+    /// contact waiting for Dynamics to name its session: asked about once more if this one did not name it.
+    pub(super) unknown_focused: Option<String>,
 }
 
 impl Bridge {
@@ -95,6 +98,16 @@ impl Bridge {
                 .any(|c| matches!(c.state, PopState::WaitingForCapacity { .. }))
     }
 
+    /// A session unknown to this page gained the focus while a contact waits for Dynamics to name its session:
+    /// Dynamics is asked now, or once more after the reconciliation under way if that one does not name it.
+    pub(super) fn ask_about_unknown_focused_session(&mut self, session_id: &str) {
+        if self.reconcile_running() {
+            self.recon.unknown_focused = Some(session_id.to_owned());
+        } else {
+            self.start_reconcile();
+        }
+    }
+
     fn reconcile_running(&self) -> bool {
         let retrying = self
             .retries
@@ -128,7 +141,9 @@ impl Bridge {
     /// during this load (its owner then waits in `dynamics_owners`). Only this contact waits; a reconciliation
     /// under way covers it.
     pub(super) fn ask_dynamics_before_popping(&mut self, id: &ContactId) {
-        if self.recon.listed {
+        // Listed already: a session Dynamics named for it waits in `dynamics_owners`; one a reconciliation under
+        // way may still name (a session that appeared after the list) is waited for.
+        if self.recon.listed && !self.reconcile_running() {
             return;
         }
         let Some(c) = self.contacts.get_mut(id) else { return };
@@ -565,7 +580,12 @@ impl Bridge {
             c.awaits_dynamics = false;
         }
         self.dirty = true;
-        if std::mem::take(&mut self.recon.again) {
+        let unknown_still = self
+            .recon
+            .unknown_focused
+            .take()
+            .is_some_and(|sid| !self.sessions.contains_key(&sid) && !self.session_was_closed(&sid));
+        if std::mem::take(&mut self.recon.again) || unknown_still {
             self.start_reconcile();
         }
         let ids: Vec<ContactId> = self.contacts.keys().cloned().collect();

@@ -10,6 +10,7 @@ use crate::contact::{Contact, PopState, TabStatus};
 use crate::ids::ContactId;
 use crate::input::RestoredState;
 use crate::persist::{self, Persisted, PersistedContact};
+use crate::startup::CifState;
 
 use super::{Bridge, TimerKey};
 
@@ -47,6 +48,9 @@ impl Bridge {
             if !self.contacts.contains_key(&id) {
                 self.handled.restore(seq, id);
             }
+        }
+        if persisted.contacts.values().any(|pc| pc.creating || pc.opening) {
+            self.hold_turn_for_requests_of_the_page_before("the page before left a session or tab request unanswered");
         }
         for (id, pc) in persisted.contacts {
             if self.handled.contains(&id) {
@@ -96,6 +100,9 @@ impl Bridge {
         }
         self.storage_ok = false;
         self.recon.wait_first = true;
+        if self.cif == CifState::NotReady && self.contacts.is_empty() {
+            self.hold_turn_for_requests_of_the_page_before("this page load cannot read what a page before it left");
+        }
         self.report(
             Severity::Warning,
             None,
@@ -266,6 +273,23 @@ impl Bridge {
         }
     }
 
+    /// The page before had a `createSession` or a tab request unanswered when it went (or may have had: this
+    /// load cannot read its storage): Dynamics may still carry it out, moving the focus or opening a tab in
+    /// whichever session is focused then. Such a request held the pop turn for `popTurnMs` on that page, so this
+    /// one holds it as long from its start: another contact's `createSession` meanwhile could take that tab
+    /// (§3.15: the turn stays bounded).
+    fn hold_turn_for_requests_of_the_page_before(&mut self, why: &str) {
+        let until = self.now.plus(self.config.pop_turn_ms);
+        self.turn_held_for_page_before = Some(until);
+        self.timers.insert(until, TimerKey::PageBeforeTurnRelease);
+        self.trace(None, "decision", format!("{why}: the pop turn is held for popTurnMs"));
+    }
+
+    /// The hold of [`Bridge::hold_turn_for_requests_of_the_page_before`] is over.
+    pub(super) fn release_turn_of_the_page_before(&mut self) {
+        self.turn_held_for_page_before = None;
+    }
+
     /// A [`PopState::SessionUnknown`] with its orphan deadline armed.
     pub(super) fn session_unknown(&mut self) -> PopState {
         let watch = self.next_request_id();
@@ -306,6 +330,7 @@ fn persisted_state(state: &PopState) -> Option<PersistedContact> {
                 .filter(|(_, s)| **s != TabStatus::Deferred)
                 .map(|(k, _)| *k)
                 .collect(),
+            opening: tabs.values().any(|s| matches!(s, TabStatus::Pending(_))),
             ..Default::default()
         },
         PopState::CreatingSession { .. } | PopState::SessionUnknown { .. } => PersistedContact {

@@ -23,6 +23,18 @@ impl Org {
     /// Answers every CIF call in `p`'s log from `from` on, except those `hold` says to leave unanswered
     /// (their effect still happens in Dynamics: the page reloads before the answer arrives).
     fn serve(&mut self, p: &mut Pair, hold: impl Fn(&CifCall) -> bool) {
+        self.serve_deferring(p, hold, |_| false);
+    }
+
+    /// [`Org::serve`], except that the calls `defer` picks are neither carried out nor answered yet (a busy
+    /// Dynamics): they are returned, for the test to carry out later.
+    fn serve_deferring(
+        &mut self,
+        p: &mut Pair,
+        hold: impl Fn(&CifCall) -> bool,
+        defer: impl Fn(&CifCall) -> bool,
+    ) -> Vec<CifCall> {
+        let mut deferred = Vec::new();
         let mut seen = 0;
         loop {
             let calls: Vec<(RequestId, Option<ContactId>, CifCall)> = p.log[seen..]
@@ -36,9 +48,13 @@ impl Org {
                 .collect();
             seen = p.log.len();
             if calls.is_empty() {
-                return;
+                return deferred;
             }
             for (request, _, call) in calls {
+                if defer(&call) {
+                    deferred.push(call);
+                    continue;
+                }
                 let answer = self.carry_out(&call);
                 if !hold(&call) {
                     p.resolve(request, answer);
@@ -129,6 +145,9 @@ fn page(nonce: &str, storage: bool) -> Pair {
         p.input(Input::StorageUnavailable {
             reason: "SecurityError: The operation is insecure.".into(),
         });
+        // A load that cannot read what the page before left holds the pop turn for popTurnMs from its start (a
+        // request of that page may still be carried out): these pages are looked at after that.
+        p.advance(1_500);
     }
     p
 }
@@ -345,6 +364,178 @@ fn notification_tokens_and_correlation_ids_never_repeat_across_page_loads() {
     assert!(Guid::parse(&c1).is_some(), "{c1}");
 }
 
+/// Dynamics was busy when the page reloaded: it carried the first page's `createSession` out only after the
+/// reloaded page had asked which sessions exist (none yet). The new session gains the focus, and the reloaded
+/// page, whose stored record says a session was on its way, asks Dynamics again at once: the session is adopted
+/// and its tabs open now, not after `sessionOrphanMs`.
+#[test]
+fn a_session_dynamics_makes_after_the_reloaded_page_asked_is_adopted_as_it_gains_the_focus() {
+    let mut org = Org::default();
+    let mut first = page("first", true);
+    first.ready();
+    first.ring(CONTACT_ID, Scenario::Single);
+    let queued = org.serve_deferring(&mut first, |_| false, |c| matches!(c, CifCall::CreateSession { .. }));
+    assert_eq!(queued.len(), 1, "{:?}", first.log);
+
+    let mut second = page("second", true);
+    second.input(Input::Restore(first.stored()));
+    second.event(
+        CONTACT_ID,
+        ContactEventKind::Existing,
+        Some(voice("connected", Scenario::Single)),
+    );
+    second.ready();
+    org.serve(&mut second, |_| false);
+    assert!(org.sessions.is_empty(), "{:?}", org.sessions);
+    assert_eq!(
+        second.all("createSession").len(),
+        0,
+        "a session is on its way: none made"
+    );
+
+    let Some(session) = org.carry_out(&queued[0]).as_str().map(str::to_owned) else {
+        panic!("createSession answers a session id");
+    };
+    switch(&mut second, &session, true);
+    org.serve(&mut second, |_| false);
+    assert_eq!(second.bridge.session_of(CONTACT_ID), Some(session.as_str()));
+    let tabs = &org.sessions_of(CONTACT_ID)[0].2;
+    for tab in [
+        format!("createTab extn_entity_record phonecall {ACTIVITY_ID}"),
+        format!("createTab extn_entity_record contact {CUSTOMER_ID}"),
+    ] {
+        assert_eq!(tabs.iter().filter(|t| **t == tab).count(), 1, "{tabs:?}");
+    }
+    assert_eq!(org.sessions.len(), 1);
+    assert_eq!(second.bridge.debug_counts().orphan_due, 0);
+}
+
+/// The same with web storage blocked: the reloaded page cannot know a session is on its way, but the session
+/// gains the focus before Streams delivers its contact again, and this page made no `createSession` that could
+/// have made it. Dynamics is asked whose it is, and the contact takes it: no second session.
+#[test]
+fn without_storage_a_session_focused_before_its_contact_is_delivered_again_is_its_session() {
+    let mut org = Org::default();
+    let mut first = page("first", false);
+    first.ready();
+    first.ring(CONTACT_ID, Scenario::Single);
+    let queued = org.serve_deferring(&mut first, |_| false, |c| matches!(c, CifCall::CreateSession { .. }));
+    assert_eq!(queued.len(), 1, "{:?}", first.log);
+
+    let mut second = page("second", false);
+    second.ready();
+    org.serve(&mut second, |_| false);
+    let Some(session) = org.carry_out(&queued[0]).as_str().map(str::to_owned) else {
+        panic!("createSession answers a session id");
+    };
+    switch(&mut second, &session, true);
+    second.event(
+        CONTACT_ID,
+        ContactEventKind::Existing,
+        Some(voice("connected", Scenario::Single)),
+    );
+    org.serve(&mut second, |_| false);
+    assert_eq!(org.sessions.len(), 1, "{:?}", org.sessions);
+    assert_eq!(second.bridge.session_of(CONTACT_ID), Some(session.as_str()));
+    let tabs = &org.sessions[0].2;
+    for tab in [
+        format!("createTab extn_entity_record phonecall {ACTIVITY_ID}"),
+        format!("createTab extn_entity_record contact {CUSTOMER_ID}"),
+    ] {
+        assert_eq!(tabs.iter().filter(|t| **t == tab).count(), 1, "{tabs:?}");
+    }
+}
+
+/// A session of this provider from before the reload that the agent clicks again and again is asked about
+/// once, not at every click, even when Dynamics will not say whose it is.
+#[test]
+fn an_unknown_session_the_agent_returns_to_is_asked_about_once() {
+    let mut p = Pair::default_ready();
+    for _ in 0..3 {
+        switch(&mut p, "from-before", true);
+        // Dynamics lists it, and will not say whose it is (`getSession` fails until the page gives up).
+        if let Some((r, _, _)) = p.all("getAllSessions").last().cloned() {
+            if p.bridge.awaits_reply(r) {
+                p.resolve(r, json!(["from-before"]));
+            }
+        }
+        for _ in 0..10 {
+            if let Some((g, _, _)) = p.all("getSession").last().cloned() {
+                if p.bridge.awaits_reply(g) {
+                    p.reject(
+                        g,
+                        json!({"message": "RejectAfterClientError", "msdyn_name": "GetSession"}),
+                    );
+                }
+            }
+            p.advance(5_000);
+        }
+        switch(&mut p, "from-before", false);
+    }
+    assert_eq!(p.all("getAllSessions").len(), 1, "{:?}", p.log);
+}
+
+/// The page reloaded with a contact's tab requests unanswered, and Dynamics carries them out a moment later, in
+/// whichever session is focused then. Another contact accepted meanwhile waits `popTurnMs` before its
+/// `createSession` moves the focus, as it would have on the page before: the tabs land in their own session.
+#[test]
+fn tabs_the_page_before_left_unanswered_hold_the_pop_turn_after_the_reload() {
+    let mut org = Org::default();
+    let mut first = page("first", true);
+    first.ready();
+    first.ring(CONTACT_ID, Scenario::Single);
+    let queued = org.serve_deferring(&mut first, |_| false, |c| matches!(c, CifCall::CreateTab { .. }));
+    assert_eq!(queued.len(), 2, "{:?}", first.log);
+
+    let mut second = page("second", true);
+    second.input(Input::Restore(first.stored()));
+    second.event(
+        CONTACT_ID,
+        ContactEventKind::Existing,
+        Some(voice("connected", Scenario::Single)),
+    );
+    second.ready();
+    second.ring("other", Scenario::Single);
+    org.serve(&mut second, |_| false);
+    assert_eq!(
+        second.all("canCreateSession").len(),
+        0,
+        "the turn is held: {:?}",
+        second.log
+    );
+    for tab in &queued {
+        org.carry_out(tab);
+    }
+    second.advance(1_500);
+    org.serve(&mut second, |_| false);
+    assert_eq!(org.sessions.len(), 2, "{:?}", org.sessions);
+    let mine = &org.sessions_of(CONTACT_ID)[0].2;
+    let others = &org.sessions_of("other")[0].2;
+    // Both contacts have the same slugs here: each session holds its own two tabs, none of the other's.
+    assert_eq!((mine.len(), others.len()), (2, 2), "{mine:?} {others:?}");
+}
+
+/// The same hold when the load cannot read its storage at all: it cannot tell whether the page before left a
+/// request unanswered, so it holds the turn as if it had; the contact pops once `popTurnMs` is over.
+#[test]
+fn a_load_that_cannot_read_its_storage_holds_the_pop_turn_for_pop_turn_ms() {
+    let mut p = Pair::new(Config::default());
+    p.input(Input::StorageUnavailable {
+        reason: "SecurityError: The operation is insecure.".into(),
+    });
+    p.ready();
+    p.event(
+        CONTACT_ID,
+        ContactEventKind::Existing,
+        Some(voice("connected", Scenario::Single)),
+    );
+    let r = p.req("getAllSessions");
+    p.resolve(r, json!([]));
+    assert!(p.all("canCreateSession").is_empty(), "{:?}", p.log);
+    p.advance(1_500);
+    assert_eq!(p.all("canCreateSession").len(), 1, "{:?}", p.log);
+}
+
 fn switch(p: &mut Pair, session: &str, focused: bool) {
     p.dynamics(
         DynamicsHandler::SessionSwitched,
@@ -527,6 +718,8 @@ fn a_session_is_known_by_its_contact_when_get_session_returns_only_the_creation_
         p.input(Input::StorageUnavailable {
             reason: "SecurityError: The operation is insecure.".into(),
         });
+        // A load that cannot read its storage holds the pop turn for popTurnMs from its start.
+        p.advance(1_500);
         p
     };
     let mut first = blocked();

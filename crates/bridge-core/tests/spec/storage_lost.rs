@@ -46,6 +46,8 @@ fn storage_blocked() -> Input {
 fn leader_reloaded_mid_create_session_without_storage() {
     let mut first = Pair::new(Config::default());
     first.input(storage_blocked());
+    // A load that cannot read its storage holds the pop turn for popTurnMs from its start.
+    first.advance(1_500);
     first.ready();
     first.event(
         CONTACT_ID,
