@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import assert from 'node:assert/strict';
 import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { startWorkbench } from '../../www/workbench/server.mjs';
@@ -321,3 +322,48 @@ export async function waitNotice(wb, re, timeout = 15000) {
 
 /** Sessions (open or closed) the host holds for a contact (by the contactId template parameter). */
 export const sessionsFor = (wb, contactId) => wb.eval((cid) => window.workbench.sessions.filter((s) => s.params && s.params.contactId === cid), contactId);
+
+// ---------------------------------------------------------------------------------------------------------
+// Helpers for the reload and source-of-truth tests.
+
+/** Reloads the provider page and waits until its CCP is ready again. */
+export async function reloadProvider(wb) {
+  const n = await wb.eval(() => window.workbench.cifLoads);
+  await wb.eval(() => window.workbench.reloadProvider());
+  await wb.waitFor((k) => window.workbench.cifLoads > k, n, 20000);
+  await waitProviderReady(wb);
+}
+
+/** Waits until the provider page's status line says `CCP: ready` (after a load or reload). */
+export async function waitProviderReady(wb) {
+  for (let i = 0; i < 150; i++) {
+    const status = await providerStatus(wb).catch(() => ({ ccp: '' }));
+    if (/ready/.test(status.ccp || '')) return;
+    await sleep(100);
+  }
+  throw new Error('the reloaded provider page never said CCP: ready');
+}
+
+/** Makes web storage throw in the provider frame (storage-partitioned or locked-down browsers), from its next load. */
+export async function blockProviderStorage(wb) {
+  await wb.context.addInitScript((origin) => {
+    if (location.origin !== origin) return;
+    Object.defineProperty(window, 'sessionStorage', {
+      configurable: true,
+      get() { throw new DOMException('The operation is insecure.', 'SecurityError'); },
+    });
+  }, wb.server.providerOrigin);
+}
+
+/** The contact's one session in Dynamics, each of its tabs once, and the tabs `expected` (entity names) there. */
+export async function assertOneSessionWithTabs(wb, id, expected, context = '') {
+  const sessions = (await sessionsFor(wb, id)).filter((s) => !s.closed);
+  assert.equal(sessions.length, 1, `${context}one session for ${id}: ${sessions.map((s) => s.title).join(', ')}`);
+  const tabs = sessions[0].tabs.filter((t) => !t.anchor);
+  const keys = tabs.map((t) => `${t.templateName}|${t.params.entityName || ''}|${t.params.entityId || ''}|${t.params.searchText || ''}`);
+  assert.equal(new Set(keys).size, keys.length, `${context}each tab once: ${keys.join(', ')}`);
+  for (const entity of expected) {
+    assert.ok(tabs.some((t) => t.params.entityName === entity), `${context}the ${entity} tab is open: ${keys.join(', ')}`);
+  }
+  return sessions[0];
+}

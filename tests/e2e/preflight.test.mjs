@@ -5,14 +5,7 @@
 
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { openBridge, cifCalls, waitCifCalls, input, sleep, providerNotices, waitNotice, providerStatus } from './helpers.mjs';
-
-async function reload(wb) {
-  const n = await wb.eval(() => window.workbench.cifLoads);
-  await wb.eval(() => window.workbench.reloadProvider());
-  await wb.waitFor((k) => window.workbench.cifLoads > k, n, 20000);
-  for (let i = 0; i < 150 && !/ready/.test((await providerStatus(wb).catch(() => ({}))).ccp || ''); i++) await sleep(100);
-}
+import { openBridge, cifCalls, waitCifCalls, input, sleep, providerNotices, waitNotice, reloadProvider as reload } from './helpers.mjs';
 
 test('every template present → three lookups, nothing said; a template deleted in Dynamics → named after a reload', async (t) => {
   const wb = await openBridge(t);

@@ -7,7 +7,10 @@
 
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { openBridge, cifCalls, waitCifCalls, input, sleep, sessionsFor, waitNotice, providerStatus } from './helpers.mjs';
+import {
+  openBridge, cifCalls, waitCifCalls, input, sleep, sessionsFor, waitNotice, reloadProvider as reload, blockProviderStorage,
+  assertOneSessionWithTabs,
+} from './helpers.mjs';
 
 const LIMIT_MS = 1500; // the CIF double's time limit in these tests (CIF's own is 10 s)
 
@@ -18,43 +21,6 @@ const createSessionsFor = async (wb, id) => (await cifCalls(wb, 'createSession')
 async function accept(wb, id) {
   await notified(wb, id);
   await wb.eval((cid) => window.workbench.acceptNotification(cid), id);
-}
-
-/** Reloads the provider page and waits until its CCP is ready again (contacts placed before would be lost). */
-async function reload(wb) {
-  const n = await wb.eval(() => window.workbench.cifLoads);
-  await wb.eval(() => window.workbench.reloadProvider());
-  await wb.waitFor((k) => window.workbench.cifLoads > k, n, 20000);
-  for (let i = 0; i < 150; i++) {
-    const status = await providerStatus(wb).catch(() => ({ ccp: '' }));
-    if (/ready/.test(status.ccp || '')) return;
-    await sleep(100);
-  }
-  throw new Error('the reloaded provider page never said CCP: ready');
-}
-
-/** The contact's one session in Dynamics, each of its tabs once, and the tabs `expected` (entity names) there. */
-async function assertOneSessionWithTabs(wb, id, expected) {
-  const sessions = (await sessionsFor(wb, id)).filter((s) => !s.closed);
-  assert.equal(sessions.length, 1, `one session for ${id}: ${sessions.map((s) => s.title).join(', ')}`);
-  const tabs = sessions[0].tabs.filter((t) => !t.anchor);
-  const keys = tabs.map((t) => `${t.templateName}|${t.params.entityName || ''}|${t.params.entityId || ''}|${t.params.searchText || ''}`);
-  assert.equal(new Set(keys).size, keys.length, `each tab once: ${keys.join(', ')}`);
-  for (const entity of expected) {
-    assert.ok(tabs.some((t) => t.params.entityName === entity), `the ${entity} tab is open: ${keys.join(', ')}`);
-  }
-  return sessions[0];
-}
-
-/** Makes web storage throw in the provider frame (storage-partitioned or locked-down browsers), from its next load. */
-async function blockProviderStorage(wb) {
-  await wb.context.addInitScript((origin) => {
-    if (location.origin !== origin) return;
-    Object.defineProperty(window, 'sessionStorage', {
-      configurable: true,
-      get() { throw new DOMException('The operation is insecure.', 'SecurityError'); },
-    });
-  }, wb.server.providerOrigin);
 }
 
 test('CIF time limit as a Map while Dynamics creates the session anyway → one session, and its tab opens', async (t) => {
