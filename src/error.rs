@@ -15,7 +15,7 @@ use crate::convert::js_text;
 pub struct GetterError {
     /// The contact id (already read), or `?` when even that failed.
     pub contact: String,
-    /// The getter, e.g. `getInitialConnection().getEndpoint().phoneNumber` (named by `src/js/helpers.js`, contact part).
+    /// The getter, e.g. `initial connection getEndpoint().phoneNumber` (named by `src/js/helpers.js`, contact part).
     pub field: String,
     /// What the bridge expected to get.
     pub expected: String,

@@ -306,7 +306,7 @@ export function settleAnswer(value, onResolved, onRejected) {
 
 // Reads a Streams contact view in one call, as JSON text: what its getters returned, copied, never judged (the
 // Rust core parses attributes, phone numbers and states). Why one call: each Streams getter re-finds the contact
-// in the agent snapshot, and `getInitialConnection()` builds live connection objects whose media controllers log;
+// in the agent snapshot, and reading a contact's connections builds live connection objects whose media controllers log;
 // a dozen `catch` imports per event cost more than the bridge's decisions. So every getter here runs at most
 // once per read, a throw is caught here (a throwing `catch` import would leak an externref slot), and the
 // expensive ones run only when asked for.
@@ -464,6 +464,32 @@ function readContactGetters(contact, reading, knownState, knownHash) {
   }
 
   const full = reading === 1;
+  // The contact's connections, built once for this read: Streams' `getInitialConnection()` and
+  // `getAgentConnection()` each build every connection anew (and a media controller for each, which logs), so
+  // both are picked here from one `getConnections()`, with the tests those two getters make.
+  let connections;
+  const connection = (name, test) => {
+    if (connections === undefined) {
+      const list = get('getConnections()', 'a list of connections', () => contact.getConnections());
+      connections = Array.isArray(list) ? list : [];
+      if (list !== undefined && !Array.isArray(list)) fail('getConnections()', 'a list of connections', typeName(list));
+    }
+    for (const c of connections) {
+      try {
+        if (test(c)) return c;
+      } catch (e) {
+        fail(name, 'a connection', thrown(e));
+        return undefined;
+      }
+    }
+    return undefined;
+  };
+  const initialConnection = () => connection('getConnections(): the initial one', (c) => c.isInitialConnection());
+  const agentConnection = () =>
+    connection("getConnections(): the agent's", (c) => {
+      const type = c.getType();
+      return type === 'agent' || type === 'monitoring';
+    });
   if (full) {
     const inbound = get('isInbound()', 'a boolean', () => contact.isInbound());
     if (typeof inbound === 'boolean') out.i = inbound;
@@ -472,11 +498,12 @@ function readContactGetters(contact, reading, knownState, knownHash) {
   const queue = get('getQueue().name', 'a queue object or null', () => contact.getQueue());
   out.q = field(queue, 'name', 'getQueue().name');
   if (full && (out.c === 'voice' || out.c === 'queue_callback')) {
-    const name = 'getInitialConnection().getEndpoint().phoneNumber';
-    const endpoint = get(name, 'an endpoint with a phone number', () => contact.getInitialConnection().getEndpoint());
+    const name = 'initial connection getEndpoint().phoneNumber';
+    const initial = initialConnection();
+    const endpoint = initial && get(name, 'an endpoint with a phone number', () => initial.getEndpoint());
     out.p = field(endpoint, 'phoneNumber', name);
   } else if (full && out.c === 'chat') {
-    out.n = chatCustomerName(contact, get, field);
+    out.n = chatCustomerName(initialConnection(), get, field);
   } else if (out.c === 'task') {
     const name = get('getName()', 'a string', () => contact.getName());
     if (typeof name === 'string') out.n = name;
@@ -499,17 +526,16 @@ function readContactGetters(contact, reading, knownState, knownHash) {
   // Which connection the agent holds (Streams' own `getAgentConnection()`): `monitoring` for a supervisor
   // listening in, whose snapshot may say nothing else about it (`initiationMethod` null, no queue, no attributes).
   if (full) {
-    const agentConnection = get('getAgentConnection()', 'a connection or null', () => contact.getAgentConnection());
-    if (agentConnection !== undefined) {
-      out.k = str(get('getAgentConnection().getType()', 'a string', () => agentConnection.getType()), 'getAgentConnection().getType()');
+    const agent = agentConnection();
+    if (agent !== undefined) {
+      out.k = str(get("agent's connection getType()", 'a string', () => agent.getType()), "agent's connection getType()");
     }
   }
   return done(text);
 }
 
 // The customer's name on a chat: `getParticipantName()` where this Streams has it, else the chat media info's.
-function chatCustomerName(contact, get, field) {
-  const connection = get('getInitialConnection() customer name', "the customer's chat connection", () => contact.getInitialConnection());
+function chatCustomerName(connection, get, field) {
   if (connection === undefined) return undefined;
   let named;
   try {
@@ -518,10 +544,10 @@ function chatCustomerName(contact, get, field) {
     named = undefined;
   }
   if (typeof named === 'function') {
-    const name = get('getInitialConnection().getParticipantName()', 'a string', () => named.call(connection));
+    const name = get('initial connection getParticipantName()', 'a string', () => named.call(connection));
     return typeof name === 'string' ? name : undefined;
   }
-  const info = get('getInitialConnection().getMediaInfo()', 'chat media info', () => connection.getMediaInfo());
+  const info = get('initial connection getMediaInfo()', 'chat media info', () => connection.getMediaInfo());
   if (info === undefined) return undefined;
   let original;
   try {

@@ -6,7 +6,7 @@
 // as without TaskJS when asked to), `new connect.Contact(id)`, and accept/reject/clear with callbacks.
 // Removing a contact works as in Streams 2.28: ENDED fires first if it has not (with a snapshot), then DESTROYED
 // with a snapshot, and a snapshot's own data survives while its connection getters (isInbound,
-// getInitialConnection) look up live data and throw "no longer exists" (Streams builds live Connection objects
+// getConnections) look up live data and throw "no longer exists" (Streams builds live Connection objects
 // even for a ContactSnapshot).
 // Unlike Streams it does NOT drop a contact's subscriptions on destroy, so the live-subscription count shows
 // whether the shell released them itself.
@@ -27,7 +27,7 @@ function reset() {
     ],
     calls: [],
     threw: 0,
-    connectionReads: 0, // isInbound() and getInitialConnection() calls: each makes Streams build every connection
+    connectionReads: 0, // isInbound() and getConnections() calls: each makes Streams build every connection
     autoSucceed: true,
   };
 }
@@ -77,6 +77,12 @@ class Connection {
   constructor(d) {
     this.d = d;
   }
+  isInitialConnection() {
+    return true;
+  }
+  getType() {
+    return this.d.inbound === false ? "outbound" : "inbound";
+  }
   getEndpoint() {
     return { phoneNumber: this.d.phoneNumber ?? null, type: "phone_number" };
   }
@@ -92,6 +98,9 @@ class Connection {
 class AgentConnection {
   constructor(d) {
     this.d = d;
+  }
+  isInitialConnection() {
+    return false;
   }
   getType() {
     return this.d.agentConnectionType ?? "agent";
@@ -129,17 +138,12 @@ class Contact {
     if (d.type === "task" && d.withoutTaskJs) throw new TypeError("Cannot read properties of undefined (reading 'create')");
     return d.inbound !== false;
   }
-  getInitialConnection() {
+  // Every connection, built anew (as Streams does), the agent's first as in Connect's snapshots.
+  getConnections() {
     state.connectionReads++;
     const d = data(this.contactId);
     if (d.type === "task" && d.withoutTaskJs) throw new TypeError("Cannot read properties of undefined (reading 'create')");
-    return new Connection(d);
-  }
-  getAgentConnection() {
-    state.connectionReads++;
-    const d = data(this.contactId);
-    if (d.type === "task" && d.withoutTaskJs) throw new TypeError("Cannot read properties of undefined (reading 'create')");
-    return new AgentConnection(d);
+    return [new AgentConnection(d), new Connection(d)];
   }
   accept(cb) {
     this._act("accept", cb);
@@ -275,7 +279,7 @@ export function fakeConnectSetMonitoring(contactId) {
   data(contactId).agentConnectionType = "monitoring";
 }
 
-// How many times the page called isInbound(), getInitialConnection() or getAgentConnection() so far.
+// How many times the page called isInbound() or getConnections() so far.
 export function fakeConnectConnectionReads() {
   return state.connectionReads;
 }
