@@ -364,19 +364,18 @@ fn notification_tokens_and_correlation_ids_never_repeat_across_page_loads() {
     assert!(Guid::parse(&c1).is_some(), "{c1}");
 }
 
-/// Dynamics was busy when the page reloaded: it carried the first page's `createSession` out only after the
-/// reloaded page had asked which sessions exist (none yet). The new session gains the focus, and the reloaded
-/// page, whose stored record says a session was on its way, asks Dynamics again at once: the session is adopted
-/// and its tabs open now, not after `sessionOrphanMs`.
-#[test]
-fn a_session_dynamics_makes_after_the_reloaded_page_asked_is_adopted_as_it_gains_the_focus() {
-    let mut org = Org::default();
-    let mut first = page("first", true);
+/// A first page rings the seed's contact; Dynamics carries out every call but those `defer` picks, which are
+/// returned for the test to carry out later: the page reloads with them unanswered.
+fn first_page_leaving(org: &mut Org, storage: bool, defer: impl Fn(&CifCall) -> bool) -> (Pair, Vec<CifCall>) {
+    let mut first = page("first", storage);
     first.ready();
     first.ring(CONTACT_ID, Scenario::Single);
-    let queued = org.serve_deferring(&mut first, |_| false, |c| matches!(c, CifCall::CreateSession { .. }));
-    assert_eq!(queued.len(), 1, "{:?}", first.log);
+    let deferred = org.serve_deferring(&mut first, |_| false, defer);
+    (first, deferred)
+}
 
+/// The page after `first`, with what it stored and the contact delivered again, connected.
+fn reloaded_after(first: &Pair) -> Pair {
     let mut second = page("second", true);
     second.input(Input::Restore(first.stored()));
     second.event(
@@ -385,6 +384,20 @@ fn a_session_dynamics_makes_after_the_reloaded_page_asked_is_adopted_as_it_gains
         Some(voice("connected", Scenario::Single)),
     );
     second.ready();
+    second
+}
+
+/// Dynamics was busy when the page reloaded: it carried the first page's `createSession` out only after the
+/// reloaded page had asked which sessions exist (none yet). The new session gains the focus, and the reloaded
+/// page, whose stored record says a session was on its way, asks Dynamics again at once: the session is adopted
+/// and its tabs open now, not after `sessionOrphanMs`.
+#[test]
+fn a_session_dynamics_makes_after_the_reloaded_page_asked_is_adopted_as_it_gains_the_focus() {
+    let mut org = Org::default();
+    let (first, queued) = first_page_leaving(&mut org, true, |c| matches!(c, CifCall::CreateSession { .. }));
+    assert_eq!(queued.len(), 1, "{:?}", first.log);
+
+    let mut second = reloaded_after(&first);
     org.serve(&mut second, |_| false);
     assert!(org.sessions.is_empty(), "{:?}", org.sessions);
     assert_eq!(
@@ -416,10 +429,7 @@ fn a_session_dynamics_makes_after_the_reloaded_page_asked_is_adopted_as_it_gains
 #[test]
 fn without_storage_a_session_focused_before_its_contact_is_delivered_again_is_its_session() {
     let mut org = Org::default();
-    let mut first = page("first", false);
-    first.ready();
-    first.ring(CONTACT_ID, Scenario::Single);
-    let queued = org.serve_deferring(&mut first, |_| false, |c| matches!(c, CifCall::CreateSession { .. }));
+    let (first, queued) = first_page_leaving(&mut org, false, |c| matches!(c, CifCall::CreateSession { .. }));
     assert_eq!(queued.len(), 1, "{:?}", first.log);
 
     let mut second = page("second", false);
@@ -481,20 +491,10 @@ fn an_unknown_session_the_agent_returns_to_is_asked_about_once() {
 #[test]
 fn tabs_the_page_before_left_unanswered_hold_the_pop_turn_after_the_reload() {
     let mut org = Org::default();
-    let mut first = page("first", true);
-    first.ready();
-    first.ring(CONTACT_ID, Scenario::Single);
-    let queued = org.serve_deferring(&mut first, |_| false, |c| matches!(c, CifCall::CreateTab { .. }));
+    let (first, queued) = first_page_leaving(&mut org, true, |c| matches!(c, CifCall::CreateTab { .. }));
     assert_eq!(queued.len(), 2, "{:?}", first.log);
 
-    let mut second = page("second", true);
-    second.input(Input::Restore(first.stored()));
-    second.event(
-        CONTACT_ID,
-        ContactEventKind::Existing,
-        Some(voice("connected", Scenario::Single)),
-    );
-    second.ready();
+    let mut second = reloaded_after(&first);
     second.ring("other", Scenario::Single);
     org.serve(&mut second, |_| false);
     assert_eq!(
