@@ -135,7 +135,7 @@ impl Bridge {
         }
         self.switch_seen.push_back(s.session_id.clone());
         self.note_tabs_overtaken_by_switch(&s);
-        self.ask_about_a_new_session_if_one_is_awaited(&s);
+        self.ask_whose_an_unknown_focused_session_is(&s);
         if s.focused {
             self.set_focus(Some(s.session_id));
         } else if self.focused_session.as_deref() == Some(s.session_id.as_str()) {
@@ -162,7 +162,7 @@ impl Bridge {
     /// of this page could have made it; the switch a pop's own `createSession` causes before its answer asks
     /// nothing. Once Dynamics has listed a session, the page knows it (with its owner, or as nobody's it can name),
     /// so returning to it asks nothing either.
-    fn ask_about_a_new_session_if_one_is_awaited(&mut self, s: &dynamics::SessionSwitched) {
+    fn ask_whose_an_unknown_focused_session_is(&mut self, s: &dynamics::SessionSwitched) {
         let sid = &s.session_id;
         if !s.focused
             || self.sessions.contains_key(sid)
@@ -201,7 +201,7 @@ impl Bridge {
                 text::excerpt(sid)
             ),
         );
-        self.ask_about_unknown_focused_session(sid);
+        self.reconcile_for_unknown_focused_session(sid);
     }
 
     /// A switch event arriving while tabs are on their way: CIF opens a tab in the session focused when Dynamics

@@ -293,8 +293,9 @@ pub struct Bridge {
     sessions: VecMap<String, Option<ContactId>>,
     /// Restored sessions not yet confirmed by `getAllSessions`.
     unverified_sessions: VecSet<String>,
-    /// Until when the pop turn is held for a `createSession` or tab request the page before left unanswered.
-    turn_held_for_page_before: Option<Millis>,
+    /// Whether the pop turn is held for a `createSession` or tab request the page before left unanswered (until
+    /// `TimerKey::PageBeforeTurnRelease`).
+    turn_held_for_page_before: bool,
     /// Asking Dynamics which sessions exist and whose they are (§3.14).
     recon: Reconciliation,
     /// The session the agent is looking at, as far as the bridge knows: set by `onSessionSwitched`, and by a
@@ -383,7 +384,7 @@ impl Bridge {
             next_retry: 1,
             sessions: VecMap::new(),
             unverified_sessions: VecSet::new(),
-            turn_held_for_page_before: None,
+            turn_held_for_page_before: false,
             recon: Reconciliation::default(),
             focused_session: None,
             focus_learnt_at: 0,

@@ -472,7 +472,7 @@ impl Bridge {
                 })
         };
         by_contact
-            || (scope != TurnScope::Focus && self.turn_held_for_page_before.is_some())
+            || (scope != TurnScope::Focus && self.turn_held_for_page_before)
             || asking_where_a_tab_opened()
             || self
                 .pending

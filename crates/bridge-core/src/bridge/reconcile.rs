@@ -50,8 +50,8 @@ pub(super) struct Reconciliation {
     /// them): the agent may have closed one while the page reloaded. A contact held back by the session limit
     /// makes the page ask again, and the next list that answers drops those Dynamics no longer holds.
     pub(super) trusted: VecSet<String>,
-    /// A session unknown to this page that gained the focus while this reconciliation was under way, with a
-    /// contact waiting for Dynamics to name its session: asked about once more if this one did not name it.
+    /// A session unknown to this page that gained the focus while this reconciliation was under way: asked about
+    /// once more if this one did not name it.
     pub(super) unknown_focused: Option<String>,
 }
 
@@ -98,9 +98,9 @@ impl Bridge {
                 .any(|c| matches!(c.state, PopState::WaitingForCapacity { .. }))
     }
 
-    /// A session unknown to this page gained the focus while a contact waits for Dynamics to name its session:
-    /// Dynamics is asked now, or once more after the reconciliation under way if that one does not name it.
-    pub(super) fn ask_about_unknown_focused_session(&mut self, session_id: &str) {
+    /// A session unknown to this page gained the focus (see `ask_whose_an_unknown_focused_session_is`): Dynamics
+    /// is asked now, or once more after the reconciliation under way if that one does not name it.
+    pub(super) fn reconcile_for_unknown_focused_session(&mut self, session_id: &str) {
         if self.reconcile_running() {
             self.recon.unknown_focused = Some(session_id.to_owned());
         } else {

@@ -279,15 +279,15 @@ impl Bridge {
     /// one holds it as long from its start: another contact's `createSession` meanwhile could take that tab
     /// (§3.15: the turn stays bounded).
     fn hold_turn_for_requests_of_the_page_before(&mut self, why: &str) {
-        let until = self.now.plus(self.config.pop_turn_ms);
-        self.turn_held_for_page_before = Some(until);
-        self.timers.insert(until, TimerKey::PageBeforeTurnRelease);
+        self.turn_held_for_page_before = true;
+        self.timers
+            .insert(self.now.plus(self.config.pop_turn_ms), TimerKey::PageBeforeTurnRelease);
         self.trace(None, "decision", format!("{why}: the pop turn is held for popTurnMs"));
     }
 
     /// The hold of [`Bridge::hold_turn_for_requests_of_the_page_before`] is over.
     pub(super) fn release_turn_of_the_page_before(&mut self) {
-        self.turn_held_for_page_before = None;
+        self.turn_held_for_page_before = false;
     }
 
     /// A [`PopState::SessionUnknown`] with its orphan deadline armed.
