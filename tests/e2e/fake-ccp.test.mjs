@@ -254,7 +254,8 @@ test('CIF double: cancelEvent removes the toast; Reject and Timeout outcomes', a
   await wb.waitFor(() => window.workbench.notifications.length === 0);
   await call('extn_chat_notification', 'tok-2');
   await wb.waitFor(() => window.workbench.notifications.length === 1);
-  await wb.page.locator('.toast .reject').click();
+  // This toast's own button: the cancelled one's may still be in the DOM until the host page renders again.
+  await wb.page.locator('.toast[data-token="tok-2"] .reject').click();
   await wb.eval(() => window.workbench.setNotificationTimeout(0.3));
   await call('extn_task_notification', 'tok-3');
   await sleep(700);
