@@ -190,8 +190,8 @@ pub fn read_snapshot(contact: &Contact, id: &str, reading: Reading) -> Option<Co
 
 /// Like [`read_snapshot`], but against `last`, the previous read of this contact (updated here).
 ///
-/// Why: Streams fires `onRefresh` for every live contact on every agent snapshot, mostly unchanged, and its
-/// connection getters are costly (each builds live connection objects). So the whole contact is read on first
+/// Why: Streams fires `onRefresh` for every live contact on every agent snapshot, mostly unchanged, and reading
+/// a contact's connections is the costly part of a read. So the whole contact is read on first
 /// sight and when its state type changed; otherwise only its channel, state and attributes are, and:
 /// * attributes unchanged (same hash) → `None`: nothing new (the core treats a known contact's event without a
 ///   snapshot as carrying no new data, exactly as one whose getters all failed);
@@ -199,9 +199,10 @@ pub fn read_snapshot(contact: &Contact, id: &str, reading: Reading) -> Option<Co
 ///   snapshots told it for a field given as `None`).
 ///
 /// The connections themselves are read until one full read got them: what they tell (direction, the
-/// customer's number or chat name) does not change over a contact's life, and each read makes Streams build
-/// every connection object again (for a chat whose agent connection has no media info yet, each build also
-/// logs an error).
+/// customer's number or chat name) does not change over a contact's life. They are read as the data of the
+/// contact's snapshot; only a Streams whose snapshot lacks them makes the helper build Streams' connection
+/// objects, each of which starts a media controller (and, for a chat whose agent connection has no media info
+/// yet, logs an error).
 pub fn read_changes(
     contact: &Contact,
     id: &str,

@@ -272,8 +272,22 @@ fn snapshots_copy_getters_and_throwing_getters_become_none() {
     fakeConnectPreloadContact(&js(&task.to_string()));
     let view = connect_cif_bridge::sys::streams::Contact::new("t-snap").expect("connect.Contact");
     let snap = streams::read_snapshot(&view, "t-snap", Reading::Full).expect("a known contact");
-    assert_eq!(snap.inbound, None, "isInbound threw: None, not a crash");
+    assert_eq!(
+        snap.inbound,
+        Some(true),
+        "read from the snapshot's data: no task connection is built, so no TaskJS is needed"
+    );
     assert_eq!(snap.customer_name.as_deref(), Some("Jane's task"));
+    let task = json!({"contactId": "t-old", "type": "task", "state": "connected", "name": "Jane's task",
+                      "withoutTaskJs": true, "snapshotWithoutConnections": true, "attributes": {}});
+    fakeConnectPreloadContact(&js(&task.to_string()));
+    let view = connect_cif_bridge::sys::streams::Contact::new("t-old").expect("connect.Contact");
+    let snap = streams::read_snapshot(&view, "t-old", Reading::Full).expect("a known contact");
+    assert_eq!(
+        snap.inbound, None,
+        "a Streams without connection data: its own isInbound threw, None, not a crash"
+    );
+    console_errors_taken();
 
     let chat = json!({"contactId": "chat-1", "type": "chat", "state": "connecting", "customerName": "Ana",
                       "attributes": {}});
@@ -386,7 +400,6 @@ fn a_departing_contact_is_read_from_its_own_data_without_touching_its_gone_conne
     assert!(fakeConnectAddContact(&js(&data.to_string())));
     assert!(fakeConnectRemove("c-left"));
     let snapshot = contact_snapshot(&data);
-    let baseline = wasm_bindgen::externref_heap_live_count();
 
     let own = streams::read_snapshot(snapshot.unchecked_ref(), "c-left", Reading::OwnData).expect("own data survives");
     assert_eq!((own.channel.as_str(), own.state.as_str()), ("voice", "ended"));
@@ -410,9 +423,23 @@ fn a_departing_contact_is_read_from_its_own_data_without_touching_its_gone_conne
     assert_eq!(Reading::for_event(ContactEventKind::Ended), Reading::OwnData);
     assert_eq!(Reading::for_event(ContactEventKind::Connecting), Reading::Full);
 
-    // Reading the connections of that snapshot is what Streams punishes: each throw is reported. The helper
-    // (src/js/helpers.js, contact part) catches them in JS, so no `catch` import throws and no externref slot is leaked (with
-    // wasm-bindgen 0.2.129 a throwing `catch` import never frees its return slot).
+    // Its connections, had they been asked for, come from the snapshot's own data: nothing is built, nothing
+    // throws.
+    let full = streams::read_snapshot(snapshot.unchecked_ref(), "c-left", Reading::Full).expect("own data");
+    assert_eq!(
+        (full.inbound, full.phone_number.as_deref()),
+        (Some(true), Some("+15555550100"))
+    );
+    assert_eq!(console_errors_taken(), Vec::<String>::new());
+
+    // A Streams whose snapshot holds no connection data gets its own getters, which Streams punishes on a
+    // departed contact: each throw is reported. The helper (src/js/helpers.js, contact part) catches them in
+    // JS, so no `catch` import throws and no externref slot is leaked (with wasm-bindgen 0.2.129 a throwing
+    // `catch` import never frees its return slot).
+    let mut older = data.clone();
+    older["snapshotWithoutConnections"] = json!(true);
+    let snapshot = contact_snapshot(&older);
+    let baseline = wasm_bindgen::externref_heap_live_count();
     let full = streams::read_snapshot(snapshot.unchecked_ref(), "c-left", Reading::Full).expect("own data");
     assert_eq!((full.inbound, full.phone_number), (None, None));
     assert_eq!(
@@ -433,8 +460,14 @@ fn an_unchanged_contact_is_not_read_again_and_a_changed_one_only_for_what_change
     assert!(fakeConnectAddContact(&voice_contact("c-again", "SingleMatch")));
     let view = connect_cif_bridge::sys::streams::Contact::new("c-again").expect("connect.Contact");
     let mut last = None;
+    let builds = fakeConnectLiveConnectionBuilds();
     let first = streams::read_changes(&view, "c-again", Reading::Full, &mut last).expect("first sight: all of it");
     assert_eq!(first.phone_number.as_deref(), Some("+15555550100"));
+    assert_eq!(
+        fakeConnectLiveConnectionBuilds(),
+        builds,
+        "connections read as the snapshot's data: none built (each would start a media controller in Streams)"
+    );
     assert_eq!(
         streams::read_changes(&view, "c-again", Reading::Full, &mut last),
         None,
@@ -462,6 +495,58 @@ fn an_unchanged_contact_is_not_read_again_and_a_changed_one_only_for_what_change
         reads,
         "no connection getter on a state change"
     );
+}
+
+#[wasm_bindgen_test]
+fn the_direction_read_from_snapshot_data_follows_streams_is_inbound() {
+    install_doubles();
+    let inbound = |contact: Value| {
+        let id = contact["contactId"].as_str().unwrap_or_default().to_owned();
+        fakeConnectPreloadContact(&js(&contact.to_string()));
+        let view = connect_cif_bridge::sys::streams::Contact::new(&id).expect("connect.Contact");
+        streams::read_snapshot(&view, &id, Reading::Full).and_then(|s| s.inbound)
+    };
+    let builds = fakeConnectLiveConnectionBuilds();
+    // A call: the initial connection's type.
+    assert_eq!(
+        inbound(json!({"contactId": "v-in", "type": "voice", "state": "connecting"})),
+        Some(true)
+    );
+    assert_eq!(
+        inbound(
+            json!({"contactId": "v-out", "type": "voice", "state": "connecting", "inbound": false,
+                       "initiationMethod": "outbound"})
+        ),
+        Some(false)
+    );
+    // A campaign preview, a task and an email: the initiation method, whatever the initial connection says.
+    assert_eq!(
+        inbound(
+            json!({"contactId": "v-preview", "type": "voice", "state": "connecting", "inbound": false,
+                       "initiationMethod": "campaign_preview"})
+        ),
+        Some(true)
+    );
+    assert_eq!(
+        inbound(
+            json!({"contactId": "t-out", "type": "task", "state": "connecting", "withoutTaskJs": true,
+                       "initiationMethod": "outbound"})
+        ),
+        Some(false)
+    );
+    assert_eq!(
+        inbound(
+            json!({"contactId": "e-in", "type": "email", "state": "connecting", "inbound": false,
+                       "initiationMethod": "inbound"})
+        ),
+        Some(true)
+    );
+    assert_eq!(
+        fakeConnectLiveConnectionBuilds(),
+        builds,
+        "no connection object was built"
+    );
+    assert_eq!(console_errors_taken(), Vec::<String>::new());
 }
 
 #[wasm_bindgen_test]

@@ -464,34 +464,25 @@ function readContactGetters(contact, reading, knownState, knownHash) {
   }
 
   const full = reading === 1;
-  // The contact's connections, built once for this read: Streams' `getInitialConnection()` and
-  // `getAgentConnection()` each build every connection anew (and a media controller for each, which logs), so
-  // both are picked here from one `getConnections()`, with the tests those two getters make.
-  let connections;
-  const connection = (name, test) => {
-    if (connections === undefined) {
-      const list = get('getConnections()', 'a list of connections', () => contact.getConnections());
-      connections = Array.isArray(list) ? list : [];
-      if (list !== undefined && !Array.isArray(list)) fail('getConnections()', 'a list of connections', typeName(list));
-    }
-    for (const c of connections) {
-      try {
-        if (test(c)) return c;
-      } catch (e) {
-        fail(name, 'a connection', thrown(e));
-        return undefined;
-      }
-    }
-    return undefined;
-  };
-  const initialConnection = () => connection('getConnections(): the initial one', (c) => c.isInitialConnection());
+  const views = full ? connectionViews(contact, get, fail) : undefined;
+  const initialConnection = () => views.find("getConnections(): the initial one", (c) => c.isInitialConnection());
   const agentConnection = () =>
-    connection("getConnections(): the agent's", (c) => {
+    views.find("getConnections(): the agent's", (c) => {
       const type = c.getType();
       return type === 'agent' || type === 'monitoring';
     });
+  // How the contact began (any channel): an agent's own email draft or reply, or a supervisor's monitoring. Older
+  // Streams builds lack the getter: then it is simply not known.
+  let method;
   if (full) {
-    const inbound = get('isInbound()', 'a boolean', () => contact.isInbound());
+    const getter = get('getInitiationMethod', 'a function or nothing', () => contact.getInitiationMethod);
+    if (typeof getter === 'function') {
+      method = get('getInitiationMethod()', 'a string', () => getter.call(contact));
+      out.m = str(method, 'getInitiationMethod()');
+    }
+  }
+  if (full) {
+    const inbound = views.inbound(out.c, method);
     if (typeof inbound === 'boolean') out.i = inbound;
     else if (inbound !== undefined) fail('isInbound()', 'a boolean', typeName(inbound));
   }
@@ -515,14 +506,6 @@ function readContactGetters(contact, reading, knownState, knownHash) {
     const segmentsText = segments === undefined ? undefined : copied(segments, 'getSegmentAttributes()', 'a segment attribute map');
     if (segmentsText !== undefined) out.g = JSON.parse(segmentsText);
   }
-  // How the contact began (any channel): an agent's own email draft or reply, or a supervisor's monitoring. Older
-  // Streams builds lack the getter: then it is simply not known.
-  if (full) {
-    const method = get('getInitiationMethod', 'a function or nothing', () => contact.getInitiationMethod);
-    if (typeof method === 'function') {
-      out.m = str(get('getInitiationMethod()', 'a string', () => method.call(contact)), 'getInitiationMethod()');
-    }
-  }
   // Which connection the agent holds (Streams' own `getAgentConnection()`): `monitoring` for a supervisor
   // listening in, whose snapshot may say nothing else about it (`initiationMethod` null, no queue, no attributes).
   if (full) {
@@ -532,6 +515,93 @@ function readContactGetters(contact, reading, knownState, knownHash) {
     }
   }
   return done(text);
+}
+
+// The contact's connections, for the getters below. Streams builds a live connection object for every
+// connection each time `getConnections()`, `getInitialConnection()`, `getAgentConnection()` or `isInbound()` is
+// called, and each one built starts a media controller for its connection (a voice call's logs, and Streams
+// broadcasts every log entry of the page to the CCP by postMessage): on a contact's first read that was most of
+// the read's time and all of its slowest cases, and the controller of a contact abandoned while ringing stays in
+// Streams for good. So the connections are read from the contact's snapshot (`toSnapshot()`), as data, with
+// the answers Streams' own getters give from the same data: `isInitialConnection()` is `initial`, `getType()` is
+// `type`, `getEndpoint()` is `endpoint`, a chat customer's `getParticipantName()` is `chatMediaInfo.customerName`,
+// and `isInbound()` is Streams' rule (below). A Streams whose snapshot does not hold its connections that way gets
+// its own getters, as before.
+function connectionViews(contact, get, fail) {
+  let data;
+  try {
+    const snapshot = typeof contact.toSnapshot === 'function' ? contact.toSnapshot() : undefined;
+    const list = snapshot && snapshot.contactData && snapshot.contactData.connections;
+    if (Array.isArray(list) && list.every((c) => c !== null && typeof c === 'object')) data = list;
+  } catch (_) {
+    data = undefined;
+  }
+  return data === undefined ? liveConnections(contact, get, fail) : snapshotConnections(data, fail);
+}
+
+// A connection's data answering the getters this file asks of a live connection.
+class ConnectionData {
+  constructor(data) {
+    this.data = data;
+  }
+  isInitialConnection() {
+    return this.data.initial;
+  }
+  getType() {
+    return this.data.type;
+  }
+  getEndpoint() {
+    return this.data.endpoint;
+  }
+  getParticipantName() {
+    const info = this.data.chatMediaInfo;
+    return info === null || info === undefined ? undefined : info.customerName;
+  }
+}
+
+function snapshotConnections(list, fail) {
+  const connections = list.map((c) => new ConnectionData(c));
+  return {
+    find: (name, test) => pick(connections, name, test, fail),
+    // Streams' `isInbound()`: by the initiation method for a task, an email or a campaign preview, else whether
+    // the initial connection is the caller's (`inbound`). No initial connection: not known (Streams throws).
+    inbound(channel, method) {
+      if (channel === 'task' || channel === 'email' || method === 'campaign_preview') return method !== 'outbound';
+      const initial = pick(connections, 'getConnections(): the initial one', (c) => c.isInitialConnection(), fail);
+      return initial === undefined ? undefined : initial.getType() === 'inbound';
+    },
+  };
+}
+
+// Streams' own connection objects, built once for this read: `getInitialConnection()` and
+// `getAgentConnection()` each build every connection anew, so both are picked here from one `getConnections()`.
+function liveConnections(contact, get, fail) {
+  let connections;
+  const all = () => {
+    if (connections === undefined) {
+      const list = get('getConnections()', 'a list of connections', () => contact.getConnections());
+      connections = Array.isArray(list) ? list : [];
+      if (list !== undefined && !Array.isArray(list)) fail('getConnections()', 'a list of connections', typeName(list));
+    }
+    return connections;
+  };
+  return {
+    find: (name, test) => pick(all(), name, test, fail),
+    inbound: () => get('isInbound()', 'a boolean', () => contact.isInbound()),
+  };
+}
+
+// The first connection `test` accepts; a test that throws is reported and ends the search.
+function pick(connections, name, test, fail) {
+  for (const c of connections) {
+    try {
+      if (test(c)) return c;
+    } catch (e) {
+      fail(name, 'a connection', thrown(e));
+      return undefined;
+    }
+  }
+  return undefined;
 }
 
 // The customer's name on a chat: `getParticipantName()` where this Streams has it, else the chat media info's.

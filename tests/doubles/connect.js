@@ -27,7 +27,8 @@ function reset() {
     ],
     calls: [],
     threw: 0,
-    connectionReads: 0, // isInbound() and getConnections() calls: each makes Streams build every connection
+    connectionReads: 0, // isInbound(), getConnections() and toSnapshot() calls: each reads every connection
+    liveConnectionBuilds: 0, // isInbound() and getConnections() calls: each makes Streams build every connection
     autoSucceed: true,
   };
 }
@@ -132,8 +133,12 @@ class Contact {
   getName() {
     return this._data().name ?? null;
   }
+  getInitiationMethod() {
+    return this._data().initiationMethod ?? null;
+  }
   isInbound() {
     state.connectionReads++;
+    state.liveConnectionBuilds++;
     const d = data(this.contactId);
     if (d.type === "task" && d.withoutTaskJs) throw new TypeError("Cannot read properties of undefined (reading 'create')");
     return d.inbound !== false;
@@ -141,9 +146,17 @@ class Contact {
   // Every connection, built anew (as Streams does), the agent's first as in Connect's snapshots.
   getConnections() {
     state.connectionReads++;
+    state.liveConnectionBuilds++;
     const d = data(this.contactId);
     if (d.type === "task" && d.withoutTaskJs) throw new TypeError("Cannot read properties of undefined (reading 'create')");
     return [new AgentConnection(d), new Connection(d)];
+  }
+  // A snapshot of the contact's data as Streams' `toSnapshot()` gives it: a `ContactSnapshot` whose
+  // `contactData` holds the connections as data (none built). `snapshotWithoutConnections` plays a Streams whose
+  // snapshot does not.
+  toSnapshot() {
+    state.connectionReads++;
+    return new ContactSnapshot(Object.assign({}, this._data()));
   }
   accept(cb) {
     this._act("accept", cb);
@@ -186,6 +199,24 @@ class ContactSnapshot extends Contact {
   _data() {
     return this.frozen;
   }
+  get contactData() {
+    const d = this.frozen;
+    return { contactId: d.contactId, type: d.type, connections: d.snapshotWithoutConnections ? undefined : connectionData(d) };
+  }
+}
+
+// A contact's connections in the snapshot's shape (the agent's first, as in Connect's snapshots).
+function connectionData(d) {
+  return [
+    { connectionId: `${d.contactId}-agent`, type: d.agentConnectionType ?? "agent", initial: false, endpoint: { type: "agent", phoneNumber: null } },
+    {
+      connectionId: `${d.contactId}-customer`,
+      type: d.inbound === false ? "outbound" : "inbound",
+      initial: true,
+      endpoint: { type: "phone_number", phoneNumber: d.phoneNumber ?? null },
+      chatMediaInfo: d.type === "chat" ? { customerName: d.customerName ?? null } : null,
+    },
+  ];
 }
 
 class Agent {
@@ -253,7 +284,7 @@ export function fakeConnectUninstall() {
 }
 
 // Adds a contact ({contactId, type, state, attributes, phoneNumber, customerName, queue, inbound, name,
-// withoutTaskJs}) and fires connect.contact for it. Returns false if a handler threw.
+// initiationMethod, withoutTaskJs, snapshotWithoutConnections}) and fires connect.contact for it. Returns false if a handler threw.
 export function fakeConnectAddContact(d) {
   const copy = Object.assign({ removed: false }, d);
   state.contacts.set(copy.contactId, copy);
@@ -279,9 +310,14 @@ export function fakeConnectSetMonitoring(contactId) {
   data(contactId).agentConnectionType = "monitoring";
 }
 
-// How many times the page called isInbound() or getConnections() so far.
+// How many times the page called isInbound(), getConnections() or toSnapshot() so far.
 export function fakeConnectConnectionReads() {
   return state.connectionReads;
+}
+
+// How many times the page called isInbound() or getConnections() so far (each builds every connection).
+export function fakeConnectLiveConnectionBuilds() {
+  return state.liveConnectionBuilds;
 }
 
 // Sets one contact attribute (`{name, value}`), as a flow's Set contact attributes block does.

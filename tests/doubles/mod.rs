@@ -21,6 +21,7 @@ extern "C" {
     pub fn fakeConnectSetPhoneNumber(contact_id: &str, phone_number: Option<String>);
     pub fn fakeConnectSetMonitoring(contact_id: &str);
     pub fn fakeConnectConnectionReads() -> u32;
+    pub fn fakeConnectLiveConnectionBuilds() -> u32;
     pub fn fakeConnectFire(contact_id: &str, event: &str) -> bool;
     pub fn fakeConnectRemove(contact_id: &str) -> bool;
     pub fn fakeConnectInitAgent() -> bool;
