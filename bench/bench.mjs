@@ -61,6 +61,9 @@ const CPU_PROFILE = opt('cpu-profile', null);
 const HEAP_SNAPSHOTS = path.resolve(opt('heap-snapshots', path.join(path.dirname(OUT), 'heap')));
 // The provider's streamsConsoleLevel (default: the page's own, WARN); `INFO` measures Streams' default echo.
 const STREAMS_CONSOLE_LEVEL = opt('streams-console-level', null);
+// `--per-contact FILE`: appends, per latency run, each contact's event → notifyEvent time inside the bridge and
+// the part of it spent in Streams' getters (a JSON array per line).
+const PER_CONTACT = opt('per-contact', null);
 const SAMPLE_CAPACITY = 3 * 400000; // bridge spans recorded by src/metrics.rs (3 numbers each)
 
 // The spec's targets (§6) and the lines of the table that check them.
@@ -490,6 +493,15 @@ function latencyFigures(rows, allSpans, offset) {
   const readsIncoming = ok.map((r) => bridgeTimeIn(reads, r.snapshotAt, r.notifyAt, offset));
   const eventToNotifyAt = ok.map((r, index) => ({ index, ms: eventToCall(leaving, r.notifyAt, offset) })).filter((x) => x.ms !== null);
   const eventToNotify = eventToNotifyAt.map((x) => x.ms);
+  if (PER_CONTACT) {
+    // One line per run: for each contact, the in-bridge event → notifyEvent time and the part of it Streams'
+    // getters took, so a tail can be told apart (reading the contact, or the bridge's own work).
+    const perContact = ok.map((r) => {
+      const ms = eventToCall(leaving, r.notifyAt, offset);
+      return ms === null ? null : { ms, streamsReadMs: bridgeTimeIn(reads, r.notifyAt - ms, r.notifyAt, offset) };
+    });
+    fs.appendFileSync(PER_CONTACT, JSON.stringify(perContact) + '\n');
+  }
   const sum = (a) => a.reduce((x, y) => x + y, 0);
   return {
     contacts: ok.length,
