@@ -172,6 +172,16 @@ pub enum TabStatus {
     Failed,
 }
 
+/// A tab whose `createTab` Dynamics answered after the agent had left the contact's session for one that is not
+/// this provider's: what is needed to look for it in the contact's session and to close it where it opened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnplacedTab {
+    /// The id Dynamics gave the tab.
+    pub tab_id: String,
+    /// Its template, for `getTabs`.
+    pub template_name: String,
+}
+
 /// A contact the engine is handling.
 #[derive(Debug, Clone)]
 pub struct Contact {
@@ -221,6 +231,9 @@ pub struct Contact {
     /// Popped before Streams delivered it (restored from storage, or adopted from Dynamics): its tab plan is
     /// completed once its slugs are known.
     pub tabs_unplanned: bool,
+    /// Tabs Dynamics opened while the agent looked at a session that is not this provider's (Home): each may be
+    /// there instead of in this contact's session, which `getTabs` can tell only once that session is focused.
+    pub unplaced_tabs: VecMap<TabKind, UnplacedTab>,
     /// Its session was asked for with the customer ids withheld (a search pop): the session template's anchor tab
     /// cannot show a customer the flow names later, so that record gets a tab of its own.
     pub anchor_without_customer: bool,
@@ -339,6 +352,7 @@ impl Contact {
             state: PopState::AwaitingCif,
             session_retried: false,
             tabs_unplanned: false,
+            unplaced_tabs: VecMap::new(),
             anchor_without_customer: false,
             tabs_recorded: None,
             answered_before_reload: false,

@@ -620,8 +620,9 @@ impl Bridge {
     }
 
     /// Requests the deferred tabs of a contact whose session the agent is looking at again.
+    /// A tab that may have opened in Home while the agent was there is looked for in the session first.
     fn open_deferred_tabs(&mut self, id: &ContactId) {
-        let Some(PopState::Popped { tabs, .. }) = self.contacts.get(id).map(|c| c.state.clone()) else {
+        let Some(PopState::Popped { tabs, session_id }) = self.contacts.get(id).map(|c| c.state.clone()) else {
             return;
         };
         self.trace(
@@ -631,6 +632,10 @@ impl Bridge {
         );
         for (kind, status) in tabs {
             if status != TabStatus::Deferred {
+                continue;
+            }
+            if let Some(unplaced) = self.contacts.get(id).and_then(|c| c.unplaced_tabs.get(&kind).cloned()) {
+                self.look_for_unplaced_tab(id, kind, session_id.clone(), unplaced);
                 continue;
             }
             let next = match self.tab_call(id, kind) {

@@ -2,7 +2,7 @@
 //! because a tab is never repeated after no answer (a late tab would be a duplicate), unlike the other calls.
 
 use crate::command::{CifCall, Severity};
-use crate::contact::{Contact, PopState, TabStatus};
+use crate::contact::{Contact, PopState, TabStatus, UnplacedTab};
 use crate::ids::{ContactId, RequestId};
 use crate::input::CifOutcome;
 use crate::persist::TabKind;
@@ -15,12 +15,24 @@ use super::{Bridge, Pending, Purpose};
 /// A `getTabs` asking where an overtaken tab opened.
 #[derive(Debug, Clone)]
 pub(super) struct StrayCheck {
-    /// The `createTab` request that opened it (its status still names it until the answer).
+    /// The request the tab's status names until the answer: the `createTab` that opened it, or this question.
     tab_request: RequestId,
     /// The id Dynamics gave the tab.
     tab_id: String,
-    /// The session the agent had switched to when the question was asked.
+    /// The session focused when the question was asked, whose tabs `getTabs` lists.
     focused_session: String,
+    /// Where that is: the session the agent switched to (is the tab there?), or the contact's own, after a switch
+    /// to a session not of this provider (is the tab here?).
+    asked_in: AskedIn,
+}
+
+/// Which session a [`StrayCheck`] lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AskedIn {
+    /// The session the agent switched to: listed there, the tab is closed there and opened again at home.
+    SwitchedTo,
+    /// The contact's own session: not listed there, the tab opens there and the stray one is closed.
+    Own,
 }
 
 impl Bridge {
@@ -82,45 +94,112 @@ impl Bridge {
     /// carried it out before the switch and only answered after. Which one, Dynamics says: `getTabs` lists the
     /// tabs of the template in the session focused now, if it is this provider's. The tab keeps waiting meanwhile
     /// (its pop turn too, so that no `createSession` moves the focus under the question).
+    ///
+    /// With no session of this provider focused (the agent is in Home), `getTabs` cannot tell: the tab is looked
+    /// for in its own session once that is focused ([`Bridge::look_for_unplaced_tab`]), and waits as deferred. With
+    /// its own session focused again by the answer, it is looked for there at once.
     fn check_stray_tab(&mut self, id: &ContactId, kind: TabKind, request: RequestId, call: &CifCall, answer: &Value) {
         let own_session = match self.contacts.get(id).map(|c| &c.state) {
             Some(PopState::Popped { session_id, .. }) => Some(session_id.clone()),
             _ => None,
         };
-        let focused = self.focused_session.clone().filter(|f| Some(f) != own_session.as_ref());
-        let question = match (call, reply::tab_id(answer), focused) {
-            (CifCall::CreateTab { template_name, .. }, Some(tab_id), Some(focused_session)) => {
-                Some((template_name.clone(), tab_id, focused_session))
-            }
+        let question = match (call, reply::tab_id(answer), own_session) {
+            (CifCall::CreateTab { template_name, .. }, Some(tab_id), Some(own)) => Some((
+                UnplacedTab {
+                    tab_id,
+                    template_name: template_name.clone(),
+                },
+                own,
+            )),
             _ => None,
         };
-        let Some((template_name, tab_id, focused_session)) = question else {
+        let Some((tab, own_session)) = question else {
             self.trace(
                 Some(id),
                 "decision",
                 format!(
                     "the {} tab's request was overtaken by a session switch; where it opened cannot be asked (no tab \
-                     id, no template, or no session of this provider focused): taken as opened",
+                     id, no template, or no session of its own): taken as opened",
                     kind.as_str()
                 ),
             );
             self.set_tab(id, kind, TabStatus::Done);
             return;
         };
+        match self.focused_session.clone() {
+            // Home, or another provider's session: `getTabs` cannot list it.
+            None => {
+                self.trace(
+                    Some(id),
+                    "decision",
+                    format!(
+                        "the {} tab's request was overtaken by a switch to a session not of this provider: it is \
+                         looked for in its own session when that is focused again",
+                        kind.as_str()
+                    ),
+                );
+                if let Some(c) = self.contacts.get_mut(id) {
+                    c.unplaced_tabs.insert(kind, tab);
+                }
+                self.set_tab(id, kind, TabStatus::Deferred);
+            }
+            // Back in its own session already: asked there at once.
+            Some(focused) if focused == own_session => {
+                if let Some(c) = self.contacts.get_mut(id) {
+                    c.unplaced_tabs.insert(kind, tab.clone());
+                }
+                self.look_for_unplaced_tab(id, kind, own_session, tab);
+            }
+            Some(focused_session) => {
+                let check = self.send_cif(
+                    Some(id),
+                    Purpose::CheckStrayTab(kind),
+                    CifCall::GetTabs {
+                        template_name: tab.template_name,
+                    },
+                    0,
+                );
+                self.stray_checks.insert(
+                    check,
+                    StrayCheck {
+                        tab_request: request,
+                        tab_id: tab.tab_id,
+                        focused_session,
+                        asked_in: AskedIn::SwitchedTo,
+                    },
+                );
+            }
+        }
+    }
+
+    /// Asks whether a tab Dynamics opened while the agent was away from this contact's session, in one that is not
+    /// this provider's, is in this contact's session (`own_session`, focused now). It holds the pop turn meanwhile,
+    /// as a tab request does.
+    pub(super) fn look_for_unplaced_tab(
+        &mut self,
+        id: &ContactId,
+        kind: TabKind,
+        own_session: String,
+        unplaced: UnplacedTab,
+    ) {
         let check = self.send_cif(
             Some(id),
             Purpose::CheckStrayTab(kind),
-            CifCall::GetTabs { template_name },
+            CifCall::GetTabs {
+                template_name: unplaced.template_name,
+            },
             0,
         );
         self.stray_checks.insert(
             check,
             StrayCheck {
-                tab_request: request,
-                tab_id,
-                focused_session,
+                tab_request: check,
+                tab_id: unplaced.tab_id,
+                focused_session: own_session,
+                asked_in: AskedIn::Own,
             },
         );
+        self.set_tab(id, kind, TabStatus::Pending(check));
     }
 
     /// What `getTabs` said about an overtaken tab (`None`: no answer, or a failure): listed in the session the agent
@@ -150,6 +229,10 @@ impl Bridge {
             .is_some_and(|ids| ids.contains(&check.tab_id));
         let still_there = self.focused_session.as_deref() == Some(check.focused_session.as_str())
             && self.focus_learnt_at <= request.0;
+        if check.asked_in == AskedIn::Own {
+            self.on_unplaced_tab_check(&id, kind, check, answer.is_some(), listed, still_there);
+            return;
+        }
         if !(listed && still_there) {
             self.trace(
                 Some(&id),
@@ -182,6 +265,64 @@ impl Bridge {
             0,
         );
         self.set_tab(&id, kind, TabStatus::Deferred);
+    }
+
+    /// What `getTabs` of the contact's own session said about a tab that may have opened elsewhere: listed, or no
+    /// answer (a doubt makes no missing screen), it is taken as where it belongs. Not listed, and that session
+    /// still focused, it opens there now and the stray one is closed by its id; the focus gone again, the
+    /// question waits for the next time that session is focused.
+    fn on_unplaced_tab_check(
+        &mut self,
+        id: &ContactId,
+        kind: TabKind,
+        check: StrayCheck,
+        answered: bool,
+        listed: bool,
+        still_there: bool,
+    ) {
+        if answered && !listed && !still_there {
+            self.set_tab(id, kind, TabStatus::Deferred);
+            return;
+        }
+        if let Some(c) = self.contacts.get_mut(id) {
+            c.unplaced_tabs.remove(&kind);
+        }
+        if listed || !answered {
+            self.trace(
+                Some(id),
+                "decision",
+                format!(
+                    "the {} tab is taken as opened in its own session ({})",
+                    kind.as_str(),
+                    if listed { "listed there" } else { "Dynamics did not say" }
+                ),
+            );
+            self.set_tab(id, kind, TabStatus::Done);
+            self.record_opened_tabs(id);
+            return;
+        }
+        self.report(
+            Severity::Warning,
+            Some(id),
+            "tab.misplaced",
+            format!(
+                "contact {id}: its {} tab opened in the session you were looking at while it was opening (Dynamics \
+                 opens a tab in the focused session); opening it here and closing the other one",
+                kind.as_str()
+            ),
+            true,
+        );
+        self.send_cif(
+            Some(id),
+            Purpose::CloseStrayTab,
+            CifCall::CloseTab { tab_id: check.tab_id },
+            0,
+        );
+        let next = match self.tab_call(id, kind) {
+            Some(call) => TabStatus::Pending(self.send_cif(Some(id), Purpose::Tab(kind), call, 0)),
+            None => TabStatus::Failed,
+        };
+        self.set_tab(id, kind, next);
     }
 
     /// The answer to a tab whose session closed before Dynamics answered: the tab is closed by its id wherever it

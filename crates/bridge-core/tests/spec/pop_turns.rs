@@ -680,6 +680,90 @@ fn item_08_an_unanswered_or_overtaken_stray_check_closes_nothing() {
     }
 }
 
+/// One chat popped in `s-a`, its tab on its way; the agent clicks Home (a switch away from `s-a` with no session of
+/// this provider focused) before Dynamics answers `tab-a`. Returns the pair, all commands taken.
+fn tab_overtaken_by_a_switch_to_home() -> Pair {
+    let mut p = Pair::default_ready();
+    chat(&mut p, "chat-a", 1);
+    create(&mut p, "s-a");
+    let tab = p.req("createTab");
+    p.take();
+    switched(&mut p, "s-a", false);
+    p.resolve(tab, json!("tab-a"));
+    p
+}
+
+/// The agent clicks Home, or another provider's session, while a tab is on its way: Dynamics may carry it out
+/// there, and `getTabs` cannot say (it lists the focused session's tabs only when that session is this
+/// provider's). So the question waits for the contact's own session to be focused again: not listed there, the
+/// tab opens there, and the stray one is closed by its id (Dynamics may refuse outside this provider's sessions:
+/// then the agent is told to close it).
+#[test]
+fn item_08_a_tab_overtaken_by_a_switch_to_home_is_looked_for_in_its_session_when_focused_again() {
+    let mut p = tab_overtaken_by_a_switch_to_home();
+    assert!(
+        p.take()
+            .iter()
+            .all(|c| !c.starts_with("getTabs") && !c.starts_with("createTab")),
+        "nothing can be asked while Home is focused"
+    );
+    switched(&mut p, "s-a", true);
+    assert_eq!(p.take(), vec!["getTabs"], "asked in its own session");
+    let check = p.req("getTabs");
+    p.resolve(check, json!("[\"tab-elsewhere\"]"));
+    let commands = p.take();
+    assert!(
+        commands.contains(&format!("createTab extn_entity_record phonecall {}", activity(1))),
+        "opened again in its own session: {commands:?}"
+    );
+    match p.last("closeTab").3 {
+        CifCall::CloseTab { tab_id } => assert_eq!(tab_id, "tab-a"),
+        other => panic!("{other:?}"),
+    }
+    assert!(p.report_codes().contains(&"tab.misplaced"), "{:?}", p.report_codes());
+    let again = p.req("createTab");
+    p.resolve(again, json!("tab-a2"));
+    switched(&mut p, "s-a", false);
+    switched(&mut p, "s-a", true);
+    assert!(
+        !p.take()
+            .iter()
+            .any(|c| c.starts_with("createTab") || c.starts_with("getTabs")),
+        "found once: not looked for again"
+    );
+}
+
+/// Listed in its own session (Dynamics carried it out before the click), or no answer to the question: the tab is
+/// taken as where it belongs, and nothing is closed or opened again.
+#[test]
+fn item_08_a_tab_overtaken_by_a_switch_to_home_and_found_in_its_session_stays() {
+    for how in ["listed", "rejected", "deadline"] {
+        let mut p = tab_overtaken_by_a_switch_to_home();
+        switched(&mut p, "s-a", true);
+        let check = p.req("getTabs");
+        match how {
+            "listed" => p.resolve(check, json!(["tab-a"])),
+            "rejected" => p.reject(
+                check,
+                json!({"message": "RejectAfterClientError", "msdyn_name": "GetTabs"}),
+            ),
+            _ => p.advance(60_000),
+        }
+        let commands = p.take();
+        assert!(
+            !commands.iter().any(|c| c.starts_with("createTab") || c == "closeTab"),
+            "{how}: {commands:?}"
+        );
+        switched(&mut p, "s-a", false);
+        switched(&mut p, "s-a", true);
+        assert!(
+            p.take().iter().all(|c| !c.starts_with("createTab")),
+            "{how}: not opened twice"
+        );
+        assert!(!p.report_codes().contains(&"tab.misplaced"), "{how}");
+    }
+}
+
 /// A switch event that does not take the focus away from a tab's session (the late events of its own session's
 /// creation) says nothing about where the tab opened: no question is asked.
 #[test]
