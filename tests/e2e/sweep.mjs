@@ -1,6 +1,6 @@
-// Why this file exists: what the seeded end-to-end sweeps share (reload-anywhere, several-tabs-anywhere): a seeded
-// generator, what each preset's pop opens, the agent answering toasts, and failure messages that carry what the
-// host's Dynamics and the provider page knew.
+// Why this file exists: what the seeded end-to-end sweeps share (reload-anywhere, several-tabs-anywhere,
+// faults-anywhere): a seeded generator, what each preset's pop opens, the agent answering toasts, and failure
+// messages that carry what the host's Dynamics and the provider page knew.
 
 import fs from 'node:fs';
 import { cifCalls } from './helpers.mjs';
