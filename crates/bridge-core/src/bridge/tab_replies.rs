@@ -151,25 +151,40 @@ impl Bridge {
                 self.look_for_unplaced_tab(id, kind, own_session, tab);
             }
             Some(focused_session) => {
-                let check = self.send_cif(
-                    Some(id),
-                    Purpose::CheckStrayTab(kind),
-                    CifCall::GetTabs {
-                        template_name: tab.template_name,
-                    },
-                    0,
-                );
-                self.stray_checks.insert(
-                    check,
-                    StrayCheck {
-                        tab_request: request,
-                        tab_id: tab.tab_id,
-                        focused_session,
-                        asked_in: AskedIn::SwitchedTo,
-                    },
-                );
+                self.ask_where_the_tab_is(id, kind, tab, focused_session, AskedIn::SwitchedTo, Some(request));
             }
         }
+    }
+
+    /// Sends the `getTabs` of a [`StrayCheck`] about `tab` in `focused_session`; the tab's status keeps naming
+    /// `tab_request`, or this question when there is none.
+    fn ask_where_the_tab_is(
+        &mut self,
+        id: &ContactId,
+        kind: TabKind,
+        tab: UnplacedTab,
+        focused_session: String,
+        asked_in: AskedIn,
+        tab_request: Option<RequestId>,
+    ) -> RequestId {
+        let check = self.send_cif(
+            Some(id),
+            Purpose::CheckStrayTab(kind),
+            CifCall::GetTabs {
+                template_name: tab.template_name,
+            },
+            0,
+        );
+        self.stray_checks.insert(
+            check,
+            StrayCheck {
+                tab_request: tab_request.unwrap_or(check),
+                tab_id: tab.tab_id,
+                focused_session,
+                asked_in,
+            },
+        );
+        check
     }
 
     /// Asks whether a tab Dynamics opened while the agent was away from this contact's session, in one that is not
@@ -182,23 +197,7 @@ impl Bridge {
         own_session: String,
         unplaced: UnplacedTab,
     ) {
-        let check = self.send_cif(
-            Some(id),
-            Purpose::CheckStrayTab(kind),
-            CifCall::GetTabs {
-                template_name: unplaced.template_name,
-            },
-            0,
-        );
-        self.stray_checks.insert(
-            check,
-            StrayCheck {
-                tab_request: check,
-                tab_id: unplaced.tab_id,
-                focused_session: own_session,
-                asked_in: AskedIn::Own,
-            },
-        );
+        let check = self.ask_where_the_tab_is(id, kind, unplaced, own_session, AskedIn::Own, None);
         self.set_tab(id, kind, TabStatus::Pending(check));
     }
 
