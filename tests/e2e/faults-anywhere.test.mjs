@@ -18,7 +18,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { openBridge, sleep, sessionsFor, providerNotices } from './helpers.mjs';
-import { POPS, generator, acceptNewestToasts, popped, describe } from './sweep.mjs';
+import { POPS, generator, acceptNewestToasts, popped, describe, finishCase } from './sweep.mjs';
 
 const SEED = Number(process.env.FAULT_SWEEP_SEED ?? 20261204);
 const CASES = Number(process.env.FAULT_SWEEP_CASES ?? 12);
@@ -156,19 +156,7 @@ async function runCase(wb, seed) {
   }
   await wb.assertNoPageErrors();
 
-  // Done with: the faults go, the customers hang up, the agent closes the sessions and dismisses any toast left.
-  await wb.eval(() => window.workbench.clearFaults());
-  for (const id of ids) {
-    await wb.eval((cid) => window.workbench.contactAction(cid, 'end'), id);
-    await wb.eval((cid) => window.workbench.contactAction(cid, 'clear'), id);
-    await wb.eval((cid) => window.workbench.contactAction(cid, 'remove'), id).catch(() => {});
-  }
-  await wb.eval((list) => {
-    const w = window.workbench;
-    for (const s of w.openSessions.filter((x) => list.includes(x.params.contactId))) w.closeSession(s.id);
-    for (const n of w.notifications) w.rejectNotification(n.id);
-  }, ids);
-  await sleep(500);
+  await finishCase(wb, ids);
 }
 
 test(`a Dynamics fault and an agent's click at any moment (${CASES} cases from seed ${SEED}) → never two sessions, no stray or doubled tab`, async (t) => {

@@ -13,7 +13,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { openBridge, sleep, sessionsFor, reloadProvider, waitProviderReady, blockProviderStorage, assertOneSessionWithTabs } from './helpers.mjs';
-import { POPS, STAGES, generator, countCalls, moreCalls, acceptNewestToasts, popped, describe } from './sweep.mjs';
+import { POPS, STAGES, generator, countCalls, moreCalls, acceptNewestToasts, popped, describe, finishCase } from './sweep.mjs';
 
 const SEED = Number(process.env.RELOAD_SWEEP_SEED ?? 20261203);
 const CASES = Number(process.env.RELOAD_SWEEP_CASES ?? 10);
@@ -82,18 +82,7 @@ async function runCase(wb, seed) {
   assert.deepEqual(states, ids.map(() => 'connected'), `${label}Connect has every contact connected`);
   await wb.assertNoPageErrors();
 
-  // Done with: the customers hang up, the agent closes the sessions, and any toast a dead page left is dismissed.
-  await wb.eval(() => window.workbench.clearFaults());
-  for (const id of ids) {
-    await wb.eval((cid) => window.workbench.contactAction(cid, 'end'), id);
-    await wb.eval((cid) => window.workbench.contactAction(cid, 'clear'), id);
-  }
-  await wb.eval((list) => {
-    const w = window.workbench;
-    for (const s of w.openSessions.filter((x) => list.includes(x.params.contactId))) w.closeSession(s.id);
-    for (const n of w.notifications) w.rejectNotification(n.id);
-  }, ids);
-  await sleep(500);
+  await finishCase(wb, ids);
 }
 
 for (const storage of ['working', 'throwing']) {

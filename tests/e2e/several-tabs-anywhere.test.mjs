@@ -12,7 +12,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { openBridge, openSameRunTab, provider, sleep, sessionsFor, assertOneSessionWithTabs } from './helpers.mjs';
-import { POPS, STAGES, generator, countCalls, moreCalls, acceptNewestToasts, popped, describe } from './sweep.mjs';
+import { POPS, STAGES, generator, countCalls, moreCalls, acceptNewestToasts, popped, describe, finishCase } from './sweep.mjs';
 
 const SEED = Number(process.env.TABS_SWEEP_SEED ?? 20261203);
 const CASES = Number(process.env.TABS_SWEEP_CASES ?? 8);
@@ -102,19 +102,7 @@ async function runCase(tabs, seed) {
   for (const wb of tabs) await wb.assertNoPageErrors();
 
   // Done with: the customers hang up, the agent closes the sessions, and any toast left is dismissed.
-  for (const wb of tabs) await wb.eval(() => window.workbench.clearFaults());
-  for (const id of ids) {
-    await leader.eval((cid) => window.workbench.contactAction(cid, 'end'), id);
-    await leader.eval((cid) => window.workbench.contactAction(cid, 'clear'), id);
-  }
-  for (const wb of tabs) {
-    await wb.eval((list) => {
-      const w = window.workbench;
-      for (const s of w.openSessions.filter((x) => list.includes(x.params.contactId))) w.closeSession(s.id);
-      for (const n of w.notifications) w.rejectNotification(n.id);
-    }, ids);
-  }
-  await sleep(800);
+  await finishCase(leader, ids, tabs, 800);
 }
 
 test(`several Dynamics tabs, a reload or take-over at any moment (${CASES} cases from seed ${SEED}) → every contact one session in one tab`, async (t) => {

@@ -3,7 +3,7 @@
 // messages that carry what the host's Dynamics and the provider page knew.
 
 import fs from 'node:fs';
-import { cifCalls } from './helpers.mjs';
+import { cifCalls, sleep } from './helpers.mjs';
 
 /** What each preset's pop opens: entity tabs by name, and whether a search tab. */
 export const POPS = {
@@ -82,3 +82,22 @@ export const describeHost = (wb, ids) =>
     }, null, 1);
   }, ids);
 
+
+/** Ends a case: the faults go (in every tab), the customers hang up, the agent closes the contacts' sessions and
+ * dismisses any toast left (a dead page's too), in each Dynamics tab of `tabs`. */
+export async function finishCase(wb, ids, tabs = [wb], settleMs = 500) {
+  for (const t of tabs) await t.eval(() => window.workbench.clearFaults());
+  for (const id of ids) {
+    await wb.eval((cid) => window.workbench.contactAction(cid, 'end'), id);
+    await wb.eval((cid) => window.workbench.contactAction(cid, 'clear'), id);
+    await wb.eval((cid) => window.workbench.contactAction(cid, 'remove'), id).catch(() => {});
+  }
+  for (const t of tabs) {
+    await t.eval((list) => {
+      const w = window.workbench;
+      for (const s of w.openSessions.filter((x) => list.includes(x.params.contactId))) w.closeSession(s.id);
+      for (const n of w.notifications) w.rejectNotification(n.id);
+    }, ids);
+  }
+  await sleep(settleMs);
+}
