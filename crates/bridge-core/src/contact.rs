@@ -174,7 +174,8 @@ pub enum TabStatus {
 
 /// A tab whose `createTab` Dynamics answered after the agent had left the contact's session for one that is not
 /// this provider's: what is needed to look for it in the contact's session and to close it where it opened.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct UnplacedTab {
     /// The id Dynamics gave the tab.
     pub tab_id: String,

@@ -12,8 +12,10 @@ use serde_json::Value;
 
 use crate::vecmap::{VecMap, VecSet};
 
+use crate::contact::UnplacedTab;
 use crate::ids::ContactId;
 use crate::reply::valid_session_id;
+use crate::slug::TemplateName;
 
 /// The format version written; other versions are ignored with a report.
 pub const VERSION: u64 = 2;
@@ -95,6 +97,10 @@ pub struct PersistedContact {
     /// Tabs already requested in its session.
     #[serde(skip_serializing_if = "VecSet::is_empty")]
     pub tabs: VecSet<TabKind>,
+    /// Tabs Dynamics opened while the agent was in a session not this provider's: the reloaded page still looks
+    /// for each in the contact's session before it opens it there (never in `tabs`).
+    #[serde(skip_serializing_if = "VecMap::is_empty", serialize_with = "unplaced_as_map")]
+    pub unplaced: VecMap<TabKind, UnplacedTab>,
     /// The cancellation token of its open notification.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
@@ -102,6 +108,10 @@ pub struct PersistedContact {
 
 fn is_false(b: &bool) -> bool {
     !*b
+}
+
+fn unplaced_as_map<S: serde::Serializer>(tabs: &VecMap<TabKind, UnplacedTab>, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_map(tabs.iter())
 }
 
 /// Everything persisted.
@@ -299,6 +309,7 @@ fn doubt_shared_sessions(contacts: &mut VecMap<ContactId, PersistedContact>, pro
         if c.session_id.as_ref().is_some_and(|sid| shared.contains(sid)) {
             c.session_id = None;
             c.tabs = VecSet::new();
+            c.unplaced = VecMap::new();
             c.creating = true;
         }
     }
@@ -326,10 +337,36 @@ fn read_contact(entry: &Value) -> PersistedContact {
                     .collect()
             })
             .unwrap_or_default(),
+        unplaced: entry
+            .get("unplaced")
+            .and_then(Value::as_object)
+            .map(|tabs| tabs.iter().take(8).filter_map(read_unplaced_tab).collect())
+            .unwrap_or_default(),
         token: s("token")
             .filter(|t| !t.is_empty() && t.len() <= 300)
             .map(str::to_owned),
     }
+}
+
+/// One stored unplaced tab, if its kind, id and template are each valid.
+fn read_unplaced_tab((kind, tab): (&String, &Value)) -> Option<(TabKind, UnplacedTab)> {
+    let kind = TabKind::parse(kind)?;
+    let tab_id = tab
+        .get("tabId")
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|t| valid_session_id(t))?;
+    let template = tab
+        .get("templateName")
+        .and_then(Value::as_str)
+        .and_then(TemplateName::parse)?;
+    Some((
+        kind,
+        UnplacedTab {
+            tab_id: tab_id.to_owned(),
+            template_name: template.as_str().to_owned(),
+        },
+    ))
 }
 
 #[cfg(test)]
@@ -370,6 +407,37 @@ mod tests {
             Persisted::parse(Some(hostile), [], 10).0.other_sessions,
             vec!["ok-1".to_owned()]
         );
+    }
+
+    #[test]
+    fn unplaced_tabs_round_trip_apart_from_the_requested_ones_and_only_valid_ones_are_read_back() {
+        let mut p = Persisted::default();
+        let mut contact = PersistedContact {
+            session_id: Some("s1".into()),
+            tabs: [TabKind::Activity].into(),
+            ..Default::default()
+        };
+        contact.unplaced.insert(
+            TabKind::Customer,
+            UnplacedTab {
+                tab_id: "tab-7".into(),
+                template_name: "msdyn_customer".into(),
+            },
+        );
+        p.contacts.insert(ContactId::known("c1"), contact);
+        let (contacts, _) = p.to_texts();
+        assert_eq!(
+            contacts,
+            r#"{"v":2,"contacts":{"c1":{"sessionId":"s1","tabs":["activity"],"unplaced":{"customer":{"tabId":"tab-7","templateName":"msdyn_customer"}}}}}"#
+        );
+        assert_eq!(Persisted::parse(Some(&contacts), [], 10).0, p);
+        let hostile = r#"{"v":2,"contacts":{"c1":{"sessionId":"s1","unplaced":{
+            "customer":{"tabId":"null","templateName":"msdyn_customer"},
+            "search":{"tabId":"t","templateName":"no template"},
+            "nothing":{"tabId":"t","templateName":"msdyn_customer"},
+            "activity":["t"]}}}}"#;
+        let read = Persisted::parse(Some(hostile), [], 10).0;
+        assert!(read.contacts.values().all(|c| c.unplaced.is_empty()), "{read:?}");
     }
 
     #[test]

@@ -74,6 +74,9 @@ impl Bridge {
             let popped = matches!(state, PopState::Popped { .. });
             let answered = !matches!(state, PopState::RestoredRinging { .. } | PopState::Declined);
             if let Some(c) = self.contacts.get_mut(&id) {
+                if popped {
+                    c.unplaced_tabs = pc.unplaced.clone();
+                }
                 c.state = state;
                 c.tabs_unplanned = popped;
                 c.answered_before_reload = answered;
@@ -256,9 +259,12 @@ impl Bridge {
         if pc.closed {
             Some(PopState::SessionClosed)
         } else if let Some(session_id) = &pc.session_id {
+            // An unplaced tab is looked for in the session at its next focus (deferred until then).
+            let unplaced = pc.unplaced.keys().map(|k| (*k, TabStatus::Deferred));
+            let requested = pc.tabs.iter().map(|k| (*k, TabStatus::Done));
             Some(PopState::Popped {
                 session_id: session_id.clone(),
-                tabs: pc.tabs.iter().map(|k| (*k, TabStatus::Done)).collect(),
+                tabs: unplaced.chain(requested).collect(),
             })
         } else if pc.creating {
             Some(self.session_unknown())
@@ -308,11 +314,20 @@ pub(super) struct PersistCache {
 
 /// What a contact leaves for a reloaded page, if anything: what its state says, and whether it was not seen to end.
 fn persisted_entry(c: &Contact) -> Option<PersistedContact> {
-    let entry = persisted_state(&c.state)?;
-    Some(PersistedContact {
-        live: c.ended_at.is_none(),
-        ..entry
-    })
+    let mut entry = persisted_state(&c.state)?;
+    entry.live = c.ended_at.is_none();
+    if entry.session_id.is_some() {
+        // Its check is a `getTabs`, not a request Dynamics may still carry out: neither a tab requested nor one
+        // that holds the turn after a reload.
+        entry.unplaced = c.unplaced_tabs.clone();
+        entry.tabs.retain(|k| !entry.unplaced.contains_key(k));
+        if let PopState::Popped { tabs, .. } = &c.state {
+            entry.opening = tabs
+                .iter()
+                .any(|(k, s)| matches!(s, TabStatus::Pending(_)) && !entry.unplaced.contains_key(k));
+        }
+    }
+    Some(entry)
 }
 
 /// What a contact in `state` leaves for a reloaded page, if anything.

@@ -875,3 +875,68 @@ fn item_08_the_question_about_an_overtaken_tab_holds_the_pop_turn() {
         "c's pop goes on once the question is answered: {after:?}"
     );
 }
+
+/// The page of [`tab_overtaken_by_a_switch_to_home`] reloaded while the agent is still in Home: the reloaded page
+/// restores from what it stored, Dynamics confirms `s-a` as chat-a's, and the agent goes back to `s-a`. Returns
+/// the reloaded page, all commands taken.
+fn reloaded_with_a_tab_overtaken_by_a_switch_to_home() -> Pair {
+    let before = tab_overtaken_by_a_switch_to_home();
+    let stored = before.stored();
+    assert!(
+        stored.contacts.as_deref().is_some_and(|c| c.contains("\"unplaced\"")),
+        "{:?}",
+        stored.contacts
+    );
+    let mut p = Pair::new(Config::default());
+    let attributes = attrs(&[
+        ("CreateTimeline", "true"),
+        ("ms_activity_id", &activity(1)),
+        ("ms_entityrecord_entity_name", "phonecall"),
+    ]);
+    p.event(
+        "chat-a",
+        ContactEventKind::Existing,
+        Some(snapshot("chat", "connected", Some(true), attributes)),
+    );
+    p.input(Input::Restore(stored));
+    p.ready();
+    let all = p.req("getAllSessions");
+    p.resolve(all, json!(["s-a"]));
+    let asked = p.req("getSession");
+    p.resolve(
+        asked,
+        json!({"sessionId": "s-a", "context": {"templateParameters": {"contactId": "chat-a"}}}),
+    );
+    p.take();
+    p
+}
+
+/// A reload does not forget a tab that may have opened in Home: at its session's next focus it is looked for
+/// there, as it would have been without the reload, rather than opened again unasked or taken as opened.
+#[test]
+fn item_08_a_tab_overtaken_by_a_switch_to_home_is_still_looked_for_after_a_reload() {
+    let mut p = reloaded_with_a_tab_overtaken_by_a_switch_to_home();
+    switched(&mut p, "s-a", true);
+    assert_eq!(p.take(), vec!["getTabs"], "asked in its own session");
+    let check = p.req("getTabs");
+    p.resolve(check, json!(["tab-elsewhere"]));
+    let commands = p.take();
+    assert!(
+        commands.contains(&format!("createTab extn_entity_record phonecall {}", activity(1))),
+        "opened in its own session: {commands:?}"
+    );
+    match p.last("closeTab").3 {
+        CifCall::CloseTab { tab_id } => assert_eq!(tab_id, "tab-a"),
+        other => panic!("{other:?}"),
+    }
+
+    let mut p = reloaded_with_a_tab_overtaken_by_a_switch_to_home();
+    switched(&mut p, "s-a", true);
+    let check = p.req("getTabs");
+    p.resolve(check, json!(["tab-a"]));
+    let commands = p.take();
+    assert!(
+        !commands.iter().any(|c| c.starts_with("createTab") || c == "closeTab"),
+        "listed there: it stays ({commands:?})"
+    );
+}
