@@ -7,6 +7,11 @@
 
 use serde_json::Value;
 
+use crate::contact::UnplacedTab;
+use crate::persist::TabKind;
+use crate::slug::TemplateName;
+use crate::vecmap::VecMap;
+
 use crate::text;
 
 /// Longest result string parsed as JSON; anything bigger is garbage.
@@ -310,6 +315,9 @@ pub struct SessionFacts {
     pub tabs: Option<String>,
     /// `isFocused` (the documented name) or `focused` (what the CIF host's own `Map` holds), when given.
     pub focused: Option<bool>,
+    /// Tabs that may have opened in another session than this one (`ccbTabUnplaced_<kind>`): a page that lost
+    /// its storage looks for each here before it opens it.
+    pub unplaced: VecMap<TabKind, UnplacedTab>,
 }
 
 /// Reads `getSession`'s result; `None` when it is not an object at all.
@@ -341,6 +349,26 @@ pub fn session_facts(value: &Value) -> Option<SessionFacts> {
 
 /// The context key of one recorded tab: `ccbTab_<kind>` (`activity`, `customer`, `search`), `1` once requested.
 pub const TAB_KEY_PREFIX: &str = "ccbTab_";
+
+/// The context key of a tab that Dynamics opened while the agent was in a session not of this provider:
+/// `ccbTabUnplaced_<kind>`, valued `<template> <tab id>` ([`unplaced_tab_value`]).
+pub const UNPLACED_TAB_KEY_PREFIX: &str = "ccbTabUnplaced_";
+
+/// The value recorded for an unplaced tab: its template (which has no space) and its id.
+pub fn unplaced_tab_value(tab: &UnplacedTab) -> String {
+    format!("{} {}", tab.template_name, tab.tab_id)
+}
+
+/// Reads a [`unplaced_tab_value`] back, if both of its parts are valid.
+fn unplaced_tab(value: &str) -> Option<UnplacedTab> {
+    let (template, tab_id) = value.trim().split_once(' ')?;
+    let template = TemplateName::parse(template)?;
+    let tab_id = tab_id.trim();
+    valid_session_id(tab_id).then(|| UnplacedTab {
+        tab_id: tab_id.to_owned(),
+        template_name: template.as_str().to_owned(),
+    })
+}
 
 /// Adds recorded tab kinds (comma-separated) to what the session's context says was requested.
 fn add_tabs(facts: &mut SessionFacts, kinds: &str) {
@@ -384,6 +412,12 @@ fn find_context_values(value: &Value, depth: usize, facts: &mut SessionFacts) {
                     "ccbTabs" => {
                         if let Some(list) = text() {
                             add_tabs(facts, &list);
+                        }
+                    }
+                    k if k.starts_with(UNPLACED_TAB_KEY_PREFIX) => {
+                        let kind = TabKind::parse(k.strip_prefix(UNPLACED_TAB_KEY_PREFIX).unwrap_or_default());
+                        if let (Some(kind), Some(tab)) = (kind, text().as_deref().and_then(unplaced_tab)) {
+                            facts.unplaced.insert(kind, tab);
                         }
                     }
                     k if k.starts_with(TAB_KEY_PREFIX) => {

@@ -483,6 +483,7 @@ impl Bridge {
                         }
                     }
                 }
+                self.take_unplaced_tabs_from(id, facts, &[]);
                 // What Dynamics says of focus counts here too: tabs deferred until it is focused may open.
                 self.learn_focus_from(&sid, facts);
                 // The merged list is what Dynamics keeps (a write held back while it was unknown).
@@ -537,7 +538,13 @@ impl Bridge {
             ),
         );
         self.learn_focus_from(&sid, facts);
-        let done = recorded_tabs(facts);
+        let mut done = recorded_tabs(facts);
+        // Tabs recorded as possibly elsewhere are neither opened now nor taken as here: planned like opened ones,
+        // then deferred to be looked for at the session's next focus.
+        let unplaced: Vec<TabKind> = facts.unplaced.keys().filter(|k| !done.contains(*k)).copied().collect();
+        for kind in &unplaced {
+            done.insert(*kind);
+        }
         let seen = self.contacts.get(id).is_some_and(|c| c.seen);
         let next = if seen {
             self.open_tabs(id, sid, &done)
@@ -549,11 +556,37 @@ impl Bridge {
             }
         };
         self.transition(id, next);
+        self.take_unplaced_tabs_from(id, facts, &unplaced);
         self.record_tabs_unless_recorded(id, facts);
         if let Some(c) = self.contacts.get_mut(id) {
             c.tabs_unplanned = !seen;
         }
         self.accept_if_left_ringing(id);
+    }
+
+    /// The tabs a session's context records as possibly elsewhere (and not as opened here) wait, deferred, to be
+    /// looked for in it at its next focus, unless this page already has them under way or settled (`planned`: kinds
+    /// just planned as opened only so that nothing requested them).
+    fn take_unplaced_tabs_from(&mut self, id: &ContactId, facts: &SessionFacts, planned: &[TabKind]) {
+        let recorded = recorded_tabs(facts);
+        let Some(c) = self.contacts.get_mut(id) else {
+            return;
+        };
+        let PopState::Popped { tabs, .. } = &mut c.state else {
+            return;
+        };
+        for (kind, tab) in facts.unplaced.iter() {
+            let free = match tabs.get(kind) {
+                None | Some(TabStatus::Deferred) => true,
+                Some(TabStatus::Done) => planned.contains(kind),
+                Some(TabStatus::Pending(_) | TabStatus::Failed) => false,
+            };
+            if recorded.contains(kind) || !free {
+                continue;
+            }
+            tabs.insert(*kind, TabStatus::Deferred);
+            c.unplaced_tabs.insert(*kind, tab.clone());
+        }
     }
 
     /// `getSession` said this session is focused: believed unless an `onSessionSwitched` already spoke about
@@ -792,12 +825,13 @@ impl Bridge {
         let recorded = recorded_tabs(facts);
         let same = match self.contacts.get(id).map(|c| &c.state) {
             Some(PopState::Popped { tabs, .. }) => {
+                let unplaced = self.contacts.get(id).map(|c| &c.unplaced_tabs);
                 let kept: VecSet<TabKind> = tabs
                     .iter()
-                    .filter(|(_, s)| self.records(**s))
+                    .filter(|(k, s)| unplaced.map_or(true, |u| !u.contains_key(*k)) && self.records(**s))
                     .map(|(k, _)| *k)
                     .collect();
-                kept == recorded
+                kept == recorded && unplaced.map_or(true, |u| u.iter().all(|(k, t)| facts.unplaced.get(k) == Some(t)))
             }
             _ => false,
         };
@@ -807,6 +841,11 @@ impl Bridge {
                 c.tabs_recorded = None;
             }
             self.record_tabs_in_dynamics(id);
+        } else if let Some(call) = self.tabs_record_call(id) {
+            // Dynamics holds this record already: the same one is not sent later.
+            if let Some(c) = self.contacts.get_mut(id) {
+                c.tabs_recorded = Some(call);
+            }
         }
     }
 
@@ -834,19 +873,24 @@ impl Bridge {
     /// matters when storage fails on this page: a reload before `getSession` answers would otherwise find nothing
     /// recorded.
     pub(super) fn tabs_record_call(&self, id: &ContactId) -> Option<CifCall> {
-        let Some(PopState::Popped { session_id, tabs }) = self.contacts.get(id).map(|c| &c.state) else {
+        let c = self.contacts.get(id)?;
+        let PopState::Popped { session_id, tabs } = &c.state else {
             return None;
         };
         let confirming = self.confirming(session_id);
-        if confirming && self.storage_ok {
+        // A tab that may be in another session is recorded as such, with its id, whatever its status: neither a
+        // `1` (a page after a reload would take it as here) nor a `0` (it would open it again unasked).
+        let unplaced = |kind: &TabKind| c.unplaced_tabs.get(kind).filter(|_| tabs.contains_key(kind));
+        let any_unplaced = tabs.keys().any(|k| unplaced(k).is_some());
+        if confirming && self.storage_ok && !any_unplaced {
             return None;
         }
         let recorded: Vec<&str> = tabs
             .iter()
-            .filter(|(_, s)| self.records(**s))
+            .filter(|(k, s)| unplaced(k).is_none() && self.records(**s))
             .map(|(k, _)| k.as_str())
             .collect();
-        if recorded.is_empty() && (self.storage_ok || confirming || tabs.is_empty()) {
+        if recorded.is_empty() && !any_unplaced && (self.storage_ok || confirming || tabs.is_empty()) {
             return None;
         }
         let mut input = serde_json::Map::new();
@@ -854,6 +898,16 @@ impl Bridge {
             input.insert("ccbTabs".into(), serde_json::Value::String(recorded.join(",")));
         }
         for (kind, status) in tabs.iter() {
+            if let Some(tab) = unplaced(kind) {
+                input.insert(
+                    format!("{}{}", reply::UNPLACED_TAB_KEY_PREFIX, kind.as_str()),
+                    serde_json::Value::String(reply::unplaced_tab_value(tab)),
+                );
+                continue;
+            }
+            if confirming && self.storage_ok {
+                continue;
+            }
             let value = if self.records(*status) {
                 "1"
             } else if *status == TabStatus::Deferred && !self.storage_ok && !confirming {

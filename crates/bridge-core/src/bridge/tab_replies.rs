@@ -19,6 +19,8 @@ pub(super) struct StrayCheck {
     tab_request: RequestId,
     /// The id Dynamics gave the tab.
     tab_id: String,
+    /// Its template: an inconclusive question about the session switched to is asked again in the contact's own.
+    template_name: String,
     /// The session focused when the question was asked, whose tabs `getTabs` lists.
     focused_session: String,
     /// Where that is: the session the agent switched to (is the tab there?), or the contact's own, after a switch
@@ -142,6 +144,7 @@ impl Bridge {
                     c.unplaced_tabs.insert(kind, tab);
                 }
                 self.set_tab(id, kind, TabStatus::Deferred);
+                self.record_tabs_in_dynamics(id);
             }
             // Back in its own session already: asked there at once.
             Some(focused) if focused == own_session => {
@@ -171,7 +174,7 @@ impl Bridge {
             Some(id),
             Purpose::CheckStrayTab(kind),
             CifCall::GetTabs {
-                template_name: tab.template_name,
+                template_name: tab.template_name.clone(),
             },
             0,
         );
@@ -180,6 +183,7 @@ impl Bridge {
             StrayCheck {
                 tab_request: tab_request.unwrap_or(check),
                 tab_id: tab.tab_id,
+                template_name: tab.template_name,
                 focused_session,
                 asked_in,
             },
@@ -201,10 +205,14 @@ impl Bridge {
         self.set_tab(id, kind, TabStatus::Pending(check));
     }
 
-    /// What `getTabs` said about an overtaken tab (`None`: no answer, or a failure): listed in the session the agent
+    /// What `getTabs` said about an overtaken tab (`None`: no answer, or a failure; an answer that is not a list of
+    /// tab ids counts as none): listed in the session the agent
     /// switched to, and with no switch since the question, it is closed there (`closeTab`: it shows this contact's
-    /// record in another customer's session) and opens again when this contact's session is focused. Anything
-    /// else is taken as the tab where it belongs. Not retried: the question is about a moment that has passed.
+    /// record in another customer's session) and opens again when this contact's session is focused; not listed
+    /// there, it is where it belongs. With no answer, or another switch since the question, the session switched
+    /// to can no longer be asked about: the tab is looked for in its own session instead, at once if that is
+    /// focused, else at its next focus ([`Bridge::look_for_unplaced_tab`]). Not retried: the question is about a
+    /// moment that has passed.
     pub(super) fn on_stray_check_reply(
         &mut self,
         id: Option<&ContactId>,
@@ -223,16 +231,21 @@ impl Bridge {
         if !waiting {
             return;
         }
-        let listed = answer
-            .and_then(reply::session_list)
-            .is_some_and(|ids| ids.contains(&check.tab_id));
+        // An answer that is no list of tab ids says nothing either way: as no answer.
+        let tabs = answer.and_then(reply::session_list);
+        let answered = tabs.is_some();
+        let listed = tabs.is_some_and(|ids| ids.contains(&check.tab_id));
         let still_there = self.focused_session.as_deref() == Some(check.focused_session.as_str())
             && self.focus_learnt_at <= request.0;
         if check.asked_in == AskedIn::Own {
-            self.on_unplaced_tab_check(&id, kind, check, answer.is_some(), listed, still_there);
+            self.on_unplaced_tab_check(&id, kind, check, answered, listed, still_there);
             return;
         }
-        if !(listed && still_there) {
+        if !answered || !still_there {
+            self.look_for_the_tab_at_home_instead(&id, kind, check);
+            return;
+        }
+        if !listed {
             self.trace(
                 Some(&id),
                 "decision",
@@ -264,6 +277,36 @@ impl Bridge {
             0,
         );
         self.set_tab(&id, kind, TabStatus::Deferred);
+    }
+
+    /// A question about the session switched to that cannot settle where an overtaken tab opened: asked of the
+    /// contact's own session instead (a doubt makes no missing screen there, nor a stray tab left open elsewhere).
+    fn look_for_the_tab_at_home_instead(&mut self, id: &ContactId, kind: TabKind, check: StrayCheck) {
+        let Some(PopState::Popped { session_id, .. }) = self.contacts.get(id).map(|c| c.state.clone()) else {
+            return;
+        };
+        let tab = UnplacedTab {
+            tab_id: check.tab_id,
+            template_name: check.template_name,
+        };
+        if let Some(c) = self.contacts.get_mut(id) {
+            c.unplaced_tabs.insert(kind, tab.clone());
+        }
+        if self.focused_session.as_deref() == Some(session_id.as_str()) {
+            self.look_for_unplaced_tab(id, kind, session_id, tab);
+            return;
+        }
+        self.trace(
+            Some(id),
+            "decision",
+            format!(
+                "where the {} tab overtaken by a session switch opened is unknown (no answer, or another switch): it is \
+                 looked for in its own session when that is focused",
+                kind.as_str()
+            ),
+        );
+        self.set_tab(id, kind, TabStatus::Deferred);
+        self.record_tabs_in_dynamics(id);
     }
 
     /// What `getTabs` of the contact's own session said about a tab that may have opened elsewhere: listed, or no

@@ -647,36 +647,79 @@ fn item_08_an_overtaken_tab_that_opened_in_its_own_session_stays() {
     assert!(!p.report_codes().contains(&"tab.misplaced"));
 }
 
-/// A question that fails, gets no answer, or is itself overtaken by another switch proves nothing: the tab is taken
-/// as opened where it belongs (a missing screen is not made out of a doubt), and nothing is closed.
+/// A question that fails, gets no answer, or is itself overtaken by another switch cannot say where the tab
+/// opened: nothing is closed on its word, and the tab is looked for in its own session when that is focused —
+/// listed there, it stays (a doubt makes no second tab); not listed, it opens there and the stray one is closed by
+/// its id.
 #[test]
-fn item_08_an_unanswered_or_overtaken_stray_check_closes_nothing() {
+fn item_08_an_unanswered_or_overtaken_stray_check_is_settled_in_the_tabs_own_session() {
     for how in ["rejected", "deadline", "switched again"] {
-        let (mut p, tab_b) = b_tab_overtaken_by_a_switch();
-        p.resolve(tab_b, json!("tab-b"));
-        let check = p.req("getTabs");
-        match how {
-            "rejected" => p.reject(
-                check,
-                json!({"message": "RejectAfterClientError", "msdyn_name": "GetTabs"}),
-            ),
-            "deadline" => p.advance(60_000),
-            _ => {
-                switched(&mut p, "s-a", false);
-                switched(&mut p, "s-c", true);
-                switched(&mut p, "s-c", false);
-                switched(&mut p, "s-a", true);
-                p.resolve(check, json!(["tab-b"]));
+        for found_at_home in [true, false] {
+            let (mut p, tab_b) = b_tab_overtaken_by_a_switch();
+            p.resolve(tab_b, json!("tab-b"));
+            let check = p.req("getTabs");
+            match how {
+                "rejected" => p.reject(
+                    check,
+                    json!({"message": "RejectAfterClientError", "msdyn_name": "GetTabs"}),
+                ),
+                "deadline" => p.advance(60_000),
+                _ => {
+                    switched(&mut p, "s-a", false);
+                    switched(&mut p, "s-c", true);
+                    switched(&mut p, "s-c", false);
+                    switched(&mut p, "s-a", true);
+                    p.resolve(check, json!(["tab-b"]));
+                }
             }
+            assert!(p.all("closeTab").is_empty(), "{how}: nothing closed on a doubt");
+            assert_eq!(p.bridge.contact_state("chat-b"), Some("Popped"), "{how}");
+            p.take();
+            switched(&mut p, "s-a", false);
+            switched(&mut p, "s-b", true);
+            assert_eq!(p.take(), vec!["getTabs"], "{how}: looked for in its own session");
+            let at_home = p.req("getTabs");
+            p.resolve(at_home, json!(if found_at_home { ["tab-b"] } else { ["tab-x"] }));
+            let commands = p.take();
+            let opened_again = commands.iter().any(|c| c.starts_with("createTab"));
+            assert_eq!(
+                opened_again, !found_at_home,
+                "{how}, found at home {found_at_home}: {commands:?}"
+            );
+            assert_eq!(p.all("closeTab").len(), usize::from(!found_at_home), "{how}");
+            switched(&mut p, "s-b", false);
+            switched(&mut p, "s-b", true);
+            assert!(
+                p.take()
+                    .iter()
+                    .all(|c| !c.starts_with("createTab") && !c.starts_with("getTabs")),
+                "{how}: settled once"
+            );
         }
-        assert!(p.all("closeTab").is_empty(), "{how}");
-        assert_eq!(p.bridge.contact_state("chat-b"), Some("Popped"), "{how}");
-        switched(&mut p, "s-a", false);
-        switched(&mut p, "s-b", true);
-        assert!(
-            !p.take().iter().any(|c| c.starts_with("createTab")),
-            "{how}: not opened twice"
-        );
+    }
+}
+
+/// The answer to a question about the session switched to comes after the agent is back in the tab's own
+/// session: it is asked there at once.
+#[test]
+fn item_08_a_stray_check_overtaken_by_a_return_to_the_tabs_session_asks_there_at_once() {
+    let (mut p, tab_b) = b_tab_overtaken_by_a_switch();
+    p.resolve(tab_b, json!("tab-b"));
+    let check = p.req("getTabs");
+    switched(&mut p, "s-a", false);
+    switched(&mut p, "s-b", true);
+    p.take();
+    p.resolve(check, json!(["tab-b"]));
+    assert_eq!(p.take(), vec!["getTabs"], "asked in its own session, now focused");
+    let at_home = p.req("getTabs");
+    p.resolve(at_home, json!([]));
+    assert!(
+        p.take().iter().any(|c| c.starts_with("createTab")),
+        "not there: opened there"
+    );
+    match p.last("closeTab").3 {
+        CifCall::CloseTab { tab_id } => assert_eq!(tab_id, "tab-b"),
+        other => panic!("{other:?}"),
     }
 }
 
@@ -939,4 +982,67 @@ fn item_08_a_tab_overtaken_by_a_switch_to_home_is_still_looked_for_after_a_reloa
         !commands.iter().any(|c| c.starts_with("createTab") || c == "closeTab"),
         "listed there: it stays ({commands:?})"
     );
+}
+
+/// Without storage, Dynamics' record is all a reloaded page has: a tab that may have opened in Home is recorded in
+/// its session's context as such, with its id, so the reloaded page looks for it there before opening it — neither
+/// taken as opened there nor opened a second time unasked.
+#[test]
+fn item_08_without_storage_a_tab_overtaken_by_a_switch_to_home_is_recorded_in_dynamics_and_looked_for_after_a_reload() {
+    for found_at_home in [true, false] {
+        let mut before = Pair::default_ready();
+        before.input(Input::StorageUnavailable {
+            reason: "SecurityError".into(),
+        });
+        chat(&mut before, "chat-a", 1);
+        before.advance(1_500);
+        create(&mut before, "s-a");
+        let tab = before.req("createTab");
+        switched(&mut before, "s-a", false);
+        before.resolve(tab, json!("tab-a"));
+        let context = match before.last("updateContext").3 {
+            CifCall::UpdateContext { session_id, input } if session_id == "s-a" => input,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            context.get("ccbTabUnplaced_activity"),
+            Some(&json!("extn_entity_record tab-a")),
+            "{context:?}"
+        );
+        assert_ne!(context.get("ccbTab_activity"), Some(&json!("1")), "{context:?}");
+
+        let mut p = Pair::new(Config::default());
+        p.input(Input::StorageUnavailable {
+            reason: "SecurityError".into(),
+        });
+        let attributes = attrs(&[
+            ("CreateTimeline", "true"),
+            ("ms_activity_id", &activity(1)),
+            ("ms_entityrecord_entity_name", "phonecall"),
+        ]);
+        p.event(
+            "chat-a",
+            ContactEventKind::Existing,
+            Some(snapshot("chat", "connected", Some(true), attributes)),
+        );
+        p.ready();
+        let all = p.req("getAllSessions");
+        p.resolve(all, json!(["s-a"]));
+        let asked = p.req("getSession");
+        let mut context = serde_json::Value::Object(context);
+        context["templateParameters"] = json!({"contactId": "chat-a"});
+        p.resolve(asked, json!({"sessionId": "s-a", "context": context}));
+        p.advance(1_500);
+        p.take();
+        switched(&mut p, "s-a", true);
+        assert_eq!(
+            p.take(),
+            vec!["getTabs"],
+            "looked for in its session, not opened unasked"
+        );
+        let check = p.req("getTabs");
+        p.resolve(check, json!(if found_at_home { ["tab-a"] } else { ["tab-x"] }));
+        let opened_again = p.take().iter().any(|c| c.starts_with("createTab"));
+        assert_eq!(opened_again, !found_at_home, "found at home: {found_at_home}");
+    }
 }

@@ -309,6 +309,9 @@ struct World {
     destroyed: BTreeMap<usize, u64>,
     /// The session each tab call in flight was sent into (focused at the time).
     tab_target: BTreeMap<RequestId, Option<String>>,
+    /// Each tab carried out, by the id Dynamics gives it ([`World::tab_id`]): its session and signature, so that
+    /// `getTabs` lists it and `closeTab` removes it.
+    tab_ids: BTreeMap<String, (String, String)>,
 }
 
 impl World {
@@ -361,6 +364,7 @@ impl World {
             tabs_excused: BTreeSet::new(),
             destroyed: BTreeMap::new(),
             tab_target: BTreeMap::new(),
+            tab_ids: BTreeMap::new(),
         }
     }
 
@@ -653,8 +657,14 @@ impl World {
         let sig = World::tab_signature(call);
         let target = self.tab_target.remove(&request).flatten();
         if let Some(s) = self.dynamics.iter_mut().find(|s| Some(&s.id) == target.as_ref()) {
-            s.tabs.insert(sig);
+            s.tabs.insert(sig.clone());
+            self.tab_ids.insert(World::tab_id(request), (s.id.clone(), sig));
         }
+    }
+
+    /// The id Dynamics gives the tab that `request` opens: unique, as a real tab id is.
+    fn tab_id(request: RequestId) -> String {
+        format!("tab-{}-{}", request.0, request.0.wrapping_mul(2_654_435_761) % 997)
     }
 
     /// Dynamics refused (or never answered) the tab record `request` for `session_id`.
@@ -785,7 +795,15 @@ impl World {
             }
             (CifCall::CreateTab { .. } | CifCall::RenderSearchPage { .. }, 0..=4) => {
                 self.carry_out_tab(request, call);
-                CifOutcome::Resolved(json!("tab"))
+                CifOutcome::Resolved(json!(World::tab_id(request)))
+            }
+            (CifCall::CloseTab { tab_id }, 0..=4) => {
+                if let Some((session, sig)) = self.tab_ids.remove(tab_id) {
+                    if let Some(s) = self.dynamics.iter_mut().find(|s| s.id == session) {
+                        s.tabs.remove(&sig);
+                    }
+                }
+                CifOutcome::Resolved(json!("ok"))
             }
             (CifCall::GetAllSessions, 4) => {
                 // A list that lags behind: a session created a moment ago is missing, one closed a moment ago is
@@ -812,6 +830,17 @@ impl World {
                     1 => json!(open),
                     _ => json!({"value": open}),
                 })
+            }
+            (CifCall::GetTabs { template_name }, 0..=4) => {
+                // The ids of that template's tabs in the focused session.
+                let template = format!("\"template_name\":{}", json!(template_name));
+                let listed: Vec<&String> = self
+                    .tab_ids
+                    .iter()
+                    .filter(|(_, (session, sig))| Some(session) == self.focused.as_ref() && sig.contains(&template))
+                    .map(|(id, _)| id)
+                    .collect();
+                CifOutcome::Resolved(json!(listed))
             }
             (_, 5) => rejected("RejectAfterClientError"),
             _ => CifOutcome::Resolved(json!("ok")),
