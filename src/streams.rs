@@ -374,18 +374,28 @@ fn availability_state(agent: &Agent) -> Option<String> {
     Reflect::get(&value, &"state".into()).ok()?.as_string()
 }
 
-/// The contacts `agent.getContacts()` lists (late start), as views.
-pub fn agent_contacts(agent: &Agent) -> Vec<JsValue> {
+/// The contacts `agent.getContacts()` lists (late start), as views, and whether they are all of them: the list
+/// read, and every entry in it. Only a whole list may tell the core that a contact is gone.
+pub fn agent_contacts(agent: &Agent) -> (Vec<JsValue>, bool) {
     match agent.get_contacts() {
-        Ok(list) => list_entries(&list, "agent: getContacts()").unwrap_or_else(|found| {
-            console::error(&format!("agent: getContacts() returned {found}, expected an array"));
-            Vec::new()
-        }),
+        Ok(list) => match list_entries(&list, "agent: getContacts()") {
+            Ok(Listed { entries, whole }) => (entries, whole),
+            Err(found) => {
+                console::error(&format!("agent: getContacts() returned {found}, expected an array"));
+                (Vec::new(), false)
+            }
+        },
         Err(e) => {
             console::error(&format!("agent: getContacts() threw: {}", js_text(&e)));
-            Vec::new()
+            (Vec::new(), false)
         }
     }
+}
+
+/// The entries of a list Streams returned that could be read, and whether that was every one.
+struct Listed {
+    entries: Vec<JsValue>,
+    whole: bool,
 }
 
 /// At most this many entries of a list Streams returns are read: an agent has a handful of contacts and a few
@@ -395,7 +405,7 @@ const MAX_LIST_ENTRIES: u32 = 1000;
 /// The entries of an array Streams returned, each read on its own: one whose getter throws is reported (named
 /// by `what` and its index) and left out, never thrown through the shell (js-sys's array reads have no
 /// `catch`). `Err` names what was found instead of an array.
-fn list_entries(list: &JsValue, what: &str) -> Result<Vec<JsValue>, String> {
+fn list_entries(list: &JsValue, what: &str) -> Result<Listed, String> {
     match sys_browser::is_array(list) {
         Ok(true) => {}
         Ok(false) => return Err(type_name(list)),
@@ -413,16 +423,20 @@ fn list_entries(list: &JsValue, what: &str) -> Result<Vec<JsValue>, String> {
         ));
     }
     let mut entries = Vec::new();
+    let mut whole = length <= MAX_LIST_ENTRIES;
     for index in 0..length.min(MAX_LIST_ENTRIES) {
         match Reflect::get_u32(list, index) {
             Ok(entry) => entries.push(entry),
-            Err(e) => console::error(&format!(
-                "{what}: entry {index} could not be read (expected a Streams object): {}",
-                js_text(&e)
-            )),
+            Err(e) => {
+                whole = false;
+                console::error(&format!(
+                    "{what}: entry {index} could not be read (expected a Streams object): {}",
+                    js_text(&e)
+                ));
+            }
         }
     }
-    Ok(entries)
+    Ok(Listed { entries, whole })
 }
 
 /// `{success, failure}` for a Streams action.
@@ -473,6 +487,7 @@ pub fn perform(
             let agent = agent.ok_or("setState: the agent is not known to Streams yet")?;
             let states = agent.get_agent_states().map_err(|e| js_text(&e))?;
             let state = list_entries(&states, "agent: getAgentStates()")
+                .map(|listed| listed.entries)
                 .unwrap_or_default()
                 .into_iter()
                 .find(|s| {

@@ -212,6 +212,42 @@ async fn a_contact_seen_at_start_up_and_again_by_connect_contact_is_subscribed_o
     assert_eq!(fakeConnectLiveContactSubscriptions(), 0);
 }
 
+/// Connect's list of the agent's contacts reaches the core whole (so a contact remembered from before a reload
+/// that it leaves out is released at once), and never when one of its ids could not be read.
+#[wasm_bindgen_test]
+async fn connects_list_of_contacts_reaches_the_core_only_when_every_id_was_read() {
+    install_doubles();
+    let shell = start("listed");
+    cif_up().await;
+    fakeConnectPreloadContact(&voice_contact("c-listed", "SingleMatch"));
+    fakeConnectInitAgent();
+    assert!(
+        shell.driver().export_trace().contains("Connect lists 1 contacts"),
+        "{}",
+        shell.driver().export_trace()
+    );
+    drop(shell);
+
+    install_doubles();
+    let shell = start("listed-unreadable");
+    cif_up().await;
+    fakeConnectPreloadContact(&voice_contact("c-readable", "SingleMatch"));
+    let unreadable = json!({"contactId": "c-unreadable", "type": "voice", "state": "connecting", "idThrows": true,
+                            "attributes": {}});
+    fakeConnectPreloadContact(&js(&unreadable.to_string()));
+    fakeConnectInitAgent();
+    assert_eq!(
+        shell.driver().tracked_contacts(),
+        1,
+        "the readable one is still delivered"
+    );
+    assert!(
+        !shell.driver().export_trace().contains("Connect lists"),
+        "{}",
+        shell.driver().export_trace()
+    );
+}
+
 #[wasm_bindgen_test]
 async fn the_agent_callback_runs_synchronously_when_agent_data_already_exists() {
     install_doubles();

@@ -77,7 +77,7 @@ impl Callbacks {
                 })
                 .collect(),
             contact_added: reaching(weak, |inner, contact| {
-                inner.on_contact_seen(&contact, ContactEventKind::Init)
+                inner.on_contact_seen(&contact, ContactEventKind::Init);
             }),
             agent_ready: reaching(weak, |inner, agent| inner.on_agent(agent)),
             agent_state: reaching(weak, |inner, change| inner.on_agent_state(&change)),

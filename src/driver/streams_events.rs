@@ -83,15 +83,14 @@ impl Inner {
     }
 
     /// A contact Streams delivered (new, or already there when the agent loaded): subscribed once, then read.
-    pub(super) fn on_contact_seen(&self, contact: &JsValue, kind: ContactEventKind) {
+    /// Returns its id, if it could be read.
+    pub(super) fn on_contact_seen(&self, contact: &JsValue, kind: ContactEventKind) -> Option<String> {
         let _metrics = crate::metrics::span(crate::metrics::Kind::Contact);
-        let Some(id) = streams::contact_id(contact) else {
-            return;
-        };
+        let id = streams::contact_id(contact)?;
         let known = self.contacts.borrow().contains_key(&id);
         if known {
-            self.read_and_push(contact, id, kind);
-            return;
+            self.read_and_push(contact, id.clone(), kind);
+            return Some(id);
         }
         // Read and fed first, subscribed after: the notification leaves without waiting for a dozen subscriptions.
         // Nothing is missed meanwhile, as Streams delivers this contact's own events (`connecting`, `refresh`, …)
@@ -106,11 +105,12 @@ impl Inner {
             snapshot,
         }));
         if self.streams_generation.get() != generation {
-            return; // the pump restarted Streams: this view belongs to the CCP that was terminated
+            return None; // the pump restarted Streams: this view belongs to the CCP that was terminated
         }
         let mut subs = ContactSubscriptions::subscribe(view, &id, |k| self.callbacks.for_contact(k, &id));
         subs.last_read = last;
-        self.contacts.borrow_mut().insert(id, subs);
+        self.contacts.borrow_mut().insert(id.clone(), subs);
+        Some(id)
     }
 
     /// One of a contact's own events (`id` is the one its subscription was made for, so a view that can no
@@ -190,8 +190,17 @@ impl Inner {
         if let Some(event) = streams::agent_event(&JsValue::UNDEFINED, Some(&agent)) {
             self.push(Input::Agent(event));
         }
-        for contact in streams::agent_contacts(&agent) {
-            self.on_contact_seen(&contact, ContactEventKind::Existing);
+        let (contacts, mut whole) = streams::agent_contacts(&agent);
+        let mut listed = Vec::with_capacity(contacts.len());
+        for contact in contacts {
+            match self.on_contact_seen(&contact, ContactEventKind::Existing) {
+                Some(id) => listed.push(id),
+                // An id that cannot be read (or a CCP restarted meanwhile): the list cannot say who is gone.
+                None => whole = false,
+            }
+        }
+        if whole {
+            self.push(Input::ConnectListed { contact_ids: listed });
         }
     }
 }

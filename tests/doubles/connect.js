@@ -116,6 +116,8 @@ class Contact {
     return data(this.contactId);
   }
   getContactId() {
+    // A contact whose id cannot be read (`idThrows`): a list holding it cannot say which contacts are gone.
+    if (state.contacts.get(this.contactId)?.idThrows) throw new Error("getContactId: contact data unavailable");
     return this.contactId;
   }
   getType() {

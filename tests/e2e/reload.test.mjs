@@ -4,7 +4,7 @@
 
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { openBridge, cifCalls, waitCifCalls, input, sleep } from './helpers.mjs';
+import { openBridge, cifCalls, waitCifCalls, input, placeAndNotify, sleep } from './helpers.mjs';
 
 test('§3.11 reload after the session was created → no second createSession', async (t) => {
   const wb = await openBridge(t);
@@ -18,6 +18,24 @@ test('§3.11 reload after the session was created → no second createSession', 
   await sleep(3000);
   assert.equal((await cifCalls(wb, 'createSession')).length, 1);
   assert.equal((await wb.eval(() => window.workbench.openSessions)).length, 1);
+  await wb.assertNoPageErrors();
+});
+
+test('§3.11 the caller hangs up while the page reloads → the reloaded page withdraws the toast at once', async (t) => {
+  const wb = await openBridge(t);
+  const id = await placeAndNotify(wb, 'voice-single');
+  const [notify] = await cifCalls(wb, 'notifyEvent');
+  const token = input(notify).cancellationToken ?? notify.args[2];
+  // The caller hangs up as the page goes: the old page never hears of it, the new page's CCP no longer lists it.
+  await wb.eval(() => window.workbench.holdSnapshots(true));
+  await wb.eval(([cid]) => window.workbench.contactAction(cid, 'abandon'), [id]);
+  await wb.eval(() => window.workbench.reloadProvider());
+  await wb.waitFor(() => window.workbench.cifLoads === 2, null, 20000);
+  // Connect's list leaves it out: withdrawn well within restoredContactGraceMs (60 s).
+  const cancels = await waitCifCalls(wb, 'cancelEvent', 1, 10000);
+  assert.ok(cancels.some((c) => c.args[0] === token), JSON.stringify(cancels.map((c) => c.args)));
+  await wb.waitFor(() => window.workbench.notifications.length === 0, null, 5000);
+  assert.deepEqual(await cifCalls(wb, 'createSession'), []);
   await wb.assertNoPageErrors();
 });
 

@@ -31,6 +31,14 @@ pub enum Input {
     StreamsReply(StreamsReply),
     /// The agent's state in Amazon Connect changed (drives presence rules).
     Agent(AgentEvent),
+    /// Every contact Connect lists for the agent (`agent.getContacts()`, each delivered before as
+    /// [`ContactEventKind::Existing`]), sent only when each of their ids could be read: Connect is the truth about
+    /// contacts, so one remembered from before a reload that is not among them has ended, and its toast is withdrawn
+    /// at once rather than after `restoredContactGraceMs`.
+    ConnectListed {
+        /// The listed contacts' ids, unvalidated.
+        contact_ids: Vec<String>,
+    },
     /// The page (re)loaded: what an earlier instance of this page persisted, as the raw stored text.
     Restore(RestoredState),
     /// The page's web storage cannot be relied on (reading or a probe write threw, or a write failed).

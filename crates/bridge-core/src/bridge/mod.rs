@@ -336,6 +336,9 @@ pub struct Bridge {
     /// Whether web storage works: it decides which tabs the session's context records (opened ones while it
     /// works, requested ones when it does not) and whether a reload must ask Dynamics first.
     storage_ok: bool,
+    /// The contacts Connect listed when the CCP last (re)connected, until the restored ones it leaves out are
+    /// released.
+    connect_listed: Option<VecSet<ContactId>>,
     /// Unique per page load, so notification tokens and correlation ids never repeat across reloads.
     page_nonce: String,
     /// Notification tokens issued on this page.
@@ -400,6 +403,7 @@ impl Bridge {
             dynamics_owners: VecMap::new(),
             released_sessions: VecSet::new(),
             storage_ok: true,
+            connect_listed: None,
             page_nonce: "0".to_owned(),
             next_token: 1,
             preflight_started: false,
@@ -473,6 +477,7 @@ impl Bridge {
             Input::Dynamics(d) => self.on_dynamics(d),
             Input::StreamsReply(r) => self.on_streams_reply(r),
             Input::Agent(a) => self.on_agent(a),
+            Input::ConnectListed { contact_ids } => self.on_connect_listed(contact_ids),
             Input::Restore(r) => self.on_restore(r),
             Input::StorageUnavailable { reason } => self.on_storage_unavailable(&reason),
             Input::Leadership(l) => self.on_leadership(l),

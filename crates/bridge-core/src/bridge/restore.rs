@@ -154,12 +154,50 @@ impl Bridge {
     }
 
     /// Contacts Streams has not delivered (again) since a reload or a CCP restart get `restoredContactGraceMs`
-    /// from now before they are released.
+    /// from now before they are released; those Connect's list left out, none ([`Bridge::on_connect_listed`]).
     pub(super) fn restart_restore_grace(&mut self) {
         self.timers.insert(
             self.now.plus(self.config.restored_contact_grace_ms),
             TimerKey::RestoreGrace,
         );
+        self.release_unlisted();
+    }
+
+    /// What Connect lists for the agent now. Remembered until the grace for undelivered contacts runs (once
+    /// Dynamics is connected, and on the page that pops or finishes its own pops), then used once: a CCP restart
+    /// lists again.
+    pub(super) fn on_connect_listed(&mut self, contact_ids: Vec<String>) {
+        self.trace(
+            None,
+            "input.streams",
+            format!("Connect lists {} contacts", contact_ids.len()),
+        );
+        self.connect_listed = Some(contact_ids.iter().filter_map(|id| ContactId::parse(id)).collect());
+        if self.timers.contains(TimerKey::RestoreGrace) {
+            self.release_unlisted();
+        }
+    }
+
+    /// Releases the contacts restored from before a reload that Streams has not delivered and Connect's list
+    /// leaves out: they ended meanwhile.
+    fn release_unlisted(&mut self) {
+        let Some(listed) = self.connect_listed.take() else {
+            return;
+        };
+        let gone: Vec<ContactId> = self
+            .contacts
+            .values()
+            .filter(|c| !c.seen && !listed.contains(&c.id))
+            .map(|c| c.id.clone())
+            .collect();
+        for id in gone {
+            self.trace(
+                Some(&id),
+                "decision",
+                "restored but not among the contacts Connect lists: released".into(),
+            );
+            self.release(&id);
+        }
     }
 
     /// Restored contacts Streams did not deliver again within `restoredContactGraceMs` ended meanwhile: release

@@ -693,6 +693,8 @@ impl Bridge {
         // The new Streams delivers again the contacts the agent still has; it never destroys those it no longer
         // has, so, as after a reload, those it does not deliver within restoredContactGraceMs of answering (the
         // sign-in may take its time) are released.
+        // What the old Streams listed says nothing about the new one's contacts.
+        self.connect_listed = None;
         for c in self.contacts.values_mut() {
             c.seen = false;
         }

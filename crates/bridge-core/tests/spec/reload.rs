@@ -539,3 +539,42 @@ fn a_restored_session_that_dynamics_lists_under_another_id_is_adopted() {
         "{calls:?}"
     );
 }
+
+/// Connect's own list of the agent's contacts settles it sooner: a contact remembered from before the reload that
+/// Connect no longer lists has ended, and its toast is withdrawn as soon as Dynamics is connected, not after
+/// `restoredContactGraceMs`. One Connect still lists stays.
+#[test]
+fn a_toast_for_a_caller_connect_no_longer_lists_is_withdrawn_at_once_after_the_reload() {
+    let mut first = Pair::default_ready();
+    first.ring(CONTACT_ID, Scenario::Single);
+    first.ring("still-ringing", Scenario::Single);
+    let token = match first.all("notifyEvent")[0].2.clone() {
+        CifCall::NotifyEvent { cancellation_token, .. } => cancellation_token,
+        _ => unreachable!(),
+    };
+    let mut p = Pair::new(Config::default());
+    p.input(Input::Restore(first.stored()));
+    p.event(
+        "still-ringing",
+        ContactEventKind::Existing,
+        Some(voice("connecting", Scenario::Single)),
+    );
+    p.input(Input::ConnectListed {
+        contact_ids: vec!["still-ringing".into()],
+    });
+    assert!(p.all("cancelEvent").is_empty(), "nothing before Dynamics is connected");
+    p.ready();
+    let r = p.req("getAllSessions");
+    p.resolve(r, json!([]));
+    let cancelled: Vec<_> = p
+        .all("cancelEvent")
+        .into_iter()
+        .map(|(_, _, c)| match c {
+            CifCall::CancelEvent { cancellation_token } => cancellation_token,
+            _ => unreachable!(),
+        })
+        .collect();
+    assert!(cancelled.contains(&token), "{cancelled:?}");
+    assert_eq!(p.bridge.contact_state(CONTACT_ID), None);
+    assert!(p.bridge.contact_state("still-ringing").is_some());
+}

@@ -158,13 +158,18 @@ impl Browser {
             username: Some("agent1".to_owned()),
         }));
         let live: Vec<(String, &'static str)> = self.contacts.iter().map(|(k, v)| (k.clone(), *v)).collect();
+        let mut listed = Vec::new();
         for (id, state) in live {
             if state != "ended" {
                 self.pages[i]
                     .inbox
                     .push_back(contact_event(&id, ContactEventKind::Existing, state));
+                listed.push(id);
             }
         }
+        self.pages[i]
+            .inbox
+            .push_back(Input::ConnectListed { contact_ids: listed });
         self.settle();
         i
     }
