@@ -486,6 +486,16 @@ impl Bridge {
     /// after every input.
     pub(super) fn hand_on_turn(&mut self) {
         self.finish_own_pops_when_following();
+        // A contact held back by this page's own count pops once a slot is free, whichever way it came free (a
+        // pop given up, abandoned or adopted elsewhere); one Dynamics said no to waits for the recheck instead.
+        let waiting_for_a_slot = || {
+            self.contacts
+                .values()
+                .any(|c| matches!(c.state, PopState::WaitingForCapacity { .. }) && self.has_capacity_for(&c.id))
+        };
+        if self.handles_contacts() && !self.timers.contains(TimerKey::CapacityRecheck) && waiting_for_a_slot() {
+            self.admit_waiting_for_capacity();
+        }
         while self.finishes_own_pops() {
             if !self.focus_busy_except(None) {
                 let deferred = self.focused_contact().cloned().filter(|id| self.has_deferred_tabs(id));

@@ -1360,7 +1360,11 @@ impl World {
             );
         }
         let live: Vec<(usize, (usize, usize, usize, usize))> = self.last_event.iter().map(|(k, v)| (*k, *v)).collect();
+        let mut listed = Vec::new();
         for (contact, (state, inbound, channel, attrs)) in live {
+            if self.destroyed.get(&contact).map_or(true, |page| *page == self.page) {
+                listed.push(IDS[contact].to_owned());
+            }
             self.event(
                 contact,
                 ContactEventKind::Existing,
@@ -1370,6 +1374,12 @@ impl World {
                 attrs,
                 true,
             );
+        }
+        // Every other load reads Connect's list whole (the shell sends none when an id cannot be read): both the
+        // list and the grace release restored contacts that are gone.
+        if self.page % 2 == 0 {
+            self.bridge
+                .handle_input(self.now, Input::ConnectListed { contact_ids: listed });
         }
         if self.ready {
             self.bridge.handle_input(self.now, Input::Cif(CifAvailability::Ready));
@@ -1436,7 +1446,7 @@ impl World {
                     || (state == "WaitingForCapacity" && full),
                 "liveness: connected contact {id} left in {state}; counts {:?}; trace tail {}",
                 self.bridge.debug_counts(),
-                trace_tail(&self.bridge, 40)
+                trace_tail(&self.bridge, 400)
             );
         }
         let counts = self.bridge.debug_counts();
