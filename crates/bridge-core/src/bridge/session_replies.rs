@@ -152,12 +152,13 @@ impl Bridge {
                     }
                 }
                 None => {
+                    let whose = p.about().map(|c| format!("contact {c}: ")).unwrap_or_default();
                     self.report(
                         Severity::Error,
                         p.about(),
                         "cif.createSession.garbage",
                         format!(
-                            "createSession result {} is not a session id; a session may exist, so none is created again (checking getAllSessions)",
+                            "{whose}createSession result {} is not a session id; a session may exist, so none is created again (checking getAllSessions)",
                             text::describe_json(&v)
                         ),
                         true,
