@@ -184,37 +184,28 @@ impl Bridge {
         let Some(listed) = self.connect_listed.take() else {
             return;
         };
-        let gone: Vec<ContactId> = self
-            .contacts
-            .values()
-            .filter(|c| !c.seen && !listed.contains(&c.id))
-            .map(|c| c.id.clone())
-            .collect();
-        for id in gone {
-            self.trace(
-                Some(&id),
-                "decision",
-                "restored but not among the contacts Connect lists: released".into(),
-            );
-            self.release(&id);
-        }
+        self.release_undelivered_where(
+            |id| !listed.contains(id),
+            "restored but not among the contacts Connect lists: released",
+        );
     }
 
     /// Restored contacts Streams did not deliver again within `restoredContactGraceMs` ended meanwhile: release
     /// them (their ids are remembered, their sessions stay counted while Dynamics lists them).
     pub(super) fn release_undelivered(&mut self) {
+        self.release_undelivered_where(|_| true, "restored but not delivered again by Streams: released");
+    }
+
+    /// Releases the contacts Streams has not delivered since the reload (or CCP restart) that `gone` picks.
+    fn release_undelivered_where(&mut self, gone: impl Fn(&ContactId) -> bool, why: &str) {
         let gone: Vec<ContactId> = self
             .contacts
             .values()
-            .filter(|c| !c.seen)
+            .filter(|c| !c.seen && gone(&c.id))
             .map(|c| c.id.clone())
             .collect();
         for id in gone {
-            self.trace(
-                Some(&id),
-                "decision",
-                "restored but not delivered again by Streams: released".into(),
-            );
+            self.trace(Some(&id), "decision", why.to_owned());
             self.release(&id);
         }
     }

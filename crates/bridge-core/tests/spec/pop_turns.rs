@@ -16,17 +16,18 @@ fn activity(n: u8) -> String {
 
 /// A connected chat whose flow created an activity (so its pop opens one record tab).
 fn chat(p: &mut Pair, id: &str, n: u8) {
+    chat_event(p, id, n, ContactEventKind::Connected);
+}
+
+/// Streams delivers a connected chat whose flow created activity `n`, as the event `kind`.
+fn chat_event(p: &mut Pair, id: &str, n: u8, kind: ContactEventKind) {
     let a = activity(n);
     let attributes = attrs(&[
         ("CreateTimeline", "true"),
         ("ms_activity_id", &a),
         ("ms_entityrecord_entity_name", "phonecall"),
     ]);
-    p.event(
-        id,
-        ContactEventKind::Connected,
-        Some(snapshot("chat", "connected", Some(true), attributes)),
-    );
+    p.event(id, kind, Some(snapshot("chat", "connected", Some(true), attributes)));
 }
 
 fn switched(p: &mut Pair, session: &str, focused: bool) {
@@ -931,16 +932,7 @@ fn reloaded_with_a_tab_overtaken_by_a_switch_to_home() -> Pair {
         stored.contacts
     );
     let mut p = Pair::new(Config::default());
-    let attributes = attrs(&[
-        ("CreateTimeline", "true"),
-        ("ms_activity_id", &activity(1)),
-        ("ms_entityrecord_entity_name", "phonecall"),
-    ]);
-    p.event(
-        "chat-a",
-        ContactEventKind::Existing,
-        Some(snapshot("chat", "connected", Some(true), attributes)),
-    );
+    chat_event(&mut p, "chat-a", 1, ContactEventKind::Existing);
     p.input(Input::Restore(stored));
     p.ready();
     let all = p.req("getAllSessions");
@@ -1015,16 +1007,7 @@ fn item_08_without_storage_a_tab_overtaken_by_a_switch_to_home_is_recorded_in_dy
         p.input(Input::StorageUnavailable {
             reason: "SecurityError".into(),
         });
-        let attributes = attrs(&[
-            ("CreateTimeline", "true"),
-            ("ms_activity_id", &activity(1)),
-            ("ms_entityrecord_entity_name", "phonecall"),
-        ]);
-        p.event(
-            "chat-a",
-            ContactEventKind::Existing,
-            Some(snapshot("chat", "connected", Some(true), attributes)),
-        );
+        chat_event(&mut p, "chat-a", 1, ContactEventKind::Existing);
         p.ready();
         let all = p.req("getAllSessions");
         p.resolve(all, json!(["s-a"]));

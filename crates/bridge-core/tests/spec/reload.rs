@@ -398,14 +398,7 @@ fn a_toast_raised_before_the_reload_for_a_caller_who_hung_up_meanwhile_is_withdr
     p.resolve(r, json!([]));
     // Streams never delivers the contact again: it is released after restoredContactGraceMs.
     p.advance(120_000);
-    let cancelled: Vec<_> = p
-        .all("cancelEvent")
-        .into_iter()
-        .map(|(_, _, c)| match c {
-            CifCall::CancelEvent { cancellation_token } => cancellation_token,
-            _ => unreachable!(),
-        })
-        .collect();
+    let cancelled = cancelled_tokens(&p);
     assert_eq!(cancelled, vec![token]);
     assert_eq!(p.bridge.contact_state(CONTACT_ID), None);
 }
@@ -566,15 +559,19 @@ fn a_toast_for_a_caller_connect_no_longer_lists_is_withdrawn_at_once_after_the_r
     p.ready();
     let r = p.req("getAllSessions");
     p.resolve(r, json!([]));
-    let cancelled: Vec<_> = p
-        .all("cancelEvent")
+    let cancelled = cancelled_tokens(&p);
+    assert!(cancelled.contains(&token), "{cancelled:?}");
+    assert_eq!(p.bridge.contact_state(CONTACT_ID), None);
+    assert!(p.bridge.contact_state("still-ringing").is_some());
+}
+
+/// The tokens of every `cancelEvent` the page sent, in order.
+fn cancelled_tokens(p: &Pair) -> Vec<String> {
+    p.all("cancelEvent")
         .into_iter()
         .map(|(_, _, c)| match c {
             CifCall::CancelEvent { cancellation_token } => cancellation_token,
             _ => unreachable!(),
         })
-        .collect();
-    assert!(cancelled.contains(&token), "{cancelled:?}");
-    assert_eq!(p.bridge.contact_state(CONTACT_ID), None);
-    assert!(p.bridge.contact_state("still-ringing").is_some());
+        .collect()
 }
