@@ -25,7 +25,8 @@
 //! 3. Feed every observation with [`Bridge::handle_input`]`(now, input)`: Streams contact events (all kinds,
 //!    repeats included; the core de-duplicates), start-up facts, every settled CIF promise as
 //!    [`Input::CifReply`] with the [`RequestId`] of the command that made the call (a JS string result stays a
-//!    string: the core parses it), Dynamics handler payloads as given, Streams action outcomes.
+//!    string: the core parses it), Dynamics handler payloads as given, Streams action outcomes, and Connect's
+//!    list of the agent's contacts ([`Input::ConnectListed`], only when it was read whole).
 //! 4. After every `handle_*` call, drain [`Bridge::poll_command`] until it returns `None`, carrying out each
 //!    [`Command`] in order: CIF calls (passing `correlation_id`), Streams calls, [`Command::Persist`] (store the
 //!    text in sessionStorage, replacing the previous one) and [`Command::Report`] (console, trace, and the
