@@ -235,6 +235,9 @@ pub struct Contact {
     /// Tabs Dynamics opened while the agent looked at a session that is not this provider's (Home): each may be
     /// there instead of in this contact's session, which `getTabs` can tell only once that session is focused.
     pub unplaced_tabs: VecMap<TabKind, UnplacedTab>,
+    /// Unplaced tabs settled since the last record of its tabs in Dynamics: that record clears their
+    /// `ccbTabUnplaced_<kind>` (a page after a reload would otherwise look for an id that is gone).
+    pub unplaced_settled: crate::vecmap::VecSet<TabKind>,
     /// Its session was asked for with the customer ids withheld (a search pop): the session template's anchor tab
     /// cannot show a customer the flow names later, so that record gets a tab of its own.
     pub anchor_without_customer: bool,
@@ -354,6 +357,7 @@ impl Contact {
             session_retried: false,
             tabs_unplanned: false,
             unplaced_tabs: VecMap::new(),
+            unplaced_settled: crate::vecmap::VecSet::new(),
             anchor_without_customer: false,
             tabs_recorded: None,
             answered_before_reload: false,

@@ -483,7 +483,7 @@ impl Bridge {
                         }
                     }
                 }
-                self.take_unplaced_tabs_from(id, facts, &[]);
+                self.take_unplaced_tabs_from(id, facts);
                 // What Dynamics says of focus counts here too: tabs deferred until it is focused may open.
                 self.learn_focus_from(&sid, facts);
                 // The merged list is what Dynamics keeps (a write held back while it was unknown).
@@ -541,8 +541,7 @@ impl Bridge {
         let mut done = recorded_tabs(facts);
         // Tabs recorded as possibly elsewhere are neither opened now nor taken as here: planned like opened ones,
         // then deferred to be looked for at the session's next focus.
-        let unplaced: Vec<TabKind> = facts.unplaced.keys().filter(|k| !done.contains(*k)).copied().collect();
-        for kind in &unplaced {
+        for kind in facts.unplaced.keys() {
             done.insert(*kind);
         }
         let seen = self.contacts.get(id).is_some_and(|c| c.seen);
@@ -556,7 +555,7 @@ impl Bridge {
             }
         };
         self.transition(id, next);
-        self.take_unplaced_tabs_from(id, facts, &unplaced);
+        self.take_unplaced_tabs_from(id, facts);
         self.record_tabs_unless_recorded(id, facts);
         if let Some(c) = self.contacts.get_mut(id) {
             c.tabs_unplanned = !seen;
@@ -564,11 +563,10 @@ impl Bridge {
         self.accept_if_left_ringing(id);
     }
 
-    /// The tabs a session's context records as possibly elsewhere (and not as opened here) wait, deferred, to be
-    /// looked for in it at its next focus, unless this page already has them under way or settled (`planned`: kinds
-    /// just planned as opened only so that nothing requested them).
-    fn take_unplaced_tabs_from(&mut self, id: &ContactId, facts: &SessionFacts, planned: &[TabKind]) {
-        let recorded = recorded_tabs(facts);
+    /// The tabs a session's context records as possibly elsewhere wait, deferred, to be looked for in it at its
+    /// next focus (a look settles a doubt either way; taking such a tab as here could leave the session without
+    /// it), unless this page has them under way or given up.
+    fn take_unplaced_tabs_from(&mut self, id: &ContactId, facts: &SessionFacts) {
         let Some(c) = self.contacts.get_mut(id) else {
             return;
         };
@@ -576,12 +574,7 @@ impl Bridge {
             return;
         };
         for (kind, tab) in facts.unplaced.iter() {
-            let free = match tabs.get(kind) {
-                None | Some(TabStatus::Deferred) => true,
-                Some(TabStatus::Done) => planned.contains(kind),
-                Some(TabStatus::Pending(_) | TabStatus::Failed) => false,
-            };
-            if recorded.contains(kind) || !free {
+            if matches!(tabs.get(kind), Some(TabStatus::Pending(_) | TabStatus::Failed)) {
                 continue;
             }
             tabs.insert(*kind, TabStatus::Deferred);
@@ -788,6 +781,7 @@ impl Bridge {
                 return;
             }
             c.tabs_recorded = Some(call.clone());
+            c.unplaced_settled.clear();
         }
         self.send_cif(Some(id), Purpose::RecordTabs, call, 0);
     }
@@ -831,7 +825,7 @@ impl Bridge {
                     .filter(|(k, s)| unplaced.map_or(true, |u| !u.contains_key(*k)) && self.records(**s))
                     .map(|(k, _)| *k)
                     .collect();
-                kept == recorded && unplaced.map_or(true, |u| u.iter().all(|(k, t)| facts.unplaced.get(k) == Some(t)))
+                kept == recorded && unplaced.map_or(facts.unplaced.is_empty(), |u| *u == facts.unplaced)
             }
             _ => false,
         };
@@ -852,7 +846,7 @@ impl Bridge {
     /// Whether a tab in this status is written as `1`. While storage works, only opened tabs: storage holds
     /// the rest, and a `1` for a tab whose request then failed could outlive the `0` taking it back and hide the
     /// tab from the next page for good. Without storage, every requested tab (a reload must not request again
-    /// what Dynamics may be carrying out).
+    /// what Dynamics may be carrying out). Unplaced tabs have a record of their own ([`Bridge::tabs_record_call`]).
     fn records(&self, status: TabStatus) -> bool {
         if self.storage_ok {
             status == TabStatus::Done
@@ -872,6 +866,10 @@ impl Bridge {
     /// could. The whole record follows once `getSession` merged both, if it differs. Writing the `1`s at once
     /// matters when storage fails on this page: a reload before `getSession` answers would otherwise find nothing
     /// recorded.
+    ///
+    /// A tab that may be in another session (unplaced) is recorded in every case as `ccbTabUnplaced_<kind>`
+    /// (template and id) instead of `1`/`0`, and that key is emptied once the tab is settled: while it stands, a
+    /// reloaded page looks for the tab before taking it as opened or opening it.
     pub(super) fn tabs_record_call(&self, id: &ContactId) -> Option<CifCall> {
         let c = self.contacts.get(id)?;
         let PopState::Popped { session_id, tabs } = &c.state else {
@@ -881,7 +879,8 @@ impl Bridge {
         // A tab that may be in another session is recorded as such, with its id, whatever its status: neither a
         // `1` (a page after a reload would take it as here) nor a `0` (it would open it again unasked).
         let unplaced = |kind: &TabKind| c.unplaced_tabs.get(kind).filter(|_| tabs.contains_key(kind));
-        let any_unplaced = tabs.keys().any(|k| unplaced(k).is_some());
+        // Settled ones get their record cleared (an empty value reads as none).
+        let any_unplaced = tabs.keys().any(|k| unplaced(k).is_some()) || !c.unplaced_settled.is_empty();
         if confirming && self.storage_ok && !any_unplaced {
             return None;
         }
@@ -896,6 +895,12 @@ impl Bridge {
         let mut input = serde_json::Map::new();
         if !confirming {
             input.insert("ccbTabs".into(), serde_json::Value::String(recorded.join(",")));
+        }
+        for kind in c.unplaced_settled.iter().filter(|k| unplaced(k).is_none()) {
+            input.insert(
+                format!("{}{}", reply::UNPLACED_TAB_KEY_PREFIX, kind.as_str()),
+                serde_json::Value::String(String::new()),
+            );
         }
         for (kind, status) in tabs.iter() {
             if let Some(tab) = unplaced(kind) {
@@ -945,6 +950,8 @@ impl Bridge {
 }
 
 /// The tabs a session's context says the bridge recorded in it (`ccbTabs` and `ccbTab_<kind>`).
+/// The tabs the context records as opened. One it also records as possibly elsewhere is not among them: that
+/// record is cleared once the tab is settled, so while it stands, an older `1` for the kind says nothing.
 fn recorded_tabs(facts: &SessionFacts) -> VecSet<TabKind> {
     facts
         .tabs
@@ -952,5 +959,6 @@ fn recorded_tabs(facts: &SessionFacts) -> VecSet<TabKind> {
         .unwrap_or("")
         .split(',')
         .filter_map(|t| TabKind::parse(t.trim()))
+        .filter(|k| !facts.unplaced.contains_key(k))
         .collect()
 }

@@ -163,9 +163,9 @@ impl Bridge {
         self.release_unlisted();
     }
 
-    /// What Connect lists for the agent now. Remembered until the grace for undelivered contacts runs (once
-    /// Dynamics is connected, and on the page that pops or finishes its own pops), then used once: a CCP restart
-    /// lists again.
+    /// What Connect lists for the agent now. Remembered until the grace for undelivered contacts is armed (once
+    /// Dynamics is connected, on the page that pops or finishes its own pops), then used once; forgotten when that
+    /// grace runs out or the CCP restarts (the new one lists again).
     pub(super) fn on_connect_listed(&mut self, contact_ids: Vec<String>) {
         self.trace(
             None,
@@ -193,6 +193,8 @@ impl Bridge {
     /// Restored contacts Streams did not deliver again within `restoredContactGraceMs` ended meanwhile: release
     /// them (their ids are remembered, their sessions stay counted while Dynamics lists them).
     pub(super) fn release_undelivered(&mut self) {
+        // Whatever Connect listed before has served: a later grace waits for a list of its own.
+        self.connect_listed = None;
         self.release_undelivered_where(|_| true, "restored but not delivered again by Streams: released");
     }
 
@@ -293,7 +295,8 @@ impl Bridge {
             let requested = pc.tabs.iter().map(|k| (*k, TabStatus::Done));
             Some(PopState::Popped {
                 session_id: session_id.clone(),
-                tabs: unplaced.chain(requested).collect(),
+                // A kind stored as both (text no page of this bridge writes) is looked for: a doubt settles either way.
+                tabs: requested.chain(unplaced).collect(),
             })
         } else if pc.creating {
             Some(self.session_unknown())

@@ -328,6 +328,7 @@ impl Bridge {
         }
         if let Some(c) = self.contacts.get_mut(id) {
             c.unplaced_tabs.remove(&kind);
+            c.unplaced_settled.insert(kind);
         }
         if listed || !answered {
             self.trace(
@@ -340,7 +341,7 @@ impl Bridge {
                 ),
             );
             self.set_tab(id, kind, TabStatus::Done);
-            self.record_opened_tabs(id);
+            self.record_tabs_in_dynamics(id);
             return;
         }
         self.report(
@@ -365,6 +366,7 @@ impl Bridge {
             None => TabStatus::Failed,
         };
         self.set_tab(id, kind, next);
+        self.record_tabs_in_dynamics(id);
     }
 
     /// The answer to a tab whose session closed before Dynamics answered: the tab is closed by its id wherever it
