@@ -835,10 +835,16 @@ impl Bridge {
                 c.tabs_recorded = None;
             }
             self.record_tabs_in_dynamics(id);
-        } else if let Some(call) = self.tabs_record_call(id) {
-            // Dynamics holds this record already: the same one is not sent later.
+        } else {
+            // Dynamics holds this record already (no unplaced record left to empty either): the same one is not
+            // sent later.
             if let Some(c) = self.contacts.get_mut(id) {
-                c.tabs_recorded = Some(call);
+                c.unplaced_settled.clear();
+            }
+            if let Some(call) = self.tabs_record_call(id) {
+                if let Some(c) = self.contacts.get_mut(id) {
+                    c.tabs_recorded = Some(call);
+                }
             }
         }
     }
