@@ -129,33 +129,11 @@ impl Bridge {
             return;
         };
         match self.focused_session.clone() {
-            // Home, or another provider's session: `getTabs` cannot list it.
-            None => {
-                self.trace(
-                    Some(id),
-                    "decision",
-                    format!(
-                        "the {} tab's request was overtaken by a switch to a session not of this provider: it is \
-                         looked for in its own session when that is focused again",
-                        kind.as_str()
-                    ),
-                );
-                if let Some(c) = self.contacts.get_mut(id) {
-                    c.unplaced_tabs.insert(kind, tab);
-                }
-                self.set_tab(id, kind, TabStatus::Deferred);
-                self.record_tabs_in_dynamics(id);
-            }
-            // Back in its own session already: asked there at once.
-            Some(focused) if focused == own_session => {
-                if let Some(c) = self.contacts.get_mut(id) {
-                    c.unplaced_tabs.insert(kind, tab.clone());
-                }
-                self.look_for_unplaced_tab(id, kind, own_session, tab);
-            }
-            Some(focused_session) => {
+            // Home, or another provider's session, where `getTabs` cannot list it; or back in its own session.
+            Some(focused_session) if focused_session != own_session => {
                 self.ask_where_the_tab_is(id, kind, tab, focused_session, AskedIn::SwitchedTo, Some(request));
             }
+            _ => self.look_in_its_own_session(id, kind, tab, "the agent switched to a session not of this provider"),
         }
     }
 
@@ -282,12 +260,23 @@ impl Bridge {
     /// A question about the session switched to that cannot settle where an overtaken tab opened: asked of the
     /// contact's own session instead (a doubt makes no missing screen there, nor a stray tab left open elsewhere).
     fn look_for_the_tab_at_home_instead(&mut self, id: &ContactId, kind: TabKind, check: StrayCheck) {
-        let Some(PopState::Popped { session_id, .. }) = self.contacts.get(id).map(|c| c.state.clone()) else {
-            return;
-        };
         let tab = UnplacedTab {
             tab_id: check.tab_id,
             template_name: check.template_name,
+        };
+        self.look_in_its_own_session(
+            id,
+            kind,
+            tab,
+            "no answer about the session switched to, or another switch",
+        );
+    }
+
+    /// A tab that may be in another session than its contact's (`why`) becomes unplaced: looked for in the contact's
+    /// own session at once if that is focused, else deferred (and so recorded in Dynamics) until its next focus.
+    fn look_in_its_own_session(&mut self, id: &ContactId, kind: TabKind, tab: UnplacedTab, why: &str) {
+        let Some(PopState::Popped { session_id, .. }) = self.contacts.get(id).map(|c| c.state.clone()) else {
+            return;
         };
         if let Some(c) = self.contacts.get_mut(id) {
             c.unplaced_tabs.insert(kind, tab.clone());
@@ -300,8 +289,7 @@ impl Bridge {
             Some(id),
             "decision",
             format!(
-                "where the {} tab overtaken by a session switch opened is unknown (no answer, or another switch): it is \
-                 looked for in its own session when that is focused",
+                "where the {} tab opened is unknown ({why}): it is looked for in its own session when that is focused",
                 kind.as_str()
             ),
         );
